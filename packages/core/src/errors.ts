@@ -1,0 +1,67 @@
+import createError from "@fastify/error";
+
+/**
+ * Base of every error scaleout answers to a client. `code` is AWS's error code, `statusCode` the status
+ * the REST API answers with (404 for not found and 409 for conflicts, where AWS's query protocol uses 400).
+ */
+export class AwsError extends Error {
+  declare code: string;
+  declare statusCode: number;
+}
+
+function define<C extends string>(code: C, statusCode: number) {
+  // "%s": every site words its own message, as AWS does ("Load balancer 'web' not found").
+  return createError<C, number, [string]>(code, "%s", statusCode, AwsError as unknown as ErrorConstructor);
+}
+
+/** The one registry of client-facing errors (fastify's lib/errors.js, built with @fastify/error). */
+export const Errors = {
+  // Generic (all services)
+  ValidationError: define("ValidationError", 400),
+  InvalidParameterValue: define("InvalidParameterValue", 400),
+  MissingParameter: define("MissingParameter", 400),
+  InvalidParameterCombination: define("InvalidParameterCombination", 400),
+  InvalidNextToken: define("InvalidNextToken", 400),
+  Unauthorized: define("Unauthorized", 401),
+  // Elastic Load Balancing v2
+  LoadBalancerNotFound: define("LoadBalancerNotFound", 404),
+  ListenerNotFound: define("ListenerNotFound", 404),
+  RuleNotFound: define("RuleNotFound", 404),
+  TargetGroupNotFound: define("TargetGroupNotFound", 404),
+  InvalidTarget: define("InvalidTarget", 400),
+  DuplicateLoadBalancerName: define("DuplicateLoadBalancerName", 409),
+  DuplicateTargetGroupName: define("DuplicateTargetGroupName", 409),
+  DuplicateListener: define("DuplicateListener", 409),
+  PriorityInUse: define("PriorityInUse", 409),
+  ResourceInUse: define("ResourceInUse", 409),
+  OperationNotPermitted: define("OperationNotPermitted", 409),
+  InvalidConfigurationRequest: define("InvalidConfigurationRequest", 400),
+  IncompatibleProtocols: define("IncompatibleProtocols", 400),
+  TooManyTargets: define("TooManyTargets", 400),
+  TooManyRules: define("TooManyRules", 400),
+  TooManyActions: define("TooManyActions", 400),
+  TooManyTargetGroups: define("TooManyTargetGroups", 400),
+  TargetGroupAssociationLimit: define("TargetGroupAssociationLimit", 400),
+  // EC2 launch templates
+  LaunchTemplateNotFound: define("InvalidLaunchTemplateName.NotFoundException", 404),
+  LaunchTemplateAlreadyExists: define("InvalidLaunchTemplateName.AlreadyExistsException", 409),
+  // EC2 Auto Scaling
+  AutoScalingGroupNotFound: define("AutoScalingGroupNotFound", 404),
+  ScalingPolicyNotFound: define("ScalingPolicyNotFound", 404),
+  AlreadyExists: define("AlreadyExists", 409),
+  ScalingActivityInProgress: define("ScalingActivityInProgress", 409),
+  LimitExceeded: define("LimitExceeded", 400),
+  // CloudWatch
+  ResourceNotFound: define("ResourceNotFound", 404),
+} as const;
+
+export type ErrorCode = (typeof Errors)[keyof typeof Errors]["prototype"]["code"];
+
+export function isAwsError(error: unknown): error is AwsError {
+  return error instanceof AwsError;
+}
+
+/** Throws ValidationError unless `condition` holds: the shape of every range check in the validators. */
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Errors.ValidationError(message);
+}

@@ -1,0 +1,14 @@
+export * from "./actions.ts";
+export * from "./alarms.ts";
+export * from "./attributes.ts";
+export * from "./auto-scaling.ts";
+export * from "./conditions.ts";
+export * from "./errors.ts";
+export * from "./ids.ts";
+export * from "./limits.ts";
+export * from "./load-balancers.ts";
+export * from "./metrics.ts";
+export * from "./pagination.ts";
+export * from "./target-groups.ts";
+export type * from "./types.ts";
+export * from "./validate.ts";

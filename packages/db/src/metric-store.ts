@@ -1,0 +1,108 @@
+import { type MetricDimension, type Sample, type StatisticSet, dimensionsKey } from "@scaleout/core";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
+import type { Db, Tx } from "./client.ts";
+import { datapoints, metrics } from "./schema.ts";
+
+/**
+ * The metric store: per-second statistic sets keyed by metric identity (namespace, name, dimensions).
+ * The api (PutMetricData), the worker (CPU) and the proxy (ALB metrics) all write through here.
+ */
+
+function metricId(db: Db | Tx, sample: Pick<Sample, "namespace" | "metricName" | "dimensions" | "unit" | "timestamp">): number {
+  const key = dimensionsKey(sample.dimensions);
+  const row = db
+    .insert(metrics)
+    .values({
+      namespace: sample.namespace,
+      metricName: sample.metricName,
+      dimensionsKey: key,
+      dimensions: sample.dimensions,
+      unit: sample.unit ?? null,
+      lastTimestamp: sample.timestamp,
+    })
+    .onConflictDoUpdate({
+      target: [metrics.namespace, metrics.metricName, metrics.dimensionsKey],
+      set: { lastTimestamp: sql`max(${metrics.lastTimestamp}, excluded.last_timestamp)` },
+    })
+    .returning({ id: metrics.id })
+    .get();
+  return row.id;
+}
+
+/** Merges samples into their seconds, in one transaction. */
+export function recordSamples(db: Db, samples: Sample[]): void {
+  if (samples.length === 0) return;
+  db.transaction((tx) => {
+    for (const sample of samples) {
+      const id = metricId(tx, sample);
+      tx.insert(datapoints)
+        .values({
+          metricId: id,
+          timestamp: sample.timestamp,
+          sampleCount: sample.sampleCount,
+          sum: sample.sum,
+          minimum: sample.minimum,
+          maximum: sample.maximum,
+        })
+        .onConflictDoUpdate({
+          target: [datapoints.metricId, datapoints.timestamp],
+          set: {
+            sampleCount: sql`${datapoints.sampleCount} + excluded.sample_count`,
+            sum: sql`${datapoints.sum} + excluded.sum`,
+            minimum: sql`min(${datapoints.minimum}, excluded.minimum)`,
+            maximum: sql`max(${datapoints.maximum}, excluded.maximum)`,
+          },
+        })
+        .run();
+    }
+  });
+}
+
+export interface PeriodSet extends StatisticSet {
+  /** Unix seconds at the start of the period. */
+  timestamp: number;
+}
+
+/**
+ * Aggregates one metric's seconds into periods aligned to `startTime`, over [startTime, endTime).
+ * Periods with no data are absent, as in GetMetricStatistics.
+ */
+export function aggregatePeriods(
+  db: Db | Tx,
+  identity: { namespace: string; metricName: string; dimensions: MetricDimension[] },
+  startTime: number,
+  endTime: number,
+  period: number,
+): PeriodSet[] {
+  const metric = db
+    .select({ id: metrics.id })
+    .from(metrics)
+    .where(
+      and(
+        eq(metrics.namespace, identity.namespace),
+        eq(metrics.metricName, identity.metricName),
+        eq(metrics.dimensionsKey, dimensionsKey(identity.dimensions)),
+      ),
+    )
+    .get();
+  if (!metric) return [];
+  const bucket = sql<number>`(${datapoints.timestamp} - ${startTime}) / ${period}`;
+  return db
+    .select({
+      timestamp: sql<number>`${startTime} + ${bucket} * ${period}`,
+      sampleCount: sql<number>`sum(${datapoints.sampleCount})`,
+      sum: sql<number>`sum(${datapoints.sum})`,
+      minimum: sql<number>`min(${datapoints.minimum})`,
+      maximum: sql<number>`max(${datapoints.maximum})`,
+    })
+    .from(datapoints)
+    .where(and(eq(datapoints.metricId, metric.id), gte(datapoints.timestamp, startTime), lt(datapoints.timestamp, endTime)))
+    .groupBy(bucket)
+    .orderBy(bucket)
+    .all();
+}
+
+/** Drops datapoints older than `before` (Unix seconds); answers how many went. */
+export function pruneDatapoints(db: Db, before: number): number {
+  return db.delete(datapoints).where(lt(datapoints.timestamp, before)).run().changes;
+}

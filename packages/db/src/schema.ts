@@ -1,0 +1,346 @@
+import type {
+  Action,
+  HealthCheckSettings,
+  MetricDimension,
+  RuleCondition,
+  StepAdjustment,
+  TargetTrackingConfiguration,
+} from "@scaleout/core";
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The registry. Times are Unix milliseconds unless a column says seconds. Documents that AWS treats as
+ * one value (actions, conditions, attributes) are JSON; everything the registry must enforce (names,
+ * ports, priorities, what uses a target group) is a column with a constraint, so a race between two
+ * api processes ends in a constraint error, never in corrupt state.
+ */
+
+/** One row: the version every committed configuration change increments. */
+export const configVersion = sqliteTable("config_version", {
+  id: integer("id").primaryKey(),
+  version: integer("version").notNull(),
+});
+
+export const loadBalancers = sqliteTable("load_balancers", {
+  arn: text("arn").primaryKey(),
+  name: text("name").notNull().unique(),
+  dnsName: text("dns_name").notNull(),
+  scheme: text("scheme").notNull(),
+  type: text("type").notNull(),
+  ipAddressType: text("ip_address_type").notNull(),
+  state: text("state").notNull(),
+  attributes: text("attributes", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const listeners = sqliteTable(
+  "listeners",
+  {
+    arn: text("arn").primaryKey(),
+    loadBalancerArn: text("load_balancer_arn")
+      .notNull()
+      .references(() => loadBalancers.arn, { onDelete: "cascade" }),
+    protocol: text("protocol").notNull(),
+    port: integer("port").notNull(),
+    sslPolicy: text("ssl_policy"),
+    certificates: text("certificates", { mode: "json" }).$type<Array<{ certificateArn: string }>>(),
+    defaultActions: text("default_actions", { mode: "json" }).$type<Action[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  // Every listener binds the same host here, so a port is unique across load balancers, not only within one.
+  (t) => [uniqueIndex("listeners_port_unique").on(t.port), index("listeners_load_balancer").on(t.loadBalancerArn)],
+);
+
+export const rules = sqliteTable(
+  "rules",
+  {
+    arn: text("arn").primaryKey(),
+    listenerArn: text("listener_arn")
+      .notNull()
+      .references(() => listeners.arn, { onDelete: "cascade" }),
+    /** Null for the listener's default rule. */
+    priority: integer("priority"),
+    conditions: text("conditions", { mode: "json" }).$type<RuleCondition[]>().notNull(),
+    actions: text("actions", { mode: "json" }).$type<Action[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("rules_listener_priority").on(t.listenerArn, t.priority)],
+);
+
+export const targetGroups = sqliteTable("target_groups", {
+  arn: text("arn").primaryKey(),
+  name: text("name").notNull().unique(),
+  protocol: text("protocol").notNull(),
+  protocolVersion: text("protocol_version").notNull(),
+  port: integer("port").notNull(),
+  targetType: text("target_type").notNull(),
+  vpcId: text("vpc_id").notNull(),
+  healthCheck: text("health_check", { mode: "json" }).$type<HealthCheckSettings>().notNull(),
+  attributes: text("attributes", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * Which listener or rule forwards to which target group: kept beside the action JSON so that deleting a
+ * target group in use fails on the foreign key (ResourceInUse) and "load balancers of a target group"
+ * is a join, not a scan.
+ */
+export const actionTargetGroups = sqliteTable(
+  "action_target_groups",
+  {
+    ownerArn: text("owner_arn").notNull(),
+    listenerArn: text("listener_arn")
+      .notNull()
+      .references(() => listeners.arn, { onDelete: "cascade" }),
+    loadBalancerArn: text("load_balancer_arn").notNull(),
+    targetGroupArn: text("target_group_arn")
+      .notNull()
+      .references(() => targetGroups.arn, { onDelete: "restrict" }),
+  },
+  (t) => [primaryKey({ columns: [t.ownerArn, t.targetGroupArn] }), index("action_target_groups_tg").on(t.targetGroupArn)],
+);
+
+export const targets = sqliteTable(
+  "targets",
+  {
+    targetGroupArn: text("target_group_arn")
+      .notNull()
+      .references(() => targetGroups.arn, { onDelete: "cascade" }),
+    targetId: text("target_id").notNull(),
+    port: integer("port").notNull(),
+    availabilityZone: text("availability_zone"),
+    /** initial | healthy | unhealthy | draining (unused and unavailable are derived when read). */
+    state: text("state").notNull(),
+    reason: text("reason"),
+    description: text("description"),
+    registeredAt: integer("registered_at").notNull(),
+    /** Set on deregistration: the target drains until this time at the latest. */
+    drainDeadline: integer("drain_deadline"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.targetGroupArn, t.targetId, t.port] })],
+);
+
+export const launchTemplates = sqliteTable("launch_templates", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  defaultVersion: integer("default_version").notNull(),
+  latestVersion: integer("latest_version").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const launchTemplateVersions = sqliteTable(
+  "launch_template_versions",
+  {
+    templateId: text("template_id")
+      .notNull()
+      .references(() => launchTemplates.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    description: text("description"),
+    image: text("image"),
+    command: text("command", { mode: "json" }).$type<string[]>(),
+    environment: text("environment", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    containerPort: integer("container_port"),
+    cpu: real("cpu"),
+    memoryMiB: integer("memory_mib"),
+    networkMode: text("network_mode").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.templateId, t.version] })],
+);
+
+export const autoScalingGroups = sqliteTable("auto_scaling_groups", {
+  name: text("name").primaryKey(),
+  arn: text("arn").notNull().unique(),
+  launchTemplateId: text("launch_template_id")
+    .notNull()
+    .references(() => launchTemplates.id, { onDelete: "restrict" }),
+  /** "$Latest", "$Default" or a version number. */
+  launchTemplateVersion: text("launch_template_version").notNull(),
+  minSize: integer("min_size").notNull(),
+  maxSize: integer("max_size").notNull(),
+  desiredCapacity: integer("desired_capacity").notNull(),
+  healthCheckType: text("health_check_type").notNull(),
+  healthCheckGracePeriod: integer("health_check_grace_period").notNull(),
+  defaultCooldown: integer("default_cooldown").notNull(),
+  defaultInstanceWarmup: integer("default_instance_warmup"),
+  terminationPolicies: text("termination_policies", { mode: "json" }).$type<string[]>().notNull(),
+  newInstancesProtectedFromScaleIn: integer("new_instances_protected", { mode: "boolean" }).notNull(),
+  /** "Delete in progress" once a forced delete has begun. */
+  status: text("status"),
+  /**
+   * Why the desired capacity last changed, as the first sentence of AWS's activity cause ("At ... a user
+   * request explicitly set group desired capacity changing the desired capacity from 1 to 3."). The
+   * reconciler starts each launch or termination activity's cause with it.
+   */
+  capacityCause: text("capacity_cause"),
+  /** End of the last scaling activity that changed capacity: cooldowns count from here. */
+  lastScalingEndedAt: integer("last_scaling_ended_at"),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const groupTargetGroups = sqliteTable(
+  "group_target_groups",
+  {
+    groupName: text("group_name")
+      .notNull()
+      .references(() => autoScalingGroups.name, { onDelete: "cascade" }),
+    targetGroupArn: text("target_group_arn")
+      .notNull()
+      .references(() => targetGroups.arn, { onDelete: "restrict" }),
+  },
+  (t) => [primaryKey({ columns: [t.groupName, t.targetGroupArn] })],
+);
+
+export const instances = sqliteTable(
+  "instances",
+  {
+    id: text("id").primaryKey(),
+    /** Not a foreign key: an instance outlives its group's row until the worker has terminated it. */
+    groupName: text("group_name").notNull(),
+    lifecycleState: text("lifecycle_state").notNull(),
+    healthStatus: text("health_status").notNull(),
+    launchTemplateId: text("launch_template_id").notNull(),
+    launchTemplateName: text("launch_template_name").notNull(),
+    launchTemplateVersion: integer("launch_template_version").notNull(),
+    availabilityZone: text("availability_zone").notNull(),
+    protectedFromScaleIn: integer("protected_from_scale_in", { mode: "boolean" }).notNull(),
+    /** docker | process */
+    driver: text("driver"),
+    /** Container id or process id. */
+    driverRef: text("driver_ref"),
+    address: text("address"),
+    port: integer("port"),
+    launchedAt: integer("launched_at").notNull(),
+    inServiceAt: integer("in_service_at"),
+    terminatingAt: integer("terminating_at"),
+  },
+  (t) => [index("instances_group").on(t.groupName)],
+);
+
+export const scalingActivities = sqliteTable(
+  "scaling_activities",
+  {
+    id: text("id").primaryKey(),
+    groupName: text("group_name").notNull(),
+    description: text("description").notNull(),
+    cause: text("cause").notNull(),
+    details: text("details", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    statusCode: text("status_code").notNull(),
+    statusMessage: text("status_message"),
+    progress: integer("progress").notNull(),
+    startTime: integer("start_time").notNull(),
+    endTime: integer("end_time"),
+  },
+  (t) => [index("scaling_activities_group_start").on(t.groupName, t.startTime)],
+);
+
+export const scalingPolicies = sqliteTable(
+  "scaling_policies",
+  {
+    arn: text("arn").primaryKey(),
+    groupName: text("group_name")
+      .notNull()
+      .references(() => autoScalingGroups.name, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    policyType: text("policy_type").notNull(),
+    adjustmentType: text("adjustment_type"),
+    scalingAdjustment: integer("scaling_adjustment"),
+    minAdjustmentMagnitude: integer("min_adjustment_magnitude"),
+    cooldown: integer("cooldown"),
+    metricAggregationType: text("metric_aggregation_type"),
+    stepAdjustments: text("step_adjustments", { mode: "json" }).$type<StepAdjustment[]>(),
+    estimatedInstanceWarmup: integer("estimated_instance_warmup"),
+    targetTrackingConfiguration: text("target_tracking_configuration", {
+      mode: "json",
+    }).$type<TargetTrackingConfiguration>(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("scaling_policies_group_name").on(t.groupName, t.name)],
+);
+
+export const alarms = sqliteTable("alarms", {
+  name: text("name").primaryKey(),
+  arn: text("arn").notNull(),
+  description: text("description"),
+  actionsEnabled: integer("actions_enabled", { mode: "boolean" }).notNull(),
+  okActions: text("ok_actions", { mode: "json" }).$type<string[]>().notNull(),
+  alarmActions: text("alarm_actions", { mode: "json" }).$type<string[]>().notNull(),
+  insufficientDataActions: text("insufficient_data_actions", { mode: "json" }).$type<string[]>().notNull(),
+  namespace: text("namespace").notNull(),
+  metricName: text("metric_name").notNull(),
+  dimensions: text("dimensions", { mode: "json" }).$type<MetricDimension[]>().notNull(),
+  statistic: text("statistic").notNull(),
+  period: integer("period").notNull(),
+  unit: text("unit"),
+  evaluationPeriods: integer("evaluation_periods").notNull(),
+  datapointsToAlarm: integer("datapoints_to_alarm").notNull(),
+  threshold: real("threshold").notNull(),
+  comparisonOperator: text("comparison_operator").notNull(),
+  treatMissingData: text("treat_missing_data").notNull(),
+  stateValue: text("state_value").notNull(),
+  stateReason: text("state_reason").notNull(),
+  stateReasonData: text("state_reason_data"),
+  stateUpdatedAt: integer("state_updated_at").notNull(),
+  stateTransitionedAt: integer("state_transitioned_at").notNull(),
+  configurationUpdatedAt: integer("configuration_updated_at").notNull(),
+  /** The target tracking policy that owns this alarm; such alarms are created and deleted with it. */
+  ownerPolicyArn: text("owner_policy_arn"),
+  /** When the alarm's actions last ran: an alarm that stays in ALARM re-invokes Auto Scaling actions. */
+  lastActionAt: integer("last_action_at"),
+});
+
+export const alarmHistory = sqliteTable(
+  "alarm_history",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    alarmName: text("alarm_name").notNull(),
+    timestamp: integer("timestamp").notNull(),
+    historyItemType: text("history_item_type").notNull(),
+    historySummary: text("history_summary").notNull(),
+    historyData: text("history_data").notNull(),
+  },
+  (t) => [index("alarm_history_alarm_time").on(t.alarmName, t.timestamp)],
+);
+
+export const metrics = sqliteTable(
+  "metrics",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    namespace: text("namespace").notNull(),
+    metricName: text("metric_name").notNull(),
+    dimensionsKey: text("dimensions_key").notNull(),
+    dimensions: text("dimensions", { mode: "json" }).$type<MetricDimension[]>().notNull(),
+    unit: text("unit"),
+    lastTimestamp: integer("last_timestamp").notNull().default(sql`0`),
+  },
+  (t) => [uniqueIndex("metrics_identity").on(t.namespace, t.metricName, t.dimensionsKey)],
+);
+
+/** Per-second statistic sets; writes to the same second merge. `timestamp` is Unix seconds. */
+export const datapoints = sqliteTable(
+  "datapoints",
+  {
+    metricId: integer("metric_id")
+      .notNull()
+      .references(() => metrics.id, { onDelete: "cascade" }),
+    timestamp: integer("timestamp").notNull(),
+    sampleCount: real("sample_count").notNull(),
+    sum: real("sum").notNull(),
+    minimum: real("minimum").notNull(),
+    maximum: real("maximum").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metricId, t.timestamp] })],
+);
+
+export const tags = sqliteTable(
+  "tags",
+  {
+    resourceArn: text("resource_arn").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceArn, t.key] })],
+);

@@ -1,0 +1,67 @@
+import { Queue, type QueueOptions } from "bullmq";
+import { Redis, type RedisOptions } from "ioredis";
+import { type JobPayloads, QueueName, type ReconcileGroupJob, type ExecutePolicyJob, configChannel } from "./names.ts";
+
+export type ConnectionRole = "producer" | "worker" | "subscriber";
+
+/**
+ * A Redis connection set up as bullmq's production guide asks: workers and subscribers retry forever
+ * (`maxRetriesPerRequest: null`); producers fail fast instead of queueing commands while Redis is down
+ * (`enableOfflineQueue: false`), so an api request never hangs on a dead Redis.
+ */
+export function createRedis(url: string, role: ConnectionRole, options: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: role === "producer" ? 1 : null,
+    enableOfflineQueue: role !== "producer",
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    lazyConnect: false,
+    ...options,
+  });
+}
+
+export type Queues = { [K in QueueName]: Queue<JobPayloads[K]> };
+
+/** One Queue per job kind on a shared producer connection. `prefix` keeps tests apart. */
+export function createQueues(connection: Redis, options: { prefix?: string; onError?: (error: Error) => void } = {}): Queues {
+  const queueOptions: QueueOptions = { connection, ...(options.prefix && { prefix: options.prefix }) };
+  const make = <K extends QueueName>(name: K) => {
+    const queue = new Queue<JobPayloads[K]>(name, queueOptions);
+    queue.on("error", options.onError ?? (() => {}));
+    return queue;
+  };
+  return {
+    [QueueName.collectMetrics]: make(QueueName.collectMetrics),
+    [QueueName.evaluateAlarms]: make(QueueName.evaluateAlarms),
+    [QueueName.executePolicy]: make(QueueName.executePolicy),
+    [QueueName.reconcileGroup]: make(QueueName.reconcileGroup),
+  } as Queues;
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}
+
+/**
+ * Asks for a reconcile of one group. The deduplication id is the group name, so at most one job per
+ * group waits or runs; the reconciler is level-triggered and re-reads the desired capacity when it runs.
+ */
+export function enqueueReconcile(queues: Queues, job: ReconcileGroupJob): Promise<unknown> {
+  return queues[QueueName.reconcileGroup].add(QueueName.reconcileGroup, job, {
+    deduplication: { id: `group:${job.groupName}` },
+    removeOnComplete: 100,
+    removeOnFail: 500,
+  });
+}
+
+export function enqueueExecutePolicy(queues: Queues, job: ExecutePolicyJob): Promise<unknown> {
+  return queues[QueueName.executePolicy].add(QueueName.executePolicy, job, {
+    attempts: 3,
+    backoff: { type: "exponential", delay: 200 },
+    removeOnComplete: 100,
+    removeOnFail: 500,
+  });
+}
+
+export function publishConfigVersion(connection: Redis, version: number, prefix = ""): Promise<number> {
+  return connection.publish(`${prefix}${configChannel}`, String(version));
+}
