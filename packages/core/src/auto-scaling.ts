@@ -361,10 +361,42 @@ export function findStep(
   breachThreshold: number,
 ): StepAdjustment | undefined {
   const delta = metricValue - breachThreshold;
-  const above = delta >= 0;
-  return steps.find((step) => {
+  const within = (step: StepAdjustment, above: boolean) => {
     const low = step.metricIntervalLowerBound ?? Number.NEGATIVE_INFINITY;
     const high = step.metricIntervalUpperBound ?? Number.POSITIVE_INFINITY;
     return above ? delta >= low && delta < high : delta > low && delta <= high;
-  });
+  };
+  // Exactly at the threshold the side is the one the steps are written for: a scale-in policy on a
+  // LessThanOrEqualToThreshold alarm has an upper bound of 0 that must include the threshold.
+  if (delta === 0) return steps.find((s) => within(s, true)) ?? steps.find((s) => within(s, false));
+  return steps.find((s) => within(s, delta > 0));
+}
+
+/**
+ * The alarms a target tracking policy creates and owns, as AWS shapes them: a high alarm over 3 one-minute
+ * datapoints and a low alarm over 15 at 90 % of the target. Fast mode shortens both to 1 s periods (2 of 2
+ * high, 5 of 5 low) so a local loop closes in seconds.
+ */
+export function targetTrackingAlarmShape(fast: boolean): {
+  high: { period: number; evaluationPeriods: number };
+  low: { period: number; evaluationPeriods: number; thresholdRatio: number };
+} {
+  return fast
+    ? {
+        high: { period: 1, evaluationPeriods: 2 },
+        low: { period: 1, evaluationPeriods: 5, thresholdRatio: 0.9 },
+      }
+    : {
+        high: { period: 60, evaluationPeriods: 3 },
+        low: { period: 60, evaluationPeriods: 15, thresholdRatio: 0.9 },
+      };
+}
+
+/**
+ * Target tracking's capacity for a metric value: proportional to how far the metric is from the target,
+ * rounded up so the group never undershoots (ceil(capacity × metric / target)).
+ */
+export function targetTrackingCapacity(capacity: number, metricValue: number, targetValue: number): number {
+  if (capacity <= 0) return metricValue > 0 ? 1 : 0;
+  return Math.ceil((capacity * metricValue) / targetValue - 1e-9);
 }

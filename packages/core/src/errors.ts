@@ -1,20 +1,31 @@
-import createError from "@fastify/error";
-
 /**
  * Base of every error scaleout answers to a client. `code` is AWS's error code, `statusCode` the status
  * the REST API answers with (404 for not found and 409 for conflicts, where AWS's query protocol uses 400).
  */
 export class AwsError extends Error {
-  declare code: string;
-  declare statusCode: number;
+  constructor(
+    readonly code: string,
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
 }
 
-function define<C extends string>(code: C, statusCode: number) {
-  // "%s": every site words its own message, as AWS does ("Load balancer 'web' not found").
-  return createError<C, number, [string]>(code, "%s", statusCode, AwsError as unknown as ErrorConstructor);
+export type AwsErrorClass<C extends string> = new (message: string) => AwsError & { readonly code: C };
+
+// Not @fastify/error: it upper-cases codes, and AWS's codes are case-sensitive (ValidationError).
+function define<C extends string>(code: C, statusCode: number): AwsErrorClass<C> {
+  return class extends AwsError {
+    declare readonly code: C;
+    constructor(message: string) {
+      super(code, statusCode, message);
+    }
+  };
 }
 
-/** The one registry of client-facing errors (fastify's lib/errors.js, built with @fastify/error). */
+/** The one registry of client-facing errors, in the manner of fastify's lib/errors.js. */
 export const Errors = {
   // Generic (all services)
   ValidationError: define("ValidationError", 400),
@@ -55,7 +66,7 @@ export const Errors = {
   ResourceNotFound: define("ResourceNotFound", 404),
 } as const;
 
-export type ErrorCode = (typeof Errors)[keyof typeof Errors]["prototype"]["code"];
+export type ErrorCode = InstanceType<(typeof Errors)[keyof typeof Errors]>["code"];
 
 export function isAwsError(error: unknown): error is AwsError {
   return error instanceof AwsError;

@@ -1,4 +1,5 @@
 export * from "./actions.ts";
+export * from "./alarm-evaluation.ts";
 export * from "./alarms.ts";
 export * from "./attributes.ts";
 export * from "./auto-scaling.ts";

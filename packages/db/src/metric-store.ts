@@ -1,4 +1,4 @@
-import { type MetricDimension, type Sample, type StatisticSet, dimensionsKey } from "@scaleout/core";
+import { dimensionsKey, type MetricDimension, type Sample, type StatisticSet } from "@scaleout/core";
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "./client.ts";
 import { datapoints, metrics } from "./schema.ts";
@@ -8,7 +8,10 @@ import { datapoints, metrics } from "./schema.ts";
  * The api (PutMetricData), the worker (CPU) and the proxy (ALB metrics) all write through here.
  */
 
-function metricId(db: Db | Tx, sample: Pick<Sample, "namespace" | "metricName" | "dimensions" | "unit" | "timestamp">): number {
+function metricId(
+  db: Db | Tx,
+  sample: Pick<Sample, "namespace" | "metricName" | "dimensions" | "unit" | "timestamp">,
+): number {
   const key = dimensionsKey(sample.dimensions);
   const row = db
     .insert(metrics)
@@ -96,7 +99,13 @@ export function aggregatePeriods(
       maximum: sql<number>`max(${datapoints.maximum})`,
     })
     .from(datapoints)
-    .where(and(eq(datapoints.metricId, metric.id), gte(datapoints.timestamp, startTime), lt(datapoints.timestamp, endTime)))
+    .where(
+      and(
+        eq(datapoints.metricId, metric.id),
+        gte(datapoints.timestamp, startTime),
+        lt(datapoints.timestamp, endTime),
+      ),
+    )
     .groupBy(bucket)
     .orderBy(bucket)
     .all();

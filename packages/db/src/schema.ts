@@ -49,7 +49,10 @@ export const listeners = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   // Every listener binds the same host here, so a port is unique across load balancers, not only within one.
-  (t) => [uniqueIndex("listeners_port_unique").on(t.port), index("listeners_load_balancer").on(t.loadBalancerArn)],
+  (t) => [
+    uniqueIndex("listeners_port_unique").on(t.port),
+    index("listeners_load_balancer").on(t.loadBalancerArn),
+  ],
 );
 
 export const rules = sqliteTable(
@@ -98,7 +101,10 @@ export const actionTargetGroups = sqliteTable(
       .notNull()
       .references(() => targetGroups.arn, { onDelete: "restrict" }),
   },
-  (t) => [primaryKey({ columns: [t.ownerArn, t.targetGroupArn] }), index("action_target_groups_tg").on(t.targetGroupArn)],
+  (t) => [
+    primaryKey({ columns: [t.ownerArn, t.targetGroupArn] }),
+    index("action_target_groups_tg").on(t.targetGroupArn),
+  ],
 );
 
 export const targets = sqliteTable(

@@ -14,5 +14,8 @@ export function bumpConfigVersion(tx: Tx | Db): number {
 }
 
 export function readConfigVersion(db: Db | Tx): number {
-  return db.select({ version: configVersion.version }).from(configVersion).where(eq(configVersion.id, 1)).get()?.version ?? 0;
+  return (
+    db.select({ version: configVersion.version }).from(configVersion).where(eq(configVersion.id, 1)).get()
+      ?.version ?? 0
+  );
 }

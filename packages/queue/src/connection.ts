@@ -1,6 +1,12 @@
 import { Queue, type QueueOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
-import { type JobPayloads, QueueName, type ReconcileGroupJob, type ExecutePolicyJob, configChannel } from "./names.ts";
+import {
+  configChannel,
+  type ExecutePolicyJob,
+  type JobPayloads,
+  QueueName,
+  type ReconcileGroupJob,
+} from "./names.ts";
 
 export type ConnectionRole = "producer" | "worker" | "subscriber";
 
@@ -22,7 +28,10 @@ export function createRedis(url: string, role: ConnectionRole, options: RedisOpt
 export type Queues = { [K in QueueName]: Queue<JobPayloads[K]> };
 
 /** One Queue per job kind on a shared producer connection. `prefix` keeps tests apart. */
-export function createQueues(connection: Redis, options: { prefix?: string; onError?: (error: Error) => void } = {}): Queues {
+export function createQueues(
+  connection: Redis,
+  options: { prefix?: string; onError?: (error: Error) => void } = {},
+): Queues {
   const queueOptions: QueueOptions = { connection, ...(options.prefix && { prefix: options.prefix }) };
   const make = <K extends QueueName>(name: K) => {
     const queue = new Queue<JobPayloads[K]>(name, queueOptions);

@@ -34,7 +34,20 @@ export async function startPrivateRedis(options: { logPrefix?: string } = {}): P
     const port = await freePort();
     const child = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"],
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--protected-mode",
+        "yes",
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     try {
@@ -48,7 +61,8 @@ export async function startPrivateRedis(options: { logPrefix?: string } = {}): P
     }
     const stopOnExit = () => child.kill("SIGKILL");
     process.once("exit", stopOnExit);
-    if (options.logPrefix) child.stderr?.on("data", (d: Buffer) => process.stderr.write(`${options.logPrefix}${d}`));
+    if (options.logPrefix)
+      child.stderr?.on("data", (d: Buffer) => process.stderr.write(`${options.logPrefix}${d}`));
     return {
       url: `redis://127.0.0.1:${port}`,
       pid: child.pid,
@@ -73,7 +87,10 @@ export async function startPrivateRedis(options: { logPrefix?: string } = {}): P
 function waitForReady(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server did not start within 10 s:\n${output}`)),
+      10_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes("Ready to accept connections")) {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inject, test as base } from "vitest";
+import { test as base, inject } from "vitest";
 
 export interface IntegrationFixtures {
   /** The run's Redis. */
@@ -51,7 +51,9 @@ export async function eventually<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ""}`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ""}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

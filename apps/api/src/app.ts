@@ -1,0 +1,53 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Services } from "@scaleout/services";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { authPlugin } from "./plugins/auth.ts";
+import { errorsPlugin } from "./plugins/errors.ts";
+import { openapiPlugin } from "./plugins/openapi.ts";
+import { alarmRoutes } from "./routes/alarms.ts";
+import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
+import { launchTemplateRoutes } from "./routes/launch-templates.ts";
+import { listenerRoutes } from "./routes/listeners.ts";
+import { loadBalancerRoutes } from "./routes/load-balancers.ts";
+import { metricRoutes } from "./routes/metrics.ts";
+import { ruleRoutes } from "./routes/rules.ts";
+import { systemRoutes } from "./routes/system.ts";
+import { targetGroupRoutes } from "./routes/target-groups.ts";
+
+export interface AppOptions {
+  services: Services;
+  apiToken?: string;
+  logger?: FastifyServerOptions["logger"];
+  /** Answers /healthz's dependency checks, e.g. Redis. */
+  health?: () => Promise<Record<string, "ok" | "down">>;
+}
+
+/** Builds the control-plane API. It never listens: server.ts does, tests inject. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Explicit timeouts: a stuck client must not hold a connection for ever.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    bodyLimit: 4 * 1024 * 1024,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { ...(options.apiToken !== undefined && { token: options.apiToken }) });
+  await app.register(openapiPlugin);
+  const deps = { services: options.services };
+  await app.register(systemRoutes, { health: options.health ?? (async () => ({})) });
+  await app.register(loadBalancerRoutes, { prefix: "/v1", ...deps });
+  await app.register(listenerRoutes, { prefix: "/v1", ...deps });
+  await app.register(ruleRoutes, { prefix: "/v1", ...deps });
+  await app.register(targetGroupRoutes, { prefix: "/v1", ...deps });
+  await app.register(launchTemplateRoutes, { prefix: "/v1", ...deps });
+  await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
+  await app.register(alarmRoutes, { prefix: "/v1", ...deps });
+  await app.register(metricRoutes, { prefix: "/v1", ...deps });
+  return app;
+}

@@ -1,0 +1,77 @@
+import {
+  type Static,
+  type TArray,
+  type TObject,
+  type TOptional,
+  type TSchema,
+  type TString,
+  Type,
+} from "@sinclair/typebox";
+
+/** Every error the API answers: AWS's code and a sentence. */
+export const ErrorResponse = Type.Object(
+  { code: Type.String({ examples: ["ValidationError"] }), message: Type.String() },
+  { $id: "ErrorResponse", description: "An AWS-style error" },
+);
+
+export const errorRef = Type.Ref(ErrorResponse);
+
+/** The error statuses a route can answer, all with the ErrorResponse body. */
+export function errors(...statuses: Array<400 | 401 | 404 | 409>) {
+  const entries: Record<number, typeof errorRef> = { 401: errorRef };
+  for (const status of statuses) entries[status] = errorRef;
+  return entries;
+}
+
+/** A string restricted to the given values, typed as their union. */
+export function StringEnum<T extends string[]>(
+  values: [...T],
+  options: { description?: string; default?: T[number] } = {},
+) {
+  return Type.Unsafe<T[number]>({ type: "string", enum: values, ...options });
+}
+
+export const Tag = Type.Object(
+  { key: Type.String(), value: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export const Tags = Type.Optional(Type.Array(Tag, { maxItems: 50 }));
+
+export const Attribute = Type.Object(
+  { key: Type.String(), value: Type.String() },
+  { additionalProperties: false },
+);
+export const AttributesBody = Type.Object(
+  { attributes: Type.Array(Attribute, { minItems: 1 }) },
+  { additionalProperties: false },
+);
+export const AttributesResponse = Type.Object({ attributes: Type.Array(Attribute) });
+
+export const PageQuery = Type.Object(
+  {
+    pageSize: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 400, description: "Items per page (default 100)" }),
+    ),
+    nextToken: Type.Optional(Type.String({ description: "The nextToken of the previous page" })),
+  },
+  { additionalProperties: false },
+);
+export type PageQuery = Static<typeof PageQuery>;
+
+/** `{ <member>: T[], nextToken? }`: AWS's plural member plus the continuation token. */
+export function PageOf<K extends string, T extends TSchema>(member: K, item: T) {
+  return Type.Object({
+    [member]: Type.Array(item),
+    nextToken: Type.Optional(Type.String()),
+  }) as unknown as TObject<{ [P in K]: TArray<T> } & { nextToken: TOptional<TString> }>;
+}
+
+export const NameParams = Type.Object({ name: Type.String({ minLength: 1 }) });
+export const IdParams = Type.Object({
+  id: Type.String({ minLength: 1, description: "The last segment of the ARN, or the whole ARN" }),
+});
+
+export const Dimension = Type.Object(
+  { name: Type.String(), value: Type.String() },
+  { additionalProperties: false },
+);

@@ -1,0 +1,57 @@
+import { limitsFor } from "@scaleout/core";
+import { createDb, runMigrations } from "@scaleout/db";
+import { closeQueues, createQueues, createRedis } from "@scaleout/queue";
+import { createContext, createServices } from "@scaleout/services";
+import { buildApp } from "./app.ts";
+import { readConfig } from "./config.ts";
+import { createRedisEvents } from "./events.ts";
+
+/** The api process: open and migrate the registry, connect Redis, serve, and close cleanly on a signal. */
+async function main(): Promise<void> {
+  const config = readConfig();
+  if (!config.redisUrl)
+    throw new Error("REDIS_URL is required (npm start provides a private Redis when it is unset)");
+  const handle = createDb(config.databaseFile);
+  runMigrations(handle.db);
+
+  const redis = createRedis(config.redisUrl, "producer");
+  redis.on("error", () => {}); // reported through /healthz and the events' warnings
+  const queues = createQueues(redis, { prefix: config.redisPrefix });
+  // Warnings go to the app's logger once it exists; the services need the events before that.
+  let warn = (error: unknown, message: string) => console.warn(message, error);
+  const events = createRedisEvents(redis, queues, config.redisPrefix, (error, message) =>
+    warn(error, message),
+  );
+  const services = createServices(
+    createContext(handle.db, { partition: config.partition, limits: limitsFor(config.fast), events }),
+  );
+  const app = await buildApp({
+    services,
+    ...(config.apiToken !== undefined && { apiToken: config.apiToken }),
+    logger: { level: process.env.LOG_LEVEL ?? "info" },
+    health: async () => ({ sqlite: "ok", redis: redis.status === "ready" ? "ok" : "down" }),
+  });
+  warn = (error, message) => app.log.warn({ err: error }, message);
+
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down");
+    // Stop accepting requests and finish those in flight, then release Redis and SQLite.
+    await app.close();
+    await closeQueues(queues).catch(() => {});
+    redis.disconnect();
+    handle.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void close("SIGINT"));
+  process.once("SIGTERM", () => void close("SIGTERM"));
+
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

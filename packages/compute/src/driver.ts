@@ -1,0 +1,82 @@
+/**
+ * How the worker runs instances. Two real drivers implement it: `docker` (Docker Engine API on the local
+ * socket) and `process` (local child processes). Every instance carries labels (group, instance id,
+ * launch template version) so a restarted worker can find what is running and adopt it.
+ */
+
+export interface LaunchSpec {
+  instanceId: string;
+  groupName: string;
+  launchTemplateId: string;
+  launchTemplateVersion: number;
+  /** Container image (docker). For the process driver, absent: `command` runs directly. */
+  image?: string;
+  /** Argv. Docker: overrides the image's command. Process: required. */
+  command?: string[];
+  environment: Record<string, string>;
+  /** host: the instance listens on `hostPort` given in PORT. bridge: `containerPort` published on 127.0.0.1:`hostPort`. */
+  networkMode: "host" | "bridge";
+  /** The loopback port the instance must answer on (PORT for host mode; the published port for bridge). */
+  hostPort: number;
+  /** The port inside the container for bridge mode (PORT is set to it). */
+  containerPort?: number;
+  /** CPU limit in cores (0.5 = half a core). */
+  cpu?: number;
+  memoryMiB?: number;
+}
+
+export interface InstanceLabels {
+  instanceId: string;
+  groupName: string;
+  launchTemplateId: string;
+  launchTemplateVersion: number;
+}
+
+export type RuntimeState = "running" | "starting" | "exited" | "missing";
+
+export interface RunningInstance extends InstanceLabels {
+  /** Container id or process id. */
+  ref: string;
+  state: RuntimeState;
+  /** Where the instance answers: always a loopback address. */
+  address: string;
+  port: number;
+  startedAt?: number;
+  /** For exited instances: the exit code and the engine's or OS's reason. */
+  exitCode?: number;
+  error?: string;
+}
+
+export interface UsageSample {
+  /** CPU utilisation in percent of the instance's CPU allowance (0-100; `docker stats` semantics). */
+  cpuPercent: number;
+  memoryBytes: number;
+  /** Unix milliseconds of the reading. */
+  at: number;
+}
+
+export interface ComputeDriver {
+  readonly name: "docker" | "process";
+  /**
+   * Starts an instance. Resolves once the runtime has started it (not when the app is ready: health
+   * checks decide that). Rejects with `LaunchError` carrying the engine's or OS's reason when it cannot
+   * start (missing image, bad command).
+   */
+  launch(spec: LaunchSpec): Promise<RunningInstance>;
+  /** Stops and removes an instance; resolves when it is gone. Unknown ids resolve quietly. */
+  terminate(instanceId: string, options?: { graceSeconds?: number }): Promise<void>;
+  /** Everything this driver runs for scaleout, optionally for one group, including exited ones. */
+  list(groupName?: string): Promise<RunningInstance[]>;
+  inspect(instanceId: string): Promise<RunningInstance | undefined>;
+  /**
+   * A CPU and memory reading. CPU is computed from the difference to the previous reading of the same
+   * instance, so the first call may answer 0.
+   */
+  sample(instanceId: string): Promise<UsageSample | undefined>;
+  close(): Promise<void>;
+}
+
+/** A launch the runtime refused; `message` is the engine's or OS's own reason. */
+export class LaunchError extends Error {
+  override name = "LaunchError";
+}

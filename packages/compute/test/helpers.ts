@@ -1,0 +1,52 @@
+import { createServer } from "node:net";
+import { request } from "undici";
+
+/** A free loopback port: bind port 0, read it, release it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET on loopback (never any other address), answering status and body text. */
+export async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  const response = await request(`http://127.0.0.1:${port}${path}`, {
+    // A fresh connection each time: instances come and go on these ports.
+    reset: true,
+    headersTimeout: 10_000,
+  });
+  return { status: response.statusCode, body: await response.body.text() };
+}
+
+/** Resolves once the instance on `port` answers its health check; answers the time it took. */
+export async function waitUntilAnswering(port: number, since: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = since + timeoutMs;
+  for (;;) {
+    try {
+      const { status } = await get(port, "/health");
+      if (status === 200) return Date.now() - since;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline)
+      throw new Error(`nothing answered on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Whether something still accepts connections on the loopback port. */
+export async function answers(port: number): Promise<boolean> {
+  try {
+    await get(port, "/health");
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,214 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { newInstanceId, newLaunchTemplateId } from "@scaleout/core";
+import { eventually, integrationTest } from "@scaleout/testing";
+import { describe, expect } from "vitest";
+import {
+  type ComputeDriver,
+  createProcessDriver,
+  exampleAppPath,
+  LaunchError,
+  type LaunchSpec,
+} from "../src/index.ts";
+import { answers, freePort, get, waitUntilAnswering } from "./helpers.ts";
+
+const test = integrationTest.extend<{ driver: ComputeDriver }>({
+  driver: async ({ dataDir }, use) => {
+    const driver = createProcessDriver({ stateDir: dataDir, graceSeconds: 1 });
+    await use(driver);
+    // Stop whatever a test left running; the records name exactly the processes it started.
+    const cleanup = createProcessDriver({ stateDir: dataDir });
+    for (const instance of await cleanup.list())
+      await cleanup.terminate(instance.instanceId, { graceSeconds: 0.2 });
+    await driver.close();
+  },
+});
+
+async function specFor(overrides: Partial<LaunchSpec> = {}): Promise<LaunchSpec> {
+  return {
+    instanceId: newInstanceId(),
+    groupName: "web",
+    launchTemplateId: newLaunchTemplateId(),
+    launchTemplateVersion: 3,
+    command: [process.execPath, exampleAppPath],
+    environment: { GREETING: "hello" },
+    networkMode: "host",
+    hostPort: await freePort(),
+    ...overrides,
+  };
+}
+
+describe("process driver", () => {
+  test("launches an instance that answers on its port, and lists it with its labels", async ({ driver }) => {
+    const spec = await specFor();
+    const started = Date.now();
+    const instance = await driver.launch(spec);
+    const answeringMs = await waitUntilAnswering(spec.hostPort, started);
+    console.info(`process driver: launch to answering ${answeringMs} ms`);
+
+    expect(instance).toMatchObject({
+      instanceId: spec.instanceId,
+      groupName: "web",
+      launchTemplateId: spec.launchTemplateId,
+      launchTemplateVersion: 3,
+      state: "running",
+      address: "127.0.0.1",
+      port: spec.hostPort,
+    });
+    const root = JSON.parse((await get(spec.hostPort, "/")).body);
+    expect(root).toEqual({ instanceId: spec.instanceId, pid: Number(instance.ref), port: spec.hostPort });
+
+    expect(await driver.list("web")).toEqual([instance]);
+    expect(await driver.list("other")).toEqual([]);
+    expect(await driver.inspect(spec.instanceId)).toEqual(instance);
+  });
+
+  test("bridge mode runs as host mode: PORT is the host port", async ({ driver }) => {
+    const spec = await specFor({ networkMode: "bridge", containerPort: 8080 });
+    await driver.launch(spec);
+    await waitUntilAnswering(spec.hostPort, Date.now());
+    expect(JSON.parse((await get(spec.hostPort, "/")).body).port).toBe(spec.hostPort);
+  });
+
+  test("samples CPU near a full allowance while the app burns it", async ({ driver }) => {
+    const spec = await specFor({ cpu: 1 });
+    await driver.launch(spec);
+    await waitUntilAnswering(spec.hostPort, Date.now());
+
+    const idle = await driver.sample(spec.instanceId);
+    expect(idle).toMatchObject({ cpuPercent: 0 });
+    expect(idle?.memoryBytes).toBeGreaterThan(10 * 1024 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await driver.sample(spec.instanceId))?.cpuPercent).toBeLessThan(30);
+
+    const burn = get(spec.hostPort, "/burn?ms=1500");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await driver.sample(spec.instanceId);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const busy = await driver.sample(spec.instanceId);
+    await burn;
+    expect(busy?.cpuPercent).toBeGreaterThan(70);
+    expect(busy?.cpuPercent).toBeLessThanOrEqual(100);
+  });
+
+  test("a fresh driver on the same state directory adopts instances a SIGKILLed worker left", async ({
+    driver,
+    dataDir,
+  }) => {
+    const spec = await specFor();
+    // Node.js itself with tsx's loader, not the tsx CLI: the CLI runs the script in a child process, which
+    // would survive the SIGKILL meant for the worker.
+    const tsxLoader = new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+    const worker = spawn(
+      process.execPath,
+      [
+        "--import",
+        tsxLoader,
+        fileURLToPath(new URL("fixtures/launching-worker.ts", import.meta.url)),
+        dataDir,
+        JSON.stringify(spec),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        worker.stdout?.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes("\n")) resolve(out.trim());
+        });
+        worker.once("exit", (code) => reject(new Error(`worker exited with ${code} before launching`)));
+      });
+      const launched = JSON.parse(line);
+      await waitUntilAnswering(spec.hostPort, Date.now());
+      const workerGone = new Promise((resolve) => worker.once("exit", resolve));
+      worker.kill("SIGKILL");
+      await workerGone;
+
+      // The instance outlives its worker, and the driver under test never saw it launched.
+      expect(await answers(spec.hostPort)).toBe(true);
+      const adopted = await driver.list("web");
+      expect(adopted).toEqual([launched]);
+      expect(adopted[0]).toMatchObject({ instanceId: spec.instanceId, state: "running" });
+
+      await driver.sample(spec.instanceId);
+      await get(spec.hostPort, "/burn?ms=600");
+      expect((await driver.sample(spec.instanceId))?.cpuPercent).toBeGreaterThan(40);
+
+      await driver.terminate(spec.instanceId);
+      expect(await driver.inspect(spec.instanceId)).toBeUndefined();
+      expect(await answers(spec.hostPort)).toBe(false);
+      expect(existsSync(join(dataDir, `${spec.instanceId}.json`))).toBe(false);
+    } finally {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGKILL");
+    }
+  });
+
+  test("an instance killed with SIGKILL shows as exited, to its driver and to a fresh one", async ({
+    driver,
+    dataDir,
+  }) => {
+    const spec = await specFor();
+    const instance = await driver.launch(spec);
+    await waitUntilAnswering(spec.hostPort, Date.now());
+    // The pid this driver recorded for the instance it just started.
+    process.kill(Number(instance.ref), "SIGKILL");
+
+    const exited = await eventually(async () => {
+      const current = await driver.inspect(spec.instanceId);
+      return current?.state === "exited" ? current : undefined;
+    });
+    expect(exited).toMatchObject({ exitCode: 137, error: "killed by SIGKILL" });
+    expect(await driver.sample(spec.instanceId)).toBeUndefined();
+    const fresh = createProcessDriver({ stateDir: dataDir });
+    expect(await fresh.inspect(spec.instanceId)).toMatchObject({ state: "exited", exitCode: 137 });
+
+    await fresh.terminate(spec.instanceId);
+    expect(await driver.list()).toEqual([]);
+  });
+
+  test("terminate stops the app with SIGTERM, and with SIGKILL after the grace period", async ({
+    driver,
+  }) => {
+    const polite = await specFor();
+    const stubborn = await specFor({
+      command: [process.execPath, "-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);"],
+    });
+    await driver.launch(polite);
+    await driver.launch(stubborn);
+    await waitUntilAnswering(polite.hostPort, Date.now());
+
+    let started = Date.now();
+    await driver.terminate(polite.instanceId, { graceSeconds: 5 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await answers(polite.hostPort)).toBe(false);
+
+    started = Date.now();
+    await driver.terminate(stubborn.instanceId, { graceSeconds: 0.3 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(await driver.list()).toEqual([]);
+    await driver.terminate(stubborn.instanceId);
+    await driver.terminate(newInstanceId());
+  });
+
+  test("a command that cannot run is a LaunchError with the OS's reason", async ({ driver }) => {
+    const missing = driver.launch(await specFor({ command: ["/nonexistent/scaleout-app", "--serve"] }));
+    await expect(missing).rejects.toBeInstanceOf(LaunchError);
+    await expect(missing).rejects.toThrow(/ENOENT \(no such file or directory\)/);
+
+    const crashing = driver.launch(
+      await specFor({
+        command: [process.execPath, "-e", "console.error('cannot open config'); process.exit(3)"],
+      }),
+    );
+    await expect(crashing).rejects.toBeInstanceOf(LaunchError);
+    await expect(crashing).rejects.toThrow(/exited with code 3[\s\S]*cannot open config/);
+
+    await expect(
+      driver.launch(await specFor({ command: undefined, image: "scaleout/example" })),
+    ).rejects.toThrow(/launch template has no command/);
+    expect(await driver.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
+import { bumpConfigVersion, type Db, type Tx } from "@scaleout/db";
+
+/**
+ * What the control plane tells the outside world after a change has committed. The api implements it
+ * with Redis (pub/sub for the version, BullMQ for jobs); tests may record the calls.
+ */
+export interface ChangeEvents {
+  /** A configuration change committed as `version`. */
+  configChanged(version: number): void;
+  /** A group's desired capacity or membership changed: reconcile it. */
+  groupChanged(groupName: string, reason: string): void;
+  /** An alarm action names a scaling policy: run it (SetAlarmState from the API). */
+  policyInvoked(invocation: PolicyInvocation): void;
+}
+
+export interface PolicyInvocation {
+  policyArn: string;
+  alarmName: string;
+  alarmState: string;
+  triggeredAt: string;
+  metricValue?: number;
+  breachThreshold?: number;
+}
+
+export interface ServiceContext {
+  db: Db;
+  partition: Partition;
+  limits: Limits;
+  events: ChangeEvents;
+  /** Unix milliseconds; injectable so tests can move time. */
+  now(): number;
+}
+
+export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "db">> = {}): ServiceContext {
+  return {
+    db,
+    partition: overrides.partition ?? defaultPartition,
+    limits: overrides.limits ?? limitsFor(false),
+    events: overrides.events ?? { configChanged() {}, groupChanged() {}, policyInvoked() {} },
+    now: overrides.now ?? Date.now,
+  };
+}
+
+/** What a mutation may ask to announce once its transaction has committed. */
+export interface Announcements {
+  groups: Array<{ name: string; reason: string }>;
+  invocations: PolicyInvocation[];
+}
+
+/**
+ * Runs `change` in one synchronous transaction that also bumps the configuration version, then, only
+ * after the commit, announces the version and anything the change asked for. better-sqlite3
+ * transactions must be synchronous: an async callback would commit before its awaits ran.
+ */
+export function mutate<T>(ctx: ServiceContext, change: (tx: Tx, announce: Announcements) => T): T {
+  const announce: Announcements = { groups: [], invocations: [] };
+  const { result, version } = ctx.db.transaction(
+    (tx) => {
+      const result = change(tx, announce);
+      return { result, version: bumpConfigVersion(tx) };
+    },
+    { behavior: "immediate" },
+  );
+  ctx.events.configChanged(version);
+  for (const group of announce.groups) ctx.events.groupChanged(group.name, group.reason);
+  for (const invocation of announce.invocations) ctx.events.policyInvoked(invocation);
+  return result;
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+/** AWS's causes write times to the second: 2026-11-23T10:00:00Z. */
+export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;

@@ -1,0 +1,43 @@
+import { alarmService } from "./alarms.ts";
+import { autoScalingGroupService } from "./auto-scaling-groups.ts";
+import type { ServiceContext } from "./context.ts";
+import { launchTemplateService } from "./launch-templates.ts";
+import { listenerService, ruleService } from "./listeners.ts";
+import { loadBalancerService } from "./load-balancers.ts";
+import { metricService } from "./metrics.ts";
+import { scalingPolicyService } from "./scaling-policies.ts";
+import { targetGroupService } from "./target-groups.ts";
+
+export * from "./activities.ts";
+export * from "./alarms.ts";
+export * from "./auto-scaling-groups.ts";
+export * from "./context.ts";
+export * from "./launch-templates.ts";
+export * from "./listeners.ts";
+export * from "./load-balancers.ts";
+export * from "./metrics.ts";
+export * from "./scaling-policies.ts";
+export * from "./tags.ts";
+export * from "./target-groups.ts";
+
+/**
+ * The control plane's operations, one object per resource. Both API doors (REST and, later, the AWS
+ * query protocol) and the worker call these, so validation, idempotency and errors are the same
+ * whichever way a request comes in.
+ */
+export function createServices(ctx: ServiceContext) {
+  return {
+    ctx,
+    loadBalancers: loadBalancerService(ctx),
+    listeners: listenerService(ctx),
+    rules: ruleService(ctx),
+    targetGroups: targetGroupService(ctx),
+    launchTemplates: launchTemplateService(ctx),
+    groups: autoScalingGroupService(ctx),
+    policies: scalingPolicyService(ctx),
+    alarms: alarmService(ctx),
+    metrics: metricService(ctx),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

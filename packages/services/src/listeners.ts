@@ -1,0 +1,485 @@
+import {
+  type Action,
+  arns,
+  check,
+  checkOneOf,
+  checkPageSize,
+  checkPort,
+  checkPriority,
+  decodeToken,
+  Errors,
+  forwardedTargetGroups,
+  normalizeActions,
+  normalizeConditions,
+  type Page,
+  pageOf,
+  type RuleCondition,
+  type Tag,
+} from "@scaleout/core";
+import { type Db, schema, type Tx } from "@scaleout/db";
+import { and, asc, eq, gt, inArray, isNull, like, ne, sql } from "drizzle-orm";
+import { onConstraint } from "./constraints.ts";
+import { mutate, type ServiceContext } from "./context.ts";
+import { findLoadBalancer } from "./load-balancers.ts";
+import { checkTags, removeTags, writeTags } from "./tags.ts";
+import { loadBalancersOf, requireTargetGroups } from "./target-groups.ts";
+
+const { listeners, rules, actionTargetGroups } = schema;
+type ListenerRow = typeof listeners.$inferSelect;
+type RuleRow = typeof rules.$inferSelect;
+
+export const maxRulesPerListener = 100;
+
+export interface ListenerInput {
+  protocol?: string;
+  port?: number;
+  defaultActions?: Action[];
+  sslPolicy?: string;
+  certificates?: Array<{ certificateArn: string }>;
+  tags?: Tag[];
+}
+
+export interface Listener {
+  listenerArn: string;
+  loadBalancerArn: string;
+  port: number;
+  protocol: string;
+  defaultActions: Action[];
+  sslPolicy?: string;
+  certificates?: Array<{ certificateArn: string }>;
+}
+
+export interface RuleInput {
+  priority?: number | string;
+  conditions?: RuleCondition[];
+  actions?: Action[];
+  tags?: Tag[];
+}
+
+export interface Rule {
+  ruleArn: string;
+  /** A string, as in AWS: "10", or "default" for the listener's default rule. */
+  priority: string;
+  conditions: RuleCondition[];
+  actions: Action[];
+  isDefault: boolean;
+}
+
+export function toListener(row: ListenerRow): Listener {
+  return {
+    listenerArn: row.arn,
+    loadBalancerArn: row.loadBalancerArn,
+    port: row.port,
+    protocol: row.protocol,
+    defaultActions: row.defaultActions,
+    ...(row.sslPolicy !== null && { sslPolicy: row.sslPolicy }),
+    ...(row.certificates !== null && { certificates: row.certificates }),
+  };
+}
+
+export function toRule(row: RuleRow): Rule {
+  return {
+    ruleArn: row.arn,
+    priority: row.priority === null ? "default" : String(row.priority),
+    conditions: row.conditions,
+    actions: row.actions,
+    isDefault: row.priority === null,
+  };
+}
+
+/** A listener by the last segment of its ARN (REST paths) or by its whole ARN (the AWS API). */
+export function findListener(db: Db | Tx, id: string): ListenerRow {
+  const row = id.startsWith("arn:")
+    ? db.select().from(listeners).where(eq(listeners.arn, id)).get()
+    : /^[0-9a-f]+$/.test(id)
+      ? db
+          .select()
+          .from(listeners)
+          .where(like(listeners.arn, `%/${id}`))
+          .get()
+      : undefined;
+  if (!row) throw new Errors.ListenerNotFound(`Listener '${id}' not found`);
+  return row;
+}
+
+export function findRule(db: Db | Tx, id: string): RuleRow {
+  const row = id.startsWith("arn:")
+    ? db.select().from(rules).where(eq(rules.arn, id)).get()
+    : /^[0-9a-f]+$/.test(id)
+      ? db
+          .select()
+          .from(rules)
+          .where(like(rules.arn, `%/${id}`))
+          .get()
+      : undefined;
+  if (!row) throw new Errors.RuleNotFound(`Rule '${id}' not found`);
+  return row;
+}
+
+/**
+ * Checks the target groups an action list forwards to: they exist, and none is already used by another
+ * load balancer (a target group belongs to at most one).
+ */
+function checkActionTargets(tx: Tx, loadBalancerArn: string, actions: Action[]): void {
+  const named = forwardedTargetGroups(actions);
+  requireTargetGroups(tx, named);
+  const used = loadBalancersOf(tx, named);
+  const taken = named.filter((arn) => (used.get(arn) ?? []).some((lb) => lb !== loadBalancerArn));
+  if (taken.length) {
+    throw new Errors.TargetGroupAssociationLimit(
+      `The following target groups cannot be associated with more than one load balancer: ${taken.join(", ")}`,
+    );
+  }
+}
+
+/** Keeps action_target_groups in step with an owner's (listener's or rule's) actions. */
+function linkActions(tx: Tx, ownerArn: string, listener: ListenerRow, actions: Action[]): void {
+  tx.delete(actionTargetGroups).where(eq(actionTargetGroups.ownerArn, ownerArn)).run();
+  for (const targetGroupArn of forwardedTargetGroups(actions)) {
+    tx.insert(actionTargetGroups)
+      .values({
+        ownerArn,
+        listenerArn: listener.arn,
+        loadBalancerArn: listener.loadBalancerArn,
+        targetGroupArn,
+      })
+      .run();
+  }
+}
+
+function checkListenerSettings(
+  protocol: string,
+  certificates: Array<{ certificateArn: string }> | undefined,
+): void {
+  checkOneOf("Protocol", protocol, ["HTTP", "HTTPS"] as const);
+  if (protocol === "HTTPS") {
+    check(
+      Array.isArray(certificates) &&
+        certificates.length > 0 &&
+        certificates.every((c) => typeof c?.certificateArn === "string"),
+      "A certificate must be specified for HTTPS listeners",
+    );
+  }
+}
+
+const duplicatePort = (port: number) =>
+  new Errors.DuplicateListener(
+    `A listener already exists on port ${port}: every listener binds the same local address, so ports are unique across load balancers`,
+  );
+
+function parsePriority(priority: number | string | undefined): number {
+  check(priority !== undefined, "Priority is required");
+  const value = typeof priority === "string" ? Number(priority) : priority;
+  checkPriority(value);
+  return value;
+}
+
+export function listenerService(ctx: ServiceContext) {
+  return {
+    /** CreateListener: binds a port for the load balancer and creates its default rule. */
+    create(loadBalancerName: string, input: ListenerInput): Listener {
+      const protocol = (input.protocol ?? "").toUpperCase();
+      check(input.protocol !== undefined, "Protocol is required");
+      check(input.port !== undefined, "Port is required");
+      checkPort("Port", input.port);
+      checkListenerSettings(protocol, input.certificates);
+      const defaultActions = normalizeActions(input.defaultActions ?? []);
+      const tags = checkTags(input.tags);
+      return mutate(ctx, (tx) => {
+        const lb = findLoadBalancer(tx, loadBalancerName);
+        const port = input.port ?? 0;
+        const existing = tx.select().from(listeners).where(eq(listeners.port, port)).get();
+        if (existing) throw duplicatePort(port);
+        checkActionTargets(tx, lb.arn, defaultActions);
+        const row: ListenerRow = {
+          arn: arns.listener(lb.arn),
+          loadBalancerArn: lb.arn,
+          protocol,
+          port,
+          sslPolicy: protocol === "HTTPS" ? (input.sslPolicy ?? "ELBSecurityPolicy-2016-08") : null,
+          certificates: protocol === "HTTPS" ? (input.certificates ?? null) : null,
+          defaultActions,
+          createdAt: ctx.now(),
+        };
+        onConstraint(() => tx.insert(listeners).values(row).run(), { unique: () => duplicatePort(port) });
+        tx.insert(rules)
+          .values({
+            arn: arns.rule(row.arn),
+            listenerArn: row.arn,
+            priority: null,
+            conditions: [],
+            actions: defaultActions,
+            createdAt: row.createdAt,
+          })
+          .run();
+        linkActions(tx, row.arn, row, defaultActions);
+        writeTags(tx, row.arn, tags);
+        return toListener(row);
+      });
+    },
+
+    get(id: string): Listener {
+      return toListener(findListener(ctx.db, id));
+    },
+
+    list(options: {
+      loadBalancerName?: string;
+      listenerArns?: string[];
+      pageSize?: number;
+      nextToken?: string;
+    }): Page<Listener> {
+      const pageSize = checkPageSize(options.pageSize);
+      if (options.listenerArns?.length) {
+        const rows = ctx.db
+          .select()
+          .from(listeners)
+          .where(inArray(listeners.arn, options.listenerArns))
+          .all();
+        const missing = options.listenerArns.filter((arn) => !rows.some((r) => r.arn === arn));
+        if (missing.length) throw new Errors.ListenerNotFound(`Listeners '${missing.join(", ")}' not found`);
+        return { items: rows.map(toListener) };
+      }
+      check(options.loadBalancerName !== undefined, "A load balancer or listener ARNs must be given");
+      const lb = findLoadBalancer(ctx.db, options.loadBalancerName);
+      const after = decodeToken(options.nextToken);
+      const rows = ctx.db
+        .select()
+        .from(listeners)
+        .where(
+          and(
+            eq(listeners.loadBalancerArn, lb.arn),
+            after === undefined ? undefined : gt(listeners.arn, after),
+          ),
+        )
+        .orderBy(asc(listeners.arn))
+        .limit(pageSize + 1)
+        .all();
+      const page = pageOf(rows, pageSize, (r) => r.arn);
+      return { items: page.items.map(toListener), ...(page.nextToken && { nextToken: page.nextToken }) };
+    },
+
+    /** ModifyListener: port, protocol, certificates and default actions (the default rule follows). */
+    modify(id: string, input: Omit<ListenerInput, "tags">): Listener {
+      return mutate(ctx, (tx) => {
+        const row = findListener(tx, id);
+        const protocol = input.protocol?.toUpperCase() ?? row.protocol;
+        const certificates = input.certificates ?? row.certificates ?? undefined;
+        checkListenerSettings(protocol, certificates);
+        const port = input.port ?? row.port;
+        checkPort("Port", port);
+        if (port !== row.port) {
+          const clash = tx
+            .select()
+            .from(listeners)
+            .where(and(eq(listeners.port, port), ne(listeners.arn, row.arn)))
+            .get();
+          if (clash) throw duplicatePort(port);
+        }
+        const defaultActions = input.defaultActions
+          ? normalizeActions(input.defaultActions)
+          : row.defaultActions;
+        checkActionTargets(tx, row.loadBalancerArn, defaultActions);
+        const next: ListenerRow = {
+          ...row,
+          protocol,
+          port,
+          certificates: protocol === "HTTPS" ? (certificates ?? null) : null,
+          sslPolicy:
+            protocol === "HTTPS" ? (input.sslPolicy ?? row.sslPolicy ?? "ELBSecurityPolicy-2016-08") : null,
+          defaultActions,
+        };
+        onConstraint(() => tx.update(listeners).set(next).where(eq(listeners.arn, row.arn)).run(), {
+          unique: () => duplicatePort(port),
+        });
+        tx.update(rules)
+          .set({ actions: defaultActions })
+          .where(and(eq(rules.listenerArn, row.arn), isNull(rules.priority)))
+          .run();
+        linkActions(tx, row.arn, next, defaultActions);
+        return toListener(next);
+      });
+    },
+
+    delete(id: string): void {
+      const row = findListener(ctx.db, id);
+      mutate(ctx, (tx) => {
+        const ruleArns = tx
+          .select({ arn: rules.arn })
+          .from(rules)
+          .where(eq(rules.listenerArn, row.arn))
+          .all();
+        for (const rule of ruleArns) removeTags(tx, rule.arn);
+        tx.delete(listeners).where(eq(listeners.arn, row.arn)).run();
+        removeTags(tx, row.arn);
+      });
+    },
+  };
+}
+
+export function ruleService(ctx: ServiceContext) {
+  return {
+    /** CreateRule: priority unique per listener, conditions and actions within ALB's limits. */
+    create(listenerId: string, input: RuleInput): Rule {
+      const priority = parsePriority(input.priority);
+      const conditions = normalizeConditions(input.conditions ?? []);
+      const actions = normalizeActions(input.actions ?? []);
+      const tags = checkTags(input.tags);
+      return mutate(ctx, (tx) => {
+        const listener = findListener(tx, listenerId);
+        const count = tx
+          .select({ n: sql<number>`count(*)` })
+          .from(rules)
+          .where(and(eq(rules.listenerArn, listener.arn), sql`${rules.priority} is not null`))
+          .get();
+        if ((count?.n ?? 0) >= maxRulesPerListener) {
+          throw new Errors.TooManyRules(
+            `A listener can have at most ${maxRulesPerListener} rules besides its default rule`,
+          );
+        }
+        const inUse = () => new Errors.PriorityInUse(`Priority '${priority}' is currently in use`);
+        if (
+          tx
+            .select()
+            .from(rules)
+            .where(and(eq(rules.listenerArn, listener.arn), eq(rules.priority, priority)))
+            .get()
+        )
+          throw inUse();
+        checkActionTargets(tx, listener.loadBalancerArn, actions);
+        const row: RuleRow = {
+          arn: arns.rule(listener.arn),
+          listenerArn: listener.arn,
+          priority,
+          conditions,
+          actions,
+          createdAt: ctx.now(),
+        };
+        onConstraint(() => tx.insert(rules).values(row).run(), { unique: inUse });
+        linkActions(tx, row.arn, listener, actions);
+        writeTags(tx, row.arn, tags);
+        return toRule(row);
+      });
+    },
+
+    get(id: string): Rule {
+      return toRule(findRule(ctx.db, id));
+    },
+
+    /** The listener's rules in evaluation order: by priority, the default rule last. */
+    list(options: {
+      listenerId?: string;
+      ruleArns?: string[];
+      pageSize?: number;
+      nextToken?: string;
+    }): Page<Rule> {
+      const pageSize = checkPageSize(options.pageSize);
+      if (options.ruleArns?.length) {
+        const rows = ctx.db.select().from(rules).where(inArray(rules.arn, options.ruleArns)).all();
+        const missing = options.ruleArns.filter((arn) => !rows.some((r) => r.arn === arn));
+        if (missing.length) throw new Errors.RuleNotFound(`Rules '${missing.join(", ")}' not found`);
+        return { items: rows.map(toRule) };
+      }
+      check(options.listenerId !== undefined, "A listener or rule ARNs must be given");
+      const listener = findListener(ctx.db, options.listenerId);
+      const after = decodeToken(options.nextToken);
+      const rows = ctx.db
+        .select()
+        .from(rules)
+        .where(eq(rules.listenerArn, listener.arn))
+        .orderBy(sql`coalesce(${rules.priority}, 100000)`)
+        .all();
+      const order = (r: RuleRow) => String(r.priority ?? 100000).padStart(6, "0");
+      const remaining = after === undefined ? rows : rows.filter((r) => order(r) > after);
+      const page = pageOf(remaining.slice(0, pageSize + 1), pageSize, order);
+      return { items: page.items.map(toRule), ...(page.nextToken && { nextToken: page.nextToken }) };
+    },
+
+    /** ModifyRule: conditions and actions; the default rule takes actions only. */
+    modify(id: string, input: Omit<RuleInput, "priority" | "tags"> & { priority?: unknown }): Rule {
+      check(
+        input.priority === undefined,
+        "A rule's priority is changed with SetRulePriorities (PUT /v1/listeners/{id}/rule-priorities)",
+      );
+      return mutate(ctx, (tx) => {
+        const row = findRule(tx, id);
+        const listener = findListener(tx, row.listenerArn);
+        if (row.priority === null && input.conditions !== undefined) {
+          throw new Errors.OperationNotPermitted("The conditions of a default rule cannot be modified");
+        }
+        const conditions =
+          input.conditions !== undefined ? normalizeConditions(input.conditions) : row.conditions;
+        const actions = input.actions !== undefined ? normalizeActions(input.actions) : row.actions;
+        checkActionTargets(tx, listener.loadBalancerArn, actions);
+        const next = { ...row, conditions, actions };
+        tx.update(rules).set({ conditions, actions }).where(eq(rules.arn, row.arn)).run();
+        if (row.priority === null) {
+          tx.update(listeners).set({ defaultActions: actions }).where(eq(listeners.arn, listener.arn)).run();
+          linkActions(tx, listener.arn, listener, actions);
+        } else linkActions(tx, row.arn, listener, actions);
+        return toRule(next);
+      });
+    },
+
+    delete(id: string): void {
+      const row = findRule(ctx.db, id);
+      if (row.priority === null) throw new Errors.OperationNotPermitted("A default rule cannot be deleted");
+      mutate(ctx, (tx) => {
+        tx.delete(actionTargetGroups).where(eq(actionTargetGroups.ownerArn, row.arn)).run();
+        tx.delete(rules).where(eq(rules.arn, row.arn)).run();
+        removeTags(tx, row.arn);
+      });
+    },
+
+    /**
+     * SetRulePriorities: all changes apply together, so two rules may swap priorities in one call.
+     * `listenerId`, when given (the REST path), must own every rule.
+     */
+    setPriorities(
+      listenerId: string | undefined,
+      rulePriorities: Array<{ ruleArn: string; priority: number | string }> | undefined,
+    ): Rule[] {
+      check(
+        Array.isArray(rulePriorities) && rulePriorities.length > 0,
+        "At least one rule priority must be given",
+      );
+      const changes = rulePriorities.map((r) => ({
+        ruleArn: r.ruleArn,
+        priority: parsePriority(r.priority),
+      }));
+      check(new Set(changes.map((c) => c.ruleArn)).size === changes.length, "A rule can appear only once");
+      const duplicated = changes.find((c, i) => changes.findIndex((d) => d.priority === c.priority) !== i);
+      if (duplicated)
+        throw new Errors.PriorityInUse(`Priority '${duplicated.priority}' is given to more than one rule`);
+      return mutate(ctx, (tx) => {
+        const listener = listenerId === undefined ? undefined : findListener(tx, listenerId);
+        const rows = changes.map((c) => findRule(tx, c.ruleArn));
+        const listenerArn = listener?.arn ?? rows[0]?.listenerArn;
+        for (const row of rows) {
+          if (row.priority === null)
+            throw new Errors.OperationNotPermitted("The priority of a default rule cannot be changed");
+          check(row.listenerArn === listenerArn, "All rules must belong to the same listener");
+        }
+        // Park the moving rules outside the valid range first, so a swap never meets itself.
+        rows.forEach((row, i) => {
+          tx.update(rules)
+            .set({ priority: -1 - i })
+            .where(eq(rules.arn, row.arn))
+            .run();
+        });
+        changes.forEach((change) => {
+          onConstraint(
+            () =>
+              tx.update(rules).set({ priority: change.priority }).where(eq(rules.arn, change.ruleArn)).run(),
+            {
+              unique: () => new Errors.PriorityInUse(`Priority '${change.priority}' is currently in use`),
+            },
+          );
+        });
+        return rows.map((row, i) => toRule({ ...row, priority: changes[i]?.priority ?? row.priority }));
+      });
+    },
+  };
+}
+
+export type ListenerService = ReturnType<typeof listenerService>;
+export type RuleService = ReturnType<typeof ruleService>;

@@ -1,0 +1,549 @@
+import { isIP } from "node:net";
+import {
+  type Attribute,
+  applyHealthCheck,
+  arns,
+  check,
+  checkElbName,
+  checkPageSize,
+  checkPort,
+  checkTargetGroupAttributes,
+  decodeToken,
+  defaultTargetGroupAttributes,
+  Errors,
+  type HealthCheckSettings,
+  mergeAttributes,
+  normalizeTargetGroup,
+  type Page,
+  pageOf,
+  parseCidr,
+  type Tag,
+  type TargetGroupInput,
+  type TargetHealth,
+  targetGroupAttributeSpecs,
+  toAttributeList,
+} from "@scaleout/core";
+import { type Db, schema, type Tx } from "@scaleout/db";
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { onConstraint } from "./constraints.ts";
+import { mutate, type ServiceContext } from "./context.ts";
+import { checkTags, removeTags, writeTags } from "./tags.ts";
+
+const { targetGroups, targets, actionTargetGroups, instances } = schema;
+type Row = typeof targetGroups.$inferSelect;
+
+export interface CreateTargetGroupInput extends TargetGroupInput {
+  name?: string;
+  tags?: Tag[];
+}
+
+export interface TargetGroup extends HealthCheckSettings {
+  targetGroupArn: string;
+  targetGroupName: string;
+  protocol: string;
+  protocolVersion: string;
+  port: number;
+  vpcId: string;
+  targetType: string;
+  ipAddressType: string;
+  loadBalancerArns: string[];
+}
+
+export interface TargetDescription {
+  id: string;
+  port?: number;
+  availabilityZone?: string;
+}
+
+export interface TargetHealthDescription {
+  target: { id: string; port: number; availabilityZone?: string };
+  healthCheckPort: string;
+  targetHealth: TargetHealth;
+}
+
+/** Every reason and description DescribeTargetHealth reports, in AWS's words. */
+export const healthReasons = {
+  registrationInProgress: {
+    reason: "Elb.RegistrationInProgress",
+    description: "Target registration is in progress",
+  },
+  initialHealthChecking: {
+    reason: "Elb.InitialHealthChecking",
+    description: "Initial health checks in progress",
+  },
+  responseCodeMismatch: (code: number) => ({
+    reason: "Target.ResponseCodeMismatch",
+    description: `Health checks failed with these codes: [${code}]`,
+  }),
+  timeout: { reason: "Target.Timeout", description: "Request timed out" },
+  failedHealthChecks: { reason: "Target.FailedHealthChecks", description: "Health checks failed" },
+  notRegistered: {
+    reason: "Target.NotRegistered",
+    description: "Target is not registered to the target group",
+  },
+  notInUse: {
+    reason: "Target.NotInUse",
+    description: "Target group is not configured to receive traffic from the load balancer",
+  },
+  deregistrationInProgress: {
+    reason: "Target.DeregistrationInProgress",
+    description: "Target deregistration is in progress",
+  },
+  healthCheckDisabled: { reason: "Target.HealthCheckDisabled", description: "Health checks are disabled" },
+} as const;
+
+export const maxTargetsPerGroup = 1000;
+
+/**
+ * IP targets: AWS accepts addresses of the VPC and the private ranges (RFC 1918, RFC 6598). Locally the
+ * VPC is this machine, so loopback is the common case; public addresses are refused as in AWS.
+ */
+const allowedTargetBlocks = [
+  "127.0.0.0/8",
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "::1/128",
+  "fc00::/7",
+]
+  .map((block) => parseCidr(block))
+  .filter((block) => block !== undefined);
+
+function isAllowedTargetIp(ip: string): boolean {
+  const prefix = isIP(ip) === 4 ? 32 : 128;
+  const address = parseCidr(`${ip}/${prefix}`);
+  if (!address) return false;
+  return allowedTargetBlocks.some((block) => {
+    if (block.width !== address.width) return false;
+    const shift = BigInt(block.width - block.prefix);
+    return address.bits >> shift === block.bits >> shift;
+  });
+}
+
+export function findTargetGroup(db: Db | Tx, name: string): Row {
+  const row = name.startsWith("arn:")
+    ? db.select().from(targetGroups).where(eq(targetGroups.arn, name)).get()
+    : db.select().from(targetGroups).where(eq(targetGroups.name, name)).get();
+  if (!row) throw new Errors.TargetGroupNotFound(`Target group '${name}' not found`);
+  return row;
+}
+
+/** The load balancers whose listeners or rules forward to each target group. */
+export function loadBalancersOf(db: Db | Tx, targetGroupArns: string[]): Map<string, string[]> {
+  const result = new Map<string, string[]>(targetGroupArns.map((arn) => [arn, []]));
+  if (targetGroupArns.length === 0) return result;
+  const rows = db
+    .selectDistinct({ tg: actionTargetGroups.targetGroupArn, lb: actionTargetGroups.loadBalancerArn })
+    .from(actionTargetGroups)
+    .where(inArray(actionTargetGroups.targetGroupArn, targetGroupArns))
+    .all();
+  for (const row of rows) result.get(row.tg)?.push(row.lb);
+  return result;
+}
+
+export function toTargetGroup(row: Row, loadBalancerArns: string[]): TargetGroup {
+  return {
+    targetGroupArn: row.arn,
+    targetGroupName: row.name,
+    protocol: row.protocol,
+    protocolVersion: row.protocolVersion,
+    port: row.port,
+    vpcId: row.vpcId,
+    ...row.healthCheck,
+    targetType: row.targetType,
+    ipAddressType: "ipv4",
+    loadBalancerArns: [...loadBalancerArns].sort(),
+  };
+}
+
+function sameSettings(row: Row, settings: ReturnType<typeof normalizeTargetGroup>): boolean {
+  const { protocol, protocolVersion, port, targetType, vpcId, ...healthCheck } = settings;
+  return (
+    row.protocol === protocol &&
+    row.protocolVersion === protocolVersion &&
+    row.port === port &&
+    row.targetType === targetType &&
+    row.vpcId === vpcId &&
+    JSON.stringify(row.healthCheck) === JSON.stringify(healthCheck)
+  );
+}
+
+/**
+ * The DescribeTargetHealth view of stored rows. The proxy writes initial/healthy/unhealthy and the
+ * reasons; what follows from configuration alone is derived here: a group no load balancer uses
+ * reports `unused`, disabled health checks `unavailable`, and a draining target whose delay has run
+ * out is already gone.
+ */
+export function describeTargetHealth(
+  db: Db | Tx,
+  group: Row,
+  now: number,
+  only?: TargetDescription[],
+): TargetHealthDescription[] {
+  const inUse = (loadBalancersOf(db, [group.arn]).get(group.arn) ?? []).length > 0;
+  const rows = db
+    .select()
+    .from(targets)
+    .where(eq(targets.targetGroupArn, group.arn))
+    .orderBy(asc(targets.registeredAt))
+    .all();
+  const live = rows.filter((r) => r.drainDeadline === null || r.drainDeadline > now);
+  const describe = (row: (typeof rows)[number]): TargetHealthDescription => {
+    let health: TargetHealth;
+    if (row.state === "draining") health = { state: "draining", ...healthReasons.deregistrationInProgress };
+    else if (!inUse) health = { state: "unused", ...healthReasons.notInUse };
+    else if (!group.healthCheck.healthCheckEnabled)
+      health = { state: "unavailable", ...healthReasons.healthCheckDisabled };
+    else if (row.state === "healthy") health = { state: "healthy" };
+    else {
+      health = {
+        state: row.state as TargetHealth["state"],
+        ...(row.reason !== null && { reason: row.reason }),
+        ...(row.description !== null && { description: row.description }),
+      };
+    }
+    return {
+      target: {
+        id: row.targetId,
+        port: row.port,
+        ...(row.availabilityZone !== null && { availabilityZone: row.availabilityZone }),
+      },
+      healthCheckPort:
+        group.healthCheck.healthCheckPort === "traffic-port"
+          ? String(row.port)
+          : group.healthCheck.healthCheckPort,
+      targetHealth: health,
+    };
+  };
+  if (only === undefined) return live.map(describe);
+  return only.map((target) => {
+    const port = target.port ?? group.port;
+    const row = live.find((r) => r.targetId === target.id && r.port === port);
+    return row
+      ? describe(row)
+      : {
+          target: { id: target.id, port },
+          healthCheckPort:
+            group.healthCheck.healthCheckPort === "traffic-port"
+              ? String(port)
+              : group.healthCheck.healthCheckPort,
+          targetHealth: { state: "unused", ...healthReasons.notRegistered },
+        };
+  });
+}
+
+function checkTargets(
+  db: Db | Tx,
+  group: Row,
+  list: TargetDescription[] | undefined,
+): Array<Required<Omit<TargetDescription, "availabilityZone">> & TargetDescription> {
+  check(Array.isArray(list) && list.length > 0, "At least one target must be specified");
+  const instanceIds = new Set<string>();
+  const normalized = list.map((target) => {
+    check(typeof target?.id === "string" && target.id.length > 0, "Each target needs an Id");
+    const port = target.port ?? group.port;
+    checkPort("Port", port);
+    if (group.targetType === "ip") {
+      if (!isIP(target.id))
+        throw new Errors.InvalidTarget(`The IP address '${target.id}' is not a valid IPv4 or IPv6 address`);
+      if (!isAllowedTargetIp(target.id)) {
+        throw new Errors.InvalidTarget(
+          `The IP address '${target.id}' is outside the ranges allowed for IP targets (loopback, RFC 1918 and RFC 6598 private ranges)`,
+        );
+      }
+    } else {
+      if (!/^i-[0-9a-f]{8,17}$/.test(target.id))
+        throw new Errors.InvalidTarget(`The target Id '${target.id}' is not a valid instance id`);
+      instanceIds.add(target.id);
+    }
+    return { ...target, port };
+  });
+  if (instanceIds.size > 0) {
+    const known = new Set(
+      db
+        .select({ id: instances.id })
+        .from(instances)
+        .where(inArray(instances.id, [...instanceIds]))
+        .all()
+        .map((r) => r.id),
+    );
+    const unknown = [...instanceIds].filter((id) => !known.has(id));
+    if (unknown.length)
+      throw new Errors.InvalidTarget(
+        `The following targets are not valid instances: '${unknown.join("', '")}'`,
+      );
+  }
+  return normalized;
+}
+
+export function targetGroupService(ctx: ServiceContext) {
+  const view = (db: Db | Tx, row: Row) =>
+    toTargetGroup(row, loadBalancersOf(db, [row.arn]).get(row.arn) ?? []);
+
+  return {
+    /** CreateTargetGroup: idempotent for identical settings, DuplicateTargetGroupName otherwise. */
+    create(input: CreateTargetGroupInput): { targetGroup: TargetGroup; created: boolean } {
+      if (input.name === undefined) throw new Errors.ValidationError("Name is required");
+      const name = input.name;
+      checkElbName("Target group", name);
+      const settings = normalizeTargetGroup(input, ctx.limits);
+      const tags = checkTags(input.tags);
+      const duplicate = () =>
+        new Errors.DuplicateTargetGroupName(`A target group with the name '${name}' already exists`);
+      const existing = ctx.db.select().from(targetGroups).where(eq(targetGroups.name, name)).get();
+      if (existing) {
+        if (!sameSettings(existing, settings)) throw duplicate();
+        return { targetGroup: view(ctx.db, existing), created: false };
+      }
+      const { protocol, protocolVersion, port, targetType, vpcId, ...healthCheck } = settings;
+      const row: Row = {
+        arn: arns.targetGroup(ctx.partition, name),
+        name,
+        protocol,
+        protocolVersion,
+        port,
+        targetType,
+        vpcId,
+        healthCheck,
+        attributes: defaultTargetGroupAttributes(ctx.limits),
+        createdAt: ctx.now(),
+      };
+      mutate(ctx, (tx) =>
+        onConstraint(
+          () => {
+            tx.insert(targetGroups).values(row).run();
+            writeTags(tx, row.arn, tags);
+          },
+          { unique: duplicate },
+        ),
+      );
+      return { targetGroup: toTargetGroup(row, []), created: true };
+    },
+
+    get(name: string): TargetGroup {
+      return view(ctx.db, findTargetGroup(ctx.db, name));
+    },
+
+    list(
+      options: {
+        names?: string[];
+        arns?: string[];
+        loadBalancerArn?: string;
+        pageSize?: number;
+        nextToken?: string;
+      } = {},
+    ): Page<TargetGroup> {
+      const pageSize = checkPageSize(options.pageSize);
+      const after = decodeToken(options.nextToken);
+      const keys = options.names?.length ? options.names : options.arns?.length ? options.arns : undefined;
+      if (keys) {
+        const byName = Boolean(options.names?.length);
+        const rows = ctx.db
+          .select()
+          .from(targetGroups)
+          .where(byName ? inArray(targetGroups.name, keys) : inArray(targetGroups.arn, keys))
+          .orderBy(asc(targetGroups.name))
+          .all();
+        const found = new Set(rows.flatMap((r) => [r.name, r.arn]));
+        const missing = keys.filter((k) => !found.has(k));
+        if (missing.length)
+          throw new Errors.TargetGroupNotFound(`Target groups '${missing.join(", ")}' not found`);
+        const used = loadBalancersOf(
+          ctx.db,
+          rows.map((r) => r.arn),
+        );
+        return { items: rows.map((r) => toTargetGroup(r, used.get(r.arn) ?? [])) };
+      }
+      let filter = after === undefined ? undefined : gt(targetGroups.name, after);
+      if (options.loadBalancerArn !== undefined) {
+        const linked = ctx.db
+          .selectDistinct({ tg: actionTargetGroups.targetGroupArn })
+          .from(actionTargetGroups)
+          .where(eq(actionTargetGroups.loadBalancerArn, options.loadBalancerArn))
+          .all()
+          .map((r) => r.tg);
+        filter = and(filter, inArray(targetGroups.arn, linked));
+      }
+      const rows = ctx.db
+        .select()
+        .from(targetGroups)
+        .where(filter)
+        .orderBy(asc(targetGroups.name))
+        .limit(pageSize + 1)
+        .all();
+      const page = pageOf(rows, pageSize, (r) => r.name);
+      const used = loadBalancersOf(
+        ctx.db,
+        page.items.map((r) => r.arn),
+      );
+      return {
+        items: page.items.map((r) => toTargetGroup(r, used.get(r.arn) ?? [])),
+        ...(page.nextToken && { nextToken: page.nextToken }),
+      };
+    },
+
+    /** ModifyTargetGroup: the health check settings. */
+    modify(name: string, input: TargetGroupInput): TargetGroup {
+      return mutate(ctx, (tx) => {
+        const row = findTargetGroup(tx, name);
+        const healthCheck = applyHealthCheck(row.healthCheck, input, ctx.limits);
+        tx.update(targetGroups).set({ healthCheck }).where(eq(targetGroups.arn, row.arn)).run();
+        return view(tx, { ...row, healthCheck });
+      });
+    },
+
+    /** DeleteTargetGroup: refused while a listener, rule or auto scaling group uses it. */
+    delete(name: string): void {
+      const row = findTargetGroup(ctx.db, name);
+      const inUse = () =>
+        new Errors.ResourceInUse(
+          `Target group '${row.arn}' is currently in use by a listener, a rule or an auto scaling group`,
+        );
+      mutate(ctx, (tx) =>
+        onConstraint(
+          () => {
+            tx.delete(targetGroups).where(eq(targetGroups.arn, row.arn)).run();
+            removeTags(tx, row.arn);
+          },
+          { foreignKey: inUse },
+        ),
+      );
+    },
+
+    attributes(name: string): Attribute[] {
+      return toAttributeList(findTargetGroup(ctx.db, name).attributes);
+    },
+
+    modifyAttributes(name: string, changes: Attribute[]): Attribute[] {
+      return mutate(ctx, (tx) => {
+        const row = findTargetGroup(tx, name);
+        const next = mergeAttributes(
+          "Target group",
+          targetGroupAttributeSpecs(ctx.limits),
+          row.attributes,
+          changes,
+        );
+        checkTargetGroupAttributes(next);
+        tx.update(targetGroups).set({ attributes: next }).where(eq(targetGroups.arn, row.arn)).run();
+        return toAttributeList(next);
+      });
+    },
+
+    /**
+     * RegisterTargets: new targets start `initial` (Elb.RegistrationInProgress) until the proxy's first
+     * health check; re-registering a registered target changes nothing, a draining one starts over.
+     */
+    register(name: string, list: TargetDescription[] | undefined): void {
+      mutate(ctx, (tx) => {
+        const group = findTargetGroup(tx, name);
+        const normalized = checkTargets(tx, group, list);
+        const now = ctx.now();
+        const existing = tx.select().from(targets).where(eq(targets.targetGroupArn, group.arn)).all();
+        const live = existing.filter((r) => r.drainDeadline === null || r.drainDeadline > now);
+        const key = (id: string, port: number) => `${id}:${port}`;
+        const registered = new Set(
+          live.filter((r) => r.state !== "draining").map((r) => key(r.targetId, r.port)),
+        );
+        const fresh = new Set(normalized.map((t) => key(t.id, t.port)).filter((k) => !registered.has(k)));
+        if (registered.size + fresh.size > maxTargetsPerGroup) {
+          throw new Errors.TooManyTargets(
+            `A target group can have at most ${maxTargetsPerGroup} registered targets`,
+          );
+        }
+        for (const target of normalized) {
+          if (registered.has(key(target.id, target.port))) continue;
+          tx.insert(targets)
+            .values({
+              targetGroupArn: group.arn,
+              targetId: target.id,
+              port: target.port,
+              availabilityZone: target.availabilityZone ?? null,
+              state: "initial",
+              ...healthReasons.registrationInProgress,
+              registeredAt: now,
+              drainDeadline: null,
+              updatedAt: now,
+            })
+            .onConflictDoUpdate({
+              target: [targets.targetGroupArn, targets.targetId, targets.port],
+              set: {
+                state: "initial",
+                ...healthReasons.registrationInProgress,
+                registeredAt: now,
+                drainDeadline: null,
+                updatedAt: now,
+              },
+            })
+            .run();
+        }
+      });
+    },
+
+    /**
+     * DeregisterTargets: a target of a group in use drains (no new requests) until its in-flight requests
+     * finish or the deregistration delay runs out; the proxy then removes it. A group no load balancer
+     * uses has nothing to drain, and a delay of 0 means at once.
+     */
+    deregister(name: string, list: TargetDescription[] | undefined): void {
+      mutate(ctx, (tx) => {
+        const group = findTargetGroup(tx, name);
+        check(Array.isArray(list) && list.length > 0, "At least one target must be specified");
+        const now = ctx.now();
+        const rows = tx.select().from(targets).where(eq(targets.targetGroupArn, group.arn)).all();
+        const missing = list.filter(
+          (t) =>
+            !rows.some(
+              (r) =>
+                r.targetId === t.id &&
+                r.port === (t.port ?? group.port) &&
+                (r.drainDeadline === null || r.drainDeadline > now),
+            ),
+        );
+        if (missing.length) {
+          throw new Errors.InvalidTarget(
+            `The following targets are not registered: '${missing.map((t) => t.id).join("', '")}'`,
+          );
+        }
+        const delay = Number(group.attributes["deregistration_delay.timeout_seconds"] ?? "300");
+        const inUse = (loadBalancersOf(tx, [group.arn]).get(group.arn) ?? []).length > 0;
+        for (const target of list) {
+          const where = and(
+            eq(targets.targetGroupArn, group.arn),
+            eq(targets.targetId, target.id),
+            eq(targets.port, target.port ?? group.port),
+          );
+          if (!inUse || delay === 0) tx.delete(targets).where(where).run();
+          else {
+            tx.update(targets)
+              .set({
+                state: "draining",
+                ...healthReasons.deregistrationInProgress,
+                drainDeadline: now + delay * 1000,
+                updatedAt: now,
+              })
+              .where(where)
+              .run();
+          }
+        }
+      });
+    },
+
+    health(name: string, only?: TargetDescription[]): TargetHealthDescription[] {
+      const group = findTargetGroup(ctx.db, name);
+      return describeTargetHealth(ctx.db, group, ctx.now(), only);
+    },
+  };
+}
+
+export type TargetGroupService = ReturnType<typeof targetGroupService>;
+
+/** Target groups named in a request must exist: answers their rows by ARN. */
+export function requireTargetGroups(db: Db | Tx, targetGroupArns: string[]): Row[] {
+  if (targetGroupArns.length === 0) return [];
+  const rows = db.select().from(targetGroups).where(inArray(targetGroups.arn, targetGroupArns)).all();
+  const found = new Set(rows.map((r) => r.arn));
+  const missing = targetGroupArns.filter((arn) => !found.has(arn));
+  if (missing.length) throw new Errors.TargetGroupNotFound(`Target groups '${missing.join(", ")}' not found`);
+  return rows;
+}
