@@ -1,14 +1,13 @@
-import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { closeQueues, createQueues, createRedis } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
 import { buildApp } from "./app.ts";
-import { readConfig } from "./config.ts";
+import { readSettings } from "./config.ts";
 import { createRedisEvents } from "./events.ts";
 
 /** The api process: open and migrate the registry, connect Redis, serve, and close cleanly on a signal. */
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = readSettings();
   if (!config.redisUrl)
     throw new Error("REDIS_URL is required (npm start provides a private Redis when it is unset)");
   const handle = createDb(config.databaseFile);
@@ -23,11 +22,11 @@ async function main(): Promise<void> {
     warn(error, message),
   );
   const services = createServices(
-    createContext(handle.db, { partition: config.partition, limits: limitsFor(config.fast), events }),
+    createContext(handle.db, { partition: config.partition, limits: config.limits, events }),
   );
   const app = await buildApp({
     services,
-    ...(config.apiToken !== undefined && { apiToken: config.apiToken }),
+    ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: { level: process.env.LOG_LEVEL ?? "info" },
     health: async () => ({ sqlite: "ok", redis: redis.status === "ready" ? "ok" : "down" }),
   });
@@ -48,7 +47,7 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void close("SIGINT"));
   process.once("SIGTERM", () => void close("SIGTERM"));
 
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.api.host, port: config.api.port });
 }
 
 main().catch((error: unknown) => {

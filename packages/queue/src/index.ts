@@ -1,3 +1,4 @@
 export * from "./connection.ts";
+export * from "./events.ts";
 export * from "./names.ts";
 export * from "./redis-server.ts";
