@@ -1,0 +1,202 @@
+import {
+  type Action,
+  compileConditions,
+  type HealthCheckSettings,
+  parseMatcher,
+  type RequestMatcher,
+} from "@scaleout/core";
+import { type Db, readConfigVersion, schema } from "@scaleout/db";
+
+/**
+ * An immutable, compiled copy of the registry: what the request path reads. A new configuration builds
+ * a new snapshot and swaps it in one assignment, so a request sees either the old rules or the new ones,
+ * never half of each.
+ */
+export interface Snapshot {
+  version: number;
+  loadBalancers: Map<string, LoadBalancerConfig>;
+  /** By port: every listener binds the same host. */
+  listeners: Map<number, ListenerConfig>;
+  targetGroups: Map<string, TargetGroupConfig>;
+}
+
+export interface LoadBalancerConfig {
+  arn: string;
+  name: string;
+  state: string;
+  /** `app/{name}/{id}`: the LoadBalancer dimension of AWS/ApplicationELB metrics. */
+  dimension: string;
+  idleTimeoutMs: number;
+  xffMode: "append" | "preserve" | "remove";
+  dropInvalidHeaders: boolean;
+}
+
+export interface CompiledRule {
+  arn: string;
+  /** Null for the default rule. */
+  priority: number | null;
+  matches: RequestMatcher;
+  action: Action;
+}
+
+export interface ListenerConfig {
+  arn: string;
+  port: number;
+  protocol: string;
+  loadBalancerArn: string;
+  /** By priority, the default rule last. */
+  rules: CompiledRule[];
+}
+
+export interface TargetConfig {
+  /** `id:port`, unique within a group. */
+  key: string;
+  id: string;
+  port: number;
+  /** Where to connect: the ip, or the instance's address for instance targets. */
+  host: string;
+  state: string;
+  reason: string | null;
+  description: string | null;
+  registeredAt: number;
+  drainDeadline: number | null;
+}
+
+export interface TargetGroupConfig {
+  arn: string;
+  name: string;
+  /** `targetgroup/{name}/{id}`: the TargetGroup dimension of metrics. */
+  dimension: string;
+  protocol: string;
+  port: number;
+  healthCheck: HealthCheckSettings;
+  healthy: (status: number) => boolean;
+  algorithm: string;
+  slowStartSeconds: number;
+  deregistrationDelaySeconds: number;
+  stickiness:
+    | { type: "none" }
+    | { type: "lb_cookie"; durationSeconds: number }
+    | { type: "app_cookie"; cookieName: string; durationSeconds: number };
+  targets: TargetConfig[];
+  /** The load balancers whose listeners or rules forward here; health checks run only for groups in use. */
+  loadBalancerArns: Set<string>;
+}
+
+/** `arn:...:loadbalancer/app/web/50dc6c495c0c9188` → `app/web/50dc6c495c0c9188`. */
+export const loadBalancerDimension = (arn: string): string =>
+  arn.slice(arn.indexOf(":loadbalancer/") + ":loadbalancer/".length);
+/** `arn:...:targetgroup/web-tg/73e2d6bc24d8a067` → `targetgroup/web-tg/73e2d6bc24d8a067`. */
+export const targetGroupDimension = (arn: string): string => arn.slice(arn.lastIndexOf(":") + 1);
+
+export function loadSnapshot(db: Db): Snapshot {
+  // One read transaction: a consistent view even while the api writes.
+  return db.transaction((tx) => {
+    const version = readConfigVersion(tx);
+    const instanceHosts = new Map<string, string>();
+    for (const row of tx
+      .select({ id: schema.instances.id, address: schema.instances.address })
+      .from(schema.instances)
+      .all()) {
+      if (row.address) instanceHosts.set(row.id, row.address);
+    }
+
+    const loadBalancers = new Map<string, LoadBalancerConfig>();
+    for (const row of tx.select().from(schema.loadBalancers).all()) {
+      const idle = Number(row.attributes["idle_timeout.timeout_seconds"] ?? "60");
+      loadBalancers.set(row.arn, {
+        arn: row.arn,
+        name: row.name,
+        state: row.state,
+        dimension: loadBalancerDimension(row.arn),
+        idleTimeoutMs: idle * 1000,
+        xffMode: (row.attributes["routing.http.xff_header_processing.mode"] ??
+          "append") as LoadBalancerConfig["xffMode"],
+        dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",
+      });
+    }
+
+    const usage = new Map<string, Set<string>>();
+    for (const row of tx.select().from(schema.actionTargetGroups).all()) {
+      const set = usage.get(row.targetGroupArn) ?? new Set<string>();
+      set.add(row.loadBalancerArn);
+      usage.set(row.targetGroupArn, set);
+    }
+
+    const targetsByGroup = new Map<string, TargetConfig[]>();
+    for (const row of tx.select().from(schema.targets).all()) {
+      const host = /^i-[0-9a-f]+$/.test(row.targetId) ? instanceHosts.get(row.targetId) : row.targetId;
+      if (host === undefined) continue; // an instance target whose instance has no address yet
+      const list = targetsByGroup.get(row.targetGroupArn) ?? [];
+      list.push({
+        key: `${row.targetId}:${row.port}`,
+        id: row.targetId,
+        port: row.port,
+        host,
+        state: row.state,
+        reason: row.reason,
+        description: row.description,
+        registeredAt: row.registeredAt,
+        drainDeadline: row.drainDeadline,
+      });
+      targetsByGroup.set(row.targetGroupArn, list);
+    }
+
+    const targetGroups = new Map<string, TargetGroupConfig>();
+    for (const row of tx.select().from(schema.targetGroups).all()) {
+      const a = row.attributes;
+      const stickinessOn = a["stickiness.enabled"] === "true";
+      targetGroups.set(row.arn, {
+        arn: row.arn,
+        name: row.name,
+        dimension: targetGroupDimension(row.arn),
+        protocol: row.protocol,
+        port: row.port,
+        healthCheck: row.healthCheck,
+        healthy: parseMatcher(row.healthCheck.matcher.httpCode),
+        algorithm: a["load_balancing.algorithm.type"] ?? "round_robin",
+        slowStartSeconds: Number(a["slow_start.duration_seconds"] ?? "0"),
+        deregistrationDelaySeconds: Number(a["deregistration_delay.timeout_seconds"] ?? "300"),
+        stickiness: !stickinessOn
+          ? { type: "none" }
+          : a["stickiness.type"] === "app_cookie"
+            ? {
+                type: "app_cookie",
+                cookieName: a["stickiness.app_cookie.cookie_name"] ?? "",
+                durationSeconds: Number(a["stickiness.app_cookie.duration_seconds"] ?? "86400"),
+              }
+            : {
+                type: "lb_cookie",
+                durationSeconds: Number(a["stickiness.lb_cookie.duration_seconds"] ?? "86400"),
+              },
+        targets: targetsByGroup.get(row.arn) ?? [],
+        loadBalancerArns: usage.get(row.arn) ?? new Set(),
+      });
+    }
+
+    const rulesByListener = new Map<string, CompiledRule[]>();
+    for (const row of tx.select().from(schema.rules).all()) {
+      const list = rulesByListener.get(row.listenerArn) ?? [];
+      const action = row.actions[row.actions.length - 1];
+      if (!action) continue;
+      list.push({ arn: row.arn, priority: row.priority, matches: compileConditions(row.conditions), action });
+      rulesByListener.set(row.listenerArn, list);
+    }
+
+    const listeners = new Map<number, ListenerConfig>();
+    for (const row of tx.select().from(schema.listeners).all()) {
+      const rules = (rulesByListener.get(row.arn) ?? []).sort(
+        (a, b) => (a.priority ?? Number.MAX_SAFE_INTEGER) - (b.priority ?? Number.MAX_SAFE_INTEGER),
+      );
+      listeners.set(row.port, {
+        arn: row.arn,
+        port: row.port,
+        protocol: row.protocol,
+        loadBalancerArn: row.loadBalancerArn,
+        rules,
+      });
+    }
+
+    return { version, loadBalancers, listeners, targetGroups };
+  });
+}

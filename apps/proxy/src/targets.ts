@@ -1,0 +1,177 @@
+import {
+  type Candidate,
+  HashRing,
+  leastOutstanding,
+  leastResponseTime,
+  peakEwma,
+  RoundRobin,
+  slowStartWeight,
+  weightedRandom,
+} from "@scaleout/core";
+import { Pool } from "undici";
+import type { TargetConfig, TargetGroupConfig } from "./snapshot.ts";
+
+/**
+ * A target as the proxy sees it at run time: its health, its in-flight count and its latency. It
+ * outlives configuration snapshots (matched by group and `id:port`), so a reload keeps health and
+ * counters and never drops a connection.
+ */
+export class TargetState implements Candidate {
+  readonly key: string;
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly origin: string;
+  state: string;
+  reason: string | null;
+  description: string | null;
+  drainDeadline: number | null;
+  /** When the target last became healthy: slow start ramps from here. */
+  healthySince = 0;
+  weight = 1;
+  outstanding = 0;
+  latency = 0;
+  private latencyAt = 0;
+  consecutivePasses = 0;
+  consecutiveFails = 0;
+  pool: Pool;
+
+  constructor(config: TargetConfig, pool: Pool) {
+    this.key = config.key;
+    this.id = config.id;
+    this.host = config.host;
+    this.port = config.port;
+    this.origin = originOf(config.host, config.port);
+    this.state = config.state;
+    this.reason = config.reason;
+    this.description = config.description;
+    this.drainDeadline = config.drainDeadline;
+    if (config.state === "healthy") this.healthySince = 0;
+    this.pool = pool;
+  }
+
+  recordLatency(ms: number, now: number): void {
+    this.latency = peakEwma(this.latency, ms, now - this.latencyAt);
+    this.latencyAt = now;
+  }
+}
+
+export function originOf(host: string, port: number): string {
+  return host.includes(":") ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}
+
+/**
+ * One keep-alive pool per target address, shared by every group that names it: the research baseline
+ * showed a shared cache churning connections under load, a pool per target sized to the concurrency did not.
+ */
+export class PoolRegistry {
+  private readonly pools = new Map<string, { pool: Pool; users: number }>();
+
+  constructor(private readonly options: { connectTimeoutMs: number; connections: number }) {}
+
+  acquire(origin: string): Pool {
+    const entry = this.pools.get(origin);
+    if (entry) {
+      entry.users++;
+      return entry.pool;
+    }
+    const pool = new Pool(origin, {
+      connections: this.options.connections,
+      pipelining: 1,
+      connectTimeout: this.options.connectTimeoutMs,
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+      // Timeouts are per request (the load balancer's idle timeout), not per pool.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.pools.set(origin, { pool, users: 1 });
+    return pool;
+  }
+
+  release(origin: string): void {
+    const entry = this.pools.get(origin);
+    if (!entry) return;
+    entry.users--;
+    if (entry.users <= 0) {
+      this.pools.delete(origin);
+      // Lets in-flight requests finish, then closes the sockets.
+      entry.pool.close().catch(() => {});
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const pools = [...this.pools.values()].map((e) => e.pool);
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close().catch(() => {})));
+  }
+}
+
+/** Picks targets for one group with its algorithm, stickiness aside (that is the router's). */
+export class TargetGroupRuntime {
+  config: TargetGroupConfig;
+  readonly targets = new Map<string, TargetState>();
+  private readonly roundRobin = new RoundRobin();
+  private readonly ring = new HashRing();
+  /** Targets that may take new requests: recomputed when states change, not per request. */
+  private routable: TargetState[] = [];
+  private routableDirty = true;
+  private slowStarting = false;
+
+  constructor(config: TargetGroupConfig) {
+    this.config = config;
+  }
+
+  invalidate(): void {
+    this.routableDirty = true;
+  }
+
+  /** Healthy targets; if none is healthy, every registered one (ALB's fail-open); never a draining one. */
+  routableTargets(now: number): TargetState[] {
+    if (this.routableDirty) {
+      const live = [...this.targets.values()].filter((t) => t.state !== "draining");
+      const healthChecked = this.config.healthCheck.healthCheckEnabled;
+      const healthy = healthChecked ? live.filter((t) => t.state === "healthy") : live;
+      this.routable = healthy.length > 0 ? healthy : live;
+      this.routableDirty = false;
+      this.slowStarting = this.config.slowStartSeconds > 0 && this.routable.length > 1;
+    }
+    if (this.slowStarting) {
+      let ramping = false;
+      for (const t of this.routable) {
+        t.weight =
+          t.healthySince > 0 ? slowStartWeight(t.healthySince, now, this.config.slowStartSeconds) : 1;
+        if (t.weight < 1) ramping = true;
+      }
+      if (!ramping) {
+        for (const t of this.routable) t.weight = 1;
+        this.slowStarting = false;
+      }
+    }
+    return this.routable;
+  }
+
+  pick(clientIp: string, now: number, exclude?: TargetState): TargetState | undefined {
+    let candidates = this.routableTargets(now);
+    if (exclude && candidates.length > 1) candidates = candidates.filter((t) => t !== exclude);
+    switch (this.config.algorithm) {
+      case "least_outstanding_requests":
+        return leastOutstanding(candidates, this.roundRobin) as TargetState | undefined;
+      case "weighted_random":
+        return weightedRandom(candidates) as TargetState | undefined;
+      case "ip_hash":
+        return this.ring.pick(candidates, clientIp) as TargetState | undefined;
+      case "least_response_time":
+        return leastResponseTime(candidates) as TargetState | undefined;
+      default:
+        return this.roundRobin.pick(candidates) as TargetState | undefined;
+    }
+  }
+
+  /** A target that can still take a sticky request: registered, not draining, and healthy unless none is. */
+  stickyTarget(key: string, now: number): TargetState | undefined {
+    const target = this.targets.get(key);
+    if (!target) return undefined;
+    return this.routableTargets(now).includes(target) ? target : undefined;
+  }
+}
