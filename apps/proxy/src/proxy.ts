@@ -96,7 +96,7 @@ export function redirectLocation(
  * balances over healthy targets, health-checks them, drains deregistered ones, and writes health
  * transitions and per-second metrics back to the registry.
  */
-export class Proxy {
+export class LoadBalancerProxy {
   private snapshot: Snapshot | undefined;
   private readonly bindings = new Map<number, Binding>();
   private readonly groups = new Map<string, TargetGroupRuntime>();
@@ -604,7 +604,10 @@ export class Proxy {
         `HTTP/1.1 ${status} ${status === 503 ? "Service Unavailable" : "Bad Gateway"}\r\nserver: awselb/2.0\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
       );
     };
-    if (!listener) return fail(503);
+    if (!listener) {
+      fail(503);
+      return;
+    }
     const facts: RequestFacts = {
       method: req.method ?? "GET",
       path: (req.url ?? "/").split("?")[0] ?? "/",
@@ -617,7 +620,10 @@ export class Proxy {
     const arn = rule?.action.forwardConfig?.targetGroups[0]?.targetGroupArn ?? rule?.action.targetGroupArn;
     const group = arn ? this.groups.get(arn) : undefined;
     const target = group?.pick(facts.sourceIp, Date.now());
-    if (!group || !target) return fail(503);
+    if (!group || !target) {
+      fail(503);
+      return;
+    }
     target.outstanding++;
     const upstream = connect(target.port, target.host);
     let released = false;

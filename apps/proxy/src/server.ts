@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createAccessLog } from "./access-log.ts";
-import { Proxy } from "./proxy.ts";
+import { LoadBalancerProxy } from "./proxy.ts";
 import { watchConfiguration } from "./watch.ts";
 
 /** The proxy process: serve every listener of the registry until SIGINT/SIGTERM, then drain. */
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     warn: (...args: unknown[]) => console.warn(...args),
     error: (...args: unknown[]) => console.error(...args),
   };
-  const proxy = new Proxy({ db: handle.db, bindHost: settings.bindHost, accessLog, log });
+  const proxy = new LoadBalancerProxy({ db: handle.db, bindHost: settings.bindHost, accessLog, log });
   await proxy.start();
   const watcher = watchConfiguration({
     db: handle.db,
