@@ -1,0 +1,199 @@
+// examples/cpu-autoscaling: run it after `npm start` (fast mode makes it a matter of seconds:
+// `SCALEOUT_FAST=1 npm start`). It builds a load balancer in front of an auto scaling group of the example
+// app with a target tracking policy (CPU 50 %), drives CPU-heavy load through the listener, and prints,
+// second by second, the group's instances, their CPU, the alarm states and the requests each instance
+// served, until the group has scaled out and, after the load stops, back in.
+//
+//   npx tsx examples/cpu-autoscaling/run.ts [--api http://127.0.0.1:7700] [--port 8080] [--image scaleout/example:latest]
+import { join } from "node:path";
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : (args[i + 1] ?? fallback);
+};
+const api = flag("api", process.env.SCALEOUT_API ?? "http://127.0.0.1:7700");
+const listenerPort = Number(flag("port", "8080"));
+const image = flag("image", "");
+const token = process.env.SCALEOUT_API_TOKEN;
+const name = "cpu-demo";
+const appPath = join(import.meta.dirname, "..", "app", "server.js");
+
+async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined && { "content-type": "application/json" }),
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  const data = text
+    ? (JSON.parse(text) as T & { code?: string; message?: string })
+    : ({} as T & { code?: string; message?: string });
+  if (!res.ok && res.status !== 404)
+    throw new Error(`${method} ${path}: ${res.status} ${data.code}: ${data.message}`);
+  return data;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setUp(): Promise<void> {
+  // Start from a clean slate: a previous run's group and resources go first.
+  await call("DELETE", `/v1/auto-scaling-groups/${name}?forceDelete=true`);
+  for (let i = 0; i < 60; i++) {
+    const group = await call<{ code?: string }>("GET", `/v1/auto-scaling-groups/${name}`);
+    if (group.code) break;
+    await sleep(500);
+  }
+  await call("DELETE", `/v1/load-balancers/${name}`);
+  await call("DELETE", `/v1/target-groups/${name}-tg`);
+  await call("DELETE", `/v1/launch-templates/${name}`);
+
+  await call("POST", "/v1/load-balancers", { name });
+  const tg = await call<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
+    name: `${name}-tg`,
+    protocol: "HTTP",
+    port: 80,
+    targetType: "ip",
+    healthCheckPath: "/health",
+    healthCheckIntervalSeconds: 5,
+    healthCheckTimeoutSeconds: 2,
+    healthyThresholdCount: 2,
+  });
+  await call("PATCH", `/v1/target-groups/${name}-tg/attributes`, {
+    attributes: [
+      { key: "deregistration_delay.timeout_seconds", value: "2" },
+      { key: "load_balancing.algorithm.type", value: "least_outstanding_requests" },
+    ],
+  });
+  await call("POST", `/v1/load-balancers/${name}/listeners`, {
+    protocol: "HTTP",
+    port: listenerPort,
+    defaultActions: [{ type: "forward", targetGroupArn: tg.targetGroupArn }],
+  });
+  await call("POST", "/v1/launch-templates", {
+    launchTemplateName: name,
+    ...(image ? { image, networkMode: "host" } : { command: [process.execPath, appPath] }),
+    environment: { MODE: "demo" },
+  });
+  await call("POST", "/v1/auto-scaling-groups", {
+    autoScalingGroupName: name,
+    launchTemplate: { launchTemplateName: name },
+    minSize: 1,
+    maxSize: 4,
+    desiredCapacity: 1,
+    targetGroupARNs: [tg.targetGroupArn],
+    healthCheckType: "ELB",
+    healthCheckGracePeriod: 5,
+    defaultInstanceWarmup: 5,
+  });
+  await call("POST", `/v1/auto-scaling-groups/${name}/policies`, {
+    policyName: "cpu50",
+    policyType: "TargetTrackingScaling",
+    estimatedInstanceWarmup: 5,
+    targetTrackingConfiguration: {
+      predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+      targetValue: 50,
+    },
+  });
+}
+
+/** Keeps `concurrency` requests to /burn in flight through the listener, counting answers per instance. */
+function driveLoad(
+  concurrency: number,
+  served: Map<string, number>,
+): { stop(): Promise<void>; failures(): number } {
+  let running = true;
+  let failed = 0;
+  const loop = async () => {
+    while (running) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${listenerPort}/burn?ms=40`);
+        const body = (await res.json()) as { instanceId?: string };
+        if (!res.ok) failed++;
+        const id = body.instanceId ?? "?";
+        served.set(id, (served.get(id) ?? 0) + 1);
+      } catch {
+        failed++;
+        await sleep(50);
+      }
+    }
+  };
+  const loops = Array.from({ length: concurrency }, loop);
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+    failures: () => failed,
+  };
+}
+
+interface Instance {
+  instanceId: string;
+  lifecycleState: string;
+  healthStatus: string;
+}
+
+async function report(started: number, served: Map<string, number>): Promise<number> {
+  const [{ instances }, alarms, cpu] = await Promise.all([
+    call<{ instances: Instance[] }>("GET", `/v1/auto-scaling-groups/${name}/instances`),
+    call<{ metricAlarms: Array<{ alarmName: string; stateValue: string }> }>(
+      "GET",
+      `/v1/alarms?alarmNamePrefix=TargetTracking-${name}`,
+    ),
+    call<{ datapoints: Array<{ average?: number }> }>(
+      "GET",
+      `/v1/metrics/statistics?namespace=AWS/EC2&metricName=CPUUtilization&dimension=AutoScalingGroupName=${name}&statistics=Average&period=5&startTime=${new Date(Date.now() - 10_000).toISOString()}&endTime=${new Date().toISOString()}`,
+    ).catch(() => ({ datapoints: [] })),
+  ]);
+  const latest = cpu.datapoints[cpu.datapoints.length - 1]?.average;
+  const alarmText = alarms.metricAlarms
+    .map((a) => `${a.alarmName.includes("High") ? "high" : "low"}=${a.stateValue}`)
+    .join(" ");
+  const servedText = [...served.entries()].map(([id, n]) => `${id.slice(0, 8)}…:${n}`).join(" ");
+  const inService = instances.filter((i) => i.lifecycleState === "InService").length;
+  console.log(
+    `${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s  instances ${inService}/${instances.length}  cpu ${latest === undefined ? "  -  " : `${latest.toFixed(0).padStart(3)}%`}  ${alarmText}  served ${servedText}`,
+  );
+  return inService;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `scaleout at ${api}; setting up '${name}' (listener :${listenerPort}, ${image ? `image ${image}` : "process driver command"})`,
+  );
+  await setUp();
+  const started = Date.now();
+  const served = new Map<string, number>();
+  while ((await report(started, served)) < 1) await sleep(1000);
+  console.log("load on: 6 concurrent /burn requests");
+  const load = driveLoad(6, served);
+  let peak = 1;
+  const outDeadline = Date.now() + 15 * 60_000;
+  while (Date.now() < outDeadline) {
+    await sleep(1000);
+    peak = Math.max(peak, await report(started, served));
+    if (peak >= 2 && served.size >= 2) break;
+  }
+  await sleep(5000);
+  await load.stop();
+  console.log(`load off (${load.failures()} failed requests); waiting for the group to scale back in`);
+  const inDeadline = Date.now() + 30 * 60_000;
+  while (Date.now() < inDeadline) {
+    await sleep(1000);
+    if ((await report(started, served)) <= 1) break;
+  }
+  const { activities } = await call<{
+    activities: Array<{ description: string; cause: string; statusCode: string }>;
+  }>("GET", `/v1/auto-scaling-groups/${name}/activities`);
+  console.log("\nscaling activities (newest first):");
+  for (const a of activities.slice(0, 8)) console.log(`- ${a.statusCode}: ${a.description}\n    ${a.cause}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
