@@ -245,7 +245,9 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
     instanceId: string,
     terminateOptions: { graceSeconds?: number } = {},
   ): Promise<void> {
-    const record = readRecord(instanceId);
+    // Without a record, the worker that spawned it may have died before writing one: find it by the
+    // instance id in its environment, so it is not left running unseen.
+    const record = readRecord(instanceId) ?? unrecordedLeader(instanceId);
     previousCpu.delete(instanceId);
     if (!record) return;
     const graceMs = Math.max(0, (terminateOptions.graceSeconds ?? defaultGrace) * 1000);
@@ -344,6 +346,39 @@ function parseRecord(text: string): InstanceRecord | undefined {
   return record as InstanceRecord;
 }
 
+/** A process as the driver identifies it: the pid, and its start time so a reused pid is not mistaken for it. */
+type ProcessIdentity = Pick<InstanceRecord, "pid" | "startTicks">;
+
+/**
+ * The process group leader whose environment names the instance: a process spawned by a worker that died
+ * before writing its record (the pid is only known after spawn). Only this driver sets the variable, and
+ * instance ids are random, so the match is the instance itself.
+ */
+function unrecordedLeader(instanceId: string): ProcessIdentity | undefined {
+  if (!validInstanceId.test(instanceId)) return undefined;
+  const needle = `SCALEOUT_INSTANCE_ID=${instanceId}`;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    let environment: string;
+    try {
+      environment = readFileSync(`/proc/${pid}/environ`, "utf8");
+    } catch {
+      continue;
+    }
+    if (!environment.split("\0").includes(needle)) continue;
+    const stat = readStat(pid);
+    if (stat && stat.pgrp === pid && !isDead(stat)) return { pid, startTicks: stat.startTicks };
+  }
+  return undefined;
+}
+
 /** /proc/<pid>/stat, or undefined when there is no such process. */
 function readStat(pid: number): ProcStat | undefined {
   let text: string;
@@ -378,7 +413,7 @@ function readRssBytes(pid: number): number {
 const isDead = (stat: ProcStat) => stat.state === "Z" || stat.state === "X";
 
 /** The recorded process itself is alive: same pid and same start time, so not a reused pid. */
-function leaderAlive(record: InstanceRecord): boolean {
+function leaderAlive(record: ProcessIdentity): boolean {
   const stat = readStat(record.pid);
   return stat !== undefined && stat.startTicks === record.startTicks && !isDead(stat);
 }
@@ -388,7 +423,7 @@ function leaderAlive(record: InstanceRecord): boolean {
  * once the leader is gone the remaining members with that group id are still ours; but a leader pid
  * with another start time is a reused pid, and then nothing is ours.
  */
-function groupMembers(record: InstanceRecord): { pid: number; stat: ProcStat }[] {
+function groupMembers(record: ProcessIdentity): { pid: number; stat: ProcStat }[] {
   const leader = readStat(record.pid);
   if (leader && leader.startTicks !== record.startTicks) return [];
   const members: { pid: number; stat: ProcStat }[] = [];
@@ -407,7 +442,7 @@ function groupMembers(record: InstanceRecord): { pid: number; stat: ProcStat }[]
   return members;
 }
 
-function groupAlive(record: InstanceRecord): boolean {
+function groupAlive(record: ProcessIdentity): boolean {
   return groupMembers(record).length > 0;
 }
 
@@ -424,7 +459,7 @@ function groupUsage(record: InstanceRecord): { ticks: number; rssBytes: number }
 }
 
 /** Signals the instance's process group; only ever a group this driver recorded and verified. */
-function signalGroup(record: InstanceRecord, signal: NodeJS.Signals): void {
+function signalGroup(record: ProcessIdentity, signal: NodeJS.Signals): void {
   if (groupMembers(record).length === 0) return;
   try {
     process.kill(-record.pid, signal);

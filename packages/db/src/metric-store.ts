@@ -89,7 +89,8 @@ export function aggregatePeriods(
     )
     .get();
   if (!metric) return [];
-  const bucket = sql<number>`(${datapoints.timestamp} - ${startTime}) / ${period}`;
+  // better-sqlite3 binds JS numbers as REAL, and a REAL division would make every second its own bucket.
+  const bucket = sql<number>`cast((${datapoints.timestamp} - ${startTime}) / ${period} as integer)`;
   return db
     .select({
       timestamp: sql<number>`${startTime} + ${bucket} * ${period}`,

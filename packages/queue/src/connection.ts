@@ -53,10 +53,12 @@ export async function closeQueues(queues: Queues): Promise<void> {
 /**
  * Asks for a reconcile of one group. The deduplication id is the group name, so at most one job per
  * group waits or runs; the reconciler is level-triggered and re-reads the desired capacity when it runs.
+ * `keepLastIfActive`: a request made while the group's job runs is not dropped but kept, and becomes a
+ * new job when the running one finishes, so a change made during a pass is always seen by a later pass.
  */
 export function enqueueReconcile(queues: Queues, job: ReconcileGroupJob): Promise<unknown> {
   return queues[QueueName.reconcileGroup].add(QueueName.reconcileGroup, job, {
-    deduplication: { id: `group:${job.groupName}` },
+    deduplication: { id: `group:${job.groupName}`, keepLastIfActive: true },
     removeOnComplete: 100,
     removeOnFail: 500,
   });

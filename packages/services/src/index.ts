@@ -1,22 +1,27 @@
 import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import type { ServiceContext } from "./context.ts";
+import { instanceActionService } from "./instance-actions.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { listenerService, ruleService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
 
 export * from "./activities.ts";
 export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
 export * from "./context.ts";
+export * from "./instance-actions.ts";
+export * from "./instances.ts";
 export * from "./launch-templates.ts";
 export * from "./listeners.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./scaling-policies.ts";
+export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
 
@@ -37,6 +42,8 @@ export function createServices(ctx: ServiceContext) {
     policies: scalingPolicyService(ctx),
     alarms: alarmService(ctx),
     metrics: metricService(ctx),
+    tagging: taggingService(ctx),
+    instanceActions: instanceActionService(ctx),
   };
 }
 

@@ -1,0 +1,3 @@
+export { defaultTiming, type WorkerTiming } from "./context.ts";
+export { createLogger, type Logger, type LogLevel } from "./log.ts";
+export { type RunningWorker, type StartWorkerOptions, startWorker } from "./worker.ts";

@@ -1,0 +1,218 @@
+import { join } from "node:path";
+import { type ComputeDriver, createDriver } from "@scaleout/compute";
+import type { Settings } from "@scaleout/config";
+import { createDb, runMigrations } from "@scaleout/db";
+import {
+  closeQueues,
+  createQueues,
+  createRedis,
+  createRedisEvents,
+  type JobPayloads,
+  QueueName,
+  type Queues,
+} from "@scaleout/queue";
+import { createContext, createServices, instanceRegistry, type Services } from "@scaleout/services";
+import { type Processor, Worker, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { defaultTiming, type WorkerContext, type WorkerTiming } from "./context.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createMetricsCollector } from "./processors/collect-metrics.ts";
+import { createAlarmEvaluator } from "./processors/evaluate-alarms.ts";
+import { executePolicyProcessor } from "./processors/execute-policy.ts";
+import { createReconciler, reconcileProcessor, resyncJobName } from "./processors/reconcile-group.ts";
+
+export interface StartWorkerOptions {
+  /** Data directory, registry file, Redis URL and prefix, partition, limits, fast mode, compute kind. */
+  settings: Settings;
+  /**
+   * The compute driver. Default: `createDriver(settings.compute, { stateDir: <dataDir>/instances })`.
+   * A driver passed in stays the caller's: `close()` leaves it open.
+   */
+  driver?: ComputeDriver;
+  /** Overrides of the fast-mode or AWS-like defaults (see WorkerTiming). */
+  timing?: Partial<WorkerTiming>;
+  log?: Logger;
+  /** Reconcile passes that may run at once (each for a different group). Default 4. */
+  reconcileConcurrency?: number;
+}
+
+export interface RunningWorker {
+  services: Services;
+  driver: ComputeDriver;
+  queues: Queues;
+  timing: WorkerTiming;
+  /**
+   * Stops taking jobs and lets the active ones finish, then closes the queues, the Redis connections,
+   * the driver (when the worker created it) and the registry. Instances keep running: the next worker
+   * adopts them.
+   */
+  close(): Promise<void>;
+}
+
+async function quit(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
+
+/** Scheduler ids: one per periodic job, so a restarted worker updates its schedules instead of adding more. */
+const schedulers = {
+  collectMetrics: "collect-metrics-every-second",
+  evaluateAlarms: "evaluate-alarms-every-second",
+  resync: "reconcile-all-groups",
+} as const;
+
+/**
+ * Starts the worker: the registry, Redis, the compute driver, a BullMQ Worker per queue, and the job
+ * schedulers for metric collection, alarm evaluation and the periodic full resync. Tests call it in
+ * process with a temporary data directory, a queue prefix of their own and the driver they want.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { settings } = options;
+  if (!settings.redisUrl)
+    throw new Error("REDIS_URL is required (npm start provides a private Redis when unset)");
+  const log = options.log ?? createLogger();
+  const timing: WorkerTiming = { ...defaultTiming(settings.fast), ...options.timing };
+  const prefix = settings.redisPrefix;
+
+  const handle = createDb(settings.databaseFile);
+  const closers: Array<() => Promise<void> | void> = [() => handle.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        log.warn("error while closing", { error });
+      }
+    }
+  };
+
+  try {
+    runMigrations(handle.db);
+    const ownDriver = options.driver === undefined;
+    const driver =
+      options.driver ??
+      (await createDriver(settings.compute, {
+        stateDir: join(settings.dataDir, "instances"),
+        graceSeconds: timing.terminateGraceSeconds,
+      }));
+    if (ownDriver) closers.push(() => driver.close());
+
+    // Producers fail fast while Redis is down (an enqueue is never worth hanging a job for: the resync
+    // repeats it); the workers' connection retries forever, as bullmq's production guide asks.
+    const producer = createRedis(settings.redisUrl, "producer");
+    producer.on("error", (error) => log.debug("redis (producer)", { error }));
+    closers.push(() => quit(producer));
+    const consumer = createRedis(settings.redisUrl, "worker");
+    consumer.on("error", (error) => log.debug("redis (worker)", { error }));
+    closers.push(() => quit(consumer));
+
+    const queues = createQueues(producer, {
+      prefix,
+      onError: (error) => log.warn("queue error", { error }),
+    });
+    closers.push(() => closeQueues(queues));
+    // The producer does not queue commands while disconnected: be connected before anything announces.
+    await Promise.all(Object.values(queues).map((queue) => queue.waitUntilReady()));
+
+    const events = createRedisEvents(producer, queues, prefix, (error, message) =>
+      log.warn(message, { error }),
+    );
+    const services = createServices(
+      createContext(handle.db, { partition: settings.partition, limits: settings.limits, events }),
+    );
+    const ctx: WorkerContext = {
+      db: handle.db,
+      services,
+      registry: instanceRegistry(services.ctx),
+      driver,
+      queues,
+      timing,
+      log,
+    };
+
+    const workerOptions = (concurrency: number): WorkerOptions => ({
+      connection: consumer,
+      prefix,
+      concurrency,
+      lockDuration: timing.lockDurationMs,
+      stalledInterval: Math.max(1_000, Math.floor(timing.lockDurationMs / 2)),
+    });
+    const workers: Worker[] = [];
+    const startOne = <K extends QueueName>(
+      name: K,
+      processor: Processor<JobPayloads[K]>,
+      concurrency: number,
+    ) => {
+      const worker = new Worker<JobPayloads[K]>(name, processor, workerOptions(concurrency));
+      worker.on("error", (error) => log.warn("worker error", { queue: name, error }));
+      worker.on("failed", (job, error) =>
+        log.warn("job failed", { queue: name, job: job?.name, id: job?.id, error }),
+      );
+      workers.push(worker);
+    };
+    // Workers close before the queues and connections they use (closers run in reverse).
+    closers.push(async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+    });
+
+    const reconciler = createReconciler(ctx);
+    const collect = createMetricsCollector(ctx);
+    const evaluate = createAlarmEvaluator(ctx);
+    startOne(
+      QueueName.reconcileGroup,
+      reconcileProcessor(ctx, reconciler),
+      options.reconcileConcurrency ?? 4,
+    );
+    // One at a time: a second collection or evaluation overlapping the first would only repeat it.
+    startOne(QueueName.collectMetrics, () => collect(), 1);
+    startOne(QueueName.evaluateAlarms, () => evaluate(), 1);
+    startOne(QueueName.executePolicy, executePolicyProcessor(ctx), 1);
+
+    const periodic = { removeOnComplete: true, removeOnFail: 50 };
+    await queues[QueueName.collectMetrics].upsertJobScheduler(
+      schedulers.collectMetrics,
+      { every: timing.collectMetricsMs },
+      { name: QueueName.collectMetrics, data: {}, opts: periodic },
+    );
+    await queues[QueueName.evaluateAlarms].upsertJobScheduler(
+      schedulers.evaluateAlarms,
+      { every: timing.evaluateAlarmsMs },
+      { name: QueueName.evaluateAlarms, data: {}, opts: periodic },
+    );
+    await queues[QueueName.reconcileGroup].upsertJobScheduler(
+      schedulers.resync,
+      { every: timing.resyncMs },
+      { name: resyncJobName, data: { groupName: "", reason: "periodic resync" }, opts: periodic },
+    );
+    // Adopt what an earlier worker left at once, not at the first tick.
+    await queues[QueueName.reconcileGroup].add(
+      resyncJobName,
+      { groupName: "", reason: "worker started" },
+      { removeOnComplete: true, removeOnFail: 50 },
+    );
+    log.info("worker started", {
+      driver: driver.name,
+      prefix,
+      fast: settings.fast,
+      resyncMs: timing.resyncMs,
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      services,
+      driver,
+      queues,
+      timing,
+      close() {
+        closing ??= closeAll().then(() => log.info("worker stopped"));
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

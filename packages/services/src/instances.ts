@@ -1,0 +1,593 @@
+import type { ActivityStatus } from "@scaleout/core";
+import { type Db, schema, type Tx } from "@scaleout/db";
+import { and, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
+import { startActivity, updateActivity } from "./activities.ts";
+import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
+import {
+  findLaunchTemplate,
+  type ResolvedLaunchTemplate,
+  resolveLaunchTemplateVersion,
+} from "./launch-templates.ts";
+import { removeTags } from "./tags.ts";
+import { healthReasons, loadBalancersOf } from "./target-groups.ts";
+
+/*
+ * The worker's side of the registry: instance rows, their target registrations and the scaling
+ * activities that record each launch and termination. The reconciler decides; these functions write,
+ * each step in one transaction, in an order that keeps a crash between two steps recoverable: the
+ * instance row exists before the runtime starts anything, and a row is Terminated only once the runtime
+ * has stopped it.
+ */
+
+const { autoScalingGroups, groupTargetGroups, instances, scalingActivities, targetGroups, targets } = schema;
+
+export type InstanceRow = typeof instances.$inferSelect;
+type GroupRow = typeof autoScalingGroups.$inferSelect;
+type TargetGroupRow = typeof targetGroups.$inferSelect;
+type TargetRow = typeof targets.$inferSelect;
+
+/** Where instances answer: the runtime only ever publishes on loopback. */
+export const instanceAddress = "127.0.0.1";
+
+/** AWS's activity sentences for what the reconciler does; a cause starts with the group's capacityCause. */
+export const activityCauses = {
+  launch: (at: number, from: number, to: number) =>
+    `At ${isoSeconds(at)} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${from} to ${to}.`,
+  scaleIn: (at: number, from: number, to: number, instanceId: string) =>
+    `At ${isoSeconds(at)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${from} to ${to}.  At ${isoSeconds(at)} instance ${instanceId} was selected for termination.`,
+  ec2Health: (at: number) =>
+    `At ${isoSeconds(at)} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`,
+  elbHealth: (at: number) =>
+    `At ${isoSeconds(at)} an instance was taken out of service in response to an ELB system health check failure.`,
+  /** The capacity change that asked for this activity, then what the activity did, two spaces apart. */
+  join: (capacityCause: string | null, sentence: string) =>
+    capacityCause ? `${capacityCause}  ${sentence}` : sentence,
+};
+
+const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
+const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
+
+/** What one reconcile pass reads about a group, in one consistent snapshot. */
+export interface GroupSnapshot {
+  group: GroupRow;
+  /** Every instance row of the group that is not Terminated, oldest first. */
+  instances: InstanceRow[];
+  /** Target groups attached to the group. */
+  targetGroups: TargetGroupRow[];
+  /** What a launch uses now: the group's template at the version its specifier resolves to. */
+  launchTemplate: ResolvedLaunchTemplate;
+}
+
+/** The target an instance is in a target group: its address for ip groups, its id for instance groups. */
+export function targetOf(
+  targetGroup: Pick<TargetGroupRow, "targetType">,
+  instance: Pick<InstanceRow, "id" | "address" | "port">,
+): { targetId: string; port: number } | undefined {
+  if (instance.port === null) return undefined;
+  return targetGroup.targetType === "ip"
+    ? { targetId: instance.address ?? instanceAddress, port: instance.port }
+    : { targetId: instance.id, port: instance.port };
+}
+
+/** Every target row, in any target group, that stands for this instance. */
+function targetRowsOf(db: Db | Tx, instance: InstanceRow): TargetRow[] {
+  const byId = eq(targets.targetId, instance.id);
+  const byAddress =
+    instance.port === null
+      ? undefined
+      : and(eq(targets.targetId, instance.address ?? instanceAddress), eq(targets.port, instance.port));
+  const rows = db
+    .select()
+    .from(targets)
+    .where(byAddress ? or(byId, byAddress) : byId)
+    .all();
+  if (rows.length === 0) return rows;
+  // An address row belongs to the instance only in an ip target group, an id row only in an instance one.
+  const types = new Map(
+    db
+      .select({ arn: targetGroups.arn, type: targetGroups.targetType })
+      .from(targetGroups)
+      .where(
+        inArray(
+          targetGroups.arn,
+          rows.map((r) => r.targetGroupArn),
+        ),
+      )
+      .all()
+      .map((r) => [r.arn, r.type]),
+  );
+  return rows.filter((r) => (types.get(r.targetGroupArn) === "ip") === (r.targetId !== instance.id));
+}
+
+const targetKey = (row: Pick<TargetRow, "targetGroupArn" | "targetId" | "port">) =>
+  and(
+    eq(targets.targetGroupArn, row.targetGroupArn),
+    eq(targets.targetId, row.targetId),
+    eq(targets.port, row.port),
+  );
+
+/**
+ * Registers the instance in a target group the way RegisterTargets does: a new target starts `initial`
+ * (Elb.RegistrationInProgress) until the proxy's first health check; a registered one is left alone; a
+ * draining one starts over.
+ */
+function registerTarget(tx: Tx, targetGroup: TargetGroupRow, instance: InstanceRow, now: number): void {
+  const target = targetOf(targetGroup, instance);
+  if (!target) return;
+  const existing = tx
+    .select()
+    .from(targets)
+    .where(targetKey({ targetGroupArn: targetGroup.arn, ...target }))
+    .get();
+  if (existing && existing.state !== "draining") return;
+  const fresh = {
+    state: "initial",
+    ...healthReasons.registrationInProgress,
+    registeredAt: now,
+    drainDeadline: null,
+    updatedAt: now,
+  };
+  tx.insert(targets)
+    .values({
+      targetGroupArn: targetGroup.arn,
+      targetId: target.targetId,
+      port: target.port,
+      availabilityZone: instance.availabilityZone,
+      ...fresh,
+    })
+    .onConflictDoUpdate({ target: [targets.targetGroupArn, targets.targetId, targets.port], set: fresh })
+    .run();
+}
+
+/**
+ * Deregisters target rows the way DeregisterTargets does: in a target group a load balancer uses, the
+ * target drains until the proxy has finished its in-flight requests or the deregistration delay runs
+ * out; in one nobody uses, or with a delay of 0, it goes at once. Answers whether any row drains.
+ */
+function deregisterRows(tx: Tx, rows: TargetRow[], now: number): boolean {
+  let draining = false;
+  const arns = [...new Set(rows.map((r) => r.targetGroupArn))];
+  const used = loadBalancersOf(tx, arns);
+  const groups = new Map(
+    arns.length === 0
+      ? []
+      : tx
+          .select()
+          .from(targetGroups)
+          .where(inArray(targetGroups.arn, arns))
+          .all()
+          .map((g) => [g.arn, g]),
+  );
+  for (const row of rows) {
+    if (row.state === "draining") {
+      draining ||= row.drainDeadline !== null && row.drainDeadline > now;
+      continue;
+    }
+    const group = groups.get(row.targetGroupArn);
+    const delay = Number(group?.attributes["deregistration_delay.timeout_seconds"] ?? "300");
+    const inUse = (used.get(row.targetGroupArn) ?? []).length > 0;
+    if (!inUse || !(delay > 0)) {
+      tx.delete(targets).where(targetKey(row)).run();
+      continue;
+    }
+    tx.update(targets)
+      .set({
+        state: "draining",
+        ...healthReasons.deregistrationInProgress,
+        drainDeadline: now + delay * 1000,
+        updatedAt: now,
+      })
+      .where(targetKey(row))
+      .run();
+    draining = true;
+  }
+  return draining;
+}
+
+/** The activity of this description that has not ended yet. */
+function openActivity(db: Db | Tx, groupName: string, description: string) {
+  return db
+    .select()
+    .from(scalingActivities)
+    .where(
+      and(
+        eq(scalingActivities.groupName, groupName),
+        eq(scalingActivities.description, description),
+        isNull(scalingActivities.endTime),
+      ),
+    )
+    .get();
+}
+
+export interface LaunchPlan {
+  instanceId: string;
+  port: number;
+}
+
+export interface Launched {
+  ref: string;
+  address: string;
+  port: number;
+}
+
+/**
+ * The reconciler's registry operations. Every write goes through `mutate`, so the configuration version
+ * moves and the proxy learns about new and deregistered targets; none announces a group change (the
+ * reconciler is the one that would be told).
+ */
+export function instanceRegistry(ctx: ServiceContext) {
+  const zone = `${ctx.partition.region}a`;
+  const details = { "Subnet ID": "subnet-local", "Availability Zone": zone };
+
+  function findInstance(tx: Db | Tx, instanceId: string): InstanceRow | undefined {
+    return tx.select().from(instances).where(eq(instances.id, instanceId)).get();
+  }
+
+  function liveInstances(db: Db | Tx, groupName: string): InstanceRow[] {
+    return db
+      .select()
+      .from(instances)
+      .where(and(eq(instances.groupName, groupName), ne(instances.lifecycleState, "Terminated")))
+      .orderBy(instances.launchedAt)
+      .all();
+  }
+
+  function touchGroup(tx: Tx, groupName: string, now: number): void {
+    // Cooldowns count from the end of the last scaling activity.
+    tx.update(autoScalingGroups)
+      .set({ lastScalingEndedAt: now })
+      .where(eq(autoScalingGroups.name, groupName))
+      .run();
+  }
+
+  return {
+    /** The group as one pass sees it, or undefined when it does not exist (any more). */
+    snapshot(groupName: string): GroupSnapshot | undefined {
+      return ctx.db.transaction((tx) => {
+        const group = tx.select().from(autoScalingGroups).where(eq(autoScalingGroups.name, groupName)).get();
+        if (!group) return undefined;
+        const template = findLaunchTemplate(tx, group.launchTemplateId);
+        const version = resolveLaunchTemplateVersion(tx, template, group.launchTemplateVersion);
+        const attached = tx
+          .select({ arn: groupTargetGroups.targetGroupArn })
+          .from(groupTargetGroups)
+          .where(eq(groupTargetGroups.groupName, group.name))
+          .all()
+          .map((r) => r.arn);
+        return {
+          group,
+          instances: liveInstances(tx, group.name),
+          targetGroups:
+            attached.length === 0
+              ? []
+              : tx.select().from(targetGroups).where(inArray(targetGroups.arn, attached)).all(),
+          launchTemplate: { template, version },
+        };
+      });
+    },
+
+    /** Instance rows of a group that are not Terminated, oldest first. */
+    liveInstances(groupName: string): InstanceRow[] {
+      return liveInstances(ctx.db, groupName);
+    },
+
+    /** Every row of the group, Terminated ones included: a runtime instance without one is an orphan. */
+    knownInstanceIds(groupName: string): Map<string, string> {
+      return new Map(
+        ctx.db
+          .select({ id: instances.id, state: instances.lifecycleState })
+          .from(instances)
+          .where(eq(instances.groupName, groupName))
+          .all()
+          .map((r) => [r.id, r.state]),
+      );
+    },
+
+    /** Loopback ports that instances not yet Terminated hold, so a new launch never reuses one. */
+    portsInUse(): Set<number> {
+      return new Set(
+        ctx.db
+          .select({ port: instances.port })
+          .from(instances)
+          .where(ne(instances.lifecycleState, "Terminated"))
+          .all()
+          .flatMap((r) => (r.port === null ? [] : [r.port])),
+      );
+    },
+
+    /**
+     * Step 1 of a launch, before the runtime is asked: Pending rows (with the ports they will listen on)
+     * and their InProgress activities. A worker that dies after this finds the rows and launches them.
+     */
+    beginLaunches(
+      snapshot: GroupSnapshot,
+      plans: LaunchPlan[],
+      options: { cause: string; driver: string },
+    ): InstanceRow[] {
+      const now = ctx.now();
+      const { group, launchTemplate } = snapshot;
+      return mutate(ctx, (tx) =>
+        plans.map((plan) => {
+          const row: InstanceRow = {
+            id: plan.instanceId,
+            groupName: group.name,
+            lifecycleState: "Pending",
+            healthStatus: "Healthy",
+            launchTemplateId: launchTemplate.template.id,
+            launchTemplateName: launchTemplate.template.name,
+            launchTemplateVersion: launchTemplate.version.version,
+            availabilityZone: zone,
+            protectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
+            driver: options.driver,
+            driverRef: null,
+            address: instanceAddress,
+            port: plan.port,
+            launchedAt: now,
+            inServiceAt: null,
+            terminatingAt: null,
+          };
+          tx.insert(instances).values(row).run();
+          startActivity(tx, {
+            groupName: group.name,
+            description: launchDescription(row.id),
+            cause: options.cause,
+            details,
+            now,
+          });
+          return row;
+        }),
+      );
+    },
+
+    /**
+     * Step 2, once the runtime runs the instance: where it answers, its registration in each of the
+     * group's target groups, InService, and the activity done. Also how an adopted Pending instance (its
+     * worker died after the launch) is completed.
+     */
+    completeLaunch(instanceId: string, launched: Launched): InstanceRow | undefined {
+      const now = ctx.now();
+      return mutate(ctx, (tx) => {
+        const row = findInstance(tx, instanceId);
+        if (row?.lifecycleState !== "Pending") return row;
+        const next: InstanceRow = {
+          ...row,
+          driverRef: launched.ref,
+          address: launched.address,
+          port: launched.port,
+          lifecycleState: "InService",
+          inServiceAt: now,
+        };
+        tx.update(instances).set(next).where(eq(instances.id, instanceId)).run();
+        const attached = tx
+          .select({ targetGroup: targetGroups })
+          .from(groupTargetGroups)
+          .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
+          .where(eq(groupTargetGroups.groupName, row.groupName))
+          .all();
+        for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+        if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+        touchGroup(tx, row.groupName, now);
+        return next;
+      });
+    },
+
+    /** The runtime refused the launch: the row is Terminated and the activity Failed with its reason. */
+    failLaunch(instanceId: string, reason: string): void {
+      const now = ctx.now();
+      mutate(ctx, (tx) => {
+        const row = findInstance(tx, instanceId);
+        if (!row) return;
+        tx.update(instances)
+          .set({ lifecycleState: "Terminated", terminatingAt: now })
+          .where(eq(instances.id, instanceId))
+          .run();
+        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+        if (activity) {
+          updateActivity(tx, activity.id, {
+            statusCode: "Failed",
+            statusMessage: reason,
+            description: `Launching a new EC2 instance.  Status Reason: ${reason}. Launching EC2 instance failed.`,
+            now,
+          });
+        }
+      });
+    },
+
+    /** A Pending row the group no longer needs (desired dropped before the worker could launch it). */
+    cancelLaunch(instanceId: string, reason: string): void {
+      const now = ctx.now();
+      mutate(ctx, (tx) => {
+        const row = findInstance(tx, instanceId);
+        if (!row) return;
+        tx.update(instances)
+          .set({ lifecycleState: "Terminated", terminatingAt: now })
+          .where(eq(instances.id, instanceId))
+          .run();
+        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+        if (activity)
+          updateActivity(tx, activity.id, { statusCode: "Cancelled", statusMessage: reason, now });
+      });
+    },
+
+    /** An adopted instance's runtime reference and port, when its row lacks them. */
+    recordRuntime(instanceId: string, launched: Launched): void {
+      mutate(ctx, (tx) => {
+        tx.update(instances)
+          .set({ driverRef: launched.ref, address: launched.address, port: launched.port })
+          .where(eq(instances.id, instanceId))
+          .run();
+      });
+    },
+
+    /**
+     * Takes an instance out of service: Terminating, deregistered from every target group first, and an
+     * activity that waits for connection draining when any target drains. Answers whether it drains.
+     * `unhealthy` marks the instance's health status (health check replacements).
+     */
+    beginTermination(instanceId: string, cause: string, options: { unhealthy?: boolean } = {}): boolean {
+      const now = ctx.now();
+      return mutate(ctx, (tx) => {
+        const row = findInstance(tx, instanceId);
+        if (!row || row.lifecycleState === "Terminated") return false;
+        const draining = deregisterRows(tx, targetRowsOf(tx, row), now);
+        tx.update(instances)
+          .set({
+            lifecycleState: "Terminating",
+            terminatingAt: row.terminatingAt ?? now,
+            ...(options.unhealthy && { healthStatus: "Unhealthy" }),
+          })
+          .where(eq(instances.id, instanceId))
+          .run();
+        const status: ActivityStatus = draining ? "WaitingForELBConnectionDraining" : "InProgress";
+        const open = openActivity(tx, row.groupName, terminateDescription(row.id));
+        if (open) updateActivity(tx, open.id, { statusCode: status, now });
+        else {
+          startActivity(tx, {
+            groupName: row.groupName,
+            description: terminateDescription(row.id),
+            cause,
+            details,
+            now,
+            statusCode: status,
+          });
+        }
+        return draining;
+      });
+    },
+
+    /**
+     * Whether a Terminating instance may stop: none of its targets is still draining (the proxy deletes
+     * a draining row when its in-flight requests have finished; a row past its deadline is done). A
+     * target registered again meanwhile is deregistered again.
+     */
+    drained(instanceId: string): boolean {
+      const now = ctx.now();
+      const row = findInstance(ctx.db, instanceId);
+      if (!row) return true;
+      const rows = targetRowsOf(ctx.db, row);
+      if (rows.some((r) => r.state !== "draining")) {
+        return !mutate(ctx, (tx) => deregisterRows(tx, targetRowsOf(tx, row), now));
+      }
+      return !rows.some((r) => r.drainDeadline !== null && r.drainDeadline > now);
+    },
+
+    /**
+     * The runtime has stopped the instance: its leftover target rows go, the row is Terminated, the
+     * activity Successful, and the group's cooldown starts now.
+     */
+    finishTermination(instanceId: string): void {
+      const now = ctx.now();
+      mutate(ctx, (tx) => {
+        const row = findInstance(tx, instanceId);
+        if (!row) return;
+        for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
+        tx.update(instances)
+          .set({ lifecycleState: "Terminated", terminatingAt: row.terminatingAt ?? now })
+          .where(eq(instances.id, instanceId))
+          .run();
+        const activity = openActivity(tx, row.groupName, terminateDescription(row.id));
+        if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+        touchGroup(tx, row.groupName, now);
+      });
+    },
+
+    /**
+     * Target registrations follow the group's attachments: each InService instance is registered in
+     * every attached target group and deregistered from target groups no longer attached.
+     */
+    syncTargets(snapshot: GroupSnapshot): void {
+      const now = ctx.now();
+      const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
+      mutate(ctx, (tx) => {
+        for (const instance of snapshot.instances) {
+          if (instance.lifecycleState !== "InService") continue;
+          const rows = targetRowsOf(tx, instance);
+          for (const targetGroup of snapshot.targetGroups) {
+            const registered = rows.some(
+              (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
+            );
+            if (!registered) registerTarget(tx, targetGroup, instance, now);
+          }
+          const stale = rows.filter((r) => !attached.has(r.targetGroupArn) && r.state !== "draining");
+          if (stale.length > 0) deregisterRows(tx, stale, now);
+        }
+      });
+    },
+
+    /** Whether a target group attachment or registration is missing or stale: syncTargets has work. */
+    targetsOutOfSync(snapshot: GroupSnapshot): boolean {
+      const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
+      for (const instance of snapshot.instances) {
+        if (instance.lifecycleState !== "InService") continue;
+        const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
+        if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
+        if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
+      }
+      return false;
+    },
+
+    /** Target groups in which the instance's target is unhealthy (ELB health checks, as the proxy wrote them). */
+    unhealthyIn(snapshot: GroupSnapshot, instance: InstanceRow): string[] {
+      const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
+      return targetRowsOf(ctx.db, instance)
+        .filter((r) => attached.has(r.targetGroupArn) && r.state === "unhealthy")
+        .map((r) => r.targetGroupArn);
+    },
+
+    /**
+     * A group whose deletion was asked for goes once its last instance has terminated, with its tags and
+     * the rows of its terminated instances. Answers whether it went.
+     */
+    deleteGroupIfDone(groupName: string): boolean {
+      return mutate(ctx, (tx) => {
+        const group = tx.select().from(autoScalingGroups).where(eq(autoScalingGroups.name, groupName)).get();
+        if (!group || group.status === null) return false;
+        if (liveInstances(tx, group.name).length > 0) return false;
+        tx.delete(autoScalingGroups).where(eq(autoScalingGroups.name, group.name)).run();
+        removeTags(tx, group.arn);
+        tx.delete(instances).where(eq(instances.groupName, group.name)).run();
+        return true;
+      });
+    },
+
+    /** Terminated rows are kept a while (orphan detection, DescribeScalingActivities' context), then go. */
+    pruneTerminated(groupName: string, before: number): void {
+      ctx.db
+        .delete(instances)
+        .where(
+          and(
+            eq(instances.groupName, groupName),
+            eq(instances.lifecycleState, "Terminated"),
+            lt(instances.terminatingAt, before),
+          ),
+        )
+        .run();
+    },
+
+    /** InService instances of every group, for the metric collector. */
+    inService(): InstanceRow[] {
+      return ctx.db.select().from(instances).where(eq(instances.lifecycleState, "InService")).all();
+    },
+
+    /** Names of every group, and of groups that only instance rows still mention. */
+    groupNames(): string[] {
+      const names = new Set(
+        ctx.db
+          .select({ name: autoScalingGroups.name })
+          .from(autoScalingGroups)
+          .all()
+          .map((r) => r.name),
+      );
+      for (const row of ctx.db
+        .selectDistinct({ name: instances.groupName })
+        .from(instances)
+        .where(ne(instances.lifecycleState, "Terminated"))
+        .all())
+        names.add(row.name);
+      return [...names].sort();
+    },
+  };
+}
+
+export type InstanceRegistry = ReturnType<typeof instanceRegistry>;
