@@ -1,6 +1,12 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Services } from "@scaleout/services";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import { authPlugin } from "./plugins/auth.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
@@ -13,6 +19,11 @@ import { metricRoutes } from "./routes/metrics.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
+
+/** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
+function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void reply.code(error.statusCode ?? 400).send({ code: "ValidationError", message: error.message });
+}
 
 export interface AppOptions {
   services: Services;
@@ -31,6 +42,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
     bodyLimit: 4 * 1024 * 1024,
+    // Listener and rule paths take a whole URL-encoded ARN too (~150 characters); fastify's default of 100
+    // would refuse them. Rule ARNs stay well under 2,048.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true, allErrors: false },
     },

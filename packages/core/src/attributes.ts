@@ -54,8 +54,8 @@ export function mergeAttributes(
   const next = { ...current };
   for (const { key, value } of changes) {
     const spec = specs[key];
-    if (!spec)
-      throw new Errors.InvalidConfigurationRequest(`${kind} attribute key '${key}' is not recognized`);
+    // AWS answers an unknown key with ValidationError ("... attribute key '...' is not recognized").
+    if (!spec) throw new Errors.ValidationError(`${kind} attribute key '${key}' is not recognized`);
     check(spec.validate(String(value)), `${kind} attribute '${key}' must be ${spec.hint}, got '${value}'`);
     next[key] = String(value);
   }

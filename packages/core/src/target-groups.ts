@@ -112,6 +112,14 @@ export function normalizeTargetGroup(input: TargetGroupInput, limits: Limits): T
       `Protocol '${protocol}' is not supported: scaleout emulates Application Load Balancer target groups (HTTP, HTTPS)`,
     );
   }
+  // AWS refuses an interval at or below its default 5 s timeout when the timeout is left out, which would
+  // refuse the issue's own example (interval 5, no timeout). A timeout left to its default shrinks to fit
+  // the interval instead (docs/aws-differences.md); a timeout given explicitly is checked as AWS checks it.
+  const interval = input.healthCheckIntervalSeconds;
+  const defaultTimeout =
+    input.healthCheckTimeoutSeconds === undefined && interval !== undefined && interval <= 5
+      ? Math.max(limits.minHealthCheckTimeoutSeconds, interval - 1)
+      : 5;
   const settings = applyHealthCheck(
     {
       protocol: checkOneOf("Protocol", protocol, httpProtocols),
@@ -128,7 +136,7 @@ export function normalizeTargetGroup(input: TargetGroupInput, limits: Limits): T
       healthCheckPort: "traffic-port",
       healthCheckPath: "/",
       healthCheckIntervalSeconds: 30,
-      healthCheckTimeoutSeconds: 5,
+      healthCheckTimeoutSeconds: defaultTimeout,
       healthyThresholdCount: 5,
       unhealthyThresholdCount: 2,
       matcher: { httpCode: "200" },

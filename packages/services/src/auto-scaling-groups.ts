@@ -12,7 +12,7 @@ import {
   type Tag,
 } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { type Activity, toActivity } from "./activities.ts";
 import { onConstraint } from "./constraints.ts";
 import { type Announcements, iso, isoSeconds, mutate, type ServiceContext } from "./context.ts";
@@ -227,7 +227,8 @@ export function inCooldown(db: Db | Tx, group: GroupRow, cooldownSeconds: number
   const running = db
     .select({ id: scalingActivities.id })
     .from(scalingActivities)
-    .where(and(eq(scalingActivities.groupName, group.name), eq(scalingActivities.statusCode, "InProgress")))
+    // Unfinished in any status: InProgress, or WaitingForELBConnectionDraining while a scale-in drains.
+    .where(and(eq(scalingActivities.groupName, group.name), isNull(scalingActivities.endTime)))
     .get();
   if (running) return true;
   return group.lastScalingEndedAt !== null && now < group.lastScalingEndedAt + cooldownSeconds * 1000;

@@ -31,8 +31,11 @@ export function onConstraint<T>(
       ) {
         throw map.unique(error.message);
       }
-      if (error.code === "SQLITE_CONSTRAINT_FOREIGNKEY" && map.foreignKey)
-        throw map.foreignKey(error.message);
+      // ON DELETE RESTRICT fails as SQLITE_CONSTRAINT_TRIGGER, not SQLITE_CONSTRAINT_FOREIGNKEY.
+      const foreignKey =
+        error.code === "SQLITE_CONSTRAINT_FOREIGNKEY" ||
+        (error.code === "SQLITE_CONSTRAINT_TRIGGER" && error.message.includes("FOREIGN KEY"));
+      if (foreignKey && map.foreignKey) throw map.foreignKey(error.message);
     }
     throw error;
   }

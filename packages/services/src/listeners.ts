@@ -21,6 +21,7 @@ import { and, asc, eq, gt, inArray, isNull, like, ne, sql } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { mutate, type ServiceContext } from "./context.ts";
 import { findLoadBalancer } from "./load-balancers.ts";
+import { prepared } from "./statements.ts";
 import { checkTags, removeTags, writeTags } from "./tags.ts";
 import { loadBalancersOf, requireTargetGroups } from "./target-groups.ts";
 
@@ -90,13 +91,21 @@ export function toRule(row: RuleRow): Rule {
 /** A listener by the last segment of its ARN (REST paths) or by its whole ARN (the AWS API). */
 export function findListener(db: Db | Tx, id: string): ListenerRow {
   const row = id.startsWith("arn:")
-    ? db.select().from(listeners).where(eq(listeners.arn, id)).get()
-    : /^[0-9a-f]+$/.test(id)
-      ? db
+    ? prepared(db, "listenerByArn", (d) =>
+        d
           .select()
           .from(listeners)
-          .where(like(listeners.arn, `%/${id}`))
-          .get()
+          .where(eq(listeners.arn, sql.placeholder("arn")))
+          .prepare(),
+      ).get({ arn: id })
+    : /^[0-9a-f]+$/.test(id)
+      ? prepared(db, "listenerById", (d) =>
+          d
+            .select()
+            .from(listeners)
+            .where(like(listeners.arn, sql.placeholder("pattern")))
+            .prepare(),
+        ).get({ pattern: `%/${id}` })
       : undefined;
   if (!row) throw new Errors.ListenerNotFound(`Listener '${id}' not found`);
   return row;
@@ -104,13 +113,21 @@ export function findListener(db: Db | Tx, id: string): ListenerRow {
 
 export function findRule(db: Db | Tx, id: string): RuleRow {
   const row = id.startsWith("arn:")
-    ? db.select().from(rules).where(eq(rules.arn, id)).get()
-    : /^[0-9a-f]+$/.test(id)
-      ? db
+    ? prepared(db, "ruleByArn", (d) =>
+        d
           .select()
           .from(rules)
-          .where(like(rules.arn, `%/${id}`))
-          .get()
+          .where(eq(rules.arn, sql.placeholder("arn")))
+          .prepare(),
+      ).get({ arn: id })
+    : /^[0-9a-f]+$/.test(id)
+      ? prepared(db, "ruleById", (d) =>
+          d
+            .select()
+            .from(rules)
+            .where(like(rules.arn, sql.placeholder("pattern")))
+            .prepare(),
+        ).get({ pattern: `%/${id}` })
       : undefined;
   if (!row) throw new Errors.RuleNotFound(`Rule '${id}' not found`);
   return row;
@@ -382,12 +399,14 @@ export function ruleService(ctx: ServiceContext) {
       check(options.listenerId !== undefined, "A listener or rule ARNs must be given");
       const listener = findListener(ctx.db, options.listenerId);
       const after = decodeToken(options.nextToken);
-      const rows = ctx.db
-        .select()
-        .from(rules)
-        .where(eq(rules.listenerArn, listener.arn))
-        .orderBy(sql`coalesce(${rules.priority}, 100000)`)
-        .all();
+      const rows = prepared(ctx.db, "rulesOfListener", (d) =>
+        d
+          .select()
+          .from(rules)
+          .where(eq(rules.listenerArn, sql.placeholder("arn")))
+          .orderBy(sql`coalesce(${rules.priority}, 100000)`)
+          .prepare(),
+      ).all({ arn: listener.arn });
       const order = (r: RuleRow) => String(r.priority ?? 100000).padStart(6, "0");
       const remaining = after === undefined ? rows : rows.filter((r) => order(r) > after);
       const page = pageOf(remaining.slice(0, pageSize + 1), pageSize, order);

@@ -17,9 +17,10 @@ import {
   toAttributeList,
 } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { asc, eq, gt, inArray } from "drizzle-orm";
+import { asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { iso, mutate, type ServiceContext } from "./context.ts";
+import { prepared } from "./statements.ts";
 import { checkTags, removeTags, writeTags } from "./tags.ts";
 
 const { loadBalancers } = schema;
@@ -73,9 +74,14 @@ export function toLoadBalancer(row: Row, region: string): LoadBalancer {
 }
 
 export function findLoadBalancer(db: Db | Tx, name: string): Row {
-  const row = name.startsWith("arn:")
-    ? db.select().from(loadBalancers).where(eq(loadBalancers.arn, name)).get()
-    : db.select().from(loadBalancers).where(eq(loadBalancers.name, name)).get();
+  const byArn = name.startsWith("arn:");
+  const row = prepared(db, byArn ? "loadBalancerByArn" : "loadBalancerByName", (d) =>
+    d
+      .select()
+      .from(loadBalancers)
+      .where(eq(byArn ? loadBalancers.arn : loadBalancers.name, sql.placeholder("key")))
+      .prepare(),
+  ).get({ key: name });
   if (!row) throw new Errors.LoadBalancerNotFound(`Load balancer '${name}' not found`);
   return row;
 }
@@ -90,13 +96,13 @@ export function loadBalancerService(ctx: ServiceContext) {
       checkElbName("Load balancer", name);
       const options = normalizeLoadBalancerOptions(input);
       const tags = checkTags(input.tags);
+      const same = (existing: Row) =>
+        existing.scheme === options.scheme &&
+        existing.type === options.type &&
+        existing.ipAddressType === options.ipAddressType;
       const existing = ctx.db.select().from(loadBalancers).where(eq(loadBalancers.name, name)).get();
       if (existing) {
-        const same =
-          existing.scheme === options.scheme &&
-          existing.type === options.type &&
-          existing.ipAddressType === options.ipAddressType;
-        if (!same)
+        if (!same(existing))
           throw new Errors.DuplicateLoadBalancerName(
             `A load balancer with the name '${name}' already exists`,
           );
@@ -114,18 +120,30 @@ export function loadBalancerService(ctx: ServiceContext) {
         attributes: defaultLoadBalancerAttributes(),
         createdAt: ctx.now(),
       };
-      mutate(ctx, (tx) =>
-        onConstraint(
-          () => {
-            tx.insert(loadBalancers).values(row).run();
-            writeTags(tx, arn, tags);
-          },
-          {
-            unique: () =>
-              new Errors.DuplicateLoadBalancerName(`A load balancer with the name '${name}' already exists`),
-          },
-        ),
-      );
+      try {
+        mutate(ctx, (tx) =>
+          onConstraint(
+            () => {
+              tx.insert(loadBalancers).values(row).run();
+              writeTags(tx, arn, tags);
+            },
+            {
+              unique: () =>
+                new Errors.DuplicateLoadBalancerName(
+                  `A load balancer with the name '${name}' already exists`,
+                ),
+            },
+          ),
+        );
+      } catch (error) {
+        // Another api process created it since the read above: the same settings are still idempotent.
+        const winner =
+          error instanceof Errors.DuplicateLoadBalancerName
+            ? ctx.db.select().from(loadBalancers).where(eq(loadBalancers.name, name)).get()
+            : undefined;
+        if (winner && same(winner)) return { loadBalancer: view(winner), created: false };
+        throw error;
+      }
       return { loadBalancer: view(row), created: true };
     },
 
@@ -153,13 +171,15 @@ export function loadBalancerService(ctx: ServiceContext) {
           throw new Errors.LoadBalancerNotFound(`Load balancers '${missing.join(", ")}' not found`);
         return { items: rows.map(view) };
       }
-      const rows = ctx.db
-        .select()
-        .from(loadBalancers)
-        .where(after === undefined ? undefined : gt(loadBalancers.name, after))
-        .orderBy(asc(loadBalancers.name))
-        .limit(pageSize + 1)
-        .all();
+      const rows = prepared(ctx.db, after === undefined ? "loadBalancersFirst" : "loadBalancersAfter", (d) =>
+        d
+          .select()
+          .from(loadBalancers)
+          .where(after === undefined ? undefined : gt(loadBalancers.name, sql.placeholder("after")))
+          .orderBy(asc(loadBalancers.name))
+          .limit(sql.placeholder("limit"))
+          .prepare(),
+      ).all({ after, limit: pageSize + 1 });
       const page = pageOf(rows, pageSize, (r) => r.name);
       return { items: page.items.map(view), ...(page.nextToken && { nextToken: page.nextToken }) };
     },

@@ -24,9 +24,10 @@ import {
   toAttributeList,
 } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { mutate, type ServiceContext } from "./context.ts";
+import { prepared } from "./statements.ts";
 import { checkTags, removeTags, writeTags } from "./tags.ts";
 
 const { targetGroups, targets, actionTargetGroups, instances } = schema;
@@ -122,9 +123,14 @@ function isAllowedTargetIp(ip: string): boolean {
 }
 
 export function findTargetGroup(db: Db | Tx, name: string): Row {
-  const row = name.startsWith("arn:")
-    ? db.select().from(targetGroups).where(eq(targetGroups.arn, name)).get()
-    : db.select().from(targetGroups).where(eq(targetGroups.name, name)).get();
+  const byArn = name.startsWith("arn:");
+  const row = prepared(db, byArn ? "targetGroupByArn" : "targetGroupByName", (d) =>
+    d
+      .select()
+      .from(targetGroups)
+      .where(eq(byArn ? targetGroups.arn : targetGroups.name, sql.placeholder("key")))
+      .prepare(),
+  ).get({ key: name });
   if (!row) throw new Errors.TargetGroupNotFound(`Target group '${name}' not found`);
   return row;
 }
@@ -133,11 +139,22 @@ export function findTargetGroup(db: Db | Tx, name: string): Row {
 export function loadBalancersOf(db: Db | Tx, targetGroupArns: string[]): Map<string, string[]> {
   const result = new Map<string, string[]>(targetGroupArns.map((arn) => [arn, []]));
   if (targetGroupArns.length === 0) return result;
-  const rows = db
-    .selectDistinct({ tg: actionTargetGroups.targetGroupArn, lb: actionTargetGroups.loadBalancerArn })
-    .from(actionTargetGroups)
-    .where(inArray(actionTargetGroups.targetGroupArn, targetGroupArns))
-    .all();
+  const columns = { tg: actionTargetGroups.targetGroupArn, lb: actionTargetGroups.loadBalancerArn };
+  const [only] = targetGroupArns;
+  const rows =
+    targetGroupArns.length === 1 && only !== undefined
+      ? prepared(db, "loadBalancersOfOne", (d) =>
+          d
+            .selectDistinct(columns)
+            .from(actionTargetGroups)
+            .where(eq(actionTargetGroups.targetGroupArn, sql.placeholder("arn")))
+            .prepare(),
+        ).all({ arn: only })
+      : db
+          .selectDistinct(columns)
+          .from(actionTargetGroups)
+          .where(inArray(actionTargetGroups.targetGroupArn, targetGroupArns))
+          .all();
   for (const row of rows) result.get(row.tg)?.push(row.lb);
   return result;
 }
@@ -182,12 +199,14 @@ export function describeTargetHealth(
   only?: TargetDescription[],
 ): TargetHealthDescription[] {
   const inUse = (loadBalancersOf(db, [group.arn]).get(group.arn) ?? []).length > 0;
-  const rows = db
-    .select()
-    .from(targets)
-    .where(eq(targets.targetGroupArn, group.arn))
-    .orderBy(asc(targets.registeredAt))
-    .all();
+  const rows = prepared(db, "targetsOfGroup", (d) =>
+    d
+      .select()
+      .from(targets)
+      .where(eq(targets.targetGroupArn, sql.placeholder("arn")))
+      .orderBy(asc(targets.registeredAt))
+      .prepare(),
+  ).all({ arn: group.arn });
   const live = rows.filter((r) => r.drainDeadline === null || r.drainDeadline > now);
   const describe = (row: (typeof rows)[number]): TargetHealthDescription => {
     let health: TargetHealth;
@@ -309,15 +328,26 @@ export function targetGroupService(ctx: ServiceContext) {
         attributes: defaultTargetGroupAttributes(ctx.limits),
         createdAt: ctx.now(),
       };
-      mutate(ctx, (tx) =>
-        onConstraint(
-          () => {
-            tx.insert(targetGroups).values(row).run();
-            writeTags(tx, row.arn, tags);
-          },
-          { unique: duplicate },
-        ),
-      );
+      try {
+        mutate(ctx, (tx) =>
+          onConstraint(
+            () => {
+              tx.insert(targetGroups).values(row).run();
+              writeTags(tx, row.arn, tags);
+            },
+            { unique: duplicate },
+          ),
+        );
+      } catch (error) {
+        // Another api process created it since the read above: the same settings are still idempotent.
+        const winner =
+          error instanceof Errors.DuplicateTargetGroupName
+            ? ctx.db.select().from(targetGroups).where(eq(targetGroups.name, name)).get()
+            : undefined;
+        if (winner && sameSettings(winner, settings))
+          return { targetGroup: view(ctx.db, winner), created: false };
+        throw error;
+      }
       return { targetGroup: toTargetGroup(row, []), created: true };
     },
 
@@ -365,13 +395,24 @@ export function targetGroupService(ctx: ServiceContext) {
           .map((r) => r.tg);
         filter = and(filter, inArray(targetGroups.arn, linked));
       }
-      const rows = ctx.db
-        .select()
-        .from(targetGroups)
-        .where(filter)
-        .orderBy(asc(targetGroups.name))
-        .limit(pageSize + 1)
-        .all();
+      const rows =
+        options.loadBalancerArn === undefined
+          ? prepared(ctx.db, after === undefined ? "targetGroupsFirst" : "targetGroupsAfter", (d) =>
+              d
+                .select()
+                .from(targetGroups)
+                .where(after === undefined ? undefined : gt(targetGroups.name, sql.placeholder("after")))
+                .orderBy(asc(targetGroups.name))
+                .limit(sql.placeholder("limit"))
+                .prepare(),
+            ).all({ after, limit: pageSize + 1 })
+          : ctx.db
+              .select()
+              .from(targetGroups)
+              .where(filter)
+              .orderBy(asc(targetGroups.name))
+              .limit(pageSize + 1)
+              .all();
       const page = pageOf(rows, pageSize, (r) => r.name);
       const used = loadBalancersOf(
         ctx.db,
@@ -451,31 +492,34 @@ export function targetGroupService(ctx: ServiceContext) {
             `A target group can have at most ${maxTargetsPerGroup} registered targets`,
           );
         }
-        for (const target of normalized) {
-          if (registered.has(key(target.id, target.port))) continue;
-          tx.insert(targets)
-            .values({
-              targetGroupArn: group.arn,
-              targetId: target.id,
-              port: target.port,
-              availabilityZone: target.availabilityZone ?? null,
+        // One statement for the whole call: up to 1,000 targets, each a run of it rather than a new query.
+        const upsert = tx
+          .insert(targets)
+          .values({
+            targetGroupArn: group.arn,
+            targetId: sql.placeholder("id"),
+            port: sql.placeholder("port"),
+            availabilityZone: sql.placeholder("zone"),
+            state: "initial",
+            ...healthReasons.registrationInProgress,
+            registeredAt: now,
+            drainDeadline: null,
+            updatedAt: now,
+          })
+          .onConflictDoUpdate({
+            target: [targets.targetGroupArn, targets.targetId, targets.port],
+            set: {
               state: "initial",
               ...healthReasons.registrationInProgress,
               registeredAt: now,
               drainDeadline: null,
               updatedAt: now,
-            })
-            .onConflictDoUpdate({
-              target: [targets.targetGroupArn, targets.targetId, targets.port],
-              set: {
-                state: "initial",
-                ...healthReasons.registrationInProgress,
-                registeredAt: now,
-                drainDeadline: null,
-                updatedAt: now,
-              },
-            })
-            .run();
+            },
+          })
+          .prepare();
+        for (const target of normalized) {
+          if (registered.has(key(target.id, target.port))) continue;
+          upsert.run({ id: target.id, port: target.port, zone: target.availabilityZone ?? null });
         }
       });
     },

@@ -226,6 +226,10 @@ export const autoScalingGroupRoutes: FastifyPluginAsyncTypebox<{ services: Servi
         body: Type.Optional(ExecutePolicy),
         response: { 200: PolicyExecution, ...errors(400, 404, 409) },
       },
+      // ExecutePolicy takes no parameters for a simple policy: a POST without a body is { }.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request) => policies.execute(request.params.name, request.params.policyName, request.body ?? {}),
   );

@@ -72,7 +72,8 @@ export const AlarmHistoryItem = Type.Object({
   historyData: Type.String(),
 });
 
-const Timestamp = Type.Union([Type.String(), Type.Number()], { description: "ISO 8601, or Unix seconds" });
+// Number first: with coerceTypes a string branch tried first would turn Unix seconds into a string.
+const Timestamp = Type.Union([Type.Number(), Type.String()], { description: "ISO 8601, or Unix seconds" });
 
 export const PutMetricData = Type.Object(
   {
