@@ -4,7 +4,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
  && npm install -g pnpm@10.34.9
 WORKDIR /app
 COPY . .
-RUN pnpm install --frozen-lockfile
+RUN pnpm install --frozen-lockfile && node scripts/build.mjs
 ENV SCALEOUT_DATA_DIR=/data
 VOLUME /data
-CMD ["node", "--import", "tsx", "apps/api/src/server.ts"]
+CMD ["node", "--max-semi-space-size=2", "dist/api.mjs"]

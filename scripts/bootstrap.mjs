@@ -78,6 +78,10 @@ function supervise(cmd, cmdArgs) {
 installIfNeeded();
 ensureRedis();
 if (command === "start") {
+  if (run(process.execPath, [join(root, "scripts", "build.mjs")]) !== 0) {
+    log("build failed");
+    process.exit(1);
+  }
   supervise(bin("tsx"), [join(root, "scripts", "start.ts"), ...args]);
 } else if (command === "test") {
   const steps = [

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, type PrivateRedis, startPrivateRedis } from "../../packages/queue/src/index.ts";
+import { freePort, type PrivateRedis, startPrivateRedis } from "@scaleout/queue";
 
 const root = join(import.meta.dirname, "..", "..");
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
@@ -19,26 +19,23 @@ interface Api {
 
 async function startApi(dataDir: string, redisUrl: string): Promise<Api> {
   const port = await freePort();
-  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/api-prof", profiles the api under the load.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, "--import", "tsx", join(root, "apps/api/src/server.ts")],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        SCALEOUT_API_HOST: "127.0.0.1",
-        SCALEOUT_API_PORT: String(port),
-        SCALEOUT_DATA_DIR: dataDir,
-        REDIS_URL: redisUrl,
-        SCALEOUT_API_TOKEN: "",
-        // The server's own default; BENCH_LOG_LEVEL=warn shows what request logging costs.
-        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
+  // The shipped command (scripts/start.ts): the bundle, with the api's small young generation.
+  // BENCH_NODE_ARGS replaces the flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/api-prof" to profile.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=2").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, "dist", "api.mjs")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      SCALEOUT_API_HOST: "127.0.0.1",
+      SCALEOUT_API_PORT: String(port),
+      SCALEOUT_DATA_DIR: dataDir,
+      REDIS_URL: redisUrl,
+      SCALEOUT_API_TOKEN: "",
+      // The server's own default; BENCH_LOG_LEVEL=warn shows what request logging costs.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
     },
-  );
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let errors = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     errors += chunk.toString();
@@ -229,6 +226,10 @@ const median = (values: number[]): number => {
 };
 
 async function main(): Promise<void> {
+  // Measure the current sources: build the bundle npm start runs.
+  if (spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" }).status !== 0) {
+    throw new Error("scripts/build.mjs failed");
+  }
   const dataDir = mkdtempSync(join(tmpdir(), "scaleout-bench-api-"));
   let redis: PrivateRedis | undefined;
   let api: Api | undefined;

@@ -1,6 +1,7 @@
 // bench/proxy: the same wrk load against one target directly, nginx over two targets, and scaleout's
 // proxy over the same two targets behind a listener with 10 rules. Prints req/s, p50, p99, proxy CPU
 // per request and RSS, each as a ratio to nginx. Usage: npx tsx bench/proxy/run.ts [--seconds 10] [--repeats 3]
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,7 +102,10 @@ services.targetGroups.register("bench-tg", [
   { id: "127.0.0.1", port: targetB },
 ]);
 handle.close();
-const proxy = start(process.execPath, ["--import", "tsx", join(root, "apps", "proxy", "src", "server.ts")], {
+// The shipped command: the bundle npm start runs (built here, so the bench measures the current sources).
+const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
+if (built.status !== 0) throw new Error("scripts/build.mjs failed");
+const proxy = start(process.execPath, [join(root, "dist", "proxy.mjs")], {
   ...process.env,
   SCALEOUT_DATA_DIR: dataDir,
   REDIS_URL: "",
