@@ -16,6 +16,22 @@ export const hopByHop = new Set([
   "expect",
 ]);
 
+/**
+ * Header names a Connection header lists are hop-by-hop too (RFC 9110 7.6.1); answers them lower-cased,
+ * or undefined when it lists nothing beyond the usual tokens.
+ */
+export function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  let listed: Set<string> | undefined;
+  for (const token of String(connection).split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name === "" || name === "keep-alive" || name === "close" || name === "upgrade") continue;
+    listed ??= new Set();
+    listed.add(name);
+  }
+  return listed;
+}
+
 /** How a forwarded request ended, for metrics and the access log. */
 export interface ForwardResult {
   /** The target's status, when it answered. */
@@ -33,6 +49,11 @@ export interface ForwardResult {
   targetMs?: number;
 }
 
+/** The error a request still in flight on a target gets when its deregistration delay runs out. */
+const deregisteredCode = "SCALEOUT_TARGET_DEREGISTERED";
+export const deregistrationElapsed = (): Error =>
+  Object.assign(new Error("the deregistration delay elapsed"), { code: deregisteredCode });
+
 function classify(error: Error & { code?: string }): {
   status: number;
   reason: string;
@@ -45,6 +66,8 @@ function classify(error: Error & { code?: string }): {
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
     return { status: 504, reason: "TargetResponseTimeout", connection: false, refused: false };
   }
+  if (code === deregisteredCode)
+    return { status: 502, reason: "TargetDeregistered", connection: false, refused: false };
   if (code === "ECONNREFUSED")
     return { status: 502, reason: "TargetConnectionRefused", connection: true, refused: true };
   if (code.startsWith("HPE_") || error.name === "HTTPParserError") {
@@ -68,6 +91,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   private readonly begin = performance.now();
   private targetMs: number | undefined;
   private closed = false;
+  private abortedWith: Error | undefined;
   private readonly onClientClose = () => {
     if (!this.res.writableFinished) {
       this.closed = true;
@@ -88,6 +112,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.closed) controller.abort(new Error("client closed the connection"));
+    else if (this.abortedWith) controller.abort(this.abortedWith);
+  }
+
+  /** Ends the request on the load balancer's side (a drained target's delay ran out): 502, as ALB answers. */
+  abort(error: Error): void {
+    this.abortedWith = error;
+    this.controller?.abort(error);
   }
 
   onResponseStart(
@@ -99,7 +130,9 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx: node's server handles 100-continue with the client itself
     this.started = true;
     this.targetMs = performance.now() - this.begin;
-    for (const name of Object.keys(headers)) if (hopByHop.has(name)) delete headers[name];
+    const listed = connectionListed(headers.connection);
+    for (const name of Object.keys(headers))
+      if (hopByHop.has(name) || listed?.has(name)) delete headers[name];
     for (const [name, value] of this.extraHeaders) {
       const existing = headers[name];
       headers[name] = existing === undefined ? value : ([] as string[]).concat(existing, value);

@@ -5,7 +5,14 @@ import type { Action, RequestFacts } from "@scaleout/core";
 import { type Db, recordSamples, schema } from "@scaleout/db";
 import { and, eq, ne } from "drizzle-orm";
 import type { AccessLog } from "./access-log.ts";
-import { ForwardHandler, type ForwardResult, hopByHop, sendElbError } from "./forward.ts";
+import {
+  connectionListed,
+  deregistrationElapsed,
+  ForwardHandler,
+  type ForwardResult,
+  hopByHop,
+  sendElbError,
+} from "./forward.ts";
 import { applyCheck, checkTarget } from "./health-checks.ts";
 import { MetricsAggregator } from "./metrics.ts";
 import {
@@ -214,6 +221,8 @@ export class LoadBalancerProxy {
     }
     const binds: Array<Promise<void>> = [];
     for (const listener of snapshot.listeners.values()) {
+      // A listener that could not bind (port taken) tries again on every reload until it can.
+      if (this.bindings.get(listener.port)?.state === "failed") this.bindings.delete(listener.port);
       if (this.bindings.has(listener.port)) continue;
       binds.push(this.bind(listener));
     }
@@ -461,6 +470,7 @@ export class LoadBalancerProxy {
     const sentAt = Date.now();
     const handler = new ForwardHandler(req, res, responseHeaders, (result) => {
       target.outstanding--;
+      target.inflight.delete(handler);
       if (result.targetMs !== undefined) target.recordLatency(result.targetMs, Date.now());
       if (result.retryable && !retried) {
         const other = group.pick(entry.clientIp, Date.now(), target);
@@ -478,8 +488,9 @@ export class LoadBalancerProxy {
       if (target.state === "draining" && target.outstanding === 0) this.sweepDraining();
       this.finish(req, entry, result, sentAt);
     });
-    if (stickiness.type === "app_cookie") {
-      // When the target sets the application's cookie, bind the client to it with AWSALBAPP-0.
+    if (stickiness.type === "app_cookie" && !retried) {
+      // When the target sets the application's cookie, bind the client to it with AWSALBAPP-0. Wrapped
+      // once per request: a retry must not add a second cookie naming the target that refused.
       const original = res.writeHead;
       const name = `${stickiness.cookieName}=`;
       res.writeHead = ((status: number, ...rest: unknown[]) => {
@@ -493,7 +504,11 @@ export class LoadBalancerProxy {
         if (fromTarget.some((c) => c.startsWith(name)) && given) {
           given["set-cookie"] = [
             ...fromTarget,
-            cookieHeader(appStickyCookie, encodeCookie(target.key), stickiness.durationSeconds),
+            cookieHeader(
+              appStickyCookie,
+              encodeCookie((entry.target ?? target).key),
+              stickiness.durationSeconds,
+            ),
           ];
         }
         return original.call(res, status, ...(rest as []));
@@ -504,6 +519,7 @@ export class LoadBalancerProxy {
       req.headers["content-length"] !== undefined
         ? req.headers["content-length"] !== "0"
         : req.headers["transfer-encoding"] !== undefined;
+    target.inflight.add(handler);
     target.pool.dispatch(
       {
         path: req.url ?? "/",
@@ -523,11 +539,12 @@ export class LoadBalancerProxy {
     const out: string[] = [];
     let xff: string | undefined;
     let trace: string | undefined;
+    const listed = connectionListed(req.headers.connection);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] ?? "";
       const value = raw[i + 1] ?? "";
       const lower = name.toLowerCase();
-      if (hopByHop.has(lower)) continue;
+      if (hopByHop.has(lower) || listed?.has(lower)) continue;
       if (lower === "x-forwarded-for") {
         xff = xff === undefined ? value : `${xff}, ${value}`;
         continue;
@@ -626,6 +643,7 @@ export class LoadBalancerProxy {
     }
     target.outstanding++;
     const upstream = connect(target.port, target.host);
+    let connected = false;
     let released = false;
     const release = () => {
       if (released) return;
@@ -633,6 +651,7 @@ export class LoadBalancerProxy {
       target.outstanding--;
     };
     upstream.once("connect", () => {
+      connected = true;
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
       for (let i = 0; i < req.rawHeaders.length; i += 2)
         lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
@@ -648,7 +667,8 @@ export class LoadBalancerProxy {
     });
     upstream.once("error", () => {
       release();
-      if (!upstream.readyState || upstream.readyState === "opening") fail(502);
+      // Refused or unreachable before the tunnel existed: the client still expects an HTTP answer.
+      if (!connected) fail(502);
       else socket.destroy();
     });
     socket.once("error", () => upstream.destroy());
@@ -658,7 +678,8 @@ export class LoadBalancerProxy {
     });
     upstream.once("close", () => {
       release();
-      socket.destroy();
+      // Without a tunnel the client's socket is ending with its 502, which destroy() could cut short.
+      if (connected) socket.destroy();
     });
   }
 
@@ -783,6 +804,9 @@ export class LoadBalancerProxy {
         runtime.targets.delete(key);
         runtime.invalidate();
         this.pools.release(target.origin);
+        // The delay ran out with requests in flight: ALB cuts them off with a 502. The target has left the
+        // group first, so the sweep their completion triggers does not see it again.
+        for (const request of [...target.inflight]) request.abort(deregistrationElapsed());
       }
     }
   }

@@ -30,6 +30,8 @@ export class TargetState implements Candidate {
   healthySince = 0;
   weight = 1;
   outstanding = 0;
+  /** The forwarded requests in flight, so a drained target's delay can cut them off. */
+  readonly inflight = new Set<{ abort(error: Error): void }>();
   latency = 0;
   private latencyAt = 0;
   consecutivePasses = 0;
