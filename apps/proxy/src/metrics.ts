@@ -14,103 +14,123 @@ class Stat {
   }
 }
 
-interface Counters {
-  dimensions: MetricDimension[];
-  counts: Map<string, number>;
-  stats: Map<string, Stat>;
+/** One second of counters for one dimension set. Plain fields: the request path only increments. */
+class Counters {
+  requests = 0;
+  elbByClass = [0, 0, 0, 0, 0, 0];
+  elb500 = 0;
+  elb502 = 0;
+  elb503 = 0;
+  elb504 = 0;
+  targetByClass = [0, 0, 0, 0, 0, 0];
+  connectionErrors = 0;
+  responseTime = new Stat();
+
+  constructor(readonly dimensions: MetricDimension[]) {}
+}
+
+/** What the aggregator needs of a load balancer or target group: its metric dimension value. */
+export interface Dimensioned {
+  dimension: string;
 }
 
 const namespace = "AWS/ApplicationELB";
-const units: Record<string, string> = { TargetResponseTime: "Seconds" };
 
 /**
- * Per-second AWS/ApplicationELB metrics. The request path only increments counters; `drain()` turns
- * the second's counters into statistic sets for the metric store, as ALB publishes them: by LoadBalancer,
- * and by TargetGroup and LoadBalancer for target-side metrics.
+ * Per-second AWS/ApplicationELB metrics, as ALB publishes them: by LoadBalancer, and by TargetGroup and
+ * LoadBalancer for target-side metrics. Counters are keyed by the configuration objects themselves, so
+ * counting a request allocates nothing; `drain()` turns a second into statistic sets for the store.
  */
 export class MetricsAggregator {
-  private current = new Map<string, Counters>();
+  private byLoadBalancer = new Map<string, Counters>();
+  private byTargetGroup = new Map<string, Map<string, Counters>>();
 
-  private bucket(key: string, dimensions: MetricDimension[]): Counters {
-    let counters = this.current.get(key);
+  private lbCounters(lb: Dimensioned): Counters {
+    let counters = this.byLoadBalancer.get(lb.dimension);
     if (!counters) {
-      counters = { dimensions, counts: new Map(), stats: new Map() };
-      this.current.set(key, counters);
+      counters = new Counters([{ name: "LoadBalancer", value: lb.dimension }]);
+      this.byLoadBalancer.set(lb.dimension, counters);
     }
     return counters;
   }
 
-  count(dimensions: MetricDimension[], key: string, metric: string, by = 1): void {
-    const counts = this.bucket(key, dimensions).counts;
-    counts.set(metric, (counts.get(metric) ?? 0) + by);
+  private tgCounters(lb: Dimensioned, tg: Dimensioned): Counters {
+    let byLb = this.byTargetGroup.get(tg.dimension);
+    if (!byLb) {
+      byLb = new Map();
+      this.byTargetGroup.set(tg.dimension, byLb);
+    }
+    let counters = byLb.get(lb.dimension);
+    if (!counters) {
+      counters = new Counters([
+        { name: "LoadBalancer", value: lb.dimension },
+        { name: "TargetGroup", value: tg.dimension },
+      ]);
+      byLb.set(lb.dimension, counters);
+    }
+    return counters;
   }
 
-  observe(dimensions: MetricDimension[], key: string, metric: string, value: number): void {
-    const stats = this.bucket(key, dimensions).stats;
-    let stat = stats.get(metric);
-    if (!stat) {
-      stat = new Stat();
-      stats.set(metric, stat);
+  /** One request's outcome. `targetGroup` is absent for fixed responses, redirects and errors before a group was chosen. */
+  request(
+    lb: Dimensioned,
+    targetGroup: Dimensioned | undefined,
+    elbStatus: number | undefined,
+    targetStatus: number | undefined,
+    targetResponseSeconds: number | undefined,
+    connectionError: boolean,
+  ): void {
+    const l = this.lbCounters(lb);
+    const t = targetGroup ? this.tgCounters(lb, targetGroup) : undefined;
+    l.requests++;
+    if (t) t.requests++;
+    if (elbStatus !== undefined) {
+      const cls = Math.floor(elbStatus / 100);
+      if (cls >= 1 && cls <= 5) (l.elbByClass[cls] as number)++;
+      if (elbStatus === 500) l.elb500++;
+      else if (elbStatus === 502) l.elb502++;
+      else if (elbStatus === 503) l.elb503++;
+      else if (elbStatus === 504) l.elb504++;
     }
-    stat.add(value);
+    if (targetStatus !== undefined) {
+      const cls = Math.floor(targetStatus / 100);
+      if (cls >= 1 && cls <= 5) {
+        (l.targetByClass[cls] as number)++;
+        if (t) (t.targetByClass[cls] as number)++;
+      }
+    }
+    if (targetResponseSeconds !== undefined) {
+      l.responseTime.add(targetResponseSeconds);
+      t?.responseTime.add(targetResponseSeconds);
+    }
+    if (connectionError) {
+      l.connectionErrors++;
+      if (t) t.connectionErrors++;
+    }
   }
 
-  /** One request's outcome. `targetGroup` is absent for fixed responses, redirects and ELB errors before a target was chosen. */
-  request(outcome: {
-    loadBalancer: string;
-    targetGroup?: string;
-    elbStatus?: number;
-    targetStatus?: number;
-    targetResponseSeconds?: number;
-    connectionError?: boolean;
-  }): void {
-    const lbDims = [{ name: "LoadBalancer", value: outcome.loadBalancer }];
-    const lbKey = `lb|${outcome.loadBalancer}`;
-    this.count(lbDims, lbKey, "RequestCount");
-    const tgDims = outcome.targetGroup
-      ? [
-          { name: "LoadBalancer", value: outcome.loadBalancer },
-          { name: "TargetGroup", value: outcome.targetGroup },
-        ]
-      : undefined;
-    const tgKey = `tg|${outcome.loadBalancer}|${outcome.targetGroup}`;
-    if (tgDims) this.count(tgDims, tgKey, "RequestCount");
-    if (outcome.elbStatus !== undefined) {
-      const cls = Math.floor(outcome.elbStatus / 100);
-      this.count(lbDims, lbKey, `HTTPCode_ELB_${cls}XX_Count`);
-      if ([500, 502, 503, 504].includes(outcome.elbStatus))
-        this.count(lbDims, lbKey, `HTTPCode_ELB_${outcome.elbStatus}_Count`);
-    }
-    if (outcome.targetStatus !== undefined) {
-      const metric = `HTTPCode_Target_${Math.floor(outcome.targetStatus / 100)}XX_Count`;
-      this.count(lbDims, lbKey, metric);
-      if (tgDims) this.count(tgDims, tgKey, metric);
-    }
-    if (outcome.targetResponseSeconds !== undefined) {
-      this.observe(lbDims, lbKey, "TargetResponseTime", outcome.targetResponseSeconds);
-      if (tgDims) this.observe(tgDims, tgKey, "TargetResponseTime", outcome.targetResponseSeconds);
-    }
-    if (outcome.connectionError) {
-      this.count(lbDims, lbKey, "TargetConnectionErrorCount");
-      if (tgDims) this.count(tgDims, tgKey, "TargetConnectionErrorCount");
-    }
+  /** A connection the load balancer could not make to a target (counted even when a retry then succeeds). */
+  connectionError(lb: Dimensioned, targetGroup: Dimensioned): void {
+    this.lbCounters(lb).connectionErrors++;
+    this.tgCounters(lb, targetGroup).connectionErrors++;
   }
 
   /**
    * Closes the second: the counters as samples at `timestamp` (Unix seconds), plus the gauges the caller
-   * gives (host counts) and RequestCountPerTarget (requests over healthy targets, at least one).
+   * gives (host counts) and RequestCountPerTarget (requests over healthy targets, at least one). Counts
+   * that stayed 0 are not published, as ALB publishes them only when there is traffic.
    */
   drain(
     timestamp: number,
-    groups: Array<{ loadBalancer: string; targetGroup: string; healthy: number; unhealthy: number }>,
+    groups: Array<{
+      loadBalancer: Dimensioned;
+      targetGroup: Dimensioned;
+      healthy: number;
+      unhealthy: number;
+    }>,
   ): Sample[] {
     const samples: Sample[] = [];
-    const push = (
-      dimensions: MetricDimension[],
-      metricName: string,
-      value: number,
-      unit = units[metricName] ?? "Count",
-    ) =>
+    const push = (dimensions: MetricDimension[], metricName: string, value: number, unit = "Count") =>
       samples.push({
         namespace,
         metricName,
@@ -122,36 +142,54 @@ export class MetricsAggregator {
         minimum: value,
         maximum: value,
       });
-    for (const counters of this.current.values()) {
-      for (const [metric, value] of counters.counts) push(counters.dimensions, metric, value);
-      for (const [metric, stat] of counters.stats) {
+    const pushCounters = (c: Counters, side: "lb" | "tg") => {
+      if (c.requests) push(c.dimensions, "RequestCount", c.requests);
+      for (let cls = 2; cls <= 5; cls++) {
+        if (c.targetByClass[cls])
+          push(c.dimensions, `HTTPCode_Target_${cls}XX_Count`, c.targetByClass[cls] as number);
+        if (side === "lb" && c.elbByClass[cls])
+          push(c.dimensions, `HTTPCode_ELB_${cls}XX_Count`, c.elbByClass[cls] as number);
+      }
+      if (side === "lb") {
+        if (c.elb500) push(c.dimensions, "HTTPCode_ELB_500_Count", c.elb500);
+        if (c.elb502) push(c.dimensions, "HTTPCode_ELB_502_Count", c.elb502);
+        if (c.elb503) push(c.dimensions, "HTTPCode_ELB_503_Count", c.elb503);
+        if (c.elb504) push(c.dimensions, "HTTPCode_ELB_504_Count", c.elb504);
+      }
+      if (c.connectionErrors) push(c.dimensions, "TargetConnectionErrorCount", c.connectionErrors);
+      const rt = c.responseTime;
+      if (rt.sampleCount) {
         samples.push({
           namespace,
-          metricName: metric,
-          dimensions: counters.dimensions,
+          metricName: "TargetResponseTime",
+          dimensions: c.dimensions,
           timestamp,
-          unit: units[metric] ?? "None",
-          sampleCount: stat.sampleCount,
-          sum: stat.sum,
-          minimum: stat.minimum,
-          maximum: stat.maximum,
+          unit: "Seconds",
+          sampleCount: rt.sampleCount,
+          sum: rt.sum,
+          minimum: rt.minimum,
+          maximum: rt.maximum,
         });
       }
-    }
+    };
+    for (const counters of this.byLoadBalancer.values()) pushCounters(counters, "lb");
+    for (const byLb of this.byTargetGroup.values())
+      for (const counters of byLb.values()) pushCounters(counters, "tg");
     for (const group of groups) {
       const dims = [
-        { name: "LoadBalancer", value: group.loadBalancer },
-        { name: "TargetGroup", value: group.targetGroup },
+        { name: "LoadBalancer", value: group.loadBalancer.dimension },
+        { name: "TargetGroup", value: group.targetGroup.dimension },
       ];
       push(dims, "HealthyHostCount", group.healthy);
       push(dims, "UnHealthyHostCount", group.unhealthy);
       const requests =
-        this.current.get(`tg|${group.loadBalancer}|${group.targetGroup}`)?.counts.get("RequestCount") ?? 0;
+        this.byTargetGroup.get(group.targetGroup.dimension)?.get(group.loadBalancer.dimension)?.requests ?? 0;
       const perTarget = requests / Math.max(1, group.healthy);
       push(dims, "RequestCountPerTarget", perTarget);
-      push([{ name: "TargetGroup", value: group.targetGroup }], "RequestCountPerTarget", perTarget);
+      push([{ name: "TargetGroup", value: group.targetGroup.dimension }], "RequestCountPerTarget", perTarget);
     }
-    this.current = new Map();
+    this.byLoadBalancer = new Map();
+    this.byTargetGroup = new Map();
     return samples;
   }
 }

@@ -28,6 +28,8 @@ export interface ProxyOptions {
   db: Db;
   bindHost: string;
   accessLog: AccessLog;
+  /** Log every load balancer's requests, whatever its access_logs.s3.enabled attribute says. */
+  logEveryLoadBalancer?: boolean;
   log: Pick<Console, "info" | "warn" | "error">;
   /** ALB's connect timeout to targets is 10 s. */
   connectTimeoutMs?: number;
@@ -475,11 +477,7 @@ export class LoadBalancerProxy {
       if (result.retryable && !retried) {
         const other = group.pick(entry.clientIp, Date.now(), target);
         if (other && other !== target) {
-          this.metrics.request({
-            loadBalancer: entry.lb.dimension,
-            targetGroup: group.config.dimension,
-            connectionError: true,
-          });
+          this.metrics.connectionError(entry.lb, group.config);
           this.dispatch(req, res, group, other, entry, extraHeaders, true);
           return;
         }
@@ -577,14 +575,16 @@ export class LoadBalancerProxy {
     this.inflight--;
     const end = Date.now();
     const elbStatus = result.clientClosed ? 460 : (result.elbStatus ?? result.targetStatus ?? 0);
-    this.metrics.request({
-      loadBalancer: entry.lb.dimension,
-      ...(entry.targetGroup && { targetGroup: entry.targetGroup.dimension }),
-      ...(result.elbStatus !== undefined && { elbStatus: result.elbStatus }),
-      ...(result.targetStatus !== undefined && { targetStatus: result.targetStatus }),
-      ...(result.targetMs !== undefined && { targetResponseSeconds: result.targetMs / 1000 }),
-      ...(result.connectionError && { connectionError: true }),
-    });
+    this.metrics.request(
+      entry.lb,
+      entry.targetGroup,
+      result.elbStatus,
+      result.targetStatus,
+      result.targetMs === undefined ? undefined : result.targetMs / 1000,
+      result.connectionError === true,
+    );
+    // As in AWS, a load balancer logs requests when its access_logs.s3.enabled attribute is on.
+    if (!entry.lb.accessLogs && !this.options.logEveryLoadBalancer) return;
     const targetTime = sentAt !== undefined && result.targetStatus !== undefined ? (end - sentAt) / 1000 : -1;
     this.options.accessLog.write({
       time: end,
@@ -817,20 +817,17 @@ export class LoadBalancerProxy {
     const snapshot = this.snapshot;
     if (!snapshot) return;
     const second = Math.floor(Date.now() / 1000) - 1;
-    const gauges: Array<{ loadBalancer: string; targetGroup: string; healthy: number; unhealthy: number }> =
-      [];
+    const gauges: Parameters<MetricsAggregator["drain"]>[1] = [];
     for (const runtime of this.groups.values()) {
-      const live = [...runtime.targets.values()].filter((t) => t.state !== "draining");
-      const healthy = live.filter((t) => t.state === "healthy").length;
+      let healthy = 0;
+      let unhealthy = 0;
+      for (const target of runtime.targets.values()) {
+        if (target.state === "healthy") healthy++;
+        else if (target.state === "unhealthy") unhealthy++;
+      }
       for (const lbArn of runtime.config.loadBalancerArns) {
         const lb = snapshot.loadBalancers.get(lbArn);
-        if (lb)
-          gauges.push({
-            loadBalancer: lb.dimension,
-            targetGroup: runtime.config.dimension,
-            healthy,
-            unhealthy: live.length - healthy,
-          });
+        if (lb) gauges.push({ loadBalancer: lb, targetGroup: runtime.config, healthy, unhealthy });
       }
     }
     const samples = this.metrics.drain(second, gauges);

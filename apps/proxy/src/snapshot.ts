@@ -29,6 +29,8 @@ export interface LoadBalancerConfig {
   idleTimeoutMs: number;
   xffMode: "append" | "preserve" | "remove";
   dropInvalidHeaders: boolean;
+  /** access_logs.s3.enabled: requests go to the local access log (AWS: to S3). */
+  accessLogs: boolean;
 }
 
 export interface CompiledRule {
@@ -113,6 +115,7 @@ export function loadSnapshot(db: Db): Snapshot {
         xffMode: (row.attributes["routing.http.xff_header_processing.mode"] ??
           "append") as LoadBalancerConfig["xffMode"],
         dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",
+        accessLogs: row.attributes["access_logs.s3.enabled"] === "true",
       });
     }
 

@@ -52,6 +52,8 @@ async function scenario(env: ProxyEnv) {
   rule(5, "/fixed", "fixed");
   rule(10, "/empty", empty);
   rule(20, "/down", down);
+  // Access logs are on only where the load balancer's attribute says so, as in AWS.
+  h.services.loadBalancers.modifyAttributes(lbArn, [{ key: "access_logs.s3.enabled", value: "true" }]);
   await h.reload();
   await h.waitForState("tg", a.port, "healthy");
   await h.waitForState("tg", b.port, "healthy");
@@ -188,6 +190,18 @@ describe("metrics and access log", () => {
     expect(down?.[9]).toBe("-");
     expect(down?.[20]).toBe("20");
     expect(down?.[24]).toBe("TargetConnectionRefused");
+  });
+
+  test("a load balancer whose access_logs.s3.enabled attribute is off logs nothing", async ({ env }) => {
+    const { h } = env;
+    const s = await scenario(env);
+    h.services.loadBalancers.modifyAttributes(s.lb.value.split("/")[1] ?? "", [
+      { key: "access_logs.s3.enabled", value: "false" },
+    ]);
+    await h.reload();
+    for (let i = 0; i < 3; i++) expect((await send(s.port, "/path")).status).toBe(200);
+    await sleep(50);
+    expect(h.accessLogLines()).toHaveLength(0);
   });
 
   test("a client that leaves before the answer is logged 460, and the target's request is cancelled", async ({
