@@ -52,6 +52,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorsPlugin);
+  await app.register((await import("./aws/plugin.ts")).awsPlugin, options);
   await app.register(authPlugin, { ...(options.apiToken !== undefined && { token: options.apiToken }) });
   await app.register(openapiPlugin);
   const deps = { services: options.services };

@@ -1,0 +1,32 @@
+import type { AwsService } from "./operation.ts";
+import autoscalingModel from "./operations/autoscaling.json" with { type: "json" };
+import cloudwatchModel from "./operations/cloudwatch.json" with { type: "json" };
+import ec2Model from "./operations/ec2.json" with { type: "json" };
+import elbv2Model from "./operations/elbv2.json" with { type: "json" };
+import { autoScaling } from "./services/autoscaling.ts";
+import { cloudWatch } from "./services/cloudwatch.ts";
+import { ec2 } from "./services/ec2.ts";
+import { elbv2 } from "./services/elbv2.ts";
+
+/** The dispatch table: every service the AWS door speaks, each with its implemented operations. */
+export const awsServices: readonly AwsService[] = [elbv2, autoScaling, ec2, cloudWatch];
+
+export interface ServiceModel {
+  service: string;
+  apiVersion: string;
+  source: string;
+  operations: string[];
+}
+
+/** Every operation of each service's AWS model, implemented or not (operations/<service>.json). */
+export const serviceModels: Readonly<Record<AwsService["id"], ServiceModel>> = {
+  elbv2: elbv2Model,
+  autoscaling: autoscalingModel,
+  ec2: ec2Model,
+  cloudwatch: cloudwatchModel,
+};
+
+/** Whether AWS has this operation (scaleout may still not implement it). */
+export function knownOperation(service: AwsService, action: string): boolean {
+  return serviceModels[service.id].operations.includes(action);
+}
