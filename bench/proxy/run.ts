@@ -27,6 +27,9 @@ const option = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const seconds = option("seconds", 10);
+// --bundle <file>: measure another build of the proxy (e.g. a saved dist/proxy.mjs) instead of the current sources.
+const bundleIndex = args.indexOf("--bundle");
+const bundle = bundleIndex === -1 ? undefined : args[bundleIndex + 1];
 const repeats = option("repeats", 3);
 const concurrencies = [50, 200];
 const root = join(import.meta.dirname, "..", "..");
@@ -103,9 +106,11 @@ services.targetGroups.register("bench-tg", [
 ]);
 handle.close();
 // The shipped command: the bundle npm start runs (built here, so the bench measures the current sources).
-const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
-if (built.status !== 0) throw new Error("scripts/build.mjs failed");
-const proxy = start(process.execPath, [join(root, "dist", "proxy.mjs")], {
+if (!bundle) {
+  const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
+  if (built.status !== 0) throw new Error("scripts/build.mjs failed");
+}
+const proxy = start(process.execPath, [bundle ?? join(root, "dist", "proxy.mjs")], {
   ...process.env,
   SCALEOUT_DATA_DIR: dataDir,
   REDIS_URL: "",

@@ -6,7 +6,7 @@ const body = JSON.stringify({ ok: true, port, pad: "x".repeat(100 - 30 - String(
   100,
 );
 http
-  .createServer((req, res) => {
+  .createServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
   })

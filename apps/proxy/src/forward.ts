@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Dispatcher } from "undici";
+import { type Exchange, type ResponseSink, UpstreamError } from "./upstream.ts";
 
 /** Headers that describe one connection, not the message: never forwarded in either direction (RFC 9110 7.6.1). */
 export const hopByHop = new Set([
@@ -12,7 +12,7 @@ export const hopByHop = new Set([
   "trailer",
   "transfer-encoding",
   "upgrade",
-  // undici refuses it; node's server has already answered 100-continue to the client.
+  // Node's server has already answered the client's 100-continue itself.
   "expect",
 ]);
 
@@ -50,54 +50,47 @@ export interface ForwardResult {
 }
 
 /** The error a request still in flight on a target gets when its deregistration delay runs out. */
-const deregisteredCode = "SCALEOUT_TARGET_DEREGISTERED";
-export const deregistrationElapsed = (): Error =>
-  Object.assign(new Error("the deregistration delay elapsed"), { code: deregisteredCode });
+export const deregistrationElapsed = (): UpstreamError =>
+  new UpstreamError("TARGET_DEREGISTERED", "the deregistration delay elapsed");
 
-function classify(error: Error & { code?: string }): {
-  status: number;
-  reason: string;
-  connection: boolean;
-  refused: boolean;
-} {
-  const code = error.code ?? "";
-  if (code === "UND_ERR_CONNECT_TIMEOUT")
-    return { status: 504, reason: "TargetConnectionTimeout", connection: true, refused: false };
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-    return { status: 504, reason: "TargetResponseTimeout", connection: false, refused: false };
+/** ALB's answer and error reason for each way a target can fail a request. */
+function classify(error: UpstreamError): { status: number; reason: string; connection: boolean } {
+  switch (error.code) {
+    case "CONNECT_TIMEOUT":
+      return { status: 504, reason: "TargetConnectionTimeout", connection: true };
+    case "IDLE_TIMEOUT":
+      return { status: 504, reason: "TargetResponseTimeout", connection: false };
+    case "TARGET_DEREGISTERED":
+      return { status: 502, reason: "TargetDeregistered", connection: false };
+    case "ECONNREFUSED":
+      return { status: 502, reason: "TargetConnectionRefused", connection: true };
+    case "INVALID_RESPONSE":
+      return { status: 502, reason: "TargetResponseInvalid", connection: false };
+    default:
+      return { status: 502, reason: "TargetConnectionReset", connection: false };
   }
-  if (code === deregisteredCode)
-    return { status: 502, reason: "TargetDeregistered", connection: false, refused: false };
-  if (code === "ECONNREFUSED")
-    return { status: 502, reason: "TargetConnectionRefused", connection: true, refused: true };
-  if (code.startsWith("HPE_") || error.name === "HTTPParserError") {
-    return { status: 502, reason: "TargetResponseInvalid", connection: false, refused: false };
-  }
-  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE") {
-    return { status: 502, reason: "TargetConnectionReset", connection: false, refused: false };
-  }
-  return { status: 502, reason: `TargetError:${code || error.name}`, connection: false, refused: false };
 }
 
 /**
- * undici's dispatch handler for one forwarded request: streams the target's response to the client
- * with backpressure (pause the target when the client's buffer is full), and turns failures before the
- * response began into the load balancer's own 502/504.
+ * The client's side of one forwarded request: streams the target's response to the client with
+ * backpressure (the target's socket pauses while the client's buffer is full), and turns failures before
+ * the response began into the load balancer's own 502/504.
  */
-export class ForwardHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+export class ForwardHandler implements ResponseSink {
+  exchange: Exchange | undefined;
   private started = false;
   private sent = 0;
   private readonly begin = performance.now();
   private targetMs: number | undefined;
   private closed = false;
-  private abortedWith: Error | undefined;
+  private finished = false;
   private readonly onClientClose = () => {
-    if (!this.res.writableFinished) {
+    if (!this.finished && !this.res.writableFinished) {
       this.closed = true;
-      this.controller?.abort(new Error("client closed the connection"));
+      this.exchange?.abort(new UpstreamError("CLIENT_CLOSED", "the client closed the connection"));
     }
   };
+  private readonly onDrain = () => this.exchange?.resume();
 
   constructor(
     private readonly req: IncomingMessage,
@@ -109,25 +102,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     res.once("close", this.onClientClose);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.closed) controller.abort(new Error("client closed the connection"));
-    else if (this.abortedWith) controller.abort(this.abortedWith);
-  }
-
   /** Ends the request on the load balancer's side (a drained target's delay ran out): 502, as ALB answers. */
-  abort(error: Error): void {
-    this.abortedWith = error;
-    this.controller?.abort(error);
+  abort(error: UpstreamError): void {
+    this.exchange?.abort(error);
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
-    this.controller = controller;
-    if (statusCode < 200) return; // 1xx: node's server handles 100-continue with the client itself
+  onResponseStart(statusCode: number, headers: Record<string, string | string[]>): void {
     this.started = true;
     this.targetMs = performance.now() - this.begin;
     const listed = connectionListed(headers.connection);
@@ -143,16 +123,15 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.res.writeHead(statusCode, headers);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(chunk: Buffer): boolean {
     this.sent += chunk.length;
-    if (!this.res.write(chunk)) {
-      controller.pause();
-      this.res.once("drain", () => controller.resume());
-    }
+    if (this.res.write(chunk)) return true;
+    this.res.once("drain", this.onDrain);
+    return false;
   }
 
   onResponseEnd(): void {
-    this.res.off("close", this.onClientClose);
+    this.finished = true;
     this.res.end();
     this.done({
       targetStatus: this.res.statusCode,
@@ -161,8 +140,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.res.off("close", this.onClientClose);
+  onResponseError(error: UpstreamError, sent: boolean): void {
+    this.finished = true;
     if (this.closed) {
       this.done({ clientClosed: true, sentBytes: this.sent, errorReason: "ClientClosed" });
       return;
@@ -179,11 +158,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       });
       return;
     }
-    const retryable = failure.refused && !this.req.readableDidRead;
     this.done({
       elbStatus: failure.status,
       connectionError: failure.connection,
-      retryable,
+      // Refused before a byte went out and the client's body untouched: another target may take it.
+      retryable: error.code === "ECONNREFUSED" && !sent && !this.req.readableDidRead,
       errorReason: failure.reason,
       sentBytes: 0,
     });

@@ -22,7 +22,7 @@ import {
   type Snapshot,
   type TargetGroupConfig,
 } from "./snapshot.ts";
-import { originOf, PoolRegistry, TargetGroupRuntime, TargetState } from "./targets.ts";
+import { PoolRegistry, TargetGroupRuntime, TargetState } from "./targets.ts";
 
 export interface ProxyOptions {
   db: Db;
@@ -46,6 +46,7 @@ const stickyCookie = "AWSALB";
 const appStickyCookie = "AWSALBAPP-0";
 const groupStickyCookie = "AWSALBTG";
 const maxForwardedFor = 30;
+const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 function clientAddress(socket: Socket): string {
   const address = socket.remoteAddress ?? "";
@@ -172,7 +173,7 @@ export class LoadBalancerProxy {
         let state = runtime.targets.get(target.key);
         if (!state || state.host !== target.host) {
           if (state) this.pools.release(state.origin);
-          state = new TargetState(target, this.pools.acquire(originOf(target.host, target.port)));
+          state = new TargetState(target, this.pools.acquire(target.host, target.port));
           runtime.targets.set(target.key, state);
         } else if (target.state === "draining") {
           state.state = "draining";
@@ -467,7 +468,7 @@ export class LoadBalancerProxy {
         cookieHeader(stickyCookie, encodeCookie(target.key), stickiness.durationSeconds),
       ]);
     }
-    const headers = this.forwardHeaders(req, entry);
+    const head = this.forwardHead(req, entry);
     target.outstanding++;
     const sentAt = Date.now();
     const handler = new ForwardHandler(req, res, responseHeaders, (result) => {
@@ -512,29 +513,32 @@ export class LoadBalancerProxy {
         return original.call(res, status, ...(rest as []));
       }) as typeof res.writeHead;
     }
-    const idle = entry.lb.idleTimeoutMs;
     const hasBody =
       req.headers["content-length"] !== undefined
         ? req.headers["content-length"] !== "0"
         : req.headers["transfer-encoding"] !== undefined;
     target.inflight.add(handler);
-    target.pool.dispatch(
+    handler.exchange = target.pool.request(
       {
-        path: req.url ?? "/",
-        method: (req.method ?? "GET") as "GET",
-        headers,
-        body: hasBody ? req : null,
-        headersTimeout: idle,
-        bodyTimeout: idle,
+        head,
+        body: hasBody ? req : undefined,
+        chunked: hasBody && req.headers["content-length"] === undefined,
+        headRequest: req.method === "HEAD",
+        idempotent: idempotentMethods.has(req.method ?? ""),
+        idleTimeoutMs: entry.lb.idleTimeoutMs,
       },
       handler,
     );
   }
 
-  /** The request's headers minus hop-by-hop ones, plus X-Forwarded-For/Proto/Port and X-Amzn-Trace-Id. */
-  private forwardHeaders(req: IncomingMessage, entry: RequestEntry): string[] {
+  /**
+   * The request line and headers for the target: the client's headers minus hop-by-hop ones, plus
+   * X-Forwarded-For/Proto/Port and X-Amzn-Trace-Id, and the body's framing (Content-Length as the client
+   * sent it, or chunked when the client's body was chunked).
+   */
+  private forwardHead(req: IncomingMessage, entry: RequestEntry): string {
     const raw = req.rawHeaders;
-    const out: string[] = [];
+    let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
     let xff: string | undefined;
     let trace: string | undefined;
     const listed = connectionListed(req.headers.connection);
@@ -552,23 +556,18 @@ export class LoadBalancerProxy {
         trace = value;
         continue;
       }
-      out.push(name, value);
+      head += `${name}: ${value}\r\n`;
+    }
+    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] !== undefined) {
+      head += "transfer-encoding: chunked\r\n";
     }
     const mode = entry.lb.xffMode;
     if (mode === "append")
-      out.push("x-forwarded-for", xff === undefined ? entry.clientIp : `${xff}, ${entry.clientIp}`);
-    else if (mode === "preserve" && xff !== undefined) out.push("x-forwarded-for", xff);
-    out.push(
-      "x-forwarded-proto",
-      entry.listener.protocol.toLowerCase(),
-      "x-forwarded-port",
-      String(entry.listener.port),
-    );
-    out.push(
-      "x-amzn-trace-id",
-      trace?.includes("Root=") ? `Self=${entry.traceId};${trace}` : `Root=${entry.traceId}`,
-    );
-    return out;
+      head += `x-forwarded-for: ${xff === undefined ? entry.clientIp : `${xff}, ${entry.clientIp}`}\r\n`;
+    else if (mode === "preserve" && xff !== undefined) head += `x-forwarded-for: ${xff}\r\n`;
+    head += `x-forwarded-proto: ${entry.listener.protocolLower}\r\nx-forwarded-port: ${entry.listener.port}\r\n`;
+    head += `x-amzn-trace-id: ${trace?.includes("Root=") ? `Self=${entry.traceId};${trace}` : `Root=${entry.traceId}`}\r\n\r\n`;
+    return head;
   }
 
   private finish(req: IncomingMessage, entry: RequestEntry, result: ForwardResult, sentAt?: number): void {
@@ -855,7 +854,7 @@ export class LoadBalancerProxy {
     while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 100))]);
     this.flushMetrics();
-    await this.pools.closeAll();
+    this.pools.closeAll();
     await this.options.accessLog.close();
   }
 }

@@ -45,6 +45,8 @@ export interface ListenerConfig {
   arn: string;
   port: number;
   protocol: string;
+  /** "http" or "https": X-Forwarded-Proto, redirects. */
+  protocolLower: string;
   loadBalancerArn: string;
   /** By priority, the default rule last. */
   rules: CompiledRule[];
@@ -195,6 +197,7 @@ export function loadSnapshot(db: Db): Snapshot {
         arn: row.arn,
         port: row.port,
         protocol: row.protocol,
+        protocolLower: row.protocol.toLowerCase(),
         loadBalancerArn: row.loadBalancerArn,
         rules,
       });

@@ -8,8 +8,8 @@ import {
   slowStartWeight,
   weightedRandom,
 } from "@scaleout/core";
-import { Pool } from "undici";
 import type { TargetConfig, TargetGroupConfig } from "./snapshot.ts";
+import { TargetConnections, type UpstreamError } from "./upstream.ts";
 
 /**
  * A target as the proxy sees it at run time: its health, its in-flight count and its latency. It
@@ -31,14 +31,14 @@ export class TargetState implements Candidate {
   weight = 1;
   outstanding = 0;
   /** The forwarded requests in flight, so a drained target's delay can cut them off. */
-  readonly inflight = new Set<{ abort(error: Error): void }>();
+  readonly inflight = new Set<{ abort(error: UpstreamError): void }>();
   latency = 0;
   private latencyAt = 0;
   consecutivePasses = 0;
   consecutiveFails = 0;
-  pool: Pool;
+  pool: TargetConnections;
 
-  constructor(config: TargetConfig, pool: Pool) {
+  constructor(config: TargetConfig, pool: TargetConnections) {
     this.key = config.key;
     this.id = config.id;
     this.host = config.host;
@@ -67,25 +67,21 @@ export function originOf(host: string, port: number): string {
  * showed a shared cache churning connections under load, a pool per target sized to the concurrency did not.
  */
 export class PoolRegistry {
-  private readonly pools = new Map<string, { pool: Pool; users: number }>();
+  private readonly pools = new Map<string, { pool: TargetConnections; users: number }>();
 
   constructor(private readonly options: { connectTimeoutMs: number; connections: number }) {}
 
-  acquire(origin: string): Pool {
+  acquire(host: string, port: number): TargetConnections {
+    const origin = originOf(host, port);
     const entry = this.pools.get(origin);
     if (entry) {
       entry.users++;
       return entry.pool;
     }
-    const pool = new Pool(origin, {
-      connections: this.options.connections,
-      pipelining: 1,
-      connectTimeout: this.options.connectTimeoutMs,
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 600_000,
-      // Timeouts are per request (the load balancer's idle timeout), not per pool.
-      headersTimeout: 0,
-      bodyTimeout: 0,
+    const pool = new TargetConnections(host, port, {
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      maxConnections: this.options.connections,
+      keepAliveMs: 60_000,
     });
     this.pools.set(origin, { pool, users: 1 });
     return pool;
@@ -97,15 +93,14 @@ export class PoolRegistry {
     entry.users--;
     if (entry.users <= 0) {
       this.pools.delete(origin);
-      // Lets in-flight requests finish, then closes the sockets.
-      entry.pool.close().catch(() => {});
+      // Idle connections close now, busy ones when their responses end.
+      entry.pool.close();
     }
   }
 
-  async closeAll(): Promise<void> {
-    const pools = [...this.pools.values()].map((e) => e.pool);
+  closeAll(): void {
+    for (const { pool } of this.pools.values()) pool.close();
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.close().catch(() => {})));
   }
 }
 

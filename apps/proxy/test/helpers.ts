@@ -308,6 +308,7 @@ export interface Harness {
   warnings: unknown[][];
   reload(): Promise<void>;
   /** A load balancer (`web` unless named) and its ARN. */
+  /** A load balancer with access logs on. */
   loadBalancer(name?: string): string;
   /** An ip target group registering `targets`, with health checks on /health every second unless overridden. */
   targetGroup(
@@ -387,7 +388,10 @@ export async function createHarness(
       if (!ok) throw new Error(`reload failed: ${JSON.stringify(warnings.at(-1))}`);
     },
     loadBalancer(name = "web") {
-      return services.loadBalancers.create({ name }).loadBalancer.loadBalancerArn;
+      const arn = services.loadBalancers.create({ name }).loadBalancer.loadBalancerArn;
+      // Access logs on, as a user would switch them on, so tests can read every request's line.
+      services.loadBalancers.modifyAttributes(arn, [{ key: "access_logs.s3.enabled", value: "true" }]);
+      return arn;
     },
     targetGroup(name, targets, groupOptions = {}) {
       const { targetGroup } = services.targetGroups.create({
