@@ -12,7 +12,12 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["apps/*/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
+          include: [
+            "apps/*/test/**/*.test.ts",
+            "packages/*/test/**/*.test.ts",
+            "scripts/test/**/*.test.ts",
+            "tests/**/*.test.ts",
+          ],
           globalSetup: ["./packages/testing/src/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -110,7 +110,9 @@ if (!bundle) {
   const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
   if (built.status !== 0) throw new Error("scripts/build.mjs failed");
 }
-const proxy = start(process.execPath, [bundle ?? join(root, "dist", "proxy.mjs")], {
+// BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const proxy = start(process.execPath, [...nodeArgs, bundle ?? join(root, "dist", "proxy.mjs")], {
   ...process.env,
   SCALEOUT_DATA_DIR: dataDir,
   REDIS_URL: "",

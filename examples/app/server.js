@@ -13,11 +13,34 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 // address is inside the container's network namespace only.
 const host = process.env.HOST || "127.0.0.1";
 const instanceId = process.env.SCALEOUT_INSTANCE_ID;
+// /work serves at most this many requests at a time and queues the rest: a capacity-bound service
+// (bench/autoscaling measures how throughput grows with instances). Unset or 0: no limit.
+const workSlots = Number(process.env.APP_CONCURRENCY || "0");
+if (!Number.isInteger(workSlots) || workSlots < 0) {
+  console.error(`APP_CONCURRENCY must be a whole number, got ${JSON.stringify(process.env.APP_CONCURRENCY)}`);
+  process.exit(2);
+}
+let working = 0;
+const queued = [];
+
+/** Runs `job` in a /work slot; `job` calls the function it is given when its slot is free again. */
+function inSlot(job) {
+  if (workSlots === 0 || working < workSlots) {
+    working++;
+    job(release);
+  } else queued.push(job);
+}
+
+function release() {
+  const next = queued.shift();
+  if (next) next(release);
+  else working--;
+}
 
 /** A bounded duration from the query string, so one request cannot hold the instance forever. */
-function durationMs(url) {
-  const ms = Number(url.searchParams.get("ms") ?? "200");
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 60_000) : 200;
+function durationMs(url, fallback = 200) {
+  const ms = Number(url.searchParams.get("ms") ?? fallback);
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 60_000) : fallback;
 }
 
 function send(res, status, type, body) {
@@ -44,6 +67,19 @@ const server = http.createServer((req, res) => {
       // Deliberately blocks the event loop: the point is to make the instance's CPU alarm fire.
       while (Date.now() < until) {}
       send(res, 200, "application/json", JSON.stringify({ instanceId, burnedMs: ms }));
+      return;
+    }
+    case "/work": {
+      // A fixed service time that holds a slot but not the CPU: throughput is slots / service time.
+      const ms = durationMs(url, 20);
+      const arrived = Date.now();
+      inSlot((done) => {
+        const queuedMs = Date.now() - arrived;
+        setTimeout(() => {
+          done();
+          send(res, 200, "application/json", JSON.stringify({ instanceId, workedMs: ms, queuedMs }));
+        }, ms);
+      });
       return;
     }
     case "/sleep": {

@@ -6,12 +6,29 @@ import type { Logger } from "./log.ts";
 
 /** How often and how patiently the worker does things; fast mode shortens the waits (DESIGN.md). */
 export interface WorkerTiming {
-  /** collect-metrics runs this often. */
+  /**
+   * collect-metrics runs this often, `collectOffsetMs` after each multiple of it: with 1 s, just after
+   * each second ends, so a CPU reading covers one whole second and is stamped with that second.
+   */
   collectMetricsMs: number;
-  /** evaluate-alarms runs this often. */
+  collectOffsetMs: number;
+  /**
+   * evaluate-alarms runs this often, `evaluateOffsetMs` after each multiple of it: once collect-metrics
+   * has written the second that just ended.
+   */
   evaluateAlarmsMs: number;
-  /** A period counts as complete this long after it ends, so the samples of its last second have landed. */
+  evaluateOffsetMs: number;
+  /**
+   * A period counts as complete this long after it ends, so the samples of its last second have landed:
+   * the proxy writes a second's request metrics up to a second after it ends, PutMetricData any time.
+   */
   alarmSettleMs: number;
+  /**
+   * The same for AWS/EC2 metrics, which only collect-metrics writes: `collectOffsetMs` after the second
+   * plus the time a collection takes. Must be less than `evaluateOffsetMs` to evaluate a second at the
+   * first run after it was collected; a collection that takes longer only delays its second by one run.
+   */
+  ec2SettleMs: number;
   /** An alarm that stays in ALARM invokes its Auto Scaling actions again this often (0: every period). */
   alarmRepeatMs: number;
   /** Every group is reconciled at least this often, whatever Redis delivered. */
@@ -38,8 +55,11 @@ export function defaultTiming(fast: boolean, env: NodeJS.ProcessEnv = process.en
   }
   return {
     collectMetricsMs: 1_000,
+    collectOffsetMs: 20,
     evaluateAlarmsMs: 1_000,
+    evaluateOffsetMs: 400,
     alarmSettleMs: 1_000,
+    ec2SettleMs: 300,
     alarmRepeatMs: fast ? 0 : 60_000,
     resyncMs: fast ? 2_000 : 10_000,
     followUpMs: 250,

@@ -172,14 +172,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     startOne(QueueName.executePolicy, executePolicyProcessor(ctx), 1);
 
     const periodic = { removeOnComplete: true, removeOnFail: 50 };
+    // Metrics are collected just after each second ends and alarms evaluated once that second is
+    // written. A scheduler that exists keeps its phase (BullMQ adds `every` to its last run), so it is
+    // created afresh to take the offset; BullMQ treats an offset of 0 as none.
+    await queues[QueueName.collectMetrics].removeJobScheduler(schedulers.collectMetrics);
     await queues[QueueName.collectMetrics].upsertJobScheduler(
       schedulers.collectMetrics,
-      { every: timing.collectMetricsMs },
+      { every: timing.collectMetricsMs, offset: Math.max(1, timing.collectOffsetMs) },
       { name: QueueName.collectMetrics, data: {}, opts: periodic },
     );
+    await queues[QueueName.evaluateAlarms].removeJobScheduler(schedulers.evaluateAlarms);
     await queues[QueueName.evaluateAlarms].upsertJobScheduler(
       schedulers.evaluateAlarms,
-      { every: timing.evaluateAlarmsMs },
+      { every: timing.evaluateAlarmsMs, offset: Math.max(1, timing.evaluateOffsetMs) },
       { name: QueueName.evaluateAlarms, data: {}, opts: periodic },
     );
     await queues[QueueName.reconcileGroup].upsertJobScheduler(

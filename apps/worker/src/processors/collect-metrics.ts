@@ -8,6 +8,12 @@ import type { WorkerContext } from "../context.ts";
  * instance (InstanceId) and per group (AutoScalingGroupName: the statistic set over the group's
  * instances, so its Average is the mean of the instances and its Maximum the busiest one, as
  * CloudWatch's aggregated EC2 metrics are).
+ *
+ * A reading is the CPU used since the instance's previous reading, so it is stamped with the second that
+ * holds the middle of that interval: the job runs just after each second ends (WorkerTiming), and the
+ * reading it takes is the second that just ended, not the one that just began. Stamped with the second
+ * it was taken in, every datapoint would describe the second before it, and alarms would act a second
+ * late.
  */
 
 const pruneEveryMs = 60_000;
@@ -29,13 +35,13 @@ function cpuSample(dimension: string, value: string, values: number[], timestamp
 export function createMetricsCollector(ctx: WorkerContext) {
   const { registry, driver, db, log, timing } = ctx;
   // The drivers compute CPU from the difference to their previous reading, so an instance's first reading
-  // (0 by definition) is no measurement: it only primes the next one.
-  const primed = new Set<string>();
+  // (0 by definition) is no measurement: it only primes the next one. By instance: when the previous
+  // reading was taken (Unix ms).
+  const previousAt = new Map<string, number>();
   let lastPrune = 0;
 
   return async function collect(): Promise<{ instances: number; samples: number }> {
     const rows = registry.inService();
-    const second = Math.floor(Date.now() / 1000);
     const readings = await Promise.all(
       rows.map(async (row) => ({
         row,
@@ -46,31 +52,33 @@ export function createMetricsCollector(ctx: WorkerContext) {
       })),
     );
     const samples: Sample[] = [];
-    const byGroup = new Map<string, number[]>();
+    // By group and second: readings of one collection normally share their second.
+    const byGroup = new Map<string, { groupName: string; second: number; values: number[] }>();
     const stopped = new Set<string>();
     for (const { row, sample } of readings) {
       if (!sample) {
         // Gone or exited: the group's reconcile replaces it now rather than at the next resync.
         stopped.add(row.groupName);
-        primed.delete(row.id);
+        previousAt.delete(row.id);
         continue;
       }
-      if (!primed.has(row.id)) {
-        primed.add(row.id);
-        continue;
-      }
+      const since = previousAt.get(row.id);
+      previousAt.set(row.id, sample.at);
+      if (since === undefined || sample.at <= since) continue;
+      const second = Math.floor((since + sample.at) / 2000);
       samples.push(cpuSample("InstanceId", row.id, [sample.cpuPercent], second));
-      const values = byGroup.get(row.groupName) ?? [];
-      values.push(sample.cpuPercent);
-      byGroup.set(row.groupName, values);
+      const key = `${row.groupName}\u0000${second}`;
+      const entry = byGroup.get(key) ?? { groupName: row.groupName, second, values: [] };
+      entry.values.push(sample.cpuPercent);
+      byGroup.set(key, entry);
     }
-    for (const [groupName, values] of byGroup) {
+    for (const { groupName, second, values } of byGroup.values()) {
       samples.push(cpuSample("AutoScalingGroupName", groupName, values, second));
     }
     recordSamples(db, samples);
 
     const live = new Set(rows.map((row) => row.id));
-    for (const id of primed) if (!live.has(id)) primed.delete(id);
+    for (const id of previousAt.keys()) if (!live.has(id)) previousAt.delete(id);
     await Promise.all(
       [...stopped].map((groupName) =>
         enqueueReconcile(ctx.queues, { groupName, reason: "an instance stopped" }).catch((error: unknown) =>

@@ -16,11 +16,13 @@ import type { WorkerContext } from "../context.ts";
  * evaluate-alarms: each alarm is evaluated once per period, when its newest period has completed.
  *
  * Timing. A period [t, t + period) counts as complete `alarmSettleMs` after it ends: the metric store is
- * written per second (the worker's CPU once a second, the proxy's request metrics as each second
- * closes), and the samples of a period's last second land shortly after that second is over. The job
- * runs every `evaluateAlarmsMs`, so a period is evaluated between `alarmSettleMs` and `alarmSettleMs +
- * evaluateAlarmsMs` after it ends. Which period is newest follows CloudWatch (evaluationWindow: aligned to
- * the period, or to the minute for periods of a minute or more).
+ * written per second (the proxy's request metrics up to a second after each second closes), and the
+ * samples of a period's last second must have landed. AWS/EC2 metrics come from collect-metrics alone,
+ * which runs just after each second ends; they count as complete `ec2SettleMs` after the period. The job
+ * runs every `evaluateAlarmsMs`, `evaluateOffsetMs` into each run's slot, so with 1 s periods a CPU
+ * alarm sees the second that just ended `evaluateOffsetMs` after its end, and a request-count alarm
+ * the second before it. Which period is newest follows CloudWatch (evaluationWindow: aligned to the
+ * period, or to the minute for periods of a minute or more).
  *
  * The last evaluated period of each alarm is kept in memory: a restarted worker evaluates each alarm's
  * newest period once more, which changes nothing (a transition only happens when the state differs).
@@ -52,11 +54,10 @@ export function createAlarmEvaluator(ctx: WorkerContext) {
   }
 
   function evaluateOne(alarm: AlarmRow, now: number): "transitioned" | "repeated" | "unchanged" {
-    const window = evaluationWindow(
-      (now - timing.alarmSettleMs) / 1000,
-      alarm.period,
-      alarm.evaluationPeriods,
-    );
+    // AWS/EC2 is reserved to collect-metrics (PutMetricData refuses AWS/ namespaces), whose seconds land
+    // sooner than the proxy's.
+    const settleMs = alarm.namespace === "AWS/EC2" ? timing.ec2SettleMs : timing.alarmSettleMs;
+    const window = evaluationWindow((now - settleMs) / 1000, alarm.period, alarm.evaluationPeriods);
     const seen = evaluated.get(alarm.name);
     if (seen && seen.end >= window.end && seen.configuredAt === alarm.configurationUpdatedAt)
       return "unchanged";
