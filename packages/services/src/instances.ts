@@ -284,15 +284,16 @@ export function instanceRegistry(ctx: ServiceContext) {
     },
 
     /** Loopback ports that instances not yet Terminated hold, so a new launch never reuses one. */
+    /** Ports an instance must not take: other instances' and every listener's (the proxy binds those). */
     portsInUse(): Set<number> {
-      return new Set(
-        ctx.db
-          .select({ port: instances.port })
-          .from(instances)
-          .where(ne(instances.lifecycleState, "Terminated"))
-          .all()
-          .flatMap((r) => (r.port === null ? [] : [r.port])),
-      );
+      const taken = ctx.db
+        .select({ port: instances.port })
+        .from(instances)
+        .where(ne(instances.lifecycleState, "Terminated"))
+        .all()
+        .flatMap((r) => (r.port === null ? [] : [r.port]));
+      const listening = ctx.db.select({ port: schema.listeners.port }).from(schema.listeners).all();
+      return new Set([...taken, ...listening.map((l) => l.port)]);
     },
 
     /**
