@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { limitsFor } from "@scaleout/core";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
+import { freePort } from "@scaleout/queue";
 import {
   type ChangeEvents,
   createContext,
@@ -14,6 +14,9 @@ import { integrationTest } from "@scaleout/testing";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
 import { buildApp } from "../src/app.ts";
+
+/** A free loopback port (bind port 0, read it, release it). */
+export { freePort };
 
 export const repoRoot = join(import.meta.dirname, "..", "..", "..");
 
@@ -320,20 +323,6 @@ export async function seedGroup(t: TestApp, overrides: Record<string, unknown> =
 }
 
 // ---- Real processes --------------------------------------------------------------------------------
-
-/** A free loopback port: bind port 0, read it, release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ApiProcess {
   child: ChildProcess;

@@ -12,25 +12,16 @@ import { createServer as createNetServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { type Action, type Attribute, limitsFor, type TargetGroupInput } from "@scaleout/core";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
+import { freePort } from "@scaleout/queue";
 import { type ChangeEvents, createContext, createServices, type Services } from "@scaleout/services";
 import { eventually, integrationTest } from "@scaleout/testing";
 import { createAccessLog } from "../src/access-log.ts";
 import { LoadBalancerProxy } from "../src/proxy.ts";
 
-export const loopback = "127.0.0.1";
+/** A free loopback port (bind port 0, read it, release it). */
+export { freePort };
 
-/** A free loopback port: bind port 0, read it, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once("error", reject);
-    server.listen(0, loopback, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const loopback = "127.0.0.1";
 
 /** What a target saw of one request; the target answers it as JSON too. */
 export interface Seen {

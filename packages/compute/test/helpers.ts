@@ -1,19 +1,8 @@
-import { createServer } from "node:net";
+import { freePort } from "@scaleout/queue";
 import { request } from "undici";
 
-/** A free loopback port: bind port 0, read it, release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port (bind port 0, read it, release it). */
+export { freePort };
 
 /** GET on loopback (never any other address), answering status and body text. */
 export async function get(port: number, path: string): Promise<{ status: number; body: string }> {

@@ -1,15 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Services } from "@scaleout/services";
 import { Type } from "@sinclair/typebox";
-import {
-  AttributesBody,
-  AttributesResponse,
-  errors,
-  NameParams,
-  PageOf,
-  PageQuery,
-} from "../schemas/common.ts";
+import { errors, NameParams, PageOf, PageQuery } from "../schemas/common.ts";
 import { CreateLoadBalancer, LoadBalancer } from "../schemas/elb.ts";
+import { attributeRoutes } from "./attributes.ts";
 
 const tags = ["Load balancers"];
 const LoadBalancerRef = Type.Ref(LoadBalancer);
@@ -81,30 +75,11 @@ export const loadBalancerRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     },
   );
 
-  app.get(
-    "/load-balancers/:name/attributes",
-    {
-      schema: {
-        tags,
-        summary: "DescribeLoadBalancerAttributes",
-        params: NameParams,
-        response: { 200: AttributesResponse, ...errors(404) },
-      },
-    },
-    async (request) => ({ attributes: lbs.attributes(request.params.name) }),
-  );
-
-  app.patch(
-    "/load-balancers/:name/attributes",
-    {
-      schema: {
-        tags,
-        summary: "ModifyLoadBalancerAttributes",
-        params: NameParams,
-        body: AttributesBody,
-        response: { 200: AttributesResponse, ...errors(400, 404) },
-      },
-    },
-    async (request) => ({ attributes: lbs.modifyAttributes(request.params.name, request.body.attributes) }),
-  );
+  attributeRoutes(app, {
+    path: "/load-balancers",
+    tags,
+    resource: "LoadBalancer",
+    read: (name) => lbs.attributes(name),
+    modify: (name, attributes) => lbs.modifyAttributes(name, attributes),
+  });
 };

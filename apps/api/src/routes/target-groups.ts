@@ -1,14 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Services } from "@scaleout/services";
 import { Type } from "@sinclair/typebox";
-import {
-  AttributesBody,
-  AttributesResponse,
-  errors,
-  NameParams,
-  PageOf,
-  PageQuery,
-} from "../schemas/common.ts";
+import { errors, NameParams, PageOf, PageQuery } from "../schemas/common.ts";
 import {
   CreateTargetGroup,
   ModifyTargetGroup,
@@ -16,6 +9,7 @@ import {
   TargetHealthDescriptions,
   TargetsBody,
 } from "../schemas/elb.ts";
+import { attributeRoutes } from "./attributes.ts";
 
 const tags = ["Target groups"];
 const TargetGroupRef = Type.Ref(TargetGroup);
@@ -106,34 +100,13 @@ export const targetGroupRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     },
   );
 
-  app.get(
-    "/target-groups/:name/attributes",
-    {
-      schema: {
-        tags,
-        summary: "DescribeTargetGroupAttributes",
-        params: NameParams,
-        response: { 200: AttributesResponse, ...errors(404) },
-      },
-    },
-    async (request) => ({ attributes: groups.attributes(request.params.name) }),
-  );
-
-  app.patch(
-    "/target-groups/:name/attributes",
-    {
-      schema: {
-        tags,
-        summary: "ModifyTargetGroupAttributes",
-        params: NameParams,
-        body: AttributesBody,
-        response: { 200: AttributesResponse, ...errors(400, 404) },
-      },
-    },
-    async (request) => ({
-      attributes: groups.modifyAttributes(request.params.name, request.body.attributes),
-    }),
-  );
+  attributeRoutes(app, {
+    path: "/target-groups",
+    tags,
+    resource: "TargetGroup",
+    read: (name) => groups.attributes(name),
+    modify: (name, attributes) => groups.modifyAttributes(name, attributes),
+  });
 
   app.post(
     "/target-groups/:name/targets",
