@@ -51,7 +51,7 @@ export function checkTarget(group: TargetGroupRuntime, target: TargetState): Pro
 }
 
 export interface Transition {
-  state: "healthy" | "unhealthy";
+  state: "initial" | "healthy" | "unhealthy";
   reason: string | null;
   description: string | null;
 }
@@ -88,5 +88,14 @@ export function applyCheck(
   if (target.consecutiveFails >= hc.unhealthyThresholdCount) {
     return { state: "unhealthy", reason: result.reason, description: result.description };
   }
+  if (target.state === "initial" && target.reason !== initialHealthChecking.reason) {
+    // Registered, checked, not yet passing: AWS's "initial health checks in progress".
+    return { state: "initial", ...initialHealthChecking };
+  }
   return undefined;
 }
+
+const initialHealthChecking = {
+  reason: "Elb.InitialHealthChecking",
+  description: "Initial health checks in progress",
+};

@@ -41,6 +41,18 @@ describe.concurrent("health state transitions, as DescribeTargetHealth reports t
     });
   });
 
+  test("a new target failing its first check: initial / Elb.InitialHealthChecking, then unhealthy", async ({
+    env,
+  }) => {
+    const { h } = env;
+    const a = await env.target("a");
+    a.health.status = 503;
+    await h.simple([a], { waitHealthy: false });
+    await h.waitForState("tg", a.port, "initial", { reason: "Elb.InitialHealthChecking" });
+    expect(h.health("tg")[a.port]?.description).toBe("Initial health checks in progress");
+    await h.waitForState("tg", a.port, "unhealthy", { reason: "Target.ResponseCodeMismatch" });
+  });
+
   test("healthy → unhealthy (ResponseCodeMismatch, Timeout, FailedHealthChecks) → healthy again", async ({
     env,
   }) => {
