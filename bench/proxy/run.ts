@@ -31,7 +31,11 @@ const seconds = option("seconds", 10);
 const bundleIndex = args.indexOf("--bundle");
 const bundle = bundleIndex === -1 ? undefined : args[bundleIndex + 1];
 const repeats = option("repeats", 3);
-const concurrencies = [50, 200];
+// --connections 50,200: the wrk concurrencies to run.
+const connectionsIndex = args.indexOf("--connections");
+const concurrencies = (connectionsIndex === -1 ? "50,200" : (args[connectionsIndex + 1] ?? "50,200"))
+  .split(",")
+  .map(Number);
 const root = join(import.meta.dirname, "..", "..");
 
 for (const command of ["wrk", "nginx"]) {
@@ -111,7 +115,8 @@ if (!bundle) {
   if (built.status !== 0) throw new Error("scripts/build.mjs failed");
 }
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+// The default is the shipped command's flags (scripts/start.ts).
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
 const proxy = start(process.execPath, [...nodeArgs, bundle ?? join(root, "dist", "proxy.mjs")], {
   ...process.env,
   SCALEOUT_DATA_DIR: dataDir,
