@@ -9,15 +9,15 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type PrivateRedis, startPrivateRedis } from "@scaleout/queue";
 import {
   createDockerDriver,
   createProcessDriver,
   detectDocker,
   ensureExampleImage,
 } from "../../packages/compute/src/index.ts";
-import { type PrivateRedis, startPrivateRedis } from "../../packages/queue/src/index.ts";
 import { createTraffic, driveLoad } from "../../tests/e2e/load.ts";
-import { addListener, exampleApp, type RunningSystem, startSystem } from "../../tests/e2e/system.ts";
+import { addLoadBalancedGroup, exampleApp, type RunningSystem, startSystem } from "../../tests/e2e/system.ts";
 import { hasCommand, median, wrk } from "../lib/measure.ts";
 
 type Kind = "process" | "docker";
@@ -71,26 +71,9 @@ async function setUpGroup(
   kind: Kind,
   group: { min: number; max: number; desired: number; environment?: Record<string, string> },
 ): Promise<{ port: number; targetGroup: string }> {
-  const targetGroup = `${name}-tg`;
-  await sys.ok("POST", "/v1/load-balancers", { name });
-  const { targetGroupArn } = await sys.ok<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
-    name: targetGroup,
-    protocol: "HTTP",
-    port: 80,
-    targetType: "ip",
-    healthCheckPath: "/health",
-    healthCheckIntervalSeconds: 1,
-    healthCheckTimeoutSeconds: 1,
-    healthyThresholdCount: 2,
-    unhealthyThresholdCount: 5,
+  const { targetGroupArn, targetGroup, port } = await addLoadBalancedGroup(sys, name, {
+    deregistrationDelaySeconds: 1,
   });
-  await sys.ok("PATCH", `/v1/target-groups/${targetGroup}/attributes`, {
-    attributes: [
-      { key: "deregistration_delay.timeout_seconds", value: "1" },
-      { key: "load_balancing.algorithm.type", value: "least_outstanding_requests" },
-    ],
-  });
-  const port = await addListener(sys, name, targetGroupArn);
   await sys.ok("POST", "/v1/launch-templates", {
     launchTemplateName: name,
     ...(kind === "docker"

@@ -16,7 +16,7 @@ import {
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
 import { createTraffic, driveLoad, type Load, type Traffic } from "./load.ts";
-import { addListener, exampleApp, type RunningSystem, startSystem } from "./system.ts";
+import { addLoadBalancedGroup, exampleApp, type RunningSystem, startSystem } from "./system.ts";
 
 interface Instance {
   instanceId: string;
@@ -89,28 +89,13 @@ async function scaleOutAndIn(options: {
   };
 
   // ---- Configuration, through the REST api only --------------------------------------------------
-  const tgName = `${name}-tg`;
-  await sys.ok("POST", "/v1/load-balancers", { name });
-  const { targetGroupArn } = await sys.ok<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
-    name: tgName,
-    protocol: "HTTP",
-    port: 80,
-    targetType: "ip",
-    healthCheckPath: "/health",
-    healthCheckIntervalSeconds: 1,
-    healthCheckTimeoutSeconds: 1,
-    healthyThresholdCount: 2,
-    // A busy instance may miss a check or two on a loaded machine; an ELB replacement is not what this
-    // test is about.
-    unhealthyThresholdCount: 5,
+  const {
+    targetGroupArn,
+    targetGroup: tgName,
+    port: listenerPort,
+  } = await addLoadBalancedGroup(sys, name, {
+    deregistrationDelaySeconds: 2,
   });
-  await sys.ok("PATCH", `/v1/target-groups/${tgName}/attributes`, {
-    attributes: [
-      { key: "deregistration_delay.timeout_seconds", value: "2" },
-      { key: "load_balancing.algorithm.type", value: "least_outstanding_requests" },
-    ],
-  });
-  const listenerPort = await addListener(sys, name, targetGroupArn);
   await sys.ok("POST", "/v1/launch-templates", { launchTemplateName: name, ...options.launchTemplate });
   await sys.ok("POST", "/v1/auto-scaling-groups", {
     autoScalingGroupName: name,

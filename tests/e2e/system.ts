@@ -200,3 +200,37 @@ export async function addListener(
     await sys.ok("DELETE", `/v1/listeners/${encodeURIComponent(listenerArn)}`);
   }
 }
+
+/**
+ * A load balancer in front of an ip target group with fast health checks (1 s; healthy after 2 passes;
+ * unhealthy only after 5 misses, so a busy instance on a loaded machine is not replaced) and
+ * least-outstanding-requests balancing, behind a listener on a free port. Answers the group's ARN and
+ * the listener's port.
+ */
+export async function addLoadBalancedGroup(
+  sys: RunningSystem,
+  name: string,
+  options: { deregistrationDelaySeconds: number },
+): Promise<{ targetGroupArn: string; targetGroup: string; port: number }> {
+  const targetGroup = `${name}-tg`;
+  await sys.ok("POST", "/v1/load-balancers", { name });
+  const { targetGroupArn } = await sys.ok<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
+    name: targetGroup,
+    protocol: "HTTP",
+    port: 80,
+    targetType: "ip",
+    healthCheckPath: "/health",
+    healthCheckIntervalSeconds: 1,
+    healthCheckTimeoutSeconds: 1,
+    healthyThresholdCount: 2,
+    unhealthyThresholdCount: 5,
+  });
+  await sys.ok("PATCH", `/v1/target-groups/${targetGroup}/attributes`, {
+    attributes: [
+      { key: "deregistration_delay.timeout_seconds", value: String(options.deregistrationDelaySeconds) },
+      { key: "load_balancing.algorithm.type", value: "least_outstanding_requests" },
+    ],
+  });
+  const port = await addListener(sys, name, targetGroupArn);
+  return { targetGroupArn, targetGroup, port };
+}
