@@ -216,6 +216,24 @@ export interface Launched {
  * reconciler is the one that would be told).
  */
 export function instanceRegistry(ctx: ServiceContext) {
+  /** A launch that will not happen: the row is Terminated and its launch activity ends as `update` says. */
+  function endLaunch(
+    instanceId: string,
+    update: { statusCode: "Failed" | "Cancelled"; statusMessage: string; description?: string },
+  ): void {
+    const now = ctx.now();
+    mutate(ctx, (tx) => {
+      const row = findInstance(tx, instanceId);
+      if (!row) return;
+      tx.update(instances)
+        .set({ lifecycleState: "Terminated", terminatingAt: now })
+        .where(eq(instances.id, instanceId))
+        .run();
+      const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+      if (activity) updateActivity(tx, activity.id, { ...update, now });
+    });
+  }
+
   const zone = `${ctx.partition.region}a`;
   const details = { "Subnet ID": "subnet-local", "Availability Zone": zone };
 
@@ -375,40 +393,16 @@ export function instanceRegistry(ctx: ServiceContext) {
 
     /** The runtime refused the launch: the row is Terminated and the activity Failed with its reason. */
     failLaunch(instanceId: string, reason: string): void {
-      const now = ctx.now();
-      mutate(ctx, (tx) => {
-        const row = findInstance(tx, instanceId);
-        if (!row) return;
-        tx.update(instances)
-          .set({ lifecycleState: "Terminated", terminatingAt: now })
-          .where(eq(instances.id, instanceId))
-          .run();
-        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
-        if (activity) {
-          updateActivity(tx, activity.id, {
-            statusCode: "Failed",
-            statusMessage: reason,
-            description: `Launching a new EC2 instance.  Status Reason: ${reason}. Launching EC2 instance failed.`,
-            now,
-          });
-        }
+      endLaunch(instanceId, {
+        statusCode: "Failed",
+        statusMessage: reason,
+        description: `Launching a new EC2 instance.  Status Reason: ${reason}. Launching EC2 instance failed.`,
       });
     },
 
     /** A Pending row the group no longer needs (desired dropped before the worker could launch it). */
     cancelLaunch(instanceId: string, reason: string): void {
-      const now = ctx.now();
-      mutate(ctx, (tx) => {
-        const row = findInstance(tx, instanceId);
-        if (!row) return;
-        tx.update(instances)
-          .set({ lifecycleState: "Terminated", terminatingAt: now })
-          .where(eq(instances.id, instanceId))
-          .run();
-        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
-        if (activity)
-          updateActivity(tx, activity.id, { statusCode: "Cancelled", statusMessage: reason, now });
-      });
+      endLaunch(instanceId, { statusCode: "Cancelled", statusMessage: reason });
     },
 
     /** An adopted instance's runtime reference and port, when its row lacks them. */
