@@ -1,9 +1,8 @@
+import { readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
-import { closeQueues, createQueues, createRedis } from "@scaleout/queue";
+import { closeQueues, createQueues, createRedis, createRedisEvents } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
 import { buildApp } from "./app.ts";
-import { readSettings } from "./config.ts";
-import { createRedisEvents } from "./events.ts";
 
 /** The api process: open and migrate the registry, connect Redis, serve, and close cleanly on a signal. */
 async function main(): Promise<void> {

@@ -1,12 +1,18 @@
 import { join } from "node:path";
 import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
-import { closeQueues, configChannel, createQueues, createRedis, QueueName } from "@scaleout/queue";
+import {
+  closeQueues,
+  configChannel,
+  createQueues,
+  createRedis,
+  createRedisEvents,
+  QueueName,
+} from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { expect } from "vitest";
 import { buildApp } from "../src/app.ts";
-import { createRedisEvents } from "../src/events.ts";
 import { issueAlarm, issueGroup, issueLaunchTemplate, issueTargetGroup } from "./helpers.ts";
 
 test("committed changes are published on Redis and group changes become BullMQ jobs", async ({
