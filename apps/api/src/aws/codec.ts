@@ -1,4 +1,5 @@
 import type { AwsError } from "@scaleout/core";
+import { echo } from "./echo.ts";
 import {
   awsName,
   type Member,
@@ -24,6 +25,8 @@ export interface InputErrors {
   invalid(path: string, value: string, expected: string): AwsError;
   /** A parameter AWS accepts that scaleout refuses, with why. */
   unsupported(path: string, message: string): AwsError;
+  /** A value outside its model's constraint (Smithy's wording: "Member must have length ..."). */
+  violated(path: string, value: string, constraint: string): AwsError;
 }
 
 // ---- Form parameters -------------------------------------------------------------------------------------
@@ -66,32 +69,42 @@ function requestKey(wire: Wire, key: string, member: Member): string {
   return wire === "ec2" ? (memberOptions(member).query ?? awsName(key, member)) : awsName(key, member);
 }
 
+/** Smithy's integer is 32 bits: a larger value is refused, not stored as a float in SQLite. */
+const isInt32 = (value: number) => Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31;
+
 function scalar(shape: Shape, raw: string, path: string, errors: InputErrors): unknown {
   switch (shape.kind) {
     case "string":
       return raw;
     case "integer": {
-      if (!/^-?\d+$/.test(raw.trim())) throw errors.invalid(path, raw, "an integer");
-      return Number(raw);
+      const value = Number(raw);
+      if (!/^-?\d+$/.test(raw.trim()) || !isInt32(value)) throw errors.invalid(path, echo(raw), "an integer");
+      return value;
     }
     case "double": {
       const value = raw.trim() === "" ? Number.NaN : Number(raw);
-      if (!Number.isFinite(value)) throw errors.invalid(path, raw, "a number");
+      if (!Number.isFinite(value)) throw errors.invalid(path, echo(raw), "a number");
       return value;
     }
     case "boolean": {
       const lower = raw.toLowerCase();
-      if (lower !== "true" && lower !== "false") throw errors.invalid(path, raw, "true or false");
+      if (lower !== "true" && lower !== "false") throw errors.invalid(path, echo(raw), "true or false");
       return lower === "true";
     }
     case "timestamp":
       return timestampIn(raw, path, errors);
     default:
-      throw errors.invalid(path, raw, "a structure or list");
+      throw errors.invalid(path, echo(raw), "a structure or list");
   }
 }
 
-/** An ISO 8601 string or Unix seconds, to ISO 8601. */
+/**
+ * The latest instant a timestamp may name: 9999-12-31T23:59:59Z, the last one ISO 8601's four-digit year
+ * writes (Date itself reaches year 275760, whose ISO string the SDKs cannot read back).
+ */
+const maxTimestampMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** An ISO 8601 string or Unix seconds, to ISO 8601; out of range is a bad value, not a RangeError. */
 function timestampIn(raw: string | number, path: string, errors: InputErrors): string {
   const ms =
     typeof raw === "number"
@@ -99,7 +112,8 @@ function timestampIn(raw: string | number, path: string, errors: InputErrors): s
       : /^-?\d+(\.\d+)?$/.test(raw.trim())
         ? Number(raw) * 1000
         : Date.parse(raw);
-  if (!Number.isFinite(ms)) throw errors.invalid(path, String(raw), "an ISO 8601 timestamp");
+  if (!Number.isFinite(ms) || ms < 0 || ms > maxTimestampMs)
+    throw errors.invalid(path, echo(String(raw)), "an ISO 8601 timestamp between 1970 and 9999");
   return new Date(ms).toISOString();
 }
 
@@ -128,7 +142,7 @@ function decodeForm(shape: Shape, node: FormNode, path: string, wire: Wire, erro
       const items =
         wire === "ec2" ? numbered(node) : numbered(node.children.get(shape.memberName ?? "member"));
       if (items.length === 0 && node.value !== undefined)
-        throw errors.invalid(path, node.value, "a list (Name.member.N)");
+        throw errors.invalid(path, echo(node.value), "a list (Name.member.N)");
       const memberPath = wire === "ec2" ? path : `${path}.${shape.memberName ?? "member"}`;
       return items.map((item, i) => decodeForm(shape.member, item, `${memberPath}.${i + 1}`, wire, errors));
     }
@@ -160,7 +174,8 @@ export function decodeFormInput(
 }
 
 function decodeJsonValue(shape: Shape, value: unknown, path: string, errors: InputErrors): unknown {
-  const text = () => (typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
+  // The body's nesting depth is bounded before it is parsed (see jsonBody), so stringifying cannot overflow.
+  const text = () => echo(typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
   switch (shape.kind) {
     case "unsupported":
       throw errors.unsupported(path, shape.message);
@@ -198,8 +213,7 @@ function decodeJsonValue(shape: Shape, value: unknown, path: string, errors: Inp
       if (typeof value !== "string") throw errors.invalid(path, text(), "a string");
       return value;
     case "integer":
-      if (typeof value !== "number" || !Number.isInteger(value))
-        throw errors.invalid(path, text(), "an integer");
+      if (typeof value !== "number" || !isInt32(value)) throw errors.invalid(path, text(), "an integer");
       return value;
     case "double":
       if (typeof value !== "number" || !Number.isFinite(value))

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { isAwsError } from "@scaleout/core";
+import { isAwsError, jsonTooDeep, maxJsonDepth } from "@scaleout/core";
 import { createServices, type Services } from "@scaleout/services";
 import { decodeFormInput, decodeJsonInput, escapeXml, formTree, jsonValue, xmlContent } from "./codec.ts";
+import { checkConstraints, constraintsOf } from "./constraints.ts";
 import type { AwsService, Call, WireError } from "./operation.ts";
 import { awsServices, knownOperation } from "./registry.ts";
 import type { StructureShape } from "./shapes.ts";
@@ -140,7 +141,9 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
     const operation = service.operations[action];
     if (!operation) return errorResponse(service, protocol, invalidAction(service, action), call.requestId);
     try {
-      const result = operation.run(decode(operation.input), call);
+      const input = decode(operation.input);
+      checkConstraints(operation.input, input, constraintsOf(service.id, action), "", service.inputErrors);
+      const result = operation.run(input, call);
       return success(service, protocol, action, operation.output, result ?? {}, call.requestId);
     } catch (error) {
       if (isAwsError(error))
@@ -175,6 +178,18 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
             undefined,
             "json",
             { code: "UnknownOperationException", status: 400, message: `Unknown X-Amz-Target '${target}'` },
+            requestId,
+          );
+        }
+        if (jsonTooDeep(request.body)) {
+          return errorResponse(
+            service,
+            "json",
+            {
+              code: "SerializationException",
+              status: 400,
+              message: `The request body nests deeper than ${maxJsonDepth} levels`,
+            },
             requestId,
           );
         }

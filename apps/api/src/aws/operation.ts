@@ -82,6 +82,10 @@ export const validationErrors: InputErrors = {
       `1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must be ${expected}`,
     ),
   unsupported: (_path, message) => new Errors.ValidationError(message),
+  violated: (path, value, constraint) =>
+    new Errors.ValidationError(
+      `1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: ${constraint}`,
+    ),
 };
 
 /** Page size for describes whose AWS maximum differs from the services' (1-400). */

@@ -1,6 +1,6 @@
 import { type AwsError, decodeToken, Errors, encodeToken, type MetricDatumInput } from "@scaleout/core";
 import type { Services } from "@scaleout/services";
-import { type AwsService, operation, pageSize } from "../operation.ts";
+import { type AwsService, operation, pageSize, validationErrors } from "../operation.ts";
 import { bool, dbl, int, list, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
 
 // ---- Shapes (botocore monitoring 2010-08-01) -------------------------------------------------------------
@@ -496,6 +496,8 @@ export const cloudWatch: AwsService = {
         `The value ${value} for parameter ${path} is not valid: expected ${expected}.`,
       ),
     unsupported: (_path, message) => new Errors.InvalidParameterValue(message),
+    // A model constraint is Smithy's validation, which CloudWatch words as the other query services do.
+    violated: validationErrors.violated,
   },
   // CloudWatch answers 404 for ResourceNotFound and 400 for the other client errors.
   translate: (error: AwsError) => ({

@@ -276,6 +276,9 @@ export const ec2: AwsService = {
         `Value (${value}) for parameter ${path} is invalid. Expected ${expected}.`,
       ),
     unsupported: (_path, message) => new AwsError("InvalidParameterValue", 400, message),
+    // A ValidationError that `translate` words as EC2 does: a malformed template name has its own code.
+    violated: (path, value, constraint) =>
+      new Errors.ValidationError(`${path}: value (${value}) is invalid. ${constraint}`),
   },
   translate: (error: AwsError) => {
     // EC2 has no ValidationError: a malformed template name has its own code, other bad values are
