@@ -9,6 +9,7 @@ import Fastify, {
 } from "fastify";
 import { authPlugin } from "./plugins/auth.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
+import { jsonBodyPlugin } from "./plugins/json-body.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
@@ -52,6 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorsPlugin);
+  await app.register(jsonBodyPlugin);
   await app.register((await import("./aws/plugin.ts")).awsPlugin, options);
   await app.register(authPlugin, { ...(options.apiToken !== undefined && { token: options.apiToken }) });
   await app.register(openapiPlugin);

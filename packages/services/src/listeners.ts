@@ -88,6 +88,12 @@ export function toRule(row: RuleRow): Rule {
   };
 }
 
+/**
+ * Whether `id` can be the last segment of a listener or rule ARN (16 hex digits today). Bounded because
+ * the lookup is a LIKE whose pattern SQLite caps at 50,000 bytes: a longer one is an error, not a miss.
+ */
+const isArnSuffix = (id: string) => /^[0-9a-f]{1,64}$/.test(id);
+
 /** A listener by the last segment of its ARN (REST paths) or by its whole ARN (the AWS API). */
 export function findListener(db: Db | Tx, id: string): ListenerRow {
   const row = id.startsWith("arn:")
@@ -98,7 +104,7 @@ export function findListener(db: Db | Tx, id: string): ListenerRow {
           .where(eq(listeners.arn, sql.placeholder("arn")))
           .prepare(),
       ).get({ arn: id })
-    : /^[0-9a-f]+$/.test(id)
+    : isArnSuffix(id)
       ? prepared(db, "listenerById", (d) =>
           d
             .select()
@@ -120,7 +126,7 @@ export function findRule(db: Db | Tx, id: string): RuleRow {
           .where(eq(rules.arn, sql.placeholder("arn")))
           .prepare(),
       ).get({ arn: id })
-    : /^[0-9a-f]+$/.test(id)
+    : isArnSuffix(id)
       ? prepared(db, "ruleById", (d) =>
           d
             .select()

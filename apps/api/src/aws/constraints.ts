@@ -31,7 +31,8 @@ const file: ConstraintsFile = constraintsFile;
 
 /** The constraints of an operation's input, or undefined when its model has none. */
 export function constraintsOf(serviceId: string, action: string): Constraint | undefined {
-  return file[serviceId]?.operations[action];
+  const operations = file[serviceId]?.operations;
+  return operations && Object.hasOwn(operations, action) ? operations[action] : undefined;
 }
 
 const compiled = new Map<string, RegExp>();

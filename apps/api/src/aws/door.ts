@@ -138,7 +138,8 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
     decode: (input: StructureShape) => Record<string, unknown>,
     call: Call,
   ): AwsResponse {
-    const operation = service.operations[action];
+    // Own keys only: `Action=constructor` must not find Object's.
+    const operation = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
     if (!operation) return errorResponse(service, protocol, invalidAction(service, action), call.requestId);
     try {
       const input = decode(operation.input);
