@@ -118,68 +118,78 @@ const validTimestamp: fc.Arbitrary<WireValue> = fc
   .integer({ min: 1_600_000_000, max: 1_900_000_000 })
   .chain((seconds) => fc.constantFrom<WireValue>(seconds, new Date(seconds * 1000).toISOString()));
 
-/** A member's value: mostly what its shape asks for, sometimes anything. */
-function value(
-  shape: Shape,
-  rule: Constraint | undefined,
-  encoding: Encoding,
-  wire: AwsService["wire"],
-): fc.Arbitrary<WireValue> {
-  const shaped = shapedValue(shape, rule, encoding, wire);
-  return fc.oneof({ arbitrary: shaped, weight: 6 }, { arbitrary: anything, weight: 1 });
+/** How one request's parameters are drawn. */
+interface Draw {
+  encoding: Encoding;
+  wire: AwsService["wire"];
+  /** Names and ARNs of resources that exist. */
+  known: fc.Arbitrary<WireValue>;
+  /**
+   * Whether values may be spoiled. A request of many members almost always has one spoiled member and
+   * stops at validation; clean requests get into the operations and the services behind them.
+   */
+  hostile: boolean;
 }
 
-function shapedValue(
-  shape: Shape,
-  rule: Constraint | undefined,
-  encoding: Encoding,
-  wire: AwsService["wire"],
-): fc.Arbitrary<WireValue> {
+/** `good` mostly, `bad` in one of `n` when the draw is hostile. */
+function spoiled<T>(draw: Draw, good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>, n: number): fc.Arbitrary<T> {
+  return draw.hostile ? fc.oneof({ arbitrary: good, weight: n - 1 }, { arbitrary: bad, weight: 1 }) : good;
+}
+
+/** A member's value: mostly what its shape asks for, sometimes anything. */
+function value(shape: Shape, rule: Constraint | undefined, draw: Draw): fc.Arbitrary<WireValue> {
+  return spoiled(draw, shapedValue(shape, rule, draw), anything, 7);
+}
+
+function shapedValue(shape: Shape, rule: Constraint | undefined, draw: Draw): fc.Arbitrary<WireValue> {
   switch (shape.kind) {
     case "string":
-      return fc.oneof({ arbitrary: validString(rule), weight: 3 }, { arbitrary: hostileString, weight: 1 });
+      return spoiled(draw, fc.oneof(validString(rule), draw.known), hostileString, 4);
     case "integer":
     case "double":
-      return fc.oneof(
-        { arbitrary: validNumber(rule, shape.kind === "integer"), weight: 3 },
-        { arbitrary: hostileNumber, weight: 1 },
-      );
+      return spoiled(draw, validNumber(rule, shape.kind === "integer"), hostileNumber, 4);
     case "boolean":
-      return fc.oneof(fc.boolean(), fc.constantFrom<WireValue>("maybe", 1, "TRUE"));
+      return spoiled(draw, fc.boolean(), fc.constantFrom<WireValue>("maybe", 1, "TRUE"), 3);
     case "timestamp":
-      return fc.oneof({ arbitrary: validTimestamp, weight: 2 }, { arbitrary: hostileTimestamp, weight: 1 });
+      return spoiled(draw, validTimestamp, hostileTimestamp, 3);
     case "unsupported":
       return anything;
     case "list": {
-      const items = fc.array(value(shape.member, rule?.member, encoding, wire), { maxLength: 4 });
-      if (encoding === "json") return items;
+      // Clean lists are not empty: an empty list is no parameter at all in the query form.
+      const items = fc.array(value(shape.member, rule?.member, draw), {
+        minLength: draw.hostile ? 0 : 1,
+        maxLength: 4,
+      });
+      if (draw.encoding === "json") return items;
       // Query lists are `Name.member.N`, EC2's `Name.N`: numbered keys of an object, flattened later.
       const numbered = items.map((list) => Object.fromEntries(list.map((item, i) => [String(i + 1), item])));
-      return wire === "ec2" ? numbered : numbered.map((n) => ({ [shape.memberName ?? "member"]: n }));
+      return draw.wire === "ec2" ? numbered : numbered.map((n) => ({ [shape.memberName ?? "member"]: n }));
     }
     case "map": {
-      const entries = fc.array(
-        fc.tuple(validString(rule?.key), value(shape.value, rule?.value, encoding, wire)),
-        {
-          maxLength: 3,
-        },
-      );
-      if (encoding === "json") return entries.map((list) => Object.fromEntries(list));
+      const entries = fc.array(fc.tuple(validString(rule?.key), value(shape.value, rule?.value, draw)), {
+        maxLength: 3,
+      });
+      if (draw.encoding === "json") return entries.map((list) => Object.fromEntries(list));
       return entries.map((list) => ({
         entry: Object.fromEntries(list.map(([key, v], i) => [String(i + 1), { key, value: v }])),
       }));
     }
     case "structure": {
-      const members = Object.entries(shape.members).map(([key, member]) => {
+      // A clean request leaves out what scaleout refuses outright (UnsupportedShape).
+      const wanted = Object.entries(shape.members).filter(
+        ([, member]) => draw.hostile || memberShape(member).kind !== "unsupported",
+      );
+      const members = wanted.map(([key, member]) => {
         const name = awsName(key, member);
         const requestName =
-          wire === "ec2" && encoding === "query" ? (memberOptions(member).query ?? name) : name;
-        const inner = value(memberShape(member), rule?.members?.[name], encoding, wire);
-        // Required members are mostly there, optional ones half the time: both kinds go missing.
-        const present = memberOptions(member).required ? 9 : 1;
-        return fc
-          .oneof({ arbitrary: inner, weight: present }, { arbitrary: fc.constant(undefined), weight: 1 })
-          .map((v) => [requestName, v] as const);
+          draw.wire === "ec2" && draw.encoding === "query" ? (memberOptions(member).query ?? name) : name;
+        const inner = value(memberShape(member), rule?.members?.[name], draw);
+        // Optional members are there half the time; required ones go missing only in hostile draws.
+        const absent = fc.constant(undefined);
+        const drawn = memberOptions(member).required
+          ? spoiled(draw, inner, absent, 10)
+          : fc.oneof(inner, absent);
+        return drawn.map((v) => [requestName, v] as const);
       });
       return fc
         .tuple(...members)
@@ -324,18 +334,25 @@ const target = fc.oneof(
   },
 );
 
-/** One random door request. */
-export const doorRequest: fc.Arbitrary<FuzzRequest> = target.chain(({ service, action }) => {
-  // JSON to a service that does not speak it is a request to refuse too.
-  const encoding = fc.oneof(
-    { arbitrary: fc.constant<Encoding>("query"), weight: service.jsonTarget === undefined ? 8 : 1 },
-    { arbitrary: fc.constant<Encoding>("json"), weight: 1 },
-  );
-  return encoding.chain((chosen) => {
-    const operation = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
-    const input = operation
-      ? value(operation.input, constraintsOf(service.id, action), chosen, service.wire)
-      : anything;
-    return fc.tuple(input, framing).map(([v, spoil]) => render(service, action, chosen, v, spoil));
+/**
+ * Random door requests. `known` are names and ARNs of resources the fuzz may find, change and delete, so
+ * that requests get past "not found" into the operations; it must not name what the test checks after.
+ */
+export function doorRequests(known: readonly string[]): fc.Arbitrary<FuzzRequest> {
+  const knownValue = fc.constantFrom<WireValue>(...known);
+  return target.chain(({ service, action }) => {
+    // JSON to a service that does not speak it is a request to refuse too.
+    const encoding = fc.oneof(
+      { arbitrary: fc.constant<Encoding>("query"), weight: service.jsonTarget === undefined ? 8 : 1 },
+      { arbitrary: fc.constant<Encoding>("json"), weight: 1 },
+    );
+    return fc.tuple(encoding, fc.boolean()).chain(([chosen, hostile]) => {
+      const operation = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
+      const draw: Draw = { encoding: chosen, wire: service.wire, known: knownValue, hostile };
+      const input = operation
+        ? shapedValue(operation.input, constraintsOf(service.id, action), draw)
+        : anything;
+      return fc.tuple(input, framing).map(([v, spoil]) => render(service, action, chosen, v, spoil));
+    });
   });
-});
+}
