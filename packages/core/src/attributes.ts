@@ -53,7 +53,8 @@ export function mergeAttributes(
   check(changes.length <= 20, "At most 20 attributes can be modified at once");
   const next = { ...current };
   for (const { key, value } of changes) {
-    const spec = specs[key];
+    // Own keys only: `__proto__` or `toString` must not find Object's members.
+    const spec = Object.hasOwn(specs, key) ? specs[key] : undefined;
     // AWS answers an unknown key with ValidationError ("... attribute key '...' is not recognized").
     if (!spec) throw new Errors.ValidationError(`${kind} attribute key '${key}' is not recognized`);
     check(spec.validate(String(value)), `${kind} attribute '${key}' must be ${spec.hint}, got '${value}'`);

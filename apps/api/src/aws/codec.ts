@@ -148,14 +148,15 @@ function decodeForm(shape: Shape, node: FormNode, path: string, wire: Wire, erro
     }
     case "map": {
       const entries = wire === "ec2" ? numbered(node) : numbered(node.children.get("entry"));
-      const result: Record<string, unknown> = {};
-      entries.forEach((entry, i) => {
-        const key = entry.children.get("key")?.value;
-        const value = entry.children.get("value");
-        if (key === undefined || !value) throw errors.missing(`${path}.entry.${i + 1}.key`);
-        result[key] = decodeForm(shape.value, value, `${path}.entry.${i + 1}.value`, wire, errors);
-      });
-      return result;
+      // fromEntries defines own properties: a `__proto__` key stays a key, not the map's prototype.
+      return Object.fromEntries(
+        entries.map((entry, i) => {
+          const key = entry.children.get("key")?.value;
+          const value = entry.children.get("value");
+          if (key === undefined || !value) throw errors.missing(`${path}.entry.${i + 1}.key`);
+          return [key, decodeForm(shape.value, value, `${path}.entry.${i + 1}.value`, wire, errors)];
+        }),
+      );
     }
     default:
       if (node.value === undefined) throw errors.invalid(path, "", `a single value, not a structure`);

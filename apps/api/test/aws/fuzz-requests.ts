@@ -58,6 +58,9 @@ const hostileString: fc.Arbitrary<WireValue> = fc.oneof(
     "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/y",
     "i-00000000000000000",
     "ﬀ\u202e\ufeff",
+    "__proto__",
+    "constructor",
+    "toString",
   ),
 );
 
