@@ -14,5 +14,6 @@ export * from "./metrics.ts";
 export * from "./pagination.ts";
 export * from "./target-groups.ts";
 export * from "./termination.ts";
+export * from "./timestamps.ts";
 export type * from "./types.ts";
 export * from "./validate.ts";

@@ -1,6 +1,7 @@
 import { checkDimensions, checkPeriod, statistics, units } from "./alarms.ts";
 import { check, Errors } from "./errors.ts";
 import type { Limits } from "./limits.ts";
+import { timestampInRange } from "./timestamps.ts";
 import type { MetricDimension, Statistic, StatisticSet } from "./types.ts";
 import { checkLength, checkOneOf } from "./validate.ts";
 
@@ -39,8 +40,10 @@ function checkValue(value: number): void {
 /** A timestamp as ISO 8601 or Unix seconds, to Unix seconds. */
 export function parseTimestamp(name: string, value: string | number): number {
   const ms = typeof value === "number" ? value * 1000 : Date.parse(value);
-  if (!Number.isFinite(ms))
-    throw new Errors.InvalidParameterValue(`The parameter ${name} must be an ISO 8601 timestamp`);
+  if (!timestampInRange(ms))
+    throw new Errors.InvalidParameterValue(
+      `The parameter ${name} must be an ISO 8601 timestamp between 1970 and 9999`,
+    );
   return Math.floor(ms / 1000);
 }
 

@@ -1,4 +1,4 @@
-import type { AwsError } from "@scaleout/core";
+import { type AwsError, timestampInRange } from "@scaleout/core";
 import { echo } from "./echo.ts";
 import {
   awsName,
@@ -98,12 +98,6 @@ function scalar(shape: Shape, raw: string, path: string, errors: InputErrors): u
   }
 }
 
-/**
- * The latest instant a timestamp may name: 9999-12-31T23:59:59Z, the last one ISO 8601's four-digit year
- * writes (Date itself reaches year 275760, whose ISO string the SDKs cannot read back).
- */
-const maxTimestampMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
 /** An ISO 8601 string or Unix seconds, to ISO 8601; out of range is a bad value, not a RangeError. */
 function timestampIn(raw: string | number, path: string, errors: InputErrors): string {
   const ms =
@@ -112,7 +106,7 @@ function timestampIn(raw: string | number, path: string, errors: InputErrors): s
       : /^-?\d+(\.\d+)?$/.test(raw.trim())
         ? Number(raw) * 1000
         : Date.parse(raw);
-  if (!Number.isFinite(ms) || ms < 0 || ms > maxTimestampMs)
+  if (!timestampInRange(ms))
     throw errors.invalid(path, echo(String(raw)), "an ISO 8601 timestamp between 1970 and 9999");
   return new Date(ms).toISOString();
 }

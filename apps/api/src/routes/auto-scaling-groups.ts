@@ -20,7 +20,7 @@ const GroupRef = Type.Ref(AutoScalingGroup);
 const PolicyRef = Type.Ref(ScalingPolicy);
 const PolicyParams = Type.Object({
   name: Type.String({ minLength: 1 }),
-  policyName: Type.String({ minLength: 1 }),
+  policyName: Type.String({ minLength: 1, maxLength: 255 }),
 });
 
 export const autoScalingGroupRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (

@@ -31,14 +31,16 @@ export function StringEnum<T extends string[]>(
   return Type.Unsafe<T[number]>({ type: "string", enum: values, ...options });
 }
 
+// Lengths are AWS's (the botocore models): every string that reaches the services is bounded here, as the
+// AWS door bounds it by the same models (apps/api/src/aws/constraints.ts).
 export const Tag = Type.Object(
-  { key: Type.String(), value: Type.Optional(Type.String()) },
+  { key: Type.String({ maxLength: 128 }), value: Type.Optional(Type.String({ maxLength: 256 })) },
   { additionalProperties: false },
 );
 export const Tags = Type.Optional(Type.Array(Tag, { maxItems: 50 }));
 
 export const Attribute = Type.Object(
-  { key: Type.String(), value: Type.String() },
+  { key: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 1024 }) },
   { additionalProperties: false },
 );
 export const AttributesBody = Type.Object(
@@ -66,12 +68,17 @@ export function PageOf<K extends string, T extends TSchema>(member: K, item: T) 
   }) as unknown as TObject<{ [P in K]: TArray<T> } & { nextToken: TOptional<TString> }>;
 }
 
-export const NameParams = Type.Object({ name: Type.String({ minLength: 1 }) });
+/** The longest AWS name of a resource here is 255 characters (groups, policies, alarms). */
+export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) });
 export const IdParams = Type.Object({
-  id: Type.String({ minLength: 1, description: "The last segment of the ARN, or the whole ARN" }),
+  id: Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    description: "The last segment of the ARN, or the whole ARN",
+  }),
 });
 
 export const Dimension = Type.Object(
-  { name: Type.String(), value: Type.String() },
+  { name: Type.String({ maxLength: 255 }), value: Type.String({ maxLength: 1024 }) },
   { additionalProperties: false },
 );
