@@ -5,7 +5,8 @@ import fp from "fastify-plugin";
 /**
  * REST bodies: fastify's own JSON parser (secure-json-parse, refusing `__proto__` and `constructor`
  * poisoning as fastify does by default) behind a nesting bound, so a body nested thousands of levels is a
- * 400 before anything walks it. The scan is one pass over the text; it costs a few percent of JSON.parse.
+ * 400 before anything walks it. Measured on a loaded 2-core machine: the scan costs about 40% of
+ * JSON.parse, 0.3 µs for a typical body and 0.1 ms for a 33 KB registration of 1,000 targets.
  */
 export const jsonBodyPlugin = fp(
   async (app: FastifyInstance) => {
