@@ -50,9 +50,12 @@ function regex(pattern: string): RegExp {
   return re;
 }
 
-/** Length in code points, as Smithy counts it, without spreading a string far longer than `limit`. */
-function codePoints(text: string, limit: number): number {
-  if (text.length <= limit || text.length > 2 * limit) return text.length;
+/**
+ * Length in code points, as Smithy counts it, counted exactly only where the decision needs it: a string
+ * of more than twice `bound` UTF-16 units has more than `bound` code points either way.
+ */
+function codePoints(text: string, bound: number): number {
+  if (text.length > 2 * bound) return text.length;
   let count = 0;
   for (const _ of text) count++;
   return count;
