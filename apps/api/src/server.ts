@@ -27,6 +27,11 @@ async function main(): Promise<void> {
     services,
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: { level: process.env.LOG_LEVEL ?? "info" },
+    trust: {
+      bindHost: config.api.host,
+      allowedHosts: config.api.allowedHosts,
+      allowedOrigins: config.api.allowedOrigins,
+    },
     health: async () => ({ sqlite: "ok", redis: redis.status === "ready" ? "ok" : "down" }),
   });
   warn = (error, message) => app.log.warn({ err: error }, message);
