@@ -16,7 +16,7 @@ import {
 import { tempDir } from "@scaleout/testing";
 import type { FastifyInstance } from "fastify";
 import { expect } from "vitest";
-import { buildApp } from "../../src/app.ts";
+import { type AppOptions, buildApp } from "../../src/app.ts";
 
 export interface RecordedChanges extends ChangeEvents {
   groups: Array<{ name: string; reason: string }>;
@@ -43,7 +43,9 @@ export interface AwsTestApi {
 }
 
 /** The api listening on a loopback port over a fresh SQLite registry, as `npm start` would run it. */
-export async function startAwsApi(options: { apiToken?: string; fast?: boolean } = {}): Promise<AwsTestApi> {
+export async function startAwsApi(
+  options: { apiToken?: string; fast?: boolean; trust?: AppOptions["trust"] } = {},
+): Promise<AwsTestApi> {
   const dir = tempDir();
   const handle = createDb(join(dir.dir, "scaleout.db"));
   runMigrations(handle.db);
@@ -61,6 +63,7 @@ export async function startAwsApi(options: { apiToken?: string; fast?: boolean }
   const app = await buildApp({
     services,
     ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
+    ...(options.trust && { trust: options.trust }),
   });
   const serverErrors: AwsTestApi["serverErrors"] = [];
   app.addHook("onResponse", async (request, reply) => {
