@@ -19,7 +19,7 @@ import { listenerRoutes } from "./routes/listeners.ts";
 import { loadBalancerRoutes } from "./routes/load-balancers.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { ruleRoutes } from "./routes/rules.ts";
-import { systemRoutes } from "./routes/system.ts";
+import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
 
 /** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
@@ -32,7 +32,7 @@ export interface AppOptions {
   apiToken?: string;
   logger?: FastifyServerOptions["logger"];
   /** Answers /healthz's dependency checks, e.g. Redis. */
-  health?: () => Promise<Record<string, "ok" | "down">>;
+  health?: HealthChecks;
   /** Who may call (Settings.api); by default loopback names only and no CORS origins. */
   trust?: { bindHost: string; allowedHosts: readonly string[]; allowedOrigins: readonly string[] };
 }

@@ -1,6 +1,6 @@
 import { readSettings } from "@scaleout/config";
-import { createDb, runMigrations } from "@scaleout/db";
-import { closeQueues, createQueues, createRedis, createRedisEvents } from "@scaleout/queue";
+import { createDb, registryWritable, runMigrations } from "@scaleout/db";
+import { closeQueues, createQueues, createRedis, createRedisEvents, redisAnswers } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
 import { buildApp } from "./app.ts";
 
@@ -32,7 +32,10 @@ async function main(): Promise<void> {
       allowedHosts: config.api.allowedHosts,
       allowedOrigins: config.api.allowedOrigins,
     },
-    health: async () => ({ sqlite: "ok", redis: redis.status === "ready" ? "ok" : "down" }),
+    health: async () => ({
+      sqlite: registryWritable(handle.sqlite) ? "ok" : "down",
+      redis: (await redisAnswers(redis)) ? "ok" : "down",
+    }),
   });
   warn = (error, message) => app.log.warn({ err: error }, message);
 
