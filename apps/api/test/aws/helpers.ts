@@ -11,6 +11,7 @@ import {
   createContext,
   createServices,
   instanceRegistry,
+  type PortProbe,
   type Services,
 } from "@scaleout/services";
 import { tempDir } from "@scaleout/testing";
@@ -44,7 +45,7 @@ export interface AwsTestApi {
 
 /** The api listening on a loopback port over a fresh SQLite registry, as `npm start` would run it. */
 export async function startAwsApi(
-  options: { apiToken?: string; fast?: boolean; trust?: AppOptions["trust"] } = {},
+  options: { apiToken?: string; fast?: boolean; trust?: AppOptions["trust"]; portProbe?: PortProbe } = {},
 ): Promise<AwsTestApi> {
   const dir = tempDir();
   const handle = createDb(join(dir.dir, "scaleout.db"));
@@ -58,7 +59,11 @@ export async function startAwsApi(
     policyInvoked() {},
   };
   const services = createServices(
-    createContext(handle.db, { limits: limitsFor(options.fast ?? false), events }),
+    createContext(handle.db, {
+      limits: limitsFor(options.fast ?? false),
+      events,
+      ...(options.portProbe && { portProbe: options.portProbe }),
+    }),
   );
   const app = await buildApp({
     services,
