@@ -4,6 +4,7 @@ import {
   type ClassifyOptions,
   classifyRequest,
   type DesyncMode,
+  desyncModeOf,
   normaliseRequestPath,
   type RequestHead,
 } from "./http-request.ts";
@@ -419,6 +420,15 @@ describe("the compliant fast path", () => {
     const v = classify(head(target, raw));
     expect(v.ok && v.target).toBe(target);
     expect(v.ok && v.rawHeaders).toEqual(raw);
+  });
+});
+
+describe("desyncModeOf", () => {
+  it("reads the attribute, defaulting to defensive as AWS does", () => {
+    expect(desyncModeOf("monitor")).toBe("monitor");
+    expect(desyncModeOf("strictest")).toBe("strictest");
+    expect(desyncModeOf("defensive")).toBe("defensive");
+    expect(desyncModeOf(undefined)).toBe("defensive");
   });
 });
 

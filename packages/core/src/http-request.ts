@@ -51,6 +51,14 @@ export interface ClassifyOptions {
   defaultHost: string;
 }
 
+/**
+ * `routing.http.desync_mitigation_mode` as a mode: stored values are validated, so anything else (an
+ * attribute missing from an older row) is AWS's default, defensive.
+ */
+export function desyncModeOf(value: string | undefined): DesyncMode {
+  return value === "monitor" || value === "strictest" ? value : "defensive";
+}
+
 /** ALB's quotas ("HTTP headers"): request line 16 K, a single header 16 K, the entire request header 64 K. */
 export const maxRequestLineBytes = 16 * 1024;
 export const maxHeaderLineBytes = 16 * 1024;
