@@ -176,48 +176,34 @@ function masqueradesAsFraming(name: string): boolean {
 
 // ---- Path normalisation ------------------------------------------------------------------------------
 
+function isSlashOrDot(c: number): boolean {
+  return c === 0x2f || c === 0x2e;
+}
+
 /** `null` when the path climbs above the root or holds a malformed escape (nginx answers both with 400). */
 function normalisePath(raw: string): string | null {
-  // Fast path: nothing to decode, no dot segment, no repeated slash: the raw path is already normal.
-  let clean = true;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c === 0x25) {
-      clean = false;
-      break;
-    }
-    if (c === 0x2f) {
-      const next = raw.charCodeAt(i + 1);
-      if (next === 0x2f || next === 0x2e) {
-        clean = false;
-        break;
-      }
-    }
+    if (c === 0x25 || (c === 0x2f && isSlashOrDot(raw.charCodeAt(i + 1)))) return normaliseSlow(raw);
   }
-  if (clean) return raw;
-  return normaliseSlow(raw);
+  return raw;
 }
 
 function normaliseSlow(raw: string): string | null {
   // Decode unreserved escapes first, so `%2e%2e` is a dot segment (as nginx decodes before merging);
   // every other escape stays encoded, upper-cased (RFC 3986 6.2.2.1), so `%2F` never becomes a separator.
   let decoded = "";
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c !== 0x25) {
-      decoded += raw.charAt(i);
-      continue;
-    }
+  let copied = 0;
+  for (let i = raw.indexOf("%"); i >= 0; i = raw.indexOf("%", copied)) {
     const hi = hexValue(raw.charCodeAt(i + 1));
     const lo = hexValue(raw.charCodeAt(i + 2));
     if (hi < 0 || lo < 0) return null;
     const byte = hi * 16 + lo;
-    decoded +=
-      unreserved[byte] === 1
-        ? String.fromCharCode(byte)
-        : `%${raw.charAt(i + 1)}${raw.charAt(i + 2)}`.toUpperCase();
-    i += 2;
+    decoded += raw.slice(copied, i);
+    decoded += unreserved[byte] === 1 ? String.fromCharCode(byte) : raw.slice(i, i + 3).toUpperCase();
+    copied = i + 3;
   }
+  decoded += raw.slice(copied);
   // Segments between slashes; empty ones (repeated slashes) vanish, `.` vanishes, `..` pops.
   const out: string[] = [];
   let start = 1;
@@ -255,6 +241,8 @@ interface Target {
   authority: string | undefined;
   /** The target is `rawPath` then `?query`, exactly: forwarding it unchanged needs no new string. */
   exact: boolean;
+  /** `rawPath` holds no escape, dot segment or repeated slash: it is already normal. */
+  normal: boolean;
 }
 
 /** The length of a leading `http://` or `https://` (any case), else 0. */
@@ -273,7 +261,7 @@ function parseTarget(method: string, target: string, findings: Findings): Target
   if (first !== 0x2f) {
     if (target === "*") {
       return method === "OPTIONS"
-        ? { rawPath: "*", query: undefined, authority, exact: true }
+        ? { rawPath: "*", query: undefined, authority, exact: true, normal: true }
         : "AsteriskFormNotOptions";
     }
     const skip = schemeLength(target);
@@ -291,10 +279,15 @@ function parseTarget(method: string, target: string, findings: Findings): Target
     rest = target.slice(end);
     if (rest.length === 0 || rest.charCodeAt(0) !== 0x2f) rest = `/${rest}`;
   }
+  // One pass: control characters, the query, a fragment, and whether the path needs normalising.
   let query: string | undefined;
   let pathEnd = rest.length;
+  let normal = true;
   for (let i = 0; i < rest.length; i++) {
     const c = rest.charCodeAt(i);
+    if (query === undefined && (c === 0x25 || (c === 0x2f && isSlashOrDot(rest.charCodeAt(i + 1))))) {
+      normal = false;
+    }
     if (c < 0x21 || c === 0x7f) {
       // guardian: NUL and CR in a URI are Severe (BadUri), other controls Ambiguous, a space Acceptable.
       if (c === 0x00 || c === 0x0d || c === 0x0a) findings.note("severe", "BadUri");
@@ -308,7 +301,7 @@ function parseTarget(method: string, target: string, findings: Findings): Target
       findings.note("acceptable", "FragmentInUri");
       if (query === undefined) pathEnd = i;
       else query = rest.slice(pathEnd + 1, i);
-      return { rawPath: rest.slice(0, pathEnd), query, authority, exact: false };
+      return { rawPath: rest.slice(0, pathEnd), query, authority, exact: false, normal };
     }
   }
   if (query !== undefined) query = rest.slice(pathEnd + 1);
@@ -317,6 +310,7 @@ function parseTarget(method: string, target: string, findings: Findings): Target
     query,
     authority,
     exact: authority === undefined,
+    normal,
   };
 }
 
@@ -529,7 +523,7 @@ export function classifyRequest(head: RequestHead, options: ClassifyOptions): Re
   if (parsed.rawPath === "*") {
     path = "*";
   } else {
-    const normal = normalisePath(parsed.rawPath);
+    const normal = parsed.normal ? parsed.rawPath : normaliseSlow(parsed.rawPath);
     if (normal === null) return reject(400, "BadPath");
     path = normal;
   }
