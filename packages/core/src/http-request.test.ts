@@ -55,6 +55,11 @@ describe("path forms that walked around /admin/* rules", () => {
     ["/a%25%32%66b", "/a%252fb", "/a%252fb"],
     ["/?a=/../b", "/", "/?a=/../b"],
     ["/x?", "/x", "/x?"],
+    ["/.well-known/x", "/.well-known/x", "/.well-known/x"],
+    ["/a/...", "/a/...", "/a/..."],
+    ["/a/..b/.c", "/a/..b/.c", "/a/..b/.c"],
+    ["/a%2e%2E%2fb", "/a..%2Fb", "/a..%2Fb"],
+    ["/%7e/%41", "/~/A", "/~/A"],
     ["/", "/", "/"],
   ])("%s is matched as %s and forwarded as %s", (target, path, forwarded) => {
     const v = classify(head(target));
@@ -79,6 +84,15 @@ describe("path forms that walked around /admin/* rules", () => {
       host: "admin.example.com",
     });
     if (v.ok) expect(v.rawHeaders).toEqual(["Host", "Admin.Example.com:8080", "Accept", "*/*"]);
+  });
+
+  it.each([
+    ["http://h.example?x=1", "/", "/?x=1"],
+    ["http://h.example#f", "/", "/"],
+    ["http://h.example//admin/../admin/x", "/admin/x", "/admin/x"],
+    ["Http://h.example/%61dmin/x?q", "/admin/x", "/admin/x?q"],
+  ])("absolute form %s is matched as %s and forwarded as %s", (target, path, forwarded) => {
+    expect(classify(head(target))).toMatchObject({ ok: true, host: "h.example", path, target: forwarded });
   });
 
   it("gives an absolute form without a Host header one, and an empty path a slash", () => {
