@@ -12,11 +12,20 @@ export type PortProbe = (port: number) => string | undefined;
  * because the services are synchronous (better-sqlite3 transactions; the AWS door answers synchronously)
  * and Node can only bind asynchronously; it costs ~85 ms of the api's event loop, once per listener
  * created or moved. `exclusive` so the probe never shares a port through the cluster module.
+ * EADDRINUSE is tried twice more 25 ms apart: two api processes probing the same port at once (both
+ * racing to create the same listener) hold it for a millisecond each; another program holds it for good.
  */
-const script = `const server = require("node:net").createServer();
-server.once("error", (error) => process.stdout.write(String(error.code)));
-server.listen({ host: process.argv[1], port: Number(process.argv[2]), exclusive: true }, () =>
-  server.close(() => process.stdout.write("free")));`;
+const script = `const net = require("node:net");
+const [host, port] = [process.argv[1], Number(process.argv[2])];
+const attempt = (left) => {
+  const server = net.createServer();
+  server.once("error", (error) => {
+    if (error.code === "EADDRINUSE" && left > 0) setTimeout(() => attempt(left - 1), 25);
+    else process.stdout.write(String(error.code));
+  });
+  server.listen({ host, port, exclusive: true }, () => server.close(() => process.stdout.write("free")));
+};
+attempt(2);`;
 
 const reasons: Record<string, string> = {
   EADDRINUSE: "another program holds it",
