@@ -332,7 +332,7 @@ describe("curl and the AWS CLI keep working", () => {
     expect(curl.stdout.trim().split("\n").pop()).toBe("200");
   });
 
-  test.skipIf(!awsCli)("the AWS CLI (query protocol and EC2) against the door", async () => {
+  test.skipIf(!awsCli)("the AWS CLI (ELBv2, EC2, CloudWatch, Auto Scaling) against the door", async () => {
     const env = {
       ...process.env,
       AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
@@ -368,6 +368,8 @@ describe("curl and the AWS CLI keep working", () => {
         (t: { LaunchTemplateName: string }) => t.LaunchTemplateName,
       ),
     ).toContain("owned");
+    const alarms = await cli("cloudwatch", "describe-alarms");
+    expect(JSON.parse(alarms.stdout).MetricAlarms).toEqual([]);
     const groups = await cli("autoscaling", "describe-auto-scaling-groups");
     expect(JSON.parse(groups.stdout).AutoScalingGroups).toEqual([]);
   });
