@@ -257,7 +257,7 @@ const framing = fc.record({
   encoding: rarely(fc.constantFrom("gzip", "bogus-gzip", "deflate", "gzip, identity"), 15),
   scope: rarely(
     fc.tuple(
-      fc.constantFrom("eu-west-1", "us-east-1", "x".repeat(3_000), "../..", "eu-west-1\u0000"),
+      fc.constantFrom("eu-west-1", "us-east-1", "x".repeat(3_000), "../..", "eu-west-1\u0000", "unsigned"),
       fc.constantFrom("elasticloadbalancing", "autoscaling", "ec2", "monitoring", "s3", ""),
     ),
     6,
@@ -303,8 +303,10 @@ function render(
   }
   if (spoil.truncateAt !== null) text = text.slice(0, Math.floor(text.length * spoil.truncateAt));
   headers["content-type"] = spoil.contentType ?? contentTypes[encoding];
-  if (spoil.scope !== null) {
-    const [region, name] = spoil.scope;
+  // The SDKs sign every request; the door reads the region and service from the scope. Some requests
+  // carry a hostile scope, or no signature at all (refused without a token).
+  const [region, name] = spoil.scope ?? ["eu-west-1", service.signingName];
+  if (region !== "unsigned") {
     headers.authorization = `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/${encodeURIComponent(region)}/${name}/aws4_request, SignedHeaders=host, Signature=00`;
   }
   let body: string | Buffer = text;
