@@ -229,13 +229,13 @@ function flatten(v: WireValue, prefix: string, out: Array<[string, string]>): vo
   }
 }
 
+/** What the SDKs send: the query form, and JSON 1.0 (CloudWatch) or 1.1 (older clients and the CLI). */
 const contentTypes = {
-  query: "application/x-www-form-urlencoded; charset=utf-8",
-  json: "application/x-amz-json-1.0",
+  query: ["application/x-www-form-urlencoded; charset=utf-8"],
+  json: ["application/x-amz-json-1.0", "application/x-amz-json-1.1"],
 } as const;
 
 const wrongContentTypes = [
-  "application/x-amz-json-1.1",
   "application/json",
   "text/plain",
   "text/xml",
@@ -250,6 +250,7 @@ const rarely = <T>(arbitrary: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null
 
 /** What spoils a well-formed request's framing, each now and then. */
 const framing = fc.record({
+  variant: fc.nat(),
   contentType: rarely(fc.constantFrom(...wrongContentTypes), 6),
   truncateAt: rarely(fc.double({ min: 0, max: 1, noNaN: true }), 12),
   badPercent: rarely(fc.constantFrom("%", "%Z", "%ZZ", "%E0%A4%A", "%FF%FE", "%00", "%C0%AF"), 12),
@@ -302,7 +303,8 @@ function render(
     text = `${text.slice(0, at)}${spoil.badPercent}${text.slice(at)}`;
   }
   if (spoil.truncateAt !== null) text = text.slice(0, Math.floor(text.length * spoil.truncateAt));
-  headers["content-type"] = spoil.contentType ?? contentTypes[encoding];
+  const proper = contentTypes[encoding];
+  headers["content-type"] = spoil.contentType ?? proper[spoil.variant % proper.length] ?? proper[0];
   // The SDKs sign every request; the door reads the region and service from the scope. Some requests
   // carry a hostile scope, or no signature at all (refused without a token).
   const [region, name] = spoil.scope ?? ["eu-west-1", service.signingName];
