@@ -68,11 +68,6 @@ export class LoadBalancerProxy {
     for (const timer of this.timers) timer.unref();
   }
 
-  /** Sweeps draining targets now (tests drive it with an injected clock instead of waiting for the timer). */
-  sweepDraining(): void {
-    this.draining.sweep();
-  }
-
   /**
    * Loads the registry and applies it. On failure (SQLite locked or unreadable) the last configuration
    * keeps serving; the next notification or poll tries again.
