@@ -25,7 +25,7 @@ export function sendRedirect(
 ): number {
   const location = redirectLocation(config, {
     protocol: ctx.listener.protocolLower,
-    host: ctx.facts.host,
+    host: hostAsSent(ctx),
     port: ctx.listener.port,
     path: ctx.facts.path,
     query: ctx.facts.query,
@@ -35,4 +35,19 @@ export function sendRedirect(
   res.writeHead(status, { server: "awselb/2.0", location, "content-length": 0 });
   res.end();
   return status;
+}
+
+/**
+ * The Host as the client wrote it (or as the absolute-form target named it), without its port: rules
+ * compare hosts case-insensitively on a lower-cased copy, but a redirect keeps the client's spelling.
+ */
+function hostAsSent(ctx: RequestContext): string {
+  const raw = ctx.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] ?? "").toLowerCase() !== "host") continue;
+    const value = (raw[i + 1] ?? "").trim();
+    const colon = value.startsWith("[") ? value.indexOf("]:") + 1 : value.lastIndexOf(":");
+    return colon > 0 ? value.slice(0, colon) : value;
+  }
+  return ctx.facts.host;
 }

@@ -53,7 +53,13 @@ export function forwardHead(ctx: RequestContext, upgrade: boolean): string {
     head += `${name}: ${value}\r\n`;
   }
   if (upgrade) head += "connection: upgrade\r\n";
-  else if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] !== undefined) {
+  // Ambiguous in defensive mode: the target's connection is not reused after this request either.
+  else if (ctx.closeAfter) head += "connection: close\r\n";
+  if (
+    !upgrade &&
+    req.headers["content-length"] === undefined &&
+    req.headers["transfer-encoding"] !== undefined
+  ) {
     head += "transfer-encoding: chunked\r\n";
   }
   const mode = ctx.lb.xffMode;

@@ -5,7 +5,7 @@ import type { DataPlane } from "./data-plane.ts";
 import { sendElbError } from "./forward.ts";
 import { type Forwarding, newTraceId } from "./forwarding.ts";
 import type { RequestHandlers } from "./listeners.ts";
-import { normaliseRequest } from "./normalise.ts";
+import type { RequestNormaliser } from "./normalise.ts";
 import { clientAddress, type RequestContext, type RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
 import type { Router } from "./router.ts";
@@ -19,9 +19,16 @@ const maxForwardedFor = 30;
  * An exception anywhere in one request ends that request (500), never the process.
  */
 export class HttpRequests implements RequestHandlers {
+  /**
+   * Connections whose current response is their last (a refused or ambiguous request). node:http parses
+   * and dispatches a pipelined request before the first one's answer has gone out; it must not be served.
+   */
+  private readonly closing = new WeakSet<Socket>();
+
   constructor(
     private readonly resources: SystemResources,
     private readonly plane: DataPlane,
+    private readonly normaliser: RequestNormaliser,
     private readonly router: Router,
     private readonly forwarding: Forwarding,
     private readonly tunnel: Tunnel,
@@ -29,6 +36,8 @@ export class HttpRequests implements RequestHandlers {
   ) {}
 
   request(req: IncomingMessage, res: ServerResponse, port: number): void {
+    // Left unanswered: the connection closes when the previous response ends.
+    if (this.closing.has(req.socket)) return;
     const ctx = this.begin(req, port);
     if (!ctx) {
       sendElbError(res, 503);
@@ -113,13 +122,17 @@ export class HttpRequests implements RequestHandlers {
       this.answerError(ctx, res, 463, "TooManyForwardedForAddresses");
       return;
     }
-    const rejection = normaliseRequest(ctx);
+    const rejection = this.normaliser.normalise(ctx);
     if (rejection) {
       res.shouldKeepAlive = false;
+      this.closing.add(ctx.req.socket);
       this.answerError(ctx, res, rejection.status, rejection.reason);
       return;
     }
-    if (ctx.closeAfter) res.shouldKeepAlive = false;
+    if (ctx.closeAfter) {
+      res.shouldKeepAlive = false;
+      this.closing.add(ctx.req.socket);
+    }
 
     const rule = this.router.match(ctx.listener, ctx.facts);
     if (!rule) {

@@ -5,6 +5,7 @@ import { HealthChecker } from "./health-checker.ts";
 import { HttpRequests } from "./http-requests.ts";
 import { Listeners } from "./listeners.ts";
 import { MetricsFlush } from "./metrics-flush.ts";
+import { RequestNormaliser } from "./normalise.ts";
 import { RegistryWriter } from "./registry-writer.ts";
 import { RequestOutcomes } from "./request-context.ts";
 import { createResources, type ProxyOptions, type SystemResources } from "./resources.ts";
@@ -44,6 +45,7 @@ export class LoadBalancerProxy {
     const http = new HttpRequests(
       resources,
       this.plane,
+      new RequestNormaliser(resources),
       new Router(resources, this.plane),
       new Forwarding(resources, this.outcomes, drained),
       new Tunnel(resources, this.outcomes, drained),

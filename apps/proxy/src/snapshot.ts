@@ -1,6 +1,8 @@
 import {
   type Action,
   compileConditions,
+  type DesyncMode,
+  desyncModeOf,
   type HealthCheckSettings,
   parseMatcher,
   type RequestMatcher,
@@ -33,7 +35,7 @@ export interface LoadBalancerConfig {
   xffMode: "append" | "preserve" | "remove";
   dropInvalidHeaders: boolean;
   /** routing.http.desync_mitigation_mode. */
-  desyncMode: "monitor" | "defensive" | "strictest";
+  desyncMode: DesyncMode;
   /** access_logs.s3.enabled: requests go to the local access log (AWS: to S3). */
   accessLogs: boolean;
 }
@@ -114,7 +116,6 @@ export function loadSnapshot(db: Db): Snapshot {
     for (const row of tx.select().from(schema.loadBalancers).all()) {
       const idle = Number(row.attributes["idle_timeout.timeout_seconds"] ?? "60");
       const keepAlive = Number(row.attributes["client_keep_alive.seconds"] ?? "3600");
-      const desync = row.attributes["routing.http.desync_mitigation_mode"];
       loadBalancers.set(row.arn, {
         arn: row.arn,
         name: row.name,
@@ -123,7 +124,7 @@ export function loadSnapshot(db: Db): Snapshot {
         dimension: loadBalancerDimension(row.arn),
         idleTimeoutMs: idle * 1000,
         clientKeepAliveMs: keepAlive * 1000,
-        desyncMode: desync === "monitor" || desync === "strictest" ? desync : "defensive",
+        desyncMode: desyncModeOf(row.attributes["routing.http.desync_mitigation_mode"]),
         xffMode: (row.attributes["routing.http.xff_header_processing.mode"] ??
           "append") as LoadBalancerConfig["xffMode"],
         dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",
