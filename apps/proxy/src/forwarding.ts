@@ -103,18 +103,25 @@ export class Forwarding {
     const handler = new ForwardHandler(req, res, responseHeaders, (result) => {
       target.outstanding--;
       target.inflight.delete(handler);
-      if (result.targetMs !== undefined) target.recordLatency(result.targetMs, this.resources.now());
-      if (result.retryable && !retried) {
-        const other = group.pick(ctx.clientIp, this.resources.now(), target);
-        if (other && other !== target) {
-          this.resources.metrics.connectionError(ctx.lb, group.config);
-          this.dispatch(ctx, res, other, cookies, true);
-          return;
+      // This runs inside the target socket's listeners: whatever goes wrong ends this request, not the process.
+      try {
+        if (result.targetMs !== undefined) target.recordLatency(result.targetMs, this.resources.now());
+        if (result.retryable && !retried) {
+          const other = group.pick(ctx.clientIp, this.resources.now(), target);
+          if (other && other !== target) {
+            this.resources.metrics.connectionError(ctx.lb, group.config);
+            this.dispatch(ctx, res, other, cookies, true);
+            return;
+          }
         }
+        if (result.elbStatus !== undefined) result.sentBytes = sendElbError(res, result.elbStatus);
+        if (target.state === "draining" && target.outstanding === 0) this.drained();
+        this.outcomes.finish(ctx, result, sentAt);
+      } catch (error) {
+        this.resources.log.error(`request ${ctx.traceId} failed inside the proxy`, error);
+        res.destroy();
+        this.outcomes.finish(ctx, { elbStatus: 500, sentBytes: 0, errorReason: "InternalError" }, sentAt);
       }
-      if (result.elbStatus !== undefined) result.sentBytes = sendElbError(res, result.elbStatus);
-      if (target.state === "draining" && target.outstanding === 0) this.drained();
-      this.outcomes.finish(ctx, result, sentAt);
     });
     if (!retried) bindApplicationCookie(res, group, ctx, this.resources.now);
     const hasBody =
