@@ -80,6 +80,23 @@ export function targetCookie(
 }
 
 /**
+ * The AWSALBAPP-0 cookie binding a client to `target`, when the group has application-based stickiness
+ * and the target's answer sets the application's cookie.
+ */
+export function applicationCookie(
+  group: TargetGroupRuntime,
+  target: TargetState,
+  setCookies: readonly string[],
+  now: number,
+): string | undefined {
+  const stickiness = group.config.stickiness;
+  if (stickiness.type !== "app_cookie") return undefined;
+  const name = `${stickiness.cookieName}=`;
+  if (!setCookies.some((c) => c.startsWith(name))) return undefined;
+  return cookieHeader(appStickyCookie, encodeCookie(target.key), stickiness.durationSeconds, now);
+}
+
+/**
  * Application-based stickiness: when the target sets the application's cookie, AWSALBAPP-0 binds the
  * client to it. Wraps `res.writeHead` once per request; a retry must not wrap it again, or a second
  * cookie would name the target that refused. `served.target` is the target that finally answered.

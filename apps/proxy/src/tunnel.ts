@@ -4,7 +4,7 @@ import { connectionListed, type ForwardResult, hopByHop, sendElbError } from "./
 import { forwardHead } from "./forwarding.ts";
 import type { RequestContext, RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
-import { targetCookie } from "./stickiness.ts";
+import { applicationCookie, bindApplicationCookie, targetCookie } from "./stickiness.ts";
 import type { TargetState } from "./targets.ts";
 import { UpstreamError } from "./upstream.ts";
 
@@ -36,6 +36,7 @@ export class Tunnel {
     if (!target || !group) return;
     const cookie = targetCookie(group, target, this.resources.now());
     if (cookie !== undefined) cookies.push(["set-cookie", cookie]);
+    bindApplicationCookie(res, group, ctx, this.resources.now);
     new Upgrade(this.resources, this.outcomes, this.drained, ctx, target, res, client, clientHead, cookies);
   }
 }
@@ -126,6 +127,12 @@ class Upgrade {
     const raw = answer.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
     for (const [name, value] of this.cookies) text += `${name}: ${value}\r\n`;
+    const group = this.ctx.group;
+    const setCookies = answer.headers["set-cookie"];
+    if (group && setCookies) {
+      const cookie = applicationCookie(group, this.target, setCookies, this.resources.now());
+      if (cookie !== undefined) text += `set-cookie: ${cookie}\r\n`;
+    }
     client.write(`${text}\r\n`);
     if (head.length > 0) client.write(head);
     if (this.clientHead.length > 0) socket.write(this.clientHead);

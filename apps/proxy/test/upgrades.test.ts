@@ -162,6 +162,34 @@ describe("upgrades through the router", () => {
     expect(received).toEqual(["GET /first HTTP/1.1"]);
   });
 
+  test("target stickiness: the 101 sets AWSALB and the next upgrade with it reaches the same target", async ({
+    env,
+  }) => {
+    const a = await env.target("a");
+    const b = await env.target("b");
+    const { port } = await env.h.simple([a, b], { attributes: { "stickiness.enabled": "true" } });
+    const upgradeHead = async (extra: string[]) => {
+      const socket = await open(port);
+      env.defer(() => socket.destroy());
+      socket.write(upgradeRequest("/chat", extra));
+      return new Promise<string>((resolve) => {
+        let text = "";
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString("latin1");
+          if (text.includes("\r\n\r\n")) resolve(text);
+        });
+      });
+    };
+    const first = await upgradeHead([]);
+    const cookie = /set-cookie: (AWSALB=[^;]+)/i.exec(first)?.[1];
+    const pinned = /X-Target: (\w+)/.exec(first)?.[1];
+    expect(cookie).toBeDefined();
+    for (let i = 0; i < 4; i++) {
+      const again = await upgradeHead([`Cookie: ${cookie}`]);
+      expect(/X-Target: (\w+)/.exec(again)?.[1]).toBe(pinned);
+    }
+  });
+
   test("the deregistration delay ends an open tunnel", async ({ env }) => {
     const a = await env.target("a");
     const { port } = await env.h.simple([a], {
