@@ -2,7 +2,7 @@
  * A strict, bounded, incremental HTTP/1.x response parser (RFC 9112, with llhttp's strict mode as the
  * reference for what to refuse). It holds no socket: bytes go in through `execute`, the head and body
  * come out through callbacks, and a violation comes back as a reason, never as an exception. Everything
- * it lets through is something node:http will write to a client without throwing (status 100-999,
+ * it lets through is something node:http will write to a client without throwing (status 100-599 as RFC 9110 15 says,
  * token header names, values of HTAB / SP / VCHAR / obs-text only).
  */
 
@@ -46,7 +46,7 @@ const maxLengthDigits = 15;
 const maxChunkSizeDigits = 12;
 
 const crlfcrlf = Buffer.from("\r\n\r\n");
-const statusLine = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const statusLine = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 // A field line (RFC 9110 5.1, 5.5): a token name, a colon, and a value of HTAB / SP / VCHAR / obs-text
 // (no obs-fold: a line starting with whitespace is not a token). Surrounding whitespace is trimmed after.
 const fieldLine = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e\x80-\xff]*)$/;
