@@ -153,8 +153,14 @@ export class ForwardHandler implements ResponseSink {
     }
     const failure = classify(error);
     if (this.started) {
-      // Mid-response: the status line is gone; all that is left is to cut the client off.
-      this.res.destroy();
+      // Mid-response: the status line is gone; all that is left is to cut the client off, after what was
+      // relayed so far (still corked) has gone out, so the client sees a response that stops short.
+      const socket = this.res.socket;
+      // node:http writes a head lazily, with the first body bytes: without any, it would never leave.
+      if (this.sent === 0) this.res.flushHeaders();
+      this.res.uncork();
+      if (socket && !socket.destroyed) socket.end(() => socket.destroy());
+      else this.res.destroy();
       this.done({
         targetStatus: this.res.statusCode,
         sentBytes: this.sent,

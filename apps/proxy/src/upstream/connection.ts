@@ -85,6 +85,11 @@ export class Connection implements ParserCallbacks {
   private readonly parser = new ResponseParser(this);
   /** The current response lets the connection carry another exchange. */
   private reusable = true;
+  /**
+   * A parsed head not yet given to the sink: it goes with the first body byte or once the bytes that
+   * carried it parsed cleanly, so a head followed at once by an invalid body still ends in a clean 502.
+   */
+  private heldHead: ResponseHead | undefined;
   private body: { stream: IncomingMessage; onData: (data: Buffer) => void; onEnd: () => void } | undefined;
 
   constructor(
@@ -128,6 +133,7 @@ export class Connection implements ParserCallbacks {
     exchange.connection = this;
     this.parser.reset(exchange.options.headRequest);
     this.reusable = true;
+    this.heldHead = undefined;
     this.socket.setTimeout(exchange.options.idleTimeoutMs);
     if (!exchange.body) exchange.requestComplete = true;
     // Nothing counts as sent, and no body byte goes out, until the connection exists: a refused connect
@@ -209,6 +215,13 @@ export class Connection implements ParserCallbacks {
       return;
     }
     this.reusable = head.reusable;
+    this.heldHead = head;
+  }
+
+  private deliverHead(exchange: Exchange): void {
+    const head = this.heldHead;
+    if (!head) return;
+    this.heldHead = undefined;
     exchange.responseStarted = true;
     exchange.sink.onResponseStart(head.status, head.headers);
   }
@@ -218,6 +231,10 @@ export class Connection implements ParserCallbacks {
     if (!exchange || exchange.done) {
       this.parser.stop();
       return true;
+    }
+    if (this.heldHead) {
+      this.deliverHead(exchange);
+      if (this.exchange !== exchange || exchange.done) return true;
     }
     return exchange.sink.onResponseData(chunk);
   }
@@ -232,6 +249,15 @@ export class Connection implements ParserCallbacks {
     const result: ExecuteResult = this.parser.execute(chunk);
     // A callback may have ended the exchange (the client left): the connection is already dealt with.
     if (this.exchange !== exchange || exchange.done) return;
+    if (result.kind === "error") {
+      this.heldHead = undefined;
+      this.fail(new UpstreamError("INVALID_RESPONSE", result.reason), true);
+      return;
+    }
+    if (this.heldHead) {
+      this.deliverHead(exchange);
+      if (this.exchange !== exchange || exchange.done) return;
+    }
     switch (result.kind) {
       case "more":
         if (result.pause) this.socket.pause();
@@ -239,9 +265,6 @@ export class Connection implements ParserCallbacks {
       case "complete":
         if (result.extra > 0) this.reusable = false;
         this.complete();
-        return;
-      case "error":
-        this.fail(new UpstreamError("INVALID_RESPONSE", result.reason), true);
         return;
     }
   }
@@ -276,6 +299,7 @@ export class Connection implements ParserCallbacks {
     const exchange = this.exchange;
     this.exchange = undefined;
     this.parser.stop();
+    this.heldHead = undefined;
     this.detachBody();
     if (destroy) this.socket.destroy();
     if (!exchange || exchange.done) return;
