@@ -138,7 +138,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       "0x3",
       "",
       "ffffffff",
-      "3;" + "e".repeat(5000),
+      `3;${"e".repeat(5000)}`,
     ),
   }),
 );
