@@ -340,7 +340,7 @@ export const fastHealthCheck: TargetGroupInput = {
  */
 export async function createHarness(
   dataDir: string,
-  options: { connectTimeoutMs?: number; events?: ChangeEvents } = {},
+  options: { connectTimeoutMs?: number; events?: ChangeEvents; connectionsPerTarget?: number } = {},
 ): Promise<Harness> {
   const file = join(dataDir, "scaleout.db");
   const handle = createDb(file);
@@ -364,6 +364,7 @@ export async function createHarness(
       error: (...args: unknown[]) => warnings.push(args),
     },
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.connectionsPerTarget !== undefined && { connectionsPerTarget: options.connectionsPerTarget }),
   });
   await proxy.start();
 
