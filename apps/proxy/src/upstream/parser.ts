@@ -50,6 +50,12 @@ const statusLine = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$
 // A field line (RFC 9110 5.1, 5.5): a token name, a colon, and a value of HTAB / SP / VCHAR / obs-text
 // (no obs-fold: a line starting with whitespace is not a token). Surrounding whitespace is trimmed after.
 const fieldLine = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e\x80-\xff]*)$/;
+/**
+ * A whole head (without its final CRLFCRLF) checked in one linear pass: the status line and field lines
+ * as above, each ending in CRLF, so a bare CR or LF anywhere fails it. Lines are split after it passes.
+ */
+const headPattern =
+  /^HTTP\/1\.[01] [1-5]\d\d(?: [\t\x20-\x7e\x80-\xff]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
 /** Any control byte but HTAB, and DEL: tested on head text whose CRLF line ends were removed. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose.
 const forbidden = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -186,23 +192,27 @@ export class ResponseParser {
     }
     if (end > maxHeadBytes) return "the response head is too large";
     const text = buffer.toString("latin1", 0, end);
+    if (!headPattern.test(text)) {
+      const first = text.indexOf("\r\n");
+      return statusLine.test(first === -1 ? text : text.slice(0, first))
+        ? "a response header field is malformed"
+        : "the response does not start with a valid HTTP/1.x status line";
+    }
     const lines = text.split("\r\n");
-    // After the split no CR or LF may remain: any left was bare.
-    const match = statusLine.exec(lines[0] ?? "");
-    if (!match) return "the response does not start with a valid HTTP/1.x status line";
     if (lines.length - 1 > maxHeaderCount) return "the response has too many header fields";
-    const minor = match[1] === "1" ? 1 : 0;
-    const status = Number(match[2]);
+    // The status line passed `headPattern`: "HTTP/1.x DDD".
+    const first = lines[0] ?? "";
+    const minor = first.charCodeAt(7) === 49 ? 1 : 0;
+    const status = Number(first.slice(9, 12));
     const headers: Record<string, string | string[]> = {};
     let contentLength: number | undefined;
     let transferEncoding: string | undefined;
     let connection = "";
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i] ?? "";
-      const field = fieldLine.exec(line);
-      if (!field) return "a response header field is malformed";
-      const name = (field[1] ?? "").toLowerCase();
-      const value = trimOws(field[2] ?? "");
+      const colon = line.indexOf(":");
+      const name = line.slice(0, colon).toLowerCase();
+      const value = trimOws(line.slice(colon + 1));
       if (name === "content-length") {
         const length = parseContentLength(value);
         if (length === undefined || (contentLength !== undefined && contentLength !== length))
