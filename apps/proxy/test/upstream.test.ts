@@ -145,8 +145,7 @@ describe("the proxy's HTTP client", () => {
       else if (path === "/bad-chunk") {
         socket.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n");
         setTimeout(() => socket.write("zz\r\n"), 20);
-      }
-      else if (path === "/folded")
+      } else if (path === "/folded")
         socket.write("HTTP/1.1 200 OK\r\nx-a: 1\r\n folded\r\ncontent-length: 0\r\n\r\n");
       else socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
     });
