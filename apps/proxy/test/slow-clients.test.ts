@@ -1,5 +1,5 @@
 import { connect, type Socket } from "node:net";
-import { integrationTest } from "@scaleout/testing";
+import { eventually, integrationTest } from "@scaleout/testing";
 import { describe, expect } from "vitest";
 import { createHarness, load, loopback, type Reply, send, startTarget } from "./helpers.ts";
 
@@ -107,6 +107,8 @@ describe("slow clients", () => {
       try {
         const { port } = await h.simple([target]);
         const held = [send(port, "/hold"), send(port, "/hold")];
+        // Both connections are taken before the third request arrives.
+        await eventually(() => (target.held === 2 ? true : undefined), { message: "two requests held" });
         const waitingStarted = Date.now();
         const waited = await send(port, "/queued");
         const waitedMs = Date.now() - waitingStarted;
@@ -119,7 +121,13 @@ describe("slow clients", () => {
         expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
         // The pool is whole again.
         expect((await send(port, "/after")).status).toBe(200);
-        const lines = h.accessLogLines().filter((line) => line.includes("TargetCapacityExceeded"));
+        const lines = await eventually(
+          () => {
+            const found = h.accessLogLines().filter((line) => line.includes("TargetCapacityExceeded"));
+            return found.length > 0 ? found : undefined;
+          },
+          { message: "the 503 in the access log" },
+        );
         expect(lines).toHaveLength(1);
         expect(lines[0]).toContain(" 503 ");
       } finally {

@@ -138,12 +138,15 @@ export class Connection implements ParserCallbacks {
     if (!exchange.body) exchange.requestComplete = true;
     // Nothing counts as sent, and no body byte goes out, until the connection exists: a refused connect
     // can then go to another target with the body intact.
-    if (this.connected) {
+    if (this.connected && exchange.body) {
       // The head and a buffered body leave in one write.
       this.socket.cork();
       this.socket.write(exchange.options.head);
       this.begin(exchange);
       this.socket.uncork();
+    } else if (this.connected) {
+      this.socket.write(exchange.options.head);
+      exchange.sent = true;
     } else {
       this.socket.write(exchange.options.head);
       this.socket.once("connect", () => this.begin(exchange));
