@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type Exchange, type ResponseSink, UpstreamError } from "./upstream.ts";
+import type { Exchange, ResponseSink } from "./upstream/connection.ts";
+import { UpstreamError } from "./upstream/errors.ts";
 
 /** Headers that describe one connection, not the message: never forwarded in either direction (RFC 9110 7.6.1). */
 export const hopByHop = new Set([
@@ -66,6 +67,10 @@ function classify(error: UpstreamError): { status: number; reason: string; conne
       return { status: 502, reason: "TargetConnectionRefused", connection: true };
     case "INVALID_RESPONSE":
       return { status: 502, reason: "TargetResponseInvalid", connection: false };
+    case "POOL_EXHAUSTED":
+      // Every connection to the target stayed busy past the queue timeout: the request fails alone, as
+      // ALB answers when it cannot take a request on (docs/aws-differences.md).
+      return { status: 503, reason: "TargetCapacityExceeded", connection: false };
     default:
       return { status: 502, reason: "TargetConnectionReset", connection: false };
   }
@@ -161,8 +166,14 @@ export class ForwardHandler implements ResponseSink {
     }
     const failure = classify(error);
     if (this.started) {
-      // Mid-response: the status line is gone; all that is left is to cut the client off.
-      this.res.destroy();
+      // Mid-response: the status line is gone; all that is left is to cut the client off, after what was
+      // relayed so far (still corked) has gone out, so the client sees a response that stops short.
+      const socket = this.res.socket;
+      // node:http writes a head lazily, with the first body bytes: without any, it would never leave.
+      if (this.sent === 0) this.res.flushHeaders();
+      this.res.uncork();
+      if (socket && !socket.destroyed) socket.end(() => socket.destroy());
+      else this.res.destroy();
       this.done({
         targetStatus: this.res.statusCode,
         sentBytes: this.sent,
@@ -174,8 +185,10 @@ export class ForwardHandler implements ResponseSink {
     this.done({
       elbStatus: failure.status,
       connectionError: failure.connection,
-      // Refused before a byte went out and the client's body untouched: another target may take it.
-      retryable: error.code === "ECONNREFUSED" && !sent && !this.req.readableDidRead,
+      // Refused before a byte went out and the client's body still whole (read ahead, not streamed):
+      // another target may take it.
+      retryable:
+        error.code === "ECONNREFUSED" && !sent && (this.exchange?.replayable ?? !this.req.readableDidRead),
       errorReason: failure.reason,
       sentBytes: 0,
     });

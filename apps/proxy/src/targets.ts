@@ -9,7 +9,8 @@ import {
   weightedRandom,
 } from "@scaleout/core";
 import type { TargetConfig, TargetGroupConfig } from "./snapshot.ts";
-import { TargetConnections, type UpstreamError } from "./upstream.ts";
+import type { UpstreamError } from "./upstream/errors.ts";
+import { TargetConnections } from "./upstream/pool.ts";
 
 /**
  * A target as the proxy sees it at run time: its health, its in-flight count and its latency. It

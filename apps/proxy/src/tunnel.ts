@@ -6,7 +6,7 @@ import type { RequestContext, RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
 import { applicationCookie, bindApplicationCookie, targetCookie } from "./stickiness.ts";
 import type { TargetState } from "./targets.ts";
-import { UpstreamError } from "./upstream.ts";
+import { UpstreamError } from "./upstream/errors.ts";
 
 /**
  * An upgrade the router sent to a target: the request goes out with the same forwarded head as a plain

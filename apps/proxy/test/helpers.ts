@@ -362,7 +362,12 @@ export const fastHealthCheck: TargetGroupInput = {
  */
 export async function createHarness(
   dataDir: string,
-  options: { connectTimeoutMs?: number; events?: ChangeEvents; now?: () => number } = {},
+  options: {
+    connectTimeoutMs?: number;
+    events?: ChangeEvents;
+    now?: () => number;
+    connectionsPerTarget?: number;
+  } = {},
 ): Promise<Harness> {
   const file = join(dataDir, "scaleout.db");
   const handle = createDb(file);
@@ -387,6 +392,7 @@ export async function createHarness(
     },
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.now !== undefined && { now: options.now }),
+    ...(options.connectionsPerTarget !== undefined && { connectionsPerTarget: options.connectionsPerTarget }),
   });
   await proxy.start();
 

@@ -140,9 +140,12 @@ describe("the proxy's HTTP client", () => {
     const target = await rawTarget((_method, path, socket) => {
       if (path === "/bad-length")
         socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nabc");
-      else if (path === "/bad-chunk")
+      else if (path === "/bad-chunk-at-once")
         socket.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n");
-      else if (path === "/folded")
+      else if (path === "/bad-chunk") {
+        socket.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n");
+        setTimeout(() => socket.write("zz\r\n"), 20);
+      } else if (path === "/folded")
         socket.write("HTTP/1.1 200 OK\r\nx-a: 1\r\n folded\r\ncontent-length: 0\r\n\r\n");
       else socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
     });
@@ -150,7 +153,9 @@ describe("the proxy's HTTP client", () => {
     const { port } = await env.h.simple([target]);
     expect((await send(port, "/bad-length")).status).toBe(502);
     expect((await send(port, "/folded")).status).toBe(502);
-    // Headers already went out for a broken chunked body: the client's connection is cut instead.
+    // Invalid before any body byte: the head is held back, and the client still gets a clean 502.
+    expect((await send(port, "/bad-chunk-at-once")).status).toBe(502);
+    // Headers and part of the body already went out: the client's connection is cut instead.
     await expect(send(port, "/bad-chunk")).rejects.toThrow();
     expect((await send(port, "/fine")).body).toBe("ok");
   });

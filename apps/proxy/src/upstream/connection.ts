@@ -1,0 +1,342 @@
+import type { IncomingMessage } from "node:http";
+import { connect, type Socket } from "node:net";
+import { UpstreamError } from "./errors.ts";
+import { type ExecuteResult, type ParserCallbacks, type ResponseHead, ResponseParser } from "./parser.ts";
+import type { TargetConnections } from "./pool.ts";
+import { RequestBody } from "./request-body.ts";
+
+export interface ResponseSink {
+  onResponseStart(status: number, headers: Record<string, string | string[]>): void;
+  /** Answers false when the client cannot take more for now: the target is paused until `resume()`. */
+  onResponseData(chunk: Buffer): boolean;
+  onResponseEnd(): void;
+  /** `sent` says whether any byte of the request reached the target: if not, it is safe to try another. */
+  onResponseError(error: UpstreamError, sent: boolean): void;
+}
+
+export interface ExchangeOptions {
+  /** The request line and headers, each line ending in CRLF, with the blank line. */
+  head: string;
+  /** The client's request, when it has a body to stream. */
+  body: IncomingMessage | undefined;
+  /** The client sent a chunked body: re-frame it as chunks for the target. */
+  chunked: boolean;
+  /** HEAD: the response has no body whatever its headers say. */
+  headRequest: boolean;
+  /** GET, HEAD, OPTIONS, PUT, DELETE...: safe to send again when a kept-alive connection turns out dead. */
+  idempotent: boolean;
+  idleTimeoutMs: number;
+}
+
+/** One request and its response on one connection. */
+export class Exchange {
+  connection: Connection | undefined;
+  /** Some bytes of the request were written to a target's socket. */
+  sent = false;
+  done = false;
+  responseStarted = false;
+  requestComplete = false;
+  /** The client's body, read ahead before a connection is taken (undefined: no body). */
+  readonly body: RequestBody | undefined;
+  /** While queued for a connection: the timer that gives up. */
+  queueTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly options: ExchangeOptions,
+    readonly sink: ResponseSink,
+    private readonly pool: TargetConnections,
+  ) {
+    this.body = options.body ? RequestBody.of(options.body) : undefined;
+  }
+
+  /** The request can go to another target from its first byte (nothing of its body is lost). */
+  get replayable(): boolean {
+    return this.body?.replayable ?? true;
+  }
+
+  /** Ends the exchange from the load balancer's side (the client left, the target's delay ran out). */
+  abort(error: UpstreamError): void {
+    if (this.done) return;
+    if (this.connection) this.connection.fail(error, true);
+    else {
+      this.body?.cancel();
+      this.pool.dequeue(this);
+      this.finish();
+      this.sink.onResponseError(error, false);
+    }
+  }
+
+  resume(): void {
+    this.connection?.socket.resume();
+  }
+
+  finish(): void {
+    this.done = true;
+  }
+}
+
+/** A keep-alive connection to a target, with the parser of its current response. */
+export class Connection implements ParserCallbacks {
+  readonly socket: Socket;
+  exchange: Exchange | undefined;
+  connected = false;
+  reused = false;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private readonly parser = new ResponseParser(this);
+  /** The current response lets the connection carry another exchange. */
+  private reusable = true;
+  /**
+   * A parsed head not yet given to the sink: it goes with the first body byte or once the bytes that
+   * carried it parsed cleanly, so a head followed at once by an invalid body still ends in a clean 502.
+   */
+  private heldHead: ResponseHead | undefined;
+  private body: { stream: IncomingMessage; onData: (data: Buffer) => void; onEnd: () => void } | undefined;
+
+  constructor(
+    private readonly pool: TargetConnections,
+    host: string,
+    port: number,
+    connectTimeoutMs: number,
+  ) {
+    this.socket = connect({ host, port, noDelay: true });
+    this.connectTimer = setTimeout(() => {
+      this.fail(new UpstreamError("CONNECT_TIMEOUT", `connecting to ${host}:${port} timed out`), true);
+    }, connectTimeoutMs);
+    this.socket.once("connect", () => {
+      this.connected = true;
+      clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    });
+    // Whatever a target sends, nothing thrown may escape a socket listener: it would end the process.
+    this.socket.on("data", (chunk: Buffer) => {
+      try {
+        this.onData(chunk);
+      } catch (error) {
+        this.crashed(error);
+      }
+    });
+    this.socket.on("error", (error: NodeJS.ErrnoException) => {
+      const code = error.code === "ECONNREFUSED" ? "ECONNREFUSED" : "ECONNRESET";
+      this.fail(new UpstreamError(code, error.message), true);
+    });
+    this.socket.on("end", () => this.onEnd());
+    this.socket.on("close", () => this.onClose());
+    this.socket.on("timeout", () => {
+      if (this.exchange) {
+        this.fail(new UpstreamError("IDLE_TIMEOUT", "the target sent nothing within the idle timeout"), true);
+      } else this.socket.destroy();
+    });
+  }
+
+  start(exchange: Exchange): void {
+    this.exchange = exchange;
+    exchange.connection = this;
+    this.parser.reset(exchange.options.headRequest);
+    this.reusable = true;
+    this.heldHead = undefined;
+    this.socket.setTimeout(exchange.options.idleTimeoutMs);
+    if (!exchange.body) exchange.requestComplete = true;
+    // Nothing counts as sent, and no body byte goes out, until the connection exists: a refused connect
+    // can then go to another target with the body intact.
+    if (this.connected && exchange.body) {
+      // The head and a buffered body leave in one write.
+      this.socket.cork();
+      this.socket.write(exchange.options.head);
+      this.begin(exchange);
+      this.socket.uncork();
+    } else if (this.connected) {
+      this.socket.write(exchange.options.head);
+      exchange.sent = true;
+    } else {
+      this.socket.write(exchange.options.head);
+      this.socket.once("connect", () => this.begin(exchange));
+    }
+  }
+
+  private begin(exchange: Exchange): void {
+    if (this.exchange !== exchange) return;
+    exchange.sent = true;
+    const requestBody = exchange.body;
+    if (!requestBody) return;
+    const chunked = exchange.options.chunked;
+    if (requestBody.bytes > 0) {
+      if (chunked) {
+        this.socket.write(`${requestBody.bytes.toString(16)}\r\n`);
+        for (const chunk of requestBody.chunks) this.socket.write(chunk);
+        this.socket.write("\r\n");
+      } else for (const chunk of requestBody.chunks) this.socket.write(chunk);
+    }
+    if (requestBody.ended) {
+      if (chunked) this.socket.write("0\r\n\r\n");
+      exchange.requestComplete = true;
+      return;
+    }
+    // The rest streams from the client as it arrives, paced by the target's socket.
+    requestBody.streamed = true;
+    const body = requestBody.stream;
+    const onData = (data: Buffer) => {
+      if (this.exchange !== exchange) return;
+      let ok: boolean;
+      if (chunked) {
+        this.socket.cork();
+        this.socket.write(`${data.length.toString(16)}\r\n`);
+        this.socket.write(data);
+        ok = this.socket.write("\r\n");
+        this.socket.uncork();
+      } else ok = this.socket.write(data);
+      if (!ok) {
+        body.pause();
+        this.socket.once("drain", () => body.resume());
+      }
+    };
+    const onEnd = () => {
+      this.detachBody();
+      if (this.exchange !== exchange) return;
+      if (chunked) this.socket.write("0\r\n\r\n");
+      exchange.requestComplete = true;
+    };
+    body.on("data", onData);
+    body.once("end", onEnd);
+    this.body = { stream: body, onData, onEnd };
+    // Reading ahead paused the client's stream once its buffer filled; a paused stream stays paused
+    // when a listener is added.
+    body.resume();
+  }
+
+  private detachBody(): void {
+    const body = this.body;
+    if (!body) return;
+    this.body = undefined;
+    body.stream.off("data", body.onData);
+    body.stream.off("end", body.onEnd);
+  }
+
+  onHead(head: ResponseHead): void {
+    const exchange = this.exchange;
+    if (!exchange || exchange.done) {
+      this.parser.stop();
+      return;
+    }
+    this.reusable = head.reusable;
+    this.heldHead = head;
+  }
+
+  private deliverHead(exchange: Exchange): void {
+    const head = this.heldHead;
+    if (!head) return;
+    this.heldHead = undefined;
+    exchange.responseStarted = true;
+    exchange.sink.onResponseStart(head.status, head.headers);
+  }
+
+  onBody(chunk: Buffer): boolean {
+    const exchange = this.exchange;
+    if (!exchange || exchange.done) {
+      this.parser.stop();
+      return true;
+    }
+    if (this.heldHead) {
+      this.deliverHead(exchange);
+      if (this.exchange !== exchange || exchange.done) return true;
+    }
+    return exchange.sink.onResponseData(chunk);
+  }
+
+  private onData(chunk: Buffer): void {
+    const exchange = this.exchange;
+    if (!exchange || exchange.done) {
+      // Bytes nobody asked for (after a complete response): the connection cannot be trusted again.
+      this.socket.destroy();
+      return;
+    }
+    const result: ExecuteResult = this.parser.execute(chunk);
+    // A callback may have ended the exchange (the client left): the connection is already dealt with.
+    if (this.exchange !== exchange || exchange.done) return;
+    if (result.kind === "error") {
+      this.heldHead = undefined;
+      this.fail(new UpstreamError("INVALID_RESPONSE", result.reason), true);
+      return;
+    }
+    if (this.heldHead) {
+      this.deliverHead(exchange);
+      if (this.exchange !== exchange || exchange.done) return;
+    }
+    switch (result.kind) {
+      case "more":
+        if (result.pause) this.socket.pause();
+        return;
+      case "complete":
+        if (result.extra > 0) this.reusable = false;
+        this.complete();
+        return;
+    }
+  }
+
+  /** An exception out of the parser or a sink: the response is treated as invalid, the socket dropped. */
+  private crashed(error: unknown): void {
+    try {
+      const message = error instanceof Error ? error.message : String(error);
+      this.fail(new UpstreamError("INVALID_RESPONSE", `the response could not be relayed: ${message}`), true);
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  private complete(): void {
+    const exchange = this.exchange;
+    if (!exchange) return;
+    this.exchange = undefined;
+    if (!exchange.requestComplete) this.detachBody();
+    exchange.finish();
+    exchange.sink.onResponseEnd();
+    if (this.reusable && exchange.requestComplete && !this.socket.destroyed) {
+      this.reused = true;
+      this.pool.release(this);
+    } else this.socket.destroy();
+  }
+
+  /** Fails the current exchange (if any) and, when `destroy`, the connection with it. */
+  fail(error: UpstreamError, destroy: boolean): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    this.parser.stop();
+    this.heldHead = undefined;
+    this.detachBody();
+    if (destroy) this.socket.destroy();
+    if (!exchange || exchange.done) return;
+    // A kept-alive connection the target had already closed: the request most likely never reached it.
+    // An idempotent request tries a fresh connection once, when its body (if any) can be sent again.
+    const stale =
+      this.reused &&
+      !exchange.responseStarted &&
+      (error.code === "ECONNRESET" || error.code === "CLOSED_EARLY");
+    if (stale && exchange.options.idempotent && exchange.replayable) {
+      exchange.connection = undefined;
+      exchange.sent = false;
+      this.pool.retryFresh(exchange);
+      return;
+    }
+    exchange.finish();
+    exchange.sink.onResponseError(error, exchange.sent);
+  }
+
+  private onEnd(): void {
+    const exchange = this.exchange;
+    if (exchange?.responseStarted && this.parser.finishOnClose()) {
+      this.reusable = false;
+      this.complete();
+    }
+  }
+
+  private onClose(): void {
+    this.pool.forget(this);
+    if (this.exchange) {
+      this.fail(
+        new UpstreamError("CLOSED_EARLY", "the target closed the connection before the response ended"),
+        false,
+      );
+    }
+  }
+}
