@@ -11,6 +11,7 @@ export * from "./limits.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./pagination.ts";
+export * from "./restart-backoff.ts";
 export * from "./target-groups.ts";
 export * from "./termination.ts";
 export type * from "./types.ts";
