@@ -6,22 +6,22 @@ import { defaultRestartBackoff, nextRestart, type RestartBackoff, type RestartHi
 
 /** What the supervisor needs of a child process; node's ChildProcess is one. */
 export interface SupervisedChild {
-  readonly pid: number | undefined;
+  readonly pid?: number | undefined;
   readonly stdout: NodeJS.ReadableStream | null;
   readonly stderr: NodeJS.ReadableStream | null;
   kill(signal: NodeJS.Signals): boolean;
   once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
 }
 
-export interface ServiceSpec {
+export interface ServiceSpec<C extends SupervisedChild = SupervisedChild> {
   name: string;
   /** Spawns the service; called again, with the same settings, for every restart. */
-  start(): SupervisedChild;
+  start(): C;
   /**
    * Resolves once the service can be depended on (Redis accepts connections). The services after it
    * start only then. Rejecting during the first start fails the whole start.
    */
-  ready?(child: SupervisedChild): Promise<void>;
+  ready?(child: C): Promise<void>;
   /** SIGTERM, then SIGKILL after this long; default `SupervisorOptions.stopTimeoutMs`. */
   stopTimeoutMs?: number;
 }
@@ -40,9 +40,9 @@ export const systemClock: SupervisorClock = {
   },
 };
 
-export interface SupervisorOptions {
+export interface SupervisorOptions<C extends SupervisedChild = SupervisedChild> {
   /** In start order; they stop in the reverse order. */
-  services: ServiceSpec[];
+  services: ServiceSpec<C>[];
   clock?: SupervisorClock;
   backoff?: RestartBackoff;
   stopTimeoutMs?: number;
@@ -61,9 +61,9 @@ export interface Supervisor {
   pids(): Record<string, number | undefined>;
 }
 
-interface Slot {
-  spec: ServiceSpec;
-  child: SupervisedChild | undefined;
+interface Slot<C extends SupervisedChild> {
+  spec: ServiceSpec<C>;
+  child: C | undefined;
   /** Resolves when the current child has exited. */
   exited: Promise<void>;
   startedAt: number;
@@ -77,11 +77,11 @@ interface Slot {
 
 const quote = (line: string) => JSON.stringify(line.length > 300 ? `${line.slice(0, 300)}...` : line);
 
-export function createSupervisor(options: SupervisorOptions): Supervisor {
+export function createSupervisor<C extends SupervisedChild>(options: SupervisorOptions<C>): Supervisor {
   const clock = options.clock ?? systemClock;
   const backoff = options.backoff ?? defaultRestartBackoff;
   const defaultStopTimeoutMs = options.stopTimeoutMs ?? 15_000;
-  const slots: Slot[] = options.services.map((spec) => ({
+  const slots: Slot<C>[] = options.services.map((spec) => ({
     spec,
     child: undefined,
     exited: Promise.resolve(),
@@ -95,7 +95,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let stopping = false;
   let stopped: Promise<void> | undefined;
 
-  function pipe(slot: Slot, stream: NodeJS.ReadableStream | null, kind: "stdout" | "stderr"): void {
+  function pipe(slot: Slot<C>, stream: NodeJS.ReadableStream | null, kind: "stdout" | "stderr"): void {
     if (!stream) return;
     createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
       if (kind === "stderr") slot.lastStderr = line;
@@ -104,7 +104,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     });
   }
 
-  function spawnSlot(slot: Slot): SupervisedChild {
+  function spawnSlot(slot: Slot<C>): C {
     const child = slot.spec.start();
     slot.child = child;
     slot.startedAt = clock.now();
@@ -123,7 +123,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     return child;
   }
 
-  function onDeath(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+  function onDeath(slot: Slot<C>, code: number | null, signal: NodeJS.Signals | null): void {
     const uptimeMs = clock.now() - slot.startedAt;
     const next = nextRestart(slot.history, uptimeMs, backoff);
     slot.history = next.history;
@@ -146,7 +146,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     }, next.delayMs);
   }
 
-  async function stopSlot(slot: Slot): Promise<void> {
+  async function stopSlot(slot: Slot<C>): Promise<void> {
     slot.cancelRestart?.();
     slot.cancelRestart = undefined;
     const child = slot.child;

@@ -3,7 +3,12 @@
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createSupervisor, type ServiceSpec, type SupervisedChild, type SupervisorClock } from "../supervisor.ts";
+import {
+  createSupervisor,
+  type ServiceSpec,
+  type SupervisedChild,
+  type SupervisorClock,
+} from "../supervisor.ts";
 
 class FakeChild extends EventEmitter implements SupervisedChild {
   readonly stdout = new PassThrough();
@@ -74,7 +79,7 @@ function harness(names: string[], obeys?: Record<string, NodeJS.Signals[]>) {
   const children: Record<string, FakeChild[]> = {};
   const events: string[] = [];
   let nextPid = 100;
-  const services: ServiceSpec[] = names.map((name) => ({
+  const services: ServiceSpec<FakeChild>[] = names.map((name) => ({
     name,
     start: () => {
       const child = new FakeChild(nextPid++, obeys?.[name]);
@@ -163,7 +168,7 @@ describe("supervisor", () => {
   it("fails the start when a service never gets ready, and stops those already started", async () => {
     const clock = new FakeClock();
     const started: FakeChild[] = [];
-    const spec = (name: string, ready?: ServiceSpec["ready"]): ServiceSpec => ({
+    const spec = (name: string, ready?: ServiceSpec<FakeChild>["ready"]): ServiceSpec<FakeChild> => ({
       name,
       start: () => {
         const child = new FakeChild(started.length + 1);
@@ -178,7 +183,7 @@ describe("supervisor", () => {
       services: [
         spec("first"),
         spec("redis", async (child) => {
-          (child as FakeChild).die(1, null);
+          child.die(1, null);
           throw new Error("redis-server exited with code 1");
         }),
         spec("never"),

@@ -1,4 +1,4 @@
-import { readSettings } from "@scaleout/config";
+import { exitOnCrash, readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
 import { closeQueues, createQueues, createRedis, createRedisEvents } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   await app.listen({ host: config.api.host, port: config.api.port });
 }
 
+// An error nobody caught ends this app alone, logged; npm start's supervisor restarts it.
+exitOnCrash("api");
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -1,4 +1,4 @@
-import { readSettings } from "@scaleout/config";
+import { exitOnCrash, readSettings } from "@scaleout/config";
 import { createLogger, logLevelFrom } from "./log.ts";
 import { startWorker } from "./worker.ts";
 
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => stop("SIGTERM"));
 }
 
+// An error nobody caught ends this app alone, logged; npm start's supervisor restarts it.
+exitOnCrash("worker");
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -1,3 +1,5 @@
+export * from "./crash.ts";
+
 import { join } from "node:path";
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
 

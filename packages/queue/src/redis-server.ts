@@ -25,6 +25,11 @@ export interface RedisServerOptions {
    * the same dir reloads them). Off for throwaway servers (tests), which keep nothing on disk.
    */
   persist: boolean;
+  /**
+   * A process group of its own, so a terminal's Ctrl-C reaches only the supervisor, which stops Redis
+   * last, after the processes that use it.
+   */
+  detached?: boolean;
 }
 
 /** A free loopback port: bind port 0, read it, release it. */
@@ -69,7 +74,10 @@ export function spawnRedisServer(options: RedisServerOptions): ChildProcess {
     "--protected-mode",
     "yes",
   ];
-  const child = spawn("redis-server", args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("redis-server", args, {
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
   // A spawn failure (ENOENT) surfaces on the child's "error"; the stdin write must not throw first.
   child.stdin?.on("error", () => {});
   child.stdin?.end(options.password === undefined ? "" : `requirepass "${options.password}"\n`);
