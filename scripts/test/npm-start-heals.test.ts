@@ -198,9 +198,11 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   expect(output).not.toContain(password);
   const redisPort = new URL(redisUrl).port;
   const anonymous = createRedis(`redis://127.0.0.1:${redisPort}`, "worker");
+  anonymous.on("error", () => {});
   await expect(anonymous.get("x")).rejects.toThrow(/NOAUTH/);
   anonymous.disconnect();
   const redis = createRedis(redisUrl, "worker");
+  redis.on("error", () => {}); // refused while Redis restarts; it reconnects
   cleanups.push(() => redis.disconnect());
   await redis.set("heal-test:survives", "yes");
 
