@@ -11,6 +11,8 @@ export interface SupervisedChild {
   readonly stderr: NodeJS.ReadableStream | null;
   kill(signal: NodeJS.Signals): boolean;
   once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  /** A spawn that fails (ENOENT) reports "error" and never "exit". */
+  on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 export interface ServiceSpec<C extends SupervisedChild = SupervisedChild> {
@@ -72,7 +74,7 @@ interface Slot<C extends SupervisedChild> {
   history: RestartHistory;
   cancelRestart: (() => void) | undefined;
   /** During its first start the supervisor awaits `ready`, which reports a death itself: no restart. */
-  firstStart: boolean;
+  awaitingFirstReady: boolean;
 }
 
 const quote = (line: string) => JSON.stringify(line.length > 300 ? `${line.slice(0, 300)}...` : line);
@@ -90,7 +92,7 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
     lastStdout: "",
     history: { consecutive: 0 },
     cancelRestart: undefined,
-    firstStart: true,
+    awaitingFirstReady: false,
   }));
   let stopping = false;
   let stopped: Promise<void> | undefined;
@@ -113,21 +115,28 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
     pipe(slot, child.stdout, "stdout");
     pipe(slot, child.stderr, "stderr");
     slot.exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
+      let gone = false;
+      const died = (cause: string) => {
+        if (gone) return;
+        gone = true;
         if (slot.child === child) slot.child = undefined;
         resolve();
-        if (!stopping && !slot.firstStart) onDeath(slot, code, signal);
+        if (!stopping && !slot.awaitingFirstReady) onDeath(slot, cause);
+      };
+      child.once("exit", (code, signal) => died(signal ? `signal ${signal}` : `exit code ${code}`));
+      child.on("error", (error) => {
+        // Without a pid it never ran; other errors (a failed kill) leave a running process.
+        if (child.pid === undefined) died(error.message);
       });
     });
     options.log(`started ${slot.spec.name} (pid ${child.pid})`);
     return child;
   }
 
-  function onDeath(slot: Slot<C>, code: number | null, signal: NodeJS.Signals | null): void {
+  function onDeath(slot: Slot<C>, cause: string): void {
     const uptimeMs = clock.now() - slot.startedAt;
     const next = nextRestart(slot.history, uptimeMs, backoff);
     slot.history = next.history;
-    const cause = signal ? `signal ${signal}` : `exit code ${code}`;
     // Redis logs to stdout only; an app's crash handler writes to stderr.
     const last = slot.lastStderr || slot.lastStdout;
     const lastPart = last ? `; last output: ${quote(last)}` : "";
@@ -140,6 +149,8 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
       const child = spawnSlot(slot);
       // A restart that never gets ready is killed; its exit schedules the next attempt.
       slot.spec.ready?.(child).catch((error: unknown) => {
+        // A child that died already has had its one line from onDeath.
+        if (slot.child !== child) return;
         options.log(`${slot.spec.name} did not get ready: ${error instanceof Error ? error.message : error}`);
         child.kill("SIGKILL");
       });
@@ -165,6 +176,7 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
     async start() {
       for (const slot of slots) {
         if (stopping) return;
+        slot.awaitingFirstReady = slot.spec.ready !== undefined;
         const child = spawnSlot(slot);
         try {
           await slot.spec.ready?.(child);
@@ -173,7 +185,7 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
           throw error;
         }
         // From here a death restarts it (an exit is a macrotask: none can slip in before this line).
-        slot.firstStart = false;
+        slot.awaitingFirstReady = false;
       }
     },
     stop() {

@@ -16,7 +16,7 @@ class FakeChild extends EventEmitter implements SupervisedChild {
   readonly signals: NodeJS.Signals[] = [];
   alive = true;
   constructor(
-    readonly pid: number,
+    readonly pid: number | undefined,
     /** Signals this child obeys by exiting; the others it ignores (a hung process). */
     private readonly obeys: NodeJS.Signals[] = ["SIGTERM", "SIGKILL"],
   ) {
@@ -163,6 +163,35 @@ describe("supervisor", () => {
     h.clock.advance(60_000);
     expect(h.children.api).toHaveLength(1);
     expect(h.lines).toContain("worker did not stop within 1000 ms: killing it");
+  });
+
+  it("treats a spawn that fails (no pid, an error event and no exit) as a death, and retries it", async () => {
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    let attempts = 0;
+    const supervisor = createSupervisor({
+      clock,
+      log: (line) => lines.push(line),
+      services: [
+        {
+          name: "api",
+          start: () => {
+            attempts++;
+            const child = new FakeChild(undefined);
+            setImmediate(() => child.emit("error", new Error("spawn node ENOENT")));
+            return child;
+          },
+        },
+      ],
+    });
+    await supervisor.start();
+    await settle();
+    expect(lines.at(-1)).toBe("api died (spawn node ENOENT) after 0.0 s; restarting in 250 ms");
+    clock.advance(250);
+    await settle();
+    expect(attempts).toBe(2);
+    expect(lines.at(-1)).toBe("api died (spawn node ENOENT) after 0.0 s; restarting in 500 ms");
+    await supervisor.stop();
   });
 
   it("fails the start when a service never gets ready, and stops those already started", async () => {
