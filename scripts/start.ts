@@ -8,7 +8,13 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readSettings } from "@scaleout/config";
-import { freePort, privateRedisUrl, spawnRedisServer, waitForRedisReady } from "@scaleout/queue";
+import {
+  freePort,
+  privateRedisUrl,
+  spawnRedisServer,
+  stopOrphanedRedis,
+  waitForRedisReady,
+} from "@scaleout/queue";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import { ensurePortFree } from "./port-probe.ts";
 import { createSupervisor, type ServiceSpec } from "./supervisor.ts";
@@ -49,6 +55,9 @@ async function main(): Promise<void> {
     // The same port and data directory on every restart, so the others reconnect and the queues survive.
     const port = await freePort();
     const dir = join(settings.dataDir, "redis");
+    // An earlier start killed with -9 took its data-dir lock to the grave but left its Redis running.
+    const orphan = await stopOrphanedRedis(dir);
+    if (orphan !== undefined) log(`stopped the redis-server (pid ${orphan}) an earlier start left running`);
     // With a token the api is meant to be guarded; then so is Redis, which holds its queues. The password
     // reaches the children only inside REDIS_URL and is never logged.
     const password = settings.api.token === undefined ? undefined : randomBytes(24).toString("hex");
@@ -82,7 +91,8 @@ async function main(): Promise<void> {
           {
             cwd: root,
             env,
-            stdio: ["ignore", "pipe", "pipe"],
+            // ipc: the channel closes when this process dies, even by kill -9, and the app then stops.
+            stdio: ["ignore", "pipe", "pipe", "ipc"],
             detached: true,
           },
         ),

@@ -64,6 +64,49 @@ function sendTraffic(port: number, concurrency = 4) {
   };
 }
 
+/** `npm start` as a user runs it (the bootstrap, a build, scripts/start.ts), its output collected. */
+function npmStart(env: NodeJS.ProcessEnv) {
+  let output = "";
+  const system = spawn(process.execPath, [join(root, "scripts", "bootstrap.mjs"), "start"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [system.stdout, system.stderr]) {
+    stream.on("data", (d: Buffer) => {
+      output += d;
+    });
+  }
+  cleanups.push(() => {
+    if (system.exitCode === null && system.signalCode === null) system.kill("SIGKILL");
+  });
+  return {
+    system,
+    output: () => output,
+    fail: (error: unknown): never => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- output ---\n${output}`);
+    },
+    /** The pid the supervisor last reported for `name` ("started <name> (pid N)"). */
+    pidOf: (name: string): number | undefined => {
+      const matches = [...output.matchAll(new RegExp(`started ${name} \\(pid (\\d+)\\)`, "g"))];
+      const last = matches.at(-1)?.[1];
+      return last === undefined ? undefined : Number(last);
+    },
+  };
+}
+
+/** Resolves once the api at `api` answers /healthz with Redis connected. */
+function apiHealthy(api: string, headers: Record<string, string> = {}) {
+  return eventually(
+    async () => {
+      const res = await fetch(`${api}/healthz`, { headers, signal: AbortSignal.timeout(5_000) });
+      const body = (await res.json()) as { dependencies?: Record<string, string> };
+      return body.dependencies?.redis === "ok" ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, message: "the api to answer with Redis connected" },
+  );
+}
+
 test("npm start restarts each process killed with -9, keeps the registry, and serves throughout", async ({
   dataDir,
 }) => {
@@ -79,29 +122,8 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
     SCALEOUT_FAST: "1",
     SCALEOUT_ACCESS_LOG: "off",
   };
-  let output = "";
-  const system = spawn(process.execPath, [join(root, "scripts", "bootstrap.mjs"), "start"], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  for (const stream of [system.stdout, system.stderr]) {
-    stream.on("data", (d: Buffer) => {
-      output += d;
-    });
-  }
-  cleanups.push(() => {
-    if (system.exitCode === null && system.signalCode === null) system.kill("SIGKILL");
-  });
-  const fail = (error: unknown): never => {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- output ---\n${output}`);
-  };
-  /** The pid the supervisor last reported for `name` ("started <name> (pid N)"). */
-  const pidOf = (name: string): number | undefined => {
-    const matches = [...output.matchAll(new RegExp(`started ${name} \\(pid (\\d+)\\)`, "g"))];
-    const last = matches.at(-1)?.[1];
-    return last === undefined ? undefined : Number(last);
-  };
+  const sys = npmStart(env);
+  const { system, pidOf, fail } = sys;
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${api}${path}`, {
       method,
@@ -114,22 +136,9 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const healthy = () =>
-    eventually(
-      async () => {
-        const res = await call("GET", "/healthz");
-        const dependencies = res.body.dependencies as Record<string, string> | undefined;
-        return dependencies?.redis === "ok" ? true : undefined;
-      },
-      { timeoutMs: 20_000, intervalMs: 100, message: "the api to answer with Redis connected" },
-    ).catch(fail);
+  const healthy = () => apiHealthy(api, { authorization: `Bearer ${token}` }).catch(fail);
 
   const startedAt = Date.now();
-  await eventually(async () => (await call("GET", "/healthz")).status === 200 || undefined, {
-    timeoutMs: 60_000,
-    intervalMs: 100,
-    message: "npm start to serve the api",
-  }).catch(fail);
   await healthy();
   console.info(`npm start: api healthy after ${Date.now() - startedAt} ms`);
 
@@ -188,14 +197,14 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   };
 
   // The private Redis demands the generated password, which only REDIS_URL in the children's environment
-  // carries; it appears in no output.
+  // carries; it appears in no sys.output().
   const apiPid = pidOf("api");
   if (apiPid === undefined) fail(new Error("no api pid"));
   const childEnv = readFileSync(`/proc/${apiPid}/environ`, "utf8").split("\0");
   const redisUrl = childEnv.find((entry) => entry.startsWith("REDIS_URL="))?.slice("REDIS_URL=".length) ?? "";
   const password = decodeURIComponent(new URL(redisUrl).password);
   expect(password).toMatch(/^[0-9a-f]{48}$/);
-  expect(output).not.toContain(password);
+  expect(sys.output()).not.toContain(password);
   const redisPort = new URL(redisUrl).port;
   const anonymous = createRedis(`redis://127.0.0.1:${redisPort}`, "worker");
   anonymous.on("error", () => {});
@@ -224,7 +233,7 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
     await new Promise((resolve) => setTimeout(resolve, 300));
     const { ok, failures } = await traffic.stop();
     console.info(`kill -9 ${name}: back in ${healedMs} ms; ${ok} requests ok, ${failures.length} failed`);
-    expect(output).toMatch(
+    expect(sys.output()).toMatch(
       new RegExp(`${name} died \\(signal SIGKILL\\) after [\\d.]+ s.*; restarting in \\d+ ms`),
     );
     await registryIntact();
@@ -235,7 +244,7 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   expect(apiRun.failures).toEqual([]);
   expect(apiRun.ok).toBeGreaterThan(0);
 
-  const workerStarts = () => output.match(/\[worker\][^\n]*worker started/g)?.length ?? 0;
+  const workerStarts = () => sys.output().match(/\[worker\][^\n]*worker started/g)?.length ?? 0;
   const workerStartsBefore = workerStarts();
   const workerRun = await heal("worker", () =>
     eventually(() => (workerStarts() > workerStartsBefore ? true : undefined), {
@@ -305,7 +314,8 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   expect(await exited(system)).toBe(0);
   for (const pid of last) expect(alive(pid)).toBe(false);
   expect(existsSync(join(dataDir, "scaleout.pid"))).toBe(false);
-  const stopping = output.slice(output.lastIndexOf("stopping..."));
+  const all = sys.output();
+  const stopping = all.slice(all.lastIndexOf("stopping..."));
   const order = [
     /\[proxy\] SIGTERM: draining/,
     /\[worker\][^\n]*shutting down/,
@@ -313,4 +323,44 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   ].map((marker) => stopping.search(marker));
   expect(order.every((index) => index >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
+}, 90_000);
+
+test("after a kill -9 of npm start itself its apps stop, and the next start takes over the data directory", async ({
+  dataDir,
+}) => {
+  const apiPort = await freePort();
+  const api = `http://127.0.0.1:${apiPort}`;
+  const env = {
+    ...process.env,
+    REDIS_URL: "",
+    SCALEOUT_API_PORT: String(apiPort),
+    SCALEOUT_DATA_DIR: dataDir,
+    SCALEOUT_COMPUTE: "process",
+    SCALEOUT_FAST: "1",
+    SCALEOUT_ACCESS_LOG: "off",
+  };
+  const first = npmStart(env);
+  await apiHealthy(api).catch(first.fail);
+  const apps = ["api", "worker", "proxy"].map((name) => Number(first.pidOf(name)));
+  const redisPid = Number(first.pidOf("redis"));
+  // The supervisor's pid is the one in the data directory's lock.
+  const supervisorPid = Number(readFileSync(join(dataDir, "scaleout.pid"), "utf8"));
+  expect(alive(supervisorPid)).toBe(true);
+  process.kill(supervisorPid, "SIGKILL");
+  // Its apps see their channel close and stop; its Redis cannot notice.
+  await eventually(() => (apps.every((pid) => !alive(pid)) ? true : undefined), {
+    timeoutMs: 15_000,
+    message: "the apps of a killed npm start to stop",
+  }).catch(first.fail);
+  expect(alive(redisPid)).toBe(true);
+  await exited(first.system);
+
+  const second = npmStart(env);
+  await apiHealthy(api).catch(second.fail);
+  expect(second.output()).toContain(
+    `stopped the redis-server (pid ${redisPid}) an earlier start left running`,
+  );
+  expect(alive(redisPid)).toBe(false);
+  second.system.kill("SIGINT");
+  expect(await exited(second.system)).toBe(0);
 }, 90_000);

@@ -1,4 +1,4 @@
-import { exitOnCrash, readSettings } from "@scaleout/config";
+import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
 import { closeQueues, createQueues, createRedis, createRedisEvents } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
@@ -49,8 +49,8 @@ async function main(): Promise<void> {
   await app.listen({ host: config.api.host, port: config.api.port });
 }
 
-// An error nobody caught ends this app alone, logged; npm start's supervisor restarts it.
-exitOnCrash("api");
+// An uncaught error ends this app alone, logged (npm start restarts it); the app stops when npm start is gone.
+guardProcess("api");
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -1,4 +1,4 @@
-export * from "./crash.ts";
+export * from "./process-edges.ts";
 
 import { join } from "node:path";
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";

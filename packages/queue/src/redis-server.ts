@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,9 @@ export function spawnRedisServer(options: RedisServerOptions): ChildProcess {
     "everysec",
     "--dir",
     options.dir,
+    // Names the server to the next start should this one be orphaned (stopOrphanedRedis).
+    "--pidfile",
+    redisPidFile(options.dir),
     "--protected-mode",
     "yes",
   ];
@@ -82,6 +85,46 @@ export function spawnRedisServer(options: RedisServerOptions): ChildProcess {
   child.stdin?.on("error", () => {});
   child.stdin?.end(options.password === undefined ? "" : `requirepass "${options.password}"\n`);
   return child;
+}
+
+export function redisPidFile(dir: string): string {
+  return join(dir, "redis-server.pid");
+}
+
+/**
+ * Stops a redis-server that a killed `npm start` left running on `dir` (named by its pid file, and
+ * still a redis-server by /proc), so that the new one alone owns the append-only file. Answers the pid
+ * it stopped. Where /proc is absent (not Linux) it finds nothing.
+ */
+export async function stopOrphanedRedis(dir: string, timeoutMs = 5_000): Promise<number | undefined> {
+  const file = redisPidFile(dir);
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, "utf8").trim());
+  } catch {
+    return undefined;
+  }
+  const running = () => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("redis-server");
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 0 || !running()) {
+    rmSync(file, { force: true });
+    return undefined;
+  }
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + timeoutMs;
+  while (running()) {
+    if (Date.now() > deadline) {
+      process.kill(pid, "SIGKILL");
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return pid;
 }
 
 /**

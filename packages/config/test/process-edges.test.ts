@@ -2,17 +2,22 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 
-const crashModule = join(import.meta.dirname, "..", "src", "crash.ts");
+const edgesModule = join(import.meta.dirname, "..", "src", "process-edges.ts");
 
-/** Runs a script that installs the handlers and then fails the way `body` does. */
-function run(body: string): Promise<{ code: number | null; stderr: string }> {
-  const script = `import { exitOnCrash } from ${JSON.stringify(crashModule)}; exitOnCrash("proxy"); ${body}`;
+/** Runs a script that installs the guards and then does `body`; `ipc`: with a supervisor's channel. */
+function run(
+  body: string,
+  options: { ipc?: boolean } = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const script = `import { guardProcess } from ${JSON.stringify(edgesModule)}; guardProcess("proxy"); ${body}`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "ignore", "pipe", ...(options.ipc ? (["ipc"] as const) : [])],
     });
+    // The supervisor going away: once the app is up, close the channel as a dying parent would.
+    if (options.ipc) child.stderr?.once("data", () => child.disconnect());
     let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr?.on("data", (d: Buffer) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
@@ -39,4 +44,13 @@ it("an unhandled rejection exits 1 even though the process has work left", async
   const { code, stderr } = await run(`Promise.reject(new Error("lost")); setInterval(() => {}, 1000);`);
   expect(code).toBe(1);
   expect(stderr.trimEnd().split("\n").at(-1)).toBe("proxy: unhandled rejection: Error: lost; exiting");
+});
+
+it("an app stops as on SIGTERM when its supervisor's channel closes", async () => {
+  const { code, stderr } = await run(
+    `process.once("SIGTERM", () => { process.stderr.write("draining\\n"); process.exit(0); }); process.stderr.write("up\\n"); setInterval(() => {}, 1000);`,
+    { ipc: true },
+  );
+  expect(code).toBe(0);
+  expect(stderr).toBe("up\ndraining\n");
 });
