@@ -10,6 +10,8 @@ export interface PrivateRedis {
   /** `redis://127.0.0.1:<port>`, safe to log. */
   address: string;
   pid: number | undefined;
+  /** Its working directory: `<dataDir>/redis`, or a temporary one that `stop()` removes. */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ export async function startPrivateRedis(
       url: privateRedisUrl(port, options.password),
       address: privateRedisUrl(port),
       pid: child.pid,
+      dir,
       stop: () =>
         new Promise<void>((resolve) => {
           process.off("exit", stopOnExit);
