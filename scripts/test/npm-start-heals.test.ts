@@ -341,17 +341,25 @@ test("after a kill -9 of npm start itself its apps stop, and the next start take
   };
   const first = npmStart(env);
   await apiHealthy(api).catch(first.fail);
-  const apps = ["api", "worker", "proxy"].map((name) => Number(first.pidOf(name)));
+  const names = ["api", "worker", "proxy"];
+  const apps = names.map((name) => Number(first.pidOf(name)));
   const redisPid = Number(first.pidOf("redis"));
   // The supervisor's pid is the one in the data directory's lock.
   const supervisorPid = Number(readFileSync(join(dataDir, "scaleout.pid"), "utf8"));
   expect(alive(supervisorPid)).toBe(true);
   process.kill(supervisorPid, "SIGKILL");
   // Its apps see their channel close and stop; its Redis cannot notice.
+  // Within their stop timeout (15 s), after which they exit regardless.
   await eventually(() => (apps.every((pid) => !alive(pid)) ? true : undefined), {
-    timeoutMs: 15_000,
+    timeoutMs: 20_000,
     message: "the apps of a killed npm start to stop",
-  }).catch(first.fail);
+  }).catch((error: unknown) =>
+    first.fail(
+      new Error(
+        `${error instanceof Error ? error.message : String(error)}; still running: ${names.filter((_, i) => alive(Number(apps[i]))).join(", ")}`,
+      ),
+    ),
+  );
   expect(alive(redisPid)).toBe(true);
   await exited(first.system);
 

@@ -7,9 +7,10 @@ import { writeSync } from "node:fs";
  *   an unhandled rejection is only a warning when a handler elsewhere hides it. The stack comes first and
  *   a one-line summary last: the supervisor quotes an app's last stderr line as the cause of its death.
  * - when the supervisor itself is gone (kill -9; its IPC channel closes), the app stops as on SIGTERM
- *   instead of running on unsupervised, holding its ports. Without a channel (run alone) nothing changes.
+ *   instead of running on unsupervised, holding its ports, and exits after `orphanStopTimeoutMs` if that
+ *   stop hangs. Without a channel (run alone) nothing changes.
  */
-export function guardProcess(app: string): void {
+export function guardProcess(app: string, orphanStopTimeoutMs = 15_000): void {
   const crash = (kind: string) => (error: unknown) => {
     const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
     const summary = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -25,6 +26,10 @@ export function guardProcess(app: string): void {
   if (process.channel) {
     // The channel must not keep the process alive by itself; it only reports the supervisor's end.
     process.channel.unref();
-    process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+    process.once("disconnect", () => {
+      process.kill(process.pid, "SIGTERM");
+      // No supervisor is left to SIGKILL a stop that hangs: apply its stop timeout here.
+      setTimeout(() => process.exit(1), orphanStopTimeoutMs).unref();
+    });
   }
 }

@@ -7,9 +7,9 @@ const edgesModule = join(import.meta.dirname, "..", "src", "process-edges.ts");
 /** Runs a script that installs the guards and then does `body`; `ipc`: with a supervisor's channel. */
 function run(
   body: string,
-  options: { ipc?: boolean } = {},
+  options: { ipc?: boolean; orphanStopTimeoutMs?: number } = {},
 ): Promise<{ code: number | null; stderr: string }> {
-  const script = `import { guardProcess } from ${JSON.stringify(edgesModule)}; guardProcess("proxy"); ${body}`;
+  const script = `import { guardProcess } from ${JSON.stringify(edgesModule)}; guardProcess("proxy", ${options.orphanStopTimeoutMs ?? 15_000}); ${body}`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       stdio: ["ignore", "ignore", "pipe", ...(options.ipc ? (["ipc"] as const) : [])],
@@ -53,4 +53,15 @@ it("an app stops as on SIGTERM when its supervisor's channel closes", async () =
   );
   expect(code).toBe(0);
   expect(stderr).toBe("up\ndraining\n");
+});
+
+it("an app whose stop hangs after its supervisor is gone exits 1 after the stop timeout", async () => {
+  const started = Date.now();
+  const { code, stderr } = await run(
+    `process.once("SIGTERM", () => process.stderr.write("draining forever\\n")); process.stderr.write("up\\n"); setInterval(() => {}, 1000);`,
+    { ipc: true, orphanStopTimeoutMs: 300 },
+  );
+  expect(code).toBe(1);
+  expect(stderr).toBe("up\ndraining forever\n");
+  expect(Date.now() - started).toBeGreaterThanOrEqual(300);
 });
