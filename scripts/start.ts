@@ -1,9 +1,9 @@
 // `npm start`: the whole system on this machine, the composition root of the supervisor. Takes the data
-// directory's lock and checks the api's port, starts a private redis-server when REDIS_URL is unset, then
-// the api, the worker and the proxy (bundled by scripts/build.mjs) as child processes, prefixes their
-// output, restarts any that dies (scripts/supervisor.ts), and on SIGINT or SIGTERM stops them in order
-// (proxy and worker drain, api finishes in-flight requests) and Redis last.
-import { type ChildProcess, spawn } from "node:child_process";
+// directory's lock and checks the api's port, builds the bundles (scripts/build.mjs), starts a private
+// redis-server when REDIS_URL is unset, then the api, the worker and the proxy as child processes,
+// prefixes their output, restarts any that dies (scripts/supervisor.ts), and on SIGINT or SIGTERM stops
+// them in order (proxy and worker drain, api finishes in-flight requests) and Redis last.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import {
   stopOrphanedRedis,
   waitForRedisReady,
 } from "@scaleout/queue";
-import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import { ensurePortFree } from "./port-probe.ts";
 import { createSupervisor, type ServiceSpec } from "./supervisor.ts";
 
@@ -40,16 +40,18 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  let lock: DataDirLock | undefined;
   const services: ServiceSpec<ChildProcess>[] = [];
   const env: NodeJS.ProcessEnv = { ...process.env };
-  try {
-    lock = lockDataDir(settings.dataDir);
-    await ensurePortFree(settings.api.host, settings.api.port, "the api", "SCALEOUT_API_PORT");
-  } catch (error) {
-    lock?.release();
-    throw error;
-  }
+  // Checked before the build, so a second start neither rebuilds the running system's bundles nor says
+  // more than its one line.
+  const lock = lockDataDir(settings.dataDir);
+  process.once("exit", () => lock.release());
+  await ensurePortFree(settings.api.host, settings.api.port, "the api", "SCALEOUT_API_PORT");
+  const build = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (build.status !== 0) throw new Error("build failed");
 
   if (!settings.redisUrl) {
     // The same port and data directory on every restart, so the others reconnect and the queues survive.
@@ -82,8 +84,8 @@ async function main(): Promise<void> {
   for (const name of apps) {
     services.push({
       name,
-      // dist/<app>.mjs is built by scripts/build.mjs (npm start runs it first). detached: a process group
-      // of its own, so a terminal's Ctrl-C reaches only this supervisor, which stops them in order.
+      // dist/<app>.mjs, built above. detached: a process group of its own, so a terminal's Ctrl-C
+      // reaches only this supervisor, which stops them in order.
       start: () =>
         spawn(
           process.execPath,
@@ -117,7 +119,6 @@ async function main(): Promise<void> {
         process.kill(pid, "SIGKILL");
       } catch {}
     }
-    lock?.release();
   });
   let stopping = false;
   const stop = () => {

@@ -281,7 +281,7 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
 
   // ---- A second start against the same port, or the same data directory, says so in one line -------------
   const secondStart = async (overrides: Record<string, string>) => {
-    const second = spawn(process.execPath, ["--import", "tsx", join(root, "scripts", "start.ts")], {
+    const second = spawn(process.execPath, [join(root, "scripts", "bootstrap.mjs"), "start"], {
       cwd: root,
       env: { ...env, ...overrides },
       stdio: ["ignore", "pipe", "pipe"],
