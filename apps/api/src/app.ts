@@ -7,9 +7,11 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from "fastify";
+import { createAwsDoor } from "./aws/door.ts";
 import { authPlugin } from "./plugins/auth.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
+import { trustPlugin } from "./plugins/trust.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
 import { launchTemplateRoutes } from "./routes/launch-templates.ts";
@@ -17,7 +19,7 @@ import { listenerRoutes } from "./routes/listeners.ts";
 import { loadBalancerRoutes } from "./routes/load-balancers.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { ruleRoutes } from "./routes/rules.ts";
-import { systemRoutes } from "./routes/system.ts";
+import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
 
 /** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
@@ -30,7 +32,9 @@ export interface AppOptions {
   apiToken?: string;
   logger?: FastifyServerOptions["logger"];
   /** Answers /healthz's dependency checks, e.g. Redis. */
-  health?: () => Promise<Record<string, "ok" | "down">>;
+  health?: HealthChecks;
+  /** Who may call (Settings.api); by default loopback names only and no CORS origins. */
+  trust?: { bindHost: string; allowedHosts: readonly string[]; allowedOrigins: readonly string[] };
 }
 
 /** Builds the control-plane API. It never listens: server.ts does, tests inject. */
@@ -52,6 +56,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorsPlugin);
+  // First of the hooks: a request from a foreign page is refused before anything reads it.
+  await app.register(trustPlugin, {
+    bindHost: options.trust?.bindHost ?? "127.0.0.1",
+    allowedHosts: options.trust?.allowedHosts ?? [],
+    allowedOrigins: options.trust?.allowedOrigins ?? [],
+    ...(options.apiToken !== undefined && { token: options.apiToken }),
+    rejectDoor: createAwsDoor(options.services, () => {}).reject,
+  });
   await app.register((await import("./aws/plugin.ts")).awsPlugin, options);
   await app.register(authPlugin, { ...(options.apiToken !== undefined && { token: options.apiToken }) });
   await app.register(openapiPlugin);

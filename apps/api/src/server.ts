@@ -1,7 +1,7 @@
 import { guardProcess, readSettings } from "@scaleout/config";
-import { createDb, runMigrations } from "@scaleout/db";
-import { closeQueues, createQueues, createRedis, createRedisEvents } from "@scaleout/queue";
-import { createContext, createServices } from "@scaleout/services";
+import { createDb, registryWritable, runMigrations } from "@scaleout/db";
+import { closeQueues, createQueues, createRedis, createRedisEvents, redisAnswers } from "@scaleout/queue";
+import { createContext, createPortProbe, createServices } from "@scaleout/services";
 import { buildApp } from "./app.ts";
 
 /** The api process: open and migrate the registry, connect Redis, serve, and close cleanly on a signal. */
@@ -20,14 +20,29 @@ async function main(): Promise<void> {
   const events = createRedisEvents(redis, queues, config.redisPrefix, (error, message) =>
     warn(error, message),
   );
+  // Ports scaleout itself holds: a listener there would fail to bind or, worse, take the port over.
+  const reserved = new Map<number, string>();
+  if (config.api.port !== 0) reserved.set(config.api.port, "the scaleout api's own port");
+  const redisAddress = new URL(config.redisUrl);
+  if (["localhost", "127.0.0.1", "[::1]", config.bindHost].includes(redisAddress.hostname))
+    reserved.set(Number(redisAddress.port || 6379), "the port of scaleout's Redis");
+  const portProbe = createPortProbe({ bindHost: config.bindHost, reserved });
   const services = createServices(
-    createContext(handle.db, { partition: config.partition, limits: config.limits, events }),
+    createContext(handle.db, { partition: config.partition, limits: config.limits, events, portProbe }),
   );
   const app = await buildApp({
     services,
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: { level: process.env.LOG_LEVEL ?? "info" },
-    health: async () => ({ sqlite: "ok", redis: redis.status === "ready" ? "ok" : "down" }),
+    trust: {
+      bindHost: config.api.host,
+      allowedHosts: config.api.allowedHosts,
+      allowedOrigins: config.api.allowedOrigins,
+    },
+    health: async () => ({
+      sqlite: registryWritable(handle.sqlite) ? "ok" : "down",
+      redis: (await redisAnswers(redis)) ? "ok" : "down",
+    }),
   });
   warn = (error, message) => app.log.warn({ err: error }, message);
 

@@ -167,6 +167,50 @@ describe("load balancers", () => {
     expectError(await api.request("GET", "/v1/load-balancers/nope/attributes"), 404, "LoadBalancerNotFound");
   });
 
+  test("desync mitigation mode and drop_invalid_header_fields: AWS defaults, each value, bad values refused", async ({
+    api,
+  }) => {
+    await api.request("POST", "/v1/load-balancers", { name: "web" });
+    const read = await api.request("GET", "/v1/load-balancers/web/attributes");
+    expect(read.body.attributes).toContainEqual({
+      key: "routing.http.desync_mitigation_mode",
+      value: "defensive",
+    });
+    expect(read.body.attributes).toContainEqual({
+      key: "routing.http.drop_invalid_header_fields.enabled",
+      value: "false",
+    });
+    for (const [key, value] of [
+      ["routing.http.desync_mitigation_mode", "monitor"],
+      ["routing.http.desync_mitigation_mode", "strictest"],
+      ["routing.http.desync_mitigation_mode", "defensive"],
+      ["routing.http.drop_invalid_header_fields.enabled", "true"],
+      ["routing.http.drop_invalid_header_fields.enabled", "false"],
+    ] as const) {
+      const reply = await api.request("PATCH", "/v1/load-balancers/web/attributes", {
+        attributes: [{ key, value }],
+      });
+      expectStatus(reply, 200);
+      expect(reply.body.attributes).toContainEqual({ key, value });
+    }
+    for (const [key, value] of [
+      ["routing.http.desync_mitigation_mode", "Strictest"],
+      ["routing.http.desync_mitigation_mode", ""],
+      ["routing.http.drop_invalid_header_fields.enabled", "yes"],
+      ["routing.http.drop_invalid_header_fields.enabled", "TRUE"],
+    ] as const) {
+      const reply = await api.request("PATCH", "/v1/load-balancers/web/attributes", {
+        attributes: [{ key, value }],
+      });
+      expectError(reply, 400, "ValidationError", new RegExp(key.replaceAll(".", "\\.")));
+    }
+    const after = await api.request("GET", "/v1/load-balancers/web/attributes");
+    expect(after.body.attributes).toContainEqual({
+      key: "routing.http.desync_mitigation_mode",
+      value: "defensive",
+    });
+  });
+
   test("deletion protection refuses the delete with OperationNotPermitted until it is turned off", async ({
     api,
   }) => {

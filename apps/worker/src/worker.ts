@@ -19,7 +19,8 @@ import { createLogger, type Logger } from "./log.ts";
 import { createMetricsCollector } from "./processors/collect-metrics.ts";
 import { createAlarmEvaluator } from "./processors/evaluate-alarms.ts";
 import { executePolicyProcessor } from "./processors/execute-policy.ts";
-import { createReconciler, reconcileProcessor, resyncJobName } from "./processors/reconcile-group.ts";
+import { createReconciler, reconcileProcessor } from "./processors/reconcile-group.ts";
+import { armSchedules } from "./schedules.ts";
 
 export interface StartWorkerOptions {
   /** Data directory, registry file, Redis URL and prefix, partition, limits, fast mode, compute kind. */
@@ -56,13 +57,6 @@ async function quit(redis: Redis): Promise<void> {
     redis.disconnect();
   }
 }
-
-/** Scheduler ids: one per periodic job, so a restarted worker updates its schedules instead of adding more. */
-const schedulers = {
-  collectMetrics: "collect-metrics-every-second",
-  evaluateAlarms: "evaluate-alarms-every-second",
-  resync: "reconcile-all-groups",
-} as const;
 
 /**
  * Starts the worker: the registry, Redis, the compute driver, a BullMQ Worker per queue, and the job
@@ -171,33 +165,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     startOne(QueueName.evaluateAlarms, () => evaluate(), 1);
     startOne(QueueName.executePolicy, executePolicyProcessor(ctx), 1);
 
-    const periodic = { removeOnComplete: true, removeOnFail: 50 };
-    // Metrics are collected just after each second ends and alarms evaluated once that second is
-    // written. A scheduler that exists keeps its phase (BullMQ adds `every` to its last run), so it is
-    // created afresh to take the offset; BullMQ treats an offset of 0 as none.
-    await queues[QueueName.collectMetrics].removeJobScheduler(schedulers.collectMetrics);
-    await queues[QueueName.collectMetrics].upsertJobScheduler(
-      schedulers.collectMetrics,
-      { every: timing.collectMetricsMs, offset: Math.max(1, timing.collectOffsetMs) },
-      { name: QueueName.collectMetrics, data: {}, opts: periodic },
-    );
-    await queues[QueueName.evaluateAlarms].removeJobScheduler(schedulers.evaluateAlarms);
-    await queues[QueueName.evaluateAlarms].upsertJobScheduler(
-      schedulers.evaluateAlarms,
-      { every: timing.evaluateAlarmsMs, offset: Math.max(1, timing.evaluateOffsetMs) },
-      { name: QueueName.evaluateAlarms, data: {}, opts: periodic },
-    );
-    await queues[QueueName.reconcileGroup].upsertJobScheduler(
-      schedulers.resync,
-      { every: timing.resyncMs },
-      { name: resyncJobName, data: { groupName: "", reason: "periodic resync" }, opts: periodic },
-    );
-    // Adopt what an earlier worker left at once, not at the first tick.
-    await queues[QueueName.reconcileGroup].add(
-      resyncJobName,
-      { groupName: "", reason: "worker started" },
-      { removeOnComplete: true, removeOnFail: 50 },
-    );
+    await armSchedules(queues, timing, "worker started");
+    // Each reconnect after the first: Redis may have restarted empty, and changes committed meanwhile
+    // could not enqueue their reconcile (armSchedules says why this is enough).
+    let rearming: Promise<void> | undefined;
+    let stopped = false;
+    producer.on("ready", () => {
+      if (stopped || rearming) return;
+      rearming = armSchedules(queues, timing, "redis reconnected")
+        .then(() => log.info("redis reconnected: schedules re-armed and a resync asked for"))
+        .catch((error: unknown) => log.warn("could not re-arm schedules after a reconnect", { error }))
+        .finally(() => {
+          rearming = undefined;
+        });
+    });
+    closers.push(async () => {
+      stopped = true;
+      await rearming;
+    });
     log.info("worker started", {
       driver: driver.name,
       prefix,

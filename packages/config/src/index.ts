@@ -1,5 +1,6 @@
 export * from "./process-edges.ts";
 
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
 
@@ -17,7 +18,18 @@ export interface Settings {
   partition: Partition;
   /** SCALEOUT_REDIS_PREFIX: key prefix of queues and the config channel, so systems can share a Redis. */
   redisPrefix: string;
-  api: { host: string; port: number; token: string | undefined };
+  api: {
+    host: string;
+    port: number;
+    token: string | undefined;
+    /**
+     * SCALEOUT_API_ALLOWED_HOSTS: Host names (no port) the api answers besides its bound address,
+     * `localhost`, `127.0.0.1` and `[::1]`; checked only without a token (DNS rebinding).
+     */
+    allowedHosts: string[];
+    /** SCALEOUT_API_ALLOWED_ORIGINS: browser origins (`scheme://host[:port]`) allowed to call the api (CORS). */
+    allowedOrigins: string[];
+  };
   /** SCALEOUT_BIND_HOST: where the proxy binds listeners. */
   bindHost: string;
   /** SCALEOUT_COMPUTE=docker|process; unset: docker when an engine answers. */
@@ -29,6 +41,52 @@ function port(name: string, value: string | undefined, fallback: number): number
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
     throw new Error(`${name} '${value}' is not a port`);
   return parsed;
+}
+
+/** A comma-separated list, trimmed, empty items dropped. */
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** Host names as a Host header carries them without its port: `example.test`, `10.0.0.5`, `[fd00::1]`. */
+function hostNames(value: string | undefined): string[] {
+  return list(value).map((item) => {
+    const name = item.toLowerCase();
+    const bare = name.startsWith("[") ? name.slice(1, -1) : name;
+    const valid = bare.includes(":")
+      ? isIP(bare) === 6 && (name === bare || name.endsWith("]"))
+      : /^[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(bare);
+    if (!valid)
+      throw new Error(`SCALEOUT_API_ALLOWED_HOSTS: '${item}' is not a host name (no scheme, port or path)`);
+    return bare.includes(":") ? `[${bare}]` : bare;
+  });
+}
+
+/** Origins as browsers send them: `https://app.example:8443`, normalised by the URL parser. */
+function origins(value: string | undefined): string[] {
+  return list(value).map((item) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    if (
+      !url ||
+      (url.protocol !== "http:" && url.protocol !== "https:") ||
+      url.pathname !== "/" ||
+      url.search !== "" ||
+      url.hash !== "" ||
+      url.username !== ""
+    )
+      throw new Error(
+        `SCALEOUT_API_ALLOWED_ORIGINS: '${item}' is not an origin (scheme://host[:port], no path)`,
+      );
+    return url.origin;
+  });
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -53,6 +111,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       host: env.SCALEOUT_API_HOST || "127.0.0.1",
       port: port("SCALEOUT_API_PORT", env.SCALEOUT_API_PORT, 7700),
       token: env.SCALEOUT_API_TOKEN || undefined,
+      allowedHosts: hostNames(env.SCALEOUT_API_ALLOWED_HOSTS),
+      allowedOrigins: origins(env.SCALEOUT_API_ALLOWED_ORIGINS),
     },
     bindHost: env.SCALEOUT_BIND_HOST || "127.0.0.1",
     compute,

@@ -6,6 +6,7 @@ export * from "./auto-scaling.ts";
 export * from "./balancing.ts";
 export * from "./conditions.ts";
 export * from "./errors.ts";
+export * from "./http-request.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./load-balancers.ts";

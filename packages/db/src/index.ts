@@ -1,4 +1,5 @@
 export * from "./client.ts";
+export * from "./health.ts";
 export * from "./metric-store.ts";
 export * from "./migrate.ts";
 export * as schema from "./schema.ts";

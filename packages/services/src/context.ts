@@ -1,5 +1,6 @@
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
 import { bumpConfigVersion, type Db, type Tx } from "@scaleout/db";
+import type { PortProbe } from "./port-probe.ts";
 
 /**
  * What the control plane tells the outside world after a change has committed. The api implements it
@@ -30,6 +31,8 @@ export interface ServiceContext {
   events: ChangeEvents;
   /** Unix milliseconds; injectable so tests can move time. */
   now(): number;
+  /** Whether the proxy could bind a listener port (port-probe.ts); by default every port could. */
+  portProbe: PortProbe;
 }
 
 export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "db">> = {}): ServiceContext {
@@ -39,6 +42,7 @@ export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "d
     limits: overrides.limits ?? limitsFor(false),
     events: overrides.events ?? { configChanged() {}, groupChanged() {}, policyInvoked() {} },
     now: overrides.now ?? Date.now,
+    portProbe: overrides.portProbe ?? (() => undefined),
   };
 }
 

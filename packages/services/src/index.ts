@@ -20,6 +20,7 @@ export * from "./launch-templates.ts";
 export * from "./listeners.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
+export * from "./port-probe.ts";
 export * from "./scaling-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";

@@ -21,6 +21,7 @@ import { and, asc, eq, gt, inArray, isNull, like, ne, sql } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { mutate, type ServiceContext } from "./context.ts";
 import { findLoadBalancer } from "./load-balancers.ts";
+import { requireBindablePort } from "./port-probe.ts";
 import { prepared } from "./statements.ts";
 import { checkTags, removeTags, writeTags } from "./tags.ts";
 import { loadBalancersOf, requireTargetGroups } from "./target-groups.ts";
@@ -202,6 +203,7 @@ export function listenerService(ctx: ServiceContext) {
       checkListenerSettings(protocol, input.certificates);
       const defaultActions = normalizeActions(input.defaultActions ?? []);
       const tags = checkTags(input.tags);
+      requireBindablePort(ctx, input.port);
       return mutate(ctx, (tx) => {
         const lb = findLoadBalancer(tx, loadBalancerName);
         const port = input.port ?? 0;
@@ -277,6 +279,10 @@ export function listenerService(ctx: ServiceContext) {
 
     /** ModifyListener: port, protocol, certificates and default actions (the default rule follows). */
     modify(id: string, input: Omit<ListenerInput, "tags">): Listener {
+      if (input.port !== undefined && input.port !== findListener(ctx.db, id).port) {
+        checkPort("Port", input.port);
+        requireBindablePort(ctx, input.port);
+      }
       return mutate(ctx, (tx) => {
         const row = findListener(tx, id);
         const protocol = input.protocol?.toUpperCase() ?? row.protocol;

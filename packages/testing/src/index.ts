@@ -58,3 +58,4 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+export * from "./restartable-redis.ts";

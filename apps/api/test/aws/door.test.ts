@@ -24,6 +24,13 @@ const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
 const signed = (region: string, service: string) =>
   `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123abcd`;
 
+/**
+ * Without a token the door takes only requests with a SigV4 Authorization header (no browser form can
+ * send one). This one's credential scope is incomplete, so the door reads the service from the action and
+ * takes the configured region, as it would for an unsigned request.
+ */
+const unscoped = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101, SignedHeaders=host, Signature=0123abcd";
+
 async function post(
   body: string | Buffer,
   headers: Record<string, string> = {},
@@ -31,7 +38,11 @@ async function post(
 ): Promise<{ status: number; headers: Headers; text: string }> {
   const response = await fetch(`${endpoint}/`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", ...headers },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      authorization: unscoped,
+      ...headers,
+    },
     body,
   });
   return { status: response.status, headers: response.headers, text: await response.text() };
@@ -205,7 +216,7 @@ describe("one registry behind both doors", () => {
     expect(fromIreland.TargetGroups?.[0]?.TargetGroupName).toBe("from-aws");
   });
 
-  test("an unsigned request uses the configured region", async () => {
+  test("a request whose credential scope names no region uses the configured region", async () => {
     const response = await post(
       "Action=CreateTargetGroup&Version=2015-12-01&Name=unsigned&Protocol=HTTP&Port=80&TargetType=ip",
     );
@@ -241,7 +252,11 @@ describe("with SCALEOUT_API_TOKEN set", () => {
     expect(refusedJson.name).toBe("InvalidClientTokenId");
     expect(refusedJson.$metadata).toMatchObject({ httpStatusCode: 403 });
 
-    const unsigned = await post("Action=DescribeTargetGroups&Version=2015-12-01", {}, guarded.endpoint);
+    const unsigned = await post(
+      "Action=DescribeTargetGroups&Version=2015-12-01",
+      { authorization: "" },
+      guarded.endpoint,
+    );
     expect(unsigned.status).toBe(401);
     const rest = await guarded.app.inject({ method: "GET", url: "/v1/target-groups" });
     expect(rest.statusCode).toBe(401);

@@ -11,12 +11,13 @@ import {
   createContext,
   createServices,
   instanceRegistry,
+  type PortProbe,
   type Services,
 } from "@scaleout/services";
 import { tempDir } from "@scaleout/testing";
 import type { FastifyInstance } from "fastify";
 import { expect } from "vitest";
-import { buildApp } from "../../src/app.ts";
+import { type AppOptions, buildApp } from "../../src/app.ts";
 
 export interface RecordedChanges extends ChangeEvents {
   groups: Array<{ name: string; reason: string }>;
@@ -43,7 +44,9 @@ export interface AwsTestApi {
 }
 
 /** The api listening on a loopback port over a fresh SQLite registry, as `npm start` would run it. */
-export async function startAwsApi(options: { apiToken?: string; fast?: boolean } = {}): Promise<AwsTestApi> {
+export async function startAwsApi(
+  options: { apiToken?: string; fast?: boolean; trust?: AppOptions["trust"]; portProbe?: PortProbe } = {},
+): Promise<AwsTestApi> {
   const dir = tempDir();
   const handle = createDb(join(dir.dir, "scaleout.db"));
   runMigrations(handle.db);
@@ -56,11 +59,16 @@ export async function startAwsApi(options: { apiToken?: string; fast?: boolean }
     policyInvoked() {},
   };
   const services = createServices(
-    createContext(handle.db, { limits: limitsFor(options.fast ?? false), events }),
+    createContext(handle.db, {
+      limits: limitsFor(options.fast ?? false),
+      events,
+      ...(options.portProbe && { portProbe: options.portProbe }),
+    }),
   );
   const app = await buildApp({
     services,
     ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
+    ...(options.trust && { trust: options.trust }),
   });
   const serverErrors: AwsTestApi["serverErrors"] = [];
   app.addHook("onResponse", async (request, reply) => {
