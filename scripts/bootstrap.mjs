@@ -79,7 +79,10 @@ installIfNeeded();
 ensureRedis();
 if (command === "start") {
   // start.ts builds the bundles itself, after checking that no other start holds the port or data dir.
-  supervise(bin("tsx"), [join(root, "scripts", "start.ts"), ...args]);
+  // tsx as a loader in this node process, not its CLI: the CLI relays a signal through a second process
+  // and SIGKILLs the child when it does not acknowledge within 30 ms (a loaded machine), orphaning the
+  // supervisor's processes instead of stopping them in order.
+  supervise(process.execPath, ["--import", "tsx", join(root, "scripts", "start.ts"), ...args]);
 } else if (command === "test") {
   const steps = [
     ["lint (biome)", bin("biome"), ["check", "."]],

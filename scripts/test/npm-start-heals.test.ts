@@ -77,8 +77,17 @@ function npmStart(env: NodeJS.ProcessEnv) {
       output += d;
     });
   }
-  cleanups.push(() => {
-    if (system.exitCode === null && system.signalCode === null) system.kill("SIGKILL");
+  // A failed test must leave nothing running: stop the system as a user would, then SIGKILL whatever
+  // process its supervisor reported starting that is still alive (by pid; nothing else is signalled).
+  cleanups.push(async () => {
+    if (system.exitCode === null && system.signalCode === null) {
+      system.kill("SIGINT");
+      await Promise.race([exited(system), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    }
+    for (const match of output.matchAll(/started \w+ \(pid (\d+)\)/g)) {
+      const pid = Number(match[1]);
+      if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
   });
   return {
     system,
@@ -356,7 +365,21 @@ test("after a kill -9 of npm start itself its apps stop, and the next start take
   }).catch((error: unknown) =>
     first.fail(
       new Error(
-        `${error instanceof Error ? error.message : String(error)}; still running: ${names.filter((_, i) => alive(Number(apps[i]))).join(", ")}`,
+        `${error instanceof Error ? error.message : String(error)}; still running: ${names
+          .flatMap((name, i) => {
+            const pid = Number(apps[i]);
+            if (!alive(pid)) return [];
+            const proc = (file: string) => {
+              try {
+                return readFileSync(`/proc/${pid}/${file}`, "utf8").trim();
+              } catch {
+                return "?";
+              }
+            };
+            const state = proc("status").match(/State:.*/)?.[0];
+            return [`${name} (pid ${pid}, ${state}, wchan ${proc("wchan")})`];
+          })
+          .join(", ")}`,
       ),
     ),
   );
