@@ -17,7 +17,7 @@ import {
 } from "@scaleout/queue";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { ensurePortFree } from "./port-probe.ts";
-import { createSupervisor, type ServiceSpec } from "./supervisor.ts";
+import { createSupervisor, type ServiceSpec, type Supervisor } from "./supervisor.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const apps = ["api", "worker", "proxy"] as const;
@@ -46,6 +46,24 @@ async function main(): Promise<void> {
   // more than its one line.
   const lock = lockDataDir(settings.dataDir);
   process.once("exit", () => lock.release());
+  let supervisor: Supervisor | undefined;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping...");
+    (supervisor?.stop() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  // `on`, not `once`: a terminal's Ctrl-C also arrives relayed by the bootstrap (npm start), and a
+  // second signal must not kill this process with its default action mid-stop.
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   await ensurePortFree(settings.api.host, settings.api.port, "the api", "SCALEOUT_API_PORT");
   const build = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], {
     cwd: root,
@@ -102,7 +120,7 @@ async function main(): Promise<void> {
     });
   }
 
-  const supervisor = createSupervisor({
+  const started = createSupervisor({
     services,
     log,
     output: (name, stream, line) => {
@@ -111,34 +129,19 @@ async function main(): Promise<void> {
       (stream === "stderr" ? process.stderr : process.stdout).write(`[${name}] ${line}\n`);
     },
   });
+  supervisor = started;
   // Whatever ends this process, its detached children must not outlive it.
   process.once("exit", () => {
-    for (const pid of Object.values(supervisor.pids())) {
+    for (const pid of Object.values(started.pids())) {
       if (pid === undefined) continue;
       try {
         process.kill(pid, "SIGKILL");
       } catch {}
     }
   });
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    log("stopping...");
-    supervisor.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
-  // `on`, not `once`: a terminal's Ctrl-C also arrives relayed through npm and tsx, and a second signal
-  // must not kill this process with its default action mid-stop.
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
 
-  await supervisor.start();
+  if (stopping) return;
+  await started.start();
   const { host, port } = settings.api;
   log(`api on http://${host}:${port} (Swagger UI: http://${host}:${port}/docs); data in ${settings.dataDir}`);
 }
