@@ -24,6 +24,9 @@ export interface AccessLogEntry {
   actionsExecuted: string;
   redirectUrl: string;
   errorReason: string;
+  /** Desync mitigation: Compliant, Acceptable, Ambiguous or Severe (`-` when not classified). */
+  classification: string;
+  classificationReason: string;
 }
 
 export interface AccessLog {
@@ -48,7 +51,7 @@ const seconds = (value: number) => (value < 0 ? "-1" : value.toFixed(3));
 
 /**
  * One line in ALB's own access log format (space-separated, strings quoted, `-` for absent values), so
- * tools that read ALB logs read these. Fields AWS logs for TLS, certificates and classification are `-`.
+ * tools that read ALB logs read these. Fields AWS logs for TLS and certificates are `-`.
  */
 export function formatEntry(e: AccessLogEntry): string {
   return [
@@ -79,8 +82,8 @@ export function formatEntry(e: AccessLogEntry): string {
     quote(e.errorReason),
     quote(e.target),
     quote(e.targetStatusCode === undefined ? "-" : String(e.targetStatusCode)),
-    '"-"',
-    '"-"',
+    quote(e.classification),
+    quote(e.classificationReason),
     "-",
   ].join(" ");
 }

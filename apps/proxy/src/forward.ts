@@ -120,10 +120,23 @@ export class ForwardHandler implements ResponseSink {
     // Status line, headers and (for small responses) the body and its end leave in one write.
     this.res.cork();
     process.nextTick(uncork, this.res);
-    this.res.writeHead(statusCode, headers);
+    try {
+      this.res.writeHead(statusCode, headers);
+    } catch (error) {
+      // node:http refuses what it cannot send (a control character in a value, a bad name): that is the
+      // target's invalid response, answered 502 like any other, never an exception in the socket's listener.
+      this.started = false;
+      this.exchange?.abort(
+        new UpstreamError(
+          "INVALID_RESPONSE",
+          `the target's response head cannot be relayed: ${String(error)}`,
+        ),
+      );
+    }
   }
 
   onResponseData(chunk: Buffer): boolean {
+    if (!this.started) return true;
     this.sent += chunk.length;
     if (this.res.write(chunk)) return true;
     this.res.once("drain", this.onDrain);
@@ -174,11 +187,16 @@ function uncork(res: ServerResponse): void {
 }
 
 const statusText: Record<number, string> = {
+  400: "Bad Request",
+  414: "Request-URI Too Large",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
   460: "Client Closed Request",
   463: "Bad Request",
   502: "Bad Gateway",
   503: "Service Temporarily Unavailable",
   504: "Gateway Time-out",
+  505: "HTTP Version Not Supported",
 };
 
 /** The load balancer's own error page, as ALB answers it (Server: awselb/2.0, a small HTML body). */

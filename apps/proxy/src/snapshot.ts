@@ -1,6 +1,8 @@
 import {
   type Action,
   compileConditions,
+  type DesyncMode,
+  desyncModeOf,
   type HealthCheckSettings,
   parseMatcher,
   type RequestMatcher,
@@ -24,11 +26,16 @@ export interface LoadBalancerConfig {
   arn: string;
   name: string;
   state: string;
+  stateReason: string | null;
   /** `app/{name}/{id}`: the LoadBalancer dimension of AWS/ApplicationELB metrics. */
   dimension: string;
   idleTimeoutMs: number;
+  /** client_keep_alive.seconds: how long a client connection may live, in ms. */
+  clientKeepAliveMs: number;
   xffMode: "append" | "preserve" | "remove";
   dropInvalidHeaders: boolean;
+  /** routing.http.desync_mitigation_mode. */
+  desyncMode: DesyncMode;
   /** access_logs.s3.enabled: requests go to the local access log (AWS: to S3). */
   accessLogs: boolean;
 }
@@ -108,12 +115,16 @@ export function loadSnapshot(db: Db): Snapshot {
     const loadBalancers = new Map<string, LoadBalancerConfig>();
     for (const row of tx.select().from(schema.loadBalancers).all()) {
       const idle = Number(row.attributes["idle_timeout.timeout_seconds"] ?? "60");
+      const keepAlive = Number(row.attributes["client_keep_alive.seconds"] ?? "3600");
       loadBalancers.set(row.arn, {
         arn: row.arn,
         name: row.name,
         state: row.state,
+        stateReason: row.stateReason,
         dimension: loadBalancerDimension(row.arn),
         idleTimeoutMs: idle * 1000,
+        clientKeepAliveMs: keepAlive * 1000,
+        desyncMode: desyncModeOf(row.attributes["routing.http.desync_mitigation_mode"]),
         xffMode: (row.attributes["routing.http.xff_header_processing.mode"] ??
           "append") as LoadBalancerConfig["xffMode"],
         dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",

@@ -298,14 +298,17 @@ describe("configuration changes", () => {
     env.defer(() => new Promise((resolve) => squatter.close(resolve)));
     h.services.listeners.create(lb, { protocol: "HTTP", port: taken, defaultActions: fixed("second") });
     await h.reload();
-    expect(h.services.loadBalancers.get("web").state.code).toBe("active_impaired");
+    expect(h.services.loadBalancers.get("web").state).toEqual({
+      code: "active_impaired",
+      reason: `Listener on port ${taken} cannot bind ${loopback}:${taken}: EADDRINUSE`,
+    });
     expect(h.warnings.some((w) => String(w[0]).includes("cannot bind"))).toBe(true);
     expect((await send(listener.port)).body).toBe("up");
 
     // Once the port is free, the next reload binds it.
     await new Promise((resolve) => squatter.close(resolve));
     await h.reload();
-    expect(h.services.loadBalancers.get("web").state.code).toBe("active");
+    expect(h.services.loadBalancers.get("web").state).toEqual({ code: "active" });
     expect((await send(taken)).body).toBe("second");
   });
 });

@@ -109,6 +109,37 @@ describe("the load balancer's own errors", () => {
     expectElbError(await send(port), 502);
   });
 
+  test("a response header node:http refuses to send is a 502, and the next request is served", async ({
+    env,
+  }) => {
+    // Each of these made res.writeHead throw inside the upstream socket's data listener and killed the process.
+    const heads = ["x-bad: a\x01b", "bad name: x", "x(y): z", "x-cr: a\rb"];
+    let next = 0;
+    const raw = await startRawServer((socket) => {
+      socket.on("data", (chunk: Buffer) => {
+        const requestLine = chunk.toString("latin1");
+        if (requestLine.startsWith("GET /health")) {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        } else if (requestLine.startsWith("GET /good")) {
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\ngood");
+        } else {
+          const header = heads[next++ % heads.length];
+          socket.write(`HTTP/1.1 200 OK\r\n${header}\r\ncontent-length: 2\r\n\r\nok`);
+        }
+      });
+    });
+    env.defer(() => raw.close());
+    const { port } = await env.h.simple([raw], { waitHealthy: false });
+    for (let i = 0; i < heads.length; i++) {
+      const reply = await send(port, `/bad-${i}`);
+      // Some of these the proxy's own parser already refuses; either way the answer is ALB's 502.
+      expectElbError(reply, 502);
+      const good = await send(port, "/good");
+      expect(good.status).toBe(200);
+      expect(good.body).toBe("good");
+    }
+  });
+
   test("504 when the target is slower than the load balancer's idle timeout", async ({ env }) => {
     const { h } = env;
     const slow = await env.target("slow");

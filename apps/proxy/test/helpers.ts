@@ -285,6 +285,28 @@ export function countByTarget(replies: Reply[]): Record<string, number> {
   return counts;
 }
 
+/**
+ * Everything a raw client socket receives until it closes (or `timeoutMs`, which rejects): for
+ * tests that must see exactly what went over the wire, and that the connection ended.
+ */
+export function readToClose(socket: Socket, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(
+      () => reject(new Error(`still open after ${timeoutMs} ms; read: ${JSON.stringify(text)}`)),
+      timeoutMs,
+    );
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+    });
+    socket.on("error", () => {});
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const forward = (targetGroupArn: string): Action[] => [{ type: "forward", targetGroupArn }];
@@ -340,7 +362,7 @@ export const fastHealthCheck: TargetGroupInput = {
  */
 export async function createHarness(
   dataDir: string,
-  options: { connectTimeoutMs?: number; events?: ChangeEvents } = {},
+  options: { connectTimeoutMs?: number; events?: ChangeEvents; now?: () => number } = {},
 ): Promise<Harness> {
   const file = join(dataDir, "scaleout.db");
   const handle = createDb(file);
@@ -364,6 +386,7 @@ export async function createHarness(
       error: (...args: unknown[]) => warnings.push(args),
     },
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.now !== undefined && { now: options.now }),
   });
   await proxy.start();
 

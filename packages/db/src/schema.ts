@@ -30,6 +30,8 @@ export const loadBalancers = sqliteTable("load_balancers", {
   type: text("type").notNull(),
   ipAddressType: text("ip_address_type").notNull(),
   state: text("state").notNull(),
+  /** Why the state is what it is (active_impaired: which listener cannot bind and why); the proxy writes it. */
+  stateReason: text("state_reason"),
   attributes: text("attributes", { mode: "json" }).$type<Record<string, string>>().notNull(),
   createdAt: integer("created_at").notNull(),
 });

@@ -44,7 +44,8 @@ export interface LoadBalancer {
   createdTime: string;
   scheme: string;
   vpcId: string;
-  state: { code: LoadBalancerState };
+  /** `reason` says why a load balancer is active_impaired (a listener that cannot bind its port). */
+  state: { code: LoadBalancerState; reason?: string };
   type: string;
   availabilityZones: Array<{ zoneName: string; subnetId: string }>;
   securityGroups: string[];
@@ -65,7 +66,10 @@ export function toLoadBalancer(row: Row, region: string): LoadBalancer {
     createdTime: iso(row.createdAt),
     scheme: row.scheme,
     vpcId: "vpc-local",
-    state: { code: row.state as LoadBalancerState },
+    state:
+      row.stateReason === null
+        ? { code: row.state as LoadBalancerState }
+        : { code: row.state as LoadBalancerState, reason: row.stateReason },
     type: row.type,
     availabilityZones: [{ zoneName: `${region}a`, subnetId: "subnet-local" }],
     securityGroups: [],
@@ -117,6 +121,7 @@ export function loadBalancerService(ctx: ServiceContext) {
         dnsName: dnsNameFor(name, numericId, options.scheme),
         ...options,
         state: "provisioning",
+        stateReason: null,
         attributes: defaultLoadBalancerAttributes(),
         createdAt: ctx.now(),
       };

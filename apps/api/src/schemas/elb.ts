@@ -101,7 +101,10 @@ export const LoadBalancer = Type.Object(
     createdTime: Type.String({ format: "date-time" }),
     scheme: Type.String(),
     vpcId: Type.String(),
-    state: Type.Object({ code: StringEnum(["provisioning", "active", "active_impaired", "failed"]) }),
+    state: Type.Object({
+      code: StringEnum(["provisioning", "active", "active_impaired", "failed"]),
+      reason: Type.Optional(Type.String()),
+    }),
     type: Type.String(),
     availabilityZones: Type.Array(Type.Object({ zoneName: Type.String(), subnetId: Type.String() })),
     securityGroups: Type.Array(Type.String()),

@@ -1,0 +1,53 @@
+import type { ServerResponse } from "node:http";
+import { type Action, redirectLocation } from "@scaleout/core";
+import type { RequestContext } from "./request-context.ts";
+
+/** A fixed-response action's answer; answers the status and the body bytes sent. */
+export function sendFixedResponse(
+  res: ServerResponse,
+  config: Action["fixedResponseConfig"],
+): { status: number; sentBytes: number } {
+  const status = Number(config?.statusCode ?? 200);
+  const body = config?.messageBody ?? "";
+  const length = Buffer.byteLength(body);
+  const headers: Record<string, string | number> = { server: "awselb/2.0", "content-length": length };
+  if (config?.contentType !== undefined) headers["content-type"] = config.contentType;
+  res.writeHead(status, headers);
+  res.end(body);
+  return { status, sentBytes: length };
+}
+
+/** A redirect action's answer, its Location built from the normalised request; answers the status. */
+export function sendRedirect(
+  res: ServerResponse,
+  config: NonNullable<Action["redirectConfig"]>,
+  ctx: RequestContext,
+): number {
+  const location = redirectLocation(config, {
+    protocol: ctx.listener.protocolLower,
+    host: hostAsSent(ctx),
+    port: ctx.listener.port,
+    path: ctx.facts.path,
+    query: ctx.facts.query,
+  });
+  ctx.redirect = location;
+  const status = config.statusCode === "HTTP_301" ? 301 : 302;
+  res.writeHead(status, { server: "awselb/2.0", location, "content-length": 0 });
+  res.end();
+  return status;
+}
+
+/**
+ * The Host as the client wrote it (or as the absolute-form target named it), without its port: rules
+ * compare hosts case-insensitively on a lower-cased copy, but a redirect keeps the client's spelling.
+ */
+function hostAsSent(ctx: RequestContext): string {
+  const raw = ctx.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] ?? "").toLowerCase() !== "host") continue;
+    const value = (raw[i + 1] ?? "").trim();
+    const colon = value.startsWith("[") ? value.indexOf("]:") + 1 : value.lastIndexOf(":");
+    return colon > 0 ? value.slice(0, colon) : value;
+  }
+  return ctx.facts.host;
+}

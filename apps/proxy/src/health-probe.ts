@@ -1,0 +1,52 @@
+import { request } from "node:http";
+import type { HealthCheckResult } from "@scaleout/core";
+import type { TargetGroupRuntime, TargetState } from "./targets.ts";
+
+export type CheckResult = HealthCheckResult;
+
+/** One health check: a GET on the group's path and port, with its timeout, judged by its matcher. */
+export function checkTarget(group: TargetGroupRuntime, target: TargetState): Promise<CheckResult> {
+  const hc = group.config.healthCheck;
+  const port = hc.healthCheckPort === "traffic-port" ? target.port : Number(hc.healthCheckPort);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (result: CheckResult) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    const req = request(
+      {
+        host: target.host,
+        port,
+        path: hc.healthCheckPath,
+        method: "GET",
+        // A fresh connection per check, as ALB's checker opens one.
+        agent: false,
+        headers: { "user-agent": "ELB-HealthChecker/2.0", connection: "close" },
+        timeout: hc.healthCheckTimeoutSeconds * 1000,
+      },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        done(
+          group.config.healthy(status)
+            ? { ok: true, status }
+            : {
+                ok: false,
+                reason: "Target.ResponseCodeMismatch",
+                description: `Health checks failed with these codes: [${status}]`,
+              },
+        );
+      },
+    );
+    req.on("timeout", () => {
+      done({ ok: false, reason: "Target.Timeout", description: "Request timed out" });
+      req.destroy();
+    });
+    req.on("error", () =>
+      done({ ok: false, reason: "Target.FailedHealthChecks", description: "Health checks failed" }),
+    );
+    req.end();
+  });
+}

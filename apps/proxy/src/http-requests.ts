@@ -1,0 +1,185 @@
+import { type IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { sendFixedResponse, sendRedirect } from "./actions.ts";
+import type { DataPlane } from "./data-plane.ts";
+import { sendElbError } from "./forward.ts";
+import { type Forwarding, newTraceId } from "./forwarding.ts";
+import type { RequestHandlers } from "./listeners.ts";
+import type { RequestNormaliser } from "./normalise.ts";
+import { clientAddress, type RequestContext, type RequestOutcomes } from "./request-context.ts";
+import type { SystemResources } from "./resources.ts";
+import type { Router } from "./router.ts";
+import type { Tunnel } from "./tunnel.ts";
+
+const maxForwardedFor = 30;
+
+/**
+ * HTTP/1.x listeners' requests, plain and upgrades alike: normalise, route, then act (fixed response,
+ * redirect) or forward (a plain exchange, or a tunnel once the target agrees to switch protocols).
+ * An exception anywhere in one request ends that request (500), never the process.
+ */
+export class HttpRequests implements RequestHandlers {
+  /**
+   * Connections whose current response is their last (a refused or ambiguous request). node:http parses
+   * and dispatches a pipelined request before the first one's answer has gone out; it must not be served.
+   */
+  private readonly closing = new WeakSet<Socket>();
+
+  constructor(
+    private readonly resources: SystemResources,
+    private readonly plane: DataPlane,
+    private readonly normaliser: RequestNormaliser,
+    private readonly router: Router,
+    private readonly forwarding: Forwarding,
+    private readonly tunnel: Tunnel,
+    private readonly outcomes: RequestOutcomes,
+  ) {}
+
+  request(req: IncomingMessage, res: ServerResponse, port: number): void {
+    // Left unanswered: the connection closes when the previous response ends.
+    if (this.closing.has(req.socket)) return;
+    const ctx = this.begin(req, port);
+    if (!ctx) {
+      sendElbError(res, 503);
+      return;
+    }
+    try {
+      this.serve(ctx, res, undefined, undefined);
+    } catch (error) {
+      this.failed(ctx, res, error);
+    }
+  }
+
+  /**
+   * A request carrying Upgrade. Node hands over the raw socket; a ServerResponse on it lets every answer
+   * short of a tunnel (rule actions, errors, a target that does not switch) go out exactly as a plain
+   * request's would, with `connection: close`: nothing after it on this connection is read, so a
+   * pipelined request can never reach a target unrouted.
+   */
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, port: number): void {
+    socket.on("error", destroyOnError);
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once("finish", () => socket.end());
+    const ctx = this.begin(req, port);
+    if (!ctx) {
+      sendElbError(res, 503);
+      return;
+    }
+    try {
+      this.serve(ctx, res, socket, head);
+    } catch (error) {
+      this.failed(ctx, res, error);
+    }
+  }
+
+  private begin(req: IncomingMessage, port: number): RequestContext | undefined {
+    const snapshot = this.plane.snapshot;
+    const listener = snapshot?.listeners.get(port);
+    const lb = listener ? snapshot?.loadBalancers.get(listener.loadBalancerArn) : undefined;
+    if (!listener || !lb) return undefined;
+    const started = this.resources.now();
+    const clientIp = clientAddress(req.socket.remoteAddress);
+    this.outcomes.inflight++;
+    return {
+      req,
+      lb,
+      listener,
+      clientIp,
+      started,
+      traceId: newTraceId(started),
+      facts: {
+        method: req.method ?? "GET",
+        path: "/",
+        query: "",
+        host: "",
+        headers: req.headers,
+        sourceIp: clientIp,
+      },
+      forwardTarget: "/",
+      rawHeaders: req.rawHeaders,
+      classification: "-",
+      classificationReason: "-",
+      closeAfter: false,
+      rulePriority: "-",
+      action: "-",
+      redirect: "-",
+      group: undefined,
+      target: undefined,
+      finished: false,
+    };
+  }
+
+  private serve(
+    ctx: RequestContext,
+    res: ServerResponse,
+    upgradeSocket: Socket | undefined,
+    upgradeHead: Buffer | undefined,
+  ): void {
+    const xff = ctx.req.headers["x-forwarded-for"];
+    if (typeof xff === "string" && xff.split(",").length > maxForwardedFor) {
+      this.answerError(ctx, res, 463, "TooManyForwardedForAddresses");
+      return;
+    }
+    const rejection = this.normaliser.normalise(ctx);
+    if (rejection) {
+      res.shouldKeepAlive = false;
+      this.closing.add(ctx.req.socket);
+      this.answerError(ctx, res, rejection.status, rejection.reason);
+      return;
+    }
+    if (ctx.closeAfter) {
+      res.shouldKeepAlive = false;
+      this.closing.add(ctx.req.socket);
+    }
+
+    const rule = this.router.match(ctx.listener, ctx.facts);
+    if (!rule) {
+      this.answerError(ctx, res, 503, "NoRule");
+      return;
+    }
+    const action = rule.action;
+    ctx.rulePriority = rule.priority === null ? "0" : String(rule.priority);
+    ctx.action = action.type;
+    if (action.type === "fixed-response") {
+      const sent = sendFixedResponse(res, action.fixedResponseConfig);
+      this.outcomes.finish(ctx, { elbStatus: sent.status, sentBytes: sent.sentBytes });
+      return;
+    }
+    if (action.type === "redirect" && action.redirectConfig) {
+      const status = sendRedirect(res, action.redirectConfig, ctx);
+      this.outcomes.finish(ctx, { elbStatus: status, sentBytes: 0 });
+      return;
+    }
+    const cookies: Array<[string, string]> = [];
+    const unroutable = this.router.forward(action, ctx, cookies);
+    if (unroutable !== undefined || !ctx.target) {
+      this.answerError(ctx, res, 503, unroutable ?? "NoRegisteredTargets");
+      return;
+    }
+    if (upgradeSocket && upgradeHead) this.tunnel.open(ctx, res, upgradeSocket, upgradeHead, cookies);
+    else this.forwarding.dispatch(ctx, res, ctx.target, cookies, false);
+  }
+
+  private answerError(ctx: RequestContext, res: ServerResponse, status: number, reason: string): void {
+    this.outcomes.finish(ctx, {
+      elbStatus: status,
+      sentBytes: sendElbError(res, status),
+      errorReason: reason,
+    });
+  }
+
+  private failed(ctx: RequestContext, res: ServerResponse, error: unknown): void {
+    this.resources.log.error(`request ${ctx.traceId} failed inside the proxy`, error);
+    try {
+      this.answerError(ctx, res, 500, "InternalError");
+    } catch {
+      res.destroy();
+    }
+  }
+}
+
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}

@@ -1,0 +1,169 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { RegistryWriter } from "./registry-writer.ts";
+import type { SystemResources } from "./resources.ts";
+import type { ListenerConfig, Snapshot } from "./snapshot.ts";
+
+/** What a listener's server hands its requests to. */
+export interface RequestHandlers {
+  request(req: IncomingMessage, res: ServerResponse, port: number): void;
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, port: number): void;
+}
+
+interface Binding {
+  server: Server;
+  state: "binding" | "bound" | "failed";
+  /** Why it is failed: shown on the load balancer as its state reason. */
+  reason: string | null;
+  /** client_keep_alive.seconds in ms: a connection's whole life, after which its next response closes it. */
+  keepAliveLifeMs: number;
+  /** When each open connection was accepted. */
+  readonly openedAt: WeakMap<Socket, number>;
+}
+
+const badRequest = "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+
+/**
+ * One HTTP server per listener port: binds, applies the load balancer's client timeouts, and keeps each
+ * load balancer's state true to its listeners (active, or active_impaired with the reason when one
+ * cannot bind or loses its port).
+ */
+export class Listeners {
+  private readonly bindings = new Map<number, Binding>();
+  private current: Snapshot | undefined;
+
+  constructor(
+    private readonly resources: SystemResources,
+    private readonly registry: RegistryWriter,
+    private readonly handlers: RequestHandlers,
+  ) {}
+
+  /** The ports currently bound (for tests and the banner). */
+  boundPorts(): number[] {
+    const ports: number[] = [];
+    for (const [port, binding] of this.bindings) if (binding.state === "bound") ports.push(port);
+    return ports;
+  }
+
+  async sync(snapshot: Snapshot): Promise<void> {
+    this.current = snapshot;
+    for (const [port, binding] of this.bindings) {
+      if (snapshot.listeners.has(port)) continue;
+      this.bindings.delete(port);
+      // Stop accepting; requests in flight finish, idle keep-alive connections close now.
+      binding.server.close();
+      binding.server.closeIdleConnections();
+    }
+    const binds: Array<Promise<void>> = [];
+    for (const listener of snapshot.listeners.values()) {
+      const existing = this.bindings.get(listener.port);
+      // A listener that could not bind (port taken) tries again on every reload until it can.
+      if (existing?.state === "failed") this.bindings.delete(listener.port);
+      else if (existing) {
+        this.applyTimeouts(existing, snapshot, listener);
+        continue;
+      }
+      binds.push(this.bind(snapshot, listener));
+    }
+    await Promise.all(binds);
+    this.markLoadBalancers(snapshot);
+  }
+
+  /**
+   * ALB's client-side timeouts: idle_timeout.timeout_seconds ends a connection on which nothing moved
+   * (a keep-alive connection between requests, and a client that stops sending its body, whose upstream
+   * exchange is then aborted); one second more than the target-side idle timeout, so a slow target is
+   * answered 504 before its client is cut off. The header read is bounded the same way.
+   */
+  private applyTimeouts(binding: Binding, snapshot: Snapshot, listener: ListenerConfig): void {
+    const lb = snapshot.loadBalancers.get(listener.loadBalancerArn);
+    const idle = lb?.idleTimeoutMs ?? 60_000;
+    binding.server.keepAliveTimeout = idle;
+    binding.server.headersTimeout = idle + 1000;
+    binding.server.requestTimeout = 0;
+    binding.server.timeout = idle + 1000;
+    binding.keepAliveLifeMs = lb?.clientKeepAliveMs ?? 3_600_000;
+  }
+
+  private bind(snapshot: Snapshot, listener: ListenerConfig): Promise<void> {
+    const port = listener.port;
+    const handlers = this.handlers;
+    const now = this.resources.now;
+    // headersTimeout is enforced by this sweep: Node's default of 30 s would let a slow header outlive it.
+    const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+      const opened = binding.openedAt.get(req.socket);
+      if (opened !== undefined && now() - opened >= binding.keepAliveLifeMs) res.shouldKeepAlive = false;
+      handlers.request(req, res, port);
+    });
+    const binding: Binding = {
+      server,
+      state: "binding",
+      reason: null,
+      keepAliveLifeMs: 3_600_000,
+      openedAt: new WeakMap(),
+    };
+    server.on("connection", (socket: Socket) => binding.openedAt.set(socket, now()));
+    server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      handlers.upgrade(req, socket, head, port),
+    );
+    // What llhttp itself refuses (a malformed request line or header) is answered 400 and closed.
+    server.on("clientError", (_error, socket: Socket) => {
+      if (socket.writable) socket.end(badRequest);
+      else socket.destroy();
+    });
+    this.applyTimeouts(binding, snapshot, listener);
+    this.bindings.set(port, binding);
+    const host = this.resources.options.bindHost;
+    return new Promise((resolve) => {
+      server.on("error", (error: NodeJS.ErrnoException) => {
+        const wasBound = binding.state === "bound";
+        binding.state = "failed";
+        binding.reason = `Listener on port ${port} cannot ${wasBound ? "serve" : "bind"} ${host}:${port}: ${error.code ?? error.message}`;
+        this.resources.log.error(`listener ${listener.arn}: ${binding.reason}`);
+        if (wasBound) {
+          // Lost after binding: the load balancer says so now, and the next reload binds again.
+          server.close();
+          if (this.current) this.markLoadBalancers(this.current);
+        }
+        resolve();
+      });
+      server.listen(port, host, () => {
+        binding.state = "bound";
+        resolve();
+      });
+    });
+  }
+
+  /** provisioning → active once every listener of a load balancer is bound; active_impaired when one cannot be. */
+  private markLoadBalancers(snapshot: Snapshot): void {
+    for (const lb of snapshot.loadBalancers.values()) {
+      let reason: string | null = null;
+      for (const l of snapshot.listeners.values()) {
+        if (l.loadBalancerArn !== lb.arn) continue;
+        const binding = this.bindings.get(l.port);
+        if (binding?.state === "failed") {
+          reason = reason === null ? binding.reason : `${reason}; ${binding.reason}`;
+        }
+      }
+      const state = reason === null ? "active" : "active_impaired";
+      if (lb.state === state && lb.stateReason === reason) continue;
+      if (this.registry.recordLoadBalancerState(lb.arn, state, reason)) {
+        lb.state = state;
+        lb.stateReason = reason;
+      }
+    }
+  }
+
+  /** Stops accepting; answers when every server has closed (idle connections are closed now). */
+  close(): Array<Promise<void>> {
+    const closed = [...this.bindings.values()].map(
+      (binding) =>
+        new Promise<void>((resolve) => {
+          binding.server.close(() => resolve());
+          binding.server.closeIdleConnections();
+        }),
+    );
+    this.bindings.clear();
+    return closed;
+  }
+}

@@ -1,0 +1,33 @@
+import type { DataPlane } from "./data-plane.ts";
+import type { MetricsAggregator } from "./metrics.ts";
+import type { RegistryWriter } from "./registry-writer.ts";
+import type { SystemResources } from "./resources.ts";
+
+/** Once a second, the last complete second's ALB metrics and host-count gauges go to the metric store. */
+export class MetricsFlush {
+  constructor(
+    private readonly resources: SystemResources,
+    private readonly plane: DataPlane,
+    private readonly registry: RegistryWriter,
+  ) {}
+
+  flush(): void {
+    const snapshot = this.plane.snapshot;
+    if (!snapshot) return;
+    const second = Math.floor(this.resources.now() / 1000) - 1;
+    const gauges: Parameters<MetricsAggregator["drain"]>[1] = [];
+    for (const runtime of this.plane.groups.values()) {
+      let healthy = 0;
+      let unhealthy = 0;
+      for (const target of runtime.targets.values()) {
+        if (target.state === "healthy") healthy++;
+        else if (target.state === "unhealthy") unhealthy++;
+      }
+      for (const lbArn of runtime.config.loadBalancerArns) {
+        const lb = snapshot.loadBalancers.get(lbArn);
+        if (lb) gauges.push({ loadBalancer: lb, targetGroup: runtime.config, healthy, unhealthy });
+      }
+    }
+    this.registry.recordSamples(this.resources.metrics.drain(second, gauges));
+  }
+}

@@ -1,0 +1,103 @@
+import type { IncomingMessage } from "node:http";
+import type { RequestFacts } from "@scaleout/core";
+import type { ForwardResult } from "./forward.ts";
+import type { SystemResources } from "./resources.ts";
+import type { ListenerConfig, LoadBalancerConfig } from "./snapshot.ts";
+import type { TargetGroupRuntime, TargetState } from "./targets.ts";
+
+/**
+ * One request as the systems see it on its way through the proxy: what normalisation made of it, what
+ * the router chose, and what the access log needs at the end. One object per request, filled in place.
+ */
+export interface RequestContext {
+  req: IncomingMessage;
+  lb: LoadBalancerConfig;
+  listener: ListenerConfig;
+  clientIp: string;
+  started: number;
+  traceId: string;
+  /** Normalised: what rules match (path, host) ... */
+  facts: RequestFacts;
+  /** ... and what is forwarded: the origin-form request target and the headers. */
+  forwardTarget: string;
+  rawHeaders: readonly string[];
+  /** ALB's desync classification and its reason, for the access log. */
+  classification: string;
+  classificationReason: string;
+  /** The normaliser asked for the connection to close after this response (defensive mode, ambiguous). */
+  closeAfter: boolean;
+  rulePriority: string;
+  action: string;
+  redirect: string;
+  group: TargetGroupRuntime | undefined;
+  target: TargetState | undefined;
+  /** Its outcome was recorded: a second ending (an exception after the answer) records nothing. */
+  finished: boolean;
+}
+
+export function clientAddress(address: string | undefined): string {
+  const text = address ?? "";
+  return text.startsWith("::ffff:") ? text.slice(7) : text;
+}
+
+/** Counts requests in flight and records each one's end exactly once. */
+export class RequestOutcomes {
+  inflight = 0;
+
+  constructor(private readonly resources: SystemResources) {}
+
+  finish(ctx: RequestContext, result: ForwardResult, sentAt?: number): void {
+    if (ctx.finished) return;
+    ctx.finished = true;
+    this.inflight--;
+    recordOutcome(this.resources, ctx, result, sentAt);
+  }
+}
+
+/** The end of a request: its metrics and, when the load balancer logs, its access log line. */
+function recordOutcome(
+  resources: SystemResources,
+  ctx: RequestContext,
+  result: ForwardResult,
+  sentAt: number | undefined,
+): void {
+  const end = resources.now();
+  const elbStatus = result.clientClosed ? 460 : (result.elbStatus ?? result.targetStatus ?? 0);
+  resources.metrics.request(
+    ctx.lb,
+    ctx.group?.config,
+    result.elbStatus,
+    result.targetStatus,
+    result.targetMs === undefined ? undefined : result.targetMs / 1000,
+    result.connectionError === true,
+  );
+  // As in AWS, a load balancer logs requests when its access_logs.s3.enabled attribute is on.
+  if (!ctx.lb.accessLogs && !resources.options.logEveryLoadBalancer) return;
+  const req = ctx.req;
+  const targetTime = sentAt !== undefined && result.targetStatus !== undefined ? (end - sentAt) / 1000 : -1;
+  resources.accessLog.write({
+    time: end,
+    elb: ctx.lb.dimension,
+    client: `${ctx.clientIp}:${req.socket.remotePort ?? 0}`,
+    target: ctx.target ? `${ctx.target.host}:${ctx.target.port}` : "-",
+    requestProcessingTime: ((sentAt ?? end) - ctx.started) / 1000,
+    targetProcessingTime: targetTime,
+    responseProcessingTime: targetTime === -1 ? -1 : 0,
+    elbStatusCode: elbStatus,
+    targetStatusCode: result.targetStatus,
+    receivedBytes: Number(req.headers["content-length"] ?? 0),
+    sentBytes: result.sentBytes,
+    request: `${req.method} http://${req.headers.host ?? "-"}${req.url} HTTP/${req.httpVersion}`,
+    userAgent: req.headers["user-agent"] ?? "-",
+    targetGroupArn: ctx.group?.config.arn ?? "-",
+    traceId: `Root=${ctx.traceId}`,
+    domainName: "-",
+    matchedRulePriority: ctx.rulePriority,
+    requestCreationTime: ctx.started,
+    actionsExecuted: ctx.action,
+    redirectUrl: ctx.redirect,
+    errorReason: result.errorReason ?? "-",
+    classification: ctx.classification,
+    classificationReason: ctx.classificationReason,
+  });
+}

@@ -1,0 +1,47 @@
+import type { Random } from "@scaleout/core";
+import type { Db } from "@scaleout/db";
+import type { AccessLog } from "./access-log.ts";
+import { MetricsAggregator } from "./metrics.ts";
+
+export interface ProxyOptions {
+  db: Db;
+  bindHost: string;
+  accessLog: AccessLog;
+  /** Log every load balancer's requests, whatever its access_logs.s3.enabled attribute says. */
+  logEveryLoadBalancer?: boolean;
+  log: Pick<Console, "info" | "warn" | "error">;
+  /** ALB's connect timeout to targets is 10 s. */
+  connectTimeoutMs?: number;
+  /** Keep-alive connections per target. */
+  connectionsPerTarget?: number;
+  /** Wall-clock ms; tests inject their own so time-driven behaviour needs no sleeping. */
+  now?: () => number;
+  /** Weighted forward picks; tests inject a deterministic sequence. */
+  random?: Random;
+}
+
+/**
+ * What every system of the proxy shares: the registry handle, the log, the clock, the metrics and the
+ * access log. Systems take this object rather than each other, so a system can be built and tested alone.
+ */
+export interface SystemResources {
+  db: Db;
+  log: Pick<Console, "info" | "warn" | "error">;
+  now: () => number;
+  random: Random;
+  metrics: MetricsAggregator;
+  accessLog: AccessLog;
+  options: ProxyOptions;
+}
+
+export function createResources(options: ProxyOptions): SystemResources {
+  return {
+    db: options.db,
+    log: options.log,
+    now: options.now ?? Date.now,
+    random: options.random ?? Math.random,
+    metrics: new MetricsAggregator(),
+    accessLog: options.accessLog,
+    options,
+  };
+}

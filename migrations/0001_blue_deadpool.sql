@@ -1,0 +1,1 @@
+ALTER TABLE `load_balancers` ADD `state_reason` text;
