@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The two commands of the README, runnable on a fresh clone with nothing but Node.js:
-//   npm start  installs what is missing, then starts api, worker and proxy (scripts/start.ts)
+//   npm start  installs what is missing, then starts api, worker and proxy (scripts/start.ts builds them)
 //   npm test   installs what is missing, then runs lint, type check and the test suites
 // Plain JavaScript on purpose: it runs before any dependency is installed.
 import { spawn, spawnSync } from "node:child_process";
@@ -78,11 +78,11 @@ function supervise(cmd, cmdArgs) {
 installIfNeeded();
 ensureRedis();
 if (command === "start") {
-  if (run(process.execPath, [join(root, "scripts", "build.mjs")]) !== 0) {
-    log("build failed");
-    process.exit(1);
-  }
-  supervise(bin("tsx"), [join(root, "scripts", "start.ts"), ...args]);
+  // start.ts builds the bundles itself, after checking that no other start holds the port or data dir.
+  // tsx as a loader in this node process, not its CLI: the CLI relays a signal through a second process
+  // and SIGKILLs the child when it does not acknowledge within 30 ms (a loaded machine), orphaning the
+  // supervisor's processes instead of stopping them in order.
+  supervise(process.execPath, ["--import", "tsx", join(root, "scripts", "start.ts"), ...args]);
 } else if (command === "test") {
   const steps = [
     ["lint (biome)", bin("biome"), ["check", "."]],

@@ -1,12 +1,23 @@
-// `npm start`: the whole system on this machine. Starts a private redis-server when REDIS_URL is unset,
-// then the api, the worker and the proxy (bundled by scripts/build.mjs) as child processes, prefixes their output, and on SIGINT or
-// SIGTERM stops them in order (proxy and worker drain, api finishes in-flight requests) and Redis last.
-import { type ChildProcess, spawn } from "node:child_process";
+// `npm start`: the whole system on this machine, the composition root of the supervisor. Takes the data
+// directory's lock and checks the api's port, builds the bundles (scripts/build.mjs), starts a private
+// redis-server when REDIS_URL is unset, then the api, the worker and the proxy as child processes,
+// prefixes their output, restarts any that dies (scripts/supervisor.ts), and on SIGINT or SIGTERM stops
+// them in order (proxy and worker drain, api finishes in-flight requests) and Redis last.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { readSettings } from "@scaleout/config";
-import { type PrivateRedis, startPrivateRedis } from "@scaleout/queue";
+import {
+  freePort,
+  privateRedisUrl,
+  spawnRedisServer,
+  stopOrphanedRedis,
+  waitForRedisReady,
+} from "@scaleout/queue";
+import { lockDataDir } from "./data-dir-lock.ts";
+import { ensurePortFree } from "./port-probe.ts";
+import { createSupervisor, type ServiceSpec, type Supervisor } from "./supervisor.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const apps = ["api", "worker", "proxy"] as const;
@@ -27,70 +38,116 @@ function log(message: string): void {
   process.stderr.write(`[scaleout] ${message}\n`);
 }
 
-function pipe(name: string, stream: NodeJS.ReadableStream | null, out: NodeJS.WritableStream): void {
-  if (!stream) return;
-  createInterface({ input: stream }).on("line", (line) => out.write(`[${name}] ${line}\n`));
-}
-
 async function main(): Promise<void> {
   const settings = readSettings();
-  let redis: PrivateRedis | undefined;
-  const env = { ...process.env };
-  if (!settings.redisUrl) {
-    redis = await startPrivateRedis();
-    env.REDIS_URL = redis.url;
-    log(`started a private redis-server at ${redis.url} (pid ${redis.pid})`);
-  }
-
-  const children = new Map<string, ChildProcess>();
+  const services: ServiceSpec<ChildProcess>[] = [];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Checked before the build, so a second start neither rebuilds the running system's bundles nor says
+  // more than its one line.
+  const lock = lockDataDir(settings.dataDir);
+  process.once("exit", () => lock.release());
+  let supervisor: Supervisor | undefined;
   let stopping = false;
-
-  const stop = async (code: number) => {
+  const stop = () => {
     if (stopping) return;
     stopping = true;
     log("stopping...");
-    // The proxy first (no new traffic), then the worker, then the api.
-    for (const name of ["proxy", "worker", "api"]) {
-      const child = children.get(name);
-      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
-      await exited;
-      clearTimeout(timer);
-    }
-    await redis?.stop();
-    process.exit(code);
-  };
-
-  for (const name of apps) {
-    // dist/<app>.mjs is built by scripts/build.mjs (npm start runs it first).
-    const child = spawn(
-      process.execPath,
-      [...nodeFlags[name], "--enable-source-maps", join(root, "dist", `${name}.mjs`)],
-      {
-        cwd: root,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
+    (supervisor?.stop() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
       },
     );
-    children.set(name, child);
-    pipe(name, child.stdout, process.stdout);
-    pipe(name, child.stderr, process.stderr);
-    child.once("exit", (code, signal) => {
-      if (stopping) return;
-      log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the others`);
-      void stop(1);
+  };
+  // `on`, not `once`: a terminal's Ctrl-C also arrives relayed by the bootstrap (npm start), and a
+  // second signal must not kill this process with its default action mid-stop.
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  await ensurePortFree(settings.api.host, settings.api.port, "the api", "SCALEOUT_API_PORT");
+  const build = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (build.status !== 0) throw new Error("build failed");
+
+  if (!settings.redisUrl) {
+    // The same port and data directory on every restart, so the others reconnect and the queues survive.
+    const port = await freePort();
+    const dir = join(settings.dataDir, "redis");
+    // An earlier start killed with -9 took its data-dir lock to the grave but left its Redis running.
+    const orphan = await stopOrphanedRedis(dir);
+    if (orphan !== undefined) log(`stopped the redis-server (pid ${orphan}) an earlier start left running`);
+    // With a token the api is meant to be guarded; then so is Redis, which holds its queues. The password
+    // reaches the children only inside REDIS_URL and is never logged.
+    const password = settings.api.token === undefined ? undefined : randomBytes(24).toString("hex");
+    env.REDIS_URL = privateRedisUrl(port, password);
+    services.push({
+      name: "redis",
+      start: () =>
+        spawnRedisServer({
+          port,
+          dir,
+          persist: true,
+          detached: true,
+          ...(password !== undefined && { password }),
+        }),
+      ready: (child) => waitForRedisReady(child),
+      stopTimeoutMs: 5_000,
+    });
+    log(
+      `private redis-server at ${privateRedisUrl(port)}${password ? " (with a password)" : ""}, data in ${dir}`,
+    );
+  }
+  for (const name of apps) {
+    services.push({
+      name,
+      // dist/<app>.mjs, built above. detached: a process group of its own, so a terminal's Ctrl-C
+      // reaches only this supervisor, which stops them in order.
+      start: () =>
+        spawn(
+          process.execPath,
+          [...nodeFlags[name], "--enable-source-maps", join(root, "dist", `${name}.mjs`)],
+          {
+            cwd: root,
+            env,
+            // ipc: the channel closes when this process dies, even by kill -9, and the app then stops.
+            stdio: ["ignore", "pipe", "pipe", "ipc"],
+            detached: true,
+          },
+        ),
+      stopTimeoutMs,
     });
   }
 
-  process.once("SIGINT", () => void stop(0));
-  process.once("SIGTERM", () => void stop(0));
+  const started = createSupervisor({
+    services,
+    log,
+    output: (name, stream, line) => {
+      // Redis's own chatter stays out of the console; its last line still names the cause of a death.
+      if (name === "redis") return;
+      (stream === "stderr" ? process.stderr : process.stdout).write(`[${name}] ${line}\n`);
+    },
+  });
+  supervisor = started;
+  // Whatever ends this process, its detached children must not outlive it.
+  process.once("exit", () => {
+    for (const pid of Object.values(started.pids())) {
+      if (pid === undefined) continue;
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  });
+
+  if (stopping) return;
+  await started.start();
   const { host, port } = settings.api;
   log(`api on http://${host}:${port} (Swagger UI: http://${host}:${port}/docs); data in ${settings.dataDir}`);
 }
 
 main().catch((error: unknown) => {
-  log(error instanceof Error ? error.message : String(error));
+  // One line: a second start against a port or data directory in use, a missing redis-server, ...
+  log(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import { readSettings } from "@scaleout/config";
+import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, registryWritable, runMigrations } from "@scaleout/db";
 import { closeQueues, createQueues, createRedis, createRedisEvents, redisAnswers } from "@scaleout/queue";
 import { createContext, createPortProbe, createServices } from "@scaleout/services";
@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   await app.listen({ host: config.api.host, port: config.api.port });
 }
 
+// An uncaught error ends this app alone, logged (npm start restarts it); the app stops when npm start is gone.
+guardProcess("api");
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readSettings } from "@scaleout/config";
+import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createAccessLog } from "./access-log.ts";
 import { LoadBalancerProxy } from "./proxy.ts";
@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void close("SIGTERM"));
 }
 
+// An uncaught error ends this app alone, logged (npm start restarts it); the app stops when npm start is gone.
+guardProcess("proxy");
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

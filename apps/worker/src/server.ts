@@ -1,4 +1,4 @@
-import { readSettings } from "@scaleout/config";
+import { guardProcess, readSettings } from "@scaleout/config";
 import { createLogger, logLevelFrom } from "./log.ts";
 import { startWorker } from "./worker.ts";
 
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => stop("SIGTERM"));
 }
 
+// An uncaught error ends this app alone, logged (npm start restarts it); the app stops when npm start is gone.
+guardProcess("worker");
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

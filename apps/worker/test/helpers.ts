@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,8 +48,10 @@ export function exampleImageReady(): Promise<string> {
 }
 
 /**
- * Instance processes (process group leaders) whose environment carries this data directory: the ones a
- * worker spawned as a child process started, recorded or not. Looks at /proc, not at the driver.
+ * Instance processes (process group leaders with an instance id in their environment) whose output goes
+ * to a log file in this data directory: the ones a worker spawned as a child process started, recorded or
+ * not. Looks at /proc, not at the driver. (Instances no longer inherit SCALEOUT_DATA_DIR: their
+ * environment is clean.)
  */
 export function instanceProcessesOf(dataDir: string): Array<{ pid: number; instanceId: string }> {
   const found: Array<{ pid: number; instanceId: string }> = [];
@@ -62,7 +64,7 @@ export function instanceProcessesOf(dataDir: string): Array<{ pid: number; insta
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const leader = Number(fields[2]) === pid && fields[0] !== "Z";
       const instanceId = environment.find((v) => v.startsWith("SCALEOUT_INSTANCE_ID="))?.slice(21);
-      if (leader && instanceId && environment.includes(`SCALEOUT_DATA_DIR=${dataDir}`)) {
+      if (leader && instanceId && readlinkSync(`/proc/${pid}/fd/1`).startsWith(`${dataDir}/`)) {
         found.push({ pid, instanceId });
       }
     } catch {

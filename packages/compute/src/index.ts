@@ -5,6 +5,7 @@ import { createProcessDriver } from "./process-driver.ts";
 export * from "./docker-driver.ts";
 export * from "./driver.ts";
 export * from "./example-image.ts";
+export * from "./instance-environment.ts";
 export * from "./process-driver.ts";
 
 export type DriverKind = "docker" | "process";

@@ -21,6 +21,7 @@ import {
   type RunningInstance,
   type UsageSample,
 } from "./driver.ts";
+import { processInstanceEnvironment } from "./instance-environment.ts";
 
 export interface ProcessDriverOptions {
   /** Where each instance's record (`<instanceId>.json`) and output (`<instanceId>.log`) live. */
@@ -166,12 +167,8 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
 
     // A process cannot have a network namespace of its own, so bridge mode runs as host mode: the
     // instance listens on hostPort directly and containerPort is ignored.
-    const env = {
-      ...process.env,
-      ...spec.environment,
-      SCALEOUT_INSTANCE_ID: spec.instanceId,
-      PORT: String(spec.hostPort),
-    };
+    // A clean environment: the launch template's variables and PORT, never scaleout's own settings.
+    const env = processInstanceEnvironment(spec);
     const output = openSync(logPath(spec.instanceId), "a");
     let child: ReturnType<typeof spawn>;
     try {

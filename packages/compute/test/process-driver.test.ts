@@ -72,6 +72,42 @@ describe("process driver", () => {
     expect(JSON.parse((await get(spec.hostPort, "/")).body).port).toBe(spec.hostPort);
   });
 
+  test("an instance gets a clean environment: the template's variables and PORT, none of scaleout's", async ({
+    driver,
+  }) => {
+    // The worker runs with these set; the instance must see none of them.
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      SCALEOUT_API_TOKEN: "secret-token",
+      SCALEOUT_DATA_DIR: "/somewhere/.data",
+      REDIS_URL: "redis://:password@127.0.0.1:1",
+    });
+    const printsEnv = `require("node:http").createServer((q, s) => s.end(JSON.stringify(process.env))).listen(Number(process.env.PORT), "127.0.0.1")`;
+    const spec = await specFor({ command: [process.execPath, "-e", printsEnv] });
+    try {
+      await driver.launch(spec);
+    } finally {
+      for (const key of ["SCALEOUT_API_TOKEN", "SCALEOUT_DATA_DIR", "REDIS_URL"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+    const env = await eventually(
+      async () => {
+        const answer = await get(spec.hostPort, "/").catch(() => undefined);
+        return answer ? (JSON.parse(answer.body) as Record<string, string>) : undefined;
+      },
+      { timeoutMs: 10_000, message: "the instance to answer with its environment" },
+    );
+    expect(env.GREETING).toBe("hello");
+    expect(env.PORT).toBe(String(spec.hostPort));
+    expect(env.PATH).toBe(process.env.PATH);
+    expect(env.REDIS_URL).toBeUndefined();
+    // Its own id is the one SCALEOUT_ variable (the driver finds unrecorded instances by it).
+    expect(Object.keys(env).filter((key) => key.startsWith("SCALEOUT_"))).toEqual(["SCALEOUT_INSTANCE_ID"]);
+    expect(JSON.stringify(env)).not.toContain("secret-token");
+  });
+
   test("samples CPU near a full allowance while the app burns it", async ({ driver }) => {
     const spec = await specFor({ cpu: 1 });
     await driver.launch(spec);

@@ -1,3 +1,5 @@
+export * from "./process-edges.ts";
+
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
