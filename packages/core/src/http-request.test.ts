@@ -5,9 +5,9 @@ import {
   classifyRequest,
   type DesyncMode,
   desyncModeOf,
-  normaliseRequestPath,
   type RequestHead,
 } from "./http-request.ts";
+import { normaliseRequestPath } from "./request-target.ts";
 
 /*
  * Expectations come from the ALB user guide ("Desync mitigation mode": monitor forwards everything,

@@ -14,6 +14,7 @@ export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./pagination.ts";
 export * from "./redirect.ts";
+export { normaliseRequestPath } from "./request-target.ts";
 export * from "./restart-backoff.ts";
 export * from "./target-groups.ts";
 export * from "./target-health.ts";
