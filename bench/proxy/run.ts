@@ -74,41 +74,50 @@ http {
 );
 const nginx = start("nginx", ["-c", join(work, "nginx.conf"), "-p", work, "-g", "daemon off;"]);
 
-// scaleout: the registry holds a load balancer whose listener has 10 path rules before the default rule.
-const dataDir = join(work, "scaleout");
-const handle = createDb(join(dataDir, "scaleout.db"));
-runMigrations(handle.db);
-const services = createServices(createContext(handle.db, { limits: limitsFor(true) }));
-services.loadBalancers.create({ name: "bench" });
-const { targetGroup } = services.targetGroups.create({
-  name: "bench-tg",
-  protocol: "HTTP",
-  port: 80,
-  targetType: "ip",
-  healthCheckIntervalSeconds: 5,
-});
-const listener = services.listeners.create("bench", {
-  protocol: "HTTP",
-  port: proxyPort,
-  defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
-});
-for (let i = 1; i <= 10; i++) {
-  services.rules.create(listener.listenerArn, {
-    priority: i,
-    conditions: [{ field: "path-pattern", values: [`/rule${i}/*`] }],
-    actions: [
-      {
-        type: "fixed-response",
-        fixedResponseConfig: { statusCode: "200", contentType: "text/plain", messageBody: `rule ${i}` },
-      },
-    ],
+// --baseline <file>: also run another build of the proxy (e.g. main's dist/proxy.mjs saved before a change)
+// beside this one, on its own listener over the same targets, so both figures come from the same run.
+const baselineIndex = args.indexOf("--baseline");
+const baseline = baselineIndex === -1 ? undefined : args[baselineIndex + 1];
+const baselinePort = await freePort();
+
+/** A registry whose load balancer's listener has 10 path rules before the default rule. */
+function writeRegistry(dataDir: string, listenerPort: number): void {
+  const handle = createDb(join(dataDir, "scaleout.db"));
+  runMigrations(handle.db);
+  const services = createServices(createContext(handle.db, { limits: limitsFor(true) }));
+  services.loadBalancers.create({ name: "bench" });
+  const { targetGroup } = services.targetGroups.create({
+    name: "bench-tg",
+    protocol: "HTTP",
+    port: 80,
+    targetType: "ip",
+    healthCheckIntervalSeconds: 5,
   });
+  const listener = services.listeners.create("bench", {
+    protocol: "HTTP",
+    port: listenerPort,
+    defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
+  });
+  for (let i = 1; i <= 10; i++) {
+    services.rules.create(listener.listenerArn, {
+      priority: i,
+      conditions: [{ field: "path-pattern", values: [`/rule${i}/*`] }],
+      actions: [
+        {
+          type: "fixed-response",
+          fixedResponseConfig: { statusCode: "200", contentType: "text/plain", messageBody: `rule ${i}` },
+        },
+      ],
+    });
+  }
+  services.targetGroups.register("bench-tg", [
+    { id: "127.0.0.1", port: targetA },
+    { id: "127.0.0.1", port: targetB },
+  ]);
+  handle.close();
 }
-services.targetGroups.register("bench-tg", [
-  { id: "127.0.0.1", port: targetA },
-  { id: "127.0.0.1", port: targetB },
-]);
-handle.close();
+const dataDir = join(work, "scaleout");
+writeRegistry(dataDir, proxyPort);
 // The shipped command: the bundle npm start runs (built here, so the bench measures the current sources).
 if (!bundle) {
   const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
@@ -124,8 +133,22 @@ const proxy = start(process.execPath, [...nodeArgs, bundle ?? join(root, "dist",
   NODE_ENV: "production",
 });
 
+const baselineDataDir = join(work, "baseline");
+let baselineProxy: ReturnType<typeof start> | undefined;
+if (baseline) {
+  writeRegistry(baselineDataDir, baselinePort);
+  baselineProxy = start(process.execPath, [...nodeArgs, baseline], {
+    ...process.env,
+    SCALEOUT_DATA_DIR: baselineDataDir,
+    REDIS_URL: "",
+    NODE_ENV: "production",
+  });
+}
+
 await Promise.all(
-  [targetA, targetB, nginxPort, proxyPort].map((port) => waitForHttp(`http://127.0.0.1:${port}/`)),
+  [targetA, targetB, nginxPort, proxyPort, ...(baseline ? [baselinePort] : [])].map((port) =>
+    waitForHttp(`http://127.0.0.1:${port}/`),
+  ),
 );
 // Both targets healthy before measuring: the first check runs at start.
 await new Promise((r) => setTimeout(r, 1500));
@@ -153,6 +176,15 @@ const variants: Array<{ name: string; url: string; pid?: number }> = [
     url: `http://127.0.0.1:${proxyPort}/`,
     ...(proxy.pid && { pid: proxy.pid }),
   },
+  ...(baselineProxy
+    ? [
+        {
+          name: "scaleout baseline (10 rules)",
+          url: `http://127.0.0.1:${baselinePort}/`,
+          ...(baselineProxy.pid && { pid: baselineProxy.pid }),
+        },
+      ]
+    : []),
 ];
 const rows: Row[] = [];
 for (const c of concurrencies) {
@@ -217,6 +249,15 @@ if (ours && theirs) {
   );
   check("p99 at c50 <= 2 x nginx", ours.p99 <= 2 * theirs.p99, `${(ours.p99 / theirs.p99).toFixed(2)} x`);
   check("RSS < 150 MB", (ours.rss ?? 0) < 150, `${fmt(ours.rss)} MB`);
+}
+for (const c of concurrencies) {
+  const now = rows.find((r) => r.c === c && r.name.startsWith("scaleout proxy"));
+  const before = rows.find((r) => r.c === c && r.name.startsWith("scaleout baseline"));
+  if (!now || !before) continue;
+  const ok = now.rps >= 0.95 * before.rps;
+  console.log(
+    `${ok ? "PASS" : "MISS"}  req/s at c${c} within 5 % of the baseline build or better: ${fmt(now.rps, 0)} vs ${fmt(before.rps, 0)} (${(now.rps / before.rps).toFixed(2)} x); CPU us/req ${fmt(now.cpuPerRequest)} vs ${fmt(before.cpuPerRequest)}`,
+  );
 }
 stopAll();
 rmSync(work, { recursive: true, force: true });
