@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "@scaleout/queue";
 import { eventually, integrationTest as test } from "@scaleout/testing";
@@ -53,6 +54,14 @@ test("npm start runs the whole system and stops cleanly on SIGINT", async ({ dat
     throw new Error(`${error.message}\n${output}`);
   });
   expect(health.dependencies.redis).toBe("ok");
+
+  // The supervisor, which starts every app with its own node, runs on Node 24 from packages/node-runtime,
+  // or on the node that ran the bootstrap when SCALEOUT_NODE=system.
+  const supervisorPid = Number(readFileSync(join(dataDir, "scaleout.pid"), "utf8"));
+  const supervisorNode = readlinkSync(`/proc/${supervisorPid}/exe`);
+  const version = spawnSync(supervisorNode, ["--version"], { encoding: "utf8" }).stdout.trim();
+  if (process.env.SCALEOUT_NODE === "system") expect(version).toBe(process.version);
+  else expect(version).toMatch(/^v24\./);
 
   // The proxy is up: a listener created through the api serves within moments.
   const post = (path: string, body: unknown) =>
