@@ -167,12 +167,17 @@ function ensureSqliteBinding(node, abi) {
   const slot = (forAbi) => join(dir, "lib", "binding", `node-v${forAbi}-${process.platform}-${process.arch}`);
   const built = join(dir, "build", "Release", "better_sqlite3.node");
   const adopt = () => {
-    const builtAbi = addonAbi(built);
-    if (!builtAbi) return;
-    mkdirSync(slot(builtAbi), { recursive: true });
     // rename, not copy: the file may be a hard link into pnpm's store shared with other checkouts.
-    if (existsSync(join(slot(builtAbi), "better_sqlite3.node"))) unlinkSync(built);
-    else renameSync(built, join(slot(builtAbi), "better_sqlite3.node"));
+    // ENOENT: a bootstrap started beside this one (a test of npm start) moved it first.
+    try {
+      const builtAbi = addonAbi(built);
+      if (!builtAbi) return;
+      mkdirSync(slot(builtAbi), { recursive: true });
+      if (existsSync(join(slot(builtAbi), "better_sqlite3.node"))) unlinkSync(built);
+      else renameSync(built, join(slot(builtAbi), "better_sqlite3.node"));
+    } catch (error) {
+      if (error.code !== "ENOENT") throw error;
+    }
   };
   if (existsSync(built)) adopt();
   if (existsSync(join(slot(abi), "better_sqlite3.node"))) return;
@@ -185,7 +190,7 @@ function ensureSqliteBinding(node, abi) {
   const env = runtimeEnv(node);
   const prefix = dirname(dirname(realpathSync(node)));
   if (existsSync(join(prefix, "include", "node", "node.h"))) env.npm_config_nodedir = prefix;
-  log(`building better-sqlite3 for node ABI ${abi} (node-gyp, once per ABI; about a minute)...`);
+  log(`building better-sqlite3 for node ABI ${abi} (node-gyp, once per ABI; a minute or more)...`);
   const started = Date.now();
   if (run(node, [gyp, "rebuild", "--release"], { cwd: dir, env }) !== 0 || !existsSync(built)) {
     log("building better-sqlite3 failed");
