@@ -7,9 +7,11 @@
 // names another.
 // Plain JavaScript on purpose: it runs before any dependency is installed, on Node.js 20 or later.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chooseNode, nodeEnv, nodeVersions } from "./node-runtime.mjs";
+import { ensureSqliteBinding } from "./sqlite-binding.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pnpmVersion = "10.34.9";
@@ -71,140 +73,6 @@ function ensureRedis() {
 
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
-/**
- * The node the apps and tests run on: Node.js 24 from packages/node-runtime by default, which needs no
- * download beyond the npm registry and ships its headers for native builds; the machine's node when
- * SCALEOUT_NODE=system (or where no Node 24 package exists for this platform); any node by path.
- */
-function runtime() {
-  const choice = process.env.SCALEOUT_NODE ?? "24";
-  if (choice === "system") return { node: process.execPath, label: "system" };
-  if (choice !== "24") {
-    if (!existsSync(choice)) {
-      log(`SCALEOUT_NODE=${choice}: no such file; use 24, system or the path of a node binary`);
-      process.exit(2);
-    }
-    return { node: choice, label: choice };
-  }
-  const node = join(
-    root,
-    "packages",
-    "node-runtime",
-    "node_modules",
-    `node-${process.platform}-${process.arch}`,
-    "bin",
-    "node",
-  );
-  if (existsSync(node)) return { node, label: "24" };
-  log(
-    `no Node.js 24 package for ${process.platform}-${process.arch} on the npm registry: running on this node`,
-  );
-  return { node: process.execPath, label: "system" };
-}
-
-function nodeVersions(node) {
-  if (node === process.execPath) return { node: process.version, modules: process.versions.modules };
-  const out = spawnSync(
-    node,
-    ["-p", "JSON.stringify({ node: process.version, modules: process.versions.modules })"],
-    {
-      encoding: "utf8",
-    },
-  );
-  if (out.status !== 0) {
-    log(`${node} does not run: ${out.stderr || out.error}`);
-    process.exit(1);
-  }
-  return JSON.parse(out.stdout);
-}
-
-/** The ABI a native addon was built for, from the registration symbol NODE_MODULE_INIT exports. */
-function addonAbi(file) {
-  const match = /node_register_module_v(\d+)/.exec(readFileSync(file).toString("latin1"));
-  return match ? match[1] : undefined;
-}
-
-/**
- * node-gyp: the one npm hands its scripts, else pnpm's or npm's own copy (both ship it), so no download.
- */
-function nodeGyp() {
-  const candidates = [process.env.npm_config_node_gyp];
-  if (onPath("pnpm")) {
-    const pnpmBin = spawnSync("sh", ["-c", "command -v pnpm"], { encoding: "utf8" }).stdout.trim();
-    candidates.push(
-      join(dirname(realpathSync(pnpmBin)), "..", "dist", "node_modules", "node-gyp", "bin", "node-gyp.js"),
-    );
-  }
-  candidates.push(
-    join(
-      dirname(process.execPath),
-      "..",
-      "lib",
-      "node_modules",
-      "npm",
-      "node_modules",
-      "node-gyp",
-      "bin",
-      "node-gyp.js",
-    ),
-  );
-  return candidates.find((file) => file && existsSync(file));
-}
-
-/**
- * better-sqlite3's binding must match the ABI of the node that loads it (115 for Node 20, 137 for 24).
- * One binding per ABI lives where its loader (`bindings`) looks after build/Release:
- * lib/binding/node-v<ABI>-<platform>-<arch>/, so npm test on Node 24 and SCALEOUT_NODE=system on Node 20
- * share one install without rebuilding each time. The install's own build/Release binding moves there
- * (the loader would stop at it and throw for the other ABI); a missing one is built once with node-gyp
- * under that node and against its own headers (the Node 24 package ships them; Debian's node has them
- * under /usr/include/node), offline.
- */
-function ensureSqliteBinding(node, abi) {
-  const link = join(root, "node_modules", "better-sqlite3");
-  if (!existsSync(link)) return;
-  const dir = realpathSync(link);
-  const slot = (forAbi) => join(dir, "lib", "binding", `node-v${forAbi}-${process.platform}-${process.arch}`);
-  const built = join(dir, "build", "Release", "better_sqlite3.node");
-  const adopt = () => {
-    // rename, not copy: the file may be a hard link into pnpm's store shared with other checkouts.
-    // ENOENT: a bootstrap started beside this one (a test of npm start) moved it first.
-    try {
-      const builtAbi = addonAbi(built);
-      if (!builtAbi) return;
-      mkdirSync(slot(builtAbi), { recursive: true });
-      if (existsSync(join(slot(builtAbi), "better_sqlite3.node"))) unlinkSync(built);
-      else renameSync(built, join(slot(builtAbi), "better_sqlite3.node"));
-    } catch (error) {
-      if (error.code !== "ENOENT") throw error;
-    }
-  };
-  if (existsSync(built)) adopt();
-  if (existsSync(join(slot(abi), "better_sqlite3.node"))) return;
-
-  const gyp = nodeGyp();
-  if (!gyp) {
-    log("better-sqlite3 has no binding for this node and node-gyp was not found (npm or pnpm ship it)");
-    process.exit(1);
-  }
-  const env = runtimeEnv(node);
-  const prefix = dirname(dirname(realpathSync(node)));
-  if (existsSync(join(prefix, "include", "node", "node.h"))) env.npm_config_nodedir = prefix;
-  log(`building better-sqlite3 for node ABI ${abi} (node-gyp, once per ABI; a minute or more)...`);
-  const started = Date.now();
-  if (run(node, [gyp, "rebuild", "--release"], { cwd: dir, env }) !== 0 || !existsSync(built)) {
-    log("building better-sqlite3 failed");
-    process.exit(1);
-  }
-  adopt();
-  log(`built better-sqlite3 for ABI ${abi} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-/** The environment of everything we start: `node` on PATH is the runtime, for scripts that spawn it by name. */
-function runtimeEnv(node) {
-  return { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}` };
-}
-
 /** Runs a long-lived child and hands it our signals, so Ctrl-C reaches it once and we exit with it. */
 function supervise(cmd, cmdArgs, env) {
   const child = spawn(cmd, cmdArgs, { cwd: root, stdio: "inherit", env });
@@ -214,12 +82,12 @@ function supervise(cmd, cmdArgs, env) {
 
 installIfNeeded();
 ensureRedis();
-const { node, label } = runtime();
-const versions = nodeVersions(node);
+const { node, label } = chooseNode(root, process.env.SCALEOUT_NODE ?? "24", log);
+const versions = nodeVersions(node, log);
 // Said by npm test only: a refused npm start answers in one line (README), and its apps are the proof.
 if (command === "test") log(`running on Node.js ${versions.node} (SCALEOUT_NODE=${label})`);
-ensureSqliteBinding(node, versions.modules);
-const env = runtimeEnv(node);
+ensureSqliteBinding(root, node, versions.modules, log);
+const env = nodeEnv(node);
 if (command === "start") {
   // start.ts builds the bundles itself, after checking that no other start holds the port or data dir.
   // tsx as a loader in this node process, not its CLI: the CLI relays a signal through a second process
