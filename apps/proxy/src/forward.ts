@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RequestContext } from "./request-context.ts";
+import type { TargetState } from "./targets.ts";
 import type { Exchange, ResponseSink } from "./upstream/connection.ts";
 import { UpstreamError } from "./upstream/errors.ts";
 
@@ -76,35 +78,52 @@ function classify(error: UpstreamError): { status: number; reason: string; conne
   }
 }
 
+/** Who hears how a forwarded request ended: one object for all requests, no closure per request. */
+export interface ForwardOwner {
+  forwarded(handler: ForwardHandler, result: ForwardResult): void;
+}
+
 /**
  * The client's side of one forwarded request: streams the target's response to the client with
  * backpressure (the target's socket pauses while the client's buffer is full), and turns failures before
- * the response began into the load balancer's own 502/504.
+ * the response began into the load balancer's own 502/504. `ctx` and `target` are the owner's, carried
+ * here so that the end of a request needs no closure of its own.
  */
 export class ForwardHandler implements ResponseSink {
-  exchange: Exchange | undefined;
+  exchange: Exchange | undefined = undefined;
   private started = false;
   private sent = 0;
   private readonly begin = performance.now();
-  private targetMs: number | undefined;
+  /** ms from dispatch to the response head; -1 until it came. */
+  private targetMs = -1;
   private closed = false;
   private finished = false;
+  /** Made on the first backpressure only: most responses never fill the client's buffer. */
+  private onDrain: (() => void) | undefined = undefined;
   private readonly onClientClose = () => {
     if (!this.finished && !this.res.writableFinished) {
       this.closed = true;
       this.exchange?.abort(new UpstreamError("CLIENT_CLOSED", "the client closed the connection"));
     }
   };
-  private readonly onDrain = () => this.exchange?.resume();
 
   constructor(
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    /** Extra response headers (stickiness cookies). */
-    private readonly extraHeaders: Array<[string, string]>,
-    private readonly done: (result: ForwardResult) => void,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** Extra response headers: the group stickiness cookie, kept as it is for a retry on another target. */
+    readonly cookies: Array<[string, string]>,
+    /** This target's stickiness cookie (AWSALB), when the group has one. */
+    private readonly targetCookie: string | undefined,
+    private readonly owner: ForwardOwner,
+    readonly ctx: RequestContext,
+    readonly target: TargetState,
+    /** This is the second target tried: a refused connection is not tried again. */
+    readonly retried: boolean,
+    /** The clock's time at dispatch (the access log's request/target processing split). */
+    readonly sentAt: number,
   ) {
-    res.once("close", this.onClientClose);
+    // 'close' comes once per response: `on` spares the wrapper `once` would allocate.
+    res.on("close", this.onClientClose);
   }
 
   /** Ends the request on the load balancer's side (a drained target's delay ran out): 502, as ALB answers. */
@@ -115,18 +134,24 @@ export class ForwardHandler implements ResponseSink {
   onResponseStart(statusCode: number, headers: Record<string, string | string[]>): void {
     this.started = true;
     this.targetMs = performance.now() - this.begin;
-    const listed = connectionListed(headers.connection);
-    for (const name of Object.keys(headers))
-      if (hopByHop.has(name) || listed?.has(name)) delete headers[name];
-    for (const [name, value] of this.extraHeaders) {
-      const existing = headers[name];
-      headers[name] = existing === undefined ? value : ([] as string[]).concat(existing, value);
+    const connection = headers.connection;
+    const listed = connection === undefined ? undefined : connectionListed(connection);
+    // A flat [name, value, ...] list for writeHead: deleting hop-by-hop fields from the parser's object
+    // would turn it into a slow dictionary, and node:http writes a list as it comes.
+    const relayed: string[] = [];
+    for (const name in headers) {
+      if (hopByHop.has(name) || listed?.has(name)) continue;
+      const value = headers[name];
+      if (typeof value === "string") relayed.push(name, value);
+      else if (value !== undefined) for (const item of value) relayed.push(name, item);
     }
+    for (const [name, value] of this.cookies) relayed.push(name, value);
+    if (this.targetCookie !== undefined) relayed.push("set-cookie", this.targetCookie);
     // Status line, headers and (for small responses) the body and its end leave in one write.
     this.res.cork();
     process.nextTick(uncork, this.res);
     try {
-      this.res.writeHead(statusCode, headers);
+      this.res.writeHead(statusCode, relayed);
     } catch (error) {
       // node:http refuses what it cannot send (a control character in a value, a bad name): that is the
       // target's invalid response, answered 502 like any other, never an exception in the socket's listener.
@@ -144,6 +169,7 @@ export class ForwardHandler implements ResponseSink {
     if (!this.started) return true;
     this.sent += chunk.length;
     if (this.res.write(chunk)) return true;
+    this.onDrain ??= () => this.exchange?.resume();
     this.res.once("drain", this.onDrain);
     return false;
   }
@@ -151,17 +177,15 @@ export class ForwardHandler implements ResponseSink {
   onResponseEnd(): void {
     this.finished = true;
     this.res.end();
-    this.done({
-      targetStatus: this.res.statusCode,
-      sentBytes: this.sent,
-      ...(this.targetMs !== undefined && { targetMs: this.targetMs }),
-    });
+    const result: ForwardResult = { targetStatus: this.res.statusCode, sentBytes: this.sent };
+    if (this.targetMs !== -1) result.targetMs = this.targetMs;
+    this.owner.forwarded(this, result);
   }
 
   onResponseError(error: UpstreamError, sent: boolean): void {
     this.finished = true;
     if (this.closed) {
-      this.done({ clientClosed: true, sentBytes: this.sent, errorReason: "ClientClosed" });
+      this.owner.forwarded(this, { clientClosed: true, sentBytes: this.sent, errorReason: "ClientClosed" });
       return;
     }
     const failure = classify(error);
@@ -174,15 +198,16 @@ export class ForwardHandler implements ResponseSink {
       this.res.uncork();
       if (socket && !socket.destroyed) socket.end(() => socket.destroy());
       else this.res.destroy();
-      this.done({
+      const result: ForwardResult = {
         targetStatus: this.res.statusCode,
         sentBytes: this.sent,
         errorReason: failure.reason,
-        ...(this.targetMs !== undefined && { targetMs: this.targetMs }),
-      });
+      };
+      if (this.targetMs !== -1) result.targetMs = this.targetMs;
+      this.owner.forwarded(this, result);
       return;
     }
-    this.done({
+    this.owner.forwarded(this, {
       elbStatus: failure.status,
       connectionError: failure.connection,
       // Refused before a byte went out and the client's body still whole (read ahead, not streamed):

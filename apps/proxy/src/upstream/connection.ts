@@ -134,7 +134,11 @@ export class Connection implements ParserCallbacks {
     this.parser.reset(exchange.options.headRequest);
     this.reusable = true;
     this.heldHead = undefined;
-    this.socket.setTimeout(exchange.options.idleTimeoutMs);
+    // Re-armed only when the value changes: every socket.setTimeout allocates a new timer, and the one
+    // armed already restarts on each read and write. An idle pooled connection keeps the same timer and
+    // closes when it fires (see the 'timeout' listener).
+    const idleTimeoutMs = exchange.options.idleTimeoutMs;
+    if (this.socket.timeout !== idleTimeoutMs) this.socket.setTimeout(idleTimeoutMs);
     if (!exchange.body) exchange.requestComplete = true;
     // Nothing counts as sent, and no body byte goes out, until the connection exists: a refused connect
     // can then go to another target with the body intact.
