@@ -98,6 +98,8 @@ export class ForwardHandler implements ResponseSink {
   private targetMs = -1;
   private closed = false;
   private finished = false;
+  /** The client's response is corked since its head: head and body leave in one write. */
+  private corked = false;
   /** Made on the first backpressure only: most responses never fill the client's buffer. */
   private onDrain: (() => void) | undefined = undefined;
   private readonly onClientClose = () => {
@@ -147,9 +149,10 @@ export class ForwardHandler implements ResponseSink {
     }
     for (const [name, value] of this.cookies) relayed.push(name, value);
     if (this.targetCookie !== undefined) relayed.push("set-cookie", this.targetCookie);
-    // Status line, headers and (for small responses) the body and its end leave in one write.
+    // Status line, headers and (for small responses) the body and its end leave in one write: uncorked
+    // when the response ends, or when the read that carried the head has been relayed.
     this.res.cork();
-    process.nextTick(uncork, this.res);
+    this.corked = true;
     try {
       this.res.writeHead(statusCode, relayed);
     } catch (error) {
@@ -174,9 +177,20 @@ export class ForwardHandler implements ResponseSink {
     return false;
   }
 
+  onReadRelayed(): void {
+    this.uncork();
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
+  }
+
   onResponseEnd(): void {
     this.finished = true;
     this.res.end();
+    this.uncork();
     const result: ForwardResult = { targetStatus: this.res.statusCode, sentBytes: this.sent };
     if (this.targetMs !== -1) result.targetMs = this.targetMs;
     this.owner.forwarded(this, result);
@@ -184,6 +198,8 @@ export class ForwardHandler implements ResponseSink {
 
   onResponseError(error: UpstreamError, sent: boolean): void {
     this.finished = true;
+    const wasCorked = this.corked;
+    this.corked = false;
     if (this.closed) {
       this.owner.forwarded(this, { clientClosed: true, sentBytes: this.sent, errorReason: "ClientClosed" });
       return;
@@ -195,7 +211,7 @@ export class ForwardHandler implements ResponseSink {
       const socket = this.res.socket;
       // node:http writes a head lazily, with the first body bytes: without any, it would never leave.
       if (this.sent === 0) this.res.flushHeaders();
-      this.res.uncork();
+      if (wasCorked) this.res.uncork();
       if (socket && !socket.destroyed) socket.end(() => socket.destroy());
       else this.res.destroy();
       const result: ForwardResult = {
@@ -207,6 +223,8 @@ export class ForwardHandler implements ResponseSink {
       this.owner.forwarded(this, result);
       return;
     }
+    // The head node:http refused (writeHead threw) left the response corked: the error page must go out.
+    if (wasCorked) this.res.uncork();
     this.owner.forwarded(this, {
       elbStatus: failure.status,
       connectionError: failure.connection,
@@ -218,10 +236,6 @@ export class ForwardHandler implements ResponseSink {
       sentBytes: 0,
     });
   }
-}
-
-function uncork(res: ServerResponse): void {
-  res.uncork();
 }
 
 const statusText: Record<number, string> = {

@@ -12,6 +12,11 @@ export interface ResponseSink {
   onResponseEnd(): void;
   /** `sent` says whether any byte of the request reached the target: if not, it is safe to try another. */
   onResponseError(error: UpstreamError, sent: boolean): void;
+  /**
+   * One read from the target has been relayed: what the sink held back to send in one write (a corked
+   * head and body) may go now. Not called once the exchange has ended through one of the above.
+   */
+  onReadRelayed(): void;
 }
 
 export interface ExchangeOptions {
@@ -268,6 +273,7 @@ export class Connection implements ParserCallbacks {
     switch (result.kind) {
       case "more":
         if (result.pause) this.socket.pause();
+        exchange.sink.onReadRelayed();
         return;
       case "complete":
         if (result.extra > 0) this.reusable = false;
