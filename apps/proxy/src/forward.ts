@@ -25,6 +25,11 @@ export const hopByHop = new Set([
  */
 export function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
+  // The usual value, one of the usual tokens alone, costs no split (this runs twice per request).
+  if (typeof connection === "string" && connection.length <= 10) {
+    const lower = connection.toLowerCase();
+    if (lower === "keep-alive" || lower === "close" || lower === "upgrade") return undefined;
+  }
   let listed: Set<string> | undefined;
   for (const token of String(connection).split(",")) {
     const name = token.trim().toLowerCase();
