@@ -1,6 +1,7 @@
 // bench/proxy large bodies: 1 MiB responses (GET) and 1 MiB uploads (POST) through a plain node pipe
 // proxy (the floor) and scaleout's proxy, c8 by default, over the same two targets, in one run.
-// Usage: npx tsx bench/proxy/large.ts [--seconds 5] [--repeats 3] [--connections 8] [--bundle dist/x.mjs] [--baseline dist/y.mjs]
+// Usage: npx tsx bench/proxy/large.ts [--seconds 5] [--repeats 3] [--connections 8] [--bundle dist/x.mjs]
+// [--baseline dist/y.mjs] [--only responses|uploads]
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,10 +87,14 @@ const upload = join(work, "upload.lua");
 writeFileSync(upload, `wrk.method = "POST"\nwrk.body = string.rep("x", 1048576)\n`);
 console.log(`\nbench/proxy/large: wrk -t1 -c${connections}, ${seconds} s x ${repeats} (median)\n`);
 console.log("| variant | load | MiB/s | p99 ms | CPU us per MiB | errors |\n|---|---|---:|---:|---:|---:|");
-for (const [load, extra] of [
-  ["1 MiB responses", []],
-  ["1 MiB uploads", ["-s", upload]],
-] as Array<[string, string[]]>) {
+// --only responses|uploads: one of the two loads (e.g. to profile it alone).
+const only = value("only");
+for (const [load, extra] of (
+  [
+    ["1 MiB responses", []],
+    ["1 MiB uploads", ["-s", upload]],
+  ] as Array<[string, string[]]>
+).filter(([load]) => only === undefined || load.endsWith(only))) {
   for (const variant of variants) {
     const url = `http://127.0.0.1:${variant.port}/`;
     wrk(url, connections, 1, extra);
