@@ -47,7 +47,8 @@ function wrkArgs(url: string, connections: number, seconds: number, extra: strin
 
 /**
  * One wrk run that leaves the event loop free, so the caller can read /proc while the load is on
- * (sockets held at c200 are only visible during the run). `during` runs once a second until wrk exits.
+ * (sockets held at c200 are only visible during the run). `during` runs every half second until wrk
+ * exits (often enough that a 1 s smoke run still samples, rarely enough to leave the cores to the load).
  */
 export function wrkAsync(
   url: string,
@@ -65,7 +66,7 @@ export function wrkAsync(
   child.stdout.on("data", (chunk: string) => {
     out += chunk;
   });
-  const sampler = during ? setInterval(during, 1000) : undefined;
+  const sampler = during ? setInterval(during, 500) : undefined;
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", () => {

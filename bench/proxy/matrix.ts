@@ -58,7 +58,7 @@ export interface Run {
   rssSum: number | undefined;
   rssMaxProcess: number | undefined;
   processes: number;
-  /** Most ESTABLISHED sockets from the proxy to the targets seen in one-second samples during the run. */
+  /** Most ESTABLISHED sockets from the proxy to the targets seen in the samples taken during the run. */
   upstream: number | undefined;
   errors: number;
 }

@@ -169,7 +169,7 @@ export class Report {
     };
     const g = (id: string, sys: System | undefined) => this.get(id, sys);
     const times = (v: number, l: number, factor: number) =>
-      `${(v / (l / factor)).toFixed(2)}× (${fmt(v, 0)} vs ${fmt(l / factor, 0)})`;
+      `${(v / (l / factor)).toFixed(2)}× (${fmt(v, v < 100 ? 2 : 0)} vs ${fmt(l / factor, v < 100 ? 2 : 0)})`;
     this.print(
       `\nTargets (issue 10, "Done when"; ${oneWorker?.name ?? "-"} and ${allWorkers?.name ?? "-"}):`,
     );
