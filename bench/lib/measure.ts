@@ -190,7 +190,9 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(url);
+      // Bounded: a listener that accepts and never answers (a worker that died behind it) must not
+      // hang the bench past the deadline below.
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       if (res.status < 500) return;
     } catch {

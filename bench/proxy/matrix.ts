@@ -57,6 +57,8 @@ export interface Run {
   cores: number | undefined;
   rssSum: number | undefined;
   rssMaxProcess: number | undefined;
+  /** Each process's RSS after the run, in MB, largest first. */
+  rssEach: number[];
   processes: number;
   /** Most ESTABLISHED sockets from the proxy to the targets seen in the samples taken during the run. */
   upstream: number | undefined;
@@ -97,6 +99,7 @@ async function measure(
     cores: pids.length ? cpu / elapsedUs : undefined,
     rssSum: pids.length ? rssMb(pids) : undefined,
     rssMaxProcess: each.length ? Math.max(...each) : undefined,
+    rssEach: [...each].sort((a, b) => b - a),
     processes: pids.length,
     upstream: sample ? upstream : undefined,
     errors: result.errors,
@@ -152,6 +155,8 @@ export interface Summary {
   cores: number | undefined;
   rssSum: number | undefined;
   rssMaxProcess: number | undefined;
+  /** Each process's RSS in the run whose sum was largest. */
+  rssEach: number[];
   processes: number;
   upstream: number | undefined;
   errors: number;
@@ -177,6 +182,9 @@ export function summarise(cell: Cell): Summary {
     cores: medianOf(runs, (r) => r.cores),
     rssSum: maxOf(runs, (r) => r.rssSum),
     rssMaxProcess: maxOf(runs, (r) => r.rssMaxProcess),
+    rssEach:
+      runs.reduce<Run | undefined>((a, r) => (!a || (r.rssSum ?? 0) > (a.rssSum ?? 0) ? r : a), undefined)
+        ?.rssEach ?? [],
     processes: maxOf(runs, (r) => r.processes) ?? 0,
     upstream: medianOf(runs, (r) => r.upstream),
     errors: runs.reduce((a, r) => a + r.errors, 0),
