@@ -173,6 +173,7 @@ export class Report {
     this.print(
       `\nTargets (issue 10, "Done when"; ${oneWorker?.name ?? "-"} and ${allWorkers?.name ?? "-"}):`,
     );
+    if (allWorkers?.note) this.print(`      (${allWorkers.name}: ${allWorkers.note})`);
     check(
       "one worker: CPU per small request ≤ 45 µs (c50 keep-alive)",
       g("ka50", oneWorker)?.cpuPerUnit,
