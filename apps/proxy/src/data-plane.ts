@@ -1,7 +1,7 @@
 import type { SystemResources } from "./resources.ts";
 import type { Snapshot } from "./snapshot.ts";
-import type { HealthEntry } from "./worker-messages.ts";
 import { PoolRegistry, TargetGroupRuntime, TargetState } from "./targets.ts";
+import type { HealthEntry } from "./worker-messages.ts";
 
 /**
  * The run-time view every system reads: the current snapshot and each target group's live targets

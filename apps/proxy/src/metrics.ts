@@ -161,7 +161,9 @@ export class MetricsAggregator {
     for (const record of records) {
       const [lb, tg] = record.dimensions;
       if (!lb) continue;
-      const c = tg ? this.tgCounters({ dimension: lb.value }, { dimension: tg.value }) : this.lbCounters({ dimension: lb.value });
+      const c = tg
+        ? this.tgCounters({ dimension: lb.value }, { dimension: tg.value })
+        : this.lbCounters({ dimension: lb.value });
       c.requests += record.requests;
       addInto(c.elbByClass, record.elbByClass);
       c.elb500 += record.elb[0];

@@ -50,7 +50,8 @@ export class OwnerLink {
       const report = this.handlers.inflight();
       if (report.counts.length > 0) this.send({ type: "inflight", ...report });
     }, 1000);
-    this.timer.unref();
+    // Not unref'd: it keeps a worker alive until its first sync binds the listeners (the IPC channel
+    // does not, guardProcess unrefs it); a worker ends by its close, never by running out of work.
     this.send({ type: "ready" });
   }
 

@@ -47,7 +47,7 @@ export class LoadBalancerProxy {
 
   constructor(
     options: ProxyOptions,
-    private readonly role: ProxyRole = { kind: "single" },
+    role: ProxyRole = { kind: "single" },
   ) {
     const resources = createResources(options);
     this.resources = resources;
@@ -63,7 +63,8 @@ export class LoadBalancerProxy {
           sync: () => this.syncMessage(),
           version: () => this.version,
           metrics: (records) => resources.metrics.absorb(records),
-          loadBalancerState: (arn, state, reason) => this.registry.recordLoadBalancerState(arn, state, reason),
+          loadBalancerState: (arn, state, reason) =>
+            this.registry.recordLoadBalancerState(arn, state, reason),
         },
         resources.log,
       );

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
       : { kind: "single" };
   // Workers open the registry the owner has already migrated.
   if (role.kind !== "worker") runMigrations(handle.db);
-  if (role.kind === "owner" && settings.proxy.sharing === "cluster") cluster.schedulingPolicy = cluster.SCHED_RR;
+  if (role.kind === "owner" && settings.proxy.sharing === "cluster")
+    cluster.schedulingPolicy = cluster.SCHED_RR;
   const mode = process.env.SCALEOUT_ACCESS_LOG ?? "file";
   // The owner serves no request; each worker appends its own lines to the one file (O_APPEND).
   const accessLog = createAccessLog(

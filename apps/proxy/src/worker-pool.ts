@@ -54,7 +54,8 @@ export class WorkerPool implements DrainGate {
   /** The worker pids, for the banner and tests. */
   pids(): number[] {
     const pids: number[] = [];
-    for (const { worker } of this.live.values()) if (worker.process.pid !== undefined) pids.push(worker.process.pid);
+    for (const { worker } of this.live.values())
+      if (worker.process.pid !== undefined) pids.push(worker.process.pid);
     return pids;
   }
 
@@ -107,7 +108,9 @@ export class WorkerPool implements DrainGate {
       if (isWorkerMessage(message)) this.receive(entry, message);
     });
     // An IPC write to a worker that just died fails here, not as an uncaught exception.
-    worker.on("error", (error: Error) => this.log.warn(`proxy worker ${worker.process.pid}: ${error.message}`));
+    worker.on("error", (error: Error) =>
+      this.log.warn(`proxy worker ${worker.process.pid}: ${error.message}`),
+    );
     worker.once("exit", (code: number | null, signal: string | null) => {
       this.live.delete(worker.id);
       if (this.closing) return;
