@@ -126,7 +126,17 @@ if (!bundle) {
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
 // The default is the shipped command's flags (scripts/start.ts).
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
-const proxy = start(process.execPath, [...nodeArgs, bundle ?? join(root, "dist", "proxy.mjs")], {
+// BENCH_PROXY_NODE: another node binary for the proxies (e.g. Node 24, with a bundle whose dist/ resolves a
+// better-sqlite3 built for it). BENCH_BASELINE_ENV="SCALEOUT_PROXY_WORKERS=1 ...": environment of the
+// baseline proxy alone, so one build is measured under two settings in the same run.
+const proxyNode = process.env.BENCH_PROXY_NODE || process.execPath;
+const baselineEnv = Object.fromEntries(
+  (process.env.BENCH_BASELINE_ENV ?? "")
+    .split(" ")
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+);
+const proxy = start(proxyNode, [...nodeArgs, bundle ?? join(root, "dist", "proxy.mjs")], {
   ...process.env,
   SCALEOUT_DATA_DIR: dataDir,
   REDIS_URL: "",
@@ -137,8 +147,9 @@ const baselineDataDir = join(work, "baseline");
 let baselineProxy: ReturnType<typeof start> | undefined;
 if (baseline) {
   writeRegistry(baselineDataDir, baselinePort);
-  baselineProxy = start(process.execPath, [...nodeArgs, baseline], {
+  baselineProxy = start(proxyNode, [...nodeArgs, baseline], {
     ...process.env,
+    ...baselineEnv,
     SCALEOUT_DATA_DIR: baselineDataDir,
     REDIS_URL: "",
     NODE_ENV: "production",
