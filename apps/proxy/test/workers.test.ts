@@ -247,6 +247,38 @@ describe("proxy workers (SCALEOUT_PROXY_WORKERS=2)", () => {
     },
   );
 
+  workersTest(
+    "a draining target leaves once no worker has a request in flight to it",
+    async ({ running }) => {
+      const { services, port, targets } = running;
+      // Held requests (each worker's round robin starts on its own): at least one worker has a request in
+      // flight to the target that drains.
+      const held = Array.from({ length: 4 }, () => send(port, "/hold"));
+      await eventually(() => (targets.reduce((n, t) => n + t.held, 0) === 4 ? true : undefined), {
+        message: "four requests held",
+      });
+      const a = targets.find((t) => t.held > 0);
+      const other = targets.find((t) => t !== a);
+      if (!a || !other) throw new Error("two targets");
+      services.targetGroups.deregister("tg", [{ id: loopback, port: a.port }]);
+      const stateOfA = () =>
+        services.targetGroups.health("tg").find((d) => d.target.port === a.port)?.targetHealth.state;
+      expect(stateOfA()).toBe("draining");
+      // The owner sees the change (it polls every second) and its workers report: a stays while held.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(stateOfA()).toBe("draining");
+      const replies = await load(20, 4, () => send(port));
+      expect(replies.every((r) => r.status === 200 && r.target === other.name)).toBe(true);
+      for (const t of targets) t.release();
+      for (const reply of await Promise.all(held)) expect(reply.status).toBe(200);
+      // Released: the worker reports zero and the owner removes the target, well before its 300 s delay.
+      await eventually(() => (stateOfA() === undefined ? true : undefined), {
+        timeoutMs: 5000,
+        message: `a leaves its group (now ${stateOfA()})`,
+      });
+    },
+  );
+
   workersTest("SIGTERM drains every worker and the owner exits", async ({ running }) => {
     const { owner, port } = running;
     // A request in flight when the signal arrives still completes.
