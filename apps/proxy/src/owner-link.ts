@@ -59,6 +59,11 @@ export class OwnerLink {
     this.send({ type: "inflight", ...this.handlers.inflight() });
   }
 
+  /** A load balancer's state as this worker's listeners found it: the owner writes it. */
+  loadBalancerState(arn: string, state: string, reason: string | null): void {
+    this.send({ type: "lb-state", arn, state, reason });
+  }
+
   /** The last counters; answers once the owner's channel has taken them (the process exits next). */
   async finish(): Promise<void> {
     if (this.timer) clearInterval(this.timer);

@@ -44,11 +44,11 @@ export class LoadBalancerProxy {
   private readonly pool: WorkerPool | undefined;
   private readonly link: OwnerLink | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** A worker's close, once started. */
+  private closing: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    options: ProxyOptions,
-    role: ProxyRole = { kind: "single" },
-  ) {
+  constructor(options: ProxyOptions, role: ProxyRole = { kind: "single" }) {
     const resources = createResources(options);
     this.resources = resources;
     this.plane = new DataPlane(resources);
@@ -103,7 +103,7 @@ export class LoadBalancerProxy {
       // Load balancer state is a registry write: the owner's to make.
       registry = {
         recordLoadBalancerState: (arn, state, reason) => {
-          process.send?.({ type: "lb-state", arn, state, reason });
+          link.loadBalancerState(arn, state, reason);
           return true;
         },
       };
@@ -185,8 +185,6 @@ export class LoadBalancerProxy {
     await this.resources.accessLog.close();
   }
 
-  private closing: Promise<void> | undefined;
-
   /** A worker's close, asked by its owner or by a signal: once, then the process ends. */
   closeWorker(graceMs: number): Promise<void> {
     this.closing ??= this.close(graceMs).then(() => process.exit(0));
@@ -205,8 +203,6 @@ export class LoadBalancerProxy {
     }
     return { version: this.version, counts };
   }
-
-  private retryTimer: NodeJS.Timeout | undefined;
 
   /** A worker whose reload failed tries again shortly: its owner sends the next sync only on a change. */
   private retryReload(): void {
