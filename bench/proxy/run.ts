@@ -1,263 +1,185 @@
-// bench/proxy: the same wrk load against one target directly, nginx over two targets, and scaleout's
-// proxy over the same two targets behind a listener with 10 rules. Prints req/s, p50, p99, proxy CPU
-// per request and RSS, each as a ratio to nginx. Usage: npx tsx bench/proxy/run.ts [--seconds 10] [--repeats 3]
+// bench/proxy: the matrix of issue 10 (keep-alive c50 and c200, a new connection per request, 1 MiB
+// responses) against scaleout's proxy at one worker and at one worker per core, nginx (1 worker and auto)
+// and HAProxy (1 thread and one per core), all up at once over the same two targets and measured in
+// alternating runs. Prints each system's figures, ratios and the issue's targets. See README.md.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { limitsFor } from "@scaleout/core";
-import { createDb, runMigrations } from "@scaleout/db";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { freePort } from "@scaleout/queue";
-import { createContext, createServices } from "@scaleout/services";
+import { hasCommand, processTree, start, stopAll, waitForHttp } from "../lib/measure.ts";
+import { runMatrix, scenarios } from "./matrix.ts";
+import { Report } from "./report.ts";
 import {
-  cpuMicros,
-  hasCommand,
-  median,
-  processTree,
-  rssMb,
-  start,
-  stopAll,
-  waitForHttp,
-  wrk,
-} from "../lib/measure.ts";
+  buildKnowsWorkers,
+  directTarget,
+  type System,
+  startHaproxy,
+  startNginx,
+  startScaleout,
+  workersSetting,
+} from "./systems.ts";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: "string" },
+    repeats: { type: "string" },
+    connections: { type: "string", default: "50,200" },
+    bundle: { type: "string" },
+    baseline: { type: "string" },
+    quick: { type: "boolean", default: false },
+    // A subset for development, e.g. --systems scaleout,nginx (kinds: scaleout, nginx, haproxy, direct).
+    systems: { type: "string", default: "scaleout,nginx,haproxy" },
+    // A subset of rows, e.g. --rows ka50,close50 (ids: ka<c>, close50, large8).
+    rows: { type: "string" },
+  },
+});
+const number = (value: string | undefined, fallback: number): number => {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
+  return n;
 };
-const seconds = option("seconds", 10);
-// --bundle <file>: measure another build of the proxy (e.g. a saved dist/proxy.mjs) instead of the current sources.
-const bundleIndex = args.indexOf("--bundle");
-const bundle = bundleIndex === -1 ? undefined : args[bundleIndex + 1];
-const repeats = option("repeats", 3);
-// --connections 50,200: the wrk concurrencies to run.
-const connectionsIndex = args.indexOf("--connections");
-const concurrencies = (connectionsIndex === -1 ? "50,200" : (args[connectionsIndex + 1] ?? "50,200"))
-  .split(",")
-  .map(Number);
+// --quick: a smoke run of the whole harness (every system, every row) in about two minutes; its
+// figures are too short to judge anything by.
+const seconds = number(flags.seconds, flags.quick ? 3 : 10);
+const repeats = number(flags.repeats, flags.quick ? 1 : 3);
+const warmupSeconds = flags.quick ? 1 : 2;
+const kinds = new Set(flags.systems.split(","));
+const rowFilter = flags.rows?.split(",");
+const matrixRows = scenarios(flags.connections.split(",").map((c) => number(c, 50))).filter(
+  (s) => !rowFilter || rowFilter.includes(s.id),
+);
+const cores = availableParallelism();
 const root = join(import.meta.dirname, "..", "..");
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
-for (const command of ["wrk", "nginx"]) {
+const needed = [
+  "wrk",
+  ...(kinds.has("nginx") ? ["nginx"] : []),
+  ...(kinds.has("haproxy") ? ["haproxy"] : []),
+];
+for (const command of needed) {
   if (!hasCommand(command)) {
-    console.error(`${command} is not on PATH (Debian: apt-get install -y wrk nginx-light)`);
+    console.error(`${command} is not on PATH (Debian: apt-get install -y wrk nginx-light haproxy)`);
     process.exit(1);
   }
 }
 
-const work = mkdtempSync(join(tmpdir(), "scaleout-bench-proxy-"));
-const [targetA, targetB, nginxPort, proxyPort] = [
-  await freePort(),
-  await freePort(),
-  await freePort(),
-  await freePort(),
-];
-for (const port of [targetA, targetB])
-  start(process.execPath, [join(import.meta.dirname, "target.cjs"), String(port)]);
-
-// nginx: one worker, upstream keep-alive (as in ../shared/research/proxy-baselines.md).
-writeFileSync(
-  join(work, "nginx.conf"),
-  `worker_processes 1;
-pid ${work}/nginx.pid;
-error_log ${work}/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  upstream targets { server 127.0.0.1:${targetA}; server 127.0.0.1:${targetB}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${nginxPort};
-    location / { proxy_pass http://targets; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`,
-);
-const nginx = start("nginx", ["-c", join(work, "nginx.conf"), "-p", work, "-g", "daemon off;"]);
-
-// --baseline <file>: also run another build of the proxy (e.g. main's dist/proxy.mjs saved before a change)
-// beside this one, on its own listener over the same targets, so both figures come from the same run.
-const baselineIndex = args.indexOf("--baseline");
-const baseline = baselineIndex === -1 ? undefined : args[baselineIndex + 1];
-const baselinePort = await freePort();
-
-/** A registry whose load balancer's listener has 10 path rules before the default rule. */
-function writeRegistry(dataDir: string, listenerPort: number): void {
-  const handle = createDb(join(dataDir, "scaleout.db"));
-  runMigrations(handle.db);
-  const services = createServices(createContext(handle.db, { limits: limitsFor(true) }));
-  services.loadBalancers.create({ name: "bench" });
-  const { targetGroup } = services.targetGroups.create({
-    name: "bench-tg",
-    protocol: "HTTP",
-    port: 80,
-    targetType: "ip",
-    healthCheckIntervalSeconds: 5,
-  });
-  const listener = services.listeners.create("bench", {
-    protocol: "HTTP",
-    port: listenerPort,
-    defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
-  });
-  for (let i = 1; i <= 10; i++) {
-    services.rules.create(listener.listenerArn, {
-      priority: i,
-      conditions: [{ field: "path-pattern", values: [`/rule${i}/*`] }],
-      actions: [
-        {
-          type: "fixed-response",
-          fixedResponseConfig: { statusCode: "200", contentType: "text/plain", messageBody: `rule ${i}` },
-        },
-      ],
-    });
-  }
-  services.targetGroups.register("bench-tg", [
-    { id: "127.0.0.1", port: targetA },
-    { id: "127.0.0.1", port: targetB },
-  ]);
-  handle.close();
-}
-const dataDir = join(work, "scaleout");
-writeRegistry(dataDir, proxyPort);
 // The shipped command: the bundle npm start runs (built here, so the bench measures the current sources).
-if (!bundle) {
+const bundle = flags.bundle ? resolve(flags.bundle) : join(root, "dist", "proxy.mjs");
+if (!flags.bundle && kinds.has("scaleout")) {
   const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
   if (built.status !== 0) throw new Error("scripts/build.mjs failed");
 }
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
 // The default is the shipped command's flags (scripts/start.ts).
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
-const proxy = start(process.execPath, [...nodeArgs, bundle ?? join(root, "dist", "proxy.mjs")], {
-  ...process.env,
-  SCALEOUT_DATA_DIR: dataDir,
-  REDIS_URL: "",
-  NODE_ENV: "production",
-});
 
-const baselineDataDir = join(work, "baseline");
-let baselineProxy: ReturnType<typeof start> | undefined;
-if (baseline) {
-  writeRegistry(baselineDataDir, baselinePort);
-  baselineProxy = start(process.execPath, [...nodeArgs, baseline], {
-    ...process.env,
-    SCALEOUT_DATA_DIR: baselineDataDir,
-    REDIS_URL: "",
-    NODE_ENV: "production",
-  });
-}
+const work = mkdtempSync(join(tmpdir(), "scaleout-bench-proxy-"));
+const targetPorts = [await freePort(), await freePort()];
+for (const port of targetPorts)
+  start(process.execPath, [join(import.meta.dirname, "target.cjs"), String(port)]);
+
+const systems: System[] = [];
+const push = (system: System): System => {
+  systems.push(system);
+  return system;
+};
+const scaleout = kinds.has("scaleout");
+const oneWorker = scaleout
+  ? push(await startScaleout(work, targetPorts, { bundle, workers: 1, name: "scaleout w1", nodeArgs }))
+  : undefined;
+const allWorkers = scaleout
+  ? push(
+      await startScaleout(work, targetPorts, {
+        bundle,
+        workers: cores,
+        name: `scaleout w${cores}`,
+        nodeArgs,
+      }),
+    )
+  : undefined;
+// --baseline FILE: another build (e.g. main's dist/proxy.mjs saved before a change) at one worker, on its
+// own listener over the same targets, so before and after come from the same run.
+const baseline =
+  scaleout && flags.baseline
+    ? push(
+        await startScaleout(work, targetPorts, {
+          bundle: resolve(flags.baseline),
+          workers: 1,
+          name: "baseline w1",
+          nodeArgs,
+        }),
+      )
+    : undefined;
+const nginxOne = kinds.has("nginx")
+  ? push(await startNginx(work, targetPorts, 1, "nginx 1 worker", cores))
+  : undefined;
+const nginxAuto = kinds.has("nginx")
+  ? push(await startNginx(work, targetPorts, "auto", `nginx auto (${cores})`, cores))
+  : undefined;
+const haproxyOne = kinds.has("haproxy")
+  ? push(await startHaproxy(work, targetPorts, 1, "HAProxy 1 thread"))
+  : undefined;
+const haproxyAll = kinds.has("haproxy")
+  ? push(await startHaproxy(work, targetPorts, cores, `HAProxy ${cores} threads`))
+  : undefined;
+if (kinds.has("direct")) push(directTarget(targetPorts[0] ?? 0));
 
 await Promise.all(
-  [targetA, targetB, nginxPort, proxyPort, ...(baseline ? [baselinePort] : [])].map((port) =>
-    waitForHttp(`http://127.0.0.1:${port}/`),
-  ),
+  [...targetPorts, ...systems.map((s) => s.port)].map((port) => waitForHttp(`http://127.0.0.1:${port}/`)),
 );
-// Both targets healthy before measuring: the first check runs at start.
+// Both targets healthy before measuring (the first check runs at start), and every worker up.
 await new Promise((r) => setTimeout(r, 1500));
 
-interface Row {
-  name: string;
-  c: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  cpuPerRequest: number | undefined;
-  rss: number | undefined;
-  errors: number;
-}
-
-const variants: Array<{ name: string; url: string; pid?: number }> = [
-  { name: "direct (one target)", url: `http://127.0.0.1:${targetA}/` },
-  {
-    name: "nginx (1 worker, keepalive)",
-    url: `http://127.0.0.1:${nginxPort}/`,
-    ...(nginx.pid && { pid: nginx.pid }),
-  },
-  {
-    name: "scaleout proxy (10 rules)",
-    url: `http://127.0.0.1:${proxyPort}/`,
-    ...(proxy.pid && { pid: proxy.pid }),
-  },
-  ...(baselineProxy
-    ? [
-        {
-          name: "scaleout baseline (10 rules)",
-          url: `http://127.0.0.1:${baselinePort}/`,
-          ...(baselineProxy.pid && { pid: baselineProxy.pid }),
-        },
-      ]
-    : []),
+const header: string[] = [
+  `bench/proxy: wrk -t1, ${seconds} s × ${repeats} (median), systems alternating run by run, ${cores} cores, node ${process.version}, ${new Date().toISOString()}`,
+  "targets: two single-threaded node:http servers (100-byte JSON on /, 1 MiB on /1m); scaleout: one listener with 10 path rules before the default forward",
 ];
-const rows: Row[] = [];
-for (const c of concurrencies) {
-  for (const variant of variants) {
-    wrk(variant.url, c, 2); // warm-up: JIT, keep-alive pools
-    const runs = [];
-    for (let i = 0; i < repeats; i++) {
-      const pids = variant.pid ? processTree(variant.pid) : [];
-      const cpuBefore = cpuMicros(pids);
-      const result = wrk(variant.url, c, seconds);
-      const cpu = cpuMicros(pids) - cpuBefore;
-      runs.push({
-        ...result,
-        cpuPerRequest: pids.length ? cpu / result.requests : undefined,
-        rss: pids.length ? rssMb(pids) : undefined,
-      });
-      process.stderr.write(
-        `${variant.name} c${c} run ${i + 1}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
-      );
-    }
-    rows.push({
-      name: variant.name,
-      c,
-      rps: median(runs.map((r) => r.requestsPerSecond)),
-      p50: median(runs.map((r) => r.p50Ms)),
-      p99: median(runs.map((r) => r.p99Ms)),
-      cpuPerRequest:
-        runs[0]?.cpuPerRequest === undefined ? undefined : median(runs.map((r) => r.cpuPerRequest ?? 0)),
-      rss: runs[0]?.rss === undefined ? undefined : Math.max(...runs.map((r) => r.rss ?? 0)),
-      errors: runs.reduce((a, r) => a + r.errors, 0),
-    });
-  }
+for (const system of systems) {
+  if (system.kind !== "scaleout" || system.pid === undefined) continue;
+  const file = system === baseline && flags.baseline ? resolve(flags.baseline) : bundle;
+  const knows = buildKnowsWorkers(file);
+  header.push(
+    `${system.name}: ${workersSetting}=${system.workers}; the build ${knows ? "reads" : "does NOT read"} the setting; ${processTree(system.pid).length} process(es) at start`,
+  );
+  if (system.note) header.push(`  note: ${system.note}`);
 }
+for (const line of header) log(line);
 
-const fmt = (n: number | undefined, digits = 1) =>
-  n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits);
-console.log(
-  `\nbench/proxy: wrk -t1, ${seconds} s x ${repeats} (median), 100-byte JSON targets, ${new Date().toISOString()}\n`,
+const cells = await runMatrix({
+  systems,
+  scenarios: matrixRows,
+  seconds,
+  warmupSeconds,
+  repeats,
+  targetPorts,
+  log,
+});
+
+const print = (line: string) => console.log(line);
+print("");
+for (const line of header) print(line);
+const report = new Report(
+  cells,
+  systems,
+  matrixRows,
+  {
+    oneWorker,
+    allWorkers,
+    baseline,
+    nginxOne,
+    nginxAuto,
+    haproxyOne,
+    haproxyAll,
+  },
+  print,
 );
-console.log(
-  "| variant | c | req/s | x nginx | p50 ms | p99 ms | x nginx p99 | CPU us/req | x nginx | RSS MB | errors |",
-);
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const row of rows) {
-  const ng = rows.find((r) => r.c === row.c && r.name.startsWith("nginx"));
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined ? "-" : (a / b).toFixed(2);
-  console.log(
-    `| ${row.name} | ${row.c} | ${fmt(row.rps, 0)} | ${ratio(row.rps, ng?.rps)} | ${fmt(row.p50, 2)} | ${fmt(row.p99, 2)} | ${ratio(row.p99, ng?.p99)} | ${fmt(row.cpuPerRequest)} | ${ratio(row.cpuPerRequest, ng?.cpuPerRequest)} | ${fmt(row.rss)} | ${row.errors} |`,
-  );
-}
-const ours = rows.find((r) => r.c === 50 && r.name.startsWith("scaleout"));
-const theirs = rows.find((r) => r.c === 50 && r.name.startsWith("nginx"));
-if (ours && theirs) {
-  const check = (label: string, ok: boolean, detail: string) =>
-    console.log(`${ok ? "PASS" : "MISS"}  ${label}: ${detail}`);
-  console.log("\nTargets (issue 3):");
-  check(
-    "req/s at c50 >= 0.45 x nginx",
-    ours.rps >= 0.45 * theirs.rps,
-    `${(ours.rps / theirs.rps).toFixed(2)} x`,
-  );
-  check("p99 at c50 <= 2 x nginx", ours.p99 <= 2 * theirs.p99, `${(ours.p99 / theirs.p99).toFixed(2)} x`);
-  check("RSS < 150 MB", (ours.rss ?? 0) < 150, `${fmt(ours.rss)} MB`);
-}
-for (const c of concurrencies) {
-  const now = rows.find((r) => r.c === c && r.name.startsWith("scaleout proxy"));
-  const before = rows.find((r) => r.c === c && r.name.startsWith("scaleout baseline"));
-  if (!now || !before) continue;
-  const ok = now.rps >= 0.95 * before.rps;
-  console.log(
-    `${ok ? "PASS" : "MISS"}  req/s at c${c} within 5 % of the baseline build or better: ${fmt(now.rps, 0)} vs ${fmt(before.rps, 0)} (${(now.rps / before.rps).toFixed(2)} x); CPU us/req ${fmt(now.cpuPerRequest)} vs ${fmt(before.cpuPerRequest)}`,
-  );
-}
+report.scenarioTables();
+report.matrix();
+report.ratios();
+report.targets();
+report.baseline();
 stopAll();
 rmSync(work, { recursive: true, force: true });

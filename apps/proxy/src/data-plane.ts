@@ -1,6 +1,7 @@
 import type { SystemResources } from "./resources.ts";
 import type { Snapshot } from "./snapshot.ts";
 import { PoolRegistry, TargetGroupRuntime, TargetState } from "./targets.ts";
+import type { HealthEntry } from "./worker-messages.ts";
 
 /**
  * The run-time view every system reads: the current snapshot and each target group's live targets
@@ -71,6 +72,34 @@ export class DataPlane {
     }
     this.snapshot = next;
     return removed;
+  }
+
+  /** Every target's health, for workers that route on the owner's checks. */
+  healthView(): HealthEntry[] {
+    const entries: HealthEntry[] = [];
+    for (const [arn, runtime] of this.groups) {
+      for (const t of runtime.targets.values())
+        entries.push([arn, t.key, t.state, t.reason, t.description, t.healthySince]);
+    }
+    return entries;
+  }
+
+  /**
+   * The owner's view of one target's health, applied here. A draining target stays draining (that
+   * state is the registry's, and arrives with a snapshot); an unknown one is skipped, as the snapshot
+   * that brings it also brings its health from the registry, and the next sync its live view.
+   */
+  applyHealth(entry: HealthEntry): void {
+    const [arn, key, state, reason, description, healthySince] = entry;
+    const runtime = this.groups.get(arn);
+    const target = runtime?.targets.get(key);
+    if (!runtime || !target || target.state === "draining" || state === "draining") return;
+    if (target.state === state && target.healthySince === healthySince) return;
+    target.state = state;
+    target.reason = reason;
+    target.description = description;
+    target.healthySince = healthySince;
+    runtime.invalidate();
   }
 
   close(): void {

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RequestContext } from "./request-context.ts";
+import type { TargetState } from "./targets.ts";
 import type { Exchange, ResponseSink } from "./upstream/connection.ts";
 import { UpstreamError } from "./upstream/errors.ts";
 
@@ -23,6 +25,11 @@ export const hopByHop = new Set([
  */
 export function connectionListed(connection: string | string[] | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
+  // The usual value, one of the usual tokens alone, costs no split (this runs twice per request).
+  if (typeof connection === "string" && connection.length <= 10) {
+    const lower = connection.toLowerCase();
+    if (lower === "keep-alive" || lower === "close" || lower === "upgrade") return undefined;
+  }
   let listed: Set<string> | undefined;
   for (const token of String(connection).split(",")) {
     const name = token.trim().toLowerCase();
@@ -76,35 +83,54 @@ function classify(error: UpstreamError): { status: number; reason: string; conne
   }
 }
 
+/** Who hears how a forwarded request ended: one object for all requests, no closure per request. */
+export interface ForwardOwner {
+  forwarded(handler: ForwardHandler, result: ForwardResult): void;
+}
+
 /**
  * The client's side of one forwarded request: streams the target's response to the client with
  * backpressure (the target's socket pauses while the client's buffer is full), and turns failures before
- * the response began into the load balancer's own 502/504.
+ * the response began into the load balancer's own 502/504. `ctx` and `target` are the owner's, carried
+ * here so that the end of a request needs no closure of its own.
  */
 export class ForwardHandler implements ResponseSink {
-  exchange: Exchange | undefined;
+  exchange: Exchange | undefined = undefined;
   private started = false;
   private sent = 0;
   private readonly begin = performance.now();
-  private targetMs: number | undefined;
+  /** ms from dispatch to the response head; -1 until it came. */
+  private targetMs = -1;
   private closed = false;
   private finished = false;
+  /** The client's response is corked since its head: head and body leave in one write. */
+  private corked = false;
+  /** Made on the first backpressure only: most responses never fill the client's buffer. */
+  private onDrain: (() => void) | undefined = undefined;
   private readonly onClientClose = () => {
     if (!this.finished && !this.res.writableFinished) {
       this.closed = true;
       this.exchange?.abort(new UpstreamError("CLIENT_CLOSED", "the client closed the connection"));
     }
   };
-  private readonly onDrain = () => this.exchange?.resume();
 
   constructor(
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    /** Extra response headers (stickiness cookies). */
-    private readonly extraHeaders: Array<[string, string]>,
-    private readonly done: (result: ForwardResult) => void,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** Extra response headers: the group stickiness cookie, kept as it is for a retry on another target. */
+    readonly cookies: Array<[string, string]>,
+    /** This target's stickiness cookie (AWSALB), when the group has one. */
+    private readonly targetCookie: string | undefined,
+    private readonly owner: ForwardOwner,
+    readonly ctx: RequestContext,
+    readonly target: TargetState,
+    /** This is the second target tried: a refused connection is not tried again. */
+    readonly retried: boolean,
+    /** The clock's time at dispatch (the access log's request/target processing split). */
+    readonly sentAt: number,
   ) {
-    res.once("close", this.onClientClose);
+    // 'close' comes once per response: `on` spares the wrapper `once` would allocate.
+    res.on("close", this.onClientClose);
   }
 
   /** Ends the request on the load balancer's side (a drained target's delay ran out): 502, as ALB answers. */
@@ -115,18 +141,25 @@ export class ForwardHandler implements ResponseSink {
   onResponseStart(statusCode: number, headers: Record<string, string | string[]>): void {
     this.started = true;
     this.targetMs = performance.now() - this.begin;
-    const listed = connectionListed(headers.connection);
-    for (const name of Object.keys(headers))
-      if (hopByHop.has(name) || listed?.has(name)) delete headers[name];
-    for (const [name, value] of this.extraHeaders) {
-      const existing = headers[name];
-      headers[name] = existing === undefined ? value : ([] as string[]).concat(existing, value);
+    const connection = headers.connection;
+    const listed = connection === undefined ? undefined : connectionListed(connection);
+    // A flat [name, value, ...] list for writeHead: deleting hop-by-hop fields from the parser's object
+    // would turn it into a slow dictionary, and node:http writes a list as it comes.
+    const relayed: string[] = [];
+    for (const name in headers) {
+      if (hopByHop.has(name) || listed?.has(name)) continue;
+      const value = headers[name];
+      if (typeof value === "string") relayed.push(name, value);
+      else if (value !== undefined) for (const item of value) relayed.push(name, item);
     }
-    // Status line, headers and (for small responses) the body and its end leave in one write.
+    for (const [name, value] of this.cookies) relayed.push(name, value);
+    if (this.targetCookie !== undefined) relayed.push("set-cookie", this.targetCookie);
+    // Status line, headers and (for small responses) the body and its end leave in one write: uncorked
+    // when the response ends, or when the read that carried the head has been relayed.
     this.res.cork();
-    process.nextTick(uncork, this.res);
+    this.corked = true;
     try {
-      this.res.writeHead(statusCode, headers);
+      this.res.writeHead(statusCode, relayed);
     } catch (error) {
       // node:http refuses what it cannot send (a control character in a value, a bad name): that is the
       // target's invalid response, answered 502 like any other, never an exception in the socket's listener.
@@ -144,24 +177,36 @@ export class ForwardHandler implements ResponseSink {
     if (!this.started) return true;
     this.sent += chunk.length;
     if (this.res.write(chunk)) return true;
+    this.onDrain ??= () => this.exchange?.resume();
     this.res.once("drain", this.onDrain);
     return false;
+  }
+
+  onReadRelayed(): void {
+    this.uncork();
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
   }
 
   onResponseEnd(): void {
     this.finished = true;
     this.res.end();
-    this.done({
-      targetStatus: this.res.statusCode,
-      sentBytes: this.sent,
-      ...(this.targetMs !== undefined && { targetMs: this.targetMs }),
-    });
+    this.uncork();
+    const result: ForwardResult = { targetStatus: this.res.statusCode, sentBytes: this.sent };
+    if (this.targetMs !== -1) result.targetMs = this.targetMs;
+    this.owner.forwarded(this, result);
   }
 
   onResponseError(error: UpstreamError, sent: boolean): void {
     this.finished = true;
+    const wasCorked = this.corked;
+    this.corked = false;
     if (this.closed) {
-      this.done({ clientClosed: true, sentBytes: this.sent, errorReason: "ClientClosed" });
+      this.owner.forwarded(this, { clientClosed: true, sentBytes: this.sent, errorReason: "ClientClosed" });
       return;
     }
     const failure = classify(error);
@@ -171,18 +216,21 @@ export class ForwardHandler implements ResponseSink {
       const socket = this.res.socket;
       // node:http writes a head lazily, with the first body bytes: without any, it would never leave.
       if (this.sent === 0) this.res.flushHeaders();
-      this.res.uncork();
+      if (wasCorked) this.res.uncork();
       if (socket && !socket.destroyed) socket.end(() => socket.destroy());
       else this.res.destroy();
-      this.done({
+      const result: ForwardResult = {
         targetStatus: this.res.statusCode,
         sentBytes: this.sent,
         errorReason: failure.reason,
-        ...(this.targetMs !== undefined && { targetMs: this.targetMs }),
-      });
+      };
+      if (this.targetMs !== -1) result.targetMs = this.targetMs;
+      this.owner.forwarded(this, result);
       return;
     }
-    this.done({
+    // The head node:http refused (writeHead threw) left the response corked: the error page must go out.
+    if (wasCorked) this.res.uncork();
+    this.owner.forwarded(this, {
       elbStatus: failure.status,
       connectionError: failure.connection,
       // Refused before a byte went out and the client's body still whole (read ahead, not streamed):
@@ -193,10 +241,6 @@ export class ForwardHandler implements ResponseSink {
       sentBytes: 0,
     });
   }
-}
-
-function uncork(res: ServerResponse): void {
-  res.uncork();
 }
 
 const statusText: Record<number, string> = {

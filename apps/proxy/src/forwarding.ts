@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { connectionListed, ForwardHandler, hopByHop, sendElbError } from "./forward.ts";
+import {
+  connectionListed,
+  ForwardHandler,
+  type ForwardOwner,
+  type ForwardResult,
+  hopByHop,
+  sendElbError,
+} from "./forward.ts";
 import type { RequestContext, RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
 import { bindApplicationCookie, targetCookie } from "./stickiness.ts";
@@ -11,11 +18,17 @@ const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DE
 /** X-Amzn-Trace-Id roots: `1-<epoch seconds, 8 hex>-<24 hex>`; a per-process random prefix and a counter keep it cheap. */
 const tracePrefix = randomBytes(6).toString("hex");
 let traceCounter = 0;
+/** `1-<seconds>-<prefix>` for the current second: rebuilt once a second, not once a request. */
+let traceSecond = -1;
+let traceHead = "";
 export function newTraceId(nowMs: number): string {
   traceCounter = (traceCounter + 1) % 0xffffffffffff;
-  return `1-${Math.floor(nowMs / 1000)
-    .toString(16)
-    .padStart(8, "0")}-${tracePrefix}${traceCounter.toString(16).padStart(12, "0")}`;
+  const second = Math.floor(nowMs / 1000);
+  if (second !== traceSecond) {
+    traceSecond = second;
+    traceHead = `1-${second.toString(16).padStart(8, "0")}-${tracePrefix}`;
+  }
+  return `${traceHead}${traceCounter.toString(16).padStart(12, "0")}`;
 }
 
 /**
@@ -75,7 +88,7 @@ export function forwardHead(ctx: RequestContext, upgrade: boolean): string {
  * Sends a routed request to its target over the target's keep-alive pool and streams the answer back.
  * A connection refused before any byte left is tried once more on another target of the group.
  */
-export class Forwarding {
+export class Forwarding implements ForwardOwner {
   constructor(
     private readonly resources: SystemResources,
     private readonly outcomes: RequestOutcomes,
@@ -94,51 +107,59 @@ export class Forwarding {
     if (!group) return;
     const req = ctx.req;
     ctx.target = target;
-    const responseHeaders = cookies.slice();
-    const cookie = targetCookie(group, target, this.resources.now());
-    if (cookie !== undefined) responseHeaders.push(["set-cookie", cookie]);
+    const now = this.resources.now();
+    const cookie = targetCookie(group, target, now);
     const head = forwardHead(ctx, false);
     target.outstanding++;
-    const sentAt = this.resources.now();
-    const handler = new ForwardHandler(req, res, responseHeaders, (result) => {
-      target.outstanding--;
-      target.inflight.delete(handler);
-      // This runs inside the target socket's listeners: whatever goes wrong ends this request, not the process.
-      try {
-        if (result.targetMs !== undefined) target.recordLatency(result.targetMs, this.resources.now());
-        if (result.retryable && !retried) {
-          const other = group.pick(ctx.clientIp, this.resources.now(), target);
-          if (other && other !== target) {
-            this.resources.metrics.connectionError(ctx.lb, group.config);
-            this.dispatch(ctx, res, other, cookies, true);
-            return;
-          }
-        }
-        if (result.elbStatus !== undefined) result.sentBytes = sendElbError(res, result.elbStatus);
-        if (target.state === "draining" && target.outstanding === 0) this.drained();
-        this.outcomes.finish(ctx, result, sentAt);
-      } catch (error) {
-        this.resources.log.error(`request ${ctx.traceId} failed inside the proxy`, error);
-        res.destroy();
-        this.outcomes.finish(ctx, { elbStatus: 500, sentBytes: 0, errorReason: "InternalError" }, sentAt);
-      }
-    });
+    const handler = new ForwardHandler(req, res, cookies, cookie, this, ctx, target, retried, now);
     if (!retried) bindApplicationCookie(res, group, ctx, this.resources.now);
+    const headers = req.headers;
+    const contentLength = headers["content-length"];
     const hasBody =
-      req.headers["content-length"] !== undefined
-        ? req.headers["content-length"] !== "0"
-        : req.headers["transfer-encoding"] !== undefined;
+      contentLength !== undefined ? contentLength !== "0" : headers["transfer-encoding"] !== undefined;
+    const method = req.method ?? "";
     target.inflight.add(handler);
     handler.exchange = target.pool.request(
       {
         head,
         body: hasBody ? req : undefined,
-        chunked: hasBody && req.headers["content-length"] === undefined,
-        headRequest: req.method === "HEAD",
-        idempotent: idempotentMethods.has(req.method ?? ""),
+        chunked: hasBody && contentLength === undefined,
+        headRequest: method === "HEAD",
+        idempotent: idempotentMethods.has(method),
         idleTimeoutMs: ctx.lb.idleTimeoutMs,
       },
       handler,
     );
+  }
+
+  /** A forwarded request ended: its target's counts, a retry on another target, or its outcome. */
+  forwarded(handler: ForwardHandler, result: ForwardResult): void {
+    const { ctx, res, target } = handler;
+    target.outstanding--;
+    target.inflight.delete(handler);
+    // This runs inside the target socket's listeners: whatever goes wrong ends this request, not the process.
+    try {
+      const group = ctx.group;
+      if (result.targetMs !== undefined) target.recordLatency(result.targetMs, this.resources.now());
+      if (result.retryable && !handler.retried && group) {
+        const other = group.pick(ctx.clientIp, this.resources.now(), target);
+        if (other && other !== target) {
+          this.resources.metrics.connectionError(ctx.lb, group.config);
+          this.dispatch(ctx, res, other, handler.cookies, true);
+          return;
+        }
+      }
+      if (result.elbStatus !== undefined) result.sentBytes = sendElbError(res, result.elbStatus);
+      if (target.state === "draining" && target.outstanding === 0) this.drained();
+      this.outcomes.finish(ctx, result, handler.sentAt);
+    } catch (error) {
+      this.resources.log.error(`request ${ctx.traceId} failed inside the proxy`, error);
+      res.destroy();
+      this.outcomes.finish(
+        ctx,
+        { elbStatus: 500, sentBytes: 0, errorReason: "InternalError" },
+        handler.sentAt,
+      );
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { DataPlane } from "./data-plane.ts";
 import { checkTarget } from "./health-probe.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
-import type { TargetGroupRuntime } from "./targets.ts";
+import type { TargetGroupRuntime, TargetState } from "./targets.ts";
 
 interface HealthTimer {
   timer: NodeJS.Timeout;
@@ -24,6 +24,8 @@ export class HealthChecker {
     private readonly resources: SystemResources,
     private readonly plane: DataPlane,
     private readonly registry: RegistryWriter,
+    /** Hears each transition after it was recorded (the owner of several workers tells them all). */
+    private readonly onTransition: (groupArn: string, target: TargetState) => void = () => {},
   ) {}
 
   /** Starts, re-times or stops each group's checks after a snapshot was applied. */
@@ -90,6 +92,7 @@ export class HealthChecker {
           if (transition.state === "healthy" && !wasHealthy) target.healthySince = this.resources.now();
           runtime.invalidate();
           this.registry.recordHealth(runtime.config.arn, target);
+          this.onTransition(runtime.config.arn, target);
         } finally {
           this.checking.delete(key);
         }

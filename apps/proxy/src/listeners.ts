@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { ListenOptions, Socket } from "node:net";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, Snapshot } from "./snapshot.ts";
@@ -41,7 +41,7 @@ export class Listeners {
 
   constructor(
     private readonly resources: SystemResources,
-    private readonly registry: RegistryWriter,
+    private readonly registry: Pick<RegistryWriter, "recordLoadBalancerState">,
     private readonly handlers: RequestHandlers,
   ) {}
 
@@ -100,10 +100,13 @@ export class Listeners {
     const port = listener.port;
     const handlers = this.handlers;
     const now = this.resources.now;
+    // Diagnostics (SCALEOUT_PROXY_WORKER_HEADER): which worker process answered, for tests of the spread.
+    const workerHeader = this.resources.options.workerHeader ? String(process.pid) : undefined;
     // headersTimeout is enforced by this sweep: Node's default of 30 s would let a slow header outlive it.
     const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
       const opened = binding.openedAt.get(req.socket);
       if (opened !== undefined && now() - opened >= binding.keepAliveLifeMs) res.shouldKeepAlive = false;
+      if (workerHeader !== undefined) res.setHeader("x-scaleout-worker", workerHeader);
       if (hasBody(req)) {
         // With no 'timeout' listener, node:http destroys the socket when it fires.
         req.socket.setTimeout(binding.bodyIdleMs);
@@ -144,7 +147,11 @@ export class Listeners {
         }
         resolve();
       });
-      server.listen(port, host, () => {
+      // reusePort: every worker process binds the port itself and the kernel spreads connections
+      // (SO_REUSEPORT; Node >= 22.12 binds it in the worker, bypassing the cluster primary).
+      const options: ListenOptions & { reusePort?: boolean } = { port, host };
+      if (this.resources.options.reusePort) options.reusePort = true;
+      server.listen(options, () => {
         binding.state = "bound";
         resolve();
       });

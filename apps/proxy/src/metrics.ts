@@ -37,6 +37,25 @@ export interface Dimensioned {
 const namespace = "AWS/ApplicationELB";
 
 /**
+ * One dimension set's counters as plain data: what a proxy worker sends its owner each second, so the
+ * owner adds every worker's counts into one set of samples. The response-time statistic is present only
+ * when it has samples (its infinite minimum and maximum do not survive JSON).
+ */
+export interface CounterRecord {
+  dimensions: MetricDimension[];
+  requests: number;
+  elbByClass: number[];
+  elb: [number, number, number, number];
+  targetByClass: number[];
+  connectionErrors: number;
+  responseTime?: [sampleCount: number, sum: number, minimum: number, maximum: number];
+}
+
+const addInto = (into: number[], from: readonly number[]) => {
+  for (let i = 0; i < into.length; i++) into[i] = (into[i] ?? 0) + (from[i] ?? 0);
+};
+
+/**
  * Per-second AWS/ApplicationELB metrics, as ALB publishes them: by LoadBalancer, and by TargetGroup and
  * LoadBalancer for target-side metrics. Counters are keyed by the configuration objects themselves, so
  * counting a request allocates nothing; `drain()` turns a second into statistic sets for the store.
@@ -113,6 +132,55 @@ export class MetricsAggregator {
   connectionError(lb: Dimensioned, targetGroup: Dimensioned): void {
     this.lbCounters(lb).connectionErrors++;
     this.tgCounters(lb, targetGroup).connectionErrors++;
+  }
+
+  /** Hands over the counters gathered since the last call (a worker's second) and starts afresh. */
+  export(): CounterRecord[] {
+    const records: CounterRecord[] = [];
+    const record = (c: Counters) => {
+      const rt = c.responseTime;
+      records.push({
+        dimensions: c.dimensions,
+        requests: c.requests,
+        elbByClass: c.elbByClass,
+        elb: [c.elb500, c.elb502, c.elb503, c.elb504],
+        targetByClass: c.targetByClass,
+        connectionErrors: c.connectionErrors,
+        ...(rt.sampleCount > 0 && { responseTime: [rt.sampleCount, rt.sum, rt.minimum, rt.maximum] }),
+      });
+    };
+    for (const counters of this.byLoadBalancer.values()) record(counters);
+    for (const byLb of this.byTargetGroup.values()) for (const counters of byLb.values()) record(counters);
+    this.byLoadBalancer = new Map();
+    this.byTargetGroup = new Map();
+    return records;
+  }
+
+  /** Adds another process's counters (`export()`) to this second's. */
+  absorb(records: readonly CounterRecord[]): void {
+    for (const record of records) {
+      const [lb, tg] = record.dimensions;
+      if (!lb) continue;
+      const c = tg
+        ? this.tgCounters({ dimension: lb.value }, { dimension: tg.value })
+        : this.lbCounters({ dimension: lb.value });
+      c.requests += record.requests;
+      addInto(c.elbByClass, record.elbByClass);
+      c.elb500 += record.elb[0];
+      c.elb502 += record.elb[1];
+      c.elb503 += record.elb[2];
+      c.elb504 += record.elb[3];
+      addInto(c.targetByClass, record.targetByClass);
+      c.connectionErrors += record.connectionErrors;
+      const rt = record.responseTime;
+      if (rt) {
+        const stat = c.responseTime;
+        stat.sampleCount += rt[0];
+        stat.sum += rt[1];
+        if (rt[2] < stat.minimum) stat.minimum = rt[2];
+        if (rt[3] > stat.maximum) stat.maximum = rt[3];
+      }
+    }
   }
 
   /**

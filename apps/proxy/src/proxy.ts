@@ -6,14 +6,25 @@ import { HttpRequests } from "./http-requests.ts";
 import { Listeners } from "./listeners.ts";
 import { MetricsFlush } from "./metrics-flush.ts";
 import { RequestNormaliser } from "./normalise.ts";
+import { OwnerLink } from "./owner-link.ts";
 import { RegistryWriter } from "./registry-writer.ts";
 import { RequestOutcomes } from "./request-context.ts";
 import { createResources, type ProxyOptions, type SystemResources } from "./resources.ts";
 import { Router } from "./router.ts";
 import { loadSnapshot, type Snapshot } from "./snapshot.ts";
 import { Tunnel } from "./tunnel.ts";
+import type { OwnerMessage } from "./worker-messages.ts";
+import { WorkerPool } from "./worker-pool.ts";
 
 export type { ProxyOptions } from "./resources.ts";
+
+/**
+ * How this process takes part: `single` does everything (workers = 1); with several workers the
+ * `owner` (cluster primary) runs health checks, draining decisions, metrics and every registry write
+ * and serves nothing, and each `worker` binds every listener and routes on the owner's health view and
+ * snapshot version.
+ */
+export type ProxyRole = { kind: "single" } | { kind: "owner"; workers: number } | { kind: "worker" };
 
 /**
  * The data plane's composition root: builds the systems over one set of shared resources and runs
@@ -26,22 +37,79 @@ export class LoadBalancerProxy {
   private readonly plane: DataPlane;
   private readonly registry: RegistryWriter;
   private readonly outcomes: RequestOutcomes;
-  private readonly listeners: Listeners;
-  private readonly health: HealthChecker;
+  private readonly listeners: Listeners | undefined;
+  private readonly health: HealthChecker | undefined;
   private readonly draining: Draining;
   private readonly metricsFlush: MetricsFlush;
+  private readonly pool: WorkerPool | undefined;
+  private readonly link: OwnerLink | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** A worker's close, once started. */
+  private closing: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: ProxyOptions) {
+  constructor(options: ProxyOptions, role: ProxyRole = { kind: "single" }) {
     const resources = createResources(options);
     this.resources = resources;
     this.plane = new DataPlane(resources);
     this.registry = new RegistryWriter(resources);
     this.outcomes = new RequestOutcomes(resources);
-    this.draining = new Draining(resources, this.plane, this.registry);
-    this.health = new HealthChecker(resources, this.plane, this.registry);
     this.metricsFlush = new MetricsFlush(resources, this.plane, this.registry);
-    const drained = () => this.draining.sweep();
+
+    if (role.kind === "owner") {
+      const pool = new WorkerPool(
+        role.workers,
+        {
+          sync: () => this.syncMessage(),
+          version: () => this.version,
+          metrics: (records) => resources.metrics.absorb(records),
+          loadBalancerState: (arn, state, reason) =>
+            this.registry.recordLoadBalancerState(arn, state, reason),
+        },
+        resources.log,
+      );
+      this.pool = pool;
+      this.draining = new Draining(resources, this.plane, this.registry, pool);
+      this.health = new HealthChecker(resources, this.plane, this.registry, (arn, t) =>
+        pool.broadcast({
+          type: "health",
+          entry: [arn, t.key, t.state, t.reason, t.description, t.healthySince],
+        }),
+      );
+      return;
+    }
+
+    this.draining = new Draining(resources, this.plane, this.registry);
+    let drained = () => this.draining.sweep();
+    let registry: Pick<RegistryWriter, "recordLoadBalancerState"> = this.registry;
+    if (role.kind === "worker") {
+      const link = new OwnerLink({
+        sync: async (version, health) => {
+          if (version !== this.version) await this.reload();
+          for (const entry of health) this.plane.applyHealth(entry);
+        },
+        health: (entry) => this.plane.applyHealth(entry),
+        drained: (group, key) => {
+          const runtime = this.plane.groups.get(group);
+          if (runtime) this.draining.leave(runtime, key);
+        },
+        close: (graceMs) => void this.closeWorker(graceMs),
+        metrics: () => resources.metrics.export(),
+        inflight: () => this.inflightReport(),
+      });
+      this.link = link;
+      // The owner decides when a draining target leaves; a worker tells it when its count reaches zero.
+      drained = () => link.reportInflight();
+      // Load balancer state is a registry write: the owner's to make.
+      registry = {
+        recordLoadBalancerState: (arn, state, reason) => {
+          link.loadBalancerState(arn, state, reason);
+          return true;
+        },
+      };
+    } else {
+      this.health = new HealthChecker(resources, this.plane, this.registry);
+    }
     const http = new HttpRequests(
       resources,
       this.plane,
@@ -51,7 +119,7 @@ export class LoadBalancerProxy {
       new Tunnel(resources, this.outcomes, drained),
       this.outcomes,
     );
-    this.listeners = new Listeners(resources, this.registry, http);
+    this.listeners = new Listeners(resources, registry, http);
   }
 
   get version(): number {
@@ -60,11 +128,22 @@ export class LoadBalancerProxy {
 
   /** The ports currently bound (for tests and the banner). */
   boundPorts(): number[] {
-    return this.listeners.boundPorts();
+    return this.listeners?.boundPorts() ?? [];
+  }
+
+  /** The worker processes' pids (owner only). */
+  workerPids(): number[] {
+    return this.pool?.pids() ?? [];
   }
 
   async start(): Promise<void> {
+    if (this.link) {
+      // A worker loads its first snapshot on the owner's first sync, so it starts on the owner's version.
+      this.link.start();
+      return;
+    }
     await this.reload();
+    this.pool?.start();
     this.timers.push(setInterval(() => this.metricsFlush.flush(), 1000));
     this.timers.push(setInterval(() => this.draining.sweep(), 100));
     for (const timer of this.timers) timer.unref();
@@ -80,25 +159,58 @@ export class LoadBalancerProxy {
       next = loadSnapshot(this.resources.db);
     } catch (error) {
       this.resources.log.warn("could not read the registry; serving the last configuration", error);
+      if (this.link) this.retryReload();
       return false;
     }
     const removed = this.plane.apply(next);
-    this.health.sync(removed);
-    await this.listeners.sync(next);
+    this.health?.sync(removed);
+    this.pool?.broadcast(this.syncMessage());
+    await this.listeners?.sync(next);
     return true;
   }
 
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), writes the last metrics. */
   async close(graceMs = 10_000): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    this.health.close();
-    const closed = this.listeners.close();
+    this.health?.close();
+    await this.pool?.close(graceMs);
+    const closed = this.listeners?.close() ?? [];
     // Real time, not the injected clock: this waits for sockets, which only real time moves.
     const deadline = Date.now() + graceMs;
     while (this.outcomes.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 100))]);
-    this.metricsFlush.flush();
+    if (this.link) await this.link.finish();
+    else this.metricsFlush.flush();
     this.plane.close();
     await this.resources.accessLog.close();
+  }
+
+  /** A worker's close, asked by its owner or by a signal: once, then the process ends. */
+  closeWorker(graceMs: number): Promise<void> {
+    this.closing ??= this.close(graceMs).then(() => process.exit(0));
+    return this.closing;
+  }
+
+  private syncMessage(): OwnerMessage {
+    return { type: "sync", version: this.version, health: this.plane.healthView() };
+  }
+
+  private inflightReport(): { version: number; counts: Array<[string, string, number]> } {
+    const counts: Array<[string, string, number]> = [];
+    for (const [arn, runtime] of this.plane.groups) {
+      for (const target of runtime.targets.values())
+        if (target.state === "draining") counts.push([arn, target.key, target.outstanding]);
+    }
+    return { version: this.version, counts };
+  }
+
+  /** A worker whose reload failed tries again shortly: its owner sends the next sync only on a change. */
+  private retryReload(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.reload().then(() => this.link?.reportInflight());
+    }, 1000);
+    this.retryTimer.unref();
   }
 }

@@ -14,6 +14,10 @@ export interface ProxyOptions {
   connectTimeoutMs?: number;
   /** Keep-alive connections per target. */
   connectionsPerTarget?: number;
+  /** Bind listeners with SO_REUSEPORT (worker processes sharing each port; Node >= 22.12). */
+  reusePort?: boolean;
+  /** Answer every request with `x-scaleout-worker: <pid>` (diagnostics and tests of the spread over workers). */
+  workerHeader?: boolean;
   /** Wall-clock ms; tests inject their own so time-driven behaviour needs no sleeping. */
   now?: () => number;
   /** Weighted forward picks; tests inject a deterministic sequence. */

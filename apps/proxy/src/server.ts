@@ -1,26 +1,66 @@
+import cluster from "node:cluster";
 import { join } from "node:path";
 import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createAccessLog } from "./access-log.ts";
-import { LoadBalancerProxy } from "./proxy.ts";
+import { LoadBalancerProxy, type ProxyRole } from "./proxy.ts";
 import { watchConfiguration } from "./watch.ts";
 
-/** The proxy process: serve every listener of the registry until SIGINT/SIGTERM, then drain. */
+/**
+ * The proxy process: serve every listener of the registry until SIGINT/SIGTERM, then drain. With
+ * SCALEOUT_PROXY_WORKERS above 1 this process is the owner (cluster primary): it forks the workers
+ * that serve, watches the configuration and drains them all on a signal.
+ */
 async function main(): Promise<void> {
   const settings = readSettings();
   const handle = createDb(settings.databaseFile);
-  runMigrations(handle.db);
+  const role: ProxyRole = cluster.isWorker
+    ? { kind: "worker" }
+    : settings.proxy.workers > 1
+      ? { kind: "owner", workers: settings.proxy.workers }
+      : { kind: "single" };
+  // Workers open the registry the owner has already migrated.
+  if (role.kind !== "worker") runMigrations(handle.db);
+  if (role.kind === "owner" && settings.proxy.sharing === "cluster")
+    cluster.schedulingPolicy = cluster.SCHED_RR;
   const mode = process.env.SCALEOUT_ACCESS_LOG ?? "file";
+  // The owner serves no request; each worker appends its own lines to the one file (O_APPEND).
   const accessLog = createAccessLog(
-    mode === "off" || mode === "stdout" ? mode : { file: join(settings.dataDir, "logs", "access.log") },
+    role.kind === "owner"
+      ? "off"
+      : mode === "off" || mode === "stdout"
+        ? mode
+        : { file: join(settings.dataDir, "logs", "access.log") },
   );
   const log = {
     info: (...args: unknown[]) => console.log(...args),
     warn: (...args: unknown[]) => console.warn(...args),
     error: (...args: unknown[]) => console.error(...args),
   };
-  const proxy = new LoadBalancerProxy({ db: handle.db, bindHost: settings.bindHost, accessLog, log });
+  const proxy = new LoadBalancerProxy(
+    {
+      db: handle.db,
+      bindHost: settings.bindHost,
+      accessLog,
+      log,
+      reusePort: role.kind === "worker" && settings.proxy.sharing === "reuseport",
+      workerHeader: settings.proxy.workerHeader,
+    },
+    role,
+  );
   await proxy.start();
+
+  if (role.kind === "worker") {
+    // The owner sends `close` on its own signal; a signal to the whole group (Ctrl-C) or the owner's
+    // end (guardProcess turns a closed channel into SIGTERM) drains this worker the same way.
+    const close = () => {
+      void proxy.closeWorker(10_000).finally(() => handle.close());
+    };
+    process.once("SIGINT", close);
+    process.once("SIGTERM", close);
+    return;
+  }
+
   const watcher = watchConfiguration({
     db: handle.db,
     redisUrl: settings.redisUrl,
@@ -29,7 +69,11 @@ async function main(): Promise<void> {
     reload: () => proxy.reload(),
     log,
   });
-  log.info(`proxy serving ${proxy.boundPorts().length} listener(s) on ${settings.bindHost}`);
+  if (role.kind === "owner")
+    log.info(
+      `proxy owner: ${role.workers} workers (${settings.proxy.sharing}) serving on ${settings.bindHost}: pids ${proxy.workerPids().join(" ")}`,
+    );
+  else log.info(`proxy serving ${proxy.boundPorts().length} listener(s) on ${settings.bindHost}`);
 
   let closing = false;
   const close = async (signal: string) => {
@@ -46,7 +90,7 @@ async function main(): Promise<void> {
 }
 
 // An uncaught error ends this app alone, logged (npm start restarts it); the app stops when npm start is gone.
-guardProcess("proxy");
+guardProcess(cluster.isWorker ? "proxy worker" : "proxy");
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

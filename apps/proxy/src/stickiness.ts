@@ -112,19 +112,28 @@ export function bindApplicationCookie(
   const original = res.writeHead;
   const name = `${stickiness.cookieName}=`;
   res.writeHead = ((status: number, ...rest: unknown[]) => {
-    const setCookie = res.getHeader("set-cookie");
-    const given = rest.find((r) => typeof r === "object" && r !== null) as
-      | Record<string, string | string[]>
-      | undefined;
-    const fromTarget = [given?.["set-cookie"] ?? setCookie]
-      .flat()
-      .filter((c): c is string => typeof c === "string");
     const target = served.target;
-    if (target && given && fromTarget.some((c) => c.startsWith(name))) {
-      given["set-cookie"] = [
-        ...fromTarget,
-        cookieHeader(appStickyCookie, encodeCookie(target.key), stickiness.durationSeconds, now()),
-      ];
+    const given = rest.find((r) => typeof r === "object" && r !== null);
+    const cookie = () =>
+      target
+        ? cookieHeader(appStickyCookie, encodeCookie(target.key), stickiness.durationSeconds, now())
+        : undefined;
+    if (Array.isArray(given)) {
+      // A relayed response's flat [name, value, ...] list (lower-cased names, from the upstream parser).
+      const list = given as string[];
+      for (let i = 0; i < list.length; i += 2) {
+        if (list[i] !== "set-cookie" || !list[i + 1]?.startsWith(name)) continue;
+        const value = cookie();
+        if (value !== undefined) list.push("set-cookie", value);
+        break;
+      }
+    } else {
+      const record = given as Record<string, string | string[]> | undefined;
+      const fromTarget = [record?.["set-cookie"] ?? res.getHeader("set-cookie")]
+        .flat()
+        .filter((c): c is string => typeof c === "string");
+      const value = record && fromTarget.some((c) => c.startsWith(name)) ? cookie() : undefined;
+      if (record && value !== undefined) record["set-cookie"] = [...fromTarget, value];
     }
     return original.call(res, status, ...(rest as []));
   }) as typeof res.writeHead;

@@ -82,7 +82,6 @@ export class PoolRegistry {
     const pool = new TargetConnections(host, port, {
       connectTimeoutMs: this.options.connectTimeoutMs,
       maxConnections: this.options.connections,
-      keepAliveMs: 60_000,
     });
     this.pools.set(origin, { pool, users: 1 });
     return pool;

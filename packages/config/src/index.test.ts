@@ -1,5 +1,6 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, test } from "vitest";
-import { readSettings } from "./index.ts";
+import { readSettings, runtimeHasReusePort } from "./index.ts";
 
 describe("the api's trust settings", () => {
   test("default to no extra hosts and no CORS origins", () => {
@@ -35,4 +36,25 @@ describe("the api's trust settings", () => {
       );
     },
   );
+});
+
+describe("proxy workers", () => {
+  test("defaults to one worker a core and checks what is given", () => {
+    expect(readSettings({}).proxy.workers).toBe(availableParallelism());
+    expect(readSettings({ SCALEOUT_PROXY_WORKERS: "auto" }).proxy.workers).toBe(availableParallelism());
+    expect(readSettings({ SCALEOUT_PROXY_WORKERS: "1" }).proxy.workers).toBe(1);
+    for (const bad of ["0", "-1", "1.5", "many"])
+      expect(() => readSettings({ SCALEOUT_PROXY_WORKERS: bad })).toThrow(/SCALEOUT_PROXY_WORKERS/);
+  });
+
+  test("shares ports with reusePort where the runtime has it", () => {
+    expect(runtimeHasReusePort("20.20.2")).toBe(false);
+    expect(runtimeHasReusePort("22.11.0")).toBe(false);
+    expect(runtimeHasReusePort("22.12.0")).toBe(true);
+    expect(runtimeHasReusePort("23.0.0")).toBe(false);
+    expect(runtimeHasReusePort("24.0.0")).toBe(true);
+    expect(readSettings({ SCALEOUT_PROXY_SHARING: "cluster" }).proxy.sharing).toBe("cluster");
+    expect(readSettings({}).proxy.sharing).toBe(runtimeHasReusePort() ? "reuseport" : "cluster");
+    expect(() => readSettings({ SCALEOUT_PROXY_SHARING: "kernel" })).toThrow(/SCALEOUT_PROXY_SHARING/);
+  });
 });

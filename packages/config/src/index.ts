@@ -1,6 +1,7 @@
 export * from "./process-edges.ts";
 
 import { isIP } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
 
@@ -34,6 +35,43 @@ export interface Settings {
   bindHost: string;
   /** SCALEOUT_COMPUTE=docker|process; unset: docker when an engine answers. */
   compute: "docker" | "process" | undefined;
+  proxy: {
+    /** SCALEOUT_PROXY_WORKERS: worker processes sharing every listener port; unset or `auto`: one a core. 1: one process. */
+    workers: number;
+    /**
+     * SCALEOUT_PROXY_SHARING=reuseport|cluster: how workers share a port. reuseport (SO_REUSEPORT, the
+     * kernel spreads connections; Node >= 22.12) where the runtime has it, else cluster (node:cluster's
+     * primary accepts and hands connections round robin).
+     */
+    sharing: "reuseport" | "cluster";
+    /** SCALEOUT_PROXY_WORKER_HEADER=1: answer `x-scaleout-worker: <pid>` (diagnostics, tests). */
+    workerHeader: boolean;
+  };
+}
+
+/** Node >= 22.12 (or 23.1 on the 23 line) binds `reusePort` listeners in cluster workers itself. */
+export function runtimeHasReusePort(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+function proxyWorkers(value: string | undefined): number {
+  if (value === undefined || value === "" || value === "auto") return availableParallelism();
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 256)
+    throw new Error(`SCALEOUT_PROXY_WORKERS '${value}' is not auto or a whole number from 1 to 256`);
+  return parsed;
+}
+
+function proxySharing(value: string | undefined): "reuseport" | "cluster" {
+  if (value === undefined || value === "") return runtimeHasReusePort() ? "reuseport" : "cluster";
+  if (value === "cluster") return value;
+  if (value === "reuseport") {
+    if (!runtimeHasReusePort())
+      throw new Error(`SCALEOUT_PROXY_SHARING=reuseport needs Node.js >= 22.12 (this is ${process.version})`);
+    return value;
+  }
+  throw new Error(`SCALEOUT_PROXY_SHARING must be reuseport or cluster, not '${value}'`);
 }
 
 function port(name: string, value: string | undefined, fallback: number): number {
@@ -116,5 +154,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     bindHost: env.SCALEOUT_BIND_HOST || "127.0.0.1",
     compute,
+    proxy: {
+      workers: proxyWorkers(env.SCALEOUT_PROXY_WORKERS),
+      sharing: proxySharing(env.SCALEOUT_PROXY_SHARING),
+      workerHeader: env.SCALEOUT_PROXY_WORKER_HEADER === "1",
+    },
   };
 }

@@ -12,6 +12,11 @@ export interface ResponseSink {
   onResponseEnd(): void;
   /** `sent` says whether any byte of the request reached the target: if not, it is safe to try another. */
   onResponseError(error: UpstreamError, sent: boolean): void;
+  /**
+   * One read from the target has been relayed: what the sink held back to send in one write (a corked
+   * head and body) may go now. Not called once the exchange has ended through one of the above.
+   */
+  onReadRelayed(): void;
 }
 
 export interface ExchangeOptions {
@@ -134,7 +139,11 @@ export class Connection implements ParserCallbacks {
     this.parser.reset(exchange.options.headRequest);
     this.reusable = true;
     this.heldHead = undefined;
-    this.socket.setTimeout(exchange.options.idleTimeoutMs);
+    // Re-armed only when the value changes: every socket.setTimeout allocates a new timer, and the one
+    // armed already restarts on each read and write. An idle pooled connection keeps the same timer and
+    // closes when it fires (see the 'timeout' listener).
+    const idleTimeoutMs = exchange.options.idleTimeoutMs;
+    if (this.socket.timeout !== idleTimeoutMs) this.socket.setTimeout(idleTimeoutMs);
     if (!exchange.body) exchange.requestComplete = true;
     // Nothing counts as sent, and no body byte goes out, until the connection exists: a refused connect
     // can then go to another target with the body intact.
@@ -264,6 +273,7 @@ export class Connection implements ParserCallbacks {
     switch (result.kind) {
       case "more":
         if (result.pause) this.socket.pause();
+        exchange.sink.onReadRelayed();
         return;
       case "complete":
         if (result.extra > 0) this.reusable = false;

@@ -30,10 +30,10 @@ export interface ParserCallbacks {
 /** What one `execute` call ended with. */
 export type ExecuteResult =
   /** Every byte was used; more are needed. `pause`: a body callback asked for backpressure. */
-  | { kind: "more"; pause: boolean }
+  | { readonly kind: "more"; readonly pause: boolean }
   /** The response is complete; `extra` bytes followed it (the connection cannot be trusted again). */
-  | { kind: "complete"; extra: number }
-  | { kind: "error"; reason: string };
+  | { readonly kind: "complete"; readonly extra: number }
+  | { readonly kind: "error"; readonly reason: string };
 
 export const maxHeadBytes = 64 * 1024;
 export const maxHeaderCount = 100;
@@ -61,6 +61,11 @@ const headPattern =
 const forbidden = /[\x00-\x08\x0a-\x1f\x7f]/;
 const digits = /^\d+$/;
 const chunkLine = /^([0-9A-Fa-f]+)[\t ]*(?:;[\t\x20-\x7e\x80-\xff]*)?$/;
+
+// The common answers, shared: `execute` runs once per read of every response.
+const more: ExecuteResult = { kind: "more", pause: false };
+const morePaused: ExecuteResult = { kind: "more", pause: true };
+const complete: ExecuteResult = { kind: "complete", extra: 0 };
 
 type State =
   | "head"
@@ -112,7 +117,7 @@ export class ResponseParser {
         case "head": {
           const used = this.parseHead(data, offset);
           if (typeof used === "string") return this.fail(used);
-          if (used === -1) return { kind: "more", pause };
+          if (used === -1) return pause ? morePaused : more;
           offset = used;
           break;
         }
@@ -143,20 +148,20 @@ export class ResponseParser {
         case "trailers": {
           const used = this.parseLine(data, offset);
           if (typeof used === "string") return this.fail(used);
-          if (used === -1) return { kind: "more", pause };
+          if (used === -1) return pause ? morePaused : more;
           offset = used;
           break;
         }
         case "done":
-          return { kind: "complete", extra: data.length - offset };
+          return offset === data.length ? complete : { kind: "complete", extra: data.length - offset };
         case "failed":
           return { kind: "error", reason: "the response was already rejected" };
       }
       // A callback may have stopped the parser (its exchange ended).
       if ((this.state as State) === "failed") return { kind: "error", reason: "the exchange ended" };
     }
-    if (this.state === "done") return { kind: "complete", extra: 0 };
-    return { kind: "more", pause };
+    if (this.state === "done") return complete;
+    return pause ? morePaused : more;
   }
 
   private fail(reason: string): ExecuteResult {
@@ -198,28 +203,35 @@ export class ResponseParser {
         ? "a response header field is malformed"
         : "the response does not start with a valid HTTP/1.x status line";
     }
-    const lines = text.split("\r\n");
-    if (lines.length - 1 > maxHeaderCount) return "the response has too many header fields";
+    // Lines are walked in place (no split array, one slice per name and per value): this runs for every
+    // response, and the pattern above has already proved each line a token, a colon and a clean value.
+    const firstEnd = text.indexOf("\r\n");
     // The status line passed `headPattern`: "HTTP/1.x DDD".
-    const first = lines[0] ?? "";
-    const minor = first.charCodeAt(7) === 49 ? 1 : 0;
-    const status = Number(first.slice(9, 12));
+    const minor = text.charCodeAt(7) === 49 ? 1 : 0;
+    const status =
+      (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
     const headers: Record<string, string | string[]> = {};
     let contentLength: number | undefined;
     let transferEncoding: string | undefined;
     let connection = "";
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] ?? "";
-      const colon = line.indexOf(":");
-      const name = line.slice(0, colon).toLowerCase();
-      const value = trimOws(line.slice(colon + 1));
+    let count = 0;
+    let lineStart = firstEnd === -1 ? text.length : firstEnd + 2;
+    while (lineStart < text.length) {
+      if (++count > maxHeaderCount) return "the response has too many header fields";
+      let lineEnd = text.indexOf("\r\n", lineStart);
+      if (lineEnd === -1) lineEnd = text.length;
+      const colon = text.indexOf(":", lineStart);
+      const name = text.slice(lineStart, colon).toLowerCase();
+      const value = owsTrimmed(text, colon + 1, lineEnd);
+      lineStart = lineEnd + 2;
       if (name === "content-length") {
         const length = parseContentLength(value);
         if (length === undefined || (contentLength !== undefined && contentLength !== length))
           return "the response has an invalid Content-Length";
         contentLength = length;
         // RFC 9112 6.3: identical repeated values stand for one; the client gets a single value.
-        headers[name] = String(length);
+        headers[name] =
+          value.length === 0 || value.charCodeAt(0) === 48 || value.includes(",") ? String(length) : value;
         continue;
       }
       if (name === "transfer-encoding")
@@ -334,6 +346,20 @@ export class ResponseParser {
 
 /** A Content-Length value: digits, or a list of identical digit values (RFC 9112 6.3); bounded. */
 function parseContentLength(value: string): number | undefined {
+  // The usual case, a few digits without leading zeros, needs no list or pattern.
+  if (value.length > 0 && value.length <= maxLengthDigits && value.charCodeAt(0) !== 48) {
+    let n = 0;
+    for (let i = 0; i < value.length; i++) {
+      const digit = value.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return parseContentLengthList(value);
+      n = n * 10 + digit;
+    }
+    return n;
+  }
+  return parseContentLengthList(value);
+}
+
+function parseContentLengthList(value: string): number | undefined {
   let length: number | undefined;
   for (const part of value.includes(",") ? value.split(",") : [value]) {
     const item = part.trim();
@@ -347,13 +373,11 @@ function parseContentLength(value: string): number | undefined {
   return length;
 }
 
-/** Strips the optional whitespace (SP, HTAB) around a field value, and nothing else (obs-text stays). */
-function trimOws(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isOws(value.charCodeAt(start))) start++;
-  while (end > start && isOws(value.charCodeAt(end - 1))) end--;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
+/** `text` from `start` to `end` without the optional whitespace (SP, HTAB) around it (obs-text stays). */
+function owsTrimmed(text: string, start: number, end: number): string {
+  while (start < end && isOws(text.charCodeAt(start))) start++;
+  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
 }
 
 function isOws(code: number): boolean {

@@ -1,0 +1,157 @@
+import cluster, { type Worker } from "node:cluster";
+import type { DrainGate } from "./draining.ts";
+import type { CounterRecord } from "./metrics.ts";
+import type { TargetState } from "./targets.ts";
+import { isWorkerMessage, type OwnerMessage, type WorkerMessage } from "./worker-messages.ts";
+
+/** What the owner does with its workers' reports. */
+export interface WorkerPoolHandlers {
+  /** The message that brings a worker up to date: the current version and health view. */
+  sync(): OwnerMessage;
+  /** The snapshot version the owner routes on: an in-flight report from an older one does not count. */
+  version(): number;
+  metrics(records: CounterRecord[]): void;
+  loadBalancerState(arn: string, state: string, reason: string | null): void;
+}
+
+interface Live {
+  worker: Worker;
+  startedAt: number;
+  /** Set by its first message: before that, it cannot have heard a sync. */
+  ready: boolean;
+  /** Its last in-flight report: `group|key` → count, at `version`. */
+  inflight: { version: number; counts: Map<string, number> } | undefined;
+}
+
+/** A worker that lived this long before dying is not crash-looping: its replacement starts at once. */
+const stableMs = 10_000;
+const maxBackoffMs = 10_000;
+
+/**
+ * The owner's worker processes (node:cluster): forks `count`, replaces one that dies (back-off when
+ * they keep dying, so a crash loop does not spin a core), broadcasts health and versions, and gathers
+ * their metrics and in-flight counts. As the drain gate, it answers whether any worker still has a
+ * request in flight to a draining target. Killing one worker leaves the others' connections alone:
+ * with reusePort each worker owns its own listening socket, and with cluster's round robin the
+ * primary only hands accepted connections over.
+ */
+export class WorkerPool implements DrainGate {
+  private readonly live = new Map<number, Live>();
+  private readonly respawns = new Set<NodeJS.Timeout>();
+  private failures = 0;
+  private closing = false;
+
+  constructor(
+    private readonly count: number,
+    private readonly handlers: WorkerPoolHandlers,
+    private readonly log: Pick<Console, "info" | "warn" | "error">,
+  ) {}
+
+  start(): void {
+    for (let i = 0; i < this.count; i++) this.fork();
+  }
+
+  /** The worker pids, for the banner and tests. */
+  pids(): number[] {
+    const pids: number[] = [];
+    for (const { worker } of this.live.values())
+      if (worker.process.pid !== undefined) pids.push(worker.process.pid);
+    return pids;
+  }
+
+  broadcast(message: OwnerMessage): void {
+    for (const entry of this.live.values()) if (entry.ready) send(entry.worker, message);
+  }
+
+  busy(groupArn: string, target: TargetState): boolean {
+    const key = `${groupArn}|${target.key}`;
+    const version = this.handlers.version();
+    for (const entry of this.live.values()) {
+      const report = entry.inflight;
+      // Not reported on this version yet: its requests to the target are unknown, so assume some.
+      if (!report || report.version < version) return true;
+      const count = report.counts.get(key);
+      if (count === undefined || count > 0) return true;
+    }
+    return false;
+  }
+
+  left(groupArn: string, key: string): void {
+    this.broadcast({ type: "drained", group: groupArn, key });
+  }
+
+  /** Every worker drains (up to `graceMs`) and exits; one that does not is killed. */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    for (const timer of this.respawns) clearTimeout(timer);
+    this.respawns.clear();
+    const exits = [...this.live.values()].map(
+      ({ worker }) =>
+        new Promise<void>((resolve) => {
+          if (worker.isDead()) resolve();
+          else worker.once("exit", () => resolve());
+        }),
+    );
+    for (const { worker } of this.live.values()) send(worker, { type: "close", graceMs });
+    const kill = setTimeout(() => {
+      for (const { worker } of this.live.values()) worker.process.kill("SIGKILL");
+    }, graceMs + 2000);
+    await Promise.all(exits);
+    clearTimeout(kill);
+  }
+
+  private fork(): void {
+    const worker = cluster.fork();
+    const entry: Live = { worker, startedAt: Date.now(), ready: false, inflight: undefined };
+    this.live.set(worker.id, entry);
+    worker.on("message", (message: unknown) => {
+      if (isWorkerMessage(message)) this.receive(entry, message);
+    });
+    // An IPC write to a worker that just died fails here, not as an uncaught exception.
+    worker.on("error", (error: Error) =>
+      this.log.warn(`proxy worker ${worker.process.pid}: ${error.message}`),
+    );
+    worker.once("exit", (code: number | null, signal: string | null) => {
+      this.live.delete(worker.id);
+      if (this.closing) return;
+      const lived = Date.now() - entry.startedAt;
+      this.failures = lived >= stableMs ? 0 : this.failures + 1;
+      const delay = this.failures === 0 ? 0 : Math.min(maxBackoffMs, 100 * 2 ** (this.failures - 1));
+      this.log.warn(
+        `proxy worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); replacing it in ${delay} ms`,
+      );
+      const timer = setTimeout(() => {
+        this.respawns.delete(timer);
+        if (!this.closing) this.fork();
+      }, delay);
+      this.respawns.add(timer);
+    });
+  }
+
+  private receive(entry: Live, message: WorkerMessage): void {
+    switch (message.type) {
+      case "ready":
+        entry.ready = true;
+        send(entry.worker, this.handlers.sync());
+        return;
+      case "metrics":
+        this.handlers.metrics(message.counters);
+        return;
+      case "inflight": {
+        const counts = new Map<string, number>();
+        for (const [group, key, count] of message.counts) counts.set(`${group}|${key}`, count);
+        entry.inflight = { version: message.version, counts };
+        return;
+      }
+      case "lb-state":
+        this.handlers.loadBalancerState(message.arn, message.state, message.reason);
+        return;
+    }
+  }
+}
+
+function send(worker: Worker, message: OwnerMessage): void {
+  if (!worker.isConnected()) return;
+  // An error here means the worker died between the check and the write: its exit handler replaces it.
+  worker.send(message, () => {});
+}
