@@ -5,11 +5,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { limitsFor } from "@scaleout/core";
-import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
-import { createContext, createServices } from "@scaleout/services";
 import { cpuMicros, median, processTree, start, stopAll, waitForHttp, wrk } from "../lib/measure.ts";
+import { writeRegistry } from "./systems.ts";
 
 const args = process.argv.slice(2);
 const value = (name: string) => {
@@ -34,30 +32,6 @@ const pipe = start(process.execPath, [
   String(targetB),
 ]);
 
-/** A registry with one load balancer whose listener forwards everything to a group of the two targets. */
-function writeRegistry(dataDir: string, listenerPort: number): void {
-  const handle = createDb(join(dataDir, "scaleout.db"));
-  runMigrations(handle.db);
-  const services = createServices(createContext(handle.db, { limits: limitsFor(true) }));
-  services.loadBalancers.create({ name: "bench" });
-  const { targetGroup } = services.targetGroups.create({
-    name: "bench-tg",
-    protocol: "HTTP",
-    port: 80,
-    targetType: "ip",
-    healthCheckIntervalSeconds: 5,
-  });
-  services.listeners.create("bench", {
-    protocol: "HTTP",
-    port: listenerPort,
-    defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
-  });
-  services.targetGroups.register("bench-tg", [
-    { id: "127.0.0.1", port: targetA },
-    { id: "127.0.0.1", port: targetB },
-  ]);
-  handle.close();
-}
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
 const variants: Array<{ name: string; port: number; pid: number | undefined }> = [
   { name: "node pipe proxy", port: pipePort, pid: pipe.pid },
@@ -68,7 +42,7 @@ for (const [name, file] of [
 ] as Array<[string, string]>) {
   const port = await freePort();
   const dataDir = join(work, name.replace(" ", "-"));
-  writeRegistry(dataDir, port);
+  writeRegistry(dataDir, port, [targetA, targetB], 0);
   const child = start(process.execPath, [...nodeArgs, file], {
     ...process.env,
     SCALEOUT_DATA_DIR: dataDir,

@@ -146,21 +146,11 @@ export async function runMatrix(options: {
   return cells;
 }
 
-/** The medians of a cell's runs (RSS: the largest seen, since it only matters at its peak). */
-export interface Summary {
-  rate: number;
-  p50: number;
-  p99: number;
-  cpuPerUnit: number | undefined;
-  cores: number | undefined;
-  rssSum: number | undefined;
-  rssMaxProcess: number | undefined;
-  /** Each process's RSS in the run whose sum was largest. */
-  rssEach: number[];
-  processes: number;
-  upstream: number | undefined;
-  errors: number;
-}
+/**
+ * The medians of a cell's runs, in a run's shape (RSS: the largest seen, since it only matters at its
+ * peak; rssEach from the run whose sum was largest).
+ */
+export type Summary = Run;
 
 function medianOf(runs: Run[], pick: (run: Run) => number | undefined): number | undefined {
   const values = runs.map(pick).filter((v): v is number => v !== undefined);

@@ -117,8 +117,11 @@ ${targets.map((t, i) => `  server t${i} 127.0.0.1:${t}`).join("\n")}
   return { name, kind: "haproxy", port, pid: child.pid, workers: threads, note: undefined };
 }
 
-/** A registry whose load balancer's listener has 10 path rules before the default rule. */
-function writeRegistry(dataDir: string, listenerPort: number, targets: number[]): void {
+/**
+ * A registry whose load balancer's listener forwards to a group of `targets`, after `rules` path rules
+ * that never match (10 for the matrix: every request is checked against all of them).
+ */
+export function writeRegistry(dataDir: string, listenerPort: number, targets: number[], rules = 10): void {
   const handle = createDb(join(dataDir, "scaleout.db"));
   runMigrations(handle.db);
   const services = createServices(createContext(handle.db, { limits: limitsFor(true) }));
@@ -135,7 +138,7 @@ function writeRegistry(dataDir: string, listenerPort: number, targets: number[])
     port: listenerPort,
     defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
   });
-  for (let i = 1; i <= 10; i++) {
+  for (let i = 1; i <= rules; i++) {
     services.rules.create(listener.listenerArn, {
       priority: i,
       conditions: [{ field: "path-pattern", values: [`/rule${i}/*`] }],
