@@ -57,6 +57,61 @@ export const listeners = sqliteTable(
   ],
 );
 
+/**
+ * Certificates as AWS Certificate Manager holds them: imported (PEM certificate, key and chain) or issued by
+ * scaleout's local certificate authority (RequestCertificate). Re-importing to an ARN rotates the material
+ * in place. The private key is a column because a rotation must replace certificate and key in one
+ * transaction; the database file is owner-only, and no API ever returns the key.
+ */
+export const certificates = sqliteTable("certificates", {
+  arn: text("arn").primaryKey(),
+  domainName: text("domain_name").notNull(),
+  subjectAlternativeNames: text("subject_alternative_names", { mode: "json" }).$type<string[]>().notNull(),
+  /** IMPORTED or AMAZON_ISSUED (issued by the local certificate authority). */
+  type: text("type").notNull(),
+  /** ISSUED, EXPIRED, ... as ACM names them. */
+  status: text("status").notNull(),
+  /** ACM's KeyAlgorithm: RSA_2048, EC_prime256v1, ... */
+  keyAlgorithm: text("key_algorithm").notNull(),
+  serial: text("serial").notNull(),
+  subject: text("subject").notNull(),
+  issuer: text("issuer").notNull(),
+  notBefore: integer("not_before").notNull(),
+  notAfter: integer("not_after").notNull(),
+  certificatePem: text("certificate_pem").notNull(),
+  chainPem: text("chain_pem"),
+  privateKeyPem: text("private_key_pem").notNull(),
+  /** RequestCertificate's options and idempotency token, as JSON (null when imported). */
+  request: text("request", { mode: "json" }).$type<Record<string, unknown>>(),
+  createdAt: integer("created_at").notNull(),
+  /** When the material was last imported (ImportedAt); null for issued certificates. */
+  importedAt: integer("imported_at"),
+  /** When the local authority issued it (IssuedAt); null for imported certificates. */
+  issuedAt: integer("issued_at"),
+});
+
+/**
+ * The certificates of HTTPS (and later TLS) listeners: the default one (`isDefault`) and the SNI certificates
+ * added by AddListenerCertificates. The foreign key to a certificate restricts, so deleting a certificate
+ * in use fails in the database (ACM's ResourceInUseException), as a target group in use does.
+ */
+export const listenerCertificates = sqliteTable(
+  "listener_certificates",
+  {
+    listenerArn: text("listener_arn")
+      .notNull()
+      .references(() => listeners.arn, { onDelete: "cascade" }),
+    certificateArn: text("certificate_arn")
+      .notNull()
+      .references(() => certificates.arn, { onDelete: "restrict" }),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.listenerArn, t.certificateArn] }),
+    index("listener_certificates_certificate").on(t.certificateArn),
+  ],
+);
+
 export const rules = sqliteTable(
   "rules",
   {
