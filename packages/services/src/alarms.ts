@@ -1,5 +1,4 @@
 import {
-  type AlarmInput,
   type AlarmSettings,
   type AlarmState,
   alarmStates,
@@ -20,45 +19,11 @@ import {
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import { type Announcements, iso, mutate, type ServiceContext } from "./context.ts";
+import type { AlarmHistoryItem, MetricAlarm, PutAlarm, SetAlarmState } from "./shapes/alarms.ts";
+import { checkNoDuplicateKeys, checkTags, removeTags, writeTags } from "./tags.ts";
 
 const { alarms, alarmHistory } = schema;
 type AlarmRow = typeof alarms.$inferSelect;
-
-export interface MetricAlarm {
-  alarmName: string;
-  alarmArn: string;
-  alarmDescription?: string;
-  alarmConfigurationUpdatedTimestamp: string;
-  actionsEnabled: boolean;
-  okActions: string[];
-  alarmActions: string[];
-  insufficientDataActions: string[];
-  stateValue: AlarmState;
-  stateReason: string;
-  stateReasonData?: string;
-  stateUpdatedTimestamp: string;
-  stateTransitionedTimestamp: string;
-  metricName: string;
-  namespace: string;
-  statistic: string;
-  dimensions: MetricDimension[];
-  period: number;
-  unit?: string;
-  evaluationPeriods: number;
-  datapointsToAlarm: number;
-  threshold: number;
-  comparisonOperator: string;
-  treatMissingData: string;
-}
-
-export interface AlarmHistoryItem {
-  alarmName: string;
-  alarmType: "MetricAlarm";
-  timestamp: string;
-  historyItemType: string;
-  historySummary: string;
-  historyData: string;
-}
 
 export function toAlarm(row: AlarmRow): MetricAlarm {
   return {
@@ -274,11 +239,18 @@ export function recordActionHistory(
 
 export function alarmService(ctx: ServiceContext) {
   return {
-    /** PutMetricAlarm: an upsert. New alarms start in INSUFFICIENT_DATA; an update keeps the state. */
-    put(name: string, input: AlarmInput): { alarm: MetricAlarm; created: boolean } {
-      const settings = normalizeAlarm({ ...input, alarmName: name }, ctx.limits);
+    /**
+     * PutMetricAlarm: an upsert. New alarms start in INSUFFICIENT_DATA; an update keeps the state. Tags
+     * given are written with the alarm (AWS ignores them on an update; scaleout adds them, as before).
+     */
+    put(name: string, input: PutAlarm): { alarm: MetricAlarm; created: boolean } {
+      const { tags: given, ...alarm } = input;
+      const settings = normalizeAlarm({ ...alarm, alarmName: name }, ctx.limits);
+      const tags = checkTags(given);
+      checkNoDuplicateKeys(tags);
       return mutate(ctx, (tx) => {
         const { row, created } = upsertAlarmRow(ctx, tx, settings);
+        writeTags(tx, row.arn, tags);
         return { alarm: toAlarm(row), created };
       });
     },
@@ -361,16 +333,21 @@ export function alarmService(ctx: ServiceContext) {
         .map(toAlarm);
     },
 
-    /** DeleteAlarms: all named alarms must exist, or none is deleted. */
+    /** DeleteAlarms: all named alarms must exist, or none is deleted; their tags go with them. */
     delete(names: string[]): void {
       check(names.length > 0 && names.length <= 100, "Between 1 and 100 alarm names must be given");
       mutate(ctx, (tx) => {
-        const found = tx.select({ name: alarms.name }).from(alarms).where(inArray(alarms.name, names)).all();
+        const found = tx
+          .select({ name: alarms.name, arn: alarms.arn })
+          .from(alarms)
+          .where(inArray(alarms.name, names))
+          .all();
         const missing = names.filter((n) => !found.some((f) => f.name === n));
         if (missing.length)
           throw new Errors.ResourceNotFound(`Alarm(s) '${missing.join("', '")}' do not exist`);
         tx.delete(alarms).where(inArray(alarms.name, names)).run();
         tx.delete(alarmHistory).where(inArray(alarmHistory.alarmName, names)).run();
+        for (const { arn } of found) removeTags(tx, arn);
       });
     },
 
@@ -428,7 +405,7 @@ export function alarmService(ctx: ServiceContext) {
       return {
         items: rows.slice(0, pageSize).map((r) => ({
           alarmName: r.alarmName,
-          alarmType: "MetricAlarm" as const,
+          alarmType: "MetricAlarm",
           timestamp: iso(r.timestamp),
           historyItemType: r.historyItemType,
           historySummary: r.historySummary,
@@ -439,10 +416,7 @@ export function alarmService(ctx: ServiceContext) {
     },
 
     /** SetAlarmState: a temporary state, as in AWS; actions for the new state run when it differs. */
-    setState(
-      name: string,
-      input: { stateValue?: string; stateReason?: string; stateReasonData?: string },
-    ): MetricAlarm {
+    setState(name: string, input: Partial<SetAlarmState>): MetricAlarm {
       if (input.stateValue === undefined)
         throw new Errors.MissingParameter("The parameter StateValue is required.");
       if (input.stateReason === undefined)

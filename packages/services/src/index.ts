@@ -22,6 +22,9 @@ export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./port-probe.ts";
 export * from "./scaling-policies.ts";
+export * from "./shapes/index.ts";
+/** The same declarations under one name, for doors whose own names would clash (aws/services). */
+export * as shapes from "./shapes/index.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";

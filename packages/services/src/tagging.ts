@@ -11,7 +11,7 @@ import {
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { asc, eq, inArray } from "drizzle-orm";
 import { mutate, type ServiceContext } from "./context.ts";
-import { checkTags, readTags, removeTags, writeTags } from "./tags.ts";
+import { checkNoDuplicateKeys, checkTags, readTags, removeTags, writeTags } from "./tags.ts";
 
 /*
  * Tags as the AWS APIs manage them after creation: Elastic Load Balancing's AddTags / RemoveTags /
@@ -71,13 +71,6 @@ function checkResourceArns(arns: string[] | undefined, max: number): string[] {
   check(Array.isArray(arns) && arns.length > 0, "At least one resource ARN must be specified");
   check(arns.length <= max, `At most ${max} resource ARNs can be specified`);
   return arns;
-}
-
-function checkNoDuplicateKeys(list: Tag[]): void {
-  const keys = list.map((t) => t.key);
-  const duplicate = keys.find((key, i) => keys.indexOf(key) !== i);
-  if (duplicate !== undefined)
-    throw new AwsError("DuplicateTagKeys", 400, `A tag key was specified more than once: ${duplicate}`);
 }
 
 function checkTagCount(tx: Tx, resourceArn: string, adding: Tag[], error: () => AwsError): void {

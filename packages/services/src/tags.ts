@@ -1,4 +1,4 @@
-import { check, checkLength, type Tag } from "@scaleout/core";
+import { AwsError, check, checkLength, type Tag } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, eq, inArray } from "drizzle-orm";
 
@@ -14,6 +14,13 @@ export function checkTags(list: Tag[] | undefined): Tag[] {
     if (tag.value !== undefined) checkLength("Tag value", tag.value, 0, 256);
   }
   return given;
+}
+
+export function checkNoDuplicateKeys(list: Tag[]): void {
+  const keys = list.map((t) => t.key);
+  const duplicate = keys.find((key, i) => keys.indexOf(key) !== i);
+  if (duplicate !== undefined)
+    throw new AwsError("DuplicateTagKeys", 400, `A tag key was specified more than once: ${duplicate}`);
 }
 
 export function writeTags(tx: Tx, resourceArn: string, list: Tag[]): void {

@@ -1,76 +1,8 @@
 import { Type } from "@sinclair/typebox";
-import { Dimension, StringEnum } from "./common.ts";
+import { Dimension } from "./common.ts";
 
-export const PutAlarm = Type.Object(
-  {
-    alarmDescription: Type.Optional(Type.String()),
-    actionsEnabled: Type.Optional(Type.Boolean()),
-    okActions: Type.Optional(Type.Array(Type.String())),
-    alarmActions: Type.Optional(Type.Array(Type.String())),
-    insufficientDataActions: Type.Optional(Type.Array(Type.String())),
-    metricName: Type.Optional(Type.String()),
-    namespace: Type.Optional(Type.String()),
-    statistic: Type.Optional(Type.String()),
-    extendedStatistic: Type.Optional(Type.String()),
-    dimensions: Type.Optional(Type.Array(Dimension)),
-    period: Type.Optional(Type.Integer()),
-    unit: Type.Optional(Type.String()),
-    evaluationPeriods: Type.Optional(Type.Integer()),
-    datapointsToAlarm: Type.Optional(Type.Integer()),
-    threshold: Type.Optional(Type.Number()),
-    comparisonOperator: Type.Optional(Type.String()),
-    treatMissingData: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-
-export const MetricAlarm = Type.Object(
-  {
-    alarmName: Type.String(),
-    alarmArn: Type.String(),
-    alarmDescription: Type.Optional(Type.String()),
-    alarmConfigurationUpdatedTimestamp: Type.String({ format: "date-time" }),
-    actionsEnabled: Type.Boolean(),
-    okActions: Type.Array(Type.String()),
-    alarmActions: Type.Array(Type.String()),
-    insufficientDataActions: Type.Array(Type.String()),
-    stateValue: StringEnum(["OK", "ALARM", "INSUFFICIENT_DATA"]),
-    stateReason: Type.String(),
-    stateReasonData: Type.Optional(Type.String()),
-    stateUpdatedTimestamp: Type.String({ format: "date-time" }),
-    stateTransitionedTimestamp: Type.String({ format: "date-time" }),
-    metricName: Type.String(),
-    namespace: Type.String(),
-    statistic: Type.String(),
-    dimensions: Type.Array(Dimension),
-    period: Type.Integer(),
-    unit: Type.Optional(Type.String()),
-    evaluationPeriods: Type.Integer(),
-    datapointsToAlarm: Type.Integer(),
-    threshold: Type.Number(),
-    comparisonOperator: Type.String(),
-    treatMissingData: Type.String(),
-  },
-  { $id: "MetricAlarm" },
-);
-
-export const SetAlarmState = Type.Object(
-  {
-    stateValue: Type.String({ description: "OK, ALARM or INSUFFICIENT_DATA" }),
-    stateReason: Type.String(),
-    stateReasonData: Type.Optional(Type.String({ description: "JSON" })),
-  },
-  { additionalProperties: false },
-);
-
-export const AlarmHistoryItem = Type.Object({
-  alarmName: Type.String(),
-  alarmType: Type.String(),
-  timestamp: Type.String({ format: "date-time" }),
-  historyItemType: Type.String(),
-  historySummary: Type.String(),
-  historyData: Type.String(),
-});
+// An alarm's shapes are the alarm service's own declarations.
+export { AlarmHistoryItem, MetricAlarm, PutAlarm, SetAlarmState } from "@scaleout/services";
 
 // Number first: with coerceTypes a string branch tried first would turn Unix seconds into a string.
 const Timestamp = Type.Union([Type.Number(), Type.String()], { description: "ISO 8601, or Unix seconds" });

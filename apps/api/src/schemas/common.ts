@@ -23,21 +23,8 @@ export function errors(...statuses: Array<400 | 401 | 404 | 409>) {
   return entries;
 }
 
-/** A string restricted to the given values, typed as their union. */
-export function StringEnum<T extends string[]>(
-  values: [...T],
-  options: { description?: string; default?: T[number] } = {},
-) {
-  return Type.Unsafe<T[number]>({ type: "string", enum: values, ...options });
-}
-
-// Lengths are AWS's (the botocore models): every string that reaches the services is bounded here, as the
-// AWS door bounds it by the same models (apps/api/src/aws/constraints.ts).
-export const Tag = Type.Object(
-  { key: Type.String({ maxLength: 128 }), value: Type.Optional(Type.String({ maxLength: 256 })) },
-  { additionalProperties: false },
-);
-export const Tags = Type.Optional(Type.Array(Tag, { maxItems: 50 }));
+// Shapes the services declare (with AWS's lengths), used by the routes as they are.
+export { Dimension, StringEnum, Tag, Tags } from "@scaleout/services";
 
 export const Attribute = Type.Object(
   { key: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 1024 }) },
@@ -77,8 +64,3 @@ export const IdParams = Type.Object({
     description: "The last segment of the ARN, or the whole ARN",
   }),
 });
-
-export const Dimension = Type.Object(
-  { name: Type.String({ maxLength: 255 }), value: Type.String({ maxLength: 1024 }) },
-  { additionalProperties: false },
-);

@@ -1,39 +1,17 @@
 import { type AwsError, decodeToken, Errors, encodeToken, type MetricDatumInput } from "@scaleout/core";
-import type { Services } from "@scaleout/services";
+import { type Services, shapes } from "@scaleout/services";
+import { deriveMembers, deriveShape } from "../derive-shape.ts";
 import { type AwsService, operation, pageSize, validationErrors } from "../operation.ts";
 import { bool, dbl, int, list, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
 
 // ---- Shapes (botocore monitoring 2010-08-01) -------------------------------------------------------------
 
-const Dimension = struct({ name: req(str), value: req(str) });
+// An alarm's members and the dimension come from the alarm service's declarations; the rest of
+// CloudWatch (metrics) is the door's own.
+const Dimension = deriveShape(shapes.Dimension);
+// AWS requires a tag's Value here; the services' Tag leaves it optional (ELB's does not need one).
 const Tag = struct({ key: req(str), value: req(str) });
-
-const MetricAlarm = struct({
-  alarmName: str,
-  alarmArn: str,
-  alarmDescription: str,
-  alarmConfigurationUpdatedTimestamp: ts,
-  actionsEnabled: bool,
-  okActions: list(str),
-  alarmActions: list(str),
-  insufficientDataActions: list(str),
-  stateValue: str,
-  stateReason: str,
-  stateReasonData: str,
-  stateUpdatedTimestamp: ts,
-  metricName: str,
-  namespace: str,
-  statistic: str,
-  dimensions: list(Dimension),
-  period: int,
-  unit: str,
-  evaluationPeriods: int,
-  datapointsToAlarm: int,
-  threshold: dbl,
-  comparisonOperator: str,
-  treatMissingData: str,
-  stateTransitionedTimestamp: ts,
-});
+const MetricAlarm = deriveShape(shapes.MetricAlarm);
 
 const Metric = struct({ namespace: str, metricName: str, dimensions: list(Dimension) });
 
@@ -144,25 +122,13 @@ const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 const operations = {
   PutMetricAlarm: operation({
+    // The service's settings, with what AWS requires and what scaleout refuses at the door.
     input: struct({
       alarmName: req(str),
-      alarmDescription: str,
-      actionsEnabled: bool,
-      okActions: list(str),
-      alarmActions: list(str),
-      insufficientDataActions: list(str),
-      metricName: str,
-      namespace: str,
-      statistic: str,
+      ...deriveMembers(shapes.PutAlarm),
       extendedStatistic: unsupported(noPercentiles),
-      dimensions: list(Dimension),
-      period: int,
-      unit: str,
       evaluationPeriods: req(int),
-      datapointsToAlarm: int,
-      threshold: dbl,
       comparisonOperator: req(str),
-      treatMissingData: str,
       evaluateLowSampleCountPercentile: str,
       metrics: unsupported(noMetricMath),
       tags: list(Tag),
@@ -173,9 +139,8 @@ const operations = {
     notes:
       "Single-metric alarms with the five plain statistics; actions run Auto Scaling policies (other ARNs are recorded as failed actions).",
     run: (input, { services }) => {
-      const { tags, evaluateLowSampleCountPercentile: _ignored, ...alarm } = input;
-      const { alarm: saved } = services.alarms.put(input.alarmName, alarm);
-      if (tags?.length) services.tagging.resources.set(saved.alarmArn, tags);
+      const { alarmName, evaluateLowSampleCountPercentile: _ignored, ...alarm } = input;
+      services.alarms.put(alarmName, alarm);
       return undefined;
     },
   }),
@@ -237,17 +202,13 @@ const operations = {
     output: undefined,
     support: "implemented",
     run: (input, { services }) => {
-      const arns = services.alarms
-        .list({ alarmNames: input.alarmNames, pageSize: 400 })
-        .items.map((a) => a.alarmArn);
       services.alarms.delete(input.alarmNames);
-      for (const arn of arns) services.tagging.resources.removeAll(arn);
       return undefined;
     },
   }),
 
   SetAlarmState: operation({
-    input: struct({ alarmName: req(str), stateValue: req(str), stateReason: req(str), stateReasonData: str }),
+    input: struct({ alarmName: req(str), ...deriveMembers(shapes.SetAlarmState) }),
     output: undefined,
     support: "implemented",
     run: (input, { services }) => {
@@ -269,16 +230,7 @@ const operations = {
       scanBy: str,
     }),
     output: struct({
-      alarmHistoryItems: list(
-        struct({
-          alarmName: str,
-          alarmType: str,
-          timestamp: ts,
-          historyItemType: str,
-          historySummary: str,
-          historyData: str,
-        }),
-      ),
+      alarmHistoryItems: list(deriveShape(shapes.AlarmHistoryItem)),
       nextToken: str,
     }),
     support: "implemented",
