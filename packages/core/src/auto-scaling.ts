@@ -1,5 +1,10 @@
 import { check, Errors } from "./errors.ts";
-import type { AdjustmentType, StepAdjustment, TargetTrackingConfiguration } from "./types.ts";
+import type {
+  AdjustmentType,
+  MetricDimension,
+  StepAdjustment,
+  TargetTrackingConfiguration,
+} from "./types.ts";
 import { checkInt, checkOneOf, checkResourceName } from "./validate.ts";
 
 export const terminationPolicies = [
@@ -74,8 +79,22 @@ export interface PolicyInput {
   metricAggregationType?: string;
   stepAdjustments?: StepAdjustment[];
   estimatedInstanceWarmup?: number;
-  targetTrackingConfiguration?: TargetTrackingConfiguration;
+  targetTrackingConfiguration?: TargetTrackingInput;
   enabled?: boolean;
+}
+
+/** A target tracking configuration as a door decodes it: its enum-like members are checked here. */
+export interface TargetTrackingInput {
+  predefinedMetricSpecification?: { predefinedMetricType: string; resourceLabel?: string };
+  customizedMetricSpecification?: {
+    metricName?: string;
+    namespace?: string;
+    dimensions?: MetricDimension[];
+    statistic?: string;
+    unit?: string;
+  };
+  targetValue: number;
+  disableScaleIn?: boolean;
 }
 
 export interface PolicySettings {
@@ -263,7 +282,7 @@ const predefinedTypes = [
   "ALBRequestCountPerTarget",
 ] as const;
 
-function normalizeTargetTracking(config: TargetTrackingConfiguration): TargetTrackingConfiguration {
+function normalizeTargetTracking(config: TargetTrackingInput): TargetTrackingConfiguration {
   check(
     typeof config.targetValue === "number" && Number.isFinite(config.targetValue),
     "TargetValue is required",
@@ -275,9 +294,10 @@ function normalizeTargetTracking(config: TargetTrackingConfiguration): TargetTra
     (predefined === undefined) !== (customized === undefined),
     "Exactly one of PredefinedMetricSpecification and CustomizedMetricSpecification must be given",
   );
+  const predefinedMetricType =
+    predefined && checkOneOf("PredefinedMetricType", predefined.predefinedMetricType, predefinedTypes);
   if (predefined) {
-    checkOneOf("PredefinedMetricType", predefined.predefinedMetricType, predefinedTypes);
-    if (predefined.predefinedMetricType === "ALBRequestCountPerTarget") {
+    if (predefinedMetricType === "ALBRequestCountPerTarget") {
       check(
         predefined.resourceLabel !== undefined && parseResourceLabel(predefined.resourceLabel) !== undefined,
         "ResourceLabel 'app/<load-balancer-name>/<id>/targetgroup/<target-group-name>/<id>' is required for ALBRequestCountPerTarget",
@@ -286,22 +306,29 @@ function normalizeTargetTracking(config: TargetTrackingConfiguration): TargetTra
       refuse(predefined.resourceLabel, `ResourceLabel is only valid for ALBRequestCountPerTarget`);
     }
   }
-  if (customized) {
+  const metric = customized && {
+    ...customized,
+    metricName: customized.metricName ?? "",
+    namespace: customized.namespace ?? "",
+  };
+  if (metric)
     check(
-      Boolean(customized.metricName) && Boolean(customized.namespace),
+      Boolean(metric.metricName) && Boolean(metric.namespace),
       "CustomizedMetricSpecification needs MetricName and Namespace",
     );
-    checkOneOf("Statistic", customized.statistic, [
+  const statistic =
+    metric &&
+    checkOneOf("Statistic", metric.statistic ?? "", [
       "Average",
       "Minimum",
       "Maximum",
       "SampleCount",
       "Sum",
     ] as const);
-  }
   return {
-    ...(predefined && { predefinedMetricSpecification: { ...predefined } }),
-    ...(customized && { customizedMetricSpecification: { ...customized } }),
+    ...(predefined &&
+      predefinedMetricType && { predefinedMetricSpecification: { ...predefined, predefinedMetricType } }),
+    ...(metric && statistic && { customizedMetricSpecification: { ...metric, statistic } }),
     targetValue: config.targetValue,
     disableScaleIn: config.disableScaleIn ?? false,
   };

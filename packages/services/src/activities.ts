@@ -3,22 +3,10 @@ import { newUuid } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { eq } from "drizzle-orm";
 import { iso } from "./context.ts";
+import type { Activity } from "./shapes/activities.ts";
 
 const { scalingActivities } = schema;
 type Row = typeof scalingActivities.$inferSelect;
-
-export interface Activity {
-  activityId: string;
-  autoScalingGroupName: string;
-  description: string;
-  cause: string;
-  startTime: string;
-  endTime?: string;
-  statusCode: ActivityStatus;
-  statusMessage?: string;
-  progress: number;
-  details: string;
-}
 
 export function toActivity(row: Row): Activity {
   return {

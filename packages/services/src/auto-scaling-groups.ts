@@ -9,15 +9,18 @@ import {
   Errors,
   encodeToken,
   type Page,
-  type Tag,
 } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
-import { type Activity, toActivity } from "./activities.ts";
+import { toActivity } from "./activities.ts";
 import { onConstraint } from "./constraints.ts";
 import { type Announcements, iso, isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { findLaunchTemplate, resolveLaunchTemplateVersion } from "./launch-templates.ts";
-import { checkTags, removeTags, writeTags } from "./tags.ts";
+import type { Activity } from "./shapes/activities.ts";
+import type { Wire } from "./shapes/common.ts";
+import type { AutoScalingGroup, CreateGroup, Instance, UpdateGroup } from "./shapes/groups.ts";
+import type { LaunchTemplateSpec } from "./shapes/launch-templates.ts";
+import { checkTags, removeGroupTags, writeGroupTags } from "./tags.ts";
 import { requireTargetGroups } from "./target-groups.ts";
 
 const {
@@ -32,72 +35,11 @@ const {
 type GroupRow = typeof autoScalingGroups.$inferSelect;
 type InstanceRow = typeof instances.$inferSelect;
 
-export interface LaunchTemplateSpecification {
-  launchTemplateId?: string;
-  launchTemplateName?: string;
-  version?: string;
-}
+export type LaunchTemplateSpecification = LaunchTemplateSpec;
 
-export interface CreateGroupInput {
-  autoScalingGroupName?: string;
-  launchTemplate?: LaunchTemplateSpecification;
-  launchConfigurationName?: string;
-  mixedInstancesPolicy?: unknown;
-  minSize?: number;
-  maxSize?: number;
-  desiredCapacity?: number;
-  targetGroupARNs?: string[];
-  healthCheckType?: string;
-  healthCheckGracePeriod?: number;
-  defaultCooldown?: number;
-  defaultInstanceWarmup?: number;
-  terminationPolicies?: string[];
-  newInstancesProtectedFromScaleIn?: boolean;
-  availabilityZones?: string[];
-  vpcZoneIdentifier?: string;
-  tags?: Tag[];
-}
-
-export type UpdateGroupInput = Omit<CreateGroupInput, "autoScalingGroupName" | "targetGroupARNs" | "tags">;
-
-export interface Instance {
-  instanceId: string;
-  autoScalingGroupName: string;
-  availabilityZone: string;
-  lifecycleState: string;
-  healthStatus: string;
-  launchTemplate: { launchTemplateId: string; launchTemplateName: string; version: string };
-  protectedFromScaleIn: boolean;
-  instanceType: string;
-  /** scaleout: where the instance answers (loopback address and port). */
-  privateIpAddress?: string;
-  port?: number;
-  launchTime: string;
-}
-
-export interface AutoScalingGroup {
-  autoScalingGroupName: string;
-  autoScalingGroupARN: string;
-  launchTemplate: { launchTemplateId: string; launchTemplateName: string; version: string };
-  minSize: number;
-  maxSize: number;
-  desiredCapacity: number;
-  defaultCooldown: number;
-  availabilityZones: string[];
-  loadBalancerNames: string[];
-  targetGroupARNs: string[];
-  healthCheckType: string;
-  healthCheckGracePeriod: number;
-  instances: Array<Omit<Instance, "autoScalingGroupName" | "privateIpAddress" | "port" | "launchTime">>;
-  createdTime: string;
-  suspendedProcesses: unknown[];
-  vpcZoneIdentifier: string;
-  enabledMetrics: unknown[];
-  terminationPolicies: string[];
-  newInstancesProtectedFromScaleIn: boolean;
-  defaultInstanceWarmup?: number;
-  status?: string;
-}
+/** What CreateAutoScalingGroup gives either door; the service checks every member (AWS's codes). */
+export type CreateGroupInput = Wire<Partial<CreateGroup>>;
+export type UpdateGroupInput = Wire<UpdateGroup>;
 
 export function findGroup(db: Db | Tx, name: string): GroupRow {
   const row = name.startsWith("arn:")
@@ -272,11 +214,6 @@ export function autoScalingGroupService(ctx: ServiceContext) {
     create(input: CreateGroupInput): AutoScalingGroup {
       checkGroupName(input.autoScalingGroupName);
       const name = input.autoScalingGroupName;
-      if (input.launchConfigurationName !== undefined || input.mixedInstancesPolicy !== undefined) {
-        throw new Errors.ValidationError(
-          "Only LaunchTemplate is supported by scaleout: launch configurations and mixed instances policies are not",
-        );
-      }
       check(input.minSize !== undefined, "MinSize is required");
       check(input.maxSize !== undefined, "MaxSize is required");
       const sizes = {
@@ -329,7 +266,7 @@ export function autoScalingGroupService(ctx: ServiceContext) {
         };
         onConstraint(() => tx.insert(autoScalingGroups).values(row).run(), { unique: exists });
         linkTargetGroups(tx, name, targetGroupArns);
-        writeTags(tx, row.arn, tags);
+        writeGroupTags(tx, row.arn, tags);
         announce.groups.push({ name, reason: "group created" });
         return view(tx, row);
       });
@@ -365,9 +302,6 @@ export function autoScalingGroupService(ctx: ServiceContext) {
      */
     update(name: string, input: UpdateGroupInput): AutoScalingGroup {
       checkGroupSettings(input);
-      if (input.launchConfigurationName !== undefined || input.mixedInstancesPolicy !== undefined) {
-        throw new Errors.ValidationError("Only LaunchTemplate is supported by scaleout");
-      }
       return mutate(ctx, (tx, announce) => {
         const row = findGroup(tx, name);
         if (row.status !== null)
@@ -478,7 +412,7 @@ export function autoScalingGroupService(ctx: ServiceContext) {
         tx.delete(scalingPolicies).where(eq(scalingPolicies.groupName, row.name)).run();
         if (running.length === 0) {
           tx.delete(autoScalingGroups).where(eq(autoScalingGroups.name, row.name)).run();
-          removeTags(tx, row.arn);
+          removeGroupTags(tx, row.arn);
           return;
         }
         const at = isoSeconds(now());

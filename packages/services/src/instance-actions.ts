@@ -1,10 +1,11 @@
 import { check, checkOneOf, Errors } from "@scaleout/core";
 import { schema, type Tx } from "@scaleout/db";
 import { and, eq, sql } from "drizzle-orm";
-import { type Activity, startActivity, toActivity } from "./activities.ts";
+import { startActivity, toActivity } from "./activities.ts";
 import { changeDesiredCapacity, findGroup } from "./auto-scaling-groups.ts";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { maxRulesPerListener } from "./listeners.ts";
+import type { Activity } from "./shapes/activities.ts";
 import { maxTargetsPerGroup } from "./target-groups.ts";
 
 /*

@@ -8,7 +8,7 @@ import {
   type ResolvedLaunchTemplate,
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
-import { removeTags } from "./tags.ts";
+import { removeGroupTags } from "./tags.ts";
 import { healthReasons, loadBalancersOf } from "./target-groups.ts";
 
 /*
@@ -540,7 +540,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (!group || group.status === null) return false;
         if (liveInstances(tx, group.name).length > 0) return false;
         tx.delete(autoScalingGroups).where(eq(autoScalingGroups.name, group.name)).run();
-        removeTags(tx, group.arn);
+        removeGroupTags(tx, group.arn);
         tx.delete(instances).where(eq(instances.groupName, group.name)).run();
         return true;
       });

@@ -14,6 +14,7 @@ import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { iso, mutate, type ServiceContext } from "./context.ts";
+import type { LaunchTemplateView } from "./shapes/launch-templates.ts";
 
 const { launchTemplates, launchTemplateVersions, autoScalingGroups } = schema;
 type TemplateRow = typeof launchTemplates.$inferSelect;
@@ -57,10 +58,6 @@ export interface LaunchTemplateVersion
   cpu?: number;
   memoryMiB?: number;
 }
-
-/** The REST view: the template and the contents of its default version side by side. */
-export type LaunchTemplateView = LaunchTemplate &
-  Omit<LaunchTemplateVersion, "versionNumber" | "defaultVersion">;
 
 /** A resolved version: what the reconciler launches. */
 export interface ResolvedLaunchTemplate {

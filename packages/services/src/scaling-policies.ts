@@ -14,7 +14,6 @@ import {
   type Page,
   type PolicyInput,
   parseResourceLabel,
-  type StepAdjustment,
   type TargetTrackingConfiguration,
   targetTrackingAlarmShape,
   targetTrackingCapacity,
@@ -24,27 +23,11 @@ import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import { upsertAlarmRow } from "./alarms.ts";
 import { changeDesiredCapacity, findGroup, groupInstances, inCooldown } from "./auto-scaling-groups.ts";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
+import type { ScalingPolicy } from "./shapes/policies.ts";
 
 const { scalingPolicies, alarms, targetGroups, loadBalancers } = schema;
 type PolicyRow = typeof scalingPolicies.$inferSelect;
 type GroupRow = typeof schema.autoScalingGroups.$inferSelect;
-
-export interface ScalingPolicy {
-  autoScalingGroupName: string;
-  policyName: string;
-  policyARN: string;
-  policyType: string;
-  adjustmentType?: string;
-  minAdjustmentMagnitude?: number;
-  scalingAdjustment?: number;
-  cooldown?: number;
-  stepAdjustments?: StepAdjustment[];
-  metricAggregationType?: string;
-  estimatedInstanceWarmup?: number;
-  alarms: Array<{ alarmName: string; alarmARN: string }>;
-  targetTrackingConfiguration?: TargetTrackingConfiguration;
-  enabled: boolean;
-}
 
 /** The alarms whose actions name a policy, or that it owns (target tracking). */
 function alarmsOf(db: Db | Tx, policyArn: string): Array<{ alarmName: string; alarmARN: string }> {

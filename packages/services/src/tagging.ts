@@ -11,7 +11,7 @@ import {
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { asc, eq, inArray } from "drizzle-orm";
 import { mutate, type ServiceContext } from "./context.ts";
-import { checkNoDuplicateKeys, checkTags, readTags, removeTags, writeTags } from "./tags.ts";
+import { checkNoDuplicateKeys, checkTags, propagateKey, readTags, removeTags, writeTags } from "./tags.ts";
 
 /*
  * Tags as the AWS APIs manage them after creation: Elastic Load Balancing's AddTags / RemoveTags /
@@ -97,12 +97,6 @@ export interface GroupTagInput {
   value?: string;
   propagateAtLaunch?: boolean;
 }
-
-/**
- * PropagateAtLaunch has no column in the tags table: it is kept as a tag of its own under this key, so a
- * group's ordinary tags stay exactly what ELB-style readers expect. Absent means false, AWS's default.
- */
-const propagateKey = (groupArn: string) => `scaleout:propagate-at-launch:${groupArn}`;
 
 function findGroupRow(db: Db | Tx, name: string): { name: string; arn: string } {
   const row = db

@@ -41,6 +41,32 @@ export function removeTags(tx: Tx, resourceArn: string, keys?: string[]): void {
   tx.delete(tags).where(where).run();
 }
 
+/**
+ * PropagateAtLaunch has no column in the tags table: it is kept as a tag of its own under this key, so a
+ * group's ordinary tags stay exactly what ELB-style readers expect. Absent means false, AWS's default.
+ */
+export const propagateKey = (groupArn: string) => `scaleout:propagate-at-launch:${groupArn}`;
+
+/** A group's tags as CreateAutoScalingGroup gives them: each with its PropagateAtLaunch flag. */
+export function writeGroupTags(
+  tx: Tx,
+  groupArn: string,
+  list: Array<Tag & { propagateAtLaunch?: boolean }>,
+): void {
+  writeTags(tx, groupArn, list);
+  writeTags(
+    tx,
+    propagateKey(groupArn),
+    list.filter((t) => t.propagateAtLaunch).map((t) => ({ key: t.key, value: "true" })),
+  );
+}
+
+/** A deleted group's tags and their flags, so a group re-created under the name starts without them. */
+export function removeGroupTags(tx: Tx, groupArn: string): void {
+  removeTags(tx, groupArn);
+  removeTags(tx, propagateKey(groupArn));
+}
+
 export function readTags(db: Db | Tx, resourceArns: string[]): Map<string, Tag[]> {
   const result = new Map<string, Tag[]>(resourceArns.map((arn) => [arn, []]));
   if (resourceArns.length === 0) return result;

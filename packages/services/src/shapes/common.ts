@@ -27,3 +27,15 @@ export function StringEnum<T extends string[]>(
 /** An instant on the wire: an ISO 8601 string (a timestamp to the AWS door). */
 export const Timestamp = (options: { description?: string } = {}) =>
   Type.String({ format: "date-time", ...options });
+
+/**
+ * An input as a door may hand it over: the REST door's schemas hold enum-like members to their values,
+ * the AWS door decodes them as plain strings, and the services check them either way (with AWS's codes).
+ */
+export type Wire<T> = T extends string
+  ? string
+  : T extends ReadonlyArray<infer I>
+    ? Array<Wire<I>>
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;

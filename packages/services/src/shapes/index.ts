@@ -1,4 +1,8 @@
 // The shapes of the resources, declared once for both doors (see wire.ts for the AWS door's part).
+export * from "./activities.ts";
 export * from "./alarms.ts";
 export * from "./common.ts";
+export * from "./groups.ts";
+export * from "./launch-templates.ts";
+export * from "./policies.ts";
 export * from "./wire.ts";

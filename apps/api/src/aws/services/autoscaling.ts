@@ -1,5 +1,6 @@
 import { type AwsError, Errors, type PolicyInput, parseScalingPolicyArn } from "@scaleout/core";
-import type { GroupTag, AutoScalingGroup as GroupView, Services } from "@scaleout/services";
+import { type GroupTag, type AutoScalingGroup as GroupView, type Services, shapes } from "@scaleout/services";
+import { deriveMembers, deriveShape } from "../derive-shape.ts";
 import {
   type AwsService,
   type Call,
@@ -8,12 +9,12 @@ import {
   pageSize,
   validationErrors,
 } from "../operation.ts";
-import { bool, dbl, int, list, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
+import { bool, dbl, int, list, req, type Static, str, struct, unsupported } from "../shapes.ts";
 
 // ---- Shapes (botocore autoscaling 2011-01-01) -------------------------------------------------------------
 
-const LaunchTemplateSpecification = struct({ launchTemplateId: str, launchTemplateName: str, version: str });
-
+// The resources' members come from the services' declarations (services/src/shapes); what is the door's
+// own is AWS's wire where it differs: tag descriptions, traffic sources, filters, unsupported members.
 const Tag = struct({
   key: req(str),
   resourceId: str,
@@ -31,112 +32,40 @@ const TagDescription = struct({
 const TrafficSourceIdentifier = struct({ identifier: req(str), type: str });
 const Filter = struct({ name: str, values: list(str) });
 
-const Instance = struct({
-  instanceId: str,
-  instanceType: str,
-  availabilityZone: str,
-  lifecycleState: str,
-  healthStatus: str,
-  launchTemplate: LaunchTemplateSpecification,
-  protectedFromScaleIn: bool,
-});
+const Instance = deriveShape(shapes.InstanceSummary);
 
 const AutoScalingGroup = struct({
-  autoScalingGroupName: str,
-  autoScalingGroupARN: str,
-  launchTemplate: LaunchTemplateSpecification,
-  minSize: int,
-  maxSize: int,
-  desiredCapacity: int,
-  defaultCooldown: int,
-  availabilityZones: list(str),
-  loadBalancerNames: list(str),
-  targetGroupARNs: list(str),
-  healthCheckType: str,
-  healthCheckGracePeriod: int,
-  instances: list(Instance),
-  createdTime: ts,
-  suspendedProcesses: list(struct({ processName: str, suspensionReason: str })),
-  vpcZoneIdentifier: str,
-  enabledMetrics: list(struct({ metric: str, granularity: str })),
-  status: str,
+  ...deriveMembers(shapes.AutoScalingGroup),
   tags: list(TagDescription),
-  terminationPolicies: list(str),
-  newInstancesProtectedFromScaleIn: bool,
-  defaultInstanceWarmup: int,
   trafficSources: list(TrafficSourceIdentifier),
 });
 
-const Activity = struct({
-  activityId: str,
-  autoScalingGroupName: str,
-  description: str,
-  cause: str,
-  startTime: ts,
-  endTime: ts,
-  statusCode: str,
-  statusMessage: str,
-  progress: int,
-  details: str,
-});
+const Activity = deriveShape(shapes.Activity);
 
-const MetricDimension = struct({ name: req(str), value: req(str) });
-const StepAdjustment = struct({
-  metricIntervalLowerBound: dbl,
-  metricIntervalUpperBound: dbl,
-  scalingAdjustment: req(int),
-});
+// AWS's model leaves MetricName, Namespace and Statistic optional (Metrics is the alternative): the
+// policy service requires them, with its own message.
 const TargetTrackingConfiguration = struct({
-  predefinedMetricSpecification: struct({ predefinedMetricType: req(str), resourceLabel: str }),
+  ...deriveMembers(shapes.TargetTrackingConfiguration),
   customizedMetricSpecification: struct({
+    ...deriveMembers(shapes.CustomizedMetricSpecification),
     metricName: str,
     namespace: str,
-    dimensions: list(MetricDimension),
     statistic: str,
-    unit: str,
     metrics: unsupported("Metric math in target tracking (Metrics) is not supported by scaleout"),
   }),
-  targetValue: req(dbl),
-  disableScaleIn: bool,
 });
 const Alarm = struct({ alarmName: str, alarmARN: str });
 
-const ScalingPolicy = struct({
-  autoScalingGroupName: str,
-  policyName: str,
-  policyARN: str,
-  policyType: str,
-  adjustmentType: str,
-  minAdjustmentMagnitude: int,
-  scalingAdjustment: int,
-  cooldown: int,
-  stepAdjustments: list(StepAdjustment),
-  metricAggregationType: str,
-  estimatedInstanceWarmup: int,
-  alarms: list(Alarm),
-  targetTrackingConfiguration: TargetTrackingConfiguration,
-  enabled: bool,
-});
+const ScalingPolicy = deriveShape(shapes.ScalingPolicy);
 
 const GroupSettings = {
   launchConfigurationName: unsupported(
     "Launch configurations are not supported by scaleout: use LaunchTemplate (EC2 CreateLaunchTemplate)",
   ),
-  launchTemplate: LaunchTemplateSpecification,
+  ...deriveMembers(shapes.UpdateGroup),
   mixedInstancesPolicy: unsupported("MixedInstancesPolicy is not supported by scaleout: use LaunchTemplate"),
-  minSize: int,
-  maxSize: int,
-  desiredCapacity: int,
-  defaultCooldown: int,
-  availabilityZones: list(str),
-  healthCheckType: str,
-  healthCheckGracePeriod: int,
   placementGroup: str,
-  vpcZoneIdentifier: str,
-  terminationPolicies: list(str),
-  newInstancesProtectedFromScaleIn: bool,
   capacityRebalance: bool,
-  defaultInstanceWarmup: int,
 };
 
 const page = { nextToken: str, maxRecords: int };
@@ -145,28 +74,6 @@ const ignoredPlacement =
   "AvailabilityZones, VPCZoneIdentifier, PlacementGroup and CapacityRebalance are accepted and ignored: instances run on this machine.";
 
 // ---- Helpers ---------------------------------------------------------------------------------------------
-
-type GroupInput = Static<typeof CreateGroupInput> | Static<typeof UpdateGroupInput>;
-
-/** The members the services' groups take, as they take them (the rest is placement, ignored here). */
-function groupSettings(input: GroupInput) {
-  return {
-    ...(input.launchTemplate !== undefined && { launchTemplate: input.launchTemplate }),
-    ...(input.minSize !== undefined && { minSize: input.minSize }),
-    ...(input.maxSize !== undefined && { maxSize: input.maxSize }),
-    ...(input.desiredCapacity !== undefined && { desiredCapacity: input.desiredCapacity }),
-    ...(input.defaultCooldown !== undefined && { defaultCooldown: input.defaultCooldown }),
-    ...(input.healthCheckType !== undefined && { healthCheckType: input.healthCheckType }),
-    ...(input.healthCheckGracePeriod !== undefined && {
-      healthCheckGracePeriod: input.healthCheckGracePeriod,
-    }),
-    ...(input.terminationPolicies !== undefined && { terminationPolicies: input.terminationPolicies }),
-    ...(input.newInstancesProtectedFromScaleIn !== undefined && {
-      newInstancesProtectedFromScaleIn: input.newInstancesProtectedFromScaleIn,
-    }),
-    ...(input.defaultInstanceWarmup !== undefined && { defaultInstanceWarmup: input.defaultInstanceWarmup }),
-  };
-}
 
 /** Traffic sources are target groups: the only kind scaleout has (type elbv2). */
 function targetGroupsOf(sources: Array<{ identifier: string; type?: string }> | undefined): string[] {
@@ -202,14 +109,10 @@ function policyGroup(groupName: string | undefined, policyName: string): string 
   return parsed.group;
 }
 
+/** MinAdjustmentStep is the deprecated name of MinAdjustmentMagnitude. */
 function policyInput(input: Static<typeof PutScalingPolicyInput>): PolicyInput {
   const { autoScalingGroupName: _group, minAdjustmentStep, ...policy } = input;
-  // The services check every member at run time; the wire decodes enum-like members as plain strings.
-  return {
-    ...(policy as unknown as PolicyInput),
-    ...(policy.minAdjustmentMagnitude === undefined &&
-      minAdjustmentStep !== undefined && { minAdjustmentMagnitude: minAdjustmentStep }),
-  };
+  return { ...policy, minAdjustmentMagnitude: policy.minAdjustmentMagnitude ?? minAdjustmentStep };
 }
 
 function describeTrafficSources(services: Services, groupName: string) {
@@ -242,18 +145,9 @@ const UpdateGroupInput = struct({ autoScalingGroupName: req(str), ...GroupSettin
 
 const PutScalingPolicyInput = struct({
   autoScalingGroupName: req(str),
-  policyName: req(str),
-  policyType: str,
-  adjustmentType: str,
+  ...deriveMembers(shapes.PutPolicy),
   minAdjustmentStep: int,
-  minAdjustmentMagnitude: int,
-  scalingAdjustment: int,
-  cooldown: int,
-  metricAggregationType: str,
-  stepAdjustments: list(StepAdjustment),
-  estimatedInstanceWarmup: int,
   targetTrackingConfiguration: TargetTrackingConfiguration,
-  enabled: bool,
   predictiveScalingConfiguration: unsupported("PredictiveScaling policies are not supported by scaleout"),
 });
 
@@ -270,21 +164,18 @@ const operations = {
         throw new Errors.ValidationError(
           "Classic Load Balancers (LoadBalancerNames) are not supported by scaleout",
         );
-      const tags = input.tags?.map((t) => ({ ...t, resourceId: t.resourceId ?? input.autoScalingGroupName }));
-      for (const tag of tags ?? []) {
-        if (tag.resourceId !== input.autoScalingGroupName)
-          throw new Errors.ValidationError(`Tag ${tag.key} names another group (${tag.resourceId})`);
-      }
-      services.groups.create({
-        autoScalingGroupName: input.autoScalingGroupName,
-        ...groupSettings(input),
-        targetGroupARNs: [
-          ...new Set([...(input.targetGroupARNs ?? []), ...targetGroupsOf(input.trafficSources)]),
-        ],
-        ...(tags !== undefined && { tags: tags.map((t) => ({ key: t.key, value: t.value ?? "" })) }),
+      // AWS's tags name their group (ResourceId): here it can only be the group being created.
+      const tags = input.tags?.map(({ key, value, resourceId, propagateAtLaunch }) => {
+        if (resourceId !== undefined && resourceId !== input.autoScalingGroupName)
+          throw new Errors.ValidationError(`Tag ${key} names another group (${resourceId})`);
+        return { key, value: value ?? "", propagateAtLaunch };
       });
-      const propagated = tags?.filter((t) => t.propagateAtLaunch);
-      if (propagated?.length) services.tagging.groups.createOrUpdate(propagated);
+      const { loadBalancerNames: _none, trafficSources, ...group } = input;
+      services.groups.create({
+        ...group,
+        targetGroupARNs: [...new Set([...(input.targetGroupARNs ?? []), ...targetGroupsOf(trafficSources)])],
+        tags,
+      });
       return undefined;
     },
   }),
@@ -295,7 +186,7 @@ const operations = {
     support: "partial",
     notes: ignoredPlacement,
     run: (input, { services }) => {
-      services.groups.update(input.autoScalingGroupName, groupSettings(input));
+      services.groups.update(input.autoScalingGroupName, input);
       return undefined;
     },
   }),
