@@ -197,7 +197,7 @@ const operations = {
     support: "implemented",
     run: (input, { services }) => {
       services.groups.delete(input.autoScalingGroupName, {
-        ...(input.forceDelete !== undefined && { forceDelete: input.forceDelete }),
+        forceDelete: input.forceDelete,
       });
       return undefined;
     },
@@ -221,9 +221,9 @@ const operations = {
         if (names.length === 0) return { autoScalingGroups: [] };
       }
       const result = services.groups.list({
-        ...(names !== undefined && { names }),
+        names,
         pageSize: pageSize(input.maxRecords, "MaxRecords", 100, 50),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       const tags = services.tagging.groups.of(result.items.map((g) => g.autoScalingGroupName));
       return {
@@ -240,7 +240,7 @@ const operations = {
     run: (input, { services }) => {
       services.groups.setDesiredCapacity(input.autoScalingGroupName, {
         desiredCapacity: input.desiredCapacity,
-        ...(input.honorCooldown !== undefined && { honorCooldown: input.honorCooldown }),
+        honorCooldown: input.honorCooldown,
       });
       return undefined;
     },
@@ -256,9 +256,9 @@ const operations = {
     notes: "InstanceType is local.container or local.process.",
     run: (input, { services }) => {
       const result = services.groups.allInstances({
-        ...(input.instanceIds !== undefined && { instanceIds: input.instanceIds }),
+        instanceIds: input.instanceIds,
         pageSize: pageSize(input.maxRecords, "MaxRecords", 50, 50),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return { autoScalingInstances: result.items, nextToken: result.nextToken };
     },
@@ -291,9 +291,7 @@ const operations = {
     run: (input, { services }) => {
       services.instanceActions.setHealth(input.instanceId, {
         healthStatus: input.healthStatus,
-        ...(input.shouldRespectGracePeriod !== undefined && {
-          shouldRespectGracePeriod: input.shouldRespectGracePeriod,
-        }),
+        shouldRespectGracePeriod: input.shouldRespectGracePeriod,
       });
       return undefined;
     },
@@ -311,9 +309,9 @@ const operations = {
     support: "implemented",
     run: (input, { services }) => {
       const result = services.groups.activities(input.autoScalingGroupName, {
-        ...(input.activityIds !== undefined && { activityIds: input.activityIds }),
+        activityIds: input.activityIds,
         pageSize: pageSize(input.maxRecords, "MaxRecords", 100, 100),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return { activities: result.items, nextToken: result.nextToken };
     },
@@ -342,11 +340,11 @@ const operations = {
     support: "implemented",
     run: (input, { services }) => {
       const result = services.policies.list({
-        ...(input.autoScalingGroupName !== undefined && { groupName: input.autoScalingGroupName }),
-        ...(input.policyNames !== undefined && { policyNames: input.policyNames }),
-        ...(input.policyTypes !== undefined && { policyTypes: input.policyTypes }),
+        groupName: input.autoScalingGroupName,
+        policyNames: input.policyNames,
+        policyTypes: input.policyTypes,
         pageSize: pageSize(input.maxRecords, "MaxRecords", 100, 50),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return { scalingPolicies: result.items, nextToken: result.nextToken };
     },
@@ -410,7 +408,7 @@ const operations = {
     run: (input, { services }) => {
       const result = pageOfList(describeTrafficSources(services, input.autoScalingGroupName), (s) => s.arn, {
         pageSize: pageSize(input.maxRecords, "MaxRecords", 100, 100),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return {
         loadBalancerTargetGroups: result.items.map((s) => ({
@@ -463,7 +461,7 @@ const operations = {
           : [];
       const result = pageOfList(all, (s) => s.arn, {
         pageSize: pageSize(input.maxRecords, "MaxRecords", 50, 50),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return {
         trafficSources: result.items.map((s) => ({
@@ -493,9 +491,9 @@ const operations = {
     support: "implemented",
     run: (input, { services }) => {
       const result = services.tagging.groups.describe({
-        ...(input.filters !== undefined && { filters: input.filters }),
+        filters: input.filters,
         pageSize: pageSize(input.maxRecords, "MaxRecords", 100, 50),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return { tags: result.items, nextToken: result.nextToken };
     },

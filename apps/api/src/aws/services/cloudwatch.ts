@@ -81,7 +81,7 @@ function querySeries(
       endTime: to,
       period,
       statistics: [stat.stat],
-      ...(stat.unit !== undefined && { unit: stat.unit }),
+      unit: stat.unit,
     });
     for (const point of datapoints) {
       const value = point[key];
@@ -171,12 +171,12 @@ const operations = {
         input.parentsOfAlarmName === undefined;
       if (!metricAlarms) return { compositeAlarms: [], metricAlarms: [] };
       const result = services.alarms.list({
-        ...(input.alarmNames !== undefined && { alarmNames: input.alarmNames }),
-        ...(input.alarmNamePrefix !== undefined && { alarmNamePrefix: input.alarmNamePrefix }),
-        ...(input.stateValue !== undefined && { stateValue: input.stateValue }),
-        ...(input.actionPrefix !== undefined && { actionPrefix: input.actionPrefix }),
+        alarmNames: input.alarmNames,
+        alarmNamePrefix: input.alarmNamePrefix,
+        stateValue: input.stateValue,
+        actionPrefix: input.actionPrefix,
         pageSize: size,
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return { compositeAlarms: [], metricAlarms: result.items, nextToken: result.nextToken };
     },
@@ -238,12 +238,12 @@ const operations = {
       if (input.alarmTypes !== undefined && !input.alarmTypes.includes("MetricAlarm"))
         return { alarmHistoryItems: [] };
       const result = services.alarms.history(input.alarmName, {
-        ...(input.historyItemType !== undefined && { historyItemType: input.historyItemType }),
-        ...(input.startDate !== undefined && { startDate: input.startDate }),
-        ...(input.endDate !== undefined && { endDate: input.endDate }),
-        ...(input.scanBy !== undefined && { scanBy: input.scanBy }),
+        historyItemType: input.historyItemType,
+        startDate: input.startDate,
+        endDate: input.endDate,
+        scanBy: input.scanBy,
         pageSize: pageSize(input.maxRecords, "MaxRecords", 100, 50),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return { alarmHistoryItems: result.items, nextToken: result.nextToken };
     },
@@ -409,11 +409,11 @@ const operations = {
     notes: "Pages of 400 metrics (AWS: 500).",
     run: (input, { services }) => {
       const result = services.metrics.list({
-        ...(input.namespace !== undefined && { namespace: input.namespace }),
-        ...(input.metricName !== undefined && { metricName: input.metricName }),
-        ...(input.dimensions !== undefined && { dimensions: input.dimensions }),
-        ...(input.recentlyActive !== undefined && { recentlyActive: input.recentlyActive }),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        namespace: input.namespace,
+        metricName: input.metricName,
+        dimensions: input.dimensions,
+        recentlyActive: input.recentlyActive,
+        nextToken: input.nextToken,
       });
       return { metrics: result.items, nextToken: result.nextToken };
     },

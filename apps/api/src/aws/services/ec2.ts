@@ -59,7 +59,7 @@ function checkDryRun(input: { dryRun?: boolean }): void {
 /** ImageId is the container image; UserData carries the command and the rest (see user-data.ts). */
 function templateData(data: Static<typeof RequestLaunchTemplateData>): LaunchTemplateData {
   return {
-    ...(data.imageId !== undefined && { image: data.imageId }),
+    image: data.imageId,
     ...(data.userData !== undefined && decodeUserData(data.userData)),
   };
 }
@@ -92,8 +92,8 @@ function versionOut(version: VersionView, accountId: string) {
     ...version,
     createdBy: `arn:aws:iam::${accountId}:root`,
     launchTemplateData: {
-      ...(version.image !== undefined && { imageId: version.image }),
-      ...(userData !== undefined && { userData }),
+      imageId: version.image,
+      userData,
     },
   };
 }
@@ -131,7 +131,7 @@ const operations = {
       const tags = templateTags(input.tagSpecifications);
       const template = services.launchTemplates.create({
         launchTemplateName: input.launchTemplateName,
-        ...(input.versionDescription !== undefined && { versionDescription: input.versionDescription }),
+        versionDescription: input.versionDescription,
         ...templateData(input.launchTemplateData),
       });
       services.tagging.resources.set(template.launchTemplateId, tags);
@@ -156,8 +156,8 @@ const operations = {
       checkDryRun(input);
       const version = services.launchTemplates.createVersion(templateName(input), {
         ...templateData(input.launchTemplateData),
-        ...(input.sourceVersion !== undefined && { sourceVersion: input.sourceVersion }),
-        ...(input.versionDescription !== undefined && { versionDescription: input.versionDescription }),
+        sourceVersion: input.sourceVersion,
+        versionDescription: input.versionDescription,
       });
       return { launchTemplateVersion: versionOut(version, accountId) };
     },
@@ -184,10 +184,10 @@ const operations = {
         names = [...(names ?? []), ...(filter.values ?? [])];
       }
       const result = services.launchTemplates.list({
-        ...(names !== undefined && { names }),
-        ...(input.launchTemplateIds !== undefined && { ids: input.launchTemplateIds }),
+        names,
+        ids: input.launchTemplateIds,
         pageSize: pageSize(input.maxResults, "MaxResults", 200, 200),
-        ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+        nextToken: input.nextToken,
       });
       return {
         launchTemplates: result.items.map(withTags(services, result.items)),
@@ -235,7 +235,7 @@ const operations = {
         (v) => `${v.launchTemplateName}\u0000${String(v.versionNumber).padStart(10, "0")}`,
         {
           pageSize: pageSize(input.maxResults, "MaxResults", 200, 200),
-          ...(input.nextToken !== undefined && { nextToken: input.nextToken }),
+          nextToken: input.nextToken,
         },
       );
       return {
