@@ -14,7 +14,9 @@ import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { iso, mutate, type ServiceContext } from "./context.ts";
-import type { LaunchTemplateView } from "./shapes/launch-templates.ts";
+import type { Wire } from "./shapes/common.ts";
+import type { CreateLaunchTemplate, LaunchTemplate, LaunchTemplateView } from "./shapes/launch-templates.ts";
+import { checkNoDuplicateKeys, checkTags, removeTags, writeTags } from "./tags.ts";
 
 const { launchTemplates, launchTemplateVersions, autoScalingGroups } = schema;
 type TemplateRow = typeof launchTemplates.$inferSelect;
@@ -30,19 +32,8 @@ export interface LaunchTemplateData {
   networkMode?: string;
 }
 
-export interface CreateLaunchTemplateInput extends LaunchTemplateData {
-  launchTemplateName?: string;
-  versionDescription?: string;
-}
-
-export interface LaunchTemplate {
-  launchTemplateId: string;
-  launchTemplateName: string;
-  createTime: string;
-  createdBy: string;
-  defaultVersionNumber: number;
-  latestVersionNumber: number;
-}
+/** What either door gives CreateLaunchTemplate; the service checks every member. */
+export type CreateLaunchTemplateInput = Wire<Partial<CreateLaunchTemplate>>;
 
 export interface LaunchTemplateVersion
   extends Required<Pick<LaunchTemplateData, "environment" | "networkMode">> {
@@ -217,6 +208,8 @@ export function launchTemplateService(ctx: ServiceContext) {
       const data = checkLaunchTemplateData(input);
       if (input.versionDescription !== undefined)
         checkLength("VersionDescription", input.versionDescription, 0, 255);
+      const tags = checkTags(input.tags);
+      checkNoDuplicateKeys(tags);
       const exists = () =>
         new Errors.LaunchTemplateAlreadyExists(
           `Launch template name already in use: a launch template named '${name}' already exists.`,
@@ -242,6 +235,8 @@ export function launchTemplateService(ctx: ServiceContext) {
                 createdAt: now,
               })
               .run();
+            // Kept under the template id, the one name that does not depend on the region.
+            writeTags(tx, template.id, tags);
             return view(tx, template);
           },
           { unique: exists },
@@ -357,6 +352,7 @@ export function launchTemplateService(ctx: ServiceContext) {
           );
         }
         tx.delete(launchTemplates).where(eq(launchTemplates.id, template.id)).run();
+        removeTags(tx, template.id);
         return toLaunchTemplate(template, ctx.partition.accountId);
       });
     },

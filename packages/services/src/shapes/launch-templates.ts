@@ -1,5 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { StringEnum, Timestamp } from "./common.ts";
+import { StringEnum, Tags, Timestamp } from "./common.ts";
 
 /* A launch template's shapes, declared once for the REST routes, the EC2 door and the service. */
 
@@ -43,10 +43,22 @@ export const CreateLaunchTemplate = Type.Object(
     launchTemplateName: Type.String(),
     versionDescription: Type.Optional(Type.String()),
     ...LaunchTemplateFields,
+    tags: Tags,
   },
   { additionalProperties: false },
 );
 export type CreateLaunchTemplate = Static<typeof CreateLaunchTemplate>;
+
+/** A template as EC2 describes it (its versions hold the data). */
+export const LaunchTemplate = Type.Object({
+  launchTemplateId: Type.String(),
+  launchTemplateName: Type.String(),
+  createTime: Timestamp(),
+  createdBy: Type.String(),
+  defaultVersionNumber: Type.Integer(),
+  latestVersionNumber: Type.Integer(),
+});
+export type LaunchTemplate = Static<typeof LaunchTemplate>;
 
 /** A template with its default version's data, as the REST door answers it. */
 export const LaunchTemplateView = Type.Object(

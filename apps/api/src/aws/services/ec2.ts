@@ -1,5 +1,11 @@
 import { AwsError, Errors, type Tag as TagValue } from "@scaleout/core";
-import type { LaunchTemplateData, Services, LaunchTemplateVersion as VersionView } from "@scaleout/services";
+import {
+  type LaunchTemplateData,
+  type Services,
+  shapes,
+  type LaunchTemplateVersion as VersionView,
+} from "@scaleout/services";
+import { deriveMembers } from "../derive-shape.ts";
 import { type AwsService, operation, pageOfList, pageSize } from "../operation.ts";
 import { bool, int, list, opt, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
 import { decodeUserData, encodeUserData } from "../user-data.ts";
@@ -26,12 +32,7 @@ const RequestLaunchTemplateData = struct({
 });
 
 const LaunchTemplate = struct({
-  launchTemplateId: str,
-  launchTemplateName: str,
-  createTime: ts,
-  createdBy: str,
-  defaultVersionNumber: int,
-  latestVersionNumber: int,
+  ...deriveMembers(shapes.LaunchTemplate),
   tags: opt(list(Tag), { xml: "tagSet" }),
 });
 
@@ -133,8 +134,8 @@ const operations = {
         launchTemplateName: input.launchTemplateName,
         versionDescription: input.versionDescription,
         ...templateData(input.launchTemplateData),
+        tags,
       });
-      services.tagging.resources.set(template.launchTemplateId, tags);
       return { launchTemplate: { ...template, ...(tags.length > 0 && { tags }) } };
     },
   }),
@@ -253,7 +254,6 @@ const operations = {
     run: (input, { services }) => {
       checkDryRun(input);
       const template = services.launchTemplates.delete(templateName(input));
-      services.tagging.resources.removeAll(template.launchTemplateId);
       return { launchTemplate: template };
     },
   }),

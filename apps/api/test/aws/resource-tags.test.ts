@@ -1,11 +1,14 @@
+import { CreateAutoScalingGroupCommand, DescribeTagsCommand } from "@aws-sdk/client-auto-scaling";
 import { DeleteAlarmsCommand, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeLaunchTemplatesCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AwsTestApi, startAwsApi } from "./helpers.ts";
 
 /*
- * An alarm's tags live in the alarm service, so both doors create and delete them alike: before, only
- * the AWS door's DeleteAlarms removed them, and an alarm re-created after `DELETE /v1/alarms/{name}`
- * inherited the old alarm's tags.
+ * Tags are written and deleted by the services, with their resource, so both doors do it alike. Before,
+ * only the AWS door's DeleteAlarms removed an alarm's tags (an alarm re-created after `DELETE
+ * /v1/alarms/{name}` inherited them), only the AWS door could tag a launch template or mark a group tag
+ * PropagateAtLaunch, and a deleted group left its PropagateAtLaunch flags for the next group of its name.
  */
 
 let api: AwsTestApi;
@@ -89,5 +92,61 @@ describe("alarm tags through both doors", () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: "DuplicateTagKeys" });
     expect(() => api.services.alarms.get("duplicates")).toThrow(/does not exist/);
+  });
+});
+
+async function rest(method: "POST" | "DELETE", url: string, payload?: Record<string, unknown>) {
+  const response = await api.app.inject(payload === undefined ? { method, url } : { method, url, payload });
+  expect(response.statusCode, response.body).toBeLessThan(300);
+  return response;
+}
+
+describe("launch template and group tags through both doors", () => {
+  test("a launch template created by REST with tags shows them over EC2; its deletion removes them", async () => {
+    const created = await rest("POST", "/v1/launch-templates", {
+      launchTemplateName: "tagged",
+      command: ["node", "server.js"],
+      tags: [{ key: "team", value: "shop" }],
+    });
+    const id = (created.json() as { launchTemplateId: string }).launchTemplateId;
+    const described = await api
+      .clients()
+      .ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ["tagged"] }));
+    expect(described.LaunchTemplates?.[0]?.Tags).toEqual([{ Key: "team", Value: "shop" }]);
+    await rest("DELETE", "/v1/launch-templates/tagged");
+    expect(api.services.tagging.resources.get([id]).get(id)).toEqual([]);
+  });
+
+  test("PropagateAtLaunch set by REST reads over the AWS door; a re-created group does not inherit it", async () => {
+    await rest("POST", "/v1/launch-templates", { launchTemplateName: "web", command: ["node", "server.js"] });
+    const group = {
+      autoScalingGroupName: "web",
+      launchTemplate: { launchTemplateName: "web" },
+      minSize: 0,
+      maxSize: 1,
+    };
+    await rest("POST", "/v1/auto-scaling-groups", {
+      ...group,
+      tags: [{ key: "env", value: "staging", propagateAtLaunch: true }],
+    });
+    const autoScaling = api.clients().autoScaling;
+    const tagsOfWeb = async () =>
+      (
+        await autoScaling.send(
+          new DescribeTagsCommand({ Filters: [{ Name: "auto-scaling-group", Values: ["web"] }] }),
+        )
+      ).Tags;
+    expect(await tagsOfWeb()).toMatchObject([{ Key: "env", Value: "staging", PropagateAtLaunch: true }]);
+    await rest("DELETE", "/v1/auto-scaling-groups/web");
+    await autoScaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: "web",
+        LaunchTemplate: { LaunchTemplateName: "web" },
+        MinSize: 0,
+        MaxSize: 1,
+        Tags: [{ Key: "env", Value: "staging" }],
+      }),
+    );
+    expect(await tagsOfWeb()).toMatchObject([{ Key: "env", Value: "staging", PropagateAtLaunch: false }]);
   });
 });
