@@ -1,8 +1,9 @@
 import type { ActivityStatus } from "@scaleout/core";
-import { newUuid } from "@scaleout/core";
+import { checkPageSize, decodeToken, encodeToken, newUuid, type Page } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { eq } from "drizzle-orm";
-import { iso } from "./context.ts";
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { iso, type ServiceContext } from "./context.ts";
+import { findGroup } from "./group-view.ts";
 import type { Activity } from "./shapes/activities.ts";
 
 const { scalingActivities } = schema;
@@ -76,4 +77,44 @@ export function updateActivity(
     })
     .where(eq(scalingActivities.id, id))
     .run();
+}
+
+/** The activities of a group, or of all groups, for DescribeScalingActivities. */
+export function activityService(ctx: ServiceContext) {
+  return {
+    /** Newest first, as DescribeScalingActivities answers. */
+    activities(
+      name: string | undefined,
+      options: { activityIds?: string[]; pageSize?: number; nextToken?: string } = {},
+    ): Page<Activity> {
+      const pageSize = checkPageSize(options.pageSize);
+      if (name !== undefined) findGroup(ctx.db, name);
+      const after = decodeToken(options.nextToken);
+      const cursor = after === undefined ? undefined : (JSON.parse(after) as { t: number; id: string });
+      const rows = ctx.db
+        .select()
+        .from(scalingActivities)
+        .where(
+          and(
+            name === undefined ? undefined : eq(scalingActivities.groupName, name),
+            options.activityIds?.length ? inArray(scalingActivities.id, options.activityIds) : undefined,
+            cursor === undefined
+              ? undefined
+              : or(
+                  lt(scalingActivities.startTime, cursor.t),
+                  and(eq(scalingActivities.startTime, cursor.t), lt(scalingActivities.id, cursor.id)),
+                ),
+          ),
+        )
+        .orderBy(desc(scalingActivities.startTime), desc(scalingActivities.id))
+        .limit(pageSize + 1)
+        .all();
+      const last = rows[pageSize - 1];
+      return {
+        items: rows.slice(0, pageSize).map(toActivity),
+        ...(rows.length > pageSize &&
+          last && { nextToken: encodeToken(JSON.stringify({ t: last.startTime, id: last.id })) }),
+      };
+    },
+  };
 }

@@ -21,8 +21,9 @@ import {
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import { upsertAlarmRow } from "./alarms.ts";
-import { changeDesiredCapacity, findGroup, groupInstances, inCooldown } from "./auto-scaling-groups.ts";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
+import { changeDesiredCapacity, inCooldown } from "./group-capacity.ts";
+import { findGroup, groupInstances } from "./group-view.ts";
 import type { ScalingPolicy } from "./shapes/policies.ts";
 
 const { scalingPolicies, alarms, targetGroups, loadBalancers } = schema;
