@@ -7,7 +7,9 @@ import {
   checkPort,
   checkPriority,
   decodeToken,
+  defaultSslPolicyName,
   Errors,
+  findSslPolicy,
   forwardedTargetGroups,
   normalizeActions,
   normalizeConditions,
@@ -20,6 +22,12 @@ import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, eq, gt, inArray, isNull, like, ne, sql } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { mutate, type ServiceContext } from "./context.ts";
+import {
+  clearCertificates,
+  defaultCertificateOf,
+  requireCertificates,
+  writeDefaultCertificate,
+} from "./listener-certificates.ts";
 import { findLoadBalancer } from "./load-balancers.ts";
 import { requireBindablePort } from "./port-probe.ts";
 import { prepared } from "./statements.ts";
@@ -171,19 +179,44 @@ function linkActions(tx: Tx, ownerArn: string, listener: ListenerRow, actions: A
   }
 }
 
-function checkListenerSettings(
+/** A listener's TLS settings after a create or modify: what to store, and the default certificate to write. */
+interface TlsSettings {
+  sslPolicy: string | null;
+  certificates: Array<{ certificateArn: string }> | null;
+  /** A default certificate given by this call, to check and write as its listener_certificates row. */
+  newDefault?: string;
+}
+
+/**
+ * ELB's rules for a listener's protocol, policy and certificates: HTTP listeners take neither; HTTPS
+ * listeners have exactly one default certificate and a security policy (2016-08 when none is given, as
+ * through the API and the CLI). `current` is the listener being modified: an HTTPS listener keeps what
+ * the call does not change, and settings stored before they were checked (an unknown certificate ARN)
+ * keep loading until they are replaced.
+ */
+function tlsSettings(
   protocol: string,
-  certificates: Array<{ certificateArn: string }> | undefined,
-): void {
+  input: { sslPolicy?: string | undefined; certificates?: Array<{ certificateArn: string }> | undefined },
+  current?: ListenerRow,
+): TlsSettings {
   checkOneOf("Protocol", protocol, ["HTTP", "HTTPS"] as const);
-  if (protocol === "HTTPS") {
-    check(
-      Array.isArray(certificates) &&
-        certificates.length > 0 &&
-        certificates.every((c) => typeof c?.certificateArn === "string"),
-      "A certificate must be specified for HTTPS listeners",
-    );
+  if (protocol === "HTTP") {
+    check(!input.certificates?.length, "A certificate cannot be specified for HTTP listeners");
+    check(input.sslPolicy === undefined, "An SSL policy cannot be specified for HTTP listeners");
+    return { sslPolicy: null, certificates: null };
   }
+  const wasHttps = current?.protocol === "HTTPS";
+  const given = defaultCertificateOf(input.certificates);
+  const certificateArn = given ?? (wasHttps ? current?.certificates?.[0]?.certificateArn : undefined);
+  check(certificateArn !== undefined, "A certificate must be specified for HTTPS listeners");
+  if (input.sslPolicy !== undefined && !findSslPolicy(input.sslPolicy))
+    throw new Errors.SSLPolicyNotFound(`SSL policy '${input.sslPolicy}' not found`);
+  const sslPolicy = input.sslPolicy ?? (wasHttps ? current?.sslPolicy : undefined) ?? defaultSslPolicyName;
+  return {
+    sslPolicy,
+    certificates: [{ certificateArn }],
+    ...(given !== undefined && { newDefault: given }),
+  };
 }
 
 const duplicatePort = (port: number) =>
@@ -206,7 +239,7 @@ export function listenerService(ctx: ServiceContext) {
       check(input.protocol !== undefined, "Protocol is required");
       check(input.port !== undefined, "Port is required");
       checkPort("Port", input.port);
-      checkListenerSettings(protocol, input.certificates);
+      const tls = tlsSettings(protocol, input);
       const defaultActions = normalizeActions(input.defaultActions ?? []);
       const tags = checkTags(input.tags);
       requireBindablePort(ctx, input.port);
@@ -216,17 +249,19 @@ export function listenerService(ctx: ServiceContext) {
         const existing = tx.select().from(listeners).where(eq(listeners.port, port)).get();
         if (existing) throw duplicatePort(port);
         checkActionTargets(tx, lb.arn, defaultActions);
+        if (tls.newDefault !== undefined) requireCertificates(tx, [tls.newDefault]);
         const row: ListenerRow = {
           arn: arns.listener(lb.arn),
           loadBalancerArn: lb.arn,
           protocol,
           port,
-          sslPolicy: protocol === "HTTPS" ? (input.sslPolicy ?? "ELBSecurityPolicy-2016-08") : null,
-          certificates: protocol === "HTTPS" ? (input.certificates ?? null) : null,
+          sslPolicy: tls.sslPolicy,
+          certificates: tls.certificates,
           defaultActions,
           createdAt: ctx.now(),
         };
         onConstraint(() => tx.insert(listeners).values(row).run(), { unique: () => duplicatePort(port) });
+        if (tls.newDefault !== undefined) writeDefaultCertificate(tx, row.arn, tls.newDefault);
         tx.insert(rules)
           .values({
             arn: arns.rule(row.arn),
@@ -283,7 +318,10 @@ export function listenerService(ctx: ServiceContext) {
       return { items: page.items.map(toListener), ...(page.nextToken && { nextToken: page.nextToken }) };
     },
 
-    /** ModifyListener: port, protocol, certificates and default actions (the default rule follows). */
+    /**
+     * ModifyListener: port, protocol, policy, default certificate and default actions (the default rule
+     * follows). The default certificate row is replaced in the same transaction as the listener.
+     */
     modify(id: string, input: Omit<ListenerInput, "tags">): Listener {
       if (input.port !== undefined && input.port !== findListener(ctx.db, id).port) {
         checkPort("Port", input.port);
@@ -292,8 +330,7 @@ export function listenerService(ctx: ServiceContext) {
       return mutate(ctx, (tx) => {
         const row = findListener(tx, id);
         const protocol = input.protocol?.toUpperCase() ?? row.protocol;
-        const certificates = input.certificates ?? row.certificates ?? undefined;
-        checkListenerSettings(protocol, certificates);
+        const tls = tlsSettings(protocol, input, row);
         const port = input.port ?? row.port;
         checkPort("Port", port);
         if (port !== row.port) {
@@ -308,18 +345,20 @@ export function listenerService(ctx: ServiceContext) {
           ? normalizeActions(input.defaultActions)
           : row.defaultActions;
         checkActionTargets(tx, row.loadBalancerArn, defaultActions);
+        if (tls.newDefault !== undefined) requireCertificates(tx, [tls.newDefault]);
         const next: ListenerRow = {
           ...row,
           protocol,
           port,
-          certificates: protocol === "HTTPS" ? (certificates ?? null) : null,
-          sslPolicy:
-            protocol === "HTTPS" ? (input.sslPolicy ?? row.sslPolicy ?? "ELBSecurityPolicy-2016-08") : null,
+          certificates: tls.certificates,
+          sslPolicy: tls.sslPolicy,
           defaultActions,
         };
         onConstraint(() => tx.update(listeners).set(next).where(eq(listeners.arn, row.arn)).run(), {
           unique: () => duplicatePort(port),
         });
+        if (protocol !== "HTTPS") clearCertificates(tx, row.arn);
+        else if (tls.newDefault !== undefined) writeDefaultCertificate(tx, row.arn, tls.newDefault);
         tx.update(rules)
           .set({ actions: defaultActions })
           .where(and(eq(rules.listenerArn, row.arn), isNull(rules.priority)))
