@@ -15,6 +15,7 @@ import { targetGroupService } from "./target-groups.ts";
 export * from "./activities.ts";
 export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
+export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./instance-actions.ts";
 export * from "./instances.ts";
