@@ -1,10 +1,11 @@
 import { check, checkPageSize, decodeToken, Errors, type Page, pageOf } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, eq, inArray } from "drizzle-orm";
+import { certificateExists } from "./certificates.ts";
 import { mutate, type ServiceContext } from "./context.ts";
 import { findListener } from "./listeners.ts";
 
-const { certificates, listenerCertificates, listeners } = schema;
+const { listenerCertificates, listeners } = schema;
 type ListenerRow = typeof listeners.$inferSelect;
 
 /** AWS's quota: certificates per Application Load Balancer listener, besides the default one. */
@@ -27,17 +28,7 @@ const notFound = (arn: string) =>
 
 /** Every ARN names a certificate of the store (ACM's), or CertificateNotFound names the first that does not. */
 export function requireCertificates(db: Db | Tx, arns: readonly string[]): void {
-  for (const arn of arns) if (!acmArn.test(arn)) throw notFound(arn);
-  if (arns.length === 0) return;
-  const found = new Set(
-    db
-      .select({ arn: certificates.arn })
-      .from(certificates)
-      .where(inArray(certificates.arn, [...arns]))
-      .all()
-      .map((r) => r.arn),
-  );
-  const missing = arns.find((arn) => !found.has(arn));
+  const missing = arns.find((arn) => !acmArn.test(arn) || !certificateExists(db, arn));
   if (missing !== undefined) throw notFound(missing);
 }
 
@@ -130,9 +121,9 @@ export function listenerCertificateService(ctx: ServiceContext) {
         const listener = findListener(tx, listenerId);
         requireHttps(listener);
         requireCertificates(tx, arns);
-        const present = new Set(certificateList(tx, listener).map((c) => c.certificateArn));
-        const added = arns.filter((arn) => !present.has(arn));
-        const sni = certificateList(tx, listener).filter((c) => !c.isDefault).length;
+        const current = certificateList(tx, listener);
+        const added = arns.filter((arn) => !current.some((c) => c.certificateArn === arn));
+        const sni = current.filter((c) => !c.isDefault).length;
         if (sni + added.length > maxCertificatesPerListener)
           throw new Errors.TooManyCertificates(
             `A listener can have at most ${maxCertificatesPerListener} certificates besides its default certificate`,
