@@ -1,5 +1,6 @@
 import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
+import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { launchTemplateService } from "./launch-templates.ts";
@@ -16,6 +17,8 @@ import { targetGroupService } from "./target-groups.ts";
 export * from "./activities.ts";
 export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
+export * from "./certificate-authority.ts";
+export * from "./certificate-errors.ts";
 export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./instance-actions.ts";
@@ -52,6 +55,7 @@ export function createServices(ctx: ServiceContext) {
     policies: scalingPolicyService(ctx),
     alarms: alarmService(ctx),
     metrics: metricService(ctx),
+    certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
   };
