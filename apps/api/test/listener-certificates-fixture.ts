@@ -1,26 +1,27 @@
 import { execFileSync } from "node:child_process";
-import { randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { schema } from "@scaleout/db";
 import type { Services } from "@scaleout/services";
 
-export interface StoredCertificate {
-  arn: string;
-  certificatePem: string;
-  privateKeyPem: string;
+/**
+ * A certificate in ACM's store, issued at once by the local certificate authority (RequestCertificate),
+ * for `domain`. EC keys keep the tests fast.
+ */
+export function storeCertificate(services: Services, domain = "www.example.com"): { arn: string } {
+  const { certificateArn } = services.certificates.request({
+    domainName: domain,
+    keyAlgorithm: "EC_prime256v1",
+  });
+  return { arn: certificateArn };
 }
 
 /**
- * A self-signed certificate for `domain`, made by `openssl req -x509` (node:crypto cannot write X.509),
- * stored as ACM would hold an imported one. Until ACM's ImportCertificate is on the AWS door this is how
- * the listener tests get certificates the ELB checks accept.
+ * A self-signed certificate made by `openssl req -x509` (node:crypto cannot write X.509) and imported as
+ * ACM's ImportCertificate would.
  */
-export function storeCertificate(services: Services, domain = "www.example.com"): StoredCertificate {
+export function importCertificate(services: Services, domain = "www.example.com"): { arn: string } {
   const dir = mkdtempSync(join(tmpdir(), "scaleout-cert-"));
-  let certificatePem: string;
-  let privateKeyPem: string;
   try {
     execFileSync(
       "openssl",
@@ -45,36 +46,12 @@ export function storeCertificate(services: Services, domain = "www.example.com")
       ],
       { stdio: "ignore" },
     );
-    certificatePem = readFileSync(join(dir, "cert.pem"), "utf8");
-    privateKeyPem = readFileSync(join(dir, "key.pem"), "utf8");
+    const { certificateArn } = services.certificates.import({
+      certificate: readFileSync(join(dir, "cert.pem"), "utf8"),
+      privateKey: readFileSync(join(dir, "key.pem"), "utf8"),
+    });
+    return { arn: certificateArn };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const x509 = new X509Certificate(certificatePem);
-  const now = Date.now();
-  const arn = `arn:aws:acm:${services.ctx.partition.region}:${services.ctx.partition.accountId}:certificate/${randomUUID()}`;
-  services.ctx.db
-    .insert(schema.certificates)
-    .values({
-      arn,
-      domainName: domain,
-      subjectAlternativeNames: [domain],
-      type: "IMPORTED",
-      status: "ISSUED",
-      keyAlgorithm: "EC_prime256v1",
-      serial: x509.serialNumber,
-      subject: x509.subject,
-      issuer: x509.issuer,
-      notBefore: Date.parse(x509.validFrom),
-      notAfter: Date.parse(x509.validTo),
-      certificatePem,
-      chainPem: null,
-      privateKeyPem,
-      request: null,
-      createdAt: now,
-      importedAt: now,
-      issuedAt: null,
-    })
-    .run();
-  return { arn, certificatePem, privateKeyPem };
 }

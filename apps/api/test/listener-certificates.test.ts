@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { expectError, expectStatus, lastSegment, seedWeb, type TestApp, apiTest as test } from "./helpers.ts";
-import { storeCertificate } from "./listener-certificates-fixture.ts";
+import { importCertificate, storeCertificate } from "./listener-certificates-fixture.ts";
 
 const fixed = { type: "fixed-response", fixedResponseConfig: { statusCode: "200", messageBody: "ok" } };
 
@@ -29,7 +29,7 @@ describe("HTTPS listeners over REST", () => {
     api,
   }) => {
     await seedWeb(api);
-    const cert = storeCertificate(api.services);
+    const cert = importCertificate(api.services);
     const listener = await httpsListener(api, cert.arn);
     expect(listener.body).toMatchObject({
       protocol: "HTTPS",
@@ -172,10 +172,16 @@ describe("HTTPS listeners over REST", () => {
       "OperationNotPermitted",
     );
     const first = extra[0]?.arn ?? "";
+    // ACM refuses to delete a certificate a listener uses, default or SNI.
+    for (const arn of [main.arn, first])
+      expect(() => api.services.certificates.delete(arn)).toThrow(
+        expect.objectContaining({ code: "ResourceInUseException" }),
+      );
     expectStatus(await api.request("DELETE", `${url}/${encodeURIComponent(first)}`), 204);
     expectStatus(await api.request("DELETE", `${url}/${encodeURIComponent(first)}`), 204);
     const after = await api.request("GET", url);
     expect(after.body.certificates).toHaveLength(3);
+    api.services.certificates.delete(first);
     // Unknown certificates, unknown listeners and HTTP listeners are refused.
     const unknown = main.arn.replace(/[0-9a-f-]{36}$/, "00000000-0000-0000-0000-000000000000");
     expectError(
@@ -208,7 +214,6 @@ describe("HTTPS listeners over REST", () => {
     const main = storeCertificate(api.services);
     const listener = await httpsListener(api, main.arn);
     const url = `/v1/listeners/${listener.id}/certificates`;
-    // Rows are what the limit counts: reuse one certificate's material under 26 ARNs.
     const arns = Array.from({ length: 26 }, () => storeCertificate(api.services, "sni.example.com").arn);
     expectStatus(
       await api.request("POST", url, {
