@@ -15,6 +15,7 @@ import { openapiPlugin } from "./plugins/openapi.ts";
 import { trustPlugin } from "./plugins/trust.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
+import { certificateRoutes } from "./routes/certificates.ts";
 import { launchTemplateRoutes } from "./routes/launch-templates.ts";
 import { listenerCertificateRoutes } from "./routes/listener-certificates.ts";
 import { listenerRoutes } from "./routes/listeners.ts";
@@ -83,5 +84,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
+  await app.register(certificateRoutes, { prefix: "/v1", ...deps });
   return app;
 }

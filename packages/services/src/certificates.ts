@@ -1,7 +1,7 @@
 import { randomUUID, X509Certificate } from "node:crypto";
 import { decodeToken, encodeToken, type Page, type Tag } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, like, sql } from "drizzle-orm";
 import { type IssuedKeyAlgorithm, issuedValidity } from "./certificate-authority.ts";
 import { AcmErrors } from "./certificate-errors.ts";
 import { factsOf, type KeyAlgorithm, readImport } from "./certificate-material.ts";
@@ -323,6 +323,23 @@ export function certificateService(ctx: ServiceContext) {
         if (input.tags) addTagsIn(tx, certificateArn, input.tags);
         return { certificateArn };
       });
+    },
+
+    /**
+     * The ARN a REST path names: the whole ARN, or its last segment (the certificate id), whichever
+     * region's ARN it is.
+     */
+    arnOf(id: string): string {
+      if (id.startsWith("arn:")) return id;
+      if (!/^[A-Za-z0-9-]{1,128}$/.test(id))
+        throw new AcmErrors.InvalidArnException(`'${id.slice(0, 200)}' is not a certificate id or ARN.`);
+      const row = db
+        .select({ arn: certificates.arn })
+        .from(certificates)
+        .where(like(certificates.arn, `%:certificate/${id}`))
+        .get();
+      if (!row) throw new AcmErrors.ResourceNotFoundException(`Could not find certificate ${id}.`);
+      return row.arn;
     },
 
     describe(arn: string): CertificateDetail {
