@@ -2,25 +2,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Services } from "@scaleout/services";
+import { expectStatus, type TestApp } from "./helpers.ts";
 
-/**
- * A certificate in ACM's store, issued at once by the local certificate authority (RequestCertificate),
- * for `domain`. EC keys keep the tests fast.
- */
-export function storeCertificate(services: Services, domain = "www.example.com"): { arn: string } {
-  const { certificateArn } = services.certificates.request({
-    domainName: domain,
-    keyAlgorithm: "EC_prime256v1",
-  });
-  return { arn: certificateArn };
-}
-
-/**
- * A self-signed certificate made by `openssl req -x509` (node:crypto cannot write X.509) and imported as
- * ACM's ImportCertificate would.
- */
-export function importCertificate(services: Services, domain = "www.example.com"): { arn: string } {
+/** A self-signed EC certificate for `domain`, made by `openssl req -x509` (node:crypto cannot write X.509). */
+export function selfSigned(domain = "www.example.com"): { certificatePem: string; privateKeyPem: string } {
   const dir = mkdtempSync(join(tmpdir(), "scaleout-cert-"));
   try {
     execFileSync(
@@ -46,12 +31,32 @@ export function importCertificate(services: Services, domain = "www.example.com"
       ],
       { stdio: "ignore" },
     );
-    const { certificateArn } = services.certificates.import({
-      certificate: readFileSync(join(dir, "cert.pem"), "utf8"),
-      privateKey: readFileSync(join(dir, "key.pem"), "utf8"),
-    });
-    return { arn: certificateArn };
+    return {
+      certificatePem: readFileSync(join(dir, "cert.pem"), "utf8"),
+      privateKeyPem: readFileSync(join(dir, "key.pem"), "utf8"),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A certificate issued at once by ACM's local authority, requested over REST (EC keys keep tests fast). */
+export async function requestCertificate(api: TestApp, domain = "www.example.com"): Promise<{ arn: string }> {
+  const reply = await api.request("POST", "/v1/certificates/request", {
+    domainName: domain,
+    keyAlgorithm: "EC_prime256v1",
+  });
+  expectStatus(reply, 201);
+  return { arn: reply.body.certificateArn };
+}
+
+/** A self-signed certificate imported over REST (ACM's ImportCertificate). */
+export async function importCertificate(api: TestApp, domain = "www.example.com"): Promise<{ arn: string }> {
+  const { certificatePem, privateKeyPem } = selfSigned(domain);
+  const reply = await api.request("POST", "/v1/certificates", {
+    certificate: certificatePem,
+    privateKey: privateKeyPem,
+  });
+  expectStatus(reply, 201);
+  return { arn: reply.body.certificateArn };
 }

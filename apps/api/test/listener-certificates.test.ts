@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest";
 import { expectError, expectStatus, lastSegment, seedWeb, type TestApp, apiTest as test } from "./helpers.ts";
-import { importCertificate, storeCertificate } from "./listener-certificates-fixture.ts";
+import { importCertificate, requestCertificate } from "./listener-certificates-fixture.ts";
 
 const fixed = { type: "fixed-response", fixedResponseConfig: { statusCode: "200", messageBody: "ok" } };
 
@@ -29,7 +29,7 @@ describe("HTTPS listeners over REST", () => {
     api,
   }) => {
     await seedWeb(api);
-    const cert = importCertificate(api.services);
+    const cert = await importCertificate(api);
     const listener = await httpsListener(api, cert.arn);
     expect(listener.body).toMatchObject({
       protocol: "HTTPS",
@@ -39,7 +39,7 @@ describe("HTTPS listeners over REST", () => {
     expect(rowsOf(api, listener.arn)).toEqual([{ certificateArn: cert.arn, isDefault: true }]);
 
     // Replacing the default certificate replaces the row, in the same change as the listener.
-    const other = storeCertificate(api.services, "api.example.com");
+    const other = await requestCertificate(api, "api.example.com");
     const patched = await api.request("PATCH", `/v1/listeners/${listener.id}`, {
       certificates: [{ certificateArn: other.arn }],
       sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
@@ -72,7 +72,7 @@ describe("HTTPS listeners over REST", () => {
   test("certificates and policies are checked with ELB's codes", async ({ api }) => {
     await seedWeb(api);
     const url = "/v1/load-balancers/web/listeners";
-    const cert = storeCertificate(api.services);
+    const cert = await requestCertificate(api);
     const base = { protocol: "HTTPS", port: 8443, defaultActions: [fixed] };
     const unknown = cert.arn.replace(/[0-9a-f-]{36}$/, "00000000-0000-0000-0000-000000000000");
     expectError(
@@ -134,10 +134,10 @@ describe("HTTPS listeners over REST", () => {
     api,
   }) => {
     await seedWeb(api);
-    const main = storeCertificate(api.services);
+    const main = await requestCertificate(api);
     const listener = await httpsListener(api, main.arn);
-    const extra = ["a.example.com", "b.example.com", "c.example.com"].map((d) =>
-      storeCertificate(api.services, d),
+    const extra = await Promise.all(
+      ["a.example.com", "b.example.com", "c.example.com"].map((d) => requestCertificate(api, d)),
     );
     const url = `/v1/listeners/${listener.id}/certificates`;
     const added = await api.request("POST", url, {
@@ -174,14 +174,16 @@ describe("HTTPS listeners over REST", () => {
     const first = extra[0]?.arn ?? "";
     // ACM refuses to delete a certificate a listener uses, default or SNI.
     for (const arn of [main.arn, first])
-      expect(() => api.services.certificates.delete(arn)).toThrow(
-        expect.objectContaining({ code: "ResourceInUseException" }),
+      expectError(
+        await api.request("DELETE", `/v1/certificates/${encodeURIComponent(arn)}`),
+        409,
+        "ResourceInUseException",
       );
     expectStatus(await api.request("DELETE", `${url}/${encodeURIComponent(first)}`), 204);
     expectStatus(await api.request("DELETE", `${url}/${encodeURIComponent(first)}`), 204);
     const after = await api.request("GET", url);
     expect(after.body.certificates).toHaveLength(3);
-    api.services.certificates.delete(first);
+    expectStatus(await api.request("DELETE", `/v1/certificates/${encodeURIComponent(first)}`), 204);
     // Unknown certificates, unknown listeners and HTTP listeners are refused.
     const unknown = main.arn.replace(/[0-9a-f-]{36}$/, "00000000-0000-0000-0000-000000000000");
     expectError(
@@ -211,10 +213,12 @@ describe("HTTPS listeners over REST", () => {
 
   test("a listener holds at most 25 SNI certificates", async ({ api }) => {
     await seedWeb(api);
-    const main = storeCertificate(api.services);
+    const main = await requestCertificate(api);
     const listener = await httpsListener(api, main.arn);
     const url = `/v1/listeners/${listener.id}/certificates`;
-    const arns = Array.from({ length: 26 }, () => storeCertificate(api.services, "sni.example.com").arn);
+    const arns = (
+      await Promise.all(Array.from({ length: 26 }, () => requestCertificate(api, "sni.example.com")))
+    ).map((c) => c.arn);
     expectStatus(
       await api.request("POST", url, {
         certificates: arns.slice(0, 25).map((certificateArn) => ({ certificateArn })),
@@ -230,7 +234,7 @@ describe("HTTPS listeners over REST", () => {
 
   test("an HTTPS listener stored before certificates were checked keeps loading", async ({ api }) => {
     await seedWeb(api);
-    const cert = storeCertificate(api.services);
+    const cert = await requestCertificate(api);
     const listener = await httpsListener(api, cert.arn);
     // What a registry from before this change holds: an unknown ARN in the column, no rows.
     const legacyArn = "arn:aws:acm:us-east-1:000000000000:certificate/legacy";

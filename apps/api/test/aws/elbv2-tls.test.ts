@@ -1,4 +1,10 @@
 import {
+  ACMClient,
+  DeleteCertificateCommand,
+  ImportCertificateCommand,
+  RequestCertificateCommand,
+} from "@aws-sdk/client-acm";
+import {
   AddListenerCertificatesCommand,
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -9,16 +15,32 @@ import {
   RemoveListenerCertificatesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { storeCertificate } from "../listener-certificates-fixture.ts";
+import { selfSigned } from "../listener-certificates-fixture.ts";
 import { type AwsTestApi, collect, failure, startAwsApi } from "./helpers.ts";
 
 let api: AwsTestApi;
+let acm: ACMClient;
 beforeAll(async () => {
   api = await startAwsApi();
+  acm = new ACMClient({
+    endpoint: api.endpoint,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+    maxAttempts: 1,
+  });
 });
 afterAll(async () => {
+  acm?.destroy();
   await api?.close();
 });
+
+/** A certificate issued at once by ACM's local authority, through ACM's SDK client. */
+async function storeCertificate(domain = "www.example.com"): Promise<{ arn: string }> {
+  const requested = await acm.send(
+    new RequestCertificateCommand({ DomainName: domain, KeyAlgorithm: "EC_prime256v1" }),
+  );
+  return { arn: requested.CertificateArn ?? "" };
+}
 
 const fixed = [{ Type: "fixed-response" as const, FixedResponseConfig: { StatusCode: "200" } }];
 
@@ -31,10 +53,83 @@ async function loadBalancer(name: string): Promise<string> {
 }
 
 describe("HTTPS listeners through the ELBv2 SDK client", () => {
+  test("certificates imported and requested through ACM's client serve as listener certificates", async () => {
+    const { elbv2 } = api.clients();
+    const lb = await loadBalancer("tls-acm");
+    const material = selfSigned("www.example.com");
+    const encoder = new TextEncoder();
+    const imported = await acm.send(
+      new ImportCertificateCommand({
+        Certificate: encoder.encode(material.certificatePem),
+        PrivateKey: encoder.encode(material.privateKeyPem),
+      }),
+    );
+    const requested = await acm.send(
+      new RequestCertificateCommand({ DomainName: "api.example.com", KeyAlgorithm: "EC_prime256v1" }),
+    );
+    const importedArn = imported.CertificateArn ?? "";
+    const requestedArn = requested.CertificateArn ?? "";
+    const created = await elbv2.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lb,
+        Protocol: "HTTPS",
+        Port: 9445,
+        SslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        Certificates: [{ CertificateArn: importedArn }],
+        DefaultActions: fixed,
+      }),
+    );
+    const listenerArn = created.Listeners?.[0]?.ListenerArn ?? "";
+    await elbv2.send(
+      new AddListenerCertificatesCommand({
+        ListenerArn: listenerArn,
+        Certificates: [{ CertificateArn: requestedArn }],
+      }),
+    );
+    // ACM refuses to delete what a listener uses, default or SNI; re-importing (rotation) is allowed.
+    for (const arn of [importedArn, requestedArn]) {
+      const inUse = await failure(acm.send(new DeleteCertificateCommand({ CertificateArn: arn })));
+      expect(inUse.name).toBe("ResourceInUseException");
+    }
+    const rotated = selfSigned("www.example.com");
+    await acm.send(
+      new ImportCertificateCommand({
+        CertificateArn: importedArn,
+        Certificate: encoder.encode(rotated.certificatePem),
+        PrivateKey: encoder.encode(rotated.privateKeyPem),
+      }),
+    );
+    const listed = await collect(
+      paginateDescribeListenerCertificates({ client: elbv2 }, { ListenerArn: listenerArn }),
+      (page) => page.Certificates,
+    );
+    expect(listed.items).toEqual([
+      { CertificateArn: importedArn, IsDefault: true },
+      { CertificateArn: requestedArn, IsDefault: false },
+    ]);
+    // Once off the listener, the SNI certificate can be deleted.
+    await elbv2.send(
+      new RemoveListenerCertificatesCommand({
+        ListenerArn: listenerArn,
+        Certificates: [{ CertificateArn: requestedArn }],
+      }),
+    );
+    await acm.send(new DeleteCertificateCommand({ CertificateArn: requestedArn }));
+    const gone = await failure(
+      elbv2.send(
+        new AddListenerCertificatesCommand({
+          ListenerArn: listenerArn,
+          Certificates: [{ CertificateArn: requestedArn }],
+        }),
+      ),
+    );
+    expect(gone.name).toBe("CertificateNotFoundException");
+  });
+
   test("create with a certificate, SNI certificates in pages, modify, and back to HTTP", async () => {
     const { elbv2 } = api.clients();
     const lb = await loadBalancer("tls-web");
-    const main = storeCertificate(api.services, "www.example.com");
+    const main = await storeCertificate("www.example.com");
     const created = await elbv2.send(
       new CreateListenerCommand({
         LoadBalancerArn: lb,
@@ -52,8 +147,8 @@ describe("HTTPS listeners through the ELBv2 SDK client", () => {
     });
     const listenerArn = listener?.ListenerArn ?? "";
 
-    const sni = ["a.example.com", "b.example.com", "c.example.com"].map((d) =>
-      storeCertificate(api.services, d),
+    const sni = await Promise.all(
+      ["a.example.com", "b.example.com", "c.example.com"].map((d) => storeCertificate(d)),
     );
     const added = await elbv2.send(
       new AddListenerCertificatesCommand({
@@ -117,7 +212,7 @@ describe("HTTPS listeners through the ELBv2 SDK client", () => {
   test("ELB's error codes for certificates and policies", async () => {
     const { elbv2 } = api.clients();
     const lb = await loadBalancer("tls-errors");
-    const cert = storeCertificate(api.services);
+    const cert = await storeCertificate();
     const create = (input: Partial<ConstructorParameters<typeof CreateListenerCommand>[0]>) =>
       failure(
         elbv2.send(
