@@ -3,15 +3,17 @@ import { createSecureContext } from "node:tls";
 /**
  * ELB security policies: AWS's names, with the TLS protocols and ciphers AWS documents for each, in AWS's
  * priority order. Source: the Elastic Load Balancing user guide, "Security policies for your Application
- * Load Balancer" (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html,
- * its "Protocols by policy" and "Ciphers by policy" tables), and DescribeSSLPolicies' answers, which carry
- * the same lists with their priorities. Cipher names are OpenSSL's, as AWS writes them, so the same list
- * answers DescribeSSLPolicies and configures the proxy's TLS servers.
+ * Load Balancer" (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html:
+ * the policy names, and its protocol and cipher tables), and DescribeSSLPolicies' answers for the 2016-08,
+ * 2015-05, TLS-1-x, FS and TLS13 2021-06 policies (as moto records them in moto/elbv2/responses.py). Cipher
+ * names are OpenSSL's, as AWS writes them, so the same list answers DescribeSSLPolicies and configures the
+ * proxy's TLS servers.
  *
- * The FIPS policies are their 2021-06 counterparts without TLS_CHACHA20_POLY1305_SHA256 (ChaCha20 is not
- * FIPS-approved); each PQ (2025-09) policy has the protocols and ciphers of the policy it extends and adds
- * hybrid ML-KEM key exchange (`keyExchange: "hybrid-pq"`). The RFC 9151 "Ext0" and "INTEROP" variants are
- * not carried (see docs/aws-differences.md).
+ * The FIPS (2023-04) policies are their 2021-06 counterparts without TLS_CHACHA20_POLY1305_SHA256 (ChaCha20
+ * is not FIPS-approved), Ext0 being Ext2 without the RSA key exchange suites; each PQ (2025-09) policy has
+ * the protocols and ciphers of the policy it extends and adds hybrid ML-KEM key exchange
+ * (`keyExchange: "hybrid-pq"`). These two families follow the guide as summarised here and were not checked
+ * against an API answer. The RFC 9151 "Ext0" and "INTEROP" variants are not carried (docs/aws-differences.md).
  */
 
 export type TlsProtocol = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
