@@ -452,7 +452,9 @@ export function certificateService(ctx: ServiceContext) {
 
     listTags(arn: string): Tag[] {
       find(db, arn);
-      return (readTags(db, [arn]).get(arn) ?? []).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return (readTags(db, [arn]).get(arn) ?? []).sort((a, b) =>
+        a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+      );
     },
 
     /** The local CA's certificate, PEM (GET /v1/certificate-authority.pem). */
