@@ -11,6 +11,12 @@ import { AcmErrors } from "./certificate-errors.ts";
 /** ACM's limits (the service model's blob sizes): 32 KB certificate, 5 KB key, 2 MB chain. */
 export const materialLimits = { certificate: 32_768, privateKey: 5_120, chain: 2_097_152 } as const;
 
+/**
+ * The most certificates a chain may hold. ACM bounds a chain by size only (2 MB, some 3,000 certificates);
+ * checking each link of that many blocks the api for seconds, and real chains have two or three.
+ */
+export const maxChainLength = 20;
+
 /** ACM's key algorithms (KeyAlgorithm), all of which an imported certificate may have. */
 export const keyAlgorithms = [
   "RSA_1024",
@@ -175,6 +181,10 @@ export function readImport(
     const chainBlocks = blocks(input.certificateChain);
     if (chainBlocks.length === 0 || chainBlocks.some((block) => block.label !== "CERTIFICATE"))
       throw new AcmErrors.ValidationException("The certificate chain must contain PEM certificates only.");
+    if (chainBlocks.length > maxChainLength)
+      throw new AcmErrors.ValidationException(
+        `The certificate chain holds ${chainBlocks.length} certificates: scaleout takes at most ${maxChainLength}.`,
+      );
     const chain = chainBlocks.map((block, i) =>
       parseCertificate(block.text, `certificate ${i + 1} of the chain`),
     );

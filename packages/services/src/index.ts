@@ -19,6 +19,7 @@ export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
 export * from "./certificate-authority.ts";
 export * from "./certificate-errors.ts";
+export * from "./certificate-inputs.ts";
 export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./instance-actions.ts";

@@ -103,6 +103,7 @@ describe("ImportCertificate", () => {
       /Could not validate the certificate with the certificate chain/,
     );
     refused({ ...good, certificateChain: "garbage" }, /PEM certificates only/);
+    refused({ ...good, certificateChain: good.certificateChain.repeat(21) }, /at most 20/);
     now += 400 * day;
     refused(good, /expired/);
   });
