@@ -264,6 +264,46 @@ describe("ACM through ACMClient", () => {
     expect(privateCa.name).toBe("ValidationException");
   });
 
+  test("on the wire: awsJson1_1 answers, errors as __type and message, blobs base64", async () => {
+    const post = (target: string, body: unknown) =>
+      fetch(`${api.endpoint}/`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": target,
+          authorization:
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/acm/aws4_request, SignedHeaders=host, Signature=00",
+        },
+        body: JSON.stringify(body),
+      });
+    const listed = await post("CertificateManager.ListCertificates", {});
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("content-type")).toMatch(/^application\/x-amz-json-1\.1\b/);
+    const missing = await post("CertificateManager.DescribeCertificate", {
+      CertificateArn: "arn:aws:acm:eu-west-1:000000000000:certificate/00000000-0000-0000-0000-000000000000",
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get("x-amzn-query-error")).toBeNull();
+    expect(await missing.json()).toEqual({
+      __type: "ResourceNotFoundException",
+      message: expect.stringContaining("Could not find certificate"),
+    });
+    const notBase64 = await post("CertificateManager.ImportCertificate", {
+      Certificate: "not base64!",
+      PrivateKey: "AAAA",
+    });
+    expect(notBase64.status).toBe(400);
+    expect(((await notBase64.json()) as { __type: string }).__type).toBe("ValidationException");
+    const pem = bring(["wire.example.com"]).pem;
+    const imported = await post("CertificateManager.ImportCertificate", {
+      Certificate: Buffer.from(pem.certificatePem).toString("base64"),
+      PrivateKey: Buffer.from(pem.privateKeyPem).toString("base64"),
+    });
+    expect(imported.status).toBe(200);
+    const unknown = await post("CertificateManager.RevokeCertificate", {});
+    expect(((await unknown.json()) as { __type: string }).__type).toBe("InvalidAction");
+  });
+
   test("no response carried a private key", () => {
     expect(bodies.length).toBeGreaterThan(10);
     for (const body of bodies) {
