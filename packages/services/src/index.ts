@@ -4,10 +4,13 @@ import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { launchTemplateService } from "./launch-templates.ts";
-import { listenerService, ruleService } from "./listeners.ts";
+import { listenerCertificateService } from "./listener-certificates.ts";
+import { listenerService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
+import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
 
@@ -22,11 +25,14 @@ export * from "./context.ts";
 export * from "./instance-actions.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
+export * from "./listener-certificates.ts";
 export * from "./listeners.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./port-probe.ts";
+export * from "./rules.ts";
 export * from "./scaling-policies.ts";
+export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
@@ -41,7 +47,9 @@ export function createServices(ctx: ServiceContext) {
     ctx,
     loadBalancers: loadBalancerService(ctx),
     listeners: listenerService(ctx),
+    listenerCertificates: listenerCertificateService(ctx),
     rules: ruleService(ctx),
+    sslPolicies: { describe: describeSslPolicies },
     targetGroups: targetGroupService(ctx),
     launchTemplates: launchTemplateService(ctx),
     groups: autoScalingGroupService(ctx),
