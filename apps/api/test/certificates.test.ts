@@ -5,7 +5,6 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { schema } from "@scaleout/db";
 import { createCertificateAuthority } from "@scaleout/services";
 import { describe, expect } from "vitest";
 import { expectError, expectStatus, lastSegment, apiTest as test } from "./helpers.ts";
@@ -130,19 +129,12 @@ describe("REST /v1/certificates", () => {
     const lb = await api.request("POST", "/v1/load-balancers", { name: "cert-user" });
     expectStatus(lb, 201);
     const listener = await api.request("POST", "/v1/load-balancers/cert-user/listeners", {
-      protocol: "HTTP",
-      port: 18081,
+      protocol: "HTTPS",
+      port: 18444,
+      certificates: [{ certificateArn: body.certificateArn }],
       defaultActions: [{ type: "fixed-response", fixedResponseConfig: { statusCode: "200" } }],
     });
     expectStatus(listener, 201);
-    api.handle.db
-      .insert(schema.listenerCertificates)
-      .values({
-        listenerArn: listener.body.listenerArn,
-        certificateArn: body.certificateArn,
-        isDefault: true,
-      })
-      .run();
     expectError(
       await api.request("DELETE", `/v1/certificates/${lastSegment(body.certificateArn)}`),
       409,

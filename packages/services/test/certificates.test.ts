@@ -1,7 +1,7 @@
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { createDb, type DbHandle, runMigrations, schema } from "@scaleout/db";
+import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
 import { tempDir } from "@scaleout/testing";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createCertificateAuthority } from "../src/certificate-authority.ts";
@@ -285,14 +285,11 @@ describe("ListCertificates, tags, delete", () => {
     const { certificateArn } = services.certificates.request({ domainName: "used.example.com" });
     const lb = services.loadBalancers.create({ name: "web" }).loadBalancer;
     const listener = services.listeners.create("web", {
-      protocol: "HTTP",
+      protocol: "HTTPS",
       port: 18443,
+      certificates: [{ certificateArn }],
       defaultActions: [{ type: "fixed-response", fixedResponseConfig: { statusCode: "200" } }],
     });
-    handle.db
-      .insert(schema.listenerCertificates)
-      .values({ listenerArn: listener.listenerArn, certificateArn, isDefault: true })
-      .run();
     expect(services.certificates.describe(certificateArn).inUseBy).toEqual([lb.loadBalancerArn]);
     expect(services.certificates.list().items[0]?.inUse).toBe(true);
     expect(() => services.certificates.delete(certificateArn)).toThrow(

@@ -16,7 +16,6 @@ import {
   CreateLoadBalancerCommand,
   DeleteListenerCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { schema } from "@scaleout/db";
 import { createCertificateAuthority } from "@scaleout/services";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AwsTestApi, collect, failure, startAwsApi } from "./helpers.ts";
@@ -192,23 +191,19 @@ describe("ACM through ACMClient", () => {
     expect(reserved.name).toBe("InvalidTagException");
   });
 
-  test("DeleteCertificate is refused while a listener uses the certificate", async () => {
+  test("DeleteCertificate is refused while an HTTPS listener uses the certificate", async () => {
     const { elbv2 } = api.clients();
     const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: "acm-test" }));
     const listener = await elbv2.send(
       new CreateListenerCommand({
         LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn,
-        Protocol: "HTTP",
-        Port: 18080,
+        Protocol: "HTTPS",
+        Port: 18443,
+        Certificates: [{ CertificateArn: requested }],
         DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "200" } }],
       }),
     );
     const listenerArn = listener.Listeners?.[0]?.ListenerArn ?? "";
-    // What the ELB side writes for an HTTPS listener's default certificate (listener_certificates).
-    api.handle.db
-      .insert(schema.listenerCertificates)
-      .values({ listenerArn, certificateArn: requested, isDefault: true })
-      .run();
     const { Certificate } = await acm.send(new DescribeCertificateCommand({ CertificateArn: requested }));
     expect(Certificate?.InUseBy).toEqual([lb.LoadBalancers?.[0]?.LoadBalancerArn]);
     const inUse = await failure(acm.send(new DeleteCertificateCommand({ CertificateArn: requested })));
