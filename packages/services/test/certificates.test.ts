@@ -1,5 +1,5 @@
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
-import { statSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
 import { tempDir } from "@scaleout/testing";
@@ -185,6 +185,19 @@ describe("RequestCertificate", () => {
     expect(statSync(join(ca, "ca-key.pem")).mode & 0o777).toBe(0o600);
     const again = createCertificateAuthority(ca, () => now);
     expect(again.certificatePem()).toBe(services.certificates.authorityPem());
+  });
+
+  test("an empty CA directory is filled; an unreadable CA is reported, not silently replaced", () => {
+    const empty = join(temp.dir, "empty-ca");
+    mkdirSync(empty);
+    const authority = createCertificateAuthority(empty, () => now);
+    expect(authority.certificatePem()).toContain("BEGIN CERTIFICATE");
+    expect(readdirSync(temp.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+
+    writeFileSync(join(empty, "ca-key.pem"), "garbage");
+    expect(() => createCertificateAuthority(empty, () => now).certificatePem()).toThrow(
+      /unreadable .*remove the directory/,
+    );
   });
 
   test("an IdempotencyToken answers the same ARN for an hour", () => {
