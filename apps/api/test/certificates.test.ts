@@ -16,8 +16,8 @@ import { expectError, expectStatus, lastSegment, apiTest as test } from "./helpe
  */
 
 const outside = createCertificateAuthority(undefined, Date.now);
-function bring(names: string[]) {
-  const issued = outside.issue(names, "EC_prime256v1", Date.now());
+async function bring(names: string[]) {
+  const issued = await outside.issue(names, "EC_prime256v1", Date.now());
   return {
     certificate: issued.certificatePem,
     privateKey: issued.privateKeyPem,
@@ -28,7 +28,7 @@ function bring(names: string[]) {
 describe("REST /v1/certificates", () => {
   test("import, describe by id or ARN, re-import, pem, tags, list, delete", async ({ api }) => {
     const created = await api.request("POST", "/v1/certificates", {
-      ...bring(["rest.example.com"]),
+      ...(await bring(["rest.example.com"])),
       tags: [{ key: "team", value: "a" }],
     });
     expectStatus(created, 201);
@@ -45,7 +45,7 @@ describe("REST /v1/certificates", () => {
     const byArn = await api.request("GET", `/v1/certificates/${encodeURIComponent(arn)}`);
     expect(byArn.body).toEqual(byId.body);
 
-    const rotated = bring(["rest.example.com", "www.rest.example.com"]);
+    const rotated = await bring(["rest.example.com", "www.rest.example.com"]);
     const put = await api.request("PUT", `/v1/certificates/${id}`, rotated);
     expectStatus(put, 200);
     expect(put.body).toEqual({ certificateArn: arn });
@@ -87,11 +87,11 @@ describe("REST /v1/certificates", () => {
   });
 
   test("refusals answer ACM's codes with REST statuses", async ({ api }) => {
-    const good = bring(["bad.example.com"]);
+    const good = await bring(["bad.example.com"]);
     expectError(
       await api.request("POST", "/v1/certificates", {
         ...good,
-        privateKey: bring(["x.example.com"]).privateKey,
+        privateKey: (await bring(["x.example.com"])).privateKey,
       }),
       400,
       "ValidationException",

@@ -1,6 +1,7 @@
 import {
   createPrivateKey,
   createPublicKey,
+  generateKeyPair,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
@@ -8,6 +9,7 @@ import {
 } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { keyUsageBits, newSerial, pem, serverAuthOid, writeCertificate } from "./certificate-der.ts";
 
 /*
@@ -39,8 +41,11 @@ export interface IssuedCertificate {
 export interface CertificateAuthority {
   /** The root certificate, PEM: what clients trust. */
   certificatePem(): string;
-  /** Issues a server certificate for `dnsNames` (the first is the subject's common name). */
-  issue(dnsNames: string[], keyAlgorithm: IssuedKeyAlgorithm, now: number): IssuedCertificate;
+  /**
+   * Issues a server certificate for `dnsNames` (the first is the subject's common name). Asynchronous: an
+   * RSA key takes node's thread pool up to a second or more, which must not stall the api's event loop.
+   */
+  issue(dnsNames: string[], keyAlgorithm: IssuedKeyAlgorithm, now: number): Promise<IssuedCertificate>;
 }
 
 interface Root {
@@ -49,14 +54,16 @@ interface Root {
   pem: string;
 }
 
-function newKeyPair(algorithm: IssuedKeyAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+const generate = promisify(generateKeyPair);
+
+function newKeyPair(algorithm: IssuedKeyAlgorithm): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   switch (algorithm) {
     case "RSA_2048":
-      return generateKeyPairSync("rsa", { modulusLength: 2048 });
+      return generate("rsa", { modulusLength: 2048 });
     case "EC_prime256v1":
-      return generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+      return generate("ec", { namedCurve: "prime256v1" });
     case "EC_secp384r1":
-      return generateKeyPairSync("ec", { namedCurve: "secp384r1" });
+      return generate("ec", { namedCurve: "secp384r1" });
   }
 }
 
@@ -155,10 +162,10 @@ export function createCertificateAuthority(
   };
   return {
     certificatePem: () => ready().pem,
-    issue(dnsNames, keyAlgorithm, now) {
+    async issue(dnsNames, keyAlgorithm, now) {
       const authority = ready();
       const [commonName = ""] = dnsNames;
-      const { privateKey, publicKey } = newKeyPair(keyAlgorithm);
+      const { privateKey, publicKey } = await newKeyPair(keyAlgorithm);
       // As ACM: valid from the start of the day of issue for 395 days, to the second before midnight.
       const notBefore = now - (now % day);
       const notAfter = notBefore + issuedValidity - 1000;

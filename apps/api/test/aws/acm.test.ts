@@ -40,8 +40,8 @@ afterAll(async () => {
 
 /** A certificate from a CA that is not scaleout's, as a user would bring one. */
 const outside = createCertificateAuthority(undefined, Date.now);
-function bring(names: string[]) {
-  const issued = outside.issue(names, "RSA_2048", Date.now());
+async function bring(names: string[]) {
+  const issued = await outside.issue(names, "RSA_2048", Date.now());
   return {
     pem: issued,
     input: {
@@ -57,7 +57,7 @@ describe("ACM through ACMClient", () => {
   let requested = "";
 
   test("ImportCertificate, DescribeCertificate, and re-import to the same ARN", async () => {
-    const first = bring(["shop.example.com", "www.shop.example.com"]);
+    const first = await bring(["shop.example.com", "www.shop.example.com"]);
     const { CertificateArn } = await acm.send(
       new ImportCertificateCommand({ ...first.input, Tags: [{ Key: "env", Value: "staging" }] }),
     );
@@ -79,7 +79,7 @@ describe("ACM through ACMClient", () => {
       Date.parse(new X509Certificate(first.pem.certificatePem).validTo),
     );
 
-    const second = bring(["shop.example.com"]);
+    const second = await bring(["shop.example.com"]);
     const again = await acm.send(new ImportCertificateCommand({ ...second.input, CertificateArn: imported }));
     expect(again.CertificateArn).toBe(imported);
     const got = await acm.send(new GetCertificateCommand({ CertificateArn: imported }));
@@ -222,8 +222,8 @@ describe("ACM through ACMClient", () => {
     expect(badArn.name).toBe("InvalidArnException");
     const notArn = await failure(acm.send(new GetCertificateCommand({ CertificateArn: "nope" })));
     expect(notArn.name).toBe("ValidationException");
-    const mismatch = bring(["x.example.com"]);
-    const other = bring(["y.example.com"]);
+    const mismatch = await bring(["x.example.com"]);
+    const other = await bring(["y.example.com"]);
     const wrongKey = await failure(
       acm.send(new ImportCertificateCommand({ ...mismatch.input, PrivateKey: other.input.PrivateKey })),
     );
@@ -289,7 +289,7 @@ describe("ACM through ACMClient", () => {
     });
     expect(notBase64.status).toBe(400);
     expect(((await notBase64.json()) as { __type: string }).__type).toBe("ValidationException");
-    const pem = bring(["wire.example.com"]).pem;
+    const { pem } = await bring(["wire.example.com"]);
     const imported = await post("CertificateManager.ImportCertificate", {
       Certificate: Buffer.from(pem.certificatePem).toString("base64"),
       PrivateKey: Buffer.from(pem.privateKeyPem).toString("base64"),

@@ -89,7 +89,9 @@ beforeAll(async () => {
   kept = await createSet(api, "fuzz-kept", 18_080);
   const prey = await createSet(api, "fuzz-prey", 18_081);
   // An ACM certificate to find, tag, re-import onto and delete.
-  const certificate = api.services.certificates.request({ domainName: "prey.example.com" }).certificateArn;
+  const { certificateArn: certificate } = await api.services.certificates.request({
+    domainName: "prey.example.com",
+  });
   known.push(prey.loadBalancer, prey.targetGroup, prey.listener, certificate);
 });
 
