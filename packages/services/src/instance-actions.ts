@@ -5,7 +5,7 @@ import { startActivity, toActivity } from "./activities.ts";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { changeDesiredCapacity } from "./group-capacity.ts";
 import { findGroup } from "./group-view.ts";
-import { maxRulesPerListener } from "./listeners.ts";
+import { maxRulesPerListener } from "./rules.ts";
 import type { Activity } from "./shapes/activities.ts";
 import { maxTargetsPerGroup } from "./target-groups.ts";
 
