@@ -3,6 +3,7 @@ import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import { iso, type ServiceContext } from "./context.ts";
 import type { AutoScalingGroup, Instance } from "./shapes/groups.ts";
+import { readGroupTags } from "./tagging.ts";
 
 /*
  * A group as both doors describe it: its row, instances and target groups read into the declared
@@ -113,6 +114,8 @@ export function groupView(db: Db | Tx, row: GroupRow, region: string): AutoScali
     newInstancesProtectedFromScaleIn: row.newInstancesProtectedFromScaleIn,
     ...(row.defaultInstanceWarmup !== null && { defaultInstanceWarmup: row.defaultInstanceWarmup }),
     ...(row.status !== null && { status: row.status }),
+    tags: readGroupTags(db, [row]).get(row.name) ?? [],
+    trafficSources: targetGroupARNs.map((identifier) => ({ identifier, type: "elbv2" })),
   };
 }
 

@@ -137,6 +137,12 @@ describe("launch template and group tags through both doors", () => {
         )
       ).Tags;
     expect(await tagsOfWeb()).toMatchObject([{ Key: "env", Value: "staging", PropagateAtLaunch: true }]);
+    // The REST view carries the same tags (the AWS door's DescribeAutoScalingGroups added them alone).
+    const view = await api.app.inject({ method: "GET", url: "/v1/auto-scaling-groups/web" });
+    expect(view.json()).toMatchObject({
+      tags: [{ resourceId: "web", key: "env", value: "staging", propagateAtLaunch: true }],
+      trafficSources: [],
+    });
     await rest("DELETE", "/v1/auto-scaling-groups/web");
     await autoScaling.send(
       new CreateAutoScalingGroupCommand({

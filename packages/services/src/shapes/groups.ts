@@ -78,6 +78,18 @@ export const SuspendedProcess = Type.Object({
 });
 export const EnabledMetric = Type.Object({ metric: Type.String(), granularity: Type.String() });
 
+/** A group's tag as both doors describe it (AWS's TagDescription). */
+export const GroupTagDescription = Type.Object({
+  resourceId: Type.String(),
+  resourceType: Type.String(),
+  key: Type.String(),
+  value: Type.String(),
+  propagateAtLaunch: Type.Boolean(),
+});
+
+/** Where a group's instances take traffic from: its target groups, type elbv2. */
+export const TrafficSource = Type.Object({ identifier: Type.String(), type: Type.String() });
+
 export const AutoScalingGroup = Type.Object(
   {
     autoScalingGroupName: Type.String(),
@@ -101,6 +113,8 @@ export const AutoScalingGroup = Type.Object(
     newInstancesProtectedFromScaleIn: Type.Boolean(),
     defaultInstanceWarmup: Type.Optional(Type.Integer()),
     status: Type.Optional(Type.String()),
+    tags: Type.Array(GroupTagDescription),
+    trafficSources: Type.Array(TrafficSource),
   },
   { $id: "AutoScalingGroup" },
 );

@@ -1,24 +1,13 @@
 import { Errors } from "@scaleout/core";
-import { type GroupTag, type AutoScalingGroup as GroupView, shapes } from "@scaleout/services";
-import { deriveMembers } from "../derive-shape.ts";
+import { type AutoScalingGroup as GroupView, shapes } from "@scaleout/services";
+import { deriveMembers, deriveShape } from "../derive-shape.ts";
 import { operation, pageSize } from "../operation.ts";
 import { bool, int, list, req, str, struct, unsupported } from "../shapes.ts";
-import {
-  Filter,
-  page,
-  Tag,
-  TagDescription,
-  TrafficSourceIdentifier,
-  targetGroupsOf,
-} from "./autoscaling-common.ts";
+import { Filter, page, Tag, TrafficSourceIdentifier, targetGroupsOf } from "./autoscaling-common.ts";
 
 /* Groups over the Auto Scaling door: their members come from the services' declarations. */
 
-const AutoScalingGroup = struct({
-  ...deriveMembers(shapes.AutoScalingGroup),
-  tags: list(TagDescription),
-  trafficSources: list(TrafficSourceIdentifier),
-});
+const AutoScalingGroup = deriveShape(shapes.AutoScalingGroup);
 
 const GroupSettings = {
   launchConfigurationName: unsupported(
@@ -33,15 +22,11 @@ const GroupSettings = {
 const ignoredPlacement =
   "AvailabilityZones, VPCZoneIdentifier, PlacementGroup and CapacityRebalance are accepted and ignored: instances run on this machine.";
 
-function groupOut(group: GroupView, tags: GroupTag[]) {
+function groupOut(group: GroupView) {
+  // Subnets are not kept (placement is ignored): AWS leaves the member out when there are none.
   return {
     ...group,
-    // Subnets are not kept (placement is ignored): AWS leaves the member out when there are none.
     vpcZoneIdentifier: group.vpcZoneIdentifier === "" ? undefined : group.vpcZoneIdentifier,
-    suspendedProcesses: [],
-    enabledMetrics: [],
-    tags,
-    trafficSources: group.targetGroupARNs.map((identifier) => ({ identifier, type: "elbv2" })),
   };
 }
 
@@ -132,9 +117,8 @@ export const groupOperations = {
         pageSize: pageSize(input.maxRecords, "MaxRecords", 100, 50),
         nextToken: input.nextToken,
       });
-      const tags = services.tagging.groups.of(result.items.map((g) => g.autoScalingGroupName));
       return {
-        autoScalingGroups: result.items.map((g) => groupOut(g, tags.get(g.autoScalingGroupName) ?? [])),
+        autoScalingGroups: result.items.map(groupOut),
         nextToken: result.nextToken,
       };
     },
