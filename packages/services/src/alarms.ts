@@ -436,7 +436,7 @@ export function alarmService(ctx: ServiceContext) {
         transitionAlarm(ctx, tx, announce, alarm, {
           stateValue,
           stateReason: input.stateReason ?? "",
-          ...(input.stateReasonData !== undefined && { stateReasonData: input.stateReasonData }),
+          stateReasonData: input.stateReasonData,
         });
         return toAlarm(findAlarm(tx, name));
       });

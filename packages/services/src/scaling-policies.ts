@@ -95,7 +95,7 @@ function trackedMetric(
       metricName: custom.metricName,
       dimensions: custom.dimensions ?? [],
       statistic: custom.statistic,
-      ...(custom.unit !== undefined && { unit: custom.unit }),
+      unit: custom.unit,
     };
   }
   const predefined = config.predefinedMetricSpecification;
@@ -207,7 +207,7 @@ function syncTargetTrackingAlarms(
       dimensions: metric.dimensions,
       statistic: metric.statistic as "Average",
       period: alarm.period,
-      ...(metric.unit !== undefined && { unit: metric.unit }),
+      unit: metric.unit,
       evaluationPeriods: alarm.evaluationPeriods,
       datapointsToAlarm: alarm.evaluationPeriods,
       threshold: alarm.threshold,
@@ -465,8 +465,8 @@ export function scalingPolicyService(ctx: ServiceContext) {
         }
         const outcome = applyPolicy(ctx, tx, announce, policy, {
           honorCooldown: input.honorCooldown ?? false,
-          ...(input.metricValue !== undefined && { metricValue: input.metricValue }),
-          ...(input.breachThreshold !== undefined && { breachThreshold: input.breachThreshold }),
+          metricValue: input.metricValue,
+          breachThreshold: input.breachThreshold,
         });
         if (
           outcome.skipped &&
