@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ClientRequest, type ClientResponse, cutShort } from "./client-messages.ts";
 import type { RequestContext } from "./request-context.ts";
 import type { TargetState } from "./targets.ts";
 import type { Exchange, ResponseSink } from "./upstream/connection.ts";
@@ -115,8 +115,8 @@ export class ForwardHandler implements ResponseSink {
   };
 
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: ClientRequest,
+    readonly res: ClientResponse,
     /** Extra response headers: the group stickiness cookie, kept as it is for a retry on another target. */
     readonly cookies: Array<[string, string]>,
     /** This target's stickiness cookie (AWSALB), when the group has one. */
@@ -213,12 +213,10 @@ export class ForwardHandler implements ResponseSink {
     if (this.started) {
       // Mid-response: the status line is gone; all that is left is to cut the client off, after what was
       // relayed so far (still corked) has gone out, so the client sees a response that stops short.
-      const socket = this.res.socket;
       // node:http writes a head lazily, with the first body bytes: without any, it would never leave.
       if (this.sent === 0) this.res.flushHeaders();
       if (wasCorked) this.res.uncork();
-      if (socket && !socket.destroyed) socket.end(() => socket.destroy());
-      else this.res.destroy();
+      cutShort(this.res);
       const result: ForwardResult = {
         targetStatus: this.res.statusCode,
         sentBytes: this.sent,
@@ -257,7 +255,7 @@ const statusText: Record<number, string> = {
 };
 
 /** The load balancer's own error page, as ALB answers it (Server: awselb/2.0, a small HTML body). */
-export function sendElbError(res: ServerResponse, status: number): number {
+export function sendElbError(res: ClientResponse, status: number): number {
   const title = `${status} ${statusText[status] ?? "Error"}`;
   const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
   if (res.headersSent) {

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from "node:http";
 import type { RequestFacts } from "@scaleout/core";
+import type { ClientRequest } from "./client-messages.ts";
 import type { ForwardResult } from "./forward.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, LoadBalancerConfig } from "./snapshot.ts";
@@ -10,7 +10,7 @@ import type { TargetGroupRuntime, TargetState } from "./targets.ts";
  * the router chose, and what the access log needs at the end. One object per request, filled in place.
  */
 export interface RequestContext {
-  req: IncomingMessage;
+  req: ClientRequest;
   lb: LoadBalancerConfig;
   listener: ListenerConfig;
   clientIp: string;

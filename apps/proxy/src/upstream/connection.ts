@@ -1,5 +1,5 @@
-import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
+import type { Readable } from "node:stream";
 import { UpstreamError } from "./errors.ts";
 import { type ExecuteResult, type ParserCallbacks, type ResponseHead, ResponseParser } from "./parser.ts";
 import type { TargetConnections } from "./pool.ts";
@@ -23,7 +23,7 @@ export interface ExchangeOptions {
   /** The request line and headers, each line ending in CRLF, with the blank line. */
   head: string;
   /** The client's request, when it has a body to stream. */
-  body: IncomingMessage | undefined;
+  body: Readable | undefined;
   /** The client sent a chunked body: re-frame it as chunks for the target. */
   chunked: boolean;
   /** HEAD: the response has no body whatever its headers say. */
@@ -95,7 +95,7 @@ export class Connection implements ParserCallbacks {
    * carried it parsed cleanly, so a head followed at once by an invalid body still ends in a clean 502.
    */
   private heldHead: ResponseHead | undefined;
-  private body: { stream: IncomingMessage; onData: (data: Buffer) => void; onEnd: () => void } | undefined;
+  private body: { stream: Readable; onData: (data: Buffer) => void; onEnd: () => void } | undefined;
 
   constructor(
     private readonly pool: TargetConnections,
