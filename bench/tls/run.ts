@@ -1,0 +1,237 @@
+// bench/tls: TLS termination, scaleout's proxy (one worker) beside nginx (one worker) with the same
+// certificate and security policy over the same two targets, in alternating runs: HTTPS requests per
+// second over keep-alive connections, new TLS handshakes per second (a new connection per request), and
+// HTTP/2 requests per second over 10 streams a connection. Prints medians, CPU per unit and the ratios
+// to nginx against issue 11's targets. See README.md.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { connect } from "node:tls";
+import { parseArgs } from "node:util";
+import { freePort } from "@scaleout/queue";
+import { cpuMicros, hasCommand, median, processTree, start, stopAll } from "../lib/measure.ts";
+import { makeCertificate, startTlsNginx, startTlsScaleout, type TlsSystem } from "./systems.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: "string" },
+    repeats: { type: "string" },
+    bundle: { type: "string" },
+    quick: { type: "boolean", default: false },
+    policy: { type: "string", default: "ELBSecurityPolicy-TLS13-1-2-2021-06" },
+    key: { type: "string", default: "rsa" },
+    rows: { type: "string" },
+  },
+});
+const number = (value: string | undefined, fallback: number): number => {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
+  return n;
+};
+const seconds = number(flags.seconds, flags.quick ? 3 : 10);
+const repeats = number(flags.repeats, flags.quick ? 1 : 3);
+const warmupSeconds = flags.quick ? 1 : 2;
+const key = flags.key === "ec" ? "ec" : "rsa";
+const root = join(import.meta.dirname, "..", "..");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+for (const [command, install] of [
+  ["wrk", "apt-get install -y wrk"],
+  ["nginx", "apt-get install -y nginx-light"],
+  ["h2load", "apt-get install -y nghttp2-client"],
+  ["openssl", "apt-get install -y openssl"],
+]) {
+  if (!hasCommand(command ?? "")) {
+    console.error(`${command} is not on PATH (Debian: ${install})`);
+    process.exit(1);
+  }
+}
+
+interface Row {
+  id: string;
+  label: string;
+  unit: "request" | "connection";
+  /** The issue's target as a ratio to nginx with one worker, if it sets one. */
+  target: number | undefined;
+  run(port: number): Promise<Load>;
+}
+
+interface Load {
+  rate: number;
+  done: number;
+  errors: number;
+}
+
+/** Only loopback: every load this bench makes goes to 127.0.0.1. */
+const url = (port: number) => `https://127.0.0.1:${port}/`;
+
+function collect(command: string, args: string[]): Promise<string> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"] });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => {
+    out += chunk;
+  });
+  return new Promise((resolvePromise, reject) => {
+    child.once("error", reject);
+    child.once("close", () => resolvePromise(out));
+  });
+}
+
+async function wrk(port: number, connections: number, duration: number, extra: string[]): Promise<Load> {
+  const out = await collect("wrk", ["-t1", `-c${connections}`, `-d${duration}s`, ...extra, url(port)]);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return {
+    rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
+    done: Number(/(\d+) requests in/.exec(out)?.[1] ?? Number.NaN),
+    errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+  };
+}
+
+async function h2load(port: number, duration: number): Promise<Load> {
+  const out = await collect("h2load", ["-t1", "-c10", "-m10", "-D", String(duration), url(port)]);
+  const requests =
+    /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(
+      out,
+    );
+  const protocol = /Application protocol: (\S+)/.exec(out)?.[1];
+  if (protocol !== undefined && protocol !== "h2") log(`  h2load negotiated ${protocol}, not h2`);
+  return {
+    rate: Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1] ?? Number.NaN),
+    done: Number(requests?.[3] ?? Number.NaN),
+    errors: Number(requests?.[5] ?? 0) + Number(requests?.[6] ?? 0) + (protocol === "h2" ? 0 : 1),
+  };
+}
+
+const allRows: Row[] = [
+  {
+    id: "ka50",
+    label: "HTTPS keep-alive, c50 (wrk)",
+    unit: "request",
+    target: 0.5,
+    run: (port) => wrk(port, 50, seconds, []),
+  },
+  {
+    id: "handshake50",
+    label: "new TLS connection per request, c50 (wrk, Connection: close)",
+    unit: "connection",
+    target: 0.7,
+    run: (port) => wrk(port, 50, seconds, ["-H", "Connection: close"]),
+  },
+  {
+    id: "h2",
+    label: "HTTP/2, 10 connections x 10 streams (h2load)",
+    unit: "request",
+    target: undefined,
+    run: (port) => h2load(port, seconds),
+  },
+];
+const rows = allRows.filter((row) => !flags.rows || flags.rows.split(",").includes(row.id));
+
+async function waitForTls(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolvePromise) => {
+      const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+        socket.end();
+        resolvePromise(true);
+      });
+      socket.setTimeout(2000, () => socket.destroy());
+      socket.once("error", () => resolvePromise(false));
+      socket.once("close", () => resolvePromise(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline)
+      throw new Error(`port ${port} did not complete a handshake in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const bundle = flags.bundle ? resolve(flags.bundle) : join(root, "dist", "proxy.mjs");
+if (!flags.bundle) {
+  const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
+  if (built.status !== 0) throw new Error("scripts/build.mjs failed");
+}
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+
+const work = mkdtempSync(join(tmpdir(), "scaleout-bench-tls-"));
+const targetPorts = [await freePort(), await freePort()];
+for (const port of targetPorts)
+  start(process.execPath, [join(import.meta.dirname, "..", "proxy", "target.cjs"), String(port)]);
+const cert = makeCertificate(work, key);
+const systems: TlsSystem[] = [
+  await startTlsScaleout(work, targetPorts, cert, flags.policy, { bundle, nodeArgs }),
+  await startTlsNginx(work, targetPorts, cert, flags.policy),
+];
+await Promise.all(systems.map((s) => waitForTls(s.port)));
+// Both targets healthy before measuring (the first check runs at start).
+await new Promise((r) => setTimeout(r, 1500));
+
+interface Measured {
+  rate: number;
+  cpuPerUnit: number;
+  errors: number;
+}
+
+async function measure(system: TlsSystem, row: Row): Promise<Measured> {
+  const pids = system.pid === undefined ? [] : processTree(system.pid);
+  const before = cpuMicros(pids);
+  const load = await row.run(system.port);
+  const cpu = cpuMicros(pids) - before;
+  return { rate: load.rate, cpuPerUnit: load.done > 0 ? cpu / load.done : Number.NaN, errors: load.errors };
+}
+
+const header = `bench/tls: ${seconds} s x ${repeats} (median), systems alternating run by run, policy ${flags.policy}, ${key === "rsa" ? "RSA 2048" : "ECDSA P-256"} certificate, node ${process.version}, ${new Date().toISOString()}`;
+log(header);
+const results = new Map<string, Measured[]>();
+for (const row of rows) {
+  log(`${row.label}: warm-up`);
+  for (const system of systems) {
+    await (row.id === "h2" ? h2load(system.port, warmupSeconds) : wrk(system.port, 10, warmupSeconds, []));
+  }
+  for (let round = 0; round < repeats; round++) {
+    // Each round starts one system further along, so load from elsewhere lands on both alike.
+    for (let i = 0; i < systems.length; i++) {
+      const system = systems[(round + i) % systems.length];
+      if (!system) continue;
+      const m = await measure(system, row);
+      log(
+        `  ${row.id} ${system.name}: ${m.rate.toFixed(0)}/s, ${m.cpuPerUnit.toFixed(1)} us CPU a ${row.unit}, ${m.errors} errors`,
+      );
+      const list = results.get(`${row.id} ${system.name}`) ?? [];
+      list.push(m);
+      results.set(`${row.id} ${system.name}`, list);
+    }
+  }
+}
+
+const print = (line: string) => console.log(line);
+print("");
+print(header);
+print("");
+print(
+  `| row | ${systems.map((s) => `${s.name} /s`).join(" | ")} | ratio | ${systems.map((s) => `${s.name} CPU µs`).join(" | ")} | errors |`,
+);
+print(`|---|${systems.map(() => "---:").join("|")}|---:|${systems.map(() => "---:").join("|")}|---:|`);
+const verdicts: string[] = [];
+for (const row of rows) {
+  const per = systems.map((s) => results.get(`${row.id} ${s.name}`) ?? []);
+  const rates = per.map((runs) => median(runs.map((r) => r.rate)));
+  const cpus = per.map((runs) => median(runs.map((r) => r.cpuPerUnit)));
+  const errors = per.reduce((sum, runs) => sum + runs.reduce((a, r) => a + r.errors, 0), 0);
+  const ratio = (rates[0] ?? Number.NaN) / (rates[1] ?? Number.NaN);
+  print(
+    `| ${row.label} | ${rates.map((r) => Math.round(r).toLocaleString("en")).join(" | ")} | ${ratio.toFixed(2)}x | ${cpus.map((c) => c.toFixed(1)).join(" | ")} | ${errors} |`,
+  );
+  if (row.target !== undefined)
+    verdicts.push(
+      `${ratio >= row.target ? "PASS" : "MISS"}  ${row.label}: scaleout >= ${row.target}x nginx 1 worker: ${ratio.toFixed(2)}x`,
+    );
+  else verdicts.push(`INFO  ${row.label}: scaleout ${ratio.toFixed(2)}x nginx 1 worker`);
+}
+print("");
+for (const line of verdicts) print(line);
+stopAll();
+rmSync(work, { recursive: true, force: true });
