@@ -74,3 +74,18 @@ function add(headers: OutgoingHttpHeaders, name: string, value: string | number)
   else if (Array.isArray(existing)) existing.push(String(value));
   else headers[lower] = [String(existing), String(value)];
 }
+
+/**
+ * The compatibility API calls a response finished once its stream closed, whoever closed it; the relay
+ * asks whether the response went out whole (a client that reset the stream must abort the target's
+ * exchange, as a client that closes its HTTP/1.1 connection does), so here it is finished only if it
+ * was also ended. Defined on the prototype: the type declares a field, which a subclass cannot override
+ * with an accessor.
+ */
+Object.defineProperty(H2Response.prototype, "writableFinished", {
+  get(this: H2Response): boolean {
+    return (
+      this.writableEnded && Reflect.get(Http2ServerResponse.prototype, "writableFinished", this) === true
+    );
+  },
+});
