@@ -27,6 +27,8 @@ export interface AccessLogEntry {
   /** Desync mitigation: Compliant, Acceptable, Ambiguous or Severe (`-` when not classified). */
   classification: string;
   classificationReason: string;
+  /** A request over TLS: the entry type is `https`, with the negotiated cipher and protocol (OpenSSL's names). */
+  tls?: { cipher: string; protocol: string } | undefined;
 }
 
 export interface AccessLog {
@@ -51,11 +53,11 @@ const seconds = (value: number) => (value < 0 ? "-1" : value.toFixed(3));
 
 /**
  * One line in ALB's own access log format (space-separated, strings quoted, `-` for absent values), so
- * tools that read ALB logs read these. Fields AWS logs for TLS and certificates are `-`.
+ * tools that read ALB logs read these. Certificate fields (the chosen certificate's ARN, mTLS) are `-`.
  */
 export function formatEntry(e: AccessLogEntry): string {
   return [
-    "http",
+    e.tls ? "https" : "http",
     iso(e.time),
     e.elb,
     e.client,
@@ -69,8 +71,8 @@ export function formatEntry(e: AccessLogEntry): string {
     e.sentBytes,
     quote(e.request),
     quote(e.userAgent),
-    "-",
-    "-",
+    e.tls ? e.tls.cipher : "-",
+    e.tls ? e.tls.protocol : "-",
     e.targetGroupArn,
     quote(e.traceId),
     quote(e.domainName),

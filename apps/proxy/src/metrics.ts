@@ -24,6 +24,9 @@ class Counters {
   elb504 = 0;
   targetByClass = [0, 0, 0, 0, 0, 0];
   connectionErrors = 0;
+  /** Load balancer only: client connections accepted, and TLS handshakes that failed. */
+  newConnections = 0;
+  tlsNegotiationErrors = 0;
   responseTime = new Stat();
 
   constructor(readonly dimensions: MetricDimension[]) {}
@@ -48,6 +51,8 @@ export interface CounterRecord {
   elb: [number, number, number, number];
   targetByClass: number[];
   connectionErrors: number;
+  newConnections: number;
+  tlsNegotiationErrors: number;
   responseTime?: [sampleCount: number, sum: number, minimum: number, maximum: number];
 }
 
@@ -134,6 +139,16 @@ export class MetricsAggregator {
     this.tgCounters(lb, targetGroup).connectionErrors++;
   }
 
+  /** A client connection accepted by one of the load balancer's listeners (NewConnectionCount). */
+  connection(lb: Dimensioned): void {
+    this.lbCounters(lb).newConnections++;
+  }
+
+  /** A client whose TLS handshake failed (ClientTLSNegotiationErrorCount). */
+  tlsNegotiationError(lb: Dimensioned): void {
+    this.lbCounters(lb).tlsNegotiationErrors++;
+  }
+
   /** Hands over the counters gathered since the last call (a worker's second) and starts afresh. */
   export(): CounterRecord[] {
     const records: CounterRecord[] = [];
@@ -146,6 +161,8 @@ export class MetricsAggregator {
         elb: [c.elb500, c.elb502, c.elb503, c.elb504],
         targetByClass: c.targetByClass,
         connectionErrors: c.connectionErrors,
+        newConnections: c.newConnections,
+        tlsNegotiationErrors: c.tlsNegotiationErrors,
         ...(rt.sampleCount > 0 && { responseTime: [rt.sampleCount, rt.sum, rt.minimum, rt.maximum] }),
       });
     };
@@ -172,6 +189,8 @@ export class MetricsAggregator {
       c.elb504 += record.elb[3];
       addInto(c.targetByClass, record.targetByClass);
       c.connectionErrors += record.connectionErrors;
+      c.newConnections += record.newConnections;
+      c.tlsNegotiationErrors += record.tlsNegotiationErrors;
       const rt = record.responseTime;
       if (rt) {
         const stat = c.responseTime;
@@ -225,6 +244,9 @@ export class MetricsAggregator {
         if (c.elb504) push(c.dimensions, "HTTPCode_ELB_504_Count", c.elb504);
       }
       if (c.connectionErrors) push(c.dimensions, "TargetConnectionErrorCount", c.connectionErrors);
+      if (c.newConnections) push(c.dimensions, "NewConnectionCount", c.newConnections);
+      if (c.tlsNegotiationErrors)
+        push(c.dimensions, "ClientTLSNegotiationErrorCount", c.tlsNegotiationErrors);
       const rt = c.responseTime;
       if (rt.sampleCount) {
         samples.push({

@@ -1,3 +1,4 @@
+import { TLSSocket } from "node:tls";
 import type { RequestFacts } from "@scaleout/core";
 import type { ClientRequest } from "./client-messages.ts";
 import type { ForwardResult } from "./forward.ts";
@@ -87,7 +88,7 @@ function recordOutcome(
     targetStatusCode: result.targetStatus,
     receivedBytes: Number(req.headers["content-length"] ?? 0),
     sentBytes: result.sentBytes,
-    request: `${req.method} http://${req.headers.host ?? "-"}${req.url} HTTP/${req.httpVersion}`,
+    request: `${req.method} ${ctx.listener.protocolLower}://${req.headers.host ?? "-"}${req.url} HTTP/${req.httpVersion}`,
     userAgent: req.headers["user-agent"] ?? "-",
     targetGroupArn: ctx.group?.config.arn ?? "-",
     traceId: `Root=${ctx.traceId}`,
@@ -99,5 +100,11 @@ function recordOutcome(
     errorReason: result.errorReason ?? "-",
     classification: ctx.classification,
     classificationReason: ctx.classificationReason,
+    tls: req.socket instanceof TLSSocket ? tlsFields(req.socket) : undefined,
   });
+}
+
+/** ALB's ssl_cipher and ssl_protocol: OpenSSL's names (ECDHE-RSA-AES128-GCM-SHA256, TLSv1.2). */
+function tlsFields(socket: TLSSocket): { cipher: string; protocol: string } {
+  return { cipher: socket.getCipher().name, protocol: socket.getProtocol() ?? "-" };
 }

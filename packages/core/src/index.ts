@@ -4,6 +4,7 @@ export * from "./alarms.ts";
 export * from "./attributes.ts";
 export * from "./auto-scaling.ts";
 export * from "./balancing.ts";
+export * from "./certificate-selection.ts";
 export * from "./conditions.ts";
 export * from "./errors.ts";
 export * from "./http-request.ts";

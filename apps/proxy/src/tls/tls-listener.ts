@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server as HttpsServer } from "node:https";
+import type { Socket } from "node:net";
+import { maxClientHelloBytes, readClientHello } from "./client-hello.ts";
+import type { ListenerContexts } from "./secure-contexts.ts";
+
+/**
+ * A TLS handshake (ClientHello included) that has not finished in this long ends: a client that opens a
+ * connection and never speaks must not hold it (Node's default is 120 s). ALB's own bound is not
+ * documented; 10 s is generous for a handshake over any real network.
+ */
+const handshakeTimeoutMs = 10_000;
+
+/** The live contexts of one listener: replaced on a reload, read by every new connection. */
+export interface TlsState {
+  contexts: ListenerContexts;
+}
+
+/**
+ * The one place an HTTPS listener's server is made (HTTP/2 by ALPN changes only the `createServer`
+ * call: `http2.createSecureServer` is a tls.Server too). Each connection's ClientHello is read first;
+ * its server name picks the context the TLS handshake starts on (the listener's current contexts, so a
+ * reload reaches new connections only), then node:tls takes the connection as it would have directly.
+ */
+export function createTlsServer(
+  state: TlsState,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+): HttpsServer {
+  const server = createServer(
+    { connectionsCheckingInterval: 1000, handshakeTimeout: handshakeTimeoutMs },
+    onRequest,
+  );
+  // node:tls's own accept: it wraps the socket with the server's context (`_sharedCreds`) at once.
+  const accept = server.listeners("connection") as Array<(this: HttpsServer, socket: Socket) => void>;
+  server.removeAllListeners("connection");
+  server.on("connection", (socket: Socket) =>
+    awaitClientHello(socket, (serverName) => {
+      // Set and used in the same synchronous call: no other connection can see this one's context.
+      Reflect.set(server, "_sharedCreds", state.contexts.contextFor(serverName));
+      for (const listener of accept) listener.call(server, socket);
+    }),
+  );
+  return server;
+}
+
+/**
+ * Reads until the ClientHello is whole (or is not one), puts every byte back, and hands the socket on
+ * with the server name it named. A client that sends nothing is closed after the handshake timeout.
+ */
+function awaitClientHello(socket: Socket, handOver: (serverName: string | undefined) => void): void {
+  let received: Buffer = Buffer.alloc(0);
+  const onError = () => socket.destroy();
+  const onData = (chunk: Buffer) => {
+    received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+    const result = readClientHello(received);
+    if (result.kind === "more" && received.length < maxClientHelloBytes) return;
+    socket.off("data", onData);
+    socket.off("error", onError);
+    socket.off("timeout", onTimeout);
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(received);
+    // Not a ClientHello: OpenSSL refuses it on the default context, and the refusal is counted as ALB's.
+    handOver(result.kind === "complete" ? result.serverName : undefined);
+  };
+  const onTimeout = () => socket.destroy();
+  socket.on("data", onData);
+  socket.on("error", onError);
+  socket.on("timeout", onTimeout);
+  socket.setTimeout(handshakeTimeoutMs);
+}

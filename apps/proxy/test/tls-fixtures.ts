@@ -1,0 +1,304 @@
+import { execFileSync } from "node:child_process";
+import { randomUUID, X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { IncomingHttpHeaders } from "node:http";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type PeerCertificate, type TLSSocket } from "node:tls";
+import type { Action } from "@scaleout/core";
+import { schema } from "@scaleout/db";
+import { eq } from "drizzle-orm";
+import type { Harness } from "./helpers.ts";
+import { freePort, loopback } from "./helpers.ts";
+
+/** PEM material made by the openssl command line, signed by the test authority. */
+export interface TestCertificate {
+  domainName: string;
+  subjectAlternativeNames: string[];
+  keyAlgorithm: string;
+  certificatePem: string;
+  privateKeyPem: string;
+  serial: string;
+  notAfter: number;
+}
+
+export type KeyKind = "rsa" | "ec";
+
+const keyArgs = (kind: KeyKind) =>
+  kind === "rsa" ? ["-newkey", "rsa:2048"] : ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** A certificate authority for one test file: clients trust it (`ca`), every test certificate is its. */
+export class TestAuthority {
+  readonly certificatePem: string;
+  private readonly dir: string;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), "scaleout-tls-"));
+    openssl(
+      [
+        "req",
+        "-x509",
+        ...keyArgs("ec"),
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=scaleout test authority",
+        "-days",
+        "2",
+      ],
+      this.dir,
+    );
+    this.certificatePem = readFileSync(join(this.dir, "ca.pem"), "utf8");
+  }
+
+  /** A certificate for `names` (the first is the domain name; all are subject alternative names). */
+  issue(names: string[], kind: KeyKind = "rsa"): TestCertificate {
+    const [domainName = "example.test"] = names;
+    const id = randomUUID();
+    writeFileSync(
+      join(this.dir, `${id}.ext`),
+      `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\nbasicConstraints=CA:FALSE\n`,
+    );
+    openssl(
+      [
+        "req",
+        "-new",
+        ...keyArgs(kind),
+        "-nodes",
+        "-keyout",
+        `${id}.key`,
+        "-out",
+        `${id}.csr`,
+        "-subj",
+        `/CN=${domainName}`,
+      ],
+      this.dir,
+    );
+    openssl(
+      [
+        "x509",
+        "-req",
+        "-in",
+        `${id}.csr`,
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        `0x${id.replaceAll("-", "").slice(0, 16)}`,
+        "-days",
+        "2",
+        "-extfile",
+        `${id}.ext`,
+        "-out",
+        `${id}.pem`,
+      ],
+      this.dir,
+    );
+    const certificatePem = readFileSync(join(this.dir, `${id}.pem`), "utf8");
+    const x509 = new X509Certificate(certificatePem);
+    return {
+      domainName,
+      subjectAlternativeNames: names,
+      keyAlgorithm: kind === "rsa" ? "RSA_2048" : "EC_prime256v1",
+      certificatePem,
+      privateKeyPem: readFileSync(join(this.dir, `${id}.key`), "utf8"),
+      serial: x509.serialNumber,
+      notAfter: Date.parse(x509.validTo),
+    };
+  }
+
+  close(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Stores `cert` in the registry's certificate store, as ImportCertificate would; answers its ARN. */
+export function storeCertificate(h: Harness, cert: TestCertificate, arn = newCertificateArn()): string {
+  const now = Date.now();
+  const row = {
+    arn,
+    domainName: cert.domainName,
+    subjectAlternativeNames: cert.subjectAlternativeNames,
+    type: "IMPORTED",
+    status: "ISSUED",
+    keyAlgorithm: cert.keyAlgorithm,
+    serial: cert.serial,
+    subject: `CN=${cert.domainName}`,
+    issuer: "CN=scaleout test authority",
+    notBefore: now,
+    notAfter: cert.notAfter,
+    certificatePem: cert.certificatePem,
+    chainPem: null,
+    privateKeyPem: cert.privateKeyPem,
+    request: null,
+    createdAt: now,
+    importedAt: now,
+    issuedAt: null,
+  };
+  h.handle.db
+    .insert(schema.certificates)
+    .values(row)
+    .onConflictDoUpdate({ target: schema.certificates.arn, set: row })
+    .run();
+  return arn;
+}
+
+export const newCertificateArn = () => `arn:aws:acm:us-east-1:123456789012:certificate/${randomUUID()}`;
+
+/** Rotates a stored certificate in place (ImportCertificate to an existing ARN). */
+export function rotateCertificate(h: Harness, arn: string, cert: TestCertificate): void {
+  storeCertificate(h, cert, arn);
+}
+
+/** Adds SNI certificates to a listener (AddListenerCertificates). */
+export function addListenerCertificates(h: Harness, listenerArn: string, arns: string[]): void {
+  for (const certificateArn of arns)
+    h.handle.db
+      .insert(schema.listenerCertificates)
+      .values({ listenerArn, certificateArn, isDefault: false })
+      .onConflictDoNothing()
+      .run();
+}
+
+/** Drops every listener_certificates row of a listener: a listener as stored before that table existed. */
+export function forgetListenerCertificates(h: Harness, listenerArn: string): void {
+  h.handle.db
+    .delete(schema.listenerCertificates)
+    .where(eq(schema.listenerCertificates.listenerArn, listenerArn))
+    .run();
+}
+
+/** An HTTPS listener on a free port with `defaultArn` as its default certificate. */
+export async function httpsListener(
+  h: Harness,
+  loadBalancerArn: string,
+  defaultArn: string,
+  defaultActions: Action[],
+  sslPolicy?: string,
+): Promise<{ port: number; arn: string }> {
+  const port = await freePort();
+  const listener = h.services.listeners.create(loadBalancerArn, {
+    protocol: "HTTPS",
+    port,
+    defaultActions,
+    certificates: [{ certificateArn: defaultArn }],
+    ...(sslPolicy !== undefined && { sslPolicy }),
+  });
+  h.handle.db
+    .insert(schema.listenerCertificates)
+    .values({ listenerArn: listener.listenerArn, certificateArn: defaultArn, isDefault: true })
+    .onConflictDoNothing()
+    .run();
+  return { port, arn: listener.listenerArn };
+}
+
+export interface HttpsReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  target: string | undefined;
+  /** The certificate the proxy served. */
+  peer: PeerCertificate;
+  protocol: string | null;
+}
+
+/** One HTTPS request to the proxy on 127.0.0.1, trusting `ca`, naming `servername` by SNI. */
+export function sendHttps(
+  port: number,
+  path: string,
+  options: {
+    ca: string;
+    servername?: string;
+    headers?: Record<string, string>;
+    agent?: import("node:https").Agent;
+  },
+): Promise<HttpsReply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: loopback,
+        port,
+        path,
+        ca: options.ca,
+        servername: options.servername ?? "",
+        headers: { host: options.servername ?? "localhost", ...options.headers },
+        agent: options.agent ?? false,
+        timeout: 10_000,
+        // The certificates name test domains, not 127.0.0.1: the chain is verified, the name by the test.
+        checkServerIdentity: () => undefined,
+      },
+      (res) => {
+        const socket = res.socket as TLSSocket;
+        const peer = socket.getPeerCertificate();
+        const protocol = socket.getProtocol();
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const target = res.headers["x-target"];
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+            target: typeof target === "string" ? target : undefined,
+            peer,
+            protocol,
+          });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A TLS handshake only: the certificate served and what was negotiated. */
+export function handshake(
+  port: number,
+  options: {
+    ca: string;
+    servername?: string;
+    ciphers?: string;
+    maxVersion?: "TLSv1.2" | "TLSv1.3";
+    sigalgs?: string;
+  },
+): Promise<{ peer: PeerCertificate; protocol: string | null; cipher: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: loopback,
+      port,
+      ca: options.ca,
+      ...(options.servername !== undefined && { servername: options.servername }),
+      ...(options.ciphers !== undefined && { ciphers: options.ciphers }),
+      ...(options.maxVersion !== undefined && { maxVersion: options.maxVersion }),
+      ...(options.sigalgs !== undefined && { sigalgs: options.sigalgs }),
+      checkServerIdentity: () => undefined,
+    });
+    socket.once("secureConnect", () => {
+      const result = {
+        peer: socket.getPeerCertificate(),
+        protocol: socket.getProtocol(),
+        cipher: socket.getCipher().name,
+      };
+      socket.end();
+      resolve(result);
+    });
+    socket.once("error", reject);
+  });
+}
+
+/** The CN of a served certificate. */
+export const commonName = (peer: PeerCertificate): string => {
+  const cn = peer.subject?.CN;
+  return Array.isArray(cn) ? (cn[0] ?? "") : (cn ?? "");
+};
