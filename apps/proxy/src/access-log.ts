@@ -29,6 +29,8 @@ export interface AccessLogEntry {
   classificationReason: string;
   /** A request over TLS: the entry type is `https`, with the negotiated cipher and protocol (OpenSSL's names). */
   tls?: { cipher: string; protocol: string } | undefined;
+  /** An HTTP/2 request (over TLS): the entry type is `h2`. */
+  http2?: boolean;
 }
 
 export interface AccessLog {
@@ -57,7 +59,7 @@ const seconds = (value: number) => (value < 0 ? "-1" : value.toFixed(3));
  */
 export function formatEntry(e: AccessLogEntry): string {
   return [
-    e.tls ? "https" : "http",
+    e.http2 ? "h2" : e.tls ? "https" : "http",
     iso(e.time),
     e.elb,
     e.client,

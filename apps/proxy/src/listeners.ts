@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Server as HttpsServer } from "node:https";
+import type { Http2ServerRequest } from "node:http2";
 import type { ListenOptions, Socket } from "node:net";
+import type { H2Response } from "./h2/response.ts";
+import type { SecureListenerServer } from "./h2/server.ts";
+import { offerHttp2 } from "./h2/sessions.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, Snapshot } from "./snapshot.ts";
@@ -13,8 +16,15 @@ export interface RequestHandlers {
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer, port: number): void;
 }
 
+/** What an HTTPS listener's server hands its HTTP/2 requests to. */
+export interface Http2Handler {
+  request(req: Http2ServerRequest, res: H2Response, port: number): void;
+}
+
 interface Binding {
-  server: Server | HttpsServer;
+  server: Server | SecureListenerServer;
+  /** HTTPS: the same server, with its HTTP/2 connections. */
+  secure: SecureListenerServer | undefined;
   /** The listener's protocol when bound: a listener modified between HTTP and HTTPS is bound anew. */
   protocol: string;
   /** HTTPS: the contexts new connections start on. */
@@ -56,6 +66,7 @@ export class Listeners {
     private readonly resources: SystemResources,
     private readonly registry: Pick<RegistryWriter, "recordLoadBalancerState">,
     private readonly handlers: RequestHandlers,
+    private readonly http2: Http2Handler,
   ) {}
 
   /** The ports currently bound (for tests and the banner). */
@@ -140,6 +151,10 @@ export class Listeners {
     binding.server.requestTimeout = 0;
     binding.bodyIdleMs = idle + 1000;
     binding.keepAliveLifeMs = lb?.clientKeepAliveMs ?? 3_600_000;
+    if (binding.secure) {
+      binding.secure.sessions.setTimeouts(idle, binding.keepAliveLifeMs, binding.bodyIdleMs);
+      offerHttp2(binding.secure, lb?.http2Enabled ?? true);
+    }
   }
 
   private bind(
@@ -164,12 +179,26 @@ export class Listeners {
       handlers.request(req, res, port);
     };
     const tls: TlsState | undefined = contexts ? { contexts } : undefined;
+    const http2 = this.http2;
+    const secure = tls
+      ? createTlsServer(
+          tls,
+          snapshot.loadBalancers.get(listener.loadBalancerArn)?.http2Enabled ?? true,
+          now,
+          {
+            http1: onRequest,
+            http2: (req, res) => {
+              if (workerHeader !== undefined) res.setHeader("x-scaleout-worker", workerHeader);
+              http2.request(req, res, port);
+            },
+          },
+        )
+      : undefined;
     // headersTimeout is enforced by this sweep: Node's default of 30 s would let a slow header outlive it.
-    const server = tls
-      ? createTlsServer(tls, onRequest)
-      : createServer({ connectionsCheckingInterval: 1000 }, onRequest);
+    const server = secure ?? createServer({ connectionsCheckingInterval: 1000 }, onRequest);
     const binding: Binding = {
       server,
+      secure,
       protocol: listener.protocol,
       tls,
       state: "binding",

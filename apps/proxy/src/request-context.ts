@@ -101,6 +101,7 @@ function recordOutcome(
     classification: ctx.classification,
     classificationReason: ctx.classificationReason,
     tls: req.socket instanceof TLSSocket ? tlsFields(req.socket) : undefined,
+    http2: req.httpVersionMajor === 2,
   });
 }
 

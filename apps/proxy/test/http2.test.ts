@@ -66,7 +66,7 @@ describe("HTTP/2 on HTTPS listeners", () => {
     const session = await h2connect(port, ca, host);
     env.defer(() => closeSession(session));
     const reply = await h2request(session, "/h2/path?x=1", {
-      headers: { cookie: ["a=1", "b=2"], "x-custom": "yes" },
+      headers: { ":authority": `${host}:${port}`, cookie: ["a=1", "b=2"], "x-custom": "yes" },
     });
     expect(reply.status).toBe(200);
     expect(reply.target).toBe("a");
@@ -74,7 +74,7 @@ describe("HTTP/2 on HTTPS listeners", () => {
     // cookie crumbs joined, the forwarding headers of an HTTPS listener.
     const seen = target.seen.at(-1);
     expect(seen?.url).toBe("/h2/path?x=1");
-    expect(seen?.headers.host).toBe(`${loopback}:${port}`);
+    expect(seen?.headers.host).toBe(`${host}:${port}`);
     expect(seen?.headers.cookie).toBe("a=1; b=2");
     expect(seen?.headers["x-custom"]).toBe("yes");
     expect(seen?.headers["x-forwarded-proto"]).toBe("https");
@@ -100,7 +100,7 @@ describe("HTTP/2 on HTTPS listeners", () => {
       [1, [{ field: "path-pattern", values: ["/images/*"] }]],
       [2, [{ field: "host-header", values: ["api.example.test"] }]],
       [3, [{ field: "http-header", httpHeaderConfig: { httpHeaderName: "X-Tier", values: ["gold"] } }]],
-      [4, [{ field: "http-request-method", values: ["DELETE"] }]],
+      [4, [{ field: "http-request-method", httpRequestMethodConfig: { values: ["DELETE"] } }]],
     ];
     for (const [priority, conditions] of rules)
       h.services.rules.create(listener.arn, { priority, conditions, actions: fixed(`rule-${priority}`) });
@@ -246,12 +246,12 @@ describe("HTTP/2 on HTTPS listeners", () => {
     const { port } = await httpsToTarget(env);
     const session = await h2connect(port, ca, host);
     env.defer(() => closeSession(session));
-    await h2request(session, "/logged-h2");
+    await h2request(session, "/logged-h2", { headers: { ":authority": `${host}:${port}` } });
     const line = await eventually(() => h.accessLogLines().find((l) => l.includes("/logged-h2")), {
       message: "the access log line of /logged-h2",
     });
     expect(line.split(" ")[0]).toBe("h2");
-    expect(line).toContain(`"GET https://${loopback}:${port}/logged-h2 HTTP/2.0"`);
+    expect(line).toContain(`"GET https://${host}:${port}/logged-h2 HTTP/2.0"`);
     expect(line).toMatch(/" [A-Z0-9_-]+ TLSv1\.[23] arn:/);
   });
 

@@ -1,10 +1,6 @@
-import {
-  constants,
-  type Http2SecureServer,
-  type Http2ServerRequest,
-  type Http2Session,
-  type ServerHttp2Session,
-} from "node:http2";
+import { constants, type Http2ServerRequest, type Http2Session, type ServerHttp2Session } from "node:http2";
+import type { Server as TlsServer } from "node:tls";
+import type { H2Server } from "./server.ts";
 
 /** What an HTTPS listener offers by ALPN: `h2` first when the load balancer's routing.http2.enabled is. */
 export function alpnProtocols(http2: boolean): string[] {
@@ -18,7 +14,7 @@ export function alpnProtocols(http2: boolean): string[] {
  * every new connection: writing it is the one way short of binding the port anew. http2.test.ts checks
  * it on the running Node, so a runtime that stops reading it fails there, not in production.
  */
-export function offerHttp2(server: Http2SecureServer, http2: boolean): void {
+export function offerHttp2(server: TlsServer, http2: boolean): void {
   const wire = Buffer.concat(
     alpnProtocols(http2).map((name) => Buffer.concat([Buffer.from([name.length]), Buffer.from(name)])),
   );
@@ -52,7 +48,7 @@ export class H2Sessions {
 
   constructor(private readonly now: () => number) {}
 
-  attach(server: Http2SecureServer): void {
+  attach(server: H2Server): void {
     server.on("session", (session: ServerHttp2Session) => {
       this.sessions.add(session);
       this.openedAt.set(session, this.now());

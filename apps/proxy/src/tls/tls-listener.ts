@@ -1,6 +1,9 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer, type Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
+import {
+  createSecureListenerServer,
+  type SecureListenerHandlers,
+  type SecureListenerServer,
+} from "../h2/server.ts";
 import { maxClientHelloBytes, readClientHello } from "./client-hello.ts";
 import type { ListenerContexts } from "./secure-contexts.ts";
 
@@ -17,21 +20,22 @@ export interface TlsState {
 }
 
 /**
- * The one place an HTTPS listener's server is made (HTTP/2 by ALPN changes only the `createServer`
- * call: `http2.createSecureServer` is a tls.Server too). Each connection's ClientHello is read first;
+ * The one place an HTTPS listener's server is made: node:http2's secure server (h2/server.ts), HTTP/2
+ * and HTTP/1.1 by ALPN. Each connection's ClientHello is read first;
  * its server name picks the context the TLS handshake starts on (the listener's current contexts, so a
  * reload reaches new connections only), then node:tls takes the connection as it would have directly.
  */
 export function createTlsServer(
   state: TlsState,
-  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
-): HttpsServer {
-  const server = createServer(
-    { connectionsCheckingInterval: 1000, handshakeTimeout: handshakeTimeoutMs },
-    onRequest,
-  );
+  http2: boolean,
+  now: () => number,
+  handlers: SecureListenerHandlers,
+): SecureListenerServer {
+  const server = createSecureListenerServer({ handshakeTimeout: handshakeTimeoutMs }, http2, now, handlers);
   // node:tls's own accept: it wraps the socket with the server's context (`_sharedCreds`) at once.
-  const accept = server.listeners("connection") as Array<(this: HttpsServer, socket: Socket) => void>;
+  const accept = server.listeners("connection") as Array<
+    (this: SecureListenerServer, socket: Socket) => void
+  >;
   server.removeAllListeners("connection");
   server.on("connection", (socket: Socket) =>
     awaitClientHello(socket, (serverName) => {
