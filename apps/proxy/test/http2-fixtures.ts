@@ -9,7 +9,11 @@ import {
 import { loopback } from "./helpers.ts";
 
 /** An HTTP/2 connection to the proxy on 127.0.0.1 (TLS, ALPN h2), trusting `ca`, naming `servername`. */
-export function h2connect(port: number, ca: string, servername = "www.example.test"): Promise<ClientHttp2Session> {
+export function h2connect(
+  port: number,
+  ca: string,
+  servername = "www.example.test",
+): Promise<ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     const session = connect(`https://${loopback}:${port}`, {
       ca,

@@ -146,7 +146,9 @@ describe("HTTP/2 on HTTPS listeners", () => {
     expect(teapot.headers["content-type"]).toBe("text/plain");
     expect(teapot.headers.server).toBe("awselb/2.0");
 
-    const moved = await h2request(session, "/old/page?q=1", { headers: { ":authority": "App.Example.test" } });
+    const moved = await h2request(session, "/old/page?q=1", {
+      headers: { ":authority": "App.Example.test" },
+    });
     expect(moved.status).toBe(301);
     // #{protocol} and #{port} are the request's: https on the listener's port.
     expect(moved.headers.location).toBe(`https://App.Example.test:${listener.port}/new/old/page?q=1`);
@@ -235,7 +237,9 @@ describe("HTTP/2 on HTTPS listeners", () => {
     await eventually(() => (target.held === 5 ? true : undefined), { message: "five requests held" });
     session.destroy();
     target.release();
-    await eventually(() => (target.inflight === 0 ? true : undefined), { message: "the held requests ended" });
+    await eventually(() => (target.inflight === 0 ? true : undefined), {
+      message: "the held requests ended",
+    });
     const again = await h2connect(port, ca, host);
     env.defer(() => closeSession(again));
     expect((await h2request(again, "/")).status).toBe(200);
