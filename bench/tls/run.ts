@@ -18,6 +18,7 @@ const { values: flags } = parseArgs({
     seconds: { type: "string" },
     repeats: { type: "string" },
     bundle: { type: "string" },
+    baseline: { type: "string" },
     quick: { type: "boolean", default: false },
     policy: { type: "string", default: "ELBSecurityPolicy-TLS13-1-2-2021-06" },
     key: { type: "string", default: "rsa" },
@@ -162,9 +163,25 @@ for (const port of targetPorts)
   start(process.execPath, [join(import.meta.dirname, "..", "proxy", "target.cjs"), String(port)]);
 const cert = makeCertificate(work, key);
 const systems: TlsSystem[] = [
-  await startTlsScaleout(work, targetPorts, cert, flags.policy, { bundle, nodeArgs }),
+  await startTlsScaleout(work, targetPorts, cert, flags.policy, {
+    bundle,
+    nodeArgs,
+    name: "scaleout w1",
+    http2: true,
+  }),
   await startTlsNginx(work, targetPorts, cert, flags.policy),
 ];
+// --baseline FILE: another build at one worker on its own listener (HTTP/1.1 rows only), so before and
+// after come from the same run.
+if (flags.baseline)
+  systems.push(
+    await startTlsScaleout(work, targetPorts, cert, flags.policy, {
+      bundle: resolve(flags.baseline),
+      nodeArgs,
+      name: "baseline w1",
+      http2: false,
+    }),
+  );
 await Promise.all(systems.map((s) => waitForTls(s.port)));
 // Both targets healthy before measuring (the first check runs at start).
 await new Promise((r) => setTimeout(r, 1500));
@@ -188,13 +205,14 @@ log(header);
 const results = new Map<string, Measured[]>();
 for (const row of rows) {
   log(`${row.label}: warm-up`);
-  for (const system of systems) {
+  const measured = systems.filter((s) => row.id !== "h2" || s.http2);
+  for (const system of measured) {
     await (row.id === "h2" ? h2load(system.port, warmupSeconds) : wrk(system.port, 10, warmupSeconds, []));
   }
   for (let round = 0; round < repeats; round++) {
     // Each round starts one system further along, so load from elsewhere lands on both alike.
-    for (let i = 0; i < systems.length; i++) {
-      const system = systems[(round + i) % systems.length];
+    for (let i = 0; i < measured.length; i++) {
+      const system = measured[(round + i) % measured.length];
       if (!system) continue;
       const m = await measure(system, row);
       log(
@@ -218,18 +236,23 @@ print(`|---|${systems.map(() => "---:").join("|")}|---:|${systems.map(() => "---
 const verdicts: string[] = [];
 for (const row of rows) {
   const per = systems.map((s) => results.get(`${row.id} ${s.name}`) ?? []);
-  const rates = per.map((runs) => median(runs.map((r) => r.rate)));
-  const cpus = per.map((runs) => median(runs.map((r) => r.cpuPerUnit)));
+  const rates = per.map((runs) => (runs.length === 0 ? Number.NaN : median(runs.map((r) => r.rate))));
+  const cpus = per.map((runs) => (runs.length === 0 ? Number.NaN : median(runs.map((r) => r.cpuPerUnit))));
   const errors = per.reduce((sum, runs) => sum + runs.reduce((a, r) => a + r.errors, 0), 0);
   const ratio = (rates[0] ?? Number.NaN) / (rates[1] ?? Number.NaN);
   print(
-    `| ${row.label} | ${rates.map((r) => Math.round(r).toLocaleString("en")).join(" | ")} | ${ratio.toFixed(2)}x | ${cpus.map((c) => c.toFixed(1)).join(" | ")} | ${errors} |`,
+    `| ${row.label} | ${rates.map((r) => (Number.isFinite(r) ? Math.round(r).toLocaleString("en") : "-")).join(" | ")} | ${ratio.toFixed(2)}x | ${cpus.map((c) => (Number.isFinite(c) ? c.toFixed(1) : "-")).join(" | ")} | ${errors} |`,
   );
   if (row.target !== undefined)
     verdicts.push(
       `${ratio >= row.target ? "PASS" : "MISS"}  ${row.label}: scaleout >= ${row.target}x nginx 1 worker: ${ratio.toFixed(2)}x`,
     );
   else verdicts.push(`INFO  ${row.label}: scaleout ${ratio.toFixed(2)}x nginx 1 worker`);
+  const baselineRate = rates[2];
+  if (baselineRate !== undefined && Number.isFinite(baselineRate))
+    verdicts.push(
+      `BASE  ${row.label}: scaleout ${((rates[0] ?? Number.NaN) / baselineRate).toFixed(2)}x the baseline (CPU ${cpus[0]?.toFixed(1)} vs ${cpus[2]?.toFixed(1)} us)`,
+    );
 }
 print("");
 for (const line of verdicts) print(line);

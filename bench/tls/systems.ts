@@ -16,6 +16,8 @@ export interface TlsSystem {
   port: number;
   /** Root of the process tree whose CPU is the system's. */
   pid: number | undefined;
+  /** Whether it is measured with HTTP/2 too (a baseline build may not speak it). */
+  http2: boolean;
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost (clients do not verify: wrk and h2load never do). */
@@ -117,7 +119,7 @@ http {
 `,
   );
   const child = start("nginx", ["-c", conf, "-p", work, "-g", "daemon off;"]);
-  return { name: "nginx 1 worker", port, pid: child.pid };
+  return { name: "nginx 1 worker", port, pid: child.pid, http2: true };
 }
 
 /**
@@ -206,10 +208,10 @@ export async function startTlsScaleout(
   targets: number[],
   cert: BenchCertificate,
   policyName: string,
-  options: { bundle: string; nodeArgs: string[] },
+  options: { bundle: string; nodeArgs: string[]; name: string; http2: boolean },
 ): Promise<TlsSystem> {
   const port = await freePort();
-  const dataDir = join(work, "scaleout");
+  const dataDir = join(work, options.name.replace(/[^a-z0-9]+/gi, "-"));
   writeTlsRegistry(dataDir, port, targets, cert, policyName);
   const child = start(process.execPath, [...options.nodeArgs, options.bundle], {
     ...process.env,
@@ -220,5 +222,5 @@ export async function startTlsScaleout(
     // nginx runs with access_log off: like with like.
     SCALEOUT_ACCESS_LOG: "off",
   });
-  return { name: "scaleout w1", port, pid: child.pid };
+  return { name: options.name, port, pid: child.pid, http2: options.http2 };
 }
