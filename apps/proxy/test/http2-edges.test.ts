@@ -1,7 +1,8 @@
 import { constants } from "node:http2";
+import { connect as tlsConnect } from "node:tls";
 import { eventually } from "@scaleout/testing";
 import { afterAll, describe, expect } from "vitest";
-import { forward, type ProxyEnv, proxyTest as test } from "./helpers.ts";
+import { forward, loopback, type ProxyEnv, proxyTest as test } from "./helpers.ts";
 import { closeSession, h2connect, h2request } from "./http2-fixtures.ts";
 import { httpsListener, storeCertificate, TestAuthority } from "./tls-fixtures.ts";
 
@@ -105,5 +106,37 @@ describe("HTTP/2 edges", () => {
       Array.from({ length: 10 }, () => h2request(session, "/", { headers: { cookie: `${sticky}` } })),
     );
     expect(new Set(pinned.map((r) => r.target))).toEqual(new Set([first.target]));
+  });
+
+  test("HTTP/1.1 upgrades (WebSocket) still tunnel on an HTTPS listener that offers h2", async ({ env }) => {
+    const { port } = await setup(env);
+    const socket = tlsConnect({
+      host: loopback,
+      port,
+      ca,
+      servername: host,
+      ALPNProtocols: ["http/1.1"],
+      checkServerIdentity: () => undefined,
+    });
+    env.defer(() => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", () => resolve());
+      socket.once("error", reject);
+    });
+    socket.write(
+      `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+    });
+    await eventually(() => (received.includes("\r\n\r\n") ? true : undefined), { message: "the 101" });
+    expect(received.startsWith("HTTP/1.1 101")).toBe(true);
+    // The target echoes every byte of the tunnel.
+    const before = received.length;
+    socket.write("ping over tls");
+    await eventually(() => (received.slice(before).includes("ping over tls") ? true : undefined), {
+      message: "the echo through the tunnel",
+    });
   });
 });
