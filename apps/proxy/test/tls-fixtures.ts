@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
@@ -35,6 +35,8 @@ function openssl(args: string[], cwd: string): void {
 /** A certificate authority for one test file: clients trust it (`ca`), every test certificate is its. */
 export class TestAuthority {
   readonly certificatePem: string;
+  /** The authority's certificate as a file, for `curl --cacert` and `openssl s_client -CAfile`. */
+  readonly caFile: string;
   private readonly dir: string;
 
   constructor() {
@@ -56,7 +58,8 @@ export class TestAuthority {
       ],
       this.dir,
     );
-    this.certificatePem = readFileSync(join(this.dir, "ca.pem"), "utf8");
+    this.caFile = join(this.dir, "ca.pem");
+    this.certificatePem = readFileSync(this.caFile, "utf8");
   }
 
   /** A certificate for `names` (the first is the domain name; all are subject alternative names). */
@@ -302,3 +305,77 @@ export const commonName = (peer: PeerCertificate): string => {
   const cn = peer.subject?.CN;
   return Array.isArray(cn) ? (cn[0] ?? "") : (cn ?? "");
 };
+
+export interface SClientResult {
+  /** The handshake completed. */
+  ok: boolean;
+  protocol: string | undefined;
+  cipher: string | undefined;
+  output: string;
+}
+
+/**
+ * `openssl s_client` against the proxy: one handshake with the given protocol and cipher flags, then
+ * EOF. Legacy protocols need the client's own security level lowered, as a legacy client's would be.
+ */
+export function sClient(
+  port: number,
+  servername: string,
+  caFile: string,
+  flags: string[],
+): Promise<SClientResult> {
+  return new Promise((resolve) => {
+    execFile(
+      "openssl",
+      ["s_client", "-connect", `${loopback}:${port}`, "-servername", servername, "-CAfile", caFile, ...flags],
+      { timeout: 10_000 },
+      (error, stdout, stderr) => {
+        const output = `${stdout}${stderr}`;
+        // "New, TLSv1.3, Cipher is TLS_AES_128_GCM_SHA256"; "New, (NONE), Cipher is (NONE)" when refused.
+        // That line names the cipher's own version (SSLv3 for AES128-SHA under TLS 1.2); the session
+        // block, printed when the session is complete before EOF (not for TLS 1.3), names the protocol.
+        const negotiated = /^New, ((?:TLS|SSL)v[\d.]+), Cipher is (\S+)$/m.exec(output);
+        const session = /^\s*Protocol\s*:\s*(\S+)$/m.exec(output);
+        resolve({
+          ok: error === null && negotiated !== null,
+          protocol: session?.[1] ?? negotiated?.[1],
+          cipher: negotiated?.[2],
+          output,
+        });
+      },
+    ).stdin?.end();
+  });
+}
+
+/** `curl --cacert` to the proxy, resolving `host` to 127.0.0.1; answers the status line's code and body. */
+export function curl(
+  port: number,
+  host: string,
+  caFile: string,
+  path = "/",
+): Promise<{ status: number; body: string; error: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      "curl",
+      [
+        "--silent",
+        "--show-error",
+        "--http1.1",
+        "--max-time",
+        "10",
+        "--cacert",
+        caFile,
+        "--resolve",
+        `${host}:${port}:${loopback}`,
+        "--write-out",
+        "\n%{http_code}",
+        `https://${host}:${port}${path}`,
+      ],
+      { timeout: 15_000 },
+      (_error, stdout, stderr) => {
+        const cut = stdout.lastIndexOf("\n");
+        resolve({ status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut), error: stderr });
+      },
+    );
+  });
+}

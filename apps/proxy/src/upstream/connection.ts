@@ -1,5 +1,6 @@
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
 import type { Readable } from "node:stream";
+import { connect as connectTls, type TLSSocket } from "node:tls";
 import { UpstreamError } from "./errors.ts";
 import { type ExecuteResult, type ParserCallbacks, type ResponseHead, ResponseParser } from "./parser.ts";
 import type { TargetConnections } from "./pool.ts";
@@ -96,6 +97,8 @@ export class Connection implements ParserCallbacks {
    */
   private heldHead: ResponseHead | undefined;
   private body: { stream: Readable; onData: (data: Buffer) => void; onEnd: () => void } | undefined;
+  /** When the connection can carry a request: TCP connected, or for an HTTPS target, TLS established. */
+  private readonly readyEvent: "connect" | "secureConnect";
 
   constructor(
     private readonly pool: TargetConnections,
@@ -103,11 +106,17 @@ export class Connection implements ParserCallbacks {
     port: number,
     connectTimeoutMs: number,
   ) {
-    this.socket = connect({ host, port, noDelay: true });
+    if (pool.tls) {
+      this.socket = connectToHttpsTarget(pool, host, port);
+      this.readyEvent = "secureConnect";
+    } else {
+      this.socket = connect({ host, port, noDelay: true });
+      this.readyEvent = "connect";
+    }
     this.connectTimer = setTimeout(() => {
       this.fail(new UpstreamError("CONNECT_TIMEOUT", `connecting to ${host}:${port} timed out`), true);
     }, connectTimeoutMs);
-    this.socket.once("connect", () => {
+    this.socket.once(this.readyEvent, () => {
       this.connected = true;
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
@@ -158,7 +167,7 @@ export class Connection implements ParserCallbacks {
       exchange.sent = true;
     } else {
       this.socket.write(exchange.options.head);
-      this.socket.once("connect", () => this.begin(exchange));
+      this.socket.once(this.readyEvent, () => this.begin(exchange));
     }
   }
 
@@ -349,4 +358,26 @@ export class Connection implements ParserCallbacks {
       );
     }
   }
+}
+
+/**
+ * A target group with protocol HTTPS: TLS to the target without verifying its certificate, as ALB does
+ * (targets commonly serve self-signed ones). The server name is the target's host name when it has one.
+ * The pool's last session is offered again, so a new connection to the same target resumes rather than
+ * paying a full handshake.
+ */
+function connectToHttpsTarget(pool: TargetConnections, host: string, port: number): TLSSocket {
+  const socket = connectTls({
+    host,
+    port,
+    rejectUnauthorized: false,
+    ALPNProtocols: ["http/1.1"],
+    ...(isIP(host) === 0 && { servername: host }),
+    ...(pool.tlsSession && { session: pool.tlsSession }),
+  });
+  socket.setNoDelay(true);
+  socket.on("session", (session: Buffer) => {
+    pool.tlsSession = session;
+  });
+  return socket;
 }

@@ -8,6 +8,8 @@ export interface PoolOptions {
   maxQueue?: number;
   /** How long a request waits for a connection before it fails alone with POOL_EXHAUSTED. */
   queueTimeoutMs?: number;
+  /** The target speaks HTTPS (its group's protocol). */
+  tls?: boolean;
 }
 
 const defaultMaxQueue = 1024;
@@ -25,6 +27,9 @@ export class TargetConnections {
   private closing = false;
   private readonly maxQueue: number;
   private readonly queueTimeoutMs: number;
+  readonly tls: boolean;
+  /** HTTPS: the last TLS session the target gave, offered by the next connection. */
+  tlsSession: Buffer | undefined;
 
   constructor(
     readonly host: string,
@@ -33,6 +38,7 @@ export class TargetConnections {
   ) {
     this.maxQueue = options.maxQueue ?? defaultMaxQueue;
     this.queueTimeoutMs = options.queueTimeoutMs ?? defaultQueueTimeoutMs;
+    this.tls = options.tls ?? false;
   }
 
   request(options: ExchangeOptions, sink: ResponseSink): Exchange {
