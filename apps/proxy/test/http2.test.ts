@@ -155,7 +155,7 @@ describe("HTTP/2 on HTTPS listeners", () => {
   });
 
   test("many concurrent streams on one connection each get their own answer", async ({ env }) => {
-    const { target, port } = await httpsToTarget(env);
+    const { target, port, lb } = await httpsToTarget(env);
     const session = await h2connect(port, ca, host);
     env.defer(() => closeSession(session));
     // 100 in flight at once (under ALB's 128 streams a connection), each answered after a short delay.
@@ -167,6 +167,25 @@ describe("HTTP/2 on HTTPS listeners", () => {
       expect(JSON.parse(reply.text).url).toBe(`/stream/${i}?delay=50`);
     }
     expect(target.hits).toBe(100);
+    // Counted in the AWS/ApplicationELB metrics as HTTP/1.1 requests are.
+    const dimension = lb.slice(lb.indexOf(":loadbalancer/") + ":loadbalancer/".length);
+    const requestCount = () => {
+      const now = Math.floor(Date.now() / 1000);
+      const { datapoints } = env.h.services.metrics.statistics({
+        namespace: "AWS/ApplicationELB",
+        metricName: "RequestCount",
+        dimensions: [{ name: "LoadBalancer", value: dimension }],
+        startTime: now - 300,
+        endTime: now + 60,
+        period: 60,
+        statistics: ["Sum"],
+      });
+      return datapoints.reduce((n, d) => n + (d.sum ?? 0), 0);
+    };
+    await eventually(() => (requestCount() === 100 ? true : undefined), {
+      message: "RequestCount 100",
+      timeoutMs: 5000,
+    });
   });
 
   test("request bodies stream to the target, with and without content-length", async ({ env }) => {
