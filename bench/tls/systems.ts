@@ -207,12 +207,12 @@ export async function startTlsScaleout(
   targets: number[],
   cert: BenchCertificate,
   policyName: string,
-  options: { bundle: string; nodeArgs: string[]; name: string; http2: boolean },
+  options: { bundle: string; node: string; nodeArgs: string[]; name: string; http2: boolean },
 ): Promise<TlsSystem> {
   const port = await freePort();
   const dataDir = join(work, options.name.replace(/[^a-z0-9]+/gi, "-"));
   writeTlsRegistry(dataDir, port, targets, cert, policyName);
-  const child = start(process.execPath, [...options.nodeArgs, options.bundle], {
+  const child = start(options.node, [...options.nodeArgs, options.bundle], {
     ...process.env,
     SCALEOUT_DATA_DIR: dataDir,
     REDIS_URL: "",
