@@ -7,10 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { Action } from "@scaleout/core";
-import { schema } from "@scaleout/db";
+import { type Db, schema } from "@scaleout/db";
+import type { Services } from "@scaleout/services";
 import { eq } from "drizzle-orm";
-import type { Harness } from "./helpers.ts";
 import { freePort, loopback } from "./helpers.ts";
+
+/** What the fixtures write through: a harness, or any open registry with its services. */
+export interface Registry {
+  handle: { db: Db };
+  services: Services;
+}
 
 /** PEM material made by the openssl command line, signed by the test authority. */
 export interface TestCertificate {
@@ -125,7 +131,7 @@ export class TestAuthority {
 }
 
 /** Stores `cert` in the registry's certificate store, as ImportCertificate would; answers its ARN. */
-export function storeCertificate(h: Harness, cert: TestCertificate, arn = newCertificateArn()): string {
+export function storeCertificate(h: Registry, cert: TestCertificate, arn = newCertificateArn()): string {
   const now = Date.now();
   const row = {
     arn,
@@ -158,12 +164,12 @@ export function storeCertificate(h: Harness, cert: TestCertificate, arn = newCer
 export const newCertificateArn = () => `arn:aws:acm:us-east-1:123456789012:certificate/${randomUUID()}`;
 
 /** Rotates a stored certificate in place (ImportCertificate to an existing ARN). */
-export function rotateCertificate(h: Harness, arn: string, cert: TestCertificate): void {
+export function rotateCertificate(h: Registry, arn: string, cert: TestCertificate): void {
   storeCertificate(h, cert, arn);
 }
 
 /** Adds SNI certificates to a listener (AddListenerCertificates). */
-export function addListenerCertificates(h: Harness, listenerArn: string, arns: string[]): void {
+export function addListenerCertificates(h: Registry, listenerArn: string, arns: string[]): void {
   for (const certificateArn of arns)
     h.handle.db
       .insert(schema.listenerCertificates)
@@ -173,7 +179,7 @@ export function addListenerCertificates(h: Harness, listenerArn: string, arns: s
 }
 
 /** Drops every listener_certificates row of a listener: a listener as stored before that table existed. */
-export function forgetListenerCertificates(h: Harness, listenerArn: string): void {
+export function forgetListenerCertificates(h: Registry, listenerArn: string): void {
   h.handle.db
     .delete(schema.listenerCertificates)
     .where(eq(schema.listenerCertificates.listenerArn, listenerArn))
@@ -182,7 +188,7 @@ export function forgetListenerCertificates(h: Harness, listenerArn: string): voi
 
 /** An HTTPS listener on a free port with `defaultArn` as its default certificate. */
 export async function httpsListener(
-  h: Harness,
+  h: Registry,
   loadBalancerArn: string,
   defaultArn: string,
   defaultActions: Action[],

@@ -161,6 +161,35 @@ describe("HTTPS listeners", () => {
     expect((await sendHttps(port, "/", { ca, servername: "late.test" })).body).toBe("ok");
   });
 
+  test("a certificate whose key does not match impairs the load balancer; open listeners keep serving", async ({
+    env,
+  }) => {
+    const { h } = env;
+    const lb = h.loadBalancer();
+    const good = authority.issue(["mismatch.test"]);
+    const certArn = storeCertificate(h, good);
+    const { port } = await httpsListener(h, lb, certArn, fixed("ok"));
+    await h.reload();
+    expect((await sendHttps(port, "/", { ca, servername: "mismatch.test" })).body).toBe("ok");
+
+    // A rotation whose key belongs to another certificate: the listener keeps its last good contexts.
+    const other = authority.issue(["other.test"]);
+    rotateCertificate(h, certArn, {
+      ...authority.issue(["mismatch.test"]),
+      privateKeyPem: other.privateKeyPem,
+    });
+    await h.reload();
+    const state = h.services.loadBalancers.list({ arns: [lb] }).items[0]?.state;
+    expect(state?.code).toBe("active_impaired");
+    expect(state?.reason).toMatch(new RegExp(`^Listener on port ${port} cannot use its certificates: `));
+    const reply = await sendHttps(port, "/", { ca, servername: "mismatch.test" });
+    expect(reply.peer.serialNumber).toBe(good.serial);
+
+    rotateCertificate(h, certArn, authority.issue(["mismatch.test"]));
+    await h.reload();
+    expect(h.services.loadBalancers.list({ arns: [lb] }).items[0]?.state).toEqual({ code: "active" });
+  });
+
   test("HTTP to HTTPS redirect round trip", async ({ env }) => {
     const { h } = env;
     const target = await env.target("a");
