@@ -145,6 +145,13 @@ describe("HTTP/2 on HTTPS listeners", () => {
     expect(teapot.text).toBe("teapot");
     expect(teapot.headers["content-type"]).toBe("text/plain");
     expect(teapot.headers.server).toBe("awselb/2.0");
+    // A body the action never reads does not hold the answer or the connection.
+    const withBody = await h2request(session, "/anything", {
+      method: "POST",
+      body: randomBytes(1024 * 1024),
+    });
+    expect(withBody.status).toBe(418);
+    expect((await h2request(session, "/anything")).status).toBe(418);
 
     const moved = await h2request(session, "/old/page?q=1", {
       headers: { ":authority": "App.Example.test" },
