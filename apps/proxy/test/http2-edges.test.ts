@@ -1,8 +1,15 @@
 import { constants } from "node:http2";
 import { connect as tlsConnect } from "node:tls";
-import { eventually } from "@scaleout/testing";
+import { eventually, integrationTest } from "@scaleout/testing";
 import { afterAll, describe, expect } from "vitest";
-import { forward, loopback, type ProxyEnv, proxyTest as test } from "./helpers.ts";
+import {
+  createHarness,
+  forward,
+  loopback,
+  type ProxyEnv,
+  startTarget,
+  proxyTest as test,
+} from "./helpers.ts";
 import { closeSession, h2connect, h2request } from "./http2-fixtures.ts";
 import { httpsListener, storeCertificate, TestAuthority } from "./tls-fixtures.ts";
 
@@ -143,4 +150,37 @@ describe("HTTP/2 edges", () => {
       message: "the echo through the tunnel",
     });
   });
+
+  integrationTest(
+    "client_keep_alive.seconds: an HTTP/2 connection older than it gets GOAWAY at its next request, which is served",
+    async ({ dataDir }) => {
+      let offsetMs = 0;
+      const h = await createHarness(dataDir, { now: () => Date.now() + offsetMs });
+      const target = await startTarget("a");
+      try {
+        const lb = h.loadBalancer();
+        h.services.loadBalancers.modifyAttributes(lb, [{ key: "client_keep_alive.seconds", value: "60" }]);
+        const tg = h.targetGroup("tg", [target]);
+        const certArn = storeCertificate(h, authority.issue([host]));
+        const { port } = await httpsListener(h, lb, certArn, forward(tg));
+        await h.reload();
+        await h.waitForState("tg", target.port, "healthy");
+
+        const session = await h2connect(port, ca, host);
+        const goaway = new Promise<void>((resolve) => session.once("goaway", () => resolve()));
+        expect((await h2request(session, "/one")).status).toBe(200);
+        offsetMs = 61_000;
+        expect((await h2request(session, "/two")).status).toBe(200);
+        await goaway;
+        await eventually(() => (session.closed || session.destroyed ? true : undefined), {
+          message: "the old connection closed",
+        });
+        expect(target.hits).toBe(2);
+      } finally {
+        await target.close();
+        await h.close();
+      }
+    },
+    20_000,
+  );
 });
