@@ -2,7 +2,7 @@ import { Agent } from "node:https";
 import type { Action } from "@scaleout/core";
 import { eventually } from "@scaleout/testing";
 import { afterAll, describe, expect } from "vitest";
-import { forward, send, proxyTest as test } from "./helpers.ts";
+import { forward, freePort, send, proxyTest as test } from "./helpers.ts";
 import {
   addListenerCertificates,
   commonName,
@@ -55,6 +55,45 @@ describe("HTTPS listeners", () => {
     expect(fields[0]).toBe("https");
     expect(line).toContain(`GET https://www.example.test/hello HTTP/1.1`);
     expect(line).toMatch(/" ECDHE-(RSA|ECDSA)-[A-Z0-9-]+ TLSv1\.2 arn:/);
+  });
+
+  test("an imported and a requested certificate (ACM's store, the services' operations) each serve", async ({
+    env,
+  }) => {
+    const { h } = env;
+    const lb = h.loadBalancer();
+    const imported = authority.issue(["imported.test"]);
+    const { certificateArn: importedArn } = h.services.certificates.import({
+      certificate: imported.certificatePem,
+      privateKey: imported.privateKeyPem,
+    });
+    const { certificateArn: requestedArn } = h.services.certificates.request({
+      domainName: "requested.test",
+      subjectAlternativeNames: ["*.requested.test"],
+    });
+    const port = await freePort();
+    const listener = h.services.listeners.create(lb, {
+      protocol: "HTTPS",
+      port,
+      certificates: [{ certificateArn: importedArn }],
+      defaultActions: fixed("ok"),
+    });
+    h.services.listenerCertificates.add(listener.listenerArn, [{ certificateArn: requestedArn }]);
+    await h.reload();
+
+    const both = [ca, h.services.certificates.authorityPem()].join("\n");
+    const byImport = await sendHttps(port, "/", { ca: both, servername: "imported.test" });
+    expect(byImport.body).toBe("ok");
+    expect(byImport.peer.serialNumber).toBe(imported.serial);
+    const byRequest = await sendHttps(port, "/", { ca: both, servername: "www.requested.test" });
+    expect(byRequest.body).toBe("ok");
+    expect(commonName(byRequest.peer)).toBe("requested.test");
+    // Verified against the local authority alone, as a client given /v1/certificate-authority.pem is.
+    const verified = await handshake(port, {
+      ca: h.services.certificates.authorityPem(),
+      servername: "requested.test",
+    });
+    expect(commonName(verified.peer)).toBe("requested.test");
   });
 
   test("SNI picks the exact certificate, then the wildcard, then the default", async ({ env }) => {
