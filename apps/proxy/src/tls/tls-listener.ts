@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
+import type { SecureContext } from "node:tls";
 import { maxClientHelloBytes, readClientHello } from "./client-hello.ts";
 import type { ListenerContexts } from "./secure-contexts.ts";
 
@@ -18,9 +19,10 @@ export interface TlsState {
 
 /**
  * The one place an HTTPS listener's server is made (HTTP/2 by ALPN changes only the `createServer`
- * call: `http2.createSecureServer` is a tls.Server too). Each connection's ClientHello is read first;
- * its server name picks the context the TLS handshake starts on (the listener's current contexts, so a
- * reload reaches new connections only), then node:tls takes the connection as it would have directly.
+ * call: `http2.createSecureServer` is a tls.Server too). A listener with SNI certificates reads each
+ * connection's ClientHello first; its server name picks the context the TLS handshake starts on (from
+ * the listener's current contexts, so a reload reaches new connections only), then node:tls takes the
+ * connection as it would have directly. A listener with one selection skips the read.
  */
 export function createTlsServer(
   state: TlsState,
@@ -33,13 +35,16 @@ export function createTlsServer(
   // node:tls's own accept: it wraps the socket with the server's context (`_sharedCreds`) at once.
   const accept = server.listeners("connection") as Array<(this: HttpsServer, socket: Socket) => void>;
   server.removeAllListeners("connection");
-  server.on("connection", (socket: Socket) =>
-    awaitClientHello(socket, (serverName) => {
-      // Set and used in the same synchronous call: no other connection can see this one's context.
-      Reflect.set(server, "_sharedCreds", state.contexts.contextFor(serverName));
-      for (const listener of accept) listener.call(server, socket);
-    }),
-  );
+  const handOver = (socket: Socket, context: SecureContext) => {
+    // Set and used in the same synchronous call: no other connection can see this one's context.
+    Reflect.set(server, "_sharedCreds", context);
+    for (const listener of accept) listener.call(server, socket);
+  };
+  server.on("connection", (socket: Socket) => {
+    const only = state.contexts.only;
+    if (only) handOver(socket, only);
+    else awaitClientHello(socket, (serverName) => handOver(socket, state.contexts.contextFor(serverName)));
+  });
   return server;
 }
 
