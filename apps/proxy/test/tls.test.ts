@@ -229,6 +229,23 @@ describe("HTTPS listeners", () => {
     expect(h.services.loadBalancers.list({ arns: [lb] }).items[0]?.state).toEqual({ code: "active" });
   });
 
+  test("a listener modified from HTTP to HTTPS and back is served anew on the same port", async ({ env }) => {
+    const { h } = env;
+    const lb = h.loadBalancer();
+    const { port, arn } = await h.listener(lb, fixed("ok"));
+    await h.reload();
+    expect((await send(port, "/")).body).toBe("ok");
+
+    const certArn = storeCertificate(h, authority.issue(["switch.test"]));
+    h.services.listeners.modify(arn, { protocol: "HTTPS", certificates: [{ certificateArn: certArn }] });
+    await h.reload();
+    expect((await sendHttps(port, "/", { ca, servername: "switch.test" })).body).toBe("ok");
+
+    h.services.listeners.modify(arn, { protocol: "HTTP" });
+    await h.reload();
+    expect((await send(port, "/")).body).toBe("ok");
+  });
+
   test("HTTP to HTTPS redirect round trip", async ({ env }) => {
     const { h } = env;
     const target = await env.target("a");
