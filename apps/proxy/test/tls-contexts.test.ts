@@ -46,6 +46,10 @@ describe("secure contexts", () => {
     expect(first.contextFor("api.example.test")).not.toBe(first.contextFor("www.example.test"));
     expect(first.contextFor("www.example.test")).toBe(first.contextFor("shop.example.test"));
     expect(first.contextFor(undefined)).toBe(first.contextFor("nothing.test"));
+    expect(first.only).toBeUndefined();
+    // A listener with its default certificate alone: one context, no ClientHello to read.
+    const alone = ListenerContexts.build(cache, legacy, [def]);
+    expect(alone.only).toBe(alone.contextFor("anything.test"));
 
     cache.sweep();
     const again = ListenerContexts.build(cache, legacy, [def, exact, wild]);

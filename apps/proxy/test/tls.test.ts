@@ -2,7 +2,7 @@ import { Agent } from "node:https";
 import type { Action } from "@scaleout/core";
 import { eventually } from "@scaleout/testing";
 import { afterAll, describe, expect } from "vitest";
-import { forward, send, proxyTest as test } from "./helpers.ts";
+import { forward, freePort, send, proxyTest as test } from "./helpers.ts";
 import {
   addListenerCertificates,
   commonName,
@@ -55,6 +55,45 @@ describe("HTTPS listeners", () => {
     expect(fields[0]).toBe("https");
     expect(line).toContain(`GET https://www.example.test/hello HTTP/1.1`);
     expect(line).toMatch(/" ECDHE-(RSA|ECDSA)-[A-Z0-9-]+ TLSv1\.2 arn:/);
+  });
+
+  test("an imported and a requested certificate (ACM's store, the services' operations) each serve", async ({
+    env,
+  }) => {
+    const { h } = env;
+    const lb = h.loadBalancer();
+    const imported = authority.issue(["imported.test"]);
+    const { certificateArn: importedArn } = h.services.certificates.import({
+      certificate: imported.certificatePem,
+      privateKey: imported.privateKeyPem,
+    });
+    const { certificateArn: requestedArn } = await h.services.certificates.request({
+      domainName: "requested.test",
+      subjectAlternativeNames: ["*.requested.test"],
+    });
+    const port = await freePort();
+    const listener = h.services.listeners.create(lb, {
+      protocol: "HTTPS",
+      port,
+      certificates: [{ certificateArn: importedArn }],
+      defaultActions: fixed("ok"),
+    });
+    h.services.listenerCertificates.add(listener.listenerArn, [{ certificateArn: requestedArn }]);
+    await h.reload();
+
+    const both = [ca, h.services.certificates.authorityPem()].join("\n");
+    const byImport = await sendHttps(port, "/", { ca: both, servername: "imported.test" });
+    expect(byImport.body).toBe("ok");
+    expect(byImport.peer.serialNumber).toBe(imported.serial);
+    const byRequest = await sendHttps(port, "/", { ca: both, servername: "www.requested.test" });
+    expect(byRequest.body).toBe("ok");
+    expect(commonName(byRequest.peer)).toBe("requested.test");
+    // Verified against the local authority alone, as a client given /v1/certificate-authority.pem is.
+    const verified = await handshake(port, {
+      ca: h.services.certificates.authorityPem(),
+      servername: "requested.test",
+    });
+    expect(commonName(verified.peer)).toBe("requested.test");
   });
 
   test("SNI picks the exact certificate, then the wildcard, then the default", async ({ env }) => {
@@ -188,6 +227,23 @@ describe("HTTPS listeners", () => {
     rotateCertificate(h, certArn, authority.issue(["mismatch.test"]));
     await h.reload();
     expect(h.services.loadBalancers.list({ arns: [lb] }).items[0]?.state).toEqual({ code: "active" });
+  });
+
+  test("a listener modified from HTTP to HTTPS and back is served anew on the same port", async ({ env }) => {
+    const { h } = env;
+    const lb = h.loadBalancer();
+    const { port, arn } = await h.listener(lb, fixed("ok"));
+    await h.reload();
+    expect((await send(port, "/")).body).toBe("ok");
+
+    const certArn = storeCertificate(h, authority.issue(["switch.test"]));
+    h.services.listeners.modify(arn, { protocol: "HTTPS", certificates: [{ certificateArn: certArn }] });
+    await h.reload();
+    expect((await sendHttps(port, "/", { ca, servername: "switch.test" })).body).toBe("ok");
+
+    h.services.listeners.modify(arn, { protocol: "HTTP" });
+    await h.reload();
+    expect((await send(port, "/")).body).toBe("ok");
   });
 
   test("HTTP to HTTPS redirect round trip", async ({ env }) => {

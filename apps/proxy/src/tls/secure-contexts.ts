@@ -90,6 +90,14 @@ export class ListenerContexts {
     return new ListenerContexts(selector, bySelection, fallback);
   }
 
+  /**
+   * The one context every connection gets when all names select the same certificates (a listener with
+   * only its default certificate, the common case): its ClientHello need not be read first.
+   */
+  get only(): SecureContext | undefined {
+    return this.bySelection.size === 1 ? this.fallback : undefined;
+  }
+
   /** The context for a connection whose ClientHello named `serverName` (undefined: no SNI). */
   contextFor(serverName: string | undefined): SecureContext {
     return this.bySelection.get(this.selector.select(serverName).key) ?? this.fallback;

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { SecureContext } from "node:tls";
 import {
   createSecureListenerServer,
   type SecureListenerHandlers,
@@ -21,9 +22,10 @@ export interface TlsState {
 
 /**
  * The one place an HTTPS listener's server is made: node:http2's secure server (h2/server.ts), HTTP/2
- * and HTTP/1.1 by ALPN. Each connection's ClientHello is read first;
- * its server name picks the context the TLS handshake starts on (the listener's current contexts, so a
+ * and HTTP/1.1 by ALPN. A listener with SNI certificates reads each connection's ClientHello first; its
+ * server name picks the context the TLS handshake starts on (from the listener's current contexts, so a
  * reload reaches new connections only), then node:tls takes the connection as it would have directly.
+ * A listener with one selection skips the read.
  */
 export function createTlsServer(
   state: TlsState,
@@ -37,13 +39,16 @@ export function createTlsServer(
     (this: SecureListenerServer, socket: Socket) => void
   >;
   server.removeAllListeners("connection");
-  server.on("connection", (socket: Socket) =>
-    awaitClientHello(socket, (serverName) => {
-      // Set and used in the same synchronous call: no other connection can see this one's context.
-      Reflect.set(server, "_sharedCreds", state.contexts.contextFor(serverName));
-      for (const listener of accept) listener.call(server, socket);
-    }),
-  );
+  const handOver = (socket: Socket, context: SecureContext) => {
+    // Set and used in the same synchronous call: no other connection can see this one's context.
+    Reflect.set(server, "_sharedCreds", context);
+    for (const listener of accept) listener.call(server, socket);
+  };
+  server.on("connection", (socket: Socket) => {
+    const only = state.contexts.only;
+    if (only) handOver(socket, only);
+    else awaitClientHello(socket, (serverName) => handOver(socket, state.contexts.contextFor(serverName)));
+  });
   return server;
 }
 
