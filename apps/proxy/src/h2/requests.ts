@@ -31,17 +31,17 @@ export class H2Requests {
   ) {}
 
   request(req: Http2ServerRequest, res: H2Response, port: number): void {
-    const ctx = this.begin(req, port);
-    if (!ctx) {
-      sendElbError(res, 503);
-      return;
-    }
+    let ctx: RequestContext | undefined;
     try {
-      this.serve(ctx, req, res);
+      ctx = this.begin(req, port);
+      if (!ctx) sendElbError(res, 503);
+      else this.serve(ctx, req, res);
     } catch (error) {
-      this.resources.log.error(`request ${ctx.traceId} failed inside the proxy`, error);
+      // This runs inside node:http2's stream event: whatever throws ends this stream, not the process.
+      this.resources.log.error(`request ${ctx?.traceId ?? "-"} failed inside the proxy`, error);
       try {
-        this.answerError(ctx, res, 500, "InternalError");
+        if (ctx) this.answerError(ctx, res, 500, "InternalError");
+        else sendElbError(res, 500);
       } catch {
         res.destroy();
       }
