@@ -119,6 +119,33 @@ describe("HTTP/2 edges", () => {
     expect(new Set(pinned.map((r) => r.target))).toEqual(new Set([first.target]));
   });
 
+  test("garbage after ALPN h2 ends that connection only", async ({ env }) => {
+    const { port } = await setup(env);
+    for (const junk of [
+      "GET / HTTP/1.1\r\n\r\n",
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+    ]) {
+      const socket = tlsConnect({
+        host: loopback,
+        port,
+        ca,
+        servername: host,
+        ALPNProtocols: ["h2"],
+        checkServerIdentity: () => undefined,
+      });
+      socket.on("error", () => {});
+      await new Promise<void>((resolve) => socket.once("secureConnect", () => resolve()));
+      expect(socket.alpnProtocol).toBe("h2");
+      socket.write(Buffer.from(junk, "latin1"));
+      // Read what the proxy answers (its GOAWAY): an unread socket never reports its close.
+      socket.resume();
+      await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    }
+    const session = await h2connect(port, ca, host);
+    env.defer(() => closeSession(session));
+    expect((await h2request(session, "/")).status).toBe(200);
+  });
+
   test("HTTP/1.1 upgrades (WebSocket) still tunnel on an HTTPS listener that offers h2", async ({ env }) => {
     const { port } = await setup(env);
     const socket = tlsConnect({
