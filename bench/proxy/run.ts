@@ -33,6 +33,8 @@ const { values: flags } = parseArgs({
     systems: { type: "string", default: "scaleout,nginx,haproxy" },
     // A subset of rows, e.g. --rows ka50,close50 (ids: ka<c>, close50, large8).
     rows: { type: "string" },
+    // Leaves out scaleout wN: a profile (BENCH_NODE_ARGS=--cpu-prof) of the one-worker build alone.
+    "w1-only": { type: "boolean", default: false },
   },
 });
 const number = (value: string | undefined, fallback: number): number => {
@@ -90,16 +92,17 @@ const scaleout = kinds.has("scaleout");
 const oneWorker = scaleout
   ? push(await startScaleout(work, targetPorts, { bundle, workers: 1, name: "scaleout w1", nodeArgs }))
   : undefined;
-const allWorkers = scaleout
-  ? push(
-      await startScaleout(work, targetPorts, {
-        bundle,
-        workers: cores,
-        name: `scaleout w${cores}`,
-        nodeArgs,
-      }),
-    )
-  : undefined;
+const allWorkers =
+  scaleout && !flags["w1-only"]
+    ? push(
+        await startScaleout(work, targetPorts, {
+          bundle,
+          workers: cores,
+          name: `scaleout w${cores}`,
+          nodeArgs,
+        }),
+      )
+    : undefined;
 // --baseline FILE: another build (e.g. main's dist/proxy.mjs saved before a change) at one worker, on its
 // own listener over the same targets, so before and after come from the same run.
 const baseline =

@@ -88,6 +88,14 @@ export interface ForwardOwner {
   forwarded(handler: ForwardHandler, result: ForwardResult): void;
 }
 
+/** Where a response's ForwardHandler is found by the one 'close' listener all responses share. */
+const handlerOf = Symbol("scaleout.forwardHandler");
+type HandledResponse = ServerResponse & { [handlerOf]?: ForwardHandler };
+
+function onClientClose(this: ServerResponse): void {
+  (this as HandledResponse)[handlerOf]?.clientClosed();
+}
+
 /**
  * The client's side of one forwarded request: streams the target's response to the client with
  * backpressure (the target's socket pauses while the client's buffer is full), and turns failures before
@@ -107,12 +115,6 @@ export class ForwardHandler implements ResponseSink {
   private corked = false;
   /** Made on the first backpressure only: most responses never fill the client's buffer. */
   private onDrain: (() => void) | undefined = undefined;
-  private readonly onClientClose = () => {
-    if (!this.finished && !this.res.writableFinished) {
-      this.closed = true;
-      this.exchange?.abort(new UpstreamError("CLIENT_CLOSED", "the client closed the connection"));
-    }
-  };
 
   constructor(
     readonly req: IncomingMessage,
@@ -129,8 +131,18 @@ export class ForwardHandler implements ResponseSink {
     /** The clock's time at dispatch (the access log's request/target processing split). */
     readonly sentAt: number,
   ) {
-    // 'close' comes once per response: `on` spares the wrapper `once` would allocate.
-    res.on("close", this.onClientClose);
+    // 'close' comes once per response: `on` spares the wrapper `once` would allocate, and one shared
+    // listener finds its handler on the response, so no closure is made per request.
+    (res as HandledResponse)[handlerOf] = this;
+    res.on("close", onClientClose);
+  }
+
+  /** The client's response closed: if that was before the end, the client left and the exchange stops. */
+  clientClosed(): void {
+    if (!this.finished && !this.res.writableFinished) {
+      this.closed = true;
+      this.exchange?.abort(new UpstreamError("CLIENT_CLOSED", "the client closed the connection"));
+    }
   }
 
   /** Ends the request on the load balancer's side (a drained target's delay ran out): 502, as ALB answers. */
@@ -196,8 +208,12 @@ export class ForwardHandler implements ResponseSink {
     this.finished = true;
     this.res.end();
     this.uncork();
-    const result: ForwardResult = { targetStatus: this.res.statusCode, sentBytes: this.sent };
-    if (this.targetMs !== -1) result.targetMs = this.targetMs;
+    // One literal with every field: a property added afterwards would give results two shapes.
+    const result: ForwardResult = {
+      targetStatus: this.res.statusCode,
+      sentBytes: this.sent,
+      targetMs: this.targetMs === -1 ? undefined : this.targetMs,
+    };
     this.owner.forwarded(this, result);
   }
 

@@ -20,7 +20,11 @@ export interface ResponseSink {
 }
 
 export interface ExchangeOptions {
-  /** The request line and headers, each line ending in CRLF, with the blank line. */
+  /**
+   * The request line and headers, each line ending in CRLF, with the blank line. Written as latin1, one
+   * byte a character, as node:http's parser decoded them: a client's non-ASCII bytes reach the target
+   * unchanged (utf8 would encode them twice), and a one-byte string is copied without encoding.
+   */
   head: string;
   /** The client's request, when it has a body to stream. */
   body: IncomingMessage | undefined;
@@ -150,14 +154,14 @@ export class Connection implements ParserCallbacks {
     if (this.connected && exchange.body) {
       // The head and a buffered body leave in one write.
       this.socket.cork();
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       this.begin(exchange);
       this.socket.uncork();
     } else if (this.connected) {
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       exchange.sent = true;
     } else {
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       this.socket.once("connect", () => this.begin(exchange));
     }
   }
@@ -170,7 +174,7 @@ export class Connection implements ParserCallbacks {
     const chunked = exchange.options.chunked;
     if (requestBody.bytes > 0) {
       if (chunked) {
-        this.socket.write(`${requestBody.bytes.toString(16)}\r\n`);
+        this.socket.write(`${requestBody.bytes.toString(16)}\r\n`, "latin1");
         for (const chunk of requestBody.chunks) this.socket.write(chunk);
         this.socket.write("\r\n");
       } else for (const chunk of requestBody.chunks) this.socket.write(chunk);
@@ -188,7 +192,7 @@ export class Connection implements ParserCallbacks {
       let ok: boolean;
       if (chunked) {
         this.socket.cork();
-        this.socket.write(`${data.length.toString(16)}\r\n`);
+        this.socket.write(`${data.length.toString(16)}\r\n`, "latin1");
         this.socket.write(data);
         ok = this.socket.write("\r\n");
         this.socket.uncork();
