@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "@scaleout/queue";
 import { hasCommand, processTree, start, stopAll, waitForHttp } from "../lib/measure.ts";
@@ -35,6 +35,9 @@ const { values: flags } = parseArgs({
     rows: { type: "string" },
     // Leaves out scaleout wN: a profile (BENCH_NODE_ARGS=--cpu-prof) of the one-worker build alone.
     "w1-only": { type: "boolean", default: false },
+    // More one-worker copies of the current build with other node flags, to measure a flag (GC, JIT):
+    // --variants "single-gc=--single-threaded-gc;semi16=--max-semi-space-size=16".
+    variants: { type: "string" },
   },
 });
 const number = (value: string | undefined, fallback: number): number => {
@@ -103,19 +106,36 @@ const allWorkers =
         }),
       )
     : undefined;
-// --baseline FILE: another build (e.g. main's dist/proxy.mjs saved before a change) at one worker, on its
-// own listener over the same targets, so before and after come from the same run.
-const baseline =
-  scaleout && flags.baseline
-    ? push(
-        await startScaleout(work, targetPorts, {
-          bundle: resolve(flags.baseline),
-          workers: 1,
-          name: "baseline w1",
-          nodeArgs,
-        }),
-      )
-    : undefined;
+// --baseline FILE[,FILE...]: other builds (e.g. main's dist/proxy.mjs saved before a change) at one worker,
+// each on its own listener over the same targets, so before and after come from the same run. The first
+// is "baseline w1", the one the PASS/MISS line compares with; more (earlier steps) are named by file.
+const baselineFiles = scaleout && flags.baseline ? flags.baseline.split(",").map((f) => resolve(f)) : [];
+const bundleOf = new Map<System, string>();
+let baseline: System | undefined;
+for (const [i, file] of baselineFiles.entries()) {
+  const system = push(
+    await startScaleout(work, targetPorts, {
+      bundle: file,
+      workers: 1,
+      name: i === 0 ? "baseline w1" : `${basename(file, ".mjs")} w1`,
+      nodeArgs,
+    }),
+  );
+  bundleOf.set(system, file);
+  baseline ??= system;
+}
+for (const variant of scaleout && flags.variants ? flags.variants.split(";") : []) {
+  const eq = variant.indexOf("=");
+  const name = eq === -1 ? variant : variant.slice(0, eq);
+  const args =
+    eq === -1
+      ? []
+      : variant
+          .slice(eq + 1)
+          .split(" ")
+          .filter(Boolean);
+  push(await startScaleout(work, targetPorts, { bundle, workers: 1, name: `${name} w1`, nodeArgs: args }));
+}
 const nginxOne = kinds.has("nginx")
   ? push(await startNginx(work, targetPorts, 1, "nginx 1 worker", cores))
   : undefined;
@@ -142,7 +162,7 @@ const header: string[] = [
 ];
 for (const system of systems) {
   if (system.kind !== "scaleout" || system.pid === undefined) continue;
-  const file = system === baseline && flags.baseline ? resolve(flags.baseline) : bundle;
+  const file = bundleOf.get(system) ?? bundle;
   const knows = buildKnowsWorkers(file);
   header.push(
     `${system.name}: ${workersSetting}=${system.workers}; the build ${knows ? "reads" : "does NOT read"} the setting; ${processTree(system.pid).length} process(es) at start`,

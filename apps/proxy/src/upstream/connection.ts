@@ -6,9 +6,16 @@ import type { TargetConnections } from "./pool.ts";
 import { RequestBody } from "./request-body.ts";
 
 export interface ResponseSink {
-  onResponseStart(status: number, headers: Record<string, string | string[]>): void;
-  /** Answers false when the client cannot take more for now: the target is paused until `resume()`. */
-  onResponseData(chunk: Buffer): boolean;
+  /**
+   * The response head: `fields` is the parser's flat [name, value, ...] list (lower-cased names), the
+   * sink's to keep or rewrite; `connection` the Connection field's joined values.
+   */
+  onResponseStart(status: number, fields: string[], connection: string): void;
+  /**
+   * Answers false when the client cannot take more for now: the target is paused until `resume()`.
+   * `last`: the body ends with these bytes (onResponseEnd follows once the read is parsed).
+   */
+  onResponseData(chunk: Buffer, last: boolean): boolean;
   onResponseEnd(): void;
   /** `sent` says whether any byte of the request reached the target: if not, it is safe to try another. */
   onResponseError(error: UpstreamError, sent: boolean): void;
@@ -239,10 +246,10 @@ export class Connection implements ParserCallbacks {
     if (!head) return;
     this.heldHead = undefined;
     exchange.responseStarted = true;
-    exchange.sink.onResponseStart(head.status, head.headers);
+    exchange.sink.onResponseStart(head.status, head.fields, head.connection);
   }
 
-  onBody(chunk: Buffer): boolean {
+  onBody(chunk: Buffer, last: boolean): boolean {
     const exchange = this.exchange;
     if (!exchange || exchange.done) {
       this.parser.stop();
@@ -252,7 +259,7 @@ export class Connection implements ParserCallbacks {
       this.deliverHead(exchange);
       if (this.exchange !== exchange || exchange.done) return true;
     }
-    return exchange.sink.onResponseData(chunk);
+    return exchange.sink.onResponseData(chunk, last);
   }
 
   private onData(chunk: Buffer): void {
