@@ -97,6 +97,8 @@ export class Connection implements ParserCallbacks {
   exchange: Exchange | undefined;
   connected = false;
   reused = false;
+  /** The pool's decay tick when this connection last went idle. */
+  releasedAt = 0;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly parser = new ResponseParser(this);
   /** The current response lets the connection carry another exchange. */
