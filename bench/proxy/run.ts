@@ -38,6 +38,9 @@ const { values: flags } = parseArgs({
     // More one-worker copies of the current build with other node flags, to measure a flag (GC, JIT):
     // --variants "single-gc=--single-threaded-gc;semi16=--max-semi-space-size=16".
     variants: { type: "string" },
+    // One more copy of the current build at one worker with the load balancer's access log on
+    // (access_logs.s3.enabled, lines to <data dir>/logs/access.log): what logging every request costs.
+    "with-access-log": { type: "boolean", default: false },
   },
 });
 const number = (value: string | undefined, fallback: number): number => {
@@ -136,6 +139,16 @@ for (const variant of scaleout && flags.variants ? flags.variants.split(";") : [
           .filter(Boolean);
   push(await startScaleout(work, targetPorts, { bundle, workers: 1, name: `${name} w1`, nodeArgs: args }));
 }
+if (scaleout && flags["with-access-log"])
+  push(
+    await startScaleout(work, targetPorts, {
+      bundle,
+      workers: 1,
+      name: "access log on w1",
+      nodeArgs,
+      accessLog: true,
+    }),
+  );
 const nginxOne = kinds.has("nginx")
   ? push(await startNginx(work, targetPorts, 1, "nginx 1 worker", cores))
   : undefined;
