@@ -41,6 +41,8 @@ const { values: flags } = parseArgs({
     // One more copy of the current build at one worker with the load balancer's access log on
     // (access_logs.s3.enabled, lines to <data dir>/logs/access.log): what logging every request costs.
     "with-access-log": { type: "boolean", default: false },
+    // Every scaleout system (builds, baselines, variants) with the load balancer's access log on.
+    "access-log": { type: "boolean", default: false },
   },
 });
 const number = (value: string | undefined, fallback: number): number => {
@@ -83,6 +85,7 @@ if (!flags.bundle && kinds.has("scaleout")) {
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
 // The default is the shipped command's flags (scripts/start.ts).
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+const accessLog = flags["access-log"];
 
 const work = mkdtempSync(join(tmpdir(), "scaleout-bench-proxy-"));
 const targetPorts = [await freePort(), await freePort()];
@@ -96,7 +99,15 @@ const push = (system: System): System => {
 };
 const scaleout = kinds.has("scaleout");
 const oneWorker = scaleout
-  ? push(await startScaleout(work, targetPorts, { bundle, workers: 1, name: "scaleout w1", nodeArgs }))
+  ? push(
+      await startScaleout(work, targetPorts, {
+        bundle,
+        workers: 1,
+        name: "scaleout w1",
+        nodeArgs,
+        accessLog,
+      }),
+    )
   : undefined;
 const allWorkers =
   scaleout && !flags["w1-only"]
@@ -106,6 +117,7 @@ const allWorkers =
           workers: cores,
           name: `scaleout w${cores}`,
           nodeArgs,
+          accessLog,
         }),
       )
     : undefined;
@@ -122,6 +134,7 @@ for (const [i, file] of baselineFiles.entries()) {
       workers: 1,
       name: i === 0 ? "baseline w1" : `${basename(file, ".mjs")} w1`,
       nodeArgs,
+      accessLog,
     }),
   );
   bundleOf.set(system, file);
@@ -137,7 +150,15 @@ for (const variant of scaleout && flags.variants ? flags.variants.split(";") : [
           .slice(eq + 1)
           .split(" ")
           .filter(Boolean);
-  push(await startScaleout(work, targetPorts, { bundle, workers: 1, name: `${name} w1`, nodeArgs: args }));
+  push(
+    await startScaleout(work, targetPorts, {
+      bundle,
+      workers: 1,
+      name: `${name} w1`,
+      nodeArgs: args,
+      accessLog,
+    }),
+  );
 }
 if (scaleout && flags["with-access-log"])
   push(
