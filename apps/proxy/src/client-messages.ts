@@ -26,6 +26,7 @@ export interface ClientResponse {
   write(chunk: Buffer | string): boolean;
   end(): unknown;
   end(chunk: Buffer | string): unknown;
+  end(chunk: string, encoding: BufferEncoding): unknown;
   cork(): void;
   uncork(): void;
   flushHeaders(): void;
