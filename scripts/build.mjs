@@ -21,7 +21,7 @@ const started = Date.now();
 await build({
   entryPoints: {
     ...Object.fromEntries(apps.map((app) => [app, join(root, "apps", app, "src", "server.ts")])),
-    // The proxy's worker processes start from their own, smaller entry (apps/proxy/src/worker-pool.ts).
+    // The proxy's worker processes start from their own, smaller entry (forked by worker-pool.ts).
     "proxy-worker": join(root, "apps", "proxy", "src", "worker-main.ts"),
   },
   outdir: join(root, "dist"),

@@ -5,10 +5,21 @@
 import cluster from "node:cluster";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import v8 from "node:v8";
 
 const dir = process.env.PROXY_MEMORY_DIR;
+// Time spent in GC since start, by kind: what a young-generation size trades against RSS.
+const gc = { minor: 0, major: 0, incremental: 0, weak: 0, count: 0 };
 if (dir) {
+  const kinds = { 1: "minor", 2: "major", 4: "incremental", 8: "weak" };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = kinds[entry.detail?.kind];
+      if (kind) gc[kind] += entry.duration;
+      gc.count++;
+    }
+  }).observe({ entryTypes: ["gc"] });
   process.on("SIGUSR2", () => {
     const usage = process.memoryUsage();
     const spaces = Object.fromEntries(
@@ -31,6 +42,7 @@ if (dir) {
       mallocked: heap.malloced_memory,
       spaces,
       handles: process.getActiveResourcesInfo().length,
+      gc,
     };
     // A heap snapshot collects first: the heap used after it is what is live, the rest was garbage.
     if (process.env.PROXY_MEMORY_SNAPSHOT === "1") {

@@ -68,6 +68,7 @@ interface Measured {
   largest: number[];
   sum: number[];
   sockets: number[];
+  requests: number;
 }
 const measured: Measured[] = [];
 for (const b of builds)
@@ -76,7 +77,16 @@ for (const b of builds)
       const nodeArgs = [...variant.split(" ").filter(Boolean), `--import=${probe}`];
       const name = `${b.label} w${workers}${variant ? ` ${variant}` : ""}`;
       const system = await startScaleout(work, targets, { bundle: b.bundle, workers, name, nodeArgs });
-      measured.push({ system, rps: [], cpu50: [], cpu200: [], largest: [], sum: [], sockets: [] });
+      measured.push({
+        system,
+        rps: [],
+        cpu50: [],
+        cpu200: [],
+        largest: [],
+        sum: [],
+        sockets: [],
+        requests: 0,
+      });
     }
 await Promise.all(
   [...targets, ...measured.map((m) => m.system.port)].map((p) => waitForHttp(`http://127.0.0.1:${p}/`)),
@@ -92,6 +102,7 @@ interface Report {
   file: number;
   spaces: Record<string, { size: number; used: number }>;
   liveHeap?: number;
+  gc: { minor: number; major: number; incremental: number; count: number };
 }
 async function reports(pids: number[]): Promise<Report[]> {
   for (const pid of pids) process.kill(pid, "SIGUSR2");
@@ -126,6 +137,7 @@ for (let round = 0; round < rounds; round++) {
     const c50 = await wrkAsync(url, 50, seconds);
     let after = cpuMicros(processTree(pid));
     m.cpu50.push((after - before) / c50.requests);
+    m.requests += c50.requests;
     let peak = 0;
     before = after;
     const c200 = await wrkAsync(url, 200, seconds, [], () => {
@@ -133,6 +145,7 @@ for (let round = 0; round < rounds; round++) {
     });
     after = cpuMicros(processTree(pid));
     m.cpu200.push((after - before) / c200.requests);
+    m.requests += c200.requests;
     m.rps.push(c200.requestsPerSecond);
     m.sockets.push(peak);
     const each = rssMbEach(processTree(pid));
@@ -144,6 +157,13 @@ for (let round = 0; round < rounds; round++) {
 for (const m of measured) {
   console.log(
     `${m.system.name}: c200 ${median(m.rps).toFixed(0)} req/s, CPU µs/request c50 ${median(m.cpu50).toFixed(1)} c200 ${median(m.cpu200).toFixed(1)}, RSS after c200 largest ${median(m.largest).toFixed(1)} MB, sum ${median(m.sum).toFixed(1)} MB, upstream sockets ${median(m.sockets)}`,
+  );
+  const gcMs = (r: Report) => r.gc.minor + r.gc.major + r.gc.incremental;
+  const spent =
+    (last.get(m) ?? []).reduce((n, r) => n + gcMs(r), 0) -
+    (idle.get(m) ?? []).reduce((n, r) => n + gcMs(r), 0);
+  console.log(
+    `  GC during the runs: ${((spent * 1000) / m.requests).toFixed(1)} µs a request (${m.requests} requests)`,
   );
   console.log("  idle");
   for (const r of idle.get(m) ?? []) console.log(line(r));

@@ -43,7 +43,7 @@ export function workerEntry(ownUrl: string = import.meta.url): string | undefine
 /**
  * V8 flags a worker gets unless the owner was started with its own value of the same flag (the owner's
  * flags pass on to its workers). `--max-old-space-size=256`: a worker's live heap is about 15 MB even at
- * c200, but with the default limit (about 2-4 GB) V8 lets the old generation grow to 4× the live size
+ * c200, but with the default limit (about 2-4 GB) V8 lets the old generation grow to up to 4× the live size
  * between full collections, and that garbage is RSS; at or under 256 MB the growing factor is 1.3
  * (V8's heap controller scales it from 1.3 at 256 MB to 4 at 2 GB). Measured in the commit that set it.
  */
