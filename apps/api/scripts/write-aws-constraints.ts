@@ -31,6 +31,7 @@ const folders: Record<string, string> = {
   autoscaling: "autoscaling",
   ec2: "ec2",
   cloudwatch: "cloudwatch",
+  acm: "acm",
 };
 
 const dataDir = process.argv[2];

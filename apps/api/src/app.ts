@@ -15,11 +15,14 @@ import { openapiPlugin } from "./plugins/openapi.ts";
 import { trustPlugin } from "./plugins/trust.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
+import { certificateRoutes } from "./routes/certificates.ts";
 import { launchTemplateRoutes } from "./routes/launch-templates.ts";
+import { listenerCertificateRoutes } from "./routes/listener-certificates.ts";
 import { listenerRoutes } from "./routes/listeners.ts";
 import { loadBalancerRoutes } from "./routes/load-balancers.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { ruleRoutes } from "./routes/rules.ts";
+import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
 import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
 
@@ -73,11 +76,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes, { health: options.health ?? (async () => ({})) });
   await app.register(loadBalancerRoutes, { prefix: "/v1", ...deps });
   await app.register(listenerRoutes, { prefix: "/v1", ...deps });
+  await app.register(listenerCertificateRoutes, { prefix: "/v1", ...deps });
+  await app.register(sslPolicyRoutes, { prefix: "/v1", ...deps });
   await app.register(ruleRoutes, { prefix: "/v1", ...deps });
   await app.register(targetGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(launchTemplateRoutes, { prefix: "/v1", ...deps });
   await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
+  await app.register(certificateRoutes, { prefix: "/v1", ...deps });
   return app;
 }

@@ -1,7 +1,13 @@
+import { join } from "node:path";
 import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, registryWritable, runMigrations } from "@scaleout/db";
 import { closeQueues, createQueues, createRedis, createRedisEvents, redisAnswers } from "@scaleout/queue";
-import { createContext, createPortProbe, createServices } from "@scaleout/services";
+import {
+  createCertificateAuthority,
+  createContext,
+  createPortProbe,
+  createServices,
+} from "@scaleout/services";
 import { buildApp } from "./app.ts";
 
 /** The api process: open and migrate the registry, connect Redis, serve, and close cleanly on a signal. */
@@ -28,7 +34,14 @@ async function main(): Promise<void> {
     reserved.set(Number(redisAddress.port || 6379), "the port of scaleout's Redis");
   const portProbe = createPortProbe({ bindHost: config.bindHost, reserved });
   const services = createServices(
-    createContext(handle.db, { partition: config.partition, limits: config.limits, events, portProbe }),
+    createContext(handle.db, {
+      partition: config.partition,
+      limits: config.limits,
+      events,
+      portProbe,
+      // RequestCertificate's issuer, kept beside the registry so that clients trust it across restarts.
+      certificateAuthority: createCertificateAuthority(join(config.dataDir, "ca"), Date.now),
+    }),
   );
   const app = await buildApp({
     services,

@@ -53,6 +53,10 @@ export const Errors = {
   TooManyActions: define("TooManyActions", 400),
   TooManyTargetGroups: define("TooManyTargetGroups", 400),
   TargetGroupAssociationLimit: define("TargetGroupAssociationLimit", 400),
+  // ELBv2 HTTPS listeners (certificates and security policies)
+  CertificateNotFound: define("CertificateNotFound", 404),
+  SSLPolicyNotFound: define("SSLPolicyNotFound", 404),
+  TooManyCertificates: define("TooManyCertificates", 400),
   // EC2 launch templates
   LaunchTemplateNotFound: define("InvalidLaunchTemplateName.NotFoundException", 404),
   LaunchTemplateAlreadyExists: define("InvalidLaunchTemplateName.AlreadyExistsException", 409),

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
@@ -15,12 +15,34 @@ export interface DbHandle {
 }
 
 /**
+ * The registry holds private keys (ACM's certificates): its directory is owner-only (0700) and so are the
+ * database and its -wal and -shm files (0600). A directory scaleout did not make is tightened only when it
+ * is ours and not a shared one (sticky, as /tmp): a registry file put in /tmp must not chmod /tmp.
+ */
+function ownerOnly(file: string): void {
+  const directory = dirname(file);
+  if (!existsSync(directory)) {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+  } else {
+    const stat = statSync(directory);
+    const sticky = (stat.mode & 0o1000) !== 0;
+    if (!sticky && stat.uid === process.getuid?.() && (stat.mode & 0o077) !== 0) chmodSync(directory, 0o700);
+  }
+  // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+  if (!existsSync(file)) writeFileSync(file, "", { mode: 0o600, flag: "a" });
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    const stat = existsSync(path) ? statSync(path) : undefined;
+    if (stat && stat.uid === process.getuid?.() && (stat.mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
+}
+
+/**
  * Opens the registry. Several processes (api, worker, proxy, a second api) share the file: WAL lets
  * readers run beside the one writer, and `busy_timeout` makes a writer wait for the lock instead of
  * failing with SQLITE_BUSY.
  */
 export function createDb(file: string, options: { readonly?: boolean } = {}): DbHandle {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:" && !options.readonly) ownerOnly(file);
   const sqlite = new Database(file, { readonly: options.readonly ?? false });
   sqlite.pragma("busy_timeout = 10000");
   if (!options.readonly) sqlite.pragma("journal_mode = WAL");

@@ -1,5 +1,6 @@
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
 import { bumpConfigVersion, type Db, type Tx } from "@scaleout/db";
+import { type CertificateAuthority, createCertificateAuthority } from "./certificate-authority.ts";
 import type { PortProbe } from "./port-probe.ts";
 
 /**
@@ -33,16 +34,23 @@ export interface ServiceContext {
   now(): number;
   /** Whether the proxy could bind a listener port (port-probe.ts); by default every port could. */
   portProbe: PortProbe;
+  /**
+   * The local certificate authority of RequestCertificate, kept in the data directory (server.ts); by
+   * default one in memory, made on first use. Shared by the per-region copies of a context.
+   */
+  certificateAuthority: CertificateAuthority;
 }
 
 export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "db">> = {}): ServiceContext {
+  const now = overrides.now ?? Date.now;
   return {
     db,
     partition: overrides.partition ?? defaultPartition,
     limits: overrides.limits ?? limitsFor(false),
     events: overrides.events ?? { configChanged() {}, groupChanged() {}, policyInvoked() {} },
-    now: overrides.now ?? Date.now,
+    now,
     portProbe: overrides.portProbe ?? (() => undefined),
+    certificateAuthority: overrides.certificateAuthority ?? createCertificateAuthority(undefined, now),
   };
 }
 

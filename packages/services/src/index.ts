@@ -1,27 +1,38 @@
 import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
+import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { launchTemplateService } from "./launch-templates.ts";
-import { listenerService, ruleService } from "./listeners.ts";
+import { listenerCertificateService } from "./listener-certificates.ts";
+import { listenerService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
+import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
 
 export * from "./activities.ts";
 export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
+export * from "./certificate-authority.ts";
+export * from "./certificate-errors.ts";
+export * from "./certificate-inputs.ts";
+export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./instance-actions.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
+export * from "./listener-certificates.ts";
 export * from "./listeners.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./port-probe.ts";
+export * from "./rules.ts";
 export * from "./scaling-policies.ts";
+export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
@@ -36,13 +47,16 @@ export function createServices(ctx: ServiceContext) {
     ctx,
     loadBalancers: loadBalancerService(ctx),
     listeners: listenerService(ctx),
+    listenerCertificates: listenerCertificateService(ctx),
     rules: ruleService(ctx),
+    sslPolicies: { describe: describeSslPolicies },
     targetGroups: targetGroupService(ctx),
     launchTemplates: launchTemplateService(ctx),
     groups: autoScalingGroupService(ctx),
     policies: scalingPolicyService(ctx),
     alarms: alarmService(ctx),
     metrics: metricService(ctx),
+    certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
   };

@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { type Activity, startActivity, toActivity } from "./activities.ts";
 import { changeDesiredCapacity, findGroup } from "./auto-scaling-groups.ts";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
-import { maxRulesPerListener } from "./listeners.ts";
+import { maxRulesPerListener } from "./rules.ts";
 import { maxTargetsPerGroup } from "./target-groups.ts";
 
 /*

@@ -5,21 +5,26 @@ import {
   checkOneOf,
   checkPageSize,
   checkPort,
-  checkPriority,
   decodeToken,
+  defaultSslPolicyName,
   Errors,
+  findSslPolicy,
   forwardedTargetGroups,
   normalizeActions,
-  normalizeConditions,
   type Page,
   pageOf,
-  type RuleCondition,
   type Tag,
 } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, eq, gt, inArray, isNull, like, ne, sql } from "drizzle-orm";
 import { onConstraint } from "./constraints.ts";
 import { mutate, type ServiceContext } from "./context.ts";
+import {
+  clearCertificates,
+  defaultCertificateOf,
+  requireCertificates,
+  writeDefaultCertificate,
+} from "./listener-certificates.ts";
 import { findLoadBalancer } from "./load-balancers.ts";
 import { requireBindablePort } from "./port-probe.ts";
 import { prepared } from "./statements.ts";
@@ -28,9 +33,6 @@ import { loadBalancersOf, requireTargetGroups } from "./target-groups.ts";
 
 const { listeners, rules, actionTargetGroups } = schema;
 type ListenerRow = typeof listeners.$inferSelect;
-type RuleRow = typeof rules.$inferSelect;
-
-export const maxRulesPerListener = 100;
 
 export interface ListenerInput {
   protocol?: string;
@@ -51,22 +53,6 @@ export interface Listener {
   certificates?: Array<{ certificateArn: string }>;
 }
 
-export interface RuleInput {
-  priority?: number | string;
-  conditions?: RuleCondition[];
-  actions?: Action[];
-  tags?: Tag[];
-}
-
-export interface Rule {
-  ruleArn: string;
-  /** A string, as in AWS: "10", or "default" for the listener's default rule. */
-  priority: string;
-  conditions: RuleCondition[];
-  actions: Action[];
-  isDefault: boolean;
-}
-
 export function toListener(row: ListenerRow): Listener {
   return {
     listenerArn: row.arn,
@@ -79,21 +65,11 @@ export function toListener(row: ListenerRow): Listener {
   };
 }
 
-export function toRule(row: RuleRow): Rule {
-  return {
-    ruleArn: row.arn,
-    priority: row.priority === null ? "default" : String(row.priority),
-    conditions: row.conditions,
-    actions: row.actions,
-    isDefault: row.priority === null,
-  };
-}
-
 /**
  * Whether `id` can be the last segment of a listener or rule ARN (16 hex digits today). Bounded because
  * the lookup is a LIKE whose pattern SQLite caps at 50,000 bytes: a longer one is an error, not a miss.
  */
-const isArnSuffix = (id: string) => /^[0-9a-f]{1,64}$/.test(id);
+export const isArnSuffix = (id: string) => /^[0-9a-f]{1,64}$/.test(id);
 
 /** A listener by the last segment of its ARN (REST paths) or by its whole ARN (the AWS API). */
 export function findListener(db: Db | Tx, id: string): ListenerRow {
@@ -118,33 +94,11 @@ export function findListener(db: Db | Tx, id: string): ListenerRow {
   return row;
 }
 
-export function findRule(db: Db | Tx, id: string): RuleRow {
-  const row = id.startsWith("arn:")
-    ? prepared(db, "ruleByArn", (d) =>
-        d
-          .select()
-          .from(rules)
-          .where(eq(rules.arn, sql.placeholder("arn")))
-          .prepare(),
-      ).get({ arn: id })
-    : isArnSuffix(id)
-      ? prepared(db, "ruleById", (d) =>
-          d
-            .select()
-            .from(rules)
-            .where(like(rules.arn, sql.placeholder("pattern")))
-            .prepare(),
-        ).get({ pattern: `%/${id}` })
-      : undefined;
-  if (!row) throw new Errors.RuleNotFound(`Rule '${id}' not found`);
-  return row;
-}
-
 /**
  * Checks the target groups an action list forwards to: they exist, and none is already used by another
  * load balancer (a target group belongs to at most one).
  */
-function checkActionTargets(tx: Tx, loadBalancerArn: string, actions: Action[]): void {
+export function checkActionTargets(tx: Tx, loadBalancerArn: string, actions: Action[]): void {
   const named = forwardedTargetGroups(actions);
   requireTargetGroups(tx, named);
   const used = loadBalancersOf(tx, named);
@@ -157,7 +111,7 @@ function checkActionTargets(tx: Tx, loadBalancerArn: string, actions: Action[]):
 }
 
 /** Keeps action_target_groups in step with an owner's (listener's or rule's) actions. */
-function linkActions(tx: Tx, ownerArn: string, listener: ListenerRow, actions: Action[]): void {
+export function linkActions(tx: Tx, ownerArn: string, listener: ListenerRow, actions: Action[]): void {
   tx.delete(actionTargetGroups).where(eq(actionTargetGroups.ownerArn, ownerArn)).run();
   for (const targetGroupArn of forwardedTargetGroups(actions)) {
     tx.insert(actionTargetGroups)
@@ -171,32 +125,50 @@ function linkActions(tx: Tx, ownerArn: string, listener: ListenerRow, actions: A
   }
 }
 
-function checkListenerSettings(
+/** A listener's TLS settings after a create or modify: what to store, and the default certificate to write. */
+interface TlsSettings {
+  sslPolicy: string | null;
+  certificates: Array<{ certificateArn: string }> | null;
+  /** A default certificate given by this call, to check and write as its listener_certificates row. */
+  newDefault?: string;
+}
+
+/**
+ * ELB's rules for a listener's protocol, policy and certificates: HTTP listeners take neither; HTTPS
+ * listeners have exactly one default certificate and a security policy (2016-08 when none is given, as
+ * through the API and the CLI). `current` is the listener being modified: an HTTPS listener keeps what
+ * the call does not change, and settings stored before they were checked (an unknown certificate ARN)
+ * keep loading until they are replaced.
+ */
+function tlsSettings(
   protocol: string,
-  certificates: Array<{ certificateArn: string }> | undefined,
-): void {
+  input: { sslPolicy?: string | undefined; certificates?: Array<{ certificateArn: string }> | undefined },
+  current?: ListenerRow,
+): TlsSettings {
   checkOneOf("Protocol", protocol, ["HTTP", "HTTPS"] as const);
-  if (protocol === "HTTPS") {
-    check(
-      Array.isArray(certificates) &&
-        certificates.length > 0 &&
-        certificates.every((c) => typeof c?.certificateArn === "string"),
-      "A certificate must be specified for HTTPS listeners",
-    );
+  if (protocol === "HTTP") {
+    check(!input.certificates?.length, "A certificate cannot be specified for HTTP listeners");
+    check(input.sslPolicy === undefined, "An SSL policy cannot be specified for HTTP listeners");
+    return { sslPolicy: null, certificates: null };
   }
+  const wasHttps = current?.protocol === "HTTPS";
+  const given = defaultCertificateOf(input.certificates);
+  const certificateArn = given ?? (wasHttps ? current?.certificates?.[0]?.certificateArn : undefined);
+  check(certificateArn !== undefined, "A certificate must be specified for HTTPS listeners");
+  if (input.sslPolicy !== undefined && !findSslPolicy(input.sslPolicy))
+    throw new Errors.SSLPolicyNotFound(`SSL policy '${input.sslPolicy}' not found`);
+  const sslPolicy = input.sslPolicy ?? (wasHttps ? current?.sslPolicy : undefined) ?? defaultSslPolicyName;
+  return {
+    sslPolicy,
+    certificates: [{ certificateArn }],
+    ...(given !== undefined && { newDefault: given }),
+  };
 }
 
 const duplicatePort = (port: number) =>
   new Errors.DuplicateListener(
     `A listener already exists on port ${port}: every listener binds the same local address, so ports are unique across load balancers`,
   );
-
-function parsePriority(priority: number | string | undefined): number {
-  check(priority !== undefined, "Priority is required");
-  const value = typeof priority === "string" ? Number(priority) : priority;
-  checkPriority(value);
-  return value;
-}
 
 export function listenerService(ctx: ServiceContext) {
   return {
@@ -206,7 +178,7 @@ export function listenerService(ctx: ServiceContext) {
       check(input.protocol !== undefined, "Protocol is required");
       check(input.port !== undefined, "Port is required");
       checkPort("Port", input.port);
-      checkListenerSettings(protocol, input.certificates);
+      const tls = tlsSettings(protocol, input);
       const defaultActions = normalizeActions(input.defaultActions ?? []);
       const tags = checkTags(input.tags);
       requireBindablePort(ctx, input.port);
@@ -216,17 +188,19 @@ export function listenerService(ctx: ServiceContext) {
         const existing = tx.select().from(listeners).where(eq(listeners.port, port)).get();
         if (existing) throw duplicatePort(port);
         checkActionTargets(tx, lb.arn, defaultActions);
+        if (tls.newDefault !== undefined) requireCertificates(tx, [tls.newDefault]);
         const row: ListenerRow = {
           arn: arns.listener(lb.arn),
           loadBalancerArn: lb.arn,
           protocol,
           port,
-          sslPolicy: protocol === "HTTPS" ? (input.sslPolicy ?? "ELBSecurityPolicy-2016-08") : null,
-          certificates: protocol === "HTTPS" ? (input.certificates ?? null) : null,
+          sslPolicy: tls.sslPolicy,
+          certificates: tls.certificates,
           defaultActions,
           createdAt: ctx.now(),
         };
         onConstraint(() => tx.insert(listeners).values(row).run(), { unique: () => duplicatePort(port) });
+        if (tls.newDefault !== undefined) writeDefaultCertificate(tx, row.arn, tls.newDefault);
         tx.insert(rules)
           .values({
             arn: arns.rule(row.arn),
@@ -283,7 +257,10 @@ export function listenerService(ctx: ServiceContext) {
       return { items: page.items.map(toListener), ...(page.nextToken && { nextToken: page.nextToken }) };
     },
 
-    /** ModifyListener: port, protocol, certificates and default actions (the default rule follows). */
+    /**
+     * ModifyListener: port, protocol, policy, default certificate and default actions (the default rule
+     * follows). The default certificate row is replaced in the same transaction as the listener.
+     */
     modify(id: string, input: Omit<ListenerInput, "tags">): Listener {
       if (input.port !== undefined && input.port !== findListener(ctx.db, id).port) {
         checkPort("Port", input.port);
@@ -292,8 +269,7 @@ export function listenerService(ctx: ServiceContext) {
       return mutate(ctx, (tx) => {
         const row = findListener(tx, id);
         const protocol = input.protocol?.toUpperCase() ?? row.protocol;
-        const certificates = input.certificates ?? row.certificates ?? undefined;
-        checkListenerSettings(protocol, certificates);
+        const tls = tlsSettings(protocol, input, row);
         const port = input.port ?? row.port;
         checkPort("Port", port);
         if (port !== row.port) {
@@ -308,18 +284,20 @@ export function listenerService(ctx: ServiceContext) {
           ? normalizeActions(input.defaultActions)
           : row.defaultActions;
         checkActionTargets(tx, row.loadBalancerArn, defaultActions);
+        if (tls.newDefault !== undefined) requireCertificates(tx, [tls.newDefault]);
         const next: ListenerRow = {
           ...row,
           protocol,
           port,
-          certificates: protocol === "HTTPS" ? (certificates ?? null) : null,
-          sslPolicy:
-            protocol === "HTTPS" ? (input.sslPolicy ?? row.sslPolicy ?? "ELBSecurityPolicy-2016-08") : null,
+          certificates: tls.certificates,
+          sslPolicy: tls.sslPolicy,
           defaultActions,
         };
         onConstraint(() => tx.update(listeners).set(next).where(eq(listeners.arn, row.arn)).run(), {
           unique: () => duplicatePort(port),
         });
+        if (protocol !== "HTTPS") clearCertificates(tx, row.arn);
+        else if (tls.newDefault !== undefined) writeDefaultCertificate(tx, row.arn, tls.newDefault);
         tx.update(rules)
           .set({ actions: defaultActions })
           .where(and(eq(rules.listenerArn, row.arn), isNull(rules.priority)))
@@ -345,172 +323,4 @@ export function listenerService(ctx: ServiceContext) {
   };
 }
 
-export function ruleService(ctx: ServiceContext) {
-  return {
-    /** CreateRule: priority unique per listener, conditions and actions within ALB's limits. */
-    create(listenerId: string, input: RuleInput): Rule {
-      const priority = parsePriority(input.priority);
-      const conditions = normalizeConditions(input.conditions ?? []);
-      const actions = normalizeActions(input.actions ?? []);
-      const tags = checkTags(input.tags);
-      return mutate(ctx, (tx) => {
-        const listener = findListener(tx, listenerId);
-        const count = tx
-          .select({ n: sql<number>`count(*)` })
-          .from(rules)
-          .where(and(eq(rules.listenerArn, listener.arn), sql`${rules.priority} is not null`))
-          .get();
-        if ((count?.n ?? 0) >= maxRulesPerListener) {
-          throw new Errors.TooManyRules(
-            `A listener can have at most ${maxRulesPerListener} rules besides its default rule`,
-          );
-        }
-        const inUse = () => new Errors.PriorityInUse(`Priority '${priority}' is currently in use`);
-        if (
-          tx
-            .select()
-            .from(rules)
-            .where(and(eq(rules.listenerArn, listener.arn), eq(rules.priority, priority)))
-            .get()
-        )
-          throw inUse();
-        checkActionTargets(tx, listener.loadBalancerArn, actions);
-        const row: RuleRow = {
-          arn: arns.rule(listener.arn),
-          listenerArn: listener.arn,
-          priority,
-          conditions,
-          actions,
-          createdAt: ctx.now(),
-        };
-        onConstraint(() => tx.insert(rules).values(row).run(), { unique: inUse });
-        linkActions(tx, row.arn, listener, actions);
-        writeTags(tx, row.arn, tags);
-        return toRule(row);
-      });
-    },
-
-    get(id: string): Rule {
-      return toRule(findRule(ctx.db, id));
-    },
-
-    /** The listener's rules in evaluation order: by priority, the default rule last. */
-    list(options: {
-      listenerId?: string;
-      ruleArns?: string[];
-      pageSize?: number;
-      nextToken?: string;
-    }): Page<Rule> {
-      const pageSize = checkPageSize(options.pageSize);
-      if (options.ruleArns?.length) {
-        const rows = ctx.db.select().from(rules).where(inArray(rules.arn, options.ruleArns)).all();
-        const missing = options.ruleArns.filter((arn) => !rows.some((r) => r.arn === arn));
-        if (missing.length) throw new Errors.RuleNotFound(`Rules '${missing.join(", ")}' not found`);
-        return { items: rows.map(toRule) };
-      }
-      check(options.listenerId !== undefined, "A listener or rule ARNs must be given");
-      const listener = findListener(ctx.db, options.listenerId);
-      const after = decodeToken(options.nextToken);
-      const rows = prepared(ctx.db, "rulesOfListener", (d) =>
-        d
-          .select()
-          .from(rules)
-          .where(eq(rules.listenerArn, sql.placeholder("arn")))
-          .orderBy(sql`coalesce(${rules.priority}, 100000)`)
-          .prepare(),
-      ).all({ arn: listener.arn });
-      const order = (r: RuleRow) => String(r.priority ?? 100000).padStart(6, "0");
-      const remaining = after === undefined ? rows : rows.filter((r) => order(r) > after);
-      const page = pageOf(remaining.slice(0, pageSize + 1), pageSize, order);
-      return { items: page.items.map(toRule), ...(page.nextToken && { nextToken: page.nextToken }) };
-    },
-
-    /** ModifyRule: conditions and actions; the default rule takes actions only. */
-    modify(id: string, input: Omit<RuleInput, "priority" | "tags"> & { priority?: unknown }): Rule {
-      check(
-        input.priority === undefined,
-        "A rule's priority is changed with SetRulePriorities (PUT /v1/listeners/{id}/rule-priorities)",
-      );
-      return mutate(ctx, (tx) => {
-        const row = findRule(tx, id);
-        const listener = findListener(tx, row.listenerArn);
-        if (row.priority === null && input.conditions !== undefined) {
-          throw new Errors.OperationNotPermitted("The conditions of a default rule cannot be modified");
-        }
-        const conditions =
-          input.conditions !== undefined ? normalizeConditions(input.conditions) : row.conditions;
-        const actions = input.actions !== undefined ? normalizeActions(input.actions) : row.actions;
-        checkActionTargets(tx, listener.loadBalancerArn, actions);
-        const next = { ...row, conditions, actions };
-        tx.update(rules).set({ conditions, actions }).where(eq(rules.arn, row.arn)).run();
-        if (row.priority === null) {
-          tx.update(listeners).set({ defaultActions: actions }).where(eq(listeners.arn, listener.arn)).run();
-          linkActions(tx, listener.arn, listener, actions);
-        } else linkActions(tx, row.arn, listener, actions);
-        return toRule(next);
-      });
-    },
-
-    delete(id: string): void {
-      const row = findRule(ctx.db, id);
-      if (row.priority === null) throw new Errors.OperationNotPermitted("A default rule cannot be deleted");
-      mutate(ctx, (tx) => {
-        tx.delete(actionTargetGroups).where(eq(actionTargetGroups.ownerArn, row.arn)).run();
-        tx.delete(rules).where(eq(rules.arn, row.arn)).run();
-        removeTags(tx, row.arn);
-      });
-    },
-
-    /**
-     * SetRulePriorities: all changes apply together, so two rules may swap priorities in one call.
-     * `listenerId`, when given (the REST path), must own every rule.
-     */
-    setPriorities(
-      listenerId: string | undefined,
-      rulePriorities: Array<{ ruleArn: string; priority: number | string }> | undefined,
-    ): Rule[] {
-      check(
-        Array.isArray(rulePriorities) && rulePriorities.length > 0,
-        "At least one rule priority must be given",
-      );
-      const changes = rulePriorities.map((r) => ({
-        ruleArn: r.ruleArn,
-        priority: parsePriority(r.priority),
-      }));
-      check(new Set(changes.map((c) => c.ruleArn)).size === changes.length, "A rule can appear only once");
-      const duplicated = changes.find((c, i) => changes.findIndex((d) => d.priority === c.priority) !== i);
-      if (duplicated)
-        throw new Errors.PriorityInUse(`Priority '${duplicated.priority}' is given to more than one rule`);
-      return mutate(ctx, (tx) => {
-        const listener = listenerId === undefined ? undefined : findListener(tx, listenerId);
-        const rows = changes.map((c) => findRule(tx, c.ruleArn));
-        const listenerArn = listener?.arn ?? rows[0]?.listenerArn;
-        for (const row of rows) {
-          if (row.priority === null)
-            throw new Errors.OperationNotPermitted("The priority of a default rule cannot be changed");
-          check(row.listenerArn === listenerArn, "All rules must belong to the same listener");
-        }
-        // Park the moving rules outside the valid range first, so a swap never meets itself.
-        rows.forEach((row, i) => {
-          tx.update(rules)
-            .set({ priority: -1 - i })
-            .where(eq(rules.arn, row.arn))
-            .run();
-        });
-        changes.forEach((change) => {
-          onConstraint(
-            () =>
-              tx.update(rules).set({ priority: change.priority }).where(eq(rules.arn, change.ruleArn)).run(),
-            {
-              unique: () => new Errors.PriorityInUse(`Priority '${change.priority}' is currently in use`),
-            },
-          );
-        });
-        return rows.map((row, i) => toRule({ ...row, priority: changes[i]?.priority ?? row.priority }));
-      });
-    },
-  };
-}
-
 export type ListenerService = ReturnType<typeof listenerService>;
-export type RuleService = ReturnType<typeof ruleService>;

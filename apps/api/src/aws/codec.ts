@@ -14,7 +14,9 @@ import {
  * - "query": form parameters `Targets.member.1.Id=...`, responses in XML with `<member>` list items;
  * - "ec2": EC2's variant, lists flattened (`LaunchTemplateId.1=...`), request keys from the model's query
  *   names, responses with lowerCamel element names and `<item>` list items;
- * - "json": awsJson1_0 bodies with AWS member names, timestamps as Unix seconds.
+ * - "json": awsJson1_0 and awsJson1_1 bodies (the same shapes) with AWS member names, timestamps as Unix
+ *   seconds.
+ * Blobs are base64 in all of them.
  */
 
 export type Wire = "query" | "ec2" | "json";
@@ -72,10 +74,20 @@ function requestKey(wire: Wire, key: string, member: Member): string {
 /** Smithy's integer is 32 bits: a larger value is refused, not stored as a float in SQLite. */
 const isInt32 = (value: number) => Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31;
 
+/** Strict base64 (padding optional, whitespace between lines allowed), decoded to UTF-8 text. */
+function blobIn(raw: string, path: string, errors: InputErrors): string {
+  const compact = raw.replace(/[\r\n\t ]/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1)
+    throw errors.invalid(path, echo(raw), "base64-encoded bytes");
+  return Buffer.from(compact, "base64").toString("utf8");
+}
+
 function scalar(shape: Shape, raw: string, path: string, errors: InputErrors): unknown {
   switch (shape.kind) {
     case "string":
       return raw;
+    case "blob":
+      return blobIn(raw, path, errors);
     case "integer": {
       const value = Number(raw);
       if (!/^-?\d+$/.test(raw.trim()) || !isInt32(value)) throw errors.invalid(path, echo(raw), "an integer");
@@ -207,6 +219,9 @@ function decodeJsonValue(shape: Shape, value: unknown, path: string, errors: Inp
     case "string":
       if (typeof value !== "string") throw errors.invalid(path, text(), "a string");
       return value;
+    case "blob":
+      if (typeof value !== "string") throw errors.invalid(path, text(), "base64-encoded bytes");
+      return blobIn(value, path, errors);
     case "integer":
       if (typeof value !== "number" || !isInt32(value)) throw errors.invalid(path, text(), "an integer");
       return value;
@@ -224,7 +239,7 @@ function decodeJsonValue(shape: Shape, value: unknown, path: string, errors: Inp
   }
 }
 
-/** An awsJson1_0 request body, decoded by the operation's input shape into camelCase members. */
+/** An awsJson1_0 or 1_1 request body, decoded by the operation's input shape into camelCase members. */
 export function decodeJsonInput(
   shape: StructureShape,
   body: unknown,
@@ -286,6 +301,8 @@ export function xmlContent(shape: Shape, value: unknown, wire: "query" | "ec2"):
     }
     case "timestamp":
       return new Date(timestampMs(value)).toISOString();
+    case "blob":
+      return Buffer.from(String(value), "utf8").toString("base64");
     case "boolean":
       return value ? "true" : "false";
     case "unsupported":
@@ -295,7 +312,7 @@ export function xmlContent(shape: Shape, value: unknown, wire: "query" | "ec2"):
   }
 }
 
-/** The awsJson1_0 form of `value` by `shape`: AWS member names, timestamps in Unix seconds. */
+/** The JSON form (1.0 and 1.1) of `value` by `shape`: AWS member names, timestamps in Unix seconds. */
 export function jsonValue(shape: Shape, value: unknown): unknown {
   switch (shape.kind) {
     case "structure": {
@@ -319,6 +336,8 @@ export function jsonValue(shape: Shape, value: unknown): unknown {
         : {};
     case "timestamp":
       return timestampMs(value) / 1000;
+    case "blob":
+      return Buffer.from(String(value), "utf8").toString("base64");
     case "integer":
     case "double":
       return Number(value);

@@ -2,14 +2,15 @@ import type { AwsService } from "./operation.ts";
 import { awsServices, serviceModels } from "./registry.ts";
 
 const protocols = (service: AwsService) =>
-  [service.wire === "ec2" ? "EC2 query" : "query (XML)", ...(service.jsonTarget ? ["JSON 1.0"] : [])].join(
-    ", ",
-  );
+  [
+    ...(service.wire === "ec2" ? ["EC2 query"] : service.wire === "query" ? ["query (XML)"] : []),
+    ...(service.json ? [`JSON ${service.json.version}`] : []),
+  ].join(", ");
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /**
- * docs/aws-compatibility.md: every operation of the four services' AWS models against the door's dispatch
+ * docs/aws-compatibility.md: every operation of the five services' AWS models against the door's dispatch
  * table, so the document cannot say more (or less) than the code does.
  */
 export function renderCompatibility(): string {
@@ -28,14 +29,17 @@ export function renderCompatibility(): string {
     "- **Protocols.** The query protocol (form-encoded `Action` and `Version`, XML answers with `<XResult>`,",
     "  `ResponseMetadata` and `ErrorResponse`), EC2's query protocol, and, for CloudWatch, awsJson1_0",
     "  (`X-Amz-Target: GraniteServiceVersion20100801.<Operation>`, errors with `x-amzn-query-error`), which current",
-    "  AWS CLI, boto3 and SDK versions send. The service is told by `Version`, or by `X-Amz-Target`.",
+    "  AWS CLI, boto3 and SDK versions send; AWS Certificate Manager speaks awsJson1_1 alone",
+    '  (`X-Amz-Target: CertificateManager.<Operation>`, errors as `{"__type": ..., "message": ...}`). The service',
+    "  is told by `Version`, or by `X-Amz-Target`.",
     "- **Credentials and region.** Any access key and secret are accepted: Signature Version 4 is parsed, never",
     "  verified. The region of the credential scope appears in the ARNs of what the request creates. With",
     "  `SCALEOUT_API_TOKEN` set, the access key id must be the token (`InvalidClientTokenId`, 403, otherwise).",
     "- **Errors.** AWS's codes and HTTP statuses for each service: 400 for client errors (404 for CloudWatch's",
-    "  `ResourceNotFound`), where the REST API answers 404 and 409. Unknown actions answer `InvalidAction`.",
-    "- **Pagination.** `Marker`/`PageSize` (ELB), `NextToken`/`MaxRecords` (Auto Scaling, CloudWatch) and",
-    "  `NextToken`/`MaxResults` (EC2); the SDKs' paginators work.",
+    "  `ResourceNotFound`), where the REST API answers 404 and 409. Unknown actions answer `InvalidAction`",
+    "  (`UnknownOperationException` for an unknown JSON target).",
+    "- **Pagination.** `Marker`/`PageSize` (ELB), `NextToken`/`MaxRecords` (Auto Scaling, CloudWatch),",
+    "  `NextToken`/`MaxResults` (EC2) and `NextToken`/`MaxItems` (ACM); the SDKs' paginators work.",
     "",
     "## Launch templates: ImageId and UserData",
     "",
@@ -75,7 +79,7 @@ export function renderCompatibility(): string {
       "",
       `## ${service.title} (${service.version})`,
       "",
-      `Namespace \`${service.xmlns}\`, signing name \`${service.signingName}\`, ${protocols(service)}. ${model.source}.`,
+      `${service.xmlns !== undefined ? `Namespace \`${service.xmlns}\`, s` : "S"}igning name \`${service.signingName}\`${service.json ? `, target prefix \`${service.json.targetPrefix}\`` : ""}, ${protocols(service)}. ${model.source}.`,
       "",
       "| Operation | Support | Notes |",
       "|---|---|---|",

@@ -147,6 +147,21 @@ export function checkConstraints(
     case "double":
       if (typeof value === "number") checkNumber(value, rule, path, errors);
       return;
+    case "blob":
+      // A blob's length is in bytes.
+      if (typeof value === "string" && rule.max !== undefined && Buffer.byteLength(value, "utf8") > rule.max)
+        throw errors.violated(
+          path,
+          `[${Buffer.byteLength(value, "utf8")} bytes]`,
+          `Member must have length less than or equal to ${rule.max}`,
+        );
+      if (typeof value === "string" && rule.min !== undefined && Buffer.byteLength(value, "utf8") < rule.min)
+        throw errors.violated(
+          path,
+          "[0 bytes]",
+          `Member must have length greater than or equal to ${rule.min}`,
+        );
+      return;
     default:
       return;
   }

@@ -4,14 +4,15 @@ import { isAwsError, jsonTooDeep, maxJsonDepth } from "@scaleout/core";
 import { createServices, type Services } from "@scaleout/services";
 import { decodeFormInput, decodeJsonInput, escapeXml, formTree, jsonValue, xmlContent } from "./codec.ts";
 import { checkConstraints, constraintsOf } from "./constraints.ts";
-import type { AwsService, Call, WireError } from "./operation.ts";
+import { echo } from "./echo.ts";
+import { type AwsService, type Call, type QueryService, speaksQuery, type WireError } from "./operation.ts";
 import { awsServices, knownOperation } from "./registry.ts";
 import type { StructureShape } from "./shapes.ts";
 import { credentialOf, isRegion } from "./sigv4.ts";
 
 /*
  * The AWS API door: `POST /` in the query protocol (form parameters, XML answers), EC2's variant of it, and
- * awsJson1_0 (CloudWatch). It decodes a request by the operation's shape, runs the operation against the
+ * the JSON protocols, awsJson1_0 (CloudWatch) and awsJson1_1 (ACM); the version is the service's. It decodes a request by the operation's shape, runs the operation against the
  * same services the REST door uses, and answers in the protocol's shape, errors included.
  */
 
@@ -30,6 +31,24 @@ export interface AwsResponse {
 
 type Protocol = "query" | "ec2" | "json";
 
+/** The services that speak the query protocols; ACM speaks JSON alone and is not found by Version. */
+const queryServices: readonly QueryService[] = awsServices.filter(speaksQuery);
+
+/** The service an X-Amz-Target names (`<prefix>.<Operation>`), with the operation. */
+function jsonTargetOf(headers: IncomingHttpHeaders): { service: AwsService | undefined; action: string } {
+  const target = String(headers["x-amz-target"] ?? "");
+  const dot = target.lastIndexOf(".");
+  if (dot === -1) return { service: undefined, action: target };
+  const prefix = target.slice(0, dot);
+  return {
+    service: awsServices.find((s) => s.json !== undefined && s.json.targetPrefix === prefix),
+    action: target.slice(dot + 1),
+  };
+}
+
+const jsonContentType = (service: AwsService | undefined) =>
+  `application/x-amz-json-${service?.json?.version ?? "1.0"}`;
+
 const internalError = (service: AwsService | undefined): WireError => ({
   code: service?.id === "cloudwatch" ? "InternalServiceError" : "InternalFailure",
   status: 500,
@@ -44,13 +63,14 @@ export function errorResponse(
 ): AwsResponse {
   const type = error.status >= 500 ? "Receiver" : "Sender";
   if (protocol === "json") {
-    const shape = service?.jsonErrorTypes?.[error.code];
+    const shape = service?.json?.errorTypes?.[error.code];
     return {
       status: error.status,
       headers: {
-        "content-type": "application/x-amz-json-1.0",
+        "content-type": jsonContentType(service),
         "x-amzn-requestid": requestId,
-        "x-amzn-query-error": `${error.code};${type}`,
+        // Only awsQueryCompatible services say the query code; an unknown target may be any of them.
+        ...((service?.json?.queryCompatible ?? true) && { "x-amzn-query-error": `${error.code};${type}` }),
       },
       body: JSON.stringify({
         __type: shape ?? error.code,
@@ -61,7 +81,7 @@ export function errorResponse(
   const body =
     protocol === "ec2"
       ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
-      : `<ErrorResponse${service ? ` xmlns="${service.xmlns}"` : ""}><Error><Type>${type}</Type><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+      : `<ErrorResponse${service?.xmlns !== undefined ? ` xmlns="${service.xmlns}"` : ""}><Error><Type>${type}</Type><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
   return {
     status: error.status,
     headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
@@ -97,11 +117,11 @@ function success(
   if (protocol === "json") {
     return {
       status: 200,
-      headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": requestId },
+      headers: { "content-type": jsonContentType(service), "x-amzn-requestid": requestId },
       body: JSON.stringify(output ? jsonValue(output, result) : {}),
     };
   }
-  const xmlns = ` xmlns="${service.xmlns}"`;
+  const xmlns = service.xmlns !== undefined ? ` xmlns="${service.xmlns}"` : "";
   // EC2 answers its members directly under the response element with a lowerCamel requestId; the query
   // protocol wraps them in <ActionResult> and closes with ResponseMetadata.
   const body =
@@ -169,16 +189,17 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
       const protocol = protocolOf(request.headers, credential?.service);
 
       if (protocol === "json") {
-        const target = String(request.headers["x-amz-target"] ?? "");
-        const dot = target.lastIndexOf(".");
-        const service = awsServices.find(
-          (s) => s.jsonTarget !== undefined && s.jsonTarget === target.slice(0, dot),
-        );
-        if (!service || dot === -1) {
+        const { service, action } = jsonTargetOf(request.headers);
+        if (!service) {
+          const target = String(request.headers["x-amz-target"] ?? "");
           return errorResponse(
             undefined,
             "json",
-            { code: "UnknownOperationException", status: 400, message: `Unknown X-Amz-Target '${target}'` },
+            {
+              code: "UnknownOperationException",
+              status: 400,
+              message: `Unknown X-Amz-Target '${echo(target)}'`,
+            },
             requestId,
           );
         }
@@ -205,7 +226,6 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
             requestId,
           );
         }
-        const action = target.slice(dot + 1);
         return run(
           service,
           "json",
@@ -221,8 +241,8 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
       const version = params.get("Version");
       const service =
         version !== null
-          ? awsServices.find((s) => s.version === version)
-          : awsServices.find((s) => s.signingName === credential?.service);
+          ? queryServices.find((s) => s.version === version)
+          : queryServices.find((s) => s.signingName === credential?.service);
       if (!service) {
         const error: WireError =
           version !== null
@@ -266,8 +286,8 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
       const protocol = protocolOf(request.headers, credential?.service);
       const service =
         protocol === "json"
-          ? awsServices.find((s) => s.jsonTarget !== undefined)
-          : awsServices.find((s) => s.signingName === credential?.service);
+          ? (jsonTargetOf(request.headers).service ?? awsServices.find((s) => s.json !== undefined))
+          : queryServices.find((s) => s.signingName === credential?.service);
       return errorResponse(service, protocol, error, requestId);
     },
   };

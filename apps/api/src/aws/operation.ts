@@ -50,23 +50,44 @@ export interface WireError {
   message: string;
 }
 
+/** The JSON protocol of a service: awsJson1_0 (CloudWatch) or awsJson1_1 (ACM). */
+export interface JsonProtocol {
+  /** The version in the content type, `application/x-amz-json-<version>`. */
+  version: "1.0" | "1.1";
+  /** X-Amz-Target's prefix: `<targetPrefix>.<Operation>`. */
+  targetPrefix: string;
+  /**
+   * awsQueryCompatible services (CloudWatch) also answer the query error code in `x-amzn-query-error`,
+   * for clients that were written against their query protocol.
+   */
+  queryCompatible: boolean;
+  /** `__type` (the error's shape id) by error code, where it is not the code itself. */
+  errorTypes?: Readonly<Record<string, string>>;
+}
+
 export interface AwsService {
-  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch";
+  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch" | "acm";
   title: string;
   version: string;
-  xmlns: string;
   /** The SigV4 signing name: the service segment of the credential scope. */
   signingName: string;
-  wire: "query" | "ec2";
-  /** awsJson1_0's X-Amz-Target prefix, for the services that also speak JSON. */
-  jsonTarget?: string;
-  /** The JSON protocol's `__type` (the error's shape id), by query error code. */
-  jsonErrorTypes?: Readonly<Record<string, string>>;
+  /** The query protocol's form (query or EC2's), or "json" for a service that speaks JSON alone (ACM). */
+  wire: "query" | "ec2" | "json";
+  /** The XML namespace of the query protocol's answers (none for a JSON-only service). */
+  xmlns?: string;
+  /** The JSON protocol, for the services that speak it. */
+  json?: JsonProtocol;
   operations: Readonly<Record<string, AnyOperation>>;
   inputErrors: InputErrors;
   /** A services error as this service answers it: its code and AWS's HTTP status (400 for most). */
   translate(error: AwsError): WireError;
 }
+
+/** A service that speaks the query protocol (or EC2's). */
+export type QueryService = AwsService & { wire: "query" | "ec2"; xmlns: string };
+
+export const speaksQuery = (service: AwsService): service is QueryService =>
+  service.wire !== "json" && service.xmlns !== undefined;
 
 /**
  * The ELB and Auto Scaling way of wording a bad parameter (Smithy validation): ValidationError with

@@ -1,15 +1,17 @@
 import type { AwsService } from "./operation.ts";
+import acmModel from "./operations/acm.json" with { type: "json" };
 import autoscalingModel from "./operations/autoscaling.json" with { type: "json" };
 import cloudwatchModel from "./operations/cloudwatch.json" with { type: "json" };
 import ec2Model from "./operations/ec2.json" with { type: "json" };
 import elbv2Model from "./operations/elbv2.json" with { type: "json" };
+import { acm } from "./services/acm.ts";
 import { autoScaling } from "./services/autoscaling.ts";
 import { cloudWatch } from "./services/cloudwatch.ts";
 import { ec2 } from "./services/ec2.ts";
 import { elbv2 } from "./services/elbv2.ts";
 
 /** The dispatch table: every service the AWS door speaks, each with its implemented operations. */
-export const awsServices: readonly AwsService[] = [elbv2, autoScaling, ec2, cloudWatch];
+export const awsServices: readonly AwsService[] = [elbv2, autoScaling, ec2, cloudWatch, acm];
 
 export interface ServiceModel {
   service: string;
@@ -24,6 +26,7 @@ export const serviceModels: Readonly<Record<AwsService["id"], ServiceModel>> = {
   autoscaling: autoscalingModel,
   ec2: ec2Model,
   cloudwatch: cloudwatchModel,
+  acm: acmModel,
 };
 
 /** Whether AWS has this operation (scaleout may still not implement it). */

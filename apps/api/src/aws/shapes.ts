@@ -22,6 +22,13 @@ export interface BooleanShape {
 export interface TimestampShape {
   kind: "timestamp";
 }
+/**
+ * Bytes: base64 on the wire (JSON and query alike), the decoded bytes read as UTF-8 text here. The one
+ * service with blobs, ACM, carries PEM text in them.
+ */
+export interface BlobShape {
+  kind: "blob";
+}
 /** Accepted by the AWS API but not by scaleout: any value is refused with `message`. */
 export interface UnsupportedShape {
   kind: "unsupported";
@@ -48,6 +55,7 @@ export type Shape =
   | DoubleShape
   | BooleanShape
   | TimestampShape
+  | BlobShape
   | UnsupportedShape
   | ListShape
   | MapShape
@@ -77,6 +85,7 @@ export const int: IntegerShape = { kind: "integer" };
 export const dbl: DoubleShape = { kind: "double" };
 export const bool: BooleanShape = { kind: "boolean" };
 export const ts: TimestampShape = { kind: "timestamp" };
+export const blob: BlobShape = { kind: "blob" };
 
 export const list = <S extends Shape>(member: S, memberName?: string): ListShape<S> => ({
   kind: "list",
@@ -133,7 +142,7 @@ type ShapeOf<M> = M extends MemberSpec<infer S> ? S : M;
 type IsRequired<M> = M extends { required: true } ? true : false;
 
 /** What a request decodes to. Timestamps arrive as ISO 8601 strings. */
-export type Static<S> = S extends StringShape | TimestampShape
+export type Static<S> = S extends StringShape | TimestampShape | BlobShape
   ? string
   : S extends IntegerShape | DoubleShape
     ? number
@@ -156,7 +165,7 @@ type StaticStruct<M extends Members> = {
 };
 
 /** What a handler may answer: every member optional; timestamps as ISO strings, Dates or milliseconds. */
-export type Out<S> = [S] extends [StringShape]
+export type Out<S> = [S] extends [StringShape | BlobShape]
   ? string
   : [S] extends [TimestampShape]
     ? string | Date | number

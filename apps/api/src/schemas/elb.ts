@@ -126,7 +126,10 @@ export const CreateLoadBalancer = Type.Object(
   { additionalProperties: false },
 );
 
-const Certificate = Type.Object({ certificateArn: Type.String() }, { additionalProperties: false });
+const Certificate = Type.Object(
+  { certificateArn: Type.String({ minLength: 1, maxLength: 2048, description: "An ACM certificate ARN" }) },
+  { additionalProperties: false },
+);
 
 export const Listener = Type.Object(
   {
@@ -146,8 +149,12 @@ export const CreateListener = Type.Object(
     protocol: StringEnum(["HTTP", "HTTPS"]),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     defaultActions: Type.Array(Type.Ref(Action), { minItems: 1 }),
-    sslPolicy: Type.Optional(Type.String()),
-    certificates: Type.Optional(Type.Array(Certificate)),
+    sslPolicy: Type.Optional(
+      Type.String({ maxLength: 256, description: "An ELB security policy name (HTTPS listeners)" }),
+    ),
+    certificates: Type.Optional(
+      Type.Array(Certificate, { maxItems: 1, description: "The default certificate (HTTPS listeners)" }),
+    ),
     tags: Tags,
   },
   { additionalProperties: false },
@@ -156,6 +163,38 @@ export const CreateListener = Type.Object(
 export const ModifyListener = Type.Partial(Type.Omit(CreateListener, ["tags"]), {
   additionalProperties: false,
 });
+
+export const ListenerCertificate = Type.Object({
+  certificateArn: Type.String(),
+  isDefault: Type.Boolean(),
+});
+
+export const ListenerCertificatesBody = Type.Object(
+  { certificates: Type.Array(Certificate, { minItems: 1, maxItems: 25 }) },
+  { additionalProperties: false },
+);
+
+export const SslPolicy = Type.Object({
+  name: Type.String(),
+  sslProtocols: Type.Array(Type.String()),
+  ciphers: Type.Array(Type.Object({ name: Type.String(), priority: Type.Integer() })),
+  supportedLoadBalancerTypes: Type.Array(Type.String()),
+});
+
+export const SslPolicyQuery = Type.Object(
+  {
+    names: Type.Optional(
+      Type.Array(Type.String({ maxLength: 256 }), {
+        maxItems: 100,
+        description: "Policy names (repeat the parameter for several)",
+      }),
+    ),
+    loadBalancerType: Type.Optional(StringEnum(["application", "network", "gateway"])),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 400 })),
+    nextToken: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
 
 export const Rule = Type.Object(
   {

@@ -121,6 +121,25 @@ const validTimestamp: fc.Arbitrary<WireValue> = fc
   .integer({ min: 1_600_000_000, max: 1_900_000_000 })
   .chain((seconds) => fc.constantFrom<WireValue>(seconds, new Date(seconds * 1000).toISOString()));
 
+/** Base64 of PEM-looking text that is no certificate or key: the material is refused, not crashed on. */
+const validBlob: fc.Arbitrary<WireValue> = fc
+  .oneof(
+    fc.string({ maxLength: 200 }),
+    fc
+      .constantFrom("CERTIFICATE", "PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY")
+      .chain((label) =>
+        fc
+          .base64String({ maxLength: 400 })
+          .map((body) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`),
+      ),
+  )
+  .map((text) => Buffer.from(text, "utf8").toString("base64"));
+
+const hostileBlob: fc.Arbitrary<WireValue> = fc.oneof(
+  fc.constantFrom("not base64!", "====", "A", "\u0000", "-----BEGIN CERTIFICATE-----"),
+  fc.constantFrom(40_000, 3_000_000).map((n) => Buffer.alloc(n, 0x41).toString("base64")),
+);
+
 /** How one request's parameters are drawn. */
 interface Draw {
   encoding: Encoding;
@@ -155,6 +174,8 @@ function shapedValue(shape: Shape, rule: Constraint | undefined, draw: Draw): fc
       return spoiled(draw, fc.boolean(), fc.constantFrom<WireValue>("maybe", 1, "TRUE"), 3);
     case "timestamp":
       return spoiled(draw, validTimestamp, hostileTimestamp, 3);
+    case "blob":
+      return spoiled(draw, validBlob, hostileBlob, 3);
     case "unsupported":
       return anything;
     case "list": {
@@ -259,7 +280,7 @@ const framing = fc.record({
   scope: rarely(
     fc.tuple(
       fc.constantFrom("eu-west-1", "us-east-1", "x".repeat(3_000), "../..", "eu-west-1\u0000", "unsigned"),
-      fc.constantFrom("elasticloadbalancing", "autoscaling", "ec2", "monitoring", "s3", ""),
+      fc.constantFrom("elasticloadbalancing", "autoscaling", "ec2", "monitoring", "acm", "s3", ""),
     ),
     6,
   ),
@@ -286,7 +307,7 @@ function render(
   const headers: Record<string, string> = {};
   let text: string;
   if (encoding === "json") {
-    headers["x-amz-target"] = `${service.jsonTarget ?? "ElasticLoadBalancing_v10"}.${action}`;
+    headers["x-amz-target"] = `${service.json?.targetPrefix ?? "ElasticLoadBalancing_v10"}.${action}`;
     text = toJson(input);
   } else {
     const params: Array<[string, string]> = [
@@ -350,7 +371,7 @@ export function doorRequests(known: readonly string[]): fc.Arbitrary<FuzzRequest
   return target.chain(({ service, action }) => {
     // JSON to a service that does not speak it is a request to refuse too.
     const encoding = fc.oneof(
-      { arbitrary: fc.constant<Encoding>("query"), weight: service.jsonTarget === undefined ? 8 : 1 },
+      { arbitrary: fc.constant<Encoding>("query"), weight: service.json === undefined ? 8 : 1 },
       { arbitrary: fc.constant<Encoding>("json"), weight: 1 },
     );
     return fc.tuple(encoding, fc.boolean()).chain(([chosen, hostile]) => {

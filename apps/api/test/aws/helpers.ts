@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { ACMClient } from "@aws-sdk/client-acm";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
@@ -37,6 +38,7 @@ export interface AwsTestApi {
     autoScaling: AutoScalingClient;
     ec2: EC2Client;
     cloudWatch: CloudWatchClient;
+    acm: ACMClient;
   };
   /** Stands in for the worker, which these tests do not run: launches `count` instances of a group. */
   launch(groupName: string, count: number): string[];
@@ -45,7 +47,14 @@ export interface AwsTestApi {
 
 /** The api listening on a loopback port over a fresh SQLite registry, as `npm start` would run it. */
 export async function startAwsApi(
-  options: { apiToken?: string; fast?: boolean; trust?: AppOptions["trust"]; portProbe?: PortProbe } = {},
+  options: {
+    apiToken?: string;
+    fast?: boolean;
+    trust?: AppOptions["trust"];
+    portProbe?: PortProbe;
+    /** Receives every response body the api sends (what a test searches for what must never leave). */
+    onBody?: (body: string) => void;
+  } = {},
 ): Promise<AwsTestApi> {
   const dir = tempDir();
   const handle = createDb(join(dir.dir, "scaleout.db"));
@@ -74,6 +83,13 @@ export async function startAwsApi(
   app.addHook("onResponse", async (request, reply) => {
     if (reply.statusCode >= 500) serverErrors.push({ url: request.url, status: reply.statusCode });
   });
+  const onBody = options.onBody;
+  if (onBody) {
+    app.addHook("onSend", async (_request, _reply, payload) => {
+      if (typeof payload === "string") onBody(payload);
+      return payload;
+    });
+  }
   await app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
@@ -100,6 +116,7 @@ export async function startAwsApi(
         autoScaling: new AutoScalingClient(config),
         ec2: new EC2Client(config),
         cloudWatch: new CloudWatchClient(config),
+        acm: new ACMClient(config),
       };
     },
     launch(groupName, count) {

@@ -18,6 +18,7 @@ const packages: Record<AwsService["id"], string> = {
   autoscaling: "@aws-sdk/client-auto-scaling",
   ec2: "@aws-sdk/client-ec2",
   cloudwatch: "@aws-sdk/client-cloudwatch",
+  acm: "@aws-sdk/client-acm",
 };
 
 interface SdkSchema {
@@ -28,6 +29,7 @@ interface SdkSchema {
   isNumericSchema(): boolean;
   isBooleanSchema(): boolean;
   isTimestampSchema(): boolean;
+  isBlobSchema(): boolean;
   getName(withNamespace?: boolean): string | undefined;
   getMergedTraits(): { xmlName?: string; ec2QueryName?: string };
   getValueSchema(): SdkSchema;
@@ -124,6 +126,9 @@ function compare(
       return;
     case "timestamp":
       kind(sdk.isTimestampSchema(), "not a timestamp");
+      return;
+    case "blob":
+      kind(sdk.isBlobSchema(), "not a blob");
       return;
     case "unsupported":
       return;

@@ -475,18 +475,22 @@ export const cloudWatch: AwsService = {
   xmlns: "http://monitoring.amazonaws.com/doc/2010-08-01/",
   signingName: "monitoring",
   wire: "query",
-  jsonTarget: "GraniteServiceVersion20100801",
   // awsJson1_0 names an error by its shape; awsQueryCompatible clients read the code from the header.
-  jsonErrorTypes: {
-    ResourceNotFound: "com.amazonaws.cloudwatch#ResourceNotFound",
-    InvalidParameterValue: "com.amazonaws.cloudwatch#InvalidParameterValueException",
-    InvalidParameterCombination: "com.amazonaws.cloudwatch#InvalidParameterCombinationException",
-    MissingParameter: "com.amazonaws.cloudwatch#MissingRequiredParameterException",
-    LimitExceeded: "com.amazonaws.cloudwatch#LimitExceededFault",
-    InvalidNextToken: "com.amazonaws.cloudwatch#InvalidNextToken",
-    InvalidFormat: "com.amazonaws.cloudwatch#InvalidFormatFault",
-    ValidationError: "com.amazonaws.cloudwatch#ValidationException",
-    InternalServiceError: "com.amazonaws.cloudwatch#InternalServiceFault",
+  json: {
+    version: "1.0",
+    targetPrefix: "GraniteServiceVersion20100801",
+    queryCompatible: true,
+    errorTypes: {
+      ResourceNotFound: "com.amazonaws.cloudwatch#ResourceNotFound",
+      InvalidParameterValue: "com.amazonaws.cloudwatch#InvalidParameterValueException",
+      InvalidParameterCombination: "com.amazonaws.cloudwatch#InvalidParameterCombinationException",
+      MissingParameter: "com.amazonaws.cloudwatch#MissingRequiredParameterException",
+      LimitExceeded: "com.amazonaws.cloudwatch#LimitExceededFault",
+      InvalidNextToken: "com.amazonaws.cloudwatch#InvalidNextToken",
+      InvalidFormat: "com.amazonaws.cloudwatch#InvalidFormatFault",
+      ValidationError: "com.amazonaws.cloudwatch#ValidationException",
+      InternalServiceError: "com.amazonaws.cloudwatch#InternalServiceFault",
+    },
   },
   operations,
   inputErrors: {

@@ -1,147 +1,23 @@
-import {
-  type Action as ActionValue,
-  type AwsError,
-  type RuleCondition as ConditionValue,
-  Errors,
-} from "@scaleout/core";
+import { type AwsError, Errors } from "@scaleout/core";
 import { type AwsService, ignoring, operation, pageOfList, validationErrors } from "../operation.ts";
-import { bool, int, list, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
-
-// ---- Shapes (botocore elbv2 2015-12-01) ------------------------------------------------------------------
-
-const Tag = struct({ key: req(str), value: str });
-
-const Matcher = struct({
-  httpCode: str,
-  grpcCode: unsupported("GrpcCode is not supported: scaleout target groups speak HTTP and HTTPS"),
-});
-
-const LoadBalancer = struct({
-  loadBalancerArn: str,
-  dnsName: str,
-  canonicalHostedZoneId: str,
-  createdTime: ts,
-  loadBalancerName: str,
-  scheme: str,
-  vpcId: str,
-  state: struct({ code: str, reason: str }),
-  type: str,
-  availabilityZones: list(struct({ zoneName: str, subnetId: str })),
-  securityGroups: list(str),
-  ipAddressType: str,
-});
-
-const TargetGroup = struct({
-  targetGroupArn: str,
-  targetGroupName: str,
-  protocol: str,
-  port: int,
-  vpcId: str,
-  healthCheckProtocol: str,
-  healthCheckPort: str,
-  healthCheckEnabled: bool,
-  healthCheckIntervalSeconds: int,
-  healthCheckTimeoutSeconds: int,
-  healthyThresholdCount: int,
-  unhealthyThresholdCount: int,
-  healthCheckPath: str,
-  matcher: Matcher,
-  loadBalancerArns: list(str),
-  targetType: str,
-  protocolVersion: str,
-  ipAddressType: str,
-});
-
-const notAuthenticating =
-  "Authentication actions are not supported by scaleout: use forward, redirect or fixed-response";
-
-const Action = struct({
-  type: req(str),
-  targetGroupArn: str,
-  authenticateOidcConfig: unsupported(notAuthenticating),
-  authenticateCognitoConfig: unsupported(notAuthenticating),
-  order: int,
-  redirectConfig: struct({
-    protocol: str,
-    port: str,
-    host: str,
-    path: str,
-    query: str,
-    statusCode: req(str),
-  }),
-  fixedResponseConfig: struct({ messageBody: str, statusCode: req(str), contentType: str }),
-  forwardConfig: struct({
-    targetGroups: list(struct({ targetGroupArn: str, weight: int })),
-    targetGroupStickinessConfig: struct({ enabled: bool, durationSeconds: int }),
-  }),
-  jwtValidationConfig: unsupported(notAuthenticating),
-});
-
-const Values = struct({ values: list(str) });
-
-const RuleCondition = struct({
-  field: str,
-  values: list(str),
-  hostHeaderConfig: Values,
-  pathPatternConfig: Values,
-  httpHeaderConfig: struct({ httpHeaderName: str, values: list(str) }),
-  queryStringConfig: struct({ values: list(struct({ key: str, value: str })) }),
-  httpRequestMethodConfig: Values,
-  sourceIpConfig: Values,
-  regexValues: unsupported("Regular expression conditions (RegexValues) are not supported by scaleout"),
-});
-
-const Certificate = struct({ certificateArn: str, isDefault: bool });
-
-const Listener = struct({
-  listenerArn: str,
-  loadBalancerArn: str,
-  port: int,
-  protocol: str,
-  certificates: list(Certificate),
-  sslPolicy: str,
-  defaultActions: list(Action),
-  alpnPolicy: list(str),
-});
-
-const Rule = struct({
-  ruleArn: str,
-  priority: str,
-  conditions: list(RuleCondition),
-  actions: list(Action),
-  isDefault: bool,
-});
-
-const Attribute = struct({ key: str, value: str });
-const TargetDescription = struct({ id: req(str), port: int, availabilityZone: str });
-
-const HealthCheckSettings = {
-  healthCheckProtocol: str,
-  healthCheckPort: str,
-  healthCheckEnabled: bool,
-  healthCheckPath: str,
-  healthCheckIntervalSeconds: int,
-  healthCheckTimeoutSeconds: int,
-  healthyThresholdCount: int,
-  unhealthyThresholdCount: int,
-  matcher: Matcher,
-};
-
-const page = { marker: str, pageSize: int };
-const Empty = struct({});
-
-// The services take AWS's shapes in camelCase and check every field at run time; the wire shapes decode
-// enum-like members as plain strings, which these hand over as the services' unions.
-const toActions = (actions: Array<Static<typeof Action>> | undefined): ActionValue[] | undefined =>
-  actions as unknown as ActionValue[] | undefined;
-const toConditions = (
-  conditions: Array<Static<typeof RuleCondition>> | undefined,
-): ConditionValue[] | undefined => conditions as unknown as ConditionValue[] | undefined;
-
-const paging = (input: { marker?: string; pageSize?: number }) => ({
-  ...(input.marker !== undefined && { nextToken: input.marker }),
-  ...(input.pageSize !== undefined && { pageSize: input.pageSize }),
-});
+import { bool, int, list, req, str, struct, unsupported } from "../shapes.ts";
+import { listenerOperations } from "./elbv2-listeners.ts";
+import {
+  Action,
+  Attribute,
+  Empty,
+  HealthCheckSettings,
+  LoadBalancer,
+  page,
+  paging,
+  Rule,
+  RuleCondition,
+  Tag,
+  TargetDescription,
+  TargetGroup,
+  toActions,
+  toConditions,
+} from "./elbv2-shapes.ts";
 
 const ignored =
   "Subnets, SubnetMappings and SecurityGroups are accepted and ignored: every load balancer listens on this machine.";
@@ -364,92 +240,7 @@ const operations = {
     }),
   }),
 
-  CreateListener: operation({
-    input: struct({
-      loadBalancerArn: req(str),
-      protocol: str,
-      port: int,
-      sslPolicy: str,
-      certificates: list(Certificate),
-      defaultActions: req(list(Action)),
-      alpnPolicy: list(str),
-      tags: list(Tag),
-      mutualAuthentication: unsupported("Mutual TLS authentication is not supported by scaleout"),
-    }),
-    output: struct({ listeners: list(Listener) }),
-    support: "partial",
-    notes:
-      "HTTP listeners serve traffic; HTTPS listeners are stored but not served. Ports are unique across load balancers (one local address).",
-    run: (input, { services }) => ({
-      listeners: [
-        services.listeners.create(input.loadBalancerArn, {
-          ...(input.protocol !== undefined && { protocol: input.protocol }),
-          ...(input.port !== undefined && { port: input.port }),
-          ...(input.sslPolicy !== undefined && { sslPolicy: input.sslPolicy }),
-          ...(input.certificates !== undefined && {
-            certificates: input.certificates.map((c) => ({ certificateArn: c.certificateArn ?? "" })),
-          }),
-          defaultActions: toActions(input.defaultActions) ?? [],
-          ...(input.tags !== undefined && { tags: input.tags }),
-        }),
-      ],
-    }),
-  }),
-
-  DescribeListeners: operation({
-    input: struct({ loadBalancerArn: str, listenerArns: list(str), ...page }),
-    output: struct({ listeners: list(Listener), nextMarker: str }),
-    support: "implemented",
-    run: (input, { services }) => {
-      const result = services.listeners.list({
-        ...(input.loadBalancerArn !== undefined && { loadBalancerName: input.loadBalancerArn }),
-        ...(input.listenerArns !== undefined && { listenerArns: input.listenerArns }),
-        ...paging(input),
-      });
-      return { listeners: result.items, nextMarker: result.nextToken };
-    },
-  }),
-
-  ModifyListener: operation({
-    input: struct({
-      listenerArn: req(str),
-      port: int,
-      protocol: str,
-      sslPolicy: str,
-      certificates: list(Certificate),
-      defaultActions: list(Action),
-      alpnPolicy: list(str),
-      mutualAuthentication: unsupported("Mutual TLS authentication is not supported by scaleout"),
-    }),
-    output: struct({ listeners: list(Listener) }),
-    support: "implemented",
-    run: (input, { services }) => {
-      const defaultActions = toActions(input.defaultActions);
-      return {
-        listeners: [
-          services.listeners.modify(input.listenerArn, {
-            ...(input.protocol !== undefined && { protocol: input.protocol }),
-            ...(input.port !== undefined && { port: input.port }),
-            ...(input.sslPolicy !== undefined && { sslPolicy: input.sslPolicy }),
-            ...(input.certificates !== undefined && {
-              certificates: input.certificates.map((c) => ({ certificateArn: c.certificateArn ?? "" })),
-            }),
-            ...(defaultActions !== undefined && { defaultActions }),
-          }),
-        ],
-      };
-    },
-  }),
-
-  DeleteListener: operation({
-    input: struct({ listenerArn: req(str) }),
-    output: Empty,
-    support: "implemented",
-    run: (input, { services }) => {
-      services.listeners.delete(input.listenerArn);
-      return {};
-    },
-  }),
+  ...listenerOperations,
 
   CreateRule: operation({
     input: struct({
