@@ -34,7 +34,11 @@ const { values: flags } = parseArgs({
     bundle: { type: "string" },
     baseline: { type: "string" },
     workers: { type: "string", default: `1,${availableParallelism()}` },
-    variants: { type: "string", default: process.env.BENCH_NODE_ARGS ?? "" },
+    // The default is the shipped command's flags (scripts/start.ts), as in bench/proxy.
+    variants: {
+      type: "string",
+      default: process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=256",
+    },
     snapshot: { type: "boolean", default: false },
   },
 });
