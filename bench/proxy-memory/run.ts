@@ -7,7 +7,8 @@
 // buffers, read by the preloaded probe.mjs. Loopback only; every process it starts, it stops.
 //
 //   npx tsx bench/proxy-memory/run.ts [--seconds 8] [--rounds 2] [--bundle dist/proxy.mjs] [--baseline FILE]
-//       [--workers 1,2] [--variants "--max-semi-space-size=8;--max-semi-space-size=2"] [--snapshot]
+//       [--workers 1,2] [--variants "--max-semi-space-size=8;--max-semi-space-size=2"]
+//       [--baseline-flags "--max-semi-space-size=8"] [--snapshot]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -39,6 +40,8 @@ const { values: flags } = parseArgs({
       type: "string",
       default: process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=256",
     },
+    // The baseline's own node flags (e.g. the shipped ones before a change), instead of --variants.
+    "baseline-flags": { type: "string" },
     snapshot: { type: "boolean", default: false },
   },
 });
@@ -77,7 +80,9 @@ interface Measured {
 const measured: Measured[] = [];
 for (const b of builds)
   for (const workers of flags.workers.split(",").map(Number))
-    for (const variant of variants) {
+    for (const variant of b.label === "baseline" && flags["baseline-flags"] !== undefined
+      ? [flags["baseline-flags"]]
+      : variants) {
       const nodeArgs = [...variant.split(" ").filter(Boolean), `--import=${probe}`];
       const name = `${b.label} w${workers}${variant ? ` ${variant}` : ""}`;
       const system = await startScaleout(work, targets, { bundle: b.bundle, workers, name, nodeArgs });
