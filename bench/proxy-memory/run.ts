@@ -38,7 +38,7 @@ const { values: flags } = parseArgs({
     // The default is the shipped command's flags (scripts/start.ts), as in bench/proxy.
     variants: {
       type: "string",
-      default: process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=256",
+      default: process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=1024",
     },
     // The baseline's own node flags (e.g. the shipped ones before a change), instead of --variants.
     "baseline-flags": { type: "string" },

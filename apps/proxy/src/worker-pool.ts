@@ -42,12 +42,15 @@ export function workerEntry(ownUrl: string = import.meta.url): string | undefine
 
 /**
  * V8 flags a worker gets unless the owner was started with its own value of the same flag (the owner's
- * flags pass on to its workers). `--max-old-space-size=256`: a worker's live heap is about 15 MB even at
- * c200, but with the default limit (about 2-4 GB) V8 lets the old generation grow to up to 4× the live size
- * between full collections, and that garbage is RSS; at or under 256 MB the growing factor is 1.3
- * (V8's heap controller scales it from 1.3 at 256 MB to 4 at 2 GB). Measured in the commit that set it.
+ * flags pass on to its workers). `--max-old-space-size=1024`: a worker's live heap is about 15 MB even at
+ * c200, but with the default limit (2-4 GB) V8 lets the old generation grow to up to 4× the live size
+ * between full collections, and that garbage is RSS. V8's heap controller caps its growing factor by the
+ * limit: 1.3 at or under 256 MB, rising to 2 just under 2 GB, 4 from there; 1024 MB gives 1.6. Measured
+ * (bench/proxy-memory, w1 after c200, same run): no cap 107 MB; 1024 MB 89 MB; 256 MB 90 MB, whose
+ * headroom of 0.3× the live heap (against 0.6×) runs full collections about twice as often (its GC and
+ * CPU a request rose 5-10 µs in three runs).
  */
-export const workerV8Flags = ["--max-old-space-size=256"];
+export const workerV8Flags = ["--max-old-space-size=1024"];
 
 /** The owner's node flags followed by each of `defaults` whose flag the owner did not set. */
 export function workerExecArgv(
