@@ -84,7 +84,9 @@ if (!flags.bundle && kinds.has("scaleout")) {
 }
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
 // The default is the shipped command's flags (scripts/start.ts).
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=1024")
+  .split(" ")
+  .filter(Boolean);
 const accessLog = flags["access-log"];
 
 const work = mkdtempSync(join(tmpdir(), "scaleout-bench-proxy-"));
