@@ -1,12 +1,15 @@
 import {
   createPrivateKey,
   createPublicKey,
+  generateKeyPair,
   generateKeyPairSync,
   type KeyObject,
+  randomBytes,
   X509Certificate,
 } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { keyUsageBits, newSerial, pem, serverAuthOid, writeCertificate } from "./certificate-der.ts";
 
 /*
@@ -38,8 +41,11 @@ export interface IssuedCertificate {
 export interface CertificateAuthority {
   /** The root certificate, PEM: what clients trust. */
   certificatePem(): string;
-  /** Issues a server certificate for `dnsNames` (the first is the subject's common name). */
-  issue(dnsNames: string[], keyAlgorithm: IssuedKeyAlgorithm, now: number): IssuedCertificate;
+  /**
+   * Issues a server certificate for `dnsNames` (the first is the subject's common name). Asynchronous: an
+   * RSA key takes node's thread pool up to a second or more, which must not stall the api's event loop.
+   */
+  issue(dnsNames: string[], keyAlgorithm: IssuedKeyAlgorithm, now: number): Promise<IssuedCertificate>;
 }
 
 interface Root {
@@ -48,14 +54,16 @@ interface Root {
   pem: string;
 }
 
-function newKeyPair(algorithm: IssuedKeyAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+const generate = promisify(generateKeyPair);
+
+function newKeyPair(algorithm: IssuedKeyAlgorithm): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   switch (algorithm) {
     case "RSA_2048":
-      return generateKeyPairSync("rsa", { modulusLength: 2048 });
+      return generate("rsa", { modulusLength: 2048 });
     case "EC_prime256v1":
-      return generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+      return generate("ec", { namedCurve: "prime256v1" });
     case "EC_secp384r1":
-      return generateKeyPairSync("ec", { namedCurve: "secp384r1" });
+      return generate("ec", { namedCurve: "secp384r1" });
   }
 }
 
@@ -84,35 +92,59 @@ function makeRoot(now: number): Root {
   return { key: privateKey, spki, pem: pem("CERTIFICATE", der) };
 }
 
-/** Writes a file whole or not at all, owner-only from its first byte. */
-function writeOwnerOnly(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode: 0o600 });
-  renameSync(temporary, file);
+const keyFileName = "ca-key.pem";
+const certificateFileName = "ca.pem";
+const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/** The root kept in `directory`, or undefined when there is none yet. */
+function readRoot(directory: string): Root | undefined {
+  let keyPem: string;
+  let certificatePem: string;
+  try {
+    keyPem = readFileSync(join(directory, keyFileName), "utf8");
+    certificatePem = readFileSync(join(directory, certificateFileName), "utf8");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const key = createPrivateKey(keyPem);
+    if (!new X509Certificate(certificatePem).checkPrivateKey(key))
+      throw new Error("key and certificate differ");
+    chmodSync(directory, 0o700);
+    chmodSync(join(directory, keyFileName), 0o600);
+    return { key, spki: spkiOf(createPublicKey(key)), pem: certificatePem };
+  } catch (error) {
+    // Replacing it silently would break every client that trusts it: say so, and let the user decide.
+    throw new Error(
+      `The local certificate authority in ${directory} is unreadable (${(error as Error).message}); remove the directory to make a new one`,
+    );
+  }
 }
 
 function loadOrCreateRoot(directory: string | undefined, now: number): Root {
   if (directory === undefined) return makeRoot(now);
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
-  chmodSync(directory, 0o700);
-  const keyFile = join(directory, "ca-key.pem");
-  const certificateFile = join(directory, "ca.pem");
-  try {
-    const key = createPrivateKey(readFileSync(keyFile, "utf8"));
-    const certificatePem = readFileSync(certificateFile, "utf8");
-    const certificate = new X509Certificate(certificatePem);
-    if (certificate.checkPrivateKey(key)) {
-      chmodSync(keyFile, 0o600);
-      return { key, spki: spkiOf(createPublicKey(key)), pem: certificatePem };
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  // Certificate before key: a crash between the two leaves a key-less pair that the next start replaces.
+  const existing = readRoot(directory);
+  if (existing) return existing;
+  // Both files are written in a directory of their own that is renamed into place: a crash leaves no
+  // half-made CA, and of two processes making one at once the second finds the first's and uses it.
   const root = makeRoot(now);
-  writeOwnerOnly(certificateFile, root.pem);
-  writeOwnerOnly(keyFile, root.key.export({ type: "pkcs8", format: "pem" }).toString());
-  return root;
+  mkdirSync(dirname(directory), { recursive: true, mode: 0o700 });
+  const staging = `${directory}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  mkdirSync(staging, { mode: 0o700 });
+  try {
+    writeFileSync(join(staging, certificateFileName), root.pem, { mode: 0o600 });
+    writeFileSync(join(staging, keyFileName), root.key.export({ type: "pkcs8", format: "pem" }).toString(), {
+      mode: 0o600,
+    });
+    renameSync(staging, directory);
+    return root;
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    const winner = ["ENOTEMPTY", "EEXIST"].includes(errorCode(error) ?? "") ? readRoot(directory) : undefined;
+    if (winner) return winner;
+    throw error;
+  }
 }
 
 /**
@@ -130,10 +162,10 @@ export function createCertificateAuthority(
   };
   return {
     certificatePem: () => ready().pem,
-    issue(dnsNames, keyAlgorithm, now) {
+    async issue(dnsNames, keyAlgorithm, now) {
       const authority = ready();
       const [commonName = ""] = dnsNames;
-      const { privateKey, publicKey } = newKeyPair(keyAlgorithm);
+      const { privateKey, publicKey } = await newKeyPair(keyAlgorithm);
       // As ACM: valid from the start of the day of issue for 395 days, to the second before midnight.
       const notBefore = now - (now % day);
       const notAfter = notBefore + issuedValidity - 1000;

@@ -156,26 +156,31 @@ export function certificateService(ctx: ServiceContext) {
       });
     },
 
-    /** RequestCertificate: issued at once by the local CA, every domain "validated". */
-    request(input: RequestCertificateInput): { certificateArn: string } {
+    /**
+     * RequestCertificate: issued at once by the local CA, every domain "validated". Asynchronous while the
+     * key is made; the registry is written in one synchronous transaction after.
+     */
+    async request(input: RequestCertificateInput): Promise<{ certificateArn: string }> {
       const now = ctx.now();
       const { names, keyAlgorithm, validationMethod } = checkRequest(input);
       const token = input.idempotencyToken;
-      if (token !== undefined) {
-        const earlier = db
-          .select({ arn: certificates.arn })
-          .from(certificates)
-          .where(
-            and(
-              sql`json_extract(${certificates.request}, '$.idempotencyToken') = ${token}`,
-              gte(certificates.createdAt, now - idempotencyWindow),
-            ),
-          )
-          .get();
-        if (earlier) return { certificateArn: earlier.arn };
-      }
+      const earlier = (dbOrTx: Db | Tx) =>
+        token === undefined
+          ? undefined
+          : dbOrTx
+              .select({ arn: certificates.arn })
+              .from(certificates)
+              .where(
+                and(
+                  sql`json_extract(${certificates.request}, '$.idempotencyToken') = ${token}`,
+                  gte(certificates.createdAt, now - idempotencyWindow),
+                ),
+              )
+              .get();
+      const before = earlier(db);
+      if (before) return { certificateArn: before.arn };
 
-      const issued = ctx.certificateAuthority.issue(names, keyAlgorithm, now);
+      const issued = await ctx.certificateAuthority.issue(names, keyAlgorithm, now);
       const authority = ctx.certificateAuthority.certificatePem();
       const request: RequestRecord = {
         validationMethod,
@@ -187,6 +192,9 @@ export function certificateService(ctx: ServiceContext) {
       };
       const certificateArn = newArn();
       return mutate(ctx, (tx) => {
+        // The same token may have come in again while this key was being made: the first one stands.
+        const meanwhile = earlier(tx);
+        if (meanwhile) return { certificateArn: meanwhile.arn };
         checkQuota(tx);
         tx.insert(certificates)
           .values({

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
-import { statSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createDb, type DbHandle, runMigrations, schema } from "@scaleout/db";
+import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
 import { tempDir } from "@scaleout/testing";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createCertificateAuthority } from "../src/certificate-authority.ts";
@@ -39,11 +39,11 @@ afterEach(() => {
 
 /** Another CA (not scaleout's): what a user brings to ImportCertificate. */
 const outside = createCertificateAuthority(undefined, () => Date.now());
-function outsideCertificate(
+async function outsideCertificate(
   names = ["imported.example.com"],
   algorithm: "RSA_2048" | "EC_prime256v1" = "EC_prime256v1",
 ) {
-  const issued = outside.issue(names, algorithm, now);
+  const issued = await outside.issue(names, algorithm, now);
   return {
     certificate: issued.certificatePem,
     privateKey: issued.privateKeyPem,
@@ -52,8 +52,8 @@ function outsideCertificate(
 }
 
 describe("ImportCertificate", () => {
-  test("reads names, key algorithm, serial and validity from the certificate", () => {
-    const material = outsideCertificate(["imported.example.com", "*.imported.example.com"], "RSA_2048");
+  test("reads names, key algorithm, serial and validity from the certificate", async () => {
+    const material = await outsideCertificate(["imported.example.com", "*.imported.example.com"], "RSA_2048");
     const { certificateArn } = services.certificates.import({
       ...material,
       tags: [{ key: "team", value: "web" }],
@@ -79,9 +79,9 @@ describe("ImportCertificate", () => {
     expect(JSON.stringify(detail)).not.toContain("PRIVATE KEY");
   });
 
-  test("refuses what ACM refuses, with ValidationException", () => {
-    const good = outsideCertificate();
-    const other = outsideCertificate(["other.example.com"]);
+  test("refuses what ACM refuses, with ValidationException", async () => {
+    const good = await outsideCertificate();
+    const other = await outsideCertificate(["other.example.com"]);
     const refused = (input: Parameters<Services["certificates"]["import"]>[0], message: RegExp) =>
       expect(() => services.certificates.import(input)).toThrow(
         expect.objectContaining({ code: "ValidationException", message: expect.stringMatching(message) }),
@@ -108,25 +108,25 @@ describe("ImportCertificate", () => {
     refused(good, /expired/);
   });
 
-  test("an expired or not yet valid certificate is refused, and a certificate past NotAfter reads EXPIRED", () => {
-    const early = outsideCertificate();
+  test("an expired or not yet valid certificate is refused, and a certificate past NotAfter reads EXPIRED", async () => {
+    const early = await outsideCertificate();
     now -= day;
     expect(() => services.certificates.import(early)).toThrow(/not valid yet/);
     now += day;
-    const { certificateArn } = services.certificates.import(outsideCertificate());
+    const { certificateArn } = services.certificates.import(await outsideCertificate());
     now += 396 * day;
     expect(services.certificates.describe(certificateArn).status).toBe("EXPIRED");
     expect(services.certificates.list({ certificateStatuses: ["ISSUED"] }).items).toEqual([]);
   });
 
-  test("re-importing to an ARN rotates the material and keeps the ARN and tags", () => {
+  test("re-importing to an ARN rotates the material and keeps the ARN and tags", async () => {
     const { certificateArn } = services.certificates.import({
-      ...outsideCertificate(),
+      ...(await outsideCertificate()),
       tags: [{ key: "a", value: "1" }],
     });
     const before = services.certificates.describe(certificateArn);
     now += day;
-    const rotated = outsideCertificate(["imported.example.com", "www.imported.example.com"]);
+    const rotated = await outsideCertificate(["imported.example.com", "www.imported.example.com"]);
     expect(services.certificates.import({ ...rotated, certificateArn })).toEqual({ certificateArn });
     const after = services.certificates.describe(certificateArn);
     expect(after.serial).not.toBe(before.serial);
@@ -146,8 +146,8 @@ describe("ImportCertificate", () => {
 });
 
 describe("RequestCertificate", () => {
-  test("the local CA issues at once: SANs with wildcards, serverAuth, 395 days, verifiable against the CA", () => {
-    const { certificateArn } = services.certificates.request({
+  test("the local CA issues at once: SANs with wildcards, serverAuth, 395 days, verifiable against the CA", async () => {
+    const { certificateArn } = await services.certificates.request({
       domainName: "app.example.com",
       subjectAlternativeNames: ["*.app.example.com", "app.example.com"],
       keyAlgorithm: "EC_prime256v1",
@@ -178,8 +178,8 @@ describe("RequestCertificate", () => {
     expect(root.subject).toContain("CN=scaleout local CA");
   });
 
-  test("the CA lives in the data directory, owner-only, and the next process reuses it", () => {
-    services.certificates.request({ domainName: "a.example.com" });
+  test("the CA lives in the data directory, owner-only, and the next process reuses it", async () => {
+    await services.certificates.request({ domainName: "a.example.com" });
     const ca = join(temp.dir, "ca");
     expect(statSync(ca).mode & 0o777).toBe(0o700);
     expect(statSync(join(ca, "ca-key.pem")).mode & 0o777).toBe(0o600);
@@ -187,57 +187,75 @@ describe("RequestCertificate", () => {
     expect(again.certificatePem()).toBe(services.certificates.authorityPem());
   });
 
-  test("an IdempotencyToken answers the same ARN for an hour", () => {
-    const first = services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" });
-    expect(services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" })).toEqual(
-      first,
+  test("an empty CA directory is filled; an unreadable CA is reported, not silently replaced", async () => {
+    const empty = join(temp.dir, "empty-ca");
+    mkdirSync(empty);
+    const authority = createCertificateAuthority(empty, () => now);
+    expect(authority.certificatePem()).toContain("BEGIN CERTIFICATE");
+    expect(readdirSync(temp.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+
+    writeFileSync(join(empty, "ca-key.pem"), "garbage");
+    expect(() => createCertificateAuthority(empty, () => now).certificatePem()).toThrow(
+      /unreadable .*remove the directory/,
     );
+  });
+
+  test("an IdempotencyToken answers the same ARN for an hour", async () => {
+    const first = await services.certificates.request({
+      domainName: "a.example.com",
+      idempotencyToken: "tok1",
+    });
+    expect(
+      await services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" }),
+    ).toEqual(first);
     now += 61 * 60 * 1000;
     expect(
-      services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" }),
+      await services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" }),
     ).not.toEqual(first);
   });
 
-  test("refuses bad names, too many names and unsupported key algorithms", () => {
-    const code = (input: Parameters<Services["certificates"]["request"]>[0]) => {
+  test("refuses bad names, too many names and unsupported key algorithms", async () => {
+    const code = async (input: Parameters<Services["certificates"]["request"]>[0]) => {
       try {
-        services.certificates.request(input);
+        await services.certificates.request(input);
         return "ok";
       } catch (error) {
         return (error as { code: string }).code;
       }
     };
-    expect(code({ domainName: "localhost" })).toBe("ValidationException");
-    expect(code({ domainName: "a.*.example.com" })).toBe("ValidationException");
-    expect(code({ domainName: "-a.example.com" })).toBe("ValidationException");
-    expect(code({ domainName: `${"a".repeat(60)}.example.com` })).toBe("ValidationException");
-    expect(code({ domainName: "a.example.com", keyAlgorithm: "RSA_4096" })).toBe("ValidationException");
+    expect(await code({ domainName: "localhost" })).toBe("ValidationException");
+    expect(await code({ domainName: "a.*.example.com" })).toBe("ValidationException");
+    expect(await code({ domainName: "-a.example.com" })).toBe("ValidationException");
+    expect(await code({ domainName: `${"a".repeat(60)}.example.com` })).toBe("ValidationException");
+    expect(await code({ domainName: "a.example.com", keyAlgorithm: "RSA_4096" })).toBe("ValidationException");
     const names = Array.from({ length: 10 }, (_, i) => `n${i}.example.com`);
-    expect(code({ domainName: "a.example.com", subjectAlternativeNames: names })).toBe(
+    expect(await code({ domainName: "a.example.com", subjectAlternativeNames: names })).toBe(
       "LimitExceededException",
     );
     expect(
-      code({
+      await code({
         domainName: "a.example.com",
         domainValidationOptions: [{ domainName: "b.example.com", validationDomain: "example.com" }],
       }),
     ).toBe("InvalidDomainValidationOptionsException");
-    expect(code({ domainName: "a.example.com", tags: [{ key: "aws:x", value: "" }] })).toBe(
+    expect(await code({ domainName: "a.example.com", tags: [{ key: "aws:x", value: "" }] })).toBe(
       "InvalidTagException",
     );
   });
 });
 
 describe("ListCertificates, tags, delete", () => {
-  test("pages, filters by status and key type, newest first on request", () => {
+  test("pages, filters by status and key type, newest first on request", async () => {
     const arns: string[] = [];
     for (let i = 0; i < 5; i++) {
       now += 1000;
       arns.push(
-        services.certificates.request({
-          domainName: `n${i}.example.com`,
-          keyAlgorithm: i % 2 ? "RSA_2048" : "EC_prime256v1",
-        }).certificateArn,
+        (
+          await services.certificates.request({
+            domainName: `n${i}.example.com`,
+            keyAlgorithm: i % 2 ? "RSA_2048" : "EC_prime256v1",
+          })
+        ).certificateArn,
       );
     }
     const seen: string[] = [];
@@ -263,8 +281,8 @@ describe("ListCertificates, tags, delete", () => {
     );
   });
 
-  test("tags: add, remove by key or by key and value, at most 50", () => {
-    const { certificateArn } = services.certificates.request({ domainName: "t.example.com" });
+  test("tags: add, remove by key or by key and value, at most 50", async () => {
+    const { certificateArn } = await services.certificates.request({ domainName: "t.example.com" });
     services.certificates.addTags(certificateArn, [
       { key: "a", value: "1" },
       { key: "b", value: "2" },
@@ -281,18 +299,15 @@ describe("ListCertificates, tags, delete", () => {
     );
   });
 
-  test("a certificate a listener uses cannot be deleted; InUseBy names its load balancer", () => {
-    const { certificateArn } = services.certificates.request({ domainName: "used.example.com" });
+  test("a certificate a listener uses cannot be deleted; InUseBy names its load balancer", async () => {
+    const { certificateArn } = await services.certificates.request({ domainName: "used.example.com" });
     const lb = services.loadBalancers.create({ name: "web" }).loadBalancer;
     const listener = services.listeners.create("web", {
-      protocol: "HTTP",
+      protocol: "HTTPS",
       port: 18443,
+      certificates: [{ certificateArn }],
       defaultActions: [{ type: "fixed-response", fixedResponseConfig: { statusCode: "200" } }],
     });
-    handle.db
-      .insert(schema.listenerCertificates)
-      .values({ listenerArn: listener.listenerArn, certificateArn, isDefault: true })
-      .run();
     expect(services.certificates.describe(certificateArn).inUseBy).toEqual([lb.loadBalancerArn]);
     expect(services.certificates.list().items[0]?.inUse).toBe(true);
     expect(() => services.certificates.delete(certificateArn)).toThrow(
@@ -307,7 +322,7 @@ describe("ListCertificates, tags, delete", () => {
 });
 
 describe("certificate-der", () => {
-  test("writes what node and the chain checks read: a CA-signed leaf whose validity crosses 2050", () => {
+  test("writes what node and the chain checks read: a CA-signed leaf whose validity crosses 2050", async () => {
     const ca = createCertificateAuthority(undefined, () => now);
     const root = new X509Certificate(ca.certificatePem());
     const keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });

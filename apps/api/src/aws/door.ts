@@ -132,7 +132,7 @@ function success(
 }
 
 export interface AwsDoor {
-  handle(request: AwsRequest): AwsResponse;
+  handle(request: AwsRequest): Promise<AwsResponse>;
   /** Refuses a request before it is read (a wrong access key, a body too large) in its protocol's shape. */
   reject(request: Omit<AwsRequest, "body">, error: WireError): AwsResponse;
 }
@@ -151,20 +151,20 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
     return services;
   };
 
-  function run(
+  async function run(
     service: AwsService,
     protocol: Protocol,
     action: string,
     decode: (input: StructureShape) => Record<string, unknown>,
     call: Call,
-  ): AwsResponse {
+  ): Promise<AwsResponse> {
     // Own keys only: `Action=constructor` must not find Object's.
     const operation = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
     if (!operation) return errorResponse(service, protocol, invalidAction(service, action), call.requestId);
     try {
       const input = decode(operation.input);
       checkConstraints(operation.input, input, constraintsOf(service.id, action), "", service.inputErrors);
-      const result = operation.run(input, call);
+      const result = await operation.run(input, call);
       return success(service, protocol, action, operation.output, result ?? {}, call.requestId);
     } catch (error) {
       if (isAwsError(error))
@@ -175,7 +175,7 @@ export function createAwsDoor(base: Services, log: (error: unknown) => void): Aw
   }
 
   return {
-    handle(request) {
+    async handle(request) {
       const requestId = randomUUID();
       const query = new URLSearchParams(request.query);
       const credential = credentialOf(request.headers, query);

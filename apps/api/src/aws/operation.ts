@@ -21,7 +21,11 @@ export interface Operation<I extends StructureShape, O extends StructureShape | 
   support: Support;
   /** For the compatibility table: what is partial, or what differs from AWS. */
   notes?: string;
-  run(input: Static<I>, call: Call): O extends StructureShape ? Out<O> : undefined;
+  /** Most operations answer at once; one that waits for work off the event loop answers a promise. */
+  run(
+    input: Static<I>,
+    call: Call,
+  ): (O extends StructureShape ? Out<O> : undefined) | Promise<O extends StructureShape ? Out<O> : undefined>;
 }
 
 /** An operation with its types erased, as the dispatch table holds it. */

@@ -69,7 +69,7 @@ async function doorRoutes(app: FastifyInstance, { door }: { door: AwsDoor }): Pr
     const headers = authorization === undefined ? request.headers : { ...request.headers, authorization };
     return send(
       reply,
-      door.handle({
+      await door.handle({
         headers,
         body: typeof request.body === "string" ? request.body : "",
         query: queryOf(request.url),

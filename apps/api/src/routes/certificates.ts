@@ -52,7 +52,7 @@ export const certificateRoutes: FastifyPluginAsyncTypebox<{ services: Services }
         response: { 201: CertificateArn, ...errors(400) },
       },
     },
-    async (request, reply) => reply.code(201).send(certificates.request(request.body)),
+    async (request, reply) => reply.code(201).send(await certificates.request(request.body)),
   );
 
   app.get(

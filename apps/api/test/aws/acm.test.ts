@@ -16,7 +16,6 @@ import {
   CreateLoadBalancerCommand,
   DeleteListenerCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { schema } from "@scaleout/db";
 import { createCertificateAuthority } from "@scaleout/services";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AwsTestApi, collect, failure, startAwsApi } from "./helpers.ts";
@@ -41,8 +40,8 @@ afterAll(async () => {
 
 /** A certificate from a CA that is not scaleout's, as a user would bring one. */
 const outside = createCertificateAuthority(undefined, Date.now);
-function bring(names: string[]) {
-  const issued = outside.issue(names, "RSA_2048", Date.now());
+async function bring(names: string[]) {
+  const issued = await outside.issue(names, "RSA_2048", Date.now());
   return {
     pem: issued,
     input: {
@@ -58,7 +57,7 @@ describe("ACM through ACMClient", () => {
   let requested = "";
 
   test("ImportCertificate, DescribeCertificate, and re-import to the same ARN", async () => {
-    const first = bring(["shop.example.com", "www.shop.example.com"]);
+    const first = await bring(["shop.example.com", "www.shop.example.com"]);
     const { CertificateArn } = await acm.send(
       new ImportCertificateCommand({ ...first.input, Tags: [{ Key: "env", Value: "staging" }] }),
     );
@@ -80,7 +79,7 @@ describe("ACM through ACMClient", () => {
       Date.parse(new X509Certificate(first.pem.certificatePem).validTo),
     );
 
-    const second = bring(["shop.example.com"]);
+    const second = await bring(["shop.example.com"]);
     const again = await acm.send(new ImportCertificateCommand({ ...second.input, CertificateArn: imported }));
     expect(again.CertificateArn).toBe(imported);
     const got = await acm.send(new GetCertificateCommand({ CertificateArn: imported }));
@@ -192,23 +191,19 @@ describe("ACM through ACMClient", () => {
     expect(reserved.name).toBe("InvalidTagException");
   });
 
-  test("DeleteCertificate is refused while a listener uses the certificate", async () => {
+  test("DeleteCertificate is refused while an HTTPS listener uses the certificate", async () => {
     const { elbv2 } = api.clients();
     const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: "acm-test" }));
     const listener = await elbv2.send(
       new CreateListenerCommand({
         LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn,
-        Protocol: "HTTP",
-        Port: 18080,
+        Protocol: "HTTPS",
+        Port: 18443,
+        Certificates: [{ CertificateArn: requested }],
         DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "200" } }],
       }),
     );
     const listenerArn = listener.Listeners?.[0]?.ListenerArn ?? "";
-    // What the ELB side writes for an HTTPS listener's default certificate (listener_certificates).
-    api.handle.db
-      .insert(schema.listenerCertificates)
-      .values({ listenerArn, certificateArn: requested, isDefault: true })
-      .run();
     const { Certificate } = await acm.send(new DescribeCertificateCommand({ CertificateArn: requested }));
     expect(Certificate?.InUseBy).toEqual([lb.LoadBalancers?.[0]?.LoadBalancerArn]);
     const inUse = await failure(acm.send(new DeleteCertificateCommand({ CertificateArn: requested })));
@@ -227,8 +222,8 @@ describe("ACM through ACMClient", () => {
     expect(badArn.name).toBe("InvalidArnException");
     const notArn = await failure(acm.send(new GetCertificateCommand({ CertificateArn: "nope" })));
     expect(notArn.name).toBe("ValidationException");
-    const mismatch = bring(["x.example.com"]);
-    const other = bring(["y.example.com"]);
+    const mismatch = await bring(["x.example.com"]);
+    const other = await bring(["y.example.com"]);
     const wrongKey = await failure(
       acm.send(new ImportCertificateCommand({ ...mismatch.input, PrivateKey: other.input.PrivateKey })),
     );
@@ -262,6 +257,46 @@ describe("ACM through ACMClient", () => {
       ),
     );
     expect(privateCa.name).toBe("ValidationException");
+  });
+
+  test("on the wire: awsJson1_1 answers, errors as __type and message, blobs base64", async () => {
+    const post = (target: string, body: unknown) =>
+      fetch(`${api.endpoint}/`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": target,
+          authorization:
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/acm/aws4_request, SignedHeaders=host, Signature=00",
+        },
+        body: JSON.stringify(body),
+      });
+    const listed = await post("CertificateManager.ListCertificates", {});
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("content-type")).toMatch(/^application\/x-amz-json-1\.1\b/);
+    const missing = await post("CertificateManager.DescribeCertificate", {
+      CertificateArn: "arn:aws:acm:eu-west-1:000000000000:certificate/00000000-0000-0000-0000-000000000000",
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get("x-amzn-query-error")).toBeNull();
+    expect(await missing.json()).toEqual({
+      __type: "ResourceNotFoundException",
+      message: expect.stringContaining("Could not find certificate"),
+    });
+    const notBase64 = await post("CertificateManager.ImportCertificate", {
+      Certificate: "not base64!",
+      PrivateKey: "AAAA",
+    });
+    expect(notBase64.status).toBe(400);
+    expect(((await notBase64.json()) as { __type: string }).__type).toBe("ValidationException");
+    const { pem } = await bring(["wire.example.com"]);
+    const imported = await post("CertificateManager.ImportCertificate", {
+      Certificate: Buffer.from(pem.certificatePem).toString("base64"),
+      PrivateKey: Buffer.from(pem.privateKeyPem).toString("base64"),
+    });
+    expect(imported.status).toBe(200);
+    const unknown = await post("CertificateManager.RevokeCertificate", {});
+    expect(((await unknown.json()) as { __type: string }).__type).toBe("InvalidAction");
   });
 
   test("no response carried a private key", () => {

@@ -95,7 +95,7 @@ describe("the query protocol on the wire", () => {
     });
     expect(error.RequestId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const notImplemented = xml.parse((await post("Action=DescribeSSLPolicies&Version=2015-12-01")).text);
+    const notImplemented = xml.parse((await post("Action=DescribeTrustStores&Version=2015-12-01")).text);
     expect(notImplemented.ErrorResponse.Error.Code).toBe("InvalidAction");
     expect(notImplemented.ErrorResponse.Error.Message).toMatch(/not implemented by scaleout/);
 

@@ -372,7 +372,8 @@ export function doorRequests(known: readonly string[]): fc.Arbitrary<FuzzRequest
     // JSON to a service that does not speak it is a request to refuse too.
     const encoding = fc.oneof(
       { arbitrary: fc.constant<Encoding>("query"), weight: service.json === undefined ? 8 : 1 },
-      { arbitrary: fc.constant<Encoding>("json"), weight: 1 },
+      // A JSON-only service (ACM) gets query requests now and then too: they must be refused.
+      { arbitrary: fc.constant<Encoding>("json"), weight: service.wire === "json" ? 8 : 1 },
     );
     return fc.tuple(encoding, fc.boolean()).chain(([chosen, hostile]) => {
       const operation = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;

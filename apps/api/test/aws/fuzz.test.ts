@@ -88,7 +88,11 @@ beforeAll(async () => {
   api = await startAwsApi();
   kept = await createSet(api, "fuzz-kept", 18_080);
   const prey = await createSet(api, "fuzz-prey", 18_081);
-  known.push(prey.loadBalancer, prey.targetGroup, prey.listener);
+  // An ACM certificate to find, tag, re-import onto and delete.
+  const { certificateArn: certificate } = await api.services.certificates.request({
+    domainName: "prey.example.com",
+  });
+  known.push(prey.loadBalancer, prey.targetGroup, prey.listener, certificate);
 });
 
 afterAll(async () => {
