@@ -67,7 +67,7 @@ describe("HTTPS listeners", () => {
       certificate: imported.certificatePem,
       privateKey: imported.privateKeyPem,
     });
-    const { certificateArn: requestedArn } = h.services.certificates.request({
+    const { certificateArn: requestedArn } = await h.services.certificates.request({
       domainName: "requested.test",
       subjectAlternativeNames: ["*.requested.test"],
     });
