@@ -218,6 +218,8 @@ export interface HttpsReply {
   /** The certificate the proxy served. */
   peer: PeerCertificate;
   protocol: string | null;
+  /** The client's port: equal for two requests on one kept-alive connection. */
+  localPort: number | undefined;
 }
 
 /** One HTTPS request to the proxy on 127.0.0.1, trusting `ca`, naming `servername` by SNI. */
@@ -249,6 +251,7 @@ export function sendHttps(
         const socket = res.socket as TLSSocket;
         const peer = socket.getPeerCertificate();
         const protocol = socket.getProtocol();
+        const localPort = socket.localPort;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("error", reject);
@@ -261,6 +264,7 @@ export function sendHttps(
             target: typeof target === "string" ? target : undefined,
             peer,
             protocol,
+            localPort,
           });
         });
       },
@@ -384,4 +388,72 @@ export function curl(
       },
     );
   });
+}
+
+/** A kept-alive HTTPS connection to the proxy, driven by hand: several requests, one TLS session. */
+export interface OpenConnection {
+  peer: PeerCertificate;
+  /** One GET on this connection; answers the status and body. */
+  get(path: string, host: string): Promise<{ status: number; body: string }>;
+  close(): void;
+}
+
+export function openConnection(
+  port: number,
+  options: { ca: string; servername: string },
+): Promise<OpenConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: loopback,
+      port,
+      ca: options.ca,
+      servername: options.servername,
+      checkServerIdentity: () => undefined,
+    });
+    socket.once("error", reject);
+    socket.once("secureConnect", () => {
+      resolve({
+        peer: socket.getPeerCertificate(),
+        get: (path, host) =>
+          new Promise((answer, fail) => {
+            let received = Buffer.alloc(0);
+            const onData = (chunk: Buffer) => {
+              received = Buffer.concat([received, chunk]);
+              const text = received.toString("latin1");
+              const end = text.indexOf("\r\n\r\n");
+              if (end < 0) return;
+              const head = text.slice(0, end);
+              let body: string;
+              if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+                if (!text.endsWith("\r\n0\r\n\r\n")) return;
+                body = dechunk(received.subarray(end + 4));
+              } else {
+                const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+                if (received.length < end + 4 + length) return;
+                body = received.subarray(end + 4, end + 4 + length).toString("utf8");
+              }
+              socket.off("data", onData);
+              answer({ status: Number(text.slice(9, 12)), body });
+            };
+            socket.on("data", onData);
+            socket.once("close", () => fail(new Error("the connection closed")));
+            socket.write(`GET ${path} HTTP/1.1\r\nhost: ${host}\r\n\r\n`);
+          }),
+        close: () => socket.destroy(),
+      });
+    });
+  });
+}
+
+/** A whole chunked body, its chunks joined. */
+function dechunk(data: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = data.indexOf("\r\n", at);
+    const size = Number.parseInt(data.subarray(at, lineEnd).toString("latin1"), 16);
+    if (!(size > 0)) return Buffer.concat(parts).toString("utf8");
+    parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
 }

@@ -1,4 +1,3 @@
-import { Agent } from "node:https";
 import type { Action } from "@scaleout/core";
 import { eventually } from "@scaleout/testing";
 import { afterAll, describe, expect } from "vitest";
@@ -9,6 +8,7 @@ import {
   forgetListenerCertificates,
   handshake,
   httpsListener,
+  openConnection,
   rotateCertificate,
   sendHttps,
   storeCertificate,
@@ -151,10 +151,10 @@ describe("HTTPS listeners", () => {
     await h.reload();
     await h.waitForState("tg", target.port, "healthy");
 
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    env.defer(() => agent.destroy());
-    const before = await sendHttps(port, "/1", { ca, servername: "rotate.test", agent });
-    expect(before.peer.serialNumber).toBe(first.serial);
+    const open = await openConnection(port, { ca, servername: "rotate.test" });
+    env.defer(() => open.close());
+    expect(open.peer.serialNumber).toBe(first.serial);
+    expect((await open.get("/1", "rotate.test")).status).toBe(200);
 
     const second = authority.issue(["rotate.test"]);
     rotateCertificate(h, arn, second);
@@ -164,10 +164,10 @@ describe("HTTPS listeners", () => {
     expect(fresh.peer.serialNumber).toBe(second.serial);
     const noSni = await sendHttps(port, "/3", { ca });
     expect(noSni.peer.serialNumber).toBe(second.serial);
-    // The kept-alive connection still carries requests, on the certificate it started with.
-    const reused = await sendHttps(port, "/4", { ca, servername: "rotate.test", agent });
+    // The open connection still carries requests, on the certificate it started with.
+    const reused = await open.get("/4", "rotate.test");
     expect(reused.status).toBe(200);
-    expect(reused.peer.serialNumber).toBe(first.serial);
+    expect(JSON.parse(reused.body).url).toBe("/4");
   });
 
   test("a listener without certificate rows impairs its load balancer until it has one", async ({ env }) => {
