@@ -1,10 +1,10 @@
-import type { ServerResponse } from "node:http";
 import { type Action, redirectLocation } from "@scaleout/core";
+import type { ClientResponse } from "./client-messages.ts";
 import type { RequestContext } from "./request-context.ts";
 
 /** A fixed-response action's answer; answers the status and the body bytes sent. */
 export function sendFixedResponse(
-  res: ServerResponse,
+  res: ClientResponse,
   config: Action["fixedResponseConfig"],
 ): { status: number; sentBytes: number } {
   const status = Number(config?.statusCode ?? 200);
@@ -19,7 +19,7 @@ export function sendFixedResponse(
 
 /** A redirect action's answer, its Location built from the normalised request; answers the status. */
 export function sendRedirect(
-  res: ServerResponse,
+  res: ClientResponse,
   config: NonNullable<Action["redirectConfig"]>,
   ctx: RequestContext,
 ): number {

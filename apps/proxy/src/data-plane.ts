@@ -38,7 +38,10 @@ export class DataPlane {
         let state = runtime.targets.get(target.key);
         if (!state || state.host !== target.host) {
           if (state) this.pools.release(state.origin);
-          state = new TargetState(target, this.pools.acquire(target.host, target.port));
+          state = new TargetState(
+            target,
+            this.pools.acquire(target.host, target.port, config.protocol === "HTTPS"),
+          );
           runtime.targets.set(target.key, state);
         } else if (target.state === "draining") {
           state.state = "draining";

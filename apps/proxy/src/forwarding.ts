@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ServerResponse } from "node:http";
+import type { ClientResponse } from "./client-messages.ts";
 import {
   connectionListed,
   ForwardHandler,
@@ -98,7 +98,7 @@ export class Forwarding implements ForwardOwner {
 
   dispatch(
     ctx: RequestContext,
-    res: ServerResponse,
+    res: ClientResponse,
     target: TargetState,
     cookies: Array<[string, string]>,
     retried: boolean,

@@ -1,10 +1,14 @@
 import { request } from "node:http";
+import { request as requestTls } from "node:https";
 import type { HealthCheckResult } from "@scaleout/core";
 import type { TargetGroupRuntime, TargetState } from "./targets.ts";
 
 export type CheckResult = HealthCheckResult;
 
-/** One health check: a GET on the group's path and port, with its timeout, judged by its matcher. */
+/**
+ * One health check: a GET on the group's path and port, with its timeout, judged by its matcher. An
+ * HTTPS check does not verify the target's certificate, as ALB's does not.
+ */
 export function checkTarget(group: TargetGroupRuntime, target: TargetState): Promise<CheckResult> {
   const hc = group.config.healthCheck;
   const port = hc.healthCheckPort === "traffic-port" ? target.port : Number(hc.healthCheckPort);
@@ -15,9 +19,11 @@ export function checkTarget(group: TargetGroupRuntime, target: TargetState): Pro
       settled = true;
       resolve(result);
     };
-    const req = request(
+    const send = hc.healthCheckProtocol === "HTTPS" ? requestTls : request;
+    const req = send(
       {
         host: target.host,
+        rejectUnauthorized: false,
         port,
         path: hc.healthCheckPath,
         method: "GET",

@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import type { ListenOptions, Socket } from "node:net";
+import type { H2Response } from "./h2/response.ts";
+import type { SecureListenerServer } from "./h2/server.ts";
+import { offerHttp2 } from "./h2/sessions.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, Snapshot } from "./snapshot.ts";
+import { ListenerContexts, SecureContextCache } from "./tls/secure-contexts.ts";
+import { createTlsServer, type TlsState } from "./tls/tls-listener.ts";
 
 /** What a listener's server hands its requests to. */
 export interface RequestHandlers {
@@ -10,15 +16,24 @@ export interface RequestHandlers {
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer, port: number): void;
 }
 
+/** What an HTTPS listener's server hands its HTTP/2 requests to. */
+export interface Http2Handler {
+  request(req: Http2ServerRequest, res: H2Response, port: number): void;
+}
+
 interface Binding {
-  server: Server;
+  server: Server | SecureListenerServer;
+  /** HTTPS: the same server, with its HTTP/2 connections. */
+  secure: SecureListenerServer | undefined;
+  /** The listener's protocol when bound: a listener modified between HTTP and HTTPS is bound anew. */
+  protocol: string;
+  /** HTTPS: the contexts new connections start on. */
+  tls: TlsState | undefined;
   state: "binding" | "bound" | "failed";
   /** Why it is failed: shown on the load balancer as its state reason. */
   reason: string | null;
   /** client_keep_alive.seconds in ms: a connection's whole life, after which its next response closes it. */
   keepAliveLifeMs: number;
-  /** When each open connection was accepted. */
-  readonly openedAt: WeakMap<Socket, number>;
   /** idle_timeout plus a second: how long a request body may stall before its connection is closed. */
   bodyIdleMs: number;
 }
@@ -27,6 +42,13 @@ function hasBody(req: IncomingMessage): boolean {
   const length = req.headers["content-length"];
   return length !== undefined ? length !== "0" : req.headers["transfer-encoding"] !== undefined;
 }
+
+/**
+ * When a connection was accepted, on the socket itself: a WeakMap entry per connection cost an ephemeron
+ * for the GC to trace (about 0.4 us a connection, measured with a new key each time).
+ */
+const openedAt = Symbol("scaleout.openedAt");
+type TimedSocket = Socket & { [openedAt]?: number };
 
 const badRequest = "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
 
@@ -38,11 +60,18 @@ const badRequest = "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-len
 export class Listeners {
   private readonly bindings = new Map<number, Binding>();
   private current: Snapshot | undefined;
+  private readonly contexts = new SecureContextCache();
+  /**
+   * Listeners whose TLS configuration cannot be served (no certificate, unusable material), by port: not
+   * bound (or, when bound already, still serving their last good contexts) and reported as impairing.
+   */
+  private tlsProblems = new Map<number, string>();
 
   constructor(
     private readonly resources: SystemResources,
     private readonly registry: Pick<RegistryWriter, "recordLoadBalancerState">,
     private readonly handlers: RequestHandlers,
+    private readonly http2: Http2Handler,
   ) {}
 
   /** The ports currently bound (for tests and the banner). */
@@ -61,19 +90,52 @@ export class Listeners {
       binding.server.close();
       binding.server.closeIdleConnections();
     }
+    this.tlsProblems = new Map();
     const binds: Array<Promise<void>> = [];
     for (const listener of snapshot.listeners.values()) {
-      const existing = this.bindings.get(listener.port);
+      let existing = this.bindings.get(listener.port);
+      if (existing && existing.protocol !== listener.protocol) {
+        this.bindings.delete(listener.port);
+        existing.server.close();
+        existing.server.closeIdleConnections();
+        existing = undefined;
+      }
+      const contexts = this.tlsContexts(listener);
       // A listener that could not bind (port taken) tries again on every reload until it can.
       if (existing?.state === "failed") this.bindings.delete(listener.port);
       else if (existing) {
         this.applyTimeouts(existing, snapshot, listener);
+        // New connections start on the new contexts; open ones keep theirs.
+        if (existing.tls && contexts) existing.tls.contexts = contexts;
         continue;
       }
-      binds.push(this.bind(snapshot, listener));
+      if (listener.tls && !contexts) continue;
+      binds.push(this.bind(snapshot, listener, contexts));
     }
+    this.contexts.sweep();
     await Promise.all(binds);
     this.markLoadBalancers(snapshot);
+  }
+
+  /**
+   * An HTTPS listener's contexts, built from its certificates and policy; undefined for HTTP, and for a
+   * listener that cannot serve TLS (its reason recorded in tlsProblems).
+   */
+  private tlsContexts(listener: ListenerConfig): ListenerContexts | undefined {
+    const tls = listener.tls;
+    if (!tls) return undefined;
+    if (tls.problem !== null) {
+      this.tlsProblems.set(listener.port, tls.problem);
+      return undefined;
+    }
+    try {
+      return ListenerContexts.build(this.contexts, tls.policy, tls.certificates);
+    } catch (error) {
+      const reason = `Listener on port ${listener.port} cannot use its certificates: ${error instanceof Error ? error.message : String(error)}`;
+      this.tlsProblems.set(listener.port, reason);
+      this.resources.log.error(`listener ${listener.arn}: ${reason}`);
+      return undefined;
+    }
   }
 
   /**
@@ -94,17 +156,24 @@ export class Listeners {
     binding.server.requestTimeout = 0;
     binding.bodyIdleMs = idle + 1000;
     binding.keepAliveLifeMs = lb?.clientKeepAliveMs ?? 3_600_000;
+    if (binding.secure) {
+      binding.secure.sessions.setTimeouts(idle, binding.keepAliveLifeMs, binding.bodyIdleMs);
+      offerHttp2(binding.secure, lb?.http2Enabled ?? true);
+    }
   }
 
-  private bind(snapshot: Snapshot, listener: ListenerConfig): Promise<void> {
+  private bind(
+    snapshot: Snapshot,
+    listener: ListenerConfig,
+    contexts: ListenerContexts | undefined,
+  ): Promise<void> {
     const port = listener.port;
     const handlers = this.handlers;
     const now = this.resources.now;
     // Diagnostics (SCALEOUT_PROXY_WORKER_HEADER): which worker process answered, for tests of the spread.
     const workerHeader = this.resources.options.workerHeader ? String(process.pid) : undefined;
-    // headersTimeout is enforced by this sweep: Node's default of 30 s would let a slow header outlive it.
-    const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
-      const opened = binding.openedAt.get(req.socket);
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      const opened = (req.socket as TimedSocket)[openedAt];
       if (opened !== undefined && now() - opened >= binding.keepAliveLifeMs) res.shouldKeepAlive = false;
       if (workerHeader !== undefined) res.setHeader("x-scaleout-worker", workerHeader);
       if (hasBody(req)) {
@@ -113,16 +182,53 @@ export class Listeners {
         req.once("end", () => req.socket.setTimeout(0));
       }
       handlers.request(req, res, port);
-    });
+    };
+    const tls: TlsState | undefined = contexts ? { contexts } : undefined;
+    const http2 = this.http2;
+    const secure = tls
+      ? createTlsServer(
+          tls,
+          snapshot.loadBalancers.get(listener.loadBalancerArn)?.http2Enabled ?? true,
+          now,
+          {
+            http1: onRequest,
+            http2: (req, res) => {
+              if (workerHeader !== undefined) res.setHeader("x-scaleout-worker", workerHeader);
+              http2.request(req, res, port);
+            },
+          },
+        )
+      : undefined;
+    // headersTimeout is enforced by this sweep: Node's default of 30 s would let a slow header outlive it.
+    const server = secure ?? createServer({ connectionsCheckingInterval: 1000 }, onRequest);
     const binding: Binding = {
       server,
+      secure,
+      protocol: listener.protocol,
+      tls,
       state: "binding",
       reason: null,
       keepAliveLifeMs: 3_600_000,
-      openedAt: new WeakMap(),
       bodyIdleMs: 61_000,
     };
-    server.on("connection", (socket: Socket) => binding.openedAt.set(socket, now()));
+    const metrics = this.resources.metrics;
+    const loadBalancer = () => this.current?.loadBalancers.get(listener.loadBalancerArn);
+    server.on("connection", (socket: TimedSocket) => {
+      const lb = loadBalancer();
+      if (lb) metrics.connection(lb);
+      // A TLS connection's requests arrive on its TLS socket: its life starts there.
+      if (!tls) socket[openedAt] = now();
+    });
+    if (tls) {
+      server.on("secureConnection", (socket: TimedSocket) => {
+        socket[openedAt] = now();
+      });
+      // The socket is destroyed by node:tls; the failure is counted as ALB counts it.
+      server.on("tlsClientError", () => {
+        const lb = loadBalancer();
+        if (lb) metrics.tlsNegotiationError(lb);
+      });
+    }
     server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) =>
       handlers.upgrade(req, socket, head, port),
     );
@@ -165,9 +271,8 @@ export class Listeners {
       for (const l of snapshot.listeners.values()) {
         if (l.loadBalancerArn !== lb.arn) continue;
         const binding = this.bindings.get(l.port);
-        if (binding?.state === "failed") {
-          reason = reason === null ? binding.reason : `${reason}; ${binding.reason}`;
-        }
+        const problem = binding?.state === "failed" ? binding.reason : (this.tlsProblems.get(l.port) ?? null);
+        if (problem !== null) reason = reason === null ? problem : `${reason}; ${problem}`;
       }
       const state = reason === null ? "active" : "active_impaired";
       if (lb.state === state && lb.stateReason === reason) continue;

@@ -24,6 +24,9 @@ class Counters {
   elb504 = 0;
   targetByClass = [0, 0, 0, 0, 0, 0];
   connectionErrors = 0;
+  /** Load balancer only: client connections accepted, and TLS handshakes that failed. */
+  newConnections = 0;
+  tlsNegotiationErrors = 0;
   responseTime = new Stat();
 
   constructor(readonly dimensions: MetricDimension[]) {}
@@ -48,6 +51,8 @@ export interface CounterRecord {
   elb: [number, number, number, number];
   targetByClass: number[];
   connectionErrors: number;
+  newConnections: number;
+  tlsNegotiationErrors: number;
   responseTime?: [sampleCount: number, sum: number, minimum: number, maximum: number];
 }
 
@@ -63,8 +68,45 @@ const addInto = (into: number[], from: readonly number[]) => {
 export class MetricsAggregator {
   private byLoadBalancer = new Map<string, Counters>();
   private byTargetGroup = new Map<string, Map<string, Counters>>();
+  /**
+   * The counters the last request used, by the objects it named: consecutive requests almost always name
+   * the same load balancer and group, so they skip the map lookups. Forgotten when a second closes.
+   */
+  private lastLb: Dimensioned | undefined;
+  private lastLbCounters: Counters | undefined;
+  private lastTg: Dimensioned | undefined;
+  private lastTgLb: Dimensioned | undefined;
+  private lastTgCounters: Counters | undefined;
 
   private lbCounters(lb: Dimensioned): Counters {
+    if (lb === this.lastLb && this.lastLbCounters) return this.lastLbCounters;
+    const counters = this.lbCountersOf(lb);
+    this.lastLb = lb;
+    this.lastLbCounters = counters;
+    return counters;
+  }
+
+  private tgCounters(lb: Dimensioned, tg: Dimensioned): Counters {
+    if (tg === this.lastTg && lb === this.lastTgLb && this.lastTgCounters) return this.lastTgCounters;
+    const counters = this.tgCountersOf(lb, tg);
+    this.lastTg = tg;
+    this.lastTgLb = lb;
+    this.lastTgCounters = counters;
+    return counters;
+  }
+
+  /** A new second: the maps start afresh and the last-used counters are no longer theirs. */
+  private reset(): void {
+    this.byLoadBalancer = new Map();
+    this.byTargetGroup = new Map();
+    this.lastLb = undefined;
+    this.lastLbCounters = undefined;
+    this.lastTg = undefined;
+    this.lastTgLb = undefined;
+    this.lastTgCounters = undefined;
+  }
+
+  private lbCountersOf(lb: Dimensioned): Counters {
     let counters = this.byLoadBalancer.get(lb.dimension);
     if (!counters) {
       counters = new Counters([{ name: "LoadBalancer", value: lb.dimension }]);
@@ -73,7 +115,7 @@ export class MetricsAggregator {
     return counters;
   }
 
-  private tgCounters(lb: Dimensioned, tg: Dimensioned): Counters {
+  private tgCountersOf(lb: Dimensioned, tg: Dimensioned): Counters {
     let byLb = this.byTargetGroup.get(tg.dimension);
     if (!byLb) {
       byLb = new Map();
@@ -134,6 +176,16 @@ export class MetricsAggregator {
     this.tgCounters(lb, targetGroup).connectionErrors++;
   }
 
+  /** A client connection accepted by one of the load balancer's listeners (NewConnectionCount). */
+  connection(lb: Dimensioned): void {
+    this.lbCounters(lb).newConnections++;
+  }
+
+  /** A client whose TLS handshake failed (ClientTLSNegotiationErrorCount). */
+  tlsNegotiationError(lb: Dimensioned): void {
+    this.lbCounters(lb).tlsNegotiationErrors++;
+  }
+
   /** Hands over the counters gathered since the last call (a worker's second) and starts afresh. */
   export(): CounterRecord[] {
     const records: CounterRecord[] = [];
@@ -146,13 +198,14 @@ export class MetricsAggregator {
         elb: [c.elb500, c.elb502, c.elb503, c.elb504],
         targetByClass: c.targetByClass,
         connectionErrors: c.connectionErrors,
+        newConnections: c.newConnections,
+        tlsNegotiationErrors: c.tlsNegotiationErrors,
         ...(rt.sampleCount > 0 && { responseTime: [rt.sampleCount, rt.sum, rt.minimum, rt.maximum] }),
       });
     };
     for (const counters of this.byLoadBalancer.values()) record(counters);
     for (const byLb of this.byTargetGroup.values()) for (const counters of byLb.values()) record(counters);
-    this.byLoadBalancer = new Map();
-    this.byTargetGroup = new Map();
+    this.reset();
     return records;
   }
 
@@ -162,8 +215,8 @@ export class MetricsAggregator {
       const [lb, tg] = record.dimensions;
       if (!lb) continue;
       const c = tg
-        ? this.tgCounters({ dimension: lb.value }, { dimension: tg.value })
-        : this.lbCounters({ dimension: lb.value });
+        ? this.tgCountersOf({ dimension: lb.value }, { dimension: tg.value })
+        : this.lbCountersOf({ dimension: lb.value });
       c.requests += record.requests;
       addInto(c.elbByClass, record.elbByClass);
       c.elb500 += record.elb[0];
@@ -172,6 +225,8 @@ export class MetricsAggregator {
       c.elb504 += record.elb[3];
       addInto(c.targetByClass, record.targetByClass);
       c.connectionErrors += record.connectionErrors;
+      c.newConnections += record.newConnections;
+      c.tlsNegotiationErrors += record.tlsNegotiationErrors;
       const rt = record.responseTime;
       if (rt) {
         const stat = c.responseTime;
@@ -225,6 +280,9 @@ export class MetricsAggregator {
         if (c.elb504) push(c.dimensions, "HTTPCode_ELB_504_Count", c.elb504);
       }
       if (c.connectionErrors) push(c.dimensions, "TargetConnectionErrorCount", c.connectionErrors);
+      if (c.newConnections) push(c.dimensions, "NewConnectionCount", c.newConnections);
+      if (c.tlsNegotiationErrors)
+        push(c.dimensions, "ClientTLSNegotiationErrorCount", c.tlsNegotiationErrors);
       const rt = c.responseTime;
       if (rt.sampleCount) {
         samples.push({
@@ -256,8 +314,7 @@ export class MetricsAggregator {
       push(dims, "RequestCountPerTarget", perTarget);
       push([{ name: "TargetGroup", value: group.targetGroup.dimension }], "RequestCountPerTarget", perTarget);
     }
-    this.byLoadBalancer = new Map();
-    this.byTargetGroup = new Map();
+    this.reset();
     return samples;
   }
 }

@@ -17,7 +17,7 @@ const classLabel: Record<DesyncClass, string> = {
 };
 
 /**
- * Request normalisation, run before the router for plain requests and upgrades alike: ALB's desync
+ * Request normalisation, run before the router for plain requests, upgrades and HTTP/2 requests alike: ALB's desync
  * classification (packages/core `classifyRequest`) under the load balancer's
  * `routing.http.desync_mitigation_mode` and `routing.http.drop_invalid_header_fields.enabled`. Rules match
  * the verdict's normalised path and host; forwarding sends its origin-form target and headers; the
@@ -35,8 +35,10 @@ export class RequestNormaliser {
       {
         method: req.method ?? "GET",
         target: req.url ?? "/",
-        httpVersion: req.httpVersion,
-        rawHeaders: req.rawHeaders,
+        // An HTTP/2 request is classified as the HTTP/1.1 request it is forwarded as: its header list
+        // is already that view (h2/requests.ts), its framing the protocol's own.
+        httpVersion: req.httpVersionMajor === 2 ? "1.1" : req.httpVersion,
+        rawHeaders: ctx.rawHeaders,
       },
       this.optionsFor(ctx),
     );

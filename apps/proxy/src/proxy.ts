@@ -1,6 +1,7 @@
 import { DataPlane } from "./data-plane.ts";
 import { Draining } from "./draining.ts";
 import { Forwarding } from "./forwarding.ts";
+import { H2Requests } from "./h2/requests.ts";
 import { HealthChecker } from "./health-checker.ts";
 import { HttpRequests } from "./http-requests.ts";
 import { Listeners } from "./listeners.ts";
@@ -110,16 +111,20 @@ export class LoadBalancerProxy {
     } else {
       this.health = new HealthChecker(resources, this.plane, this.registry);
     }
+    const normaliser = new RequestNormaliser(resources);
+    const router = new Router(resources, this.plane);
+    const forwarding = new Forwarding(resources, this.outcomes, drained);
     const http = new HttpRequests(
       resources,
       this.plane,
-      new RequestNormaliser(resources),
-      new Router(resources, this.plane),
-      new Forwarding(resources, this.outcomes, drained),
+      normaliser,
+      router,
+      forwarding,
       new Tunnel(resources, this.outcomes, drained),
       this.outcomes,
     );
-    this.listeners = new Listeners(resources, registry, http);
+    const http2 = new H2Requests(resources, this.plane, normaliser, router, forwarding, this.outcomes);
+    this.listeners = new Listeners(resources, registry, http, http2);
   }
 
   get version(): number {

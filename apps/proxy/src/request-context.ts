@@ -1,5 +1,6 @@
-import type { IncomingMessage } from "node:http";
+import { TLSSocket } from "node:tls";
 import type { RequestFacts } from "@scaleout/core";
+import type { ClientRequest } from "./client-messages.ts";
 import type { ForwardResult } from "./forward.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, LoadBalancerConfig } from "./snapshot.ts";
@@ -10,7 +11,7 @@ import type { TargetGroupRuntime, TargetState } from "./targets.ts";
  * the router chose, and what the access log needs at the end. One object per request, filled in place.
  */
 export interface RequestContext {
-  req: IncomingMessage;
+  req: ClientRequest;
   lb: LoadBalancerConfig;
   listener: ListenerConfig;
   clientIp: string;
@@ -87,7 +88,7 @@ function recordOutcome(
     targetStatusCode: result.targetStatus,
     receivedBytes: Number(req.headers["content-length"] ?? 0),
     sentBytes: result.sentBytes,
-    request: `${req.method} http://${req.headers.host ?? "-"}${req.url} HTTP/${req.httpVersion}`,
+    request: `${req.method} ${ctx.listener.protocolLower}://${req.headers.host ?? "-"}${req.url} HTTP/${req.httpVersion}`,
     userAgent: req.headers["user-agent"] ?? "-",
     targetGroupArn: ctx.group?.config.arn ?? "-",
     traceId: `Root=${ctx.traceId}`,
@@ -99,5 +100,12 @@ function recordOutcome(
     errorReason: result.errorReason ?? "-",
     classification: ctx.classification,
     classificationReason: ctx.classificationReason,
+    tls: req.socket instanceof TLSSocket ? tlsFields(req.socket) : undefined,
+    http2: req.httpVersionMajor === 2,
   });
+}
+
+/** ALB's ssl_cipher and ssl_protocol: OpenSSL's names (ECDHE-RSA-AES128-GCM-SHA256, TLSv1.2). */
+function tlsFields(socket: TLSSocket): { cipher: string; protocol: string } {
+  return { cipher: socket.getCipher().name, protocol: socket.getProtocol() ?? "-" };
 }

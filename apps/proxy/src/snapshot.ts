@@ -8,6 +8,7 @@ import {
   type RequestMatcher,
 } from "@scaleout/core";
 import { type Db, readConfigVersion, schema } from "@scaleout/db";
+import { type ListenerTls, loadListenerTls } from "./tls/listener-tls.ts";
 
 /**
  * An immutable, compiled copy of the registry: what the request path reads. A new configuration builds
@@ -38,6 +39,8 @@ export interface LoadBalancerConfig {
   desyncMode: DesyncMode;
   /** access_logs.s3.enabled: requests go to the local access log (AWS: to S3). */
   accessLogs: boolean;
+  /** routing.http2.enabled (default true): HTTPS listeners offer h2 by ALPN. */
+  http2Enabled: boolean;
 }
 
 export interface CompiledRule {
@@ -57,6 +60,8 @@ export interface ListenerConfig {
   loadBalancerArn: string;
   /** By priority, the default rule last. */
   rules: CompiledRule[];
+  /** HTTPS listeners: certificates and security policy; undefined for HTTP. */
+  tls: ListenerTls | undefined;
 }
 
 export interface TargetConfig {
@@ -129,6 +134,7 @@ export function loadSnapshot(db: Db): Snapshot {
           "append") as LoadBalancerConfig["xffMode"],
         dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",
         accessLogs: row.attributes["access_logs.s3.enabled"] === "true",
+        http2Enabled: row.attributes["routing.http2.enabled"] !== "false",
       });
     }
 
@@ -199,8 +205,10 @@ export function loadSnapshot(db: Db): Snapshot {
       rulesByListener.set(row.listenerArn, list);
     }
 
+    const listenerRows = tx.select().from(schema.listeners).all();
+    const tlsByListener = loadListenerTls(tx, listenerRows);
     const listeners = new Map<number, ListenerConfig>();
-    for (const row of tx.select().from(schema.listeners).all()) {
+    for (const row of listenerRows) {
       const rules = (rulesByListener.get(row.arn) ?? []).sort(
         (a, b) => (a.priority ?? Number.MAX_SAFE_INTEGER) - (b.priority ?? Number.MAX_SAFE_INTEGER),
       );
@@ -211,6 +219,7 @@ export function loadSnapshot(db: Db): Snapshot {
         protocolLower: row.protocol.toLowerCase(),
         loadBalancerArn: row.loadBalancerArn,
         rules,
+        tls: tlsByListener.get(row.arn),
       });
     }
 

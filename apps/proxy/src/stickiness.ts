@@ -1,5 +1,5 @@
-import type { ServerResponse } from "node:http";
 import type { Action } from "@scaleout/core";
+import type { ClientResponse } from "./client-messages.ts";
 import type { TargetGroupRuntime, TargetState } from "./targets.ts";
 
 /**
@@ -102,7 +102,7 @@ export function applicationCookie(
  * cookie would name the target that refused. `served.target` is the target that finally answered.
  */
 export function bindApplicationCookie(
-  res: ServerResponse,
+  res: ClientResponse,
   group: TargetGroupRuntime,
   served: { readonly target: TargetState | undefined },
   now: () => number,

@@ -44,7 +44,7 @@ export class TargetState implements Candidate {
     this.id = config.id;
     this.host = config.host;
     this.port = config.port;
-    this.origin = originOf(config.host, config.port);
+    this.origin = originOf(config.host, config.port, pool.tls);
     this.state = config.state;
     this.reason = config.reason;
     this.description = config.description;
@@ -59,8 +59,9 @@ export class TargetState implements Candidate {
   }
 }
 
-export function originOf(host: string, port: number): string {
-  return host.includes(":") ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+export function originOf(host: string, port: number, tls = false): string {
+  const scheme = tls ? "https" : "http";
+  return host.includes(":") ? `${scheme}://[${host}]:${port}` : `${scheme}://${host}:${port}`;
 }
 
 /**
@@ -72,8 +73,9 @@ export class PoolRegistry {
 
   constructor(private readonly options: { connectTimeoutMs: number; connections: number }) {}
 
-  acquire(host: string, port: number): TargetConnections {
-    const origin = originOf(host, port);
+  /** `tls`: an HTTPS target group's target, which has a pool of its own beside an HTTP one's. */
+  acquire(host: string, port: number, tls = false): TargetConnections {
+    const origin = originOf(host, port, tls);
     const entry = this.pools.get(origin);
     if (entry) {
       entry.users++;
@@ -82,6 +84,7 @@ export class PoolRegistry {
     const pool = new TargetConnections(host, port, {
       connectTimeoutMs: this.options.connectTimeoutMs,
       maxConnections: this.options.connections,
+      tls,
     });
     this.pools.set(origin, { pool, users: 1 });
     return pool;

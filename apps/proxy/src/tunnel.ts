@@ -1,4 +1,5 @@
 import { type ClientRequest, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { request as requestTls } from "node:https";
 import type { Socket } from "node:net";
 import { connectionListed, type ForwardResult, hopByHop, sendElbError } from "./forward.ts";
 import { forwardHead } from "./forwarding.ts";
@@ -68,8 +69,11 @@ class Upgrade {
       if (colon > 0) headers.push(line.slice(0, colon), line.slice(colon + 2));
     }
     this.sentAt = resources.now();
-    this.upstream = request({
+    // An HTTPS target group's upgrade goes over TLS, unverified as ALB's connections to targets are.
+    const send = target.pool.tls ? requestTls : request;
+    this.upstream = send({
       host: target.host,
+      rejectUnauthorized: false,
       port: target.port,
       method: ctx.req.method,
       path: ctx.forwardTarget,

@@ -1,14 +1,22 @@
-import type { IncomingMessage } from "node:http";
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
+import type { Readable } from "node:stream";
+import { connect as connectTls, type TLSSocket } from "node:tls";
 import { UpstreamError } from "./errors.ts";
 import { type ExecuteResult, type ParserCallbacks, type ResponseHead, ResponseParser } from "./parser.ts";
 import type { TargetConnections } from "./pool.ts";
 import { RequestBody } from "./request-body.ts";
 
 export interface ResponseSink {
-  onResponseStart(status: number, headers: Record<string, string | string[]>): void;
-  /** Answers false when the client cannot take more for now: the target is paused until `resume()`. */
-  onResponseData(chunk: Buffer): boolean;
+  /**
+   * The response head: `fields` is the parser's flat [name, value, ...] list (lower-cased names), the
+   * sink's to keep or rewrite; `connection` the Connection field's joined values.
+   */
+  onResponseStart(status: number, fields: string[], connection: string): void;
+  /**
+   * Answers false when the client cannot take more for now: the target is paused until `resume()`.
+   * `last`: the body ends with these bytes (onResponseEnd follows once the read is parsed).
+   */
+  onResponseData(chunk: Buffer, last: boolean): boolean;
   onResponseEnd(): void;
   /** `sent` says whether any byte of the request reached the target: if not, it is safe to try another. */
   onResponseError(error: UpstreamError, sent: boolean): void;
@@ -20,10 +28,14 @@ export interface ResponseSink {
 }
 
 export interface ExchangeOptions {
-  /** The request line and headers, each line ending in CRLF, with the blank line. */
+  /**
+   * The request line and headers, each line ending in CRLF, with the blank line. Written as latin1, one
+   * byte a character, as node:http's parser decoded them: a client's non-ASCII bytes reach the target
+   * unchanged (utf8 would encode them twice), and a one-byte string is copied without encoding.
+   */
   head: string;
   /** The client's request, when it has a body to stream. */
-  body: IncomingMessage | undefined;
+  body: Readable | undefined;
   /** The client sent a chunked body: re-frame it as chunks for the target. */
   chunked: boolean;
   /** HEAD: the response has no body whatever its headers say. */
@@ -86,6 +98,8 @@ export class Connection implements ParserCallbacks {
   exchange: Exchange | undefined;
   connected = false;
   reused = false;
+  /** The pool's decay tick when this connection last went idle. */
+  releasedAt = 0;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly parser = new ResponseParser(this);
   /** The current response lets the connection carry another exchange. */
@@ -95,7 +109,9 @@ export class Connection implements ParserCallbacks {
    * carried it parsed cleanly, so a head followed at once by an invalid body still ends in a clean 502.
    */
   private heldHead: ResponseHead | undefined;
-  private body: { stream: IncomingMessage; onData: (data: Buffer) => void; onEnd: () => void } | undefined;
+  private body: { stream: Readable; onData: (data: Buffer) => void; onEnd: () => void } | undefined;
+  /** When the connection can carry a request: TCP connected, or for an HTTPS target, TLS established. */
+  private readonly readyEvent: "connect" | "secureConnect";
 
   constructor(
     private readonly pool: TargetConnections,
@@ -103,11 +119,17 @@ export class Connection implements ParserCallbacks {
     port: number,
     connectTimeoutMs: number,
   ) {
-    this.socket = connect({ host, port, noDelay: true });
+    if (pool.tls) {
+      this.socket = connectToHttpsTarget(pool, host, port);
+      this.readyEvent = "secureConnect";
+    } else {
+      this.socket = connect({ host, port, noDelay: true });
+      this.readyEvent = "connect";
+    }
     this.connectTimer = setTimeout(() => {
       this.fail(new UpstreamError("CONNECT_TIMEOUT", `connecting to ${host}:${port} timed out`), true);
     }, connectTimeoutMs);
-    this.socket.once("connect", () => {
+    this.socket.once(this.readyEvent, () => {
       this.connected = true;
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
@@ -150,15 +172,15 @@ export class Connection implements ParserCallbacks {
     if (this.connected && exchange.body) {
       // The head and a buffered body leave in one write.
       this.socket.cork();
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       this.begin(exchange);
       this.socket.uncork();
     } else if (this.connected) {
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       exchange.sent = true;
     } else {
-      this.socket.write(exchange.options.head);
-      this.socket.once("connect", () => this.begin(exchange));
+      this.socket.write(exchange.options.head, "latin1");
+      this.socket.once(this.readyEvent, () => this.begin(exchange));
     }
   }
 
@@ -170,7 +192,7 @@ export class Connection implements ParserCallbacks {
     const chunked = exchange.options.chunked;
     if (requestBody.bytes > 0) {
       if (chunked) {
-        this.socket.write(`${requestBody.bytes.toString(16)}\r\n`);
+        this.socket.write(`${requestBody.bytes.toString(16)}\r\n`, "latin1");
         for (const chunk of requestBody.chunks) this.socket.write(chunk);
         this.socket.write("\r\n");
       } else for (const chunk of requestBody.chunks) this.socket.write(chunk);
@@ -188,7 +210,7 @@ export class Connection implements ParserCallbacks {
       let ok: boolean;
       if (chunked) {
         this.socket.cork();
-        this.socket.write(`${data.length.toString(16)}\r\n`);
+        this.socket.write(`${data.length.toString(16)}\r\n`, "latin1");
         this.socket.write(data);
         ok = this.socket.write("\r\n");
         this.socket.uncork();
@@ -235,10 +257,10 @@ export class Connection implements ParserCallbacks {
     if (!head) return;
     this.heldHead = undefined;
     exchange.responseStarted = true;
-    exchange.sink.onResponseStart(head.status, head.headers);
+    exchange.sink.onResponseStart(head.status, head.fields, head.connection);
   }
 
-  onBody(chunk: Buffer): boolean {
+  onBody(chunk: Buffer, last: boolean): boolean {
     const exchange = this.exchange;
     if (!exchange || exchange.done) {
       this.parser.stop();
@@ -248,7 +270,7 @@ export class Connection implements ParserCallbacks {
       this.deliverHead(exchange);
       if (this.exchange !== exchange || exchange.done) return true;
     }
-    return exchange.sink.onResponseData(chunk);
+    return exchange.sink.onResponseData(chunk, last);
   }
 
   private onData(chunk: Buffer): void {
@@ -349,4 +371,26 @@ export class Connection implements ParserCallbacks {
       );
     }
   }
+}
+
+/**
+ * A target group with protocol HTTPS: TLS to the target without verifying its certificate, as ALB does
+ * (targets commonly serve self-signed ones). The server name is the target's host name when it has one.
+ * The pool's last session is offered again, so a new connection to the same target resumes rather than
+ * paying a full handshake.
+ */
+function connectToHttpsTarget(pool: TargetConnections, host: string, port: number): TLSSocket {
+  const socket = connectTls({
+    host,
+    port,
+    rejectUnauthorized: false,
+    ALPNProtocols: ["http/1.1"],
+    ...(isIP(host) === 0 && { servername: host }),
+    ...(pool.tlsSession && { session: pool.tlsSession }),
+  });
+  socket.setNoDelay(true);
+  socket.on("session", (session: Buffer) => {
+    pool.tlsSession = session;
+  });
+  return socket;
 }

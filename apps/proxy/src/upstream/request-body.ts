@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 
 /**
  * A client's request body, read ahead of any connection to a target: an upstream connection is taken
@@ -9,7 +9,7 @@ import type { IncomingMessage } from "node:http";
 export const bodyBufferBytes = 64 * 1024;
 
 /** One per client request (a retry on another target finds the bytes already read). */
-const bodies = new WeakMap<IncomingMessage, RequestBody>();
+const bodies = new WeakMap<Readable, RequestBody>();
 
 export class RequestBody {
   /** The bytes read before a connection was assigned; kept so a retry can send them again. */
@@ -21,9 +21,9 @@ export class RequestBody {
   streamed = false;
   private cancelFill: (() => void) | undefined;
 
-  private constructor(readonly stream: IncomingMessage) {}
+  private constructor(readonly stream: Readable) {}
 
-  static of(stream: IncomingMessage): RequestBody {
+  static of(stream: Readable): RequestBody {
     let body = bodies.get(stream);
     if (!body) {
       body = new RequestBody(stream);
