@@ -86,7 +86,7 @@ const { node, label } = chooseNode(root, process.env.SCALEOUT_NODE ?? "24", log)
 const versions = nodeVersions(node, log);
 // Said by npm test only: a refused npm start answers in one line (README), and its apps are the proof.
 if (command === "test") log(`running on Node.js ${versions.node} (SCALEOUT_NODE=${label})`);
-ensureSqliteBinding(root, node, versions.modules, log);
+ensureSqliteBinding(root, node, versions.modules, log, versions.node);
 const env = nodeEnv(node);
 if (command === "start") {
   // start.ts builds the bundles itself, after checking that no other start holds the port or data dir.

@@ -19,7 +19,11 @@ const external = ["better-sqlite3", "@fastify/swagger-ui"];
 
 const started = Date.now();
 await build({
-  entryPoints: Object.fromEntries(apps.map((app) => [app, join(root, "apps", app, "src", "server.ts")])),
+  entryPoints: {
+    ...Object.fromEntries(apps.map((app) => [app, join(root, "apps", app, "src", "server.ts")])),
+    // The proxy's worker processes start from their own, smaller entry (forked by worker-pool.ts).
+    "proxy-worker": join(root, "apps", "proxy", "src", "worker-main.ts"),
+  },
   outdir: join(root, "dist"),
   outExtension: { ".js": ".mjs" },
   bundle: true,
@@ -34,4 +38,6 @@ await build({
   },
   logLevel: "warning",
 });
-process.stderr.write(`[scaleout] built dist/{${apps.join(",")}}.mjs in ${Date.now() - started} ms\n`);
+process.stderr.write(
+  `[scaleout] built dist/{${apps.join(",")},proxy-worker}.mjs in ${Date.now() - started} ms\n`,
+);

@@ -26,6 +26,21 @@ function nodeGyp() {
 }
 
 /**
+ * Node 24.19.0 made `node::ObjectWrap` (a header better-sqlite3 12 compiles in) register an environment
+ * cleanup hook and remove it in its destructor, but the registry that lets the destructor find its
+ * environment outside a JavaScript context only came with 24.22.0 (nodejs/node#63985). A binding built
+ * against 24.19+ headers (ours: the packaged Node 24's) therefore aborts on 24.19-24.21 with
+ * `Assertion failed: (env) != nullptr` in Statement::~Statement whenever a statement outlives the
+ * environment: reproduced on 24.21.0 at every process.exit() with live statements (the proxy's workers
+ * end that way), never on 24.22.3. better-sqlite3 13 (N-API) avoids it but requires Node-API 10, which no
+ * Node 20 has (13.2.0 segfaults on 20.20.2), so we stay on 12 while engines admits Node 20.
+ */
+export function abortsWithObjectWrap(version) {
+  const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
+  return major === 24 && minor >= 19 && minor <= 21;
+}
+
+/**
  * One binding per ABI lives where better-sqlite3's loader (`bindings`) looks after build/Release:
  * lib/binding/node-v<ABI>-<platform>-<arch>/, so runs on Node 24 and on the machine's Node 20 share one
  * install without rebuilding each time. The install's own build/Release binding moves there (the loader
@@ -34,7 +49,11 @@ function nodeGyp() {
  * /usr/include/node), offline: about 60 s of CPU each (ABI 115: 61.5 s; ABI 137: 61.8 s, and 196 s while
  * three other helpers loaded the two cores).
  */
-export function ensureSqliteBinding(root, node, abi, log) {
+export function ensureSqliteBinding(root, node, abi, log, version = "") {
+  if (abortsWithObjectWrap(version))
+    log(
+      `warning: Node.js ${version} aborts better-sqlite3 12 at exit ((env) != nullptr, fixed in 24.22.0): use SCALEOUT_NODE=24 (the packaged 24.22) or Node.js >= 24.22`,
+    );
   const link = join(root, "node_modules", "better-sqlite3");
   if (!existsSync(link)) return;
   const dir = realpathSync(link);

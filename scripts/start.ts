@@ -25,12 +25,14 @@ const apps = ["api", "worker", "proxy"] as const;
  * Node flags per process. A small young generation keeps RSS down: V8 otherwise reserves up to ~48 MB
  * of semi-space. The mostly idle api and worker take the smallest; the proxy, which allocates per
  * request, measured the same throughput at 8 MB as at the default 16 MB with ~20 MB less RSS
- * (bench/proxy with BENCH_NODE_ARGS).
+ * (bench/proxy with BENCH_NODE_ARGS). Its old generation is capped at 1 GB, which keeps it near the
+ * live heap (about 15 MB) instead of up to 4× it (bench/proxy-memory; see workerV8Flags in the proxy's
+ * worker-pool.ts, which its workers get too).
  */
 const nodeFlags: Record<(typeof apps)[number], string[]> = {
   api: ["--max-semi-space-size=2"],
   worker: ["--max-semi-space-size=2"],
-  proxy: ["--max-semi-space-size=8"],
+  proxy: ["--max-semi-space-size=8", "--max-old-space-size=1024"],
 };
 const stopTimeoutMs = 15_000;
 

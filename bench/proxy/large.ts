@@ -32,7 +32,9 @@ const pipe = start(process.execPath, [
   String(targetB),
 ]);
 
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=1024")
+  .split(" ")
+  .filter(Boolean);
 const variants: Array<{ name: string; port: number; pid: number | undefined }> = [
   { name: "node pipe proxy", port: pipePort, pid: pipe.pid },
 ];

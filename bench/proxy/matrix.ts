@@ -62,6 +62,8 @@ export interface Run {
   processes: number;
   /** Most ESTABLISHED sockets from the proxy to the targets seen in the samples taken during the run. */
   upstream: number | undefined;
+  /** The median of those samples: what the targets see most of the run, not at its busiest moment. */
+  upstreamTypical: number | undefined;
   errors: number;
 }
 
@@ -80,9 +82,12 @@ async function measure(
   const url = `http://127.0.0.1:${system.port}${scenario.path}`;
   const pids = system.pid === undefined ? [] : processTree(system.pid);
   let upstream = 0;
+  const samples: number[] = [];
   const sample = pids.length
     ? () => {
-        upstream = Math.max(upstream, establishedTo(pids, targetPorts));
+        const held = establishedTo(pids, targetPorts);
+        samples.push(held);
+        upstream = Math.max(upstream, held);
       }
     : undefined;
   const cpuBefore = cpuMicros(pids);
@@ -102,6 +107,7 @@ async function measure(
     rssEach: [...each].sort((a, b) => b - a),
     processes: pids.length,
     upstream: sample ? upstream : undefined,
+    upstreamTypical: sample && samples.length ? median(samples) : undefined,
     errors: result.errors,
   };
 }
@@ -177,6 +183,7 @@ export function summarise(cell: Cell): Summary {
         ?.rssEach ?? [],
     processes: maxOf(runs, (r) => r.processes) ?? 0,
     upstream: medianOf(runs, (r) => r.upstream),
+    upstreamTypical: medianOf(runs, (r) => r.upstreamTypical),
     errors: runs.reduce((a, r) => a + r.errors, 0),
   };
 }

@@ -51,7 +51,7 @@ export class Report {
     for (const scenario of this.scenarios) {
       this.print(`\n### ${scenario.label}\n`);
       this.print(
-        `| system | procs | ${rateUnit(scenario)} | × nginx 1 | × nginx auto | p50 ms | p99 ms | p99 × nginx auto | ${cpuUnit(scenario)} | × nginx 1 | cores busy | RSS MB sum (each process) | upstream conns | errors |`,
+        `| system | procs | ${rateUnit(scenario)} | × nginx 1 | × nginx auto | p50 ms | p99 ms | p99 × nginx auto | ${cpuUnit(scenario)} | × nginx 1 | cores busy | RSS MB sum (each process) | upstream conns peak / median | errors |`,
       );
       this.print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (const system of this.systems) {
@@ -60,7 +60,7 @@ export class Report {
         const one = this.get(scenario.id, nginxOne);
         const auto = this.get(scenario.id, nginxAuto);
         this.print(
-          `| ${system.name} | ${system.pid === undefined ? "-" : s.processes} | ${fmt(s.rate, 0)} | ${ratio(s.rate, one?.rate)} | ${ratio(s.rate, auto?.rate)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${ratio(s.p99, auto?.p99)} | ${fmt(s.cpuPerUnit)} | ${ratio(s.cpuPerUnit, one?.cpuPerUnit)} | ${fmt(s.cores, 2)} | ${fmt(s.rssSum, 0)}${s.rssEach.length > 1 ? ` (${s.rssEach.map((mb) => mb.toFixed(0)).join(" + ")})` : ""} | ${fmt(s.upstream, 0)} | ${s.errors} |`,
+          `| ${system.name} | ${system.pid === undefined ? "-" : s.processes} | ${fmt(s.rate, 0)} | ${ratio(s.rate, one?.rate)} | ${ratio(s.rate, auto?.rate)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${ratio(s.p99, auto?.p99)} | ${fmt(s.cpuPerUnit)} | ${ratio(s.cpuPerUnit, one?.cpuPerUnit)} | ${fmt(s.cores, 2)} | ${fmt(s.rssSum, 0)}${s.rssEach.length > 1 ? ` (${s.rssEach.map((mb) => mb.toFixed(0)).join(" + ")})` : ""} | ${fmt(s.upstream, 0)} / ${fmt(s.upstreamTypical, 0)} | ${s.errors} |`,
         );
       }
     }
@@ -101,8 +101,9 @@ export class Report {
       ]);
       rows.push([`processes`, (sys) => String(this.get(last.id, sys)?.processes ?? "-")]);
       rows.push([
-        `upstream connections held at c${last.connections}`,
-        (sys) => fmt(this.get(last.id, sys)?.upstream, 0),
+        `upstream connections held at c${last.connections} (peak / median of the samples)`,
+        (sys) =>
+          `${fmt(this.get(last.id, sys)?.upstream, 0)} / ${fmt(this.get(last.id, sys)?.upstreamTypical, 0)}`,
       ]);
       rows.push([
         `cores busy at c${last.connections} (proxy CPU / wall time)`,

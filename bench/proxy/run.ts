@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "@scaleout/queue";
 import { hasCommand, processTree, start, stopAll, waitForHttp } from "../lib/measure.ts";
@@ -33,6 +33,16 @@ const { values: flags } = parseArgs({
     systems: { type: "string", default: "scaleout,nginx,haproxy" },
     // A subset of rows, e.g. --rows ka50,close50 (ids: ka<c>, close50, large8).
     rows: { type: "string" },
+    // Leaves out scaleout wN: a profile (BENCH_NODE_ARGS=--cpu-prof) of the one-worker build alone.
+    "w1-only": { type: "boolean", default: false },
+    // More one-worker copies of the current build with other node flags, to measure a flag (GC, JIT):
+    // --variants "single-gc=--single-threaded-gc;semi16=--max-semi-space-size=16".
+    variants: { type: "string" },
+    // One more copy of the current build at one worker with the load balancer's access log on
+    // (access_logs.s3.enabled, lines to <data dir>/logs/access.log): what logging every request costs.
+    "with-access-log": { type: "boolean", default: false },
+    // Every scaleout system (builds, baselines, variants) with the load balancer's access log on.
+    "access-log": { type: "boolean", default: false },
   },
 });
 const number = (value: string | undefined, fallback: number): number => {
@@ -74,7 +84,10 @@ if (!flags.bundle && kinds.has("scaleout")) {
 }
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
 // The default is the shipped command's flags (scripts/start.ts).
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=1024")
+  .split(" ")
+  .filter(Boolean);
+const accessLog = flags["access-log"];
 
 const work = mkdtempSync(join(tmpdir(), "scaleout-bench-proxy-"));
 const targetPorts = [await freePort(), await freePort()];
@@ -88,31 +101,77 @@ const push = (system: System): System => {
 };
 const scaleout = kinds.has("scaleout");
 const oneWorker = scaleout
-  ? push(await startScaleout(work, targetPorts, { bundle, workers: 1, name: "scaleout w1", nodeArgs }))
-  : undefined;
-const allWorkers = scaleout
   ? push(
       await startScaleout(work, targetPorts, {
         bundle,
-        workers: cores,
-        name: `scaleout w${cores}`,
+        workers: 1,
+        name: "scaleout w1",
         nodeArgs,
+        accessLog,
       }),
     )
   : undefined;
-// --baseline FILE: another build (e.g. main's dist/proxy.mjs saved before a change) at one worker, on its
-// own listener over the same targets, so before and after come from the same run.
-const baseline =
-  scaleout && flags.baseline
+const allWorkers =
+  scaleout && !flags["w1-only"]
     ? push(
         await startScaleout(work, targetPorts, {
-          bundle: resolve(flags.baseline),
-          workers: 1,
-          name: "baseline w1",
+          bundle,
+          workers: cores,
+          name: `scaleout w${cores}`,
           nodeArgs,
+          accessLog,
         }),
       )
     : undefined;
+// --baseline FILE[,FILE...]: other builds (e.g. main's dist/proxy.mjs saved before a change) at one worker,
+// each on its own listener over the same targets, so before and after come from the same run. The first
+// is "baseline w1", the one the PASS/MISS line compares with; more (earlier steps) are named by file.
+const baselineFiles = scaleout && flags.baseline ? flags.baseline.split(",").map((f) => resolve(f)) : [];
+const bundleOf = new Map<System, string>();
+let baseline: System | undefined;
+for (const [i, file] of baselineFiles.entries()) {
+  const system = push(
+    await startScaleout(work, targetPorts, {
+      bundle: file,
+      workers: 1,
+      name: i === 0 ? "baseline w1" : `${basename(file, ".mjs")} w1`,
+      nodeArgs,
+      accessLog,
+    }),
+  );
+  bundleOf.set(system, file);
+  baseline ??= system;
+}
+for (const variant of scaleout && flags.variants ? flags.variants.split(";") : []) {
+  const eq = variant.indexOf("=");
+  const name = eq === -1 ? variant : variant.slice(0, eq);
+  const args =
+    eq === -1
+      ? []
+      : variant
+          .slice(eq + 1)
+          .split(" ")
+          .filter(Boolean);
+  push(
+    await startScaleout(work, targetPorts, {
+      bundle,
+      workers: 1,
+      name: `${name} w1`,
+      nodeArgs: args,
+      accessLog,
+    }),
+  );
+}
+if (scaleout && flags["with-access-log"])
+  push(
+    await startScaleout(work, targetPorts, {
+      bundle,
+      workers: 1,
+      name: "access log on w1",
+      nodeArgs,
+      accessLog: true,
+    }),
+  );
 const nginxOne = kinds.has("nginx")
   ? push(await startNginx(work, targetPorts, 1, "nginx 1 worker", cores))
   : undefined;
@@ -139,7 +198,7 @@ const header: string[] = [
 ];
 for (const system of systems) {
   if (system.kind !== "scaleout" || system.pid === undefined) continue;
-  const file = system === baseline && flags.baseline ? resolve(flags.baseline) : bundle;
+  const file = bundleOf.get(system) ?? bundle;
   const knows = buildKnowsWorkers(file);
   header.push(
     `${system.name}: ${workersSetting}=${system.workers}; the build ${knows ? "reads" : "does NOT read"} the setting; ${processTree(system.pid).length} process(es) at start`,

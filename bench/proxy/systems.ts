@@ -121,11 +121,22 @@ ${targets.map((t, i) => `  server t${i} 127.0.0.1:${t}`).join("\n")}
  * A registry whose load balancer's listener forwards to a group of `targets`, after `rules` path rules
  * that never match (10 for the matrix: every request is checked against all of them).
  */
-export function writeRegistry(dataDir: string, listenerPort: number, targets: number[], rules = 10): void {
+export function writeRegistry(
+  dataDir: string,
+  listenerPort: number,
+  targets: number[],
+  rules = 10,
+  accessLog = false,
+): void {
   const handle = createDb(join(dataDir, "scaleout.db"));
   runMigrations(handle.db);
   const services = createServices(createContext(handle.db, { limits: limitsFor(true) }));
-  services.loadBalancers.create({ name: "bench" });
+  const { loadBalancer } = services.loadBalancers.create({ name: "bench" });
+  // Off by default, as in AWS (and as nginx and HAProxy run here): the proxy then writes no line at all.
+  if (accessLog)
+    services.loadBalancers.modifyAttributes(loadBalancer.loadBalancerArn, [
+      { key: "access_logs.s3.enabled", value: "true" },
+    ]);
   const { targetGroup } = services.targetGroups.create({
     name: "bench-tg",
     protocol: "HTTP",
@@ -165,11 +176,11 @@ export function writeRegistry(dataDir: string, listenerPort: number, targets: nu
 export async function startScaleout(
   work: string,
   targets: number[],
-  options: { bundle: string; workers: number; name: string; nodeArgs: string[] },
+  options: { bundle: string; workers: number; name: string; nodeArgs: string[]; accessLog?: boolean },
 ): Promise<System> {
   const port = await freePort();
   const dataDir = join(work, options.name.replace(/[^a-z0-9]+/gi, "-"));
-  writeRegistry(dataDir, port, targets);
+  writeRegistry(dataDir, port, targets, 10, options.accessLog);
   const child = start(process.execPath, [...options.nodeArgs, options.bundle], {
     ...process.env,
     SCALEOUT_DATA_DIR: dataDir,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createCertificateAuthority } from "@scaleout/services";
 import { describe, expect } from "vitest";
-import { expectError, expectStatus, lastSegment, apiTest as test } from "./helpers.ts";
+import { buildTestApp, expectError, expectStatus, lastSegment, apiTest as test } from "./helpers.ts";
 
 /*
  * REST /v1/certificates and /v1/certificate-authority.pem: the same certificate store as ACM's API, PEM as
@@ -187,6 +187,20 @@ describe("REST /v1/certificates", () => {
       await expect(curl("other.example.com")).rejects.toThrow(/SSL|certificate/i);
     } finally {
       server.close();
+    }
+  });
+
+  test("the CA certificate needs the api token like every other route", async ({ dataDir }) => {
+    const api = await buildTestApp({ dataDir: join(dataDir, "token"), apiToken: "s3cret" });
+    try {
+      expectError(await api.request("GET", "/v1/certificate-authority.pem"), 401, "Unauthorized");
+      const ok = await api.request("GET", "/v1/certificate-authority.pem", undefined, {
+        authorization: "Bearer s3cret",
+      });
+      expectStatus(ok, 200);
+      expect(ok.raw.body).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    } finally {
+      await api.close();
     }
   });
 });

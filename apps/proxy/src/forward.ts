@@ -88,6 +88,17 @@ export interface ForwardOwner {
   forwarded(handler: ForwardHandler, result: ForwardResult): void;
 }
 
+/** A last body chunk up to this size is sent as a string joined to the head; larger ones as they are. */
+const joinedBodyBytes = 16 * 1024;
+
+/** Where a response's ForwardHandler is found by the one 'close' listener all responses share. */
+const handlerOf = Symbol("scaleout.forwardHandler");
+type HandledResponse = ServerResponse & { [handlerOf]?: ForwardHandler };
+
+function onClientClose(this: ServerResponse): void {
+  (this as HandledResponse)[handlerOf]?.clientClosed();
+}
+
 /**
  * The client's side of one forwarded request: streams the target's response to the client with
  * backpressure (the target's socket pauses while the client's buffer is full), and turns failures before
@@ -105,14 +116,10 @@ export class ForwardHandler implements ResponseSink {
   private finished = false;
   /** The client's response is corked since its head: head and body leave in one write. */
   private corked = false;
+  /** The response was ended with its last body bytes (`res.end(chunk)`). */
+  private ended = false;
   /** Made on the first backpressure only: most responses never fill the client's buffer. */
   private onDrain: (() => void) | undefined = undefined;
-  private readonly onClientClose = () => {
-    if (!this.finished && !this.res.writableFinished) {
-      this.closed = true;
-      this.exchange?.abort(new UpstreamError("CLIENT_CLOSED", "the client closed the connection"));
-    }
-  };
 
   constructor(
     readonly req: IncomingMessage,
@@ -129,8 +136,18 @@ export class ForwardHandler implements ResponseSink {
     /** The clock's time at dispatch (the access log's request/target processing split). */
     readonly sentAt: number,
   ) {
-    // 'close' comes once per response: `on` spares the wrapper `once` would allocate.
-    res.on("close", this.onClientClose);
+    // 'close' comes once per response: `on` spares the wrapper `once` would allocate, and one shared
+    // listener finds its handler on the response, so no closure is made per request.
+    (res as HandledResponse)[handlerOf] = this;
+    res.on("close", onClientClose);
+  }
+
+  /** The client's response closed: if that was before the end, the client left and the exchange stops. */
+  clientClosed(): void {
+    if (!this.finished && !this.res.writableFinished) {
+      this.closed = true;
+      this.exchange?.abort(new UpstreamError("CLIENT_CLOSED", "the client closed the connection"));
+    }
   }
 
   /** Ends the request on the load balancer's side (a drained target's delay ran out): 502, as ALB answers. */
@@ -138,20 +155,24 @@ export class ForwardHandler implements ResponseSink {
     this.exchange?.abort(error);
   }
 
-  onResponseStart(statusCode: number, headers: Record<string, string | string[]>): void {
+  onResponseStart(statusCode: number, fields: string[], connection: string): void {
     this.started = true;
     this.targetMs = performance.now() - this.begin;
-    const connection = headers.connection;
-    const listed = connection === undefined ? undefined : connectionListed(connection);
-    // A flat [name, value, ...] list for writeHead: deleting hop-by-hop fields from the parser's object
-    // would turn it into a slow dictionary, and node:http writes a list as it comes.
-    const relayed: string[] = [];
-    for (const name in headers) {
+    const listed = connection === "" ? undefined : connectionListed(connection);
+    // The parser's flat [name, value, ...] list goes to writeHead as it is (node:http writes a list as it
+    // comes), hop-by-hop fields taken out in place: no second list per response.
+    const relayed = fields;
+    let kept = 0;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i] as string;
       if (hopByHop.has(name) || listed?.has(name)) continue;
-      const value = headers[name];
-      if (typeof value === "string") relayed.push(name, value);
-      else if (value !== undefined) for (const item of value) relayed.push(name, item);
+      if (kept !== i) {
+        relayed[kept] = name;
+        relayed[kept + 1] = fields[i + 1] as string;
+      }
+      kept += 2;
     }
+    relayed.length = kept;
     for (const [name, value] of this.cookies) relayed.push(name, value);
     if (this.targetCookie !== undefined) relayed.push("set-cookie", this.targetCookie);
     // Status line, headers and (for small responses) the body and its end leave in one write: uncorked
@@ -173,9 +194,18 @@ export class ForwardHandler implements ResponseSink {
     }
   }
 
-  onResponseData(chunk: Buffer): boolean {
+  onResponseData(chunk: Buffer, last: boolean): boolean {
     if (!this.started) return true;
     this.sent += chunk.length;
+    if (last) {
+      // The body's last bytes end the response in the same call: node:http then writes them with the
+      // head and attaches 'finish' to that write (no empty final write, no extra tick). A small body goes
+      // as a latin1 string (byte for byte), which node:http joins to the head: one string, one write.
+      this.ended = true;
+      if (chunk.length <= joinedBodyBytes) this.res.end(chunk.toString("latin1"), "latin1");
+      else this.res.end(chunk);
+      return true;
+    }
     if (this.res.write(chunk)) return true;
     this.onDrain ??= () => this.exchange?.resume();
     this.res.once("drain", this.onDrain);
@@ -194,10 +224,14 @@ export class ForwardHandler implements ResponseSink {
 
   onResponseEnd(): void {
     this.finished = true;
-    this.res.end();
+    if (!this.ended) this.res.end();
     this.uncork();
-    const result: ForwardResult = { targetStatus: this.res.statusCode, sentBytes: this.sent };
-    if (this.targetMs !== -1) result.targetMs = this.targetMs;
+    // One literal with every field: a property added afterwards would give results two shapes.
+    const result: ForwardResult = {
+      targetStatus: this.res.statusCode,
+      sentBytes: this.sent,
+      targetMs: this.targetMs === -1 ? undefined : this.targetMs,
+    };
     this.owner.forwarded(this, result);
   }
 

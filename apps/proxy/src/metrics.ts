@@ -68,8 +68,45 @@ const addInto = (into: number[], from: readonly number[]) => {
 export class MetricsAggregator {
   private byLoadBalancer = new Map<string, Counters>();
   private byTargetGroup = new Map<string, Map<string, Counters>>();
+  /**
+   * The counters the last request used, by the objects it named: consecutive requests almost always name
+   * the same load balancer and group, so they skip the map lookups. Forgotten when a second closes.
+   */
+  private lastLb: Dimensioned | undefined;
+  private lastLbCounters: Counters | undefined;
+  private lastTg: Dimensioned | undefined;
+  private lastTgLb: Dimensioned | undefined;
+  private lastTgCounters: Counters | undefined;
 
   private lbCounters(lb: Dimensioned): Counters {
+    if (lb === this.lastLb && this.lastLbCounters) return this.lastLbCounters;
+    const counters = this.lbCountersOf(lb);
+    this.lastLb = lb;
+    this.lastLbCounters = counters;
+    return counters;
+  }
+
+  private tgCounters(lb: Dimensioned, tg: Dimensioned): Counters {
+    if (tg === this.lastTg && lb === this.lastTgLb && this.lastTgCounters) return this.lastTgCounters;
+    const counters = this.tgCountersOf(lb, tg);
+    this.lastTg = tg;
+    this.lastTgLb = lb;
+    this.lastTgCounters = counters;
+    return counters;
+  }
+
+  /** A new second: the maps start afresh and the last-used counters are no longer theirs. */
+  private reset(): void {
+    this.byLoadBalancer = new Map();
+    this.byTargetGroup = new Map();
+    this.lastLb = undefined;
+    this.lastLbCounters = undefined;
+    this.lastTg = undefined;
+    this.lastTgLb = undefined;
+    this.lastTgCounters = undefined;
+  }
+
+  private lbCountersOf(lb: Dimensioned): Counters {
     let counters = this.byLoadBalancer.get(lb.dimension);
     if (!counters) {
       counters = new Counters([{ name: "LoadBalancer", value: lb.dimension }]);
@@ -78,7 +115,7 @@ export class MetricsAggregator {
     return counters;
   }
 
-  private tgCounters(lb: Dimensioned, tg: Dimensioned): Counters {
+  private tgCountersOf(lb: Dimensioned, tg: Dimensioned): Counters {
     let byLb = this.byTargetGroup.get(tg.dimension);
     if (!byLb) {
       byLb = new Map();
@@ -168,8 +205,7 @@ export class MetricsAggregator {
     };
     for (const counters of this.byLoadBalancer.values()) record(counters);
     for (const byLb of this.byTargetGroup.values()) for (const counters of byLb.values()) record(counters);
-    this.byLoadBalancer = new Map();
-    this.byTargetGroup = new Map();
+    this.reset();
     return records;
   }
 
@@ -179,8 +215,8 @@ export class MetricsAggregator {
       const [lb, tg] = record.dimensions;
       if (!lb) continue;
       const c = tg
-        ? this.tgCounters({ dimension: lb.value }, { dimension: tg.value })
-        : this.lbCounters({ dimension: lb.value });
+        ? this.tgCountersOf({ dimension: lb.value }, { dimension: tg.value })
+        : this.lbCountersOf({ dimension: lb.value });
       c.requests += record.requests;
       addInto(c.elbByClass, record.elbByClass);
       c.elb500 += record.elb[0];
@@ -278,8 +314,7 @@ export class MetricsAggregator {
       push(dims, "RequestCountPerTarget", perTarget);
       push([{ name: "TargetGroup", value: group.targetGroup.dimension }], "RequestCountPerTarget", perTarget);
     }
-    this.byLoadBalancer = new Map();
-    this.byTargetGroup = new Map();
+    this.reset();
     return samples;
   }
 }

@@ -1,4 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { DrainGate } from "./draining.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { TargetState } from "./targets.ts";
@@ -21,6 +24,42 @@ interface Live {
   ready: boolean;
   /** Its last in-flight report: `group|key` → count, at `version`. */
   inflight: { version: number; counts: Map<string, number> } | undefined;
+}
+
+/**
+ * The worker's own entry, beside the owner's: `dist/proxy-worker.mjs` (scripts/build.mjs) for the bundle
+ * `dist/proxy.mjs`, worker-main.ts for the sources (tsx, tests). Undefined when there is none (a bundle
+ * copied alone, e.g. a bench baseline): cluster then forks the owner's own entry, whose server.ts still
+ * runs a worker when it finds itself one, only heavier.
+ */
+export function workerEntry(ownUrl: string = import.meta.url): string | undefined {
+  const own = fileURLToPath(ownUrl);
+  const entry = own.endsWith(".ts")
+    ? join(dirname(own), "worker-main.ts")
+    : own.replace(/\.m?js$/, "-worker.mjs");
+  return entry !== own && existsSync(entry) ? entry : undefined;
+}
+
+/**
+ * V8 flags a worker gets unless the owner was started with its own value of the same flag (the owner's
+ * flags pass on to its workers). `--max-old-space-size=1024`: a worker's live heap is about 15 MB even at
+ * c200, but with the default limit (2-4 GB) V8 lets the old generation grow to up to 4× the live size
+ * between full collections, and that garbage is RSS. V8's heap controller caps its growing factor by the
+ * limit: 1.3 at or under 256 MB, rising to 2 just under 2 GB, 4 from there; 1024 MB gives 1.6. Measured
+ * (bench/proxy-memory, w1 after c200, same run): no cap 107 MB; 1024 MB 89 MB; 256 MB 90 MB, whose
+ * headroom of 0.3× the live heap (against 0.6×) runs full collections about twice as often (its GC and
+ * CPU a request rose 5-10 µs in three runs).
+ */
+export const workerV8Flags = ["--max-old-space-size=1024"];
+
+/** The owner's node flags followed by each of `defaults` whose flag the owner did not set. */
+export function workerExecArgv(
+  ownerArgv: readonly string[],
+  defaults: readonly string[] = workerV8Flags,
+): string[] {
+  const name = (flag: string) => flag.split("=")[0]?.replaceAll("_", "-");
+  const given = new Set(ownerArgv.map(name));
+  return [...ownerArgv, ...defaults.filter((flag) => !given.has(name(flag)))];
 }
 
 /** A worker that lived this long before dying is not crash-looping: its replacement starts at once. */
@@ -48,6 +87,10 @@ export class WorkerPool implements DrainGate {
   ) {}
 
   start(): void {
+    const exec = workerEntry();
+    const execArgv = workerExecArgv(process.execArgv);
+    // An `exec` of undefined would replace cluster's default (the owner's own entry), not keep it.
+    cluster.setupPrimary(exec ? { exec, execArgv } : { execArgv });
     for (let i = 0; i < this.count; i++) this.fork();
   }
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { maxHeadBytes, type ResponseHead, ResponseParser } from "../src/upstream/parser.ts";
 
-/** What the parser made of a response fed in the given pieces. */
+/** What the parser made of a response fed in the given pieces (its flat field list as a record). */
 interface Outcome {
-  head: Omit<ResponseHead, "headers"> & { headers: Record<string, string | string[]> };
+  head: Omit<ResponseHead, "fields" | "connection"> & { headers: Record<string, string | string[]> };
   body: string;
   /** complete (with the bytes after the response), more (incomplete), or the error. */
   end: string;
@@ -13,11 +13,18 @@ function parse(
   pieces: string[],
   headRequest = false,
 ): Outcome | { error: string; headSeen: boolean } | { incomplete: true } {
-  let head: ResponseHead | undefined;
+  let head: Outcome["head"] | undefined;
   let body = "";
   const parser = new ResponseParser({
-    onHead: (h) => {
-      head = h;
+    onHead: ({ fields, connection: _connection, ...rest }) => {
+      const headers: Record<string, string | string[]> = {};
+      for (let i = 0; i < fields.length; i += 2) {
+        const name = fields[i] as string;
+        const value = fields[i + 1] as string;
+        const existing = headers[name];
+        headers[name] = existing === undefined ? value : [existing, value].flat();
+      }
+      head = { ...rest, headers };
     },
     onBody: (chunk) => {
       body += chunk.toString("latin1");

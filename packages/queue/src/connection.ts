@@ -1,5 +1,5 @@
 import { Queue, type QueueOptions } from "bullmq";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis } from "ioredis";
 import {
   configChannel,
   type ExecutePolicyJob,
@@ -7,23 +7,6 @@ import {
   QueueName,
   type ReconcileGroupJob,
 } from "./names.ts";
-
-export type ConnectionRole = "producer" | "worker" | "subscriber";
-
-/**
- * A Redis connection set up as bullmq's production guide asks: workers and subscribers retry forever
- * (`maxRetriesPerRequest: null`); producers fail fast instead of queueing commands while Redis is down
- * (`enableOfflineQueue: false`), so an api request never hangs on a dead Redis.
- */
-export function createRedis(url: string, role: ConnectionRole, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: role === "producer" ? 1 : null,
-    enableOfflineQueue: role !== "producer",
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-    lazyConnect: false,
-    ...options,
-  });
-}
 
 export type Queues = { [K in QueueName]: Queue<JobPayloads[K]> };
 

@@ -2,4 +2,5 @@ export * from "./connection.ts";
 export * from "./events.ts";
 export * from "./health.ts";
 export * from "./names.ts";
+export * from "./redis.ts";
 export * from "./redis-server.ts";

@@ -7,9 +7,16 @@ import type { TargetConnections } from "./pool.ts";
 import { RequestBody } from "./request-body.ts";
 
 export interface ResponseSink {
-  onResponseStart(status: number, headers: Record<string, string | string[]>): void;
-  /** Answers false when the client cannot take more for now: the target is paused until `resume()`. */
-  onResponseData(chunk: Buffer): boolean;
+  /**
+   * The response head: `fields` is the parser's flat [name, value, ...] list (lower-cased names), the
+   * sink's to keep or rewrite; `connection` the Connection field's joined values.
+   */
+  onResponseStart(status: number, fields: string[], connection: string): void;
+  /**
+   * Answers false when the client cannot take more for now: the target is paused until `resume()`.
+   * `last`: the body ends with these bytes (onResponseEnd follows once the read is parsed).
+   */
+  onResponseData(chunk: Buffer, last: boolean): boolean;
   onResponseEnd(): void;
   /** `sent` says whether any byte of the request reached the target: if not, it is safe to try another. */
   onResponseError(error: UpstreamError, sent: boolean): void;
@@ -21,7 +28,11 @@ export interface ResponseSink {
 }
 
 export interface ExchangeOptions {
-  /** The request line and headers, each line ending in CRLF, with the blank line. */
+  /**
+   * The request line and headers, each line ending in CRLF, with the blank line. Written as latin1, one
+   * byte a character, as node:http's parser decoded them: a client's non-ASCII bytes reach the target
+   * unchanged (utf8 would encode them twice), and a one-byte string is copied without encoding.
+   */
   head: string;
   /** The client's request, when it has a body to stream. */
   body: IncomingMessage | undefined;
@@ -87,6 +98,8 @@ export class Connection implements ParserCallbacks {
   exchange: Exchange | undefined;
   connected = false;
   reused = false;
+  /** The pool's decay tick when this connection last went idle. */
+  releasedAt = 0;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly parser = new ResponseParser(this);
   /** The current response lets the connection carry another exchange. */
@@ -159,14 +172,14 @@ export class Connection implements ParserCallbacks {
     if (this.connected && exchange.body) {
       // The head and a buffered body leave in one write.
       this.socket.cork();
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       this.begin(exchange);
       this.socket.uncork();
     } else if (this.connected) {
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       exchange.sent = true;
     } else {
-      this.socket.write(exchange.options.head);
+      this.socket.write(exchange.options.head, "latin1");
       this.socket.once(this.readyEvent, () => this.begin(exchange));
     }
   }
@@ -179,7 +192,7 @@ export class Connection implements ParserCallbacks {
     const chunked = exchange.options.chunked;
     if (requestBody.bytes > 0) {
       if (chunked) {
-        this.socket.write(`${requestBody.bytes.toString(16)}\r\n`);
+        this.socket.write(`${requestBody.bytes.toString(16)}\r\n`, "latin1");
         for (const chunk of requestBody.chunks) this.socket.write(chunk);
         this.socket.write("\r\n");
       } else for (const chunk of requestBody.chunks) this.socket.write(chunk);
@@ -197,7 +210,7 @@ export class Connection implements ParserCallbacks {
       let ok: boolean;
       if (chunked) {
         this.socket.cork();
-        this.socket.write(`${data.length.toString(16)}\r\n`);
+        this.socket.write(`${data.length.toString(16)}\r\n`, "latin1");
         this.socket.write(data);
         ok = this.socket.write("\r\n");
         this.socket.uncork();
@@ -244,10 +257,10 @@ export class Connection implements ParserCallbacks {
     if (!head) return;
     this.heldHead = undefined;
     exchange.responseStarted = true;
-    exchange.sink.onResponseStart(head.status, head.headers);
+    exchange.sink.onResponseStart(head.status, head.fields, head.connection);
   }
 
-  onBody(chunk: Buffer): boolean {
+  onBody(chunk: Buffer, last: boolean): boolean {
     const exchange = this.exchange;
     if (!exchange || exchange.done) {
       this.parser.stop();
@@ -257,7 +270,7 @@ export class Connection implements ParserCallbacks {
       this.deliverHead(exchange);
       if (this.exchange !== exchange || exchange.done) return true;
     }
-    return exchange.sink.onResponseData(chunk);
+    return exchange.sink.onResponseData(chunk, last);
   }
 
   private onData(chunk: Buffer): void {

@@ -13,8 +13,15 @@ export interface ResponseHead {
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   minor: number;
   status: number;
-  /** Lower-cased names; repeated fields as arrays, in order. Content-Length reduced to one value. */
-  headers: Record<string, string | string[]>;
+  /**
+   * The header fields as a flat [name, value, ...] list in arrival order, names lower-cased, repeated
+   * fields repeated; Content-Length reduced to one value (or dropped beside Transfer-Encoding). Flat, not
+   * an object: the relay hands it to writeHead as it is, and building an object keyed by whatever names a
+   * target sends cost a dictionary and megamorphic lookups per response.
+   */
+  fields: string[];
+  /** The Connection field's values joined with ", " ("" when there is none). */
+  connection: string;
   framing: Framing;
   /** The connection may carry another exchange after this one (keep-alive and unambiguous framing). */
   reusable: boolean;
@@ -23,8 +30,11 @@ export interface ResponseHead {
 export interface ParserCallbacks {
   /** A final (non-1xx) response head. Informational heads are skipped. */
   onHead(head: ResponseHead): void;
-  /** Body bytes; answers false when the consumer wants the source paused (the parser goes on). */
-  onBody(chunk: Buffer): boolean;
+  /**
+   * Body bytes; answers false when the consumer wants the source paused (the parser goes on). `last`:
+   * these bytes end a Content-Length body (the consumer may end its side in the same write).
+   */
+  onBody(chunk: Buffer, last: boolean): boolean;
 }
 
 /** What one `execute` call ended with. */
@@ -126,19 +136,20 @@ export class ResponseParser {
           this.remaining -= take;
           const chunk = take === data.length ? data : data.subarray(offset, offset + take);
           offset += take;
-          if (!this.callbacks.onBody(chunk)) pause = true;
-          if (this.remaining === 0) this.state = "done";
+          const last = this.remaining === 0;
+          if (!this.callbacks.onBody(chunk, last)) pause = true;
+          if (last && this.state === "length") this.state = "done";
           break;
         }
         case "close": {
-          if (!this.callbacks.onBody(offset === 0 ? data : data.subarray(offset))) pause = true;
+          if (!this.callbacks.onBody(offset === 0 ? data : data.subarray(offset), false)) pause = true;
           offset = data.length;
           break;
         }
         case "chunk-data": {
           const take = Math.min(this.remaining, data.length - offset);
           this.remaining -= take;
-          if (!this.callbacks.onBody(data.subarray(offset, offset + take))) pause = true;
+          if (!this.callbacks.onBody(data.subarray(offset, offset + take), false)) pause = true;
           offset += take;
           if (this.remaining === 0) this.state = "chunk-data-end";
           break;
@@ -210,7 +221,9 @@ export class ResponseParser {
     const minor = text.charCodeAt(7) === 49 ? 1 : 0;
     const status =
       (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
-    const headers: Record<string, string | string[]> = {};
+    const fields: string[] = [];
+    /** Where Content-Length's value is in `fields` (-1: none yet). */
+    let lengthAt = -1;
     let contentLength: number | undefined;
     let transferEncoding: string | undefined;
     let connection = "";
@@ -230,17 +243,18 @@ export class ResponseParser {
           return "the response has an invalid Content-Length";
         contentLength = length;
         // RFC 9112 6.3: identical repeated values stand for one; the client gets a single value.
-        headers[name] =
+        const single =
           value.length === 0 || value.charCodeAt(0) === 48 || value.includes(",") ? String(length) : value;
+        if (lengthAt === -1) {
+          lengthAt = fields.length;
+          fields.push(name, single);
+        }
         continue;
       }
       if (name === "transfer-encoding")
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
       else if (name === "connection") connection = connection === "" ? value : `${connection}, ${value}`;
-      const existing = headers[name];
-      if (existing === undefined) headers[name] = value;
-      else if (Array.isArray(existing)) existing.push(value);
-      else headers[name] = [existing, value];
+      fields.push(name, value);
     }
     const next = offset + (end + 4 - pendingLength);
     if (status < 200) {
@@ -268,7 +282,7 @@ export class ResponseParser {
       // is not reused.
       framing = chunked === 1 ? "chunked" : "close";
       if (contentLength !== undefined) {
-        delete headers["content-length"];
+        fields.splice(lengthAt, 2);
         reusable = false;
       }
       // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message means its framing is suspect.
@@ -286,7 +300,7 @@ export class ResponseParser {
           : framing === "chunked"
             ? "chunk-size"
             : "close";
-    this.callbacks.onHead({ minor, status, headers, framing, reusable });
+    this.callbacks.onHead({ minor, status, fields, connection, framing, reusable });
     return next;
   }
 
