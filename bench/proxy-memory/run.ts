@@ -8,7 +8,10 @@
 //
 //   npx tsx bench/proxy-memory/run.ts [--seconds 8] [--rounds 2] [--bundle dist/proxy.mjs] [--baseline FILE]
 //       [--workers 1,2] [--variants "--max-semi-space-size=8;--max-semi-space-size=2"]
-//       [--baseline-flags "--max-semi-space-size=8"] [--snapshot]
+//       [--baseline-flags "--max-semi-space-size=8"] [--snapshot] [--node PATH]
+//
+// A word of a variant of the form NAME=value (no leading `--`) goes into that system's environment
+// instead of its node flags: `"MALLOC_ARENA_MAX=2 --max-semi-space-size=8"` (glibc reads it at exec).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -43,8 +46,24 @@ const { values: flags } = parseArgs({
     // The baseline's own node flags (e.g. the shipped ones before a change), instead of --variants.
     "baseline-flags": { type: "string" },
     snapshot: { type: "boolean", default: false },
+    // After c200, 1 MiB responses at c8 (bench/proxy's large8 row): the RSS after it and its CPU a MiB.
+    large: { type: "boolean", default: false },
+    // Another node binary to run the systems (and this script) on, e.g. Node 24's from the
+    // node-runtime package: the systems are started with this script's own process.execPath.
+    node: { type: "string" },
   },
+  allowPositionals: false,
 });
+if (flags.node && resolve(flags.node) !== process.execPath) {
+  const args = process.argv.slice(2).filter((a, i, all) => a !== "--node" && all[i - 1] !== "--node");
+  const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
+  const rerun = spawnSync(
+    resolve(flags.node),
+    [tsx, import.meta.filename, ...args.filter((a) => !a.startsWith("--node="))],
+    { stdio: "inherit" },
+  );
+  process.exit(rerun.status ?? 1);
+}
 const root = join(import.meta.dirname, "..", "..");
 const seconds = Number(flags.seconds);
 const rounds = Number(flags.rounds);
@@ -75,6 +94,8 @@ interface Measured {
   largest: number[];
   sum: number[];
   sockets: number[];
+  largeRss: number[];
+  largeCpu: number[];
   requests: number;
 }
 const measured: Measured[] = [];
@@ -83,9 +104,19 @@ for (const b of builds)
     for (const variant of b.label === "baseline" && flags["baseline-flags"] !== undefined
       ? [flags["baseline-flags"]]
       : variants) {
-      const nodeArgs = [...variant.split(" ").filter(Boolean), `--import=${probe}`];
+      const words = variant.split(" ").filter(Boolean);
+      const isEnv = (w: string) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w);
+      const nodeArgs = [...words.filter((w) => !isEnv(w)), `--import=${probe}`];
       const name = `${b.label} w${workers}${variant ? ` ${variant}` : ""}`;
+      // startScaleout passes this process's environment on: set the variant's for the one spawn.
+      const saved = { ...process.env };
+      for (const w of words.filter(isEnv)) {
+        const at = w.indexOf("=");
+        process.env[w.slice(0, at)] = w.slice(at + 1);
+      }
       const system = await startScaleout(work, targets, { bundle: b.bundle, workers, name, nodeArgs });
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
       measured.push({
         system,
         rps: [],
@@ -94,6 +125,8 @@ for (const b of builds)
         largest: [],
         sum: [],
         sockets: [],
+        largeRss: [],
+        largeCpu: [],
         requests: 0,
       });
     }
@@ -160,6 +193,14 @@ for (let round = 0; round < rounds; round++) {
     const each = rssMbEach(processTree(pid));
     m.largest.push(Math.max(...each));
     m.sum.push(each.reduce((a, b) => a + b, 0));
+    if (flags.large) {
+      before = cpuMicros(processTree(pid));
+      const large = await wrkAsync(`${url}1m`, 8, seconds);
+      after = cpuMicros(processTree(pid));
+      // One response is 1 MiB: requests are MiB.
+      m.largeCpu.push((after - before) / Math.max(1, large.requests));
+      m.largeRss.push(Math.max(...rssMbEach(processTree(pid))));
+    }
     if (round === rounds - 1) last.set(m, await reports(processTree(pid)));
   }
 }
@@ -167,6 +208,10 @@ for (const m of measured) {
   console.log(
     `${m.system.name}: c200 ${median(m.rps).toFixed(0)} req/s, CPU µs/request c50 ${median(m.cpu50).toFixed(1)} c200 ${median(m.cpu200).toFixed(1)}, RSS after c200 largest ${median(m.largest).toFixed(1)} MB, sum ${median(m.sum).toFixed(1)} MB, upstream sockets ${median(m.sockets)}`,
   );
+  if (flags.large)
+    console.log(
+      `  1 MiB c8: CPU µs/MiB ${median(m.largeCpu).toFixed(0)}, RSS after it largest ${median(m.largeRss).toFixed(1)} MB`,
+    );
   const gcMs = (r: Report) => r.gc.minor + r.gc.major + r.gc.incremental;
   const spent =
     (last.get(m) ?? []).reduce((n, r) => n + gcMs(r), 0) -
@@ -176,7 +221,7 @@ for (const m of measured) {
   );
   console.log("  idle");
   for (const r of idle.get(m) ?? []) console.log(line(r));
-  console.log("  after the last c200");
+  console.log(flags.large ? "  after the last 1 MiB run" : "  after the last c200");
   for (const r of last.get(m) ?? []) console.log(line(r));
 }
 if (flags.snapshot)
