@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { workerEntry, workerExecArgv } from "../src/worker-pool.ts";
+import { workerEntry, workerEnv, workerExecArgv } from "../src/worker-pool.ts";
 
 describe("proxy worker processes", () => {
   it("start from their own entry beside the owner's, sources or bundle", () => {
@@ -28,5 +28,11 @@ describe("proxy worker processes", () => {
     expect(workerExecArgv(["--max_old_space_size=1024"], ["--max-old-space-size=256"])).toEqual([
       "--max_old_space_size=1024",
     ]);
+  });
+
+  it("get the malloc settings the owner's environment does not set", () => {
+    expect(workerEnv({}, { MALLOC_ARENA_MAX: "2" })).toEqual({ MALLOC_ARENA_MAX: "2" });
+    // An operator's own value (the owner's environment passes on to its workers) wins.
+    expect(workerEnv({ MALLOC_ARENA_MAX: "4" }, { MALLOC_ARENA_MAX: "2" })).toEqual({});
   });
 });
