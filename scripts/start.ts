@@ -37,8 +37,8 @@ const nodeFlags: Record<(typeof apps)[number], string[]> = {
 /**
  * Environment a process gets unless this one's has its own: glibc reads its malloc settings at exec.
  * `MALLOC_ARENA_MAX=2` holds the proxy's RSS down on Node 24 (see workerMallocEnv in the proxy's
- * worker-pool.ts, which its workers get too): after c200 one process held 120 MB against 122-141 MB,
- * after 1 MiB responses 154-164 MB against 194-202 MB, at no more CPU (bench/proxy-memory).
+ * worker-pool.ts, which its workers get too): after c200 one process held 120 MB against 122-141 MB in
+ * three runs (after 1 MiB responses lower in two of them), at no more CPU (bench/proxy-memory).
  */
 const nodeEnv: Record<(typeof apps)[number], Record<string, string>> = {
   api: {},

@@ -56,9 +56,9 @@ export const workerV8Flags = ["--max-old-space-size=1024"];
  * glibc malloc settings a worker gets unless the owner's environment has its own (glibc reads them at
  * exec, so they go into a child's environment; scripts/start.ts sets the same for the owner).
  * `MALLOC_ARENA_MAX=2`: Node 24's V8 runs more threads, each of which may get an arena of its own that
- * is rarely given back. Measured on Node 24.22.3 (bench/proxy-memory, one process, same run, two runs):
- * RSS after c200 120/120 MB against 141/122; after the 1 MiB c8 row 154/164 MB against 194/202; CPU a
- * request and a MiB no higher (c50 53/48 µs against 67/49). With two workers the runs did not separate.
+ * is rarely given back. Measured on Node 24.22.3 (bench/proxy-memory, one process, same run, three runs):
+ * RSS after c200 120/120/120 MB against 141/122/123; after the 1 MiB c8 row 154/164/191 MB against
+ * 194/202/163; CPU a request within ±3 µs, a MiB lower. With two workers the runs did not separate.
  */
 export const workerMallocEnv: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
 
