@@ -3,10 +3,10 @@ import type { Socket } from "node:net";
 import { runRule } from "./actions.ts";
 import type { DataPlane } from "./data-plane.ts";
 import { sendElbError } from "./forward.ts";
-import { type Forwarding, newTraceId } from "./forwarding.ts";
+import type { Forwarding } from "./forwarding.ts";
 import type { RequestHandlers } from "./listeners.ts";
 import type { RequestNormaliser } from "./normalise.ts";
-import { clientAddress, type RequestContext, type RequestOutcomes } from "./request-context.ts";
+import { beginRequest, type RequestContext, type RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
 import type { Router } from "./router.ts";
 import type { Tunnel } from "./tunnel.ts";
@@ -75,40 +75,16 @@ export class HttpRequests implements RequestHandlers {
   }
 
   private begin(req: IncomingMessage, port: number): RequestContext | undefined {
-    const snapshot = this.plane.snapshot;
-    const listener = snapshot?.listeners.get(port);
-    const lb = listener ? snapshot?.loadBalancers.get(listener.loadBalancerArn) : undefined;
-    if (!listener || !lb) return undefined;
-    const started = this.resources.now();
-    const clientIp = clientAddress(req.socket.remoteAddress);
-    this.outcomes.inflight++;
-    return {
+    return beginRequest(
+      this.plane,
+      this.resources,
+      this.outcomes,
       req,
-      lb,
-      listener,
-      clientIp,
-      started,
-      traceId: newTraceId(started),
-      facts: {
-        method: req.method ?? "GET",
-        path: "/",
-        query: "",
-        host: "",
-        headers: req.headers,
-        sourceIp: clientIp,
-      },
-      forwardTarget: "/",
-      rawHeaders: req.rawHeaders,
-      classification: "-",
-      classificationReason: "-",
-      closeAfter: false,
-      rulePriority: "-",
-      action: "-",
-      redirect: "-",
-      group: undefined,
-      target: undefined,
-      finished: false,
-    };
+      port,
+      req.method ?? "GET",
+      req.headers,
+      req.rawHeaders,
+    );
   }
 
   private serve(
