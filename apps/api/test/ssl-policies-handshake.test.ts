@@ -1,47 +1,21 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type ConnectionOptions, connect, createServer, type Server } from "node:tls";
 import { availableHybridPqGroups, findSslPolicy, tlsOptionsOf } from "@scaleout/core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
+import { selfSigned } from "./listener-certificates-fixture.ts";
 
 /*
  * The policies' options against real TLS clients over loopback: what the proxy's HTTPS listeners will
- * apply. An EC certificate made by openssl (node:crypto cannot write X.509).
+ * apply, with a self-signed EC certificate.
  */
 
-let dir: string;
-let key: Buffer;
-let cert: Buffer;
+let key: string;
+let cert: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "scaleout-policy-"));
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
-  key = readFileSync(join(dir, "key.pem"));
-  cert = readFileSync(join(dir, "cert.pem"));
+  const material = selfSigned("localhost");
+  key = material.privateKeyPem;
+  cert = material.certificatePem;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Handshake {
   protocol: string | null;

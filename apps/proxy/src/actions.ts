@@ -1,6 +1,7 @@
 import { type Action, redirectLocation } from "@scaleout/core";
 import type { ClientResponse } from "./client-messages.ts";
-import type { RequestContext } from "./request-context.ts";
+import type { RequestContext, RequestOutcomes } from "./request-context.ts";
+import type { Router } from "./router.ts";
 
 /** A fixed-response action's answer; answers the status and the body bytes sent. */
 export function sendFixedResponse(
@@ -50,4 +51,37 @@ function hostAsSent(ctx: RequestContext): string {
     return colon > 0 ? value.slice(0, colon) : value;
   }
   return ctx.facts.host;
+}
+
+/**
+ * A request's rule, for every listener kind (HTTP/1.1, upgrades, HTTP/2): the first matching rule's action
+ * answers it here (fixed response, redirect), or picks its target. Answers `true` when the request was
+ * answered, the reason of the 503 to answer when no rule or no target can take it, or the cookies to set
+ * when it goes to `ctx.target`.
+ */
+export function runRule(
+  router: Router,
+  outcomes: RequestOutcomes,
+  ctx: RequestContext,
+  res: ClientResponse,
+): true | string | Array<[string, string]> {
+  const rule = router.match(ctx.listener, ctx.facts);
+  if (!rule) return "NoRule";
+  const action = rule.action;
+  ctx.rulePriority = rule.priority === null ? "0" : String(rule.priority);
+  ctx.action = action.type;
+  if (action.type === "fixed-response") {
+    const sent = sendFixedResponse(res, action.fixedResponseConfig);
+    outcomes.finish(ctx, { elbStatus: sent.status, sentBytes: sent.sentBytes });
+    return true;
+  }
+  if (action.type === "redirect" && action.redirectConfig) {
+    const status = sendRedirect(res, action.redirectConfig, ctx);
+    outcomes.finish(ctx, { elbStatus: status, sentBytes: 0 });
+    return true;
+  }
+  const cookies: Array<[string, string]> = [];
+  const unroutable = router.forward(action, ctx, cookies);
+  if (unroutable !== undefined || !ctx.target) return unroutable ?? "NoRegisteredTargets";
+  return cookies;
 }

@@ -1,12 +1,12 @@
 import { type IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { sendFixedResponse, sendRedirect } from "./actions.ts";
+import { runRule } from "./actions.ts";
 import type { DataPlane } from "./data-plane.ts";
 import { sendElbError } from "./forward.ts";
-import { type Forwarding, newTraceId } from "./forwarding.ts";
+import type { Forwarding } from "./forwarding.ts";
 import type { RequestHandlers } from "./listeners.ts";
 import type { RequestNormaliser } from "./normalise.ts";
-import { clientAddress, type RequestContext, type RequestOutcomes } from "./request-context.ts";
+import { beginRequest, type RequestContext, type RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
 import type { Router } from "./router.ts";
 import type { Tunnel } from "./tunnel.ts";
@@ -75,40 +75,16 @@ export class HttpRequests implements RequestHandlers {
   }
 
   private begin(req: IncomingMessage, port: number): RequestContext | undefined {
-    const snapshot = this.plane.snapshot;
-    const listener = snapshot?.listeners.get(port);
-    const lb = listener ? snapshot?.loadBalancers.get(listener.loadBalancerArn) : undefined;
-    if (!listener || !lb) return undefined;
-    const started = this.resources.now();
-    const clientIp = clientAddress(req.socket.remoteAddress);
-    this.outcomes.inflight++;
-    return {
+    return beginRequest(
+      this.plane,
+      this.resources,
+      this.outcomes,
       req,
-      lb,
-      listener,
-      clientIp,
-      started,
-      traceId: newTraceId(started),
-      facts: {
-        method: req.method ?? "GET",
-        path: "/",
-        query: "",
-        host: "",
-        headers: req.headers,
-        sourceIp: clientIp,
-      },
-      forwardTarget: "/",
-      rawHeaders: req.rawHeaders,
-      classification: "-",
-      classificationReason: "-",
-      closeAfter: false,
-      rulePriority: "-",
-      action: "-",
-      redirect: "-",
-      group: undefined,
-      target: undefined,
-      finished: false,
-    };
+      port,
+      req.method ?? "GET",
+      req.headers,
+      req.rawHeaders,
+    );
   }
 
   private serve(
@@ -134,30 +110,13 @@ export class HttpRequests implements RequestHandlers {
       this.closing.add(ctx.req.socket);
     }
 
-    const rule = this.router.match(ctx.listener, ctx.facts);
-    if (!rule) {
-      this.answerError(ctx, res, 503, "NoRule");
+    const routed = runRule(this.router, this.outcomes, ctx, res);
+    if (routed === true) return;
+    if (typeof routed === "string" || !ctx.target) {
+      this.answerError(ctx, res, 503, typeof routed === "string" ? routed : "NoRegisteredTargets");
       return;
     }
-    const action = rule.action;
-    ctx.rulePriority = rule.priority === null ? "0" : String(rule.priority);
-    ctx.action = action.type;
-    if (action.type === "fixed-response") {
-      const sent = sendFixedResponse(res, action.fixedResponseConfig);
-      this.outcomes.finish(ctx, { elbStatus: sent.status, sentBytes: sent.sentBytes });
-      return;
-    }
-    if (action.type === "redirect" && action.redirectConfig) {
-      const status = sendRedirect(res, action.redirectConfig, ctx);
-      this.outcomes.finish(ctx, { elbStatus: status, sentBytes: 0 });
-      return;
-    }
-    const cookies: Array<[string, string]> = [];
-    const unroutable = this.router.forward(action, ctx, cookies);
-    if (unroutable !== undefined || !ctx.target) {
-      this.answerError(ctx, res, 503, unroutable ?? "NoRegisteredTargets");
-      return;
-    }
+    const cookies = routed;
     if (upgradeSocket && upgradeHead) this.tunnel.open(ctx, res, upgradeSocket, upgradeHead, cookies);
     else this.forwarding.dispatch(ctx, res, ctx.target, cookies, false);
   }

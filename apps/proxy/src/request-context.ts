@@ -1,7 +1,9 @@
 import { TLSSocket } from "node:tls";
 import type { RequestFacts } from "@scaleout/core";
 import type { ClientRequest } from "./client-messages.ts";
+import type { DataPlane } from "./data-plane.ts";
 import type { ForwardResult } from "./forward.ts";
+import { newTraceId } from "./forwarding.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, LoadBalancerConfig } from "./snapshot.ts";
 import type { TargetGroupRuntime, TargetState } from "./targets.ts";
@@ -39,6 +41,50 @@ export interface RequestContext {
 export function clientAddress(address: string | undefined): string {
   const text = address ?? "";
   return text.startsWith("::ffff:") ? text.slice(7) : text;
+}
+
+/**
+ * A request's context as it starts on a listener's port, for every listener kind (HTTP/1.1, upgrades,
+ * HTTP/2): its load balancer and listener from the current snapshot, or undefined when the port serves
+ * none now; nothing normalised, matched or chosen yet. Counts the request in flight.
+ */
+export function beginRequest(
+  plane: DataPlane,
+  resources: SystemResources,
+  outcomes: RequestOutcomes,
+  req: ClientRequest,
+  port: number,
+  method: string,
+  headers: RequestFacts["headers"],
+  rawHeaders: readonly string[],
+): RequestContext | undefined {
+  const snapshot = plane.snapshot;
+  const listener = snapshot?.listeners.get(port);
+  const lb = listener ? snapshot?.loadBalancers.get(listener.loadBalancerArn) : undefined;
+  if (!listener || !lb) return undefined;
+  const started = resources.now();
+  const clientIp = clientAddress(req.socket.remoteAddress);
+  outcomes.inflight++;
+  return {
+    req,
+    lb,
+    listener,
+    clientIp,
+    started,
+    traceId: newTraceId(started),
+    facts: { method, path: "/", query: "", host: "", headers, sourceIp: clientIp },
+    forwardTarget: "/",
+    rawHeaders,
+    classification: "-",
+    classificationReason: "-",
+    closeAfter: false,
+    rulePriority: "-",
+    action: "-",
+    redirect: "-",
+    group: undefined,
+    target: undefined,
+    finished: false,
+  };
 }
 
 /** Counts requests in flight and records each one's end exactly once. */

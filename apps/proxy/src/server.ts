@@ -1,10 +1,10 @@
 import cluster from "node:cluster";
-import { join } from "node:path";
 import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createAccessLog } from "./access-log.ts";
 import { LoadBalancerProxy, type ProxyRole } from "./proxy.ts";
 import { watchConfiguration } from "./watch.ts";
+import { accessLogOf, processLog, serveAsWorker } from "./worker-process.ts";
 
 /**
  * The proxy process: serve every listener of the registry until SIGINT/SIGTERM, then drain. With
@@ -23,43 +23,25 @@ async function main(): Promise<void> {
   if (role.kind !== "worker") runMigrations(handle.db);
   if (role.kind === "owner" && settings.proxy.sharing === "cluster")
     cluster.schedulingPolicy = cluster.SCHED_RR;
-  const mode = process.env.SCALEOUT_ACCESS_LOG ?? "file";
-  // The owner serves no request; each worker appends its own lines to the one file (O_APPEND).
-  const accessLog = createAccessLog(
-    role.kind === "owner"
-      ? "off"
-      : mode === "off" || mode === "stdout"
-        ? mode
-        : { file: join(settings.dataDir, "logs", "access.log") },
-  );
-  const log = {
-    info: (...args: unknown[]) => console.log(...args),
-    warn: (...args: unknown[]) => console.warn(...args),
-    error: (...args: unknown[]) => console.error(...args),
-  };
+  // Without a worker entry beside the bundle (worker-pool.ts), the owner forks this file as its workers.
+  if (role.kind === "worker") {
+    await serveAsWorker(settings, handle);
+    return;
+  }
+  const log = processLog;
   const proxy = new LoadBalancerProxy(
     {
       db: handle.db,
       bindHost: settings.bindHost,
-      accessLog,
+      // The owner serves no request.
+      accessLog: role.kind === "owner" ? createAccessLog("off") : accessLogOf(settings),
       log,
-      reusePort: role.kind === "worker" && settings.proxy.sharing === "reuseport",
+      reusePort: false,
       workerHeader: settings.proxy.workerHeader,
     },
     role,
   );
   await proxy.start();
-
-  if (role.kind === "worker") {
-    // The owner sends `close` on its own signal; a signal to the whole group (Ctrl-C) or the owner's
-    // end (guardProcess turns a closed channel into SIGTERM) drains this worker the same way.
-    const close = () => {
-      void proxy.closeWorker(10_000).finally(() => handle.close());
-    };
-    process.once("SIGINT", close);
-    process.once("SIGTERM", close);
-    return;
-  }
 
   const watcher = watchConfiguration({
     db: handle.db,

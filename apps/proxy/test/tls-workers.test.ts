@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createContext, createServices } from "@scaleout/services";
 import { eventually, integrationTest } from "@scaleout/testing";
 import { afterAll, describe, expect } from "vitest";
 import { fastHealthCheck, forward, load, loopback, startTarget } from "./helpers.ts";
+import { spawnProxy } from "./proxy-process.ts";
 import {
   type HttpsReply,
   httpsListener,
@@ -15,9 +14,6 @@ import {
   storeCertificate,
   TestAuthority,
 } from "./tls-fixtures.ts";
-
-const serverEntry = fileURLToPath(new URL("../src/server.ts", import.meta.url));
-const tsxLoader = new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 
 const authority = new TestAuthority();
 afterAll(() => authority.close());
@@ -49,25 +45,7 @@ describe("proxy workers and TLS", () => {
         forward(targetGroup.targetGroupArn),
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
       );
-      let output = "";
-      const owner = spawn(process.execPath, ["--import", tsxLoader, serverEntry], {
-        env: {
-          ...process.env,
-          SCALEOUT_DATA_DIR: dataDir,
-          REDIS_URL: "",
-          SCALEOUT_PROXY_WORKERS: "2",
-          SCALEOUT_PROXY_WORKER_HEADER: "1",
-          SCALEOUT_ACCESS_LOG: "off",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      owner.stdout?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      owner.stderr?.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const exited = new Promise<void>((resolve) => owner.once("exit", () => resolve()));
+      const proxy = spawnProxy(dataDir);
       try {
         const send = () => sendHttps(port, "/", { ca, servername: "workers.test" });
         const workers = await eventually(
@@ -78,7 +56,7 @@ describe("proxy workers and TLS", () => {
             const pids = new Set(replies.map((r) => String(r?.headers["x-scaleout-worker"] ?? "-")));
             return replies.every((r) => r?.status === 200) && pids.size === 2 ? pids : undefined;
           },
-          { timeoutMs: 30_000, message: `two workers answering over TLS; proxy said: ${output}` },
+          { timeoutMs: 30_000, message: `two workers answering over TLS; proxy said: ${proxy.output()}` },
         );
         expect(workers.size).toBe(2);
 
@@ -121,9 +99,7 @@ describe("proxy workers and TLS", () => {
           message: `NewConnectionCount = RequestCount + 4 (${sum("NewConnectionCount")}, ${sum("RequestCount")})`,
         });
       } finally {
-        owner.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-        if (owner.exitCode === null) owner.kill("SIGKILL");
+        await proxy.stop();
         await target.close();
         handle.close();
       }

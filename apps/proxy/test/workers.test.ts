@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { Agent } from "node:http";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { limitsFor } from "@scaleout/core";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
 import { createContext, createServices, type Services } from "@scaleout/services";
@@ -18,11 +17,7 @@ import {
   startTarget,
   type TargetServer,
 } from "./helpers.ts";
-
-const serverEntry = fileURLToPath(new URL("../src/server.ts", import.meta.url));
-// Node itself with tsx's loader (not the tsx CLI, whose own child would outlive a kill): cluster.fork
-// starts the workers with the same loader flags.
-const tsxLoader = new URL("../../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+import { spawnProxy } from "./proxy-process.ts";
 
 interface Running {
   services: Services;
@@ -87,25 +82,8 @@ const workersTest = integrationTest.extend<{ running: Running }>({
       port,
       defaultActions: forward(targetGroup.targetGroupArn),
     });
-    let output = "";
-    const owner = spawn(process.execPath, ["--import", tsxLoader, serverEntry], {
-      env: {
-        ...process.env,
-        SCALEOUT_DATA_DIR: dataDir,
-        REDIS_URL: "",
-        SCALEOUT_PROXY_WORKERS: "2",
-        SCALEOUT_PROXY_WORKER_HEADER: "1",
-        SCALEOUT_ACCESS_LOG: "off",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    owner.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    owner.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<void>((resolve) => owner.once("exit", () => resolve()));
+    const proxy = spawnProxy(dataDir);
+    const { child: owner, output } = proxy;
     try {
       for (const t of targets) {
         await eventually(
@@ -114,7 +92,7 @@ const workersTest = integrationTest.extend<{ running: Running }>({
             "healthy"
               ? true
               : undefined,
-          { timeoutMs: 20_000, message: `target ${t.name} healthy; proxy said: ${output}` },
+          { timeoutMs: 20_000, message: `target ${t.name} healthy; proxy said: ${output()}` },
         );
       }
       // Both workers bound: every new connection is answered.
@@ -128,7 +106,7 @@ const workersTest = integrationTest.extend<{ running: Running }>({
             ? true
             : undefined;
         },
-        { timeoutMs: 20_000, message: `two workers answering; proxy said: ${output}` },
+        { timeoutMs: 20_000, message: `two workers answering; proxy said: ${output()}` },
       );
       await use({
         services,
@@ -137,12 +115,10 @@ const workersTest = integrationTest.extend<{ running: Running }>({
         tgDimension: targetGroup.targetGroupArn.slice(targetGroup.targetGroupArn.lastIndexOf(":") + 1),
         targets,
         owner,
-        output: () => output,
+        output,
       });
     } finally {
-      owner.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (owner.exitCode === null) owner.kill("SIGKILL");
+      await proxy.stop();
       await Promise.all(targets.map((t) => t.close()));
       handle.close();
     }

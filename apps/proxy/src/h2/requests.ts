@@ -1,11 +1,11 @@
 import type { Http2ServerRequest } from "node:http2";
 import { http1Headers } from "@scaleout/core";
-import { sendFixedResponse, sendRedirect } from "../actions.ts";
+import { runRule } from "../actions.ts";
 import type { DataPlane } from "../data-plane.ts";
 import { sendElbError } from "../forward.ts";
-import { type Forwarding, newTraceId } from "../forwarding.ts";
+import type { Forwarding } from "../forwarding.ts";
 import type { RequestNormaliser } from "../normalise.ts";
-import { clientAddress, type RequestContext, type RequestOutcomes } from "../request-context.ts";
+import { beginRequest, type RequestContext, type RequestOutcomes } from "../request-context.ts";
 import type { SystemResources } from "../resources.ts";
 import type { Router } from "../router.ts";
 import type { H2Response } from "./response.ts";
@@ -49,12 +49,7 @@ export class H2Requests {
   }
 
   private begin(req: Http2ServerRequest, port: number): RequestContext | undefined {
-    const snapshot = this.plane.snapshot;
-    const listener = snapshot?.listeners.get(port);
-    const lb = listener ? snapshot?.loadBalancers.get(listener.loadBalancerArn) : undefined;
-    if (!listener || !lb) return undefined;
     const headers = req.headers;
-    const rawHeaders = http1Headers(req.rawHeaders);
     // What the forwarding and the access log read of `headers`, in HTTP/1.1 terms: the Host, and a
     // body of unknown length (DATA frames without content-length) that goes to the target chunked.
     const authority = headers[":authority"];
@@ -62,36 +57,16 @@ export class H2Requests {
     if (!req.stream.endAfterHeaders && headers["content-length"] === undefined) {
       headers["transfer-encoding"] = "chunked";
     }
-    const started = this.resources.now();
-    const clientIp = clientAddress(req.socket.remoteAddress);
-    this.outcomes.inflight++;
-    return {
+    return beginRequest(
+      this.plane,
+      this.resources,
+      this.outcomes,
       req,
-      lb,
-      listener,
-      clientIp,
-      started,
-      traceId: newTraceId(started),
-      facts: {
-        method: req.method,
-        path: "/",
-        query: "",
-        host: "",
-        headers,
-        sourceIp: clientIp,
-      },
-      forwardTarget: "/",
-      rawHeaders,
-      classification: "-",
-      classificationReason: "-",
-      closeAfter: false,
-      rulePriority: "-",
-      action: "-",
-      redirect: "-",
-      group: undefined,
-      target: undefined,
-      finished: false,
-    };
+      port,
+      req.method,
+      headers,
+      http1Headers(req.rawHeaders),
+    );
   }
 
   private serve(ctx: RequestContext, req: Http2ServerRequest, res: H2Response): void {
@@ -105,30 +80,13 @@ export class H2Requests {
       this.answerError(ctx, res, rejection.status, rejection.reason);
       return;
     }
-    const rule = this.router.match(ctx.listener, ctx.facts);
-    if (!rule) {
-      this.answerError(ctx, res, 503, "NoRule");
+    const routed = runRule(this.router, this.outcomes, ctx, res);
+    if (routed === true) return;
+    if (typeof routed === "string" || !ctx.target) {
+      this.answerError(ctx, res, 503, typeof routed === "string" ? routed : "NoRegisteredTargets");
       return;
     }
-    const action = rule.action;
-    ctx.rulePriority = rule.priority === null ? "0" : String(rule.priority);
-    ctx.action = action.type;
-    if (action.type === "fixed-response") {
-      const sent = sendFixedResponse(res, action.fixedResponseConfig);
-      this.outcomes.finish(ctx, { elbStatus: sent.status, sentBytes: sent.sentBytes });
-      return;
-    }
-    if (action.type === "redirect" && action.redirectConfig) {
-      const status = sendRedirect(res, action.redirectConfig, ctx);
-      this.outcomes.finish(ctx, { elbStatus: status, sentBytes: 0 });
-      return;
-    }
-    const cookies: Array<[string, string]> = [];
-    const unroutable = this.router.forward(action, ctx, cookies);
-    if (unroutable !== undefined || !ctx.target) {
-      this.answerError(ctx, res, 503, unroutable ?? "NoRegisteredTargets");
-      return;
-    }
+    const cookies = routed;
     this.forwarding.dispatch(ctx, res, ctx.target, cookies, false);
   }
 
