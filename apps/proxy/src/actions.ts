@@ -55,33 +55,39 @@ function hostAsSent(ctx: RequestContext): string {
 
 /**
  * A request's rule, for every listener kind (HTTP/1.1, upgrades, HTTP/2): the first matching rule's action
- * answers it here (fixed response, redirect), or picks its target. Answers `true` when the request was
- * answered, the reason of the 503 to answer when no rule or no target can take it, or the cookies to set
- * when it goes to `ctx.target`.
+ * answers it here (fixed response, redirect; a 503 when no rule or no target can take it), or picks
+ * `ctx.target`. Answers the cookies to set when the request goes to its target, undefined when it was
+ * answered.
  */
 export function runRule(
   router: Router,
   outcomes: RequestOutcomes,
   ctx: RequestContext,
   res: ClientResponse,
-): true | string | Array<[string, string]> {
+): Array<[string, string]> | undefined {
   const rule = router.match(ctx.listener, ctx.facts);
-  if (!rule) return "NoRule";
+  if (!rule) {
+    outcomes.answerError(ctx, res, 503, "NoRule");
+    return undefined;
+  }
   const action = rule.action;
   ctx.rulePriority = rule.priority === null ? "0" : String(rule.priority);
   ctx.action = action.type;
   if (action.type === "fixed-response") {
     const sent = sendFixedResponse(res, action.fixedResponseConfig);
     outcomes.finish(ctx, { elbStatus: sent.status, sentBytes: sent.sentBytes });
-    return true;
+    return undefined;
   }
   if (action.type === "redirect" && action.redirectConfig) {
     const status = sendRedirect(res, action.redirectConfig, ctx);
     outcomes.finish(ctx, { elbStatus: status, sentBytes: 0 });
-    return true;
+    return undefined;
   }
   const cookies: Array<[string, string]> = [];
   const unroutable = router.forward(action, ctx, cookies);
-  if (unroutable !== undefined || !ctx.target) return unroutable ?? "NoRegisteredTargets";
+  if (unroutable !== undefined || !ctx.target) {
+    outcomes.answerError(ctx, res, 503, unroutable ?? "NoRegisteredTargets");
+    return undefined;
+  }
   return cookies;
 }

@@ -95,14 +95,14 @@ export class HttpRequests implements RequestHandlers {
   ): void {
     const xff = ctx.req.headers["x-forwarded-for"];
     if (typeof xff === "string" && xff.split(",").length > maxForwardedFor) {
-      this.answerError(ctx, res, 463, "TooManyForwardedForAddresses");
+      this.outcomes.answerError(ctx, res, 463, "TooManyForwardedForAddresses");
       return;
     }
     const rejection = this.normaliser.normalise(ctx);
     if (rejection) {
       res.shouldKeepAlive = false;
       this.closing.add(ctx.req.socket);
-      this.answerError(ctx, res, rejection.status, rejection.reason);
+      this.outcomes.answerError(ctx, res, rejection.status, rejection.reason);
       return;
     }
     if (ctx.closeAfter) {
@@ -110,29 +110,17 @@ export class HttpRequests implements RequestHandlers {
       this.closing.add(ctx.req.socket);
     }
 
-    const routed = runRule(this.router, this.outcomes, ctx, res);
-    if (routed === true) return;
-    if (typeof routed === "string" || !ctx.target) {
-      this.answerError(ctx, res, 503, typeof routed === "string" ? routed : "NoRegisteredTargets");
-      return;
-    }
-    const cookies = routed;
+    const cookies = runRule(this.router, this.outcomes, ctx, res);
+    // runRule answered the request, or chose ctx.target (checked again for the compiler's sake).
+    if (!cookies || !ctx.target) return;
     if (upgradeSocket && upgradeHead) this.tunnel.open(ctx, res, upgradeSocket, upgradeHead, cookies);
     else this.forwarding.dispatch(ctx, res, ctx.target, cookies, false);
-  }
-
-  private answerError(ctx: RequestContext, res: ServerResponse, status: number, reason: string): void {
-    this.outcomes.finish(ctx, {
-      elbStatus: status,
-      sentBytes: sendElbError(res, status),
-      errorReason: reason,
-    });
   }
 
   private failed(ctx: RequestContext, res: ServerResponse, error: unknown): void {
     this.resources.log.error(`request ${ctx.traceId} failed inside the proxy`, error);
     try {
-      this.answerError(ctx, res, 500, "InternalError");
+      this.outcomes.answerError(ctx, res, 500, "InternalError");
     } catch {
       res.destroy();
     }

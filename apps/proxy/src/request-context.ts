@@ -1,8 +1,8 @@
 import { TLSSocket } from "node:tls";
 import type { RequestFacts } from "@scaleout/core";
-import type { ClientRequest } from "./client-messages.ts";
+import type { ClientRequest, ClientResponse } from "./client-messages.ts";
 import type { DataPlane } from "./data-plane.ts";
-import type { ForwardResult } from "./forward.ts";
+import { type ForwardResult, sendElbError } from "./forward.ts";
 import { newTraceId } from "./forwarding.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, LoadBalancerConfig } from "./snapshot.ts";
@@ -98,6 +98,11 @@ export class RequestOutcomes {
     ctx.finished = true;
     this.inflight--;
     recordOutcome(this.resources, ctx, result, sentAt);
+  }
+
+  /** Answers the request with the load balancer's own error page and records it with its reason. */
+  answerError(ctx: RequestContext, res: ClientResponse, status: number, reason: string): void {
+    this.finish(ctx, { elbStatus: status, sentBytes: sendElbError(res, status), errorReason: reason });
   }
 }
 

@@ -40,7 +40,7 @@ export class H2Requests {
       // This runs inside node:http2's stream event: whatever throws ends this stream, not the process.
       this.resources.log.error(`request ${ctx?.traceId ?? "-"} failed inside the proxy`, error);
       try {
-        if (ctx) this.answerError(ctx, res, 500, "InternalError");
+        if (ctx) this.outcomes.answerError(ctx, res, 500, "InternalError");
         else sendElbError(res, 500);
       } catch {
         res.destroy();
@@ -72,29 +72,17 @@ export class H2Requests {
   private serve(ctx: RequestContext, req: Http2ServerRequest, res: H2Response): void {
     const xff = req.headers["x-forwarded-for"];
     if (typeof xff === "string" && xff.split(",").length > maxForwardedFor) {
-      this.answerError(ctx, res, 463, "TooManyForwardedForAddresses");
+      this.outcomes.answerError(ctx, res, 463, "TooManyForwardedForAddresses");
       return;
     }
     const rejection = this.normaliser.normalise(ctx);
     if (rejection) {
-      this.answerError(ctx, res, rejection.status, rejection.reason);
+      this.outcomes.answerError(ctx, res, rejection.status, rejection.reason);
       return;
     }
-    const routed = runRule(this.router, this.outcomes, ctx, res);
-    if (routed === true) return;
-    if (typeof routed === "string" || !ctx.target) {
-      this.answerError(ctx, res, 503, typeof routed === "string" ? routed : "NoRegisteredTargets");
-      return;
-    }
-    const cookies = routed;
+    const cookies = runRule(this.router, this.outcomes, ctx, res);
+    // runRule answered the request, or chose ctx.target (checked again for the compiler's sake).
+    if (!cookies || !ctx.target) return;
     this.forwarding.dispatch(ctx, res, ctx.target, cookies, false);
-  }
-
-  private answerError(ctx: RequestContext, res: H2Response, status: number, reason: string): void {
-    this.outcomes.finish(ctx, {
-      elbStatus: status,
-      sentBytes: sendElbError(res, status),
-      errorReason: reason,
-    });
   }
 }
