@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
-import { createContext, createServices } from "@scaleout/services";
+import { createContext, createServices, type Services } from "@scaleout/services";
 import { start } from "../lib/measure.ts";
 
 export type SystemKind = "direct" | "scaleout" | "nginx" | "haproxy";
@@ -117,6 +117,22 @@ ${targets.map((t, i) => `  server t${i} 127.0.0.1:${t}`).join("\n")}
   return { name, kind: "haproxy", port, pid: child.pid, workers: threads, note: undefined };
 }
 
+/** `count` path rules that the bench's requests never match: every request is checked against all of them. */
+export function addUnmatchedRules(services: Services, listenerArn: string, count: number): void {
+  for (let i = 1; i <= count; i++) {
+    services.rules.create(listenerArn, {
+      priority: i,
+      conditions: [{ field: "path-pattern", values: [`/rule${i}/*`] }],
+      actions: [
+        {
+          type: "fixed-response",
+          fixedResponseConfig: { statusCode: "200", contentType: "text/plain", messageBody: `rule ${i}` },
+        },
+      ],
+    });
+  }
+}
+
 /**
  * A registry whose load balancer's listener forwards to a group of `targets`, after `rules` path rules
  * that never match (10 for the matrix: every request is checked against all of them).
@@ -149,18 +165,7 @@ export function writeRegistry(
     port: listenerPort,
     defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
   });
-  for (let i = 1; i <= rules; i++) {
-    services.rules.create(listener.listenerArn, {
-      priority: i,
-      conditions: [{ field: "path-pattern", values: [`/rule${i}/*`] }],
-      actions: [
-        {
-          type: "fixed-response",
-          fixedResponseConfig: { statusCode: "200", contentType: "text/plain", messageBody: `rule ${i}` },
-        },
-      ],
-    });
-  }
+  addUnmatchedRules(services, listener.listenerArn, rules);
   services.targetGroups.register(
     "bench-tg",
     targets.map((port) => ({ id: "127.0.0.1", port })),

@@ -2,14 +2,14 @@
 // security policy on its own loopback port over the same two targets: scaleout's proxy (an HTTPS
 // listener, HTTP/2 by ALPN) and nginx with one worker (`listen ... ssl http2`).
 import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findSslPolicy, limitsFor } from "@scaleout/core";
-import { createDb, runMigrations, schema } from "@scaleout/db";
+import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
 import { start } from "../lib/measure.ts";
+import { addUnmatchedRules } from "../proxy/systems.ts";
 
 export interface TlsSystem {
   name: string;
@@ -26,7 +26,6 @@ export interface BenchCertificate {
   keyFile: string;
   certificatePem: string;
   privateKeyPem: string;
-  keyAlgorithm: string;
 }
 
 export function makeCertificate(work: string, key: "rsa" | "ec"): BenchCertificate {
@@ -59,7 +58,6 @@ export function makeCertificate(work: string, key: "rsa" | "ec"): BenchCertifica
     keyFile,
     certificatePem: readFileSync(certFile, "utf8"),
     privateKeyPem: readFileSync(keyFile, "utf8"),
-    keyAlgorithm: key === "rsa" ? "RSA_2048" : "EC_prime256v1",
   };
 }
 
@@ -143,33 +141,10 @@ export function writeTlsRegistry(
     targetType: "ip",
     healthCheckIntervalSeconds: 5,
   });
-  const x509 = new X509Certificate(cert.certificatePem);
-  const certificateArn =
-    "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000001";
-  const now = Date.now();
-  handle.db
-    .insert(schema.certificates)
-    .values({
-      arn: certificateArn,
-      domainName: "localhost",
-      subjectAlternativeNames: ["localhost"],
-      type: "IMPORTED",
-      status: "ISSUED",
-      keyAlgorithm: cert.keyAlgorithm,
-      serial: x509.serialNumber,
-      subject: "CN=localhost",
-      issuer: "CN=localhost",
-      notBefore: Date.parse(x509.validFrom),
-      notAfter: Date.parse(x509.validTo),
-      certificatePem: cert.certificatePem,
-      chainPem: null,
-      privateKeyPem: cert.privateKeyPem,
-      request: null,
-      createdAt: now,
-      importedAt: now,
-      issuedAt: null,
-    })
-    .run();
+  const { certificateArn } = services.certificates.import({
+    certificate: cert.certificatePem,
+    privateKey: cert.privateKeyPem,
+  });
   const listener = services.listeners.create("bench", {
     protocol: "HTTPS",
     port: listenerPort,
@@ -177,23 +152,7 @@ export function writeTlsRegistry(
     certificates: [{ certificateArn }],
     defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
   });
-  handle.db
-    .insert(schema.listenerCertificates)
-    .values({ listenerArn: listener.listenerArn, certificateArn, isDefault: true })
-    .onConflictDoNothing()
-    .run();
-  for (let i = 1; i <= 10; i++) {
-    services.rules.create(listener.listenerArn, {
-      priority: i,
-      conditions: [{ field: "path-pattern", values: [`/rule${i}/*`] }],
-      actions: [
-        {
-          type: "fixed-response",
-          fixedResponseConfig: { statusCode: "200", contentType: "text/plain", messageBody: `rule ${i}` },
-        },
-      ],
-    });
-  }
+  addUnmatchedRules(services, listener.listenerArn, 10);
   services.targetGroups.register(
     "bench-tg",
     targets.map((port) => ({ id: "127.0.0.1", port })),
