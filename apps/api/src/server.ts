@@ -23,8 +23,12 @@ async function main(): Promise<void> {
   const queues = createQueues(redis, { prefix: config.redisPrefix });
   // Warnings go to the app's logger once it exists; the services need the events before that.
   let warn = (error: unknown, message: string) => console.warn(message, error);
-  const events = createRedisEvents(redis, queues, config.redisPrefix, (error, message) =>
-    warn(error, message),
+  const events = createRedisEvents(
+    redis,
+    queues,
+    config.redisPrefix,
+    (error, message) => warn(error, message),
+    { account: config.partition.accountId, region: config.partition.region },
   );
   // Ports scaleout itself holds: a listener there would fail to bind or, worse, take the port over.
   const reserved = new Map<number, string>();

@@ -7,6 +7,7 @@ import {
   type ChangeEvents,
   createContext,
   createServices,
+  type PlatformEvent,
   type PolicyInvocation,
   type Services,
 } from "@scaleout/services";
@@ -25,6 +26,7 @@ export interface RecordedEvents extends ChangeEvents {
   versions: number[];
   groups: Array<{ name: string; reason: string }>;
   invocations: PolicyInvocation[];
+  events: PlatformEvent[];
 }
 
 export function recordEvents(): RecordedEvents {
@@ -32,6 +34,7 @@ export function recordEvents(): RecordedEvents {
     versions: [],
     groups: [],
     invocations: [],
+    events: [],
     configChanged(version) {
       recorded.versions.push(version);
     },
@@ -40,6 +43,9 @@ export function recordEvents(): RecordedEvents {
     },
     policyInvoked(invocation) {
       recorded.invocations.push(invocation);
+    },
+    published(event) {
+      recorded.events.push(event);
     },
   };
   return recorded;

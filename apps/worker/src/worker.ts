@@ -111,8 +111,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     // The producer does not queue commands while disconnected: be connected before anything announces.
     await Promise.all(Object.values(queues).map((queue) => queue.waitUntilReady()));
 
-    const events = createRedisEvents(producer, queues, prefix, (error, message) =>
-      log.warn(message, { error }),
+    const events = createRedisEvents(
+      producer,
+      queues,
+      prefix,
+      (error, message) => log.warn(message, { error }),
+      { account: settings.partition.accountId, region: settings.partition.region },
     );
     const services = createServices(
       createContext(handle.db, { partition: settings.partition, limits: settings.limits, events }),

@@ -18,6 +18,7 @@ export * from "./pagination.ts";
 export * from "./redirect.ts";
 export { normaliseRequestPath } from "./request-target.ts";
 export * from "./restart-backoff.ts";
+export * from "./scaling-processes.ts";
 export * from "./ssl-policies.ts";
 export * from "./target-groups.ts";
 export * from "./target-health.ts";

@@ -131,7 +131,43 @@ export interface TargetTrackingConfiguration {
   disableScaleIn?: boolean;
 }
 
-export type LifecycleState = "Pending" | "InService" | "Terminating" | "Terminated";
+/** Every lifecycle state of an Auto Scaling instance (botocore's LifecycleState), warm pool ones too. */
+export type LifecycleState =
+  | "Pending"
+  | "Pending:Wait"
+  | "Pending:Proceed"
+  | "Quarantined"
+  | "InService"
+  | "Terminating"
+  | "Terminating:Wait"
+  | "Terminating:Proceed"
+  | "Terminated"
+  | "Detaching"
+  | "Detached"
+  | "EnteringStandby"
+  | "Standby"
+  | "Warmed:Pending"
+  | "Warmed:Pending:Wait"
+  | "Warmed:Pending:Proceed"
+  | "Warmed:Terminating"
+  | "Warmed:Terminating:Wait"
+  | "Warmed:Terminating:Proceed"
+  | "Warmed:Terminated"
+  | "Warmed:Stopped"
+  | "Warmed:Running"
+  | "Warmed:Hibernated";
+
+/** A suspended scaling process of a group, as DescribeAutoScalingGroups lists it. */
+export interface SuspendedProcess {
+  processName: string;
+  suspensionReason: string;
+}
+
+/** A group metric EnableMetricsCollection turned on. */
+export interface EnabledMetric {
+  metric: string;
+  granularity: string;
+}
 export type ActivityStatus =
   | "PendingSpotBidPlacement"
   | "WaitingForSpotInstanceRequestId"

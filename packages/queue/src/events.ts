@@ -1,12 +1,14 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { enqueueExecutePolicy, enqueueReconcile, publishConfigVersion, type Queues } from "./connection.ts";
-import type { ExecutePolicyJob } from "./names.ts";
+import { type ExecutePolicyJob, eventStreamKey, eventStreamMaxLength, type PublishedEvent } from "./names.ts";
 
 /** The shape of the services' ChangeEvents, implemented over Redis (structurally typed: queue does not depend on services). */
 export interface RedisChangeEvents {
   configChanged(version: number): void;
   groupChanged(groupName: string, reason: string): void;
   policyInvoked(invocation: ExecutePolicyJob): void;
+  published(event: PublishedEvent): void;
 }
 
 /**
@@ -19,6 +21,7 @@ export function createRedisEvents(
   queues: Queues,
   prefix: string,
   warnings: (error: unknown, message: string) => void,
+  identity: { account: string; region: string } = { account: "123456789012", region: "us-east-1" },
 ): RedisChangeEvents {
   const warn = (what: string) => (error: unknown) =>
     warnings(error, `could not ${what}; polling will pick it up`);
@@ -35,6 +38,23 @@ export function createRedisEvents(
     },
     policyInvoked(invocation) {
       enqueueExecutePolicy(queues, invocation).catch(warn(`enqueue policy ${invocation.policyArn}`));
+    },
+    published(event) {
+      // A Redis stream, capped, so a follower that reconnects resumes from its last id (Last-Event-ID).
+      const full = {
+        version: "0",
+        id: randomUUID(),
+        "detail-type": event["detail-type"],
+        source: event.source,
+        account: identity.account,
+        time: `${new Date().toISOString().slice(0, 19)}Z`,
+        region: identity.region,
+        resources: event.resources,
+        detail: event.detail,
+      };
+      redis
+        .xadd(eventStreamKey(prefix), "MAXLEN", "~", eventStreamMaxLength, "*", "event", JSON.stringify(full))
+        .catch((error: unknown) => warnings(error, `could not publish event ${event["detail-type"]}`));
     },
   };
 }

@@ -28,6 +28,18 @@ export interface ExecutePolicyJob {
   triggeredAt: string;
 }
 
+/** An EventBridge-shaped event to publish; the publisher adds version, id, account, region and time. */
+export interface PublishedEvent {
+  "detail-type": string;
+  source: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+}
+
+/** The Redis stream of published events (`GET /v1/events` follows it), and how many it keeps. */
+export const eventStreamKey = (prefix: string): string => `${prefix}:events`;
+export const eventStreamMaxLength = 10_000;
+
 export type CollectMetricsJob = Record<string, never>;
 export type EvaluateAlarmsJob = Record<string, never>;
 

@@ -100,6 +100,8 @@ function groupCrudService(ctx: ServiceContext) {
               ? `At ${isoSeconds(at)} a user request created an AutoScalingGroup changing the desired capacity from 0 to ${sizes.desiredCapacity}.`
               : null,
           lastScalingEndedAt: null,
+          suspendedProcesses: [],
+          enabledMetrics: [],
           createdAt: at,
         };
         onConstraint(() => tx.insert(autoScalingGroups).values(row).run(), { unique: exists });

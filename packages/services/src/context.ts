@@ -14,6 +14,22 @@ export interface ChangeEvents {
   groupChanged(groupName: string, reason: string): void;
   /** An alarm action names a scaling policy: run it (SetAlarmState from the API). */
   policyInvoked(invocation: PolicyInvocation): void;
+  /**
+   * An event as EventBridge delivers it (lifecycle actions, instance refreshes, ...), for the events
+   * stream (`GET /v1/events`) that a user's test can follow.
+   */
+  published(event: PlatformEvent): void;
+}
+
+/**
+ * An EventBridge event: what its `detail-type`, `source`, `resources` and `detail` carry. The publisher
+ * adds `version`, `id`, `account`, `region` and `time`.
+ */
+export interface PlatformEvent {
+  "detail-type": string;
+  source: string;
+  resources: string[];
+  detail: Record<string, unknown>;
 }
 
 export interface PolicyInvocation {
@@ -47,7 +63,12 @@ export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "d
     db,
     partition: overrides.partition ?? defaultPartition,
     limits: overrides.limits ?? limitsFor(false),
-    events: overrides.events ?? { configChanged() {}, groupChanged() {}, policyInvoked() {} },
+    events: overrides.events ?? {
+      configChanged() {},
+      groupChanged() {},
+      policyInvoked() {},
+      published() {},
+    },
     now,
     portProbe: overrides.portProbe ?? (() => undefined),
     certificateAuthority: overrides.certificateAuthority ?? createCertificateAuthority(undefined, now),
@@ -58,6 +79,8 @@ export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "d
 export interface Announcements {
   groups: Array<{ name: string; reason: string }>;
   invocations: PolicyInvocation[];
+  /** Events published once the change has committed (never for a change that rolled back). */
+  events: PlatformEvent[];
 }
 
 /**
@@ -66,7 +89,7 @@ export interface Announcements {
  * transactions must be synchronous: an async callback would commit before its awaits ran.
  */
 export function mutate<T>(ctx: ServiceContext, change: (tx: Tx, announce: Announcements) => T): T {
-  const announce: Announcements = { groups: [], invocations: [] };
+  const announce: Announcements = { groups: [], invocations: [], events: [] };
   const { result, version } = ctx.db.transaction(
     (tx) => {
       const result = change(tx, announce);
@@ -77,6 +100,7 @@ export function mutate<T>(ctx: ServiceContext, change: (tx: Tx, announce: Announ
   ctx.events.configChanged(version);
   for (const group of announce.groups) ctx.events.groupChanged(group.name, group.reason);
   for (const invocation of announce.invocations) ctx.events.policyInvoked(invocation);
+  for (const event of announce.events) ctx.events.published(event);
   return result;
 }
 

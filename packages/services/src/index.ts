@@ -26,6 +26,7 @@ export * from "./group-capacity.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
+export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
 export * from "./listener-certificates.ts";

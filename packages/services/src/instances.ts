@@ -4,12 +4,18 @@ import { and, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import {
+  deregisterRows,
+  instanceAddress,
+  registerTarget,
+  targetKey,
+  targetRowsOf,
+} from "./instance-targets.ts";
+import {
   findLaunchTemplate,
   type ResolvedLaunchTemplate,
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
 import { removeGroupTags } from "./tags.ts";
-import { healthReasons, loadBalancersOf } from "./target-groups.ts";
 
 /*
  * The worker's side of the registry: instance rows, their target registrations and the scaling
@@ -24,10 +30,8 @@ const { autoScalingGroups, groupTargetGroups, instances, scalingActivities, targ
 export type InstanceRow = typeof instances.$inferSelect;
 type GroupRow = typeof autoScalingGroups.$inferSelect;
 type TargetGroupRow = typeof targetGroups.$inferSelect;
-type TargetRow = typeof targets.$inferSelect;
 
-/** Where instances answer: the runtime only ever publishes on loopback. */
-export const instanceAddress = "127.0.0.1";
+export { instanceAddress, targetOf } from "./instance-targets.ts";
 
 /** AWS's activity sentences for what the reconciler does; a cause starts with the group's capacityCause. */
 export const activityCauses = {
@@ -56,132 +60,6 @@ export interface GroupSnapshot {
   targetGroups: TargetGroupRow[];
   /** What a launch uses now: the group's template at the version its specifier resolves to. */
   launchTemplate: ResolvedLaunchTemplate;
-}
-
-/** The target an instance is in a target group: its address for ip groups, its id for instance groups. */
-export function targetOf(
-  targetGroup: Pick<TargetGroupRow, "targetType">,
-  instance: Pick<InstanceRow, "id" | "address" | "port">,
-): { targetId: string; port: number } | undefined {
-  if (instance.port === null) return undefined;
-  return targetGroup.targetType === "ip"
-    ? { targetId: instance.address ?? instanceAddress, port: instance.port }
-    : { targetId: instance.id, port: instance.port };
-}
-
-/** Every target row, in any target group, that stands for this instance. */
-function targetRowsOf(db: Db | Tx, instance: InstanceRow): TargetRow[] {
-  const byId = eq(targets.targetId, instance.id);
-  const byAddress =
-    instance.port === null
-      ? undefined
-      : and(eq(targets.targetId, instance.address ?? instanceAddress), eq(targets.port, instance.port));
-  const rows = db
-    .select()
-    .from(targets)
-    .where(byAddress ? or(byId, byAddress) : byId)
-    .all();
-  if (rows.length === 0) return rows;
-  // An address row belongs to the instance only in an ip target group, an id row only in an instance one.
-  const types = new Map(
-    db
-      .select({ arn: targetGroups.arn, type: targetGroups.targetType })
-      .from(targetGroups)
-      .where(
-        inArray(
-          targetGroups.arn,
-          rows.map((r) => r.targetGroupArn),
-        ),
-      )
-      .all()
-      .map((r) => [r.arn, r.type]),
-  );
-  return rows.filter((r) => (types.get(r.targetGroupArn) === "ip") === (r.targetId !== instance.id));
-}
-
-const targetKey = (row: Pick<TargetRow, "targetGroupArn" | "targetId" | "port">) =>
-  and(
-    eq(targets.targetGroupArn, row.targetGroupArn),
-    eq(targets.targetId, row.targetId),
-    eq(targets.port, row.port),
-  );
-
-/**
- * Registers the instance in a target group the way RegisterTargets does: a new target starts `initial`
- * (Elb.RegistrationInProgress) until the proxy's first health check; a registered one is left alone; a
- * draining one starts over.
- */
-function registerTarget(tx: Tx, targetGroup: TargetGroupRow, instance: InstanceRow, now: number): void {
-  const target = targetOf(targetGroup, instance);
-  if (!target) return;
-  const existing = tx
-    .select()
-    .from(targets)
-    .where(targetKey({ targetGroupArn: targetGroup.arn, ...target }))
-    .get();
-  if (existing && existing.state !== "draining") return;
-  const fresh = {
-    state: "initial",
-    ...healthReasons.registrationInProgress,
-    registeredAt: now,
-    drainDeadline: null,
-    updatedAt: now,
-  };
-  tx.insert(targets)
-    .values({
-      targetGroupArn: targetGroup.arn,
-      targetId: target.targetId,
-      port: target.port,
-      availabilityZone: instance.availabilityZone,
-      ...fresh,
-    })
-    .onConflictDoUpdate({ target: [targets.targetGroupArn, targets.targetId, targets.port], set: fresh })
-    .run();
-}
-
-/**
- * Deregisters target rows the way DeregisterTargets does: in a target group a load balancer uses, the
- * target drains until the proxy has finished its in-flight requests or the deregistration delay runs
- * out; in one nobody uses, or with a delay of 0, it goes at once. Answers whether any row drains.
- */
-function deregisterRows(tx: Tx, rows: TargetRow[], now: number): boolean {
-  let draining = false;
-  const arns = [...new Set(rows.map((r) => r.targetGroupArn))];
-  const used = loadBalancersOf(tx, arns);
-  const groups = new Map(
-    arns.length === 0
-      ? []
-      : tx
-          .select()
-          .from(targetGroups)
-          .where(inArray(targetGroups.arn, arns))
-          .all()
-          .map((g) => [g.arn, g]),
-  );
-  for (const row of rows) {
-    if (row.state === "draining") {
-      draining ||= row.drainDeadline !== null && row.drainDeadline > now;
-      continue;
-    }
-    const group = groups.get(row.targetGroupArn);
-    const delay = Number(group?.attributes["deregistration_delay.timeout_seconds"] ?? "300");
-    const inUse = (used.get(row.targetGroupArn) ?? []).length > 0;
-    if (!inUse || !(delay > 0)) {
-      tx.delete(targets).where(targetKey(row)).run();
-      continue;
-    }
-    tx.update(targets)
-      .set({
-        state: "draining",
-        ...healthReasons.deregistrationInProgress,
-        drainDeadline: now + delay * 1000,
-        updatedAt: now,
-      })
-      .where(targetKey(row))
-      .run();
-    draining = true;
-  }
-  return draining;
 }
 
 /** The activity of this description that has not ended yet. */
@@ -344,6 +222,10 @@ export function instanceRegistry(ctx: ServiceContext) {
             launchedAt: now,
             inServiceAt: null,
             terminatingAt: null,
+            metadataPort: null,
+            decrementedDesired: null,
+            warmPoolState: null,
+            refreshId: null,
           };
           tx.insert(instances).values(row).run();
           startActivity(tx, {

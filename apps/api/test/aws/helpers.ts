@@ -66,6 +66,7 @@ export async function startAwsApi(
       events.groups.push({ name, reason });
     },
     policyInvoked() {},
+    published() {},
   };
   const services = createServices(
     createContext(handle.db, {

@@ -1,0 +1,94 @@
+import { chooseInstancesToTerminate, newInstanceId } from "@scaleout/core";
+import { activityCauses, type GroupSnapshot, type InstanceRow, type LaunchPlan } from "@scaleout/services";
+import type { WorkerContext } from "../../context.ts";
+import type { Launcher } from "./launches.ts";
+import type { PassState } from "./pass-state.ts";
+
+/*
+ * The capacity step: launch or take out of service until the instances that count toward the group's
+ * capacity (Pending and InService) match its desired capacity.
+ */
+
+/** Instances that count toward the desired capacity. */
+export const countsTowardCapacity = (row: InstanceRow): boolean =>
+  row.lifecycleState === "Pending" || row.lifecycleState === "InService";
+
+export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
+  const { registry, driver, log } = ctx;
+
+  async function scaleOut(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
+    const { group } = snapshot;
+    const key = launcher.backoffKey(snapshot);
+    const wait = launcher.backingOff(group.name, key, Date.now());
+    if (wait > 0) {
+      // Refused launches wait; the periodic resync comes back after the backoff (a new launch template
+      // version is tried at once). The job completes so that a change of the group is not held up.
+      log.debug("launches backing off", { group: group.name, untilMs: wait });
+      return;
+    }
+    const count = desired - counted.length;
+    const at = Date.now();
+    // Replacements of unhealthy instances are not a change of the desired capacity.
+    const sentence = activityCauses.launch(at, counted.length, desired);
+    const cause = pass.replaced >= count ? sentence : activityCauses.join(group.capacityCause, sentence);
+    const ports = await launcher.pickPorts(count);
+    const plans: LaunchPlan[] = ports.map((port) => ({ instanceId: newInstanceId(), port }));
+    const rows = registry.beginLaunches(snapshot, plans, { cause, driver: driver.name });
+    const result = await launcher.launchRows(snapshot, rows, key);
+    pass.outcome.launched += result.launched;
+    pass.outcome.failed += result.failed;
+  }
+
+  async function scaleIn(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
+    const { group } = snapshot;
+    const deleting = group.status !== null;
+    const at = Date.now();
+    const victims = chooseInstancesToTerminate(
+      counted.map((row) => ({
+        instanceId: row.id,
+        launchedAt: row.launchedAt,
+        launchTemplateId: row.launchTemplateId,
+        launchTemplateVersion: row.launchTemplateVersion,
+        // A deletion terminates every instance, protected or not, as a forced delete does in AWS.
+        protectedFromScaleIn: deleting ? false : row.protectedFromScaleIn,
+      })),
+      counted.length - desired,
+      {
+        policies: group.terminationPolicies,
+        launchTemplate: {
+          id: snapshot.launchTemplate.template.id,
+          version: snapshot.launchTemplate.version.version,
+        },
+        now: at,
+      },
+    );
+    await Promise.all(
+      victims.map(async (victim) => {
+        const row = counted.find((r) => r.id === victim.instanceId);
+        if (!row) return;
+        const cause = activityCauses.join(
+          group.capacityCause,
+          activityCauses.scaleIn(at, counted.length, desired, row.id),
+        );
+        // Deregistered first; the runtime stops it once its targets have drained.
+        const draining = registry.beginTermination(row.id, cause);
+        log.info("scale-in", { group: group.name, instance: row.id, draining });
+        if (!draining) {
+          await launcher.terminateRuntime(row.id);
+          registry.finishTermination(row.id);
+          pass.outcome.terminated++;
+          log.info("instance terminated", { group: group.name, instance: row.id });
+        }
+      }),
+    );
+  }
+
+  /** Launches or terminates toward the desired capacity (0 while the group is being deleted). */
+  return async function adjustCapacity(snapshot: GroupSnapshot, pass: PassState): Promise<void> {
+    const { group } = snapshot;
+    const desired = group.status !== null ? 0 : group.desiredCapacity;
+    const counted = snapshot.instances.filter(countsTowardCapacity);
+    if (counted.length < desired) await scaleOut(snapshot, counted, desired, pass);
+    else if (counted.length > desired) await scaleIn(snapshot, counted, desired, pass);
+  };
+}

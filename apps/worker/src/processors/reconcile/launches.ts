@@ -1,0 +1,122 @@
+import { LaunchError, type LaunchSpec } from "@scaleout/compute";
+import { freePort } from "@scaleout/queue";
+import type { GroupSnapshot, InstanceRow } from "@scaleout/services";
+import type { WorkerContext } from "../../context.ts";
+
+/*
+ * Launching: the ports new instances take, what the runtime is asked to start, and the back-off that
+ * keeps a group whose launches the runtime refuses from trying again at once.
+ */
+
+interface Backoff {
+  /** The launch template version the refusals were for: another one deserves a fresh try. */
+  key: string;
+  failures: number;
+  notBefore: number;
+}
+
+export function createLauncher(ctx: WorkerContext) {
+  const { registry, driver, log, timing } = ctx;
+  const backoffs = new Map<string, Backoff>();
+
+  function specFor(snapshot: GroupSnapshot, row: InstanceRow): LaunchSpec {
+    const { version } = snapshot.launchTemplate;
+    return {
+      instanceId: row.id,
+      groupName: row.groupName,
+      launchTemplateId: row.launchTemplateId,
+      launchTemplateVersion: row.launchTemplateVersion,
+      ...(version.image !== null && { image: version.image }),
+      ...(version.command !== null && { command: version.command }),
+      environment: version.environment,
+      networkMode: version.networkMode === "bridge" ? "bridge" : "host",
+      hostPort: row.port ?? 0,
+      ...(version.containerPort !== null && { containerPort: version.containerPort }),
+      ...(version.cpu !== null && { cpu: version.cpu }),
+      ...(version.memoryMiB !== null && { memoryMiB: version.memoryMiB }),
+    };
+  }
+
+  return {
+    /** Stops and removes an instance's runtime (quietly when there is none). */
+    async terminateRuntime(instanceId: string): Promise<void> {
+      await driver.terminate(instanceId, { graceSeconds: timing.terminateGraceSeconds });
+    },
+
+    /** Free loopback ports for `count` new instances, none that an instance or a listener holds. */
+    async pickPorts(count: number): Promise<number[]> {
+      const taken = registry.portsInUse();
+      const ports: number[] = [];
+      for (let attempt = 0; ports.length < count; attempt++) {
+        if (attempt > count * 20) throw new Error("could not find free loopback ports for new instances");
+        const port = await freePort();
+        if (taken.has(port)) continue;
+        taken.add(port);
+        ports.push(port);
+      }
+      return ports;
+    },
+
+    /** The back-off key of the template version a launch now uses. */
+    backoffKey(snapshot: GroupSnapshot): string {
+      const { template, version } = snapshot.launchTemplate;
+      return `${template.id}:${version.version}`;
+    },
+
+    /** Milliseconds the group's launches still wait after refusals, or 0. */
+    backingOff(groupName: string, key: string, now: number): number {
+      const backoff = backoffs.get(groupName);
+      if (!backoff || backoff.key !== key) return 0;
+      return Math.max(0, backoff.notBefore - now);
+    },
+
+    forget(groupName: string): void {
+      backoffs.delete(groupName);
+    },
+
+    /** Launches Pending rows; a refusal fails the row's activity and backs the group off. */
+    async launchRows(snapshot: GroupSnapshot, rows: InstanceRow[], backoffKey: string) {
+      let launched = 0;
+      let failed = 0;
+      await Promise.all(
+        rows.map(async (row) => {
+          try {
+            const instance = await driver.launch(specFor(snapshot, row));
+            registry.completeLaunch(row.id, {
+              ref: instance.ref,
+              address: instance.address,
+              port: instance.port,
+            });
+            launched++;
+            log.info("instance launched", { group: row.groupName, instance: row.id, port: instance.port });
+          } catch (error) {
+            failed++;
+            const reason = error instanceof Error ? error.message : String(error);
+            // A launch that failed half-way (an engine error after the container was created) may have
+            // left something behind; the row is not Terminated until it is gone.
+            await driver
+              .terminate(row.id, { graceSeconds: timing.terminateGraceSeconds })
+              .catch(() => undefined);
+            registry.failLaunch(row.id, reason);
+            log.warn(error instanceof LaunchError ? "launch refused" : "launch failed", {
+              group: row.groupName,
+              instance: row.id,
+              reason,
+            });
+          }
+        }),
+      );
+      const group = snapshot.group.name;
+      if (failed > 0) {
+        const previous = backoffs.get(group);
+        const failures = (previous?.key === backoffKey ? previous.failures : 0) + 1;
+        const wait = Math.min(timing.launchBackoffMaxMs, timing.launchBackoffMs * 2 ** (failures - 1));
+        backoffs.set(group, { key: backoffKey, failures, notBefore: Date.now() + wait });
+        log.warn("launches back off", { group, failures, waitMs: wait });
+      } else if (launched > 0) backoffs.delete(group);
+      return { launched, failed };
+    },
+  };
+}
+
+export type Launcher = ReturnType<typeof createLauncher>;
