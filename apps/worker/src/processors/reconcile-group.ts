@@ -6,7 +6,7 @@ import type { WorkerContext } from "../context.ts";
 import { createCapacityStep } from "./reconcile/capacity.ts";
 import { createInstanceSteps } from "./reconcile/instance-steps.ts";
 import { createLauncher } from "./reconcile/launches.ts";
-import type { PassOutcome, PassState } from "./reconcile/pass-state.ts";
+import { type PassOutcome, type PassState, transitStates } from "./reconcile/pass-state.ts";
 
 /*
  * reconcile-group: make a group's instances match its desired capacity. Level-triggered: each pass reads
@@ -92,9 +92,7 @@ export function createReconciler(ctx: WorkerContext) {
     const settled = registry.snapshot(groupName);
     if (!settled) return outcome;
     if (registry.targetsOutOfSync(settled)) registry.syncTargets(settled);
-    const inTransit = settled.instances.some(
-      (row) => row.lifecycleState === "Pending" || row.lifecycleState === "Terminating",
-    );
+    const inTransit = settled.instances.some((row) => transitStates.has(row.lifecycleState));
     if (inTransit) outcome.followUpMs = timing.followUpMs;
     else if (settled.group.status !== null && settled.instances.length === 0) {
       const leftovers = await driver.list(groupName);

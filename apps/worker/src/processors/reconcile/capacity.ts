@@ -6,12 +6,20 @@ import type { PassState } from "./pass-state.ts";
 
 /*
  * The capacity step: launch or take out of service until the instances that count toward the group's
- * capacity (Pending and InService) match its desired capacity.
+ * capacity (countsTowardCapacity) match its desired capacity.
  */
 
-/** Instances that count toward the desired capacity. */
-export const countsTowardCapacity = (row: InstanceRow): boolean =>
-  row.lifecycleState === "Pending" || row.lifecycleState === "InService";
+/**
+ * Instances that count toward the desired capacity: launching (hooks included) and in service. Standby,
+ * detaching, terminating and warm pool instances do not, as in AWS.
+ */
+const capacityStates: ReadonlySet<string> = new Set([
+  "Pending",
+  "Pending:Wait",
+  "Pending:Proceed",
+  "InService",
+]);
+export const countsTowardCapacity = (row: InstanceRow): boolean => capacityStates.has(row.lifecycleState);
 
 export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
   const { registry, driver, log } = ctx;

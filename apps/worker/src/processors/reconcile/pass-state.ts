@@ -31,3 +31,25 @@ export const alive = (instance: RunningInstance | undefined): boolean =>
  * may stop anywhere; the next pass reads the registry afresh and carries on.
  */
 export type InstanceStep = (row: InstanceRow, pass: PassState) => Promise<void>;
+
+/**
+ * States in which an instance moves without a user's action (a launch, a drain, a hook's timeout, a
+ * warm-up): while a group has one, its pass comes back after `followUpMs`. A slice that adds a state that
+ * moves by itself adds it here.
+ */
+export const transitStates: ReadonlySet<string> = new Set([
+  "Pending",
+  "Pending:Wait",
+  "Pending:Proceed",
+  "Terminating",
+  "Terminating:Wait",
+  "Terminating:Proceed",
+  "EnteringStandby",
+  "Detaching",
+  "Warmed:Pending",
+  "Warmed:Pending:Wait",
+  "Warmed:Pending:Proceed",
+  "Warmed:Terminating",
+  "Warmed:Terminating:Wait",
+  "Warmed:Terminating:Proceed",
+]);
