@@ -1,8 +1,9 @@
-import type { ActivityStatus } from "@scaleout/core";
+import { type ActivityStatus, isSuspended } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, notInArray, or } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
+import { inServiceDescriptions, instanceMoveRegistry } from "./instance-moves.ts";
 import {
   deregisterRows,
   instanceAddress,
@@ -62,6 +63,15 @@ export interface GroupSnapshot {
   launchTemplate: ResolvedLaunchTemplate;
 }
 
+function addToLoadBalancerSuspended(tx: Tx, groupName: string): boolean {
+  const group = tx
+    .select({ suspendedProcesses: autoScalingGroups.suspendedProcesses })
+    .from(autoScalingGroups)
+    .where(eq(autoScalingGroups.name, groupName))
+    .get();
+  return group !== undefined && isSuspended(group, "AddToLoadBalancer");
+}
+
 /** The activity of this description that has not ended yet. */
 function openActivity(db: Db | Tx, groupName: string, description: string) {
   return db
@@ -119,11 +129,17 @@ export function instanceRegistry(ctx: ServiceContext) {
     return tx.select().from(instances).where(eq(instances.id, instanceId)).get();
   }
 
+  // A Detached instance keeps running but is no longer the group's: no pass steps it, no deletion waits for it.
   function liveInstances(db: Db | Tx, groupName: string): InstanceRow[] {
     return db
       .select()
       .from(instances)
-      .where(and(eq(instances.groupName, groupName), ne(instances.lifecycleState, "Terminated")))
+      .where(
+        and(
+          eq(instances.groupName, groupName),
+          notInArray(instances.lifecycleState, ["Terminated", "Detached"]),
+        ),
+      )
       .orderBy(instances.launchedAt)
       .all();
   }
@@ -259,15 +275,21 @@ export function instanceRegistry(ctx: ServiceContext) {
           inServiceAt: now,
         };
         tx.update(instances).set(next).where(eq(instances.id, instanceId)).run();
-        const attached = tx
-          .select({ targetGroup: targetGroups })
-          .from(groupTargetGroups)
-          .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
-          .where(eq(groupTargetGroups.groupName, row.groupName))
-          .all();
-        for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
-        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
-        if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+        // With AddToLoadBalancer suspended the instance is not registered, now or later (syncTargets).
+        if (!addToLoadBalancerSuspended(tx, row.groupName)) {
+          const attached = tx
+            .select({ targetGroup: targetGroups })
+            .from(groupTargetGroups)
+            .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
+            .where(eq(groupTargetGroups.groupName, row.groupName))
+            .all();
+          for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+        }
+        // A launch's activity, or ExitStandby's or AttachInstances', which also end InService.
+        for (const description of inServiceDescriptions(row.id)) {
+          const activity = openActivity(tx, row.groupName, description);
+          if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+        }
         touchGroup(tx, row.groupName, now);
         return next;
       });
@@ -376,11 +398,12 @@ export function instanceRegistry(ctx: ServiceContext) {
     syncTargets(snapshot: GroupSnapshot): void {
       const now = ctx.now();
       const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
+      const register = !isSuspended(snapshot.group, "AddToLoadBalancer");
       mutate(ctx, (tx) => {
         for (const instance of snapshot.instances) {
           if (instance.lifecycleState !== "InService") continue;
           const rows = targetRowsOf(tx, instance);
-          for (const targetGroup of snapshot.targetGroups) {
+          for (const targetGroup of register ? snapshot.targetGroups : []) {
             const registered = rows.some(
               (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
             );
@@ -399,6 +422,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (instance.lifecycleState !== "InService") continue;
         const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
         if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
+        if (isSuspended(snapshot.group, "AddToLoadBalancer")) continue;
         if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
       }
       return false;
@@ -423,7 +447,10 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (liveInstances(tx, group.name).length > 0) return false;
         tx.delete(autoScalingGroups).where(eq(autoScalingGroups.name, group.name)).run();
         removeGroupTags(tx, group.arn);
-        tx.delete(instances).where(eq(instances.groupName, group.name)).run();
+        // Detached instances outlive the group they left (they run until someone ends them).
+        tx.delete(instances)
+          .where(and(eq(instances.groupName, group.name), ne(instances.lifecycleState, "Detached")))
+          .run();
         return true;
       });
     },
@@ -459,11 +486,13 @@ export function instanceRegistry(ctx: ServiceContext) {
       for (const row of ctx.db
         .selectDistinct({ name: instances.groupName })
         .from(instances)
-        .where(ne(instances.lifecycleState, "Terminated"))
+        .where(notInArray(instances.lifecycleState, ["Terminated", "Detached"]))
         .all())
         names.add(row.name);
       return [...names].sort();
     },
+
+    ...instanceMoveRegistry(ctx),
   };
 }
 

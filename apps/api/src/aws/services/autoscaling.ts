@@ -5,6 +5,8 @@ import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
+import { processOperations } from "./autoscaling-processes.ts";
+import { standbyOperations } from "./autoscaling-standby.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
 
@@ -16,6 +18,8 @@ import { trafficOperations } from "./autoscaling-traffic.ts";
 const operations = {
   ...groupOperations,
   ...instanceOperations,
+  ...standbyOperations,
+  ...processOperations,
   ...policyOperations,
   ...trafficOperations,
   ...tagOperations,
