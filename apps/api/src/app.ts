@@ -17,6 +17,7 @@ import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
 import { certificateRoutes } from "./routes/certificates.ts";
 import { launchTemplateRoutes } from "./routes/launch-templates.ts";
+import { lifecycleHookRoutes } from "./routes/lifecycle-hooks.ts";
 import { listenerCertificateRoutes } from "./routes/listener-certificates.ts";
 import { listenerRoutes } from "./routes/listeners.ts";
 import { loadBalancerRoutes } from "./routes/load-balancers.ts";
@@ -82,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(targetGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(launchTemplateRoutes, { prefix: "/v1", ...deps });
   await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
+  await app.register(lifecycleHookRoutes, { prefix: "/v1", ...deps });
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });
