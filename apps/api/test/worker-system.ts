@@ -43,6 +43,9 @@ export async function startWorkerSystem(options: {
   dataDir: string;
   heartbeatMs?: number;
   maxClients?: number;
+  apiToken?: string;
+  /** false: the api alone (events stream tests). */
+  worker?: boolean;
 }): Promise<WorkerSystem> {
   const env = {
     ...process.env,
@@ -71,6 +74,7 @@ export async function startWorkerSystem(options: {
   const follower = createEventFollower(reader, redis, options.prefix, { blockMs: 1_000 });
   const app = await buildApp({
     services,
+    ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
     events: {
       follower,
       ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
@@ -81,11 +85,15 @@ export async function startWorkerSystem(options: {
   const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   const lines: string[] = [];
-  const worker: ChildProcess = spawn(process.execPath, ["--import", tsxLoader, workerEntry], {
+  const worker: ChildProcess | undefined = options.worker === false ? undefined : spawn(process.execPath, ["--import", tsxLoader, workerEntry], {
     env: { ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const started = new Promise<void>((resolve, reject) => {
+    if (!worker) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(
       () => reject(new Error(`the worker did not start\n${lines.join("\n")}`)),
       60_000,
@@ -125,7 +133,7 @@ export async function startWorkerSystem(options: {
     output: () => lines.join("\n"),
     async close() {
       await app.close();
-      if (worker.exitCode === null && worker.signalCode === null) {
+      if (worker && worker.exitCode === null && worker.signalCode === null) {
         const gone = new Promise((resolve) => worker.once("exit", resolve));
         worker.kill("SIGTERM");
         const kill = setTimeout(() => worker.kill("SIGKILL"), 15_000);
