@@ -8,6 +8,7 @@ import { instanceAttachmentService } from "./instance-attachments.ts";
 import { instanceProtectionService } from "./instance-protection.ts";
 import { instanceStandbyService } from "./instance-standby.ts";
 import { launchTemplateService } from "./launch-templates.ts";
+import { lifecycleHookService } from "./lifecycle-hooks.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
 import { listenerService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
@@ -33,12 +34,16 @@ export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
 export * from "./instance-attachments.ts";
+export * from "./instance-events.ts";
 export * from "./instance-moves.ts";
 export * from "./instance-protection.ts";
 export * from "./instance-standby.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
+export * from "./lifecycle-actions.ts";
+export * from "./lifecycle-hooks.ts";
+export * from "./lifecycle-registry.ts";
 export * from "./listener-certificates.ts";
 export * from "./listeners.ts";
 export * from "./load-balancers.ts";
@@ -82,6 +87,7 @@ export function createServices(ctx: ServiceContext) {
     protection: instanceProtectionService(ctx),
     scalingProcesses: scalingProcessService(ctx),
     ec2Instances: ec2InstanceService(ctx),
+    lifecycleHooks: lifecycleHookService(ctx),
   };
 }
 

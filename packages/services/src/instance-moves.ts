@@ -25,9 +25,8 @@ export const moveDescriptions = {
   attach: (id: string) => `Attaching an existing EC2 instance: ${id}`,
 };
 
-/** Activities that end when the instance goes InService (a launch's, ExitStandby's, AttachInstances'). */
-export const inServiceDescriptions = (id: string): string[] => [
-  `Launching a new EC2 instance: ${id}`,
+/** The moves whose activity ends when the instance goes InService, as a launch's does. */
+export const intoServiceDescriptions = (id: string): string[] => [
   moveDescriptions.exitStandby(id),
   moveDescriptions.attach(id),
 ];

@@ -1,9 +1,10 @@
-import { type ActivityStatus, isSuspended } from "@scaleout/core";
+import { type ActivityStatus, isSuspended, launchingTransition } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, eq, inArray, isNull, lt, ne, notInArray, or } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
-import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
-import { inServiceDescriptions, instanceMoveRegistry } from "./instance-moves.ts";
+import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
+import { announceActivityEvent } from "./instance-events.ts";
+import { instanceMoveRegistry, intoServiceDescriptions } from "./instance-moves.ts";
 import {
   deregisterRows,
   instanceAddress,
@@ -16,6 +17,7 @@ import {
   type ResolvedLaunchTemplate,
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
+import { clearActions, openActions } from "./lifecycle-actions.ts";
 import { removeGroupTags } from "./tags.ts";
 
 /*
@@ -49,8 +51,8 @@ export const activityCauses = {
     capacityCause ? `${capacityCause}  ${sentence}` : sentence,
 };
 
-const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
-const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
+export const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
+export const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
 
 /** What one reconcile pass reads about a group, in one consistent snapshot. */
 export interface GroupSnapshot {
@@ -73,7 +75,7 @@ function addToLoadBalancerSuspended(tx: Tx, groupName: string): boolean {
 }
 
 /** The activity of this description that has not ended yet. */
-function openActivity(db: Db | Tx, groupName: string, description: string) {
+export function openActivity(db: Db | Tx, groupName: string, description: string) {
   return db
     .select()
     .from(scalingActivities)
@@ -85,6 +87,40 @@ function openActivity(db: Db | Tx, groupName: string, description: string) {
       ),
     )
     .get();
+}
+
+/**
+ * An instance whose launch is done (and whose hooks, if any, all continued) goes InService: registered in
+ * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
+ */
+export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
+  const next: InstanceRow = { ...row, lifecycleState: "InService", inServiceAt: now };
+  tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
+  // With AddToLoadBalancer suspended the instance is not registered (nor by syncTargets while it is).
+  if (!addToLoadBalancerSuspended(tx, row.groupName)) {
+    const attached = tx
+      .select({ targetGroup: targetGroups })
+      .from(groupTargetGroups)
+      .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
+      .where(eq(groupTargetGroups.groupName, row.groupName))
+      .all();
+    for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+  }
+  const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+  if (activity) {
+    updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+    announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Successful");
+  }
+  // ExitStandby's and AttachInstances' activities also end when the instance goes InService.
+  for (const description of intoServiceDescriptions(row.id)) {
+    const moved = openActivity(tx, row.groupName, description);
+    if (moved) updateActivity(tx, moved.id, { statusCode: "Successful", progress: 100, now });
+  }
+  tx.update(autoScalingGroups)
+    .set({ lastScalingEndedAt: now })
+    .where(eq(autoScalingGroups.name, row.groupName))
+    .run();
+  return next;
 }
 
 export interface LaunchPlan {
@@ -257,41 +293,30 @@ export function instanceRegistry(ctx: ServiceContext) {
     },
 
     /**
-     * Step 2, once the runtime runs the instance: where it answers, its registration in each of the
-     * group's target groups, InService, and the activity done. Also how an adopted Pending instance (its
-     * worker died after the launch) is completed.
+     * Step 2, once the runtime runs the instance: where it answers, then InService (registered in each
+     * of the group's target groups, the activity done), or Pending:Wait when launch lifecycle hooks hold
+     * it (one action per hook, announced; not registered, so no traffic). Also how an adopted Pending
+     * instance (its worker died after the launch) is completed.
      */
     completeLaunch(instanceId: string, launched: Launched): InstanceRow | undefined {
       const now = ctx.now();
-      return mutate(ctx, (tx) => {
+      return mutate(ctx, (tx, announce) => {
         const row = findInstance(tx, instanceId);
         if (row?.lifecycleState !== "Pending") return row;
-        const next: InstanceRow = {
+        const started: InstanceRow = {
           ...row,
           driverRef: launched.ref,
           address: launched.address,
           port: launched.port,
-          lifecycleState: "InService",
-          inServiceAt: now,
         };
-        tx.update(instances).set(next).where(eq(instances.id, instanceId)).run();
-        // With AddToLoadBalancer suspended the instance is not registered, now or later (syncTargets).
-        if (!addToLoadBalancerSuspended(tx, row.groupName)) {
-          const attached = tx
-            .select({ targetGroup: targetGroups })
-            .from(groupTargetGroups)
-            .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
-            .where(eq(groupTargetGroups.groupName, row.groupName))
-            .all();
-          for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+        if (openActions(ctx, tx, announce, started, launchingTransition) > 0) {
+          const waiting: InstanceRow = { ...started, lifecycleState: "Pending:Wait" };
+          tx.update(instances).set(waiting).where(eq(instances.id, instanceId)).run();
+          const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+          if (activity) updateActivity(tx, activity.id, { statusCode: "MidLifecycleAction", now });
+          return waiting;
         }
-        // A launch's activity, or ExitStandby's or AttachInstances', which also end InService.
-        for (const description of inServiceDescriptions(row.id)) {
-          const activity = openActivity(tx, row.groupName, description);
-          if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
-        }
-        touchGroup(tx, row.groupName, now);
-        return next;
+        return putInService(tx, announce, started, now);
       });
     },
 
@@ -377,7 +402,7 @@ export function instanceRegistry(ctx: ServiceContext) {
      */
     finishTermination(instanceId: string): void {
       const now = ctx.now();
-      mutate(ctx, (tx) => {
+      mutate(ctx, (tx, announce) => {
         const row = findInstance(tx, instanceId);
         if (!row) return;
         for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
@@ -385,8 +410,12 @@ export function instanceRegistry(ctx: ServiceContext) {
           .set({ lifecycleState: "Terminated", terminatingAt: row.terminatingAt ?? now })
           .where(eq(instances.id, instanceId))
           .run();
+        clearActions(tx, instanceId);
         const activity = openActivity(tx, row.groupName, terminateDescription(row.id));
-        if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+        if (activity) {
+          updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+          announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Terminate Successful");
+        }
         touchGroup(tx, row.groupName, now);
       });
     },

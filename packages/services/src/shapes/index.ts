@@ -6,5 +6,6 @@ export * from "./ec2-instances.ts";
 export * from "./groups.ts";
 export * from "./instance-moves.ts";
 export * from "./launch-templates.ts";
+export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
 export * from "./wire.ts";

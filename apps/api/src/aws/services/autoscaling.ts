@@ -3,6 +3,7 @@ import { type AwsService, operation, validationErrors } from "../operation.ts";
 import { int, struct } from "../shapes.ts";
 import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
+import { hookOperations } from "./autoscaling-hooks.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
 import { processOperations } from "./autoscaling-processes.ts";
@@ -20,6 +21,7 @@ const operations = {
   ...instanceOperations,
   ...standbyOperations,
   ...processOperations,
+  ...hookOperations,
   ...policyOperations,
   ...trafficOperations,
   ...tagOperations,
