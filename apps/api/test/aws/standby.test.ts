@@ -10,12 +10,14 @@ import {
   EnterStandbyCommand,
   ExitStandbyCommand,
   type Instance,
+  PutScalingPolicyCommand,
   ResumeProcessesCommand,
   SetDesiredCapacityCommand,
   SetInstanceHealthCommand,
   SetInstanceProtectionCommand,
   SuspendProcessesCommand,
 } from "@aws-sdk/client-auto-scaling";
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeInstanceStatusCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { eventually, integrationTest as test } from "@scaleout/testing";
@@ -365,6 +367,94 @@ test(
       (x) => x.Description === `Attaching an existing EC2 instance: ${moved}`,
     );
     expect(attachActivity?.StatusCode).toBe("Successful");
+  },
+  caseTimeoutMs,
+);
+
+test(
+  "a suspended AlarmNotification ignores the alarm's scaling action; a suspended HealthCheck leaves a dead instance alone",
+  async ({ redisUrl, prefix, dataDir }) => {
+    const system = await startSdkSystem({ redisUrl, prefix, dataDir });
+    running = system;
+    const name = `hc-${prefix}`;
+    await system.addGroup(name, { minSize: 0, maxSize: 3, desiredCapacity: 1 });
+    await instancesWhen(system, name, inService(1), "one InService instance");
+
+    // AlarmNotification: an alarm that invokes a +1 policy changes nothing while it is suspended.
+    const { PolicyARN } = await system.autoScaling.send(
+      new PutScalingPolicyCommand({
+        AutoScalingGroupName: name,
+        PolicyName: "plus-one",
+        PolicyType: "SimpleScaling",
+        AdjustmentType: "ChangeInCapacity",
+        ScalingAdjustment: 1,
+        Cooldown: 0,
+      }),
+    );
+    await system.cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: `${name}-high`,
+        Namespace: "Custom",
+        MetricName: "Queue",
+        Statistic: "Average",
+        Period: 10,
+        EvaluationPeriods: 1,
+        Threshold: 100,
+        ComparisonOperator: "GreaterThanThreshold",
+        AlarmActions: [PolicyARN ?? ""],
+      }),
+    );
+    await system.autoScaling.send(
+      new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["AlarmNotification"] }),
+    );
+    await system.cloudWatch.send(
+      new SetAlarmStateCommand({ AlarmName: `${name}-high`, StateValue: "ALARM", StateReason: "test" }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await groupOf(system, name)).DesiredCapacity).toBe(1);
+    await system.autoScaling.send(
+      new ResumeProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["AlarmNotification"] }),
+    );
+    await system.cloudWatch.send(
+      new SetAlarmStateCommand({ AlarmName: `${name}-high`, StateValue: "OK", StateReason: "test" }),
+    );
+    await system.cloudWatch.send(
+      new SetAlarmStateCommand({ AlarmName: `${name}-high`, StateValue: "ALARM", StateReason: "test" }),
+    );
+    await eventually(async () => ((await groupOf(system, name)).DesiredCapacity === 2 ? true : undefined), {
+      timeoutMs: 15_000,
+      message: `the policy run once AlarmNotification resumed\n${system.sys.output().slice(-3000)}`,
+    });
+    await system.autoScaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 1 }),
+    );
+    const [left] = await instancesWhen(system, name, inService(1), "back to one instance");
+    const instanceId = left?.InstanceId ?? "";
+
+    // HealthCheck: the instance's process dies (killed here, by its own pid), and nobody notices.
+    await system.autoScaling.send(
+      new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["HealthCheck"] }),
+    );
+    const { port } = await addressOf(system, instanceId);
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
+    const { pid } = (await res.json()) as { pid: number };
+    process.kill(pid, "SIGKILL");
+    await eventually(async () => ((await answers(port)) ? undefined : true), {
+      message: "the instance gone",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const unnoticed = (await groupOf(system, name)).Instances ?? [];
+    expect(unnoticed.map((i) => [i.InstanceId, i.LifecycleState, i.HealthStatus])).toEqual([
+      [instanceId, "InService", "Healthy"],
+    ]);
+    // Resumed: the EC2 health check sees it gone and replaces it.
+    await system.autoScaling.send(new ResumeProcessesCommand({ AutoScalingGroupName: name }));
+    await instancesWhen(
+      system,
+      name,
+      (instances) => inService(1)(instances) && instances[0]?.InstanceId !== instanceId,
+      "the dead instance replaced",
+    );
   },
   caseTimeoutMs,
 );

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
@@ -18,6 +19,7 @@ export interface SdkSystem {
   sys: RunningSystem;
   autoScaling: AutoScalingClient;
   ec2: EC2Client;
+  cloudWatch: CloudWatchClient;
   elbv2: ElasticLoadBalancingV2Client;
   /** A launch template running the example app, and a group of it behind a load balancer. */
   addGroup(
@@ -65,6 +67,7 @@ export async function startSdkSystem(options: {
     sys,
     autoScaling: new AutoScalingClient(config),
     ec2: new EC2Client(config),
+    cloudWatch: new CloudWatchClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     async addGroup(name, sizes, { loadBalanced = false, healthCheckType = "EC2" } = {}) {
       const targetGroupArn = loadBalanced
