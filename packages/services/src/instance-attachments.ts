@@ -22,7 +22,7 @@ import type { Activity } from "./shapes/activities.ts";
  * instance is Pending until the reconciler takes it InService and registers it, as after a launch.
  */
 
-const { instances } = schema;
+const { autoScalingGroups, instances } = schema;
 
 export function instanceAttachmentService(ctx: ServiceContext) {
   return {
@@ -62,7 +62,13 @@ export function instanceAttachmentService(ctx: ServiceContext) {
             draining ? "InProgress" : "Successful",
           );
         });
-        if (decrement) {
+        if (!decrement) {
+          // The replacement's launch activity says only why it launches (the capacity difference).
+          tx.update(autoScalingGroups)
+            .set({ capacityCause: null })
+            .where(eq(autoScalingGroups.name, group.name))
+            .run();
+        } else {
           changeDesiredCapacity(
             tx,
             announce,

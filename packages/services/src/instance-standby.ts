@@ -25,7 +25,7 @@ import type { Activity } from "./shapes/activities.ts";
  * user guide describes ("Temporarily remove instances from your Auto Scaling group").
  */
 
-const { instances } = schema;
+const { autoScalingGroups, instances } = schema;
 
 export function instanceStandbyService(ctx: ServiceContext) {
   return {
@@ -62,7 +62,13 @@ export function instanceStandbyService(ctx: ServiceContext) {
             draining ? "InProgress" : "Successful",
           );
         });
-        if (decrement) {
+        if (!decrement) {
+          // The replacement's launch activity says only why it launches (the capacity difference).
+          tx.update(autoScalingGroups)
+            .set({ capacityCause: null })
+            .where(eq(autoScalingGroups.name, group.name))
+            .run();
+        } else {
           changeDesiredCapacity(
             tx,
             announce,

@@ -155,6 +155,16 @@ export function instanceRegistry(ctx: ServiceContext) {
         .run();
       const activity = openActivity(tx, row.groupName, launchDescription(row.id));
       if (activity) updateActivity(tx, activity.id, { ...update, now });
+      // An instance moved back into service (ExitStandby, AttachInstances) that was found not running.
+      for (const description of intoServiceDescriptions(row.id)) {
+        const moved = openActivity(tx, row.groupName, description);
+        if (moved)
+          updateActivity(tx, moved.id, {
+            statusCode: update.statusCode,
+            statusMessage: update.statusMessage,
+            now,
+          });
+      }
     });
   }
 
