@@ -337,3 +337,61 @@ test("EC2 DescribeInstances and DescribeInstanceStatus: filters, pagination and 
   expect(body.instances[0]?.port).toBeGreaterThan(0);
   expect(body.nextToken).toBeDefined();
 });
+
+test("the REST door: standby, protection and suspended processes under /v1/auto-scaling-groups/{name}", async () => {
+  const [id] = await createGroup("rest-moves", { min: 0, max: 2, desired: 1 });
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${api.endpoint}/v1${path}`, {
+      method,
+      ...(body !== undefined && {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    });
+
+  const entered = await call("POST", "/auto-scaling-groups/rest-moves/instances/enter-standby", {
+    instanceIds: [id],
+    shouldDecrementDesiredCapacity: true,
+  });
+  expect(entered.status).toBe(200);
+  const { activities } = (await entered.json()) as { activities: Array<{ description: string }> };
+  expect(activities[0]?.description).toBe(`Moving EC2 instance to Standby: ${id}`);
+  const refused = await call("POST", "/auto-scaling-groups/rest-moves/instances/enter-standby", {
+    instanceIds: [id],
+    shouldDecrementDesiredCapacity: true,
+  });
+  expect(refused.status).toBe(400);
+  expect(await refused.json()).toEqual({
+    code: "ValidationError",
+    message: `The instance ${id} is not in InService.`,
+  });
+
+  expect(
+    (
+      await call("PUT", "/auto-scaling-groups/rest-moves/instances/protection", {
+        instanceIds: [id],
+        protectedFromScaleIn: true,
+      })
+    ).status,
+  ).toBe(204);
+  expect(
+    (
+      await call("POST", "/auto-scaling-groups/rest-moves/suspended-processes", {
+        scalingProcesses: ["Launch", "Terminate"],
+      })
+    ).status,
+  ).toBe(204);
+  expect((await group("rest-moves")).SuspendedProcesses?.map((p) => p.ProcessName)).toEqual([
+    "Launch",
+    "Terminate",
+  ]);
+  expect(
+    (await call("DELETE", "/auto-scaling-groups/rest-moves/suspended-processes?scalingProcesses=Launch"))
+      .status,
+  ).toBe(204);
+  expect((await group("rest-moves")).SuspendedProcesses?.map((p) => p.ProcessName)).toEqual(["Terminate"]);
+  expect((await call("DELETE", "/auto-scaling-groups/rest-moves/suspended-processes")).status).toBe(204);
+  expect((await group("rest-moves")).SuspendedProcesses).toEqual([]);
+  const types = (await (await call("GET", "/scaling-process-types")).json()) as { processes: unknown[] };
+  expect(types.processes).toHaveLength(9);
+});
