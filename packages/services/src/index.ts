@@ -10,6 +10,7 @@ import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
 import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
@@ -36,6 +37,7 @@ export * from "./metrics.ts";
 export * from "./port-probe.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./shapes/index.ts";
 /** The same declarations under one name, for doors whose own names would clash (aws/services). */
 export * as shapes from "./shapes/index.ts";
@@ -66,6 +68,7 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    scheduledActions: scheduledActionService(ctx),
   };
 }
 

@@ -5,4 +5,5 @@ export * from "./common.ts";
 export * from "./groups.ts";
 export * from "./launch-templates.ts";
 export * from "./policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./wire.ts";
