@@ -7,6 +7,7 @@ export * from "./balancing.ts";
 export * from "./certificate-selection.ts";
 export * from "./conditions.ts";
 export * from "./errors.ts";
+export * from "./group-metrics.ts";
 export * from "./http-request.ts";
 export * from "./http2-headers.ts";
 export * from "./ids.ts";

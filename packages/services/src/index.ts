@@ -2,6 +2,7 @@ import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
+import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
@@ -24,6 +25,7 @@ export * from "./certificate-inputs.ts";
 export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./group-capacity.ts";
+export * from "./group-metrics.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
@@ -69,6 +71,7 @@ export function createServices(ctx: ServiceContext) {
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
     scheduledActions: scheduledActionService(ctx),
+    groupMetrics: groupMetricService(ctx),
   };
 }
 

@@ -334,9 +334,10 @@ export function instanceRegistry(ctx: ServiceContext) {
     },
 
     /**
-     * Whether a Terminating instance may stop: none of its targets is still draining (the proxy deletes
-     * a draining row when its in-flight requests have finished; a row past its deadline is done). A
-     * target registered again meanwhile is deregistered again.
+     * Whether a Terminating instance may stop: none of its targets is still draining (the proxy records
+     * drained_at when a draining target's in-flight requests have finished, and the row shows `draining`
+     * until its deadline; a row past its deadline is done). A target registered again meanwhile is
+     * deregistered again.
      */
     drained(instanceId: string): boolean {
       const now = ctx.now();
@@ -346,7 +347,7 @@ export function instanceRegistry(ctx: ServiceContext) {
       if (rows.some((r) => r.state !== "draining")) {
         return !mutate(ctx, (tx) => deregisterRows(tx, targetRowsOf(tx, row), now));
       }
-      return !rows.some((r) => r.drainDeadline !== null && r.drainDeadline > now);
+      return !rows.some((r) => r.drainDeadline !== null && r.drainDeadline > now && r.drainedAt === null);
     },
 
     /**

@@ -4,6 +4,7 @@ import { int, struct } from "../shapes.ts";
 import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
+import { groupMetricOperations } from "./autoscaling-metrics.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
 import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
@@ -19,6 +20,7 @@ const operations = {
   ...instanceOperations,
   ...policyOperations,
   ...scheduledActionOperations,
+  ...groupMetricOperations,
   ...trafficOperations,
   ...tagOperations,
   DescribeAccountLimits: operation({
