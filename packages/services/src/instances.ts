@@ -351,15 +351,24 @@ export function instanceRegistry(ctx: ServiceContext) {
     },
 
     /**
-     * The runtime has stopped the instance: its leftover target rows go, the row is Terminated, the
-     * activity Successful, and the group's cooldown starts now.
+     * The runtime has stopped the instance: its leftover target rows go (but drained ones, which show
+     * draining until their deadline), the row is Terminated, the activity Successful, and the group's
+     * cooldown starts now.
      */
     finishTermination(instanceId: string): void {
       const now = ctx.now();
       mutate(ctx, (tx) => {
         const row = findInstance(tx, instanceId);
         if (!row) return;
-        for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
+        for (const target of targetRowsOf(tx, row)) {
+          // A drained target shows draining until its deadline, as AWS shows it: the proxy removes it then.
+          const showsDraining =
+            target.state === "draining" &&
+            target.drainedAt !== null &&
+            target.drainDeadline !== null &&
+            target.drainDeadline > now;
+          if (!showsDraining) tx.delete(targets).where(targetKey(target)).run();
+        }
         tx.update(instances)
           .set({ lifecycleState: "Terminated", terminatingAt: row.terminatingAt ?? now })
           .where(eq(instances.id, instanceId))
