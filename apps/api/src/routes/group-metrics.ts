@@ -44,6 +44,10 @@ export const groupMetricRoutes: FastifyPluginAsyncTypebox<{ services: Services }
         body: Type.Optional(Type.Object({ metrics: Metrics }, { additionalProperties: false })),
         response: { 200: GroupRef, ...errors(400, 404) },
       },
+      // Without a body (or a list) every metric is disabled: a POST without a body is { }.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request) => metrics.disable(request.params.name, request.body ?? {}),
   );

@@ -3,7 +3,13 @@ import {
   BatchPutScheduledUpdateGroupActionCommand,
   CreateAutoScalingGroupCommand,
   DeleteScheduledActionCommand,
+  DescribeAdjustmentTypesCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeMetricCollectionTypesCommand,
   DescribeScheduledActionsCommand,
+  DescribeTerminationPolicyTypesCommand,
+  DisableMetricsCollectionCommand,
+  EnableMetricsCollectionCommand,
   PutScheduledUpdateGroupActionCommand,
   paginateDescribeScheduledActions,
 } from "@aws-sdk/client-auto-scaling";
@@ -234,5 +240,83 @@ describe("scheduled actions through the SDK", () => {
       new DescribeScheduledActionsCommand({ AutoScalingGroupName: "sched-b" }),
     );
     expect(left.ScheduledUpdateGroupActions).toHaveLength(5);
+  });
+});
+
+describe("group metrics and the small describes through the SDK", () => {
+  test("EnableMetricsCollection / DisableMetricsCollection show in DescribeAutoScalingGroups", async () => {
+    const { autoScaling } = api.clients();
+    const enabled = async () =>
+      (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ["sched-b"] })))
+        .AutoScalingGroups?.[0]?.EnabledMetrics;
+    expect(await enabled()).toEqual([]);
+    await autoScaling.send(
+      new EnableMetricsCollectionCommand({
+        AutoScalingGroupName: "sched-b",
+        Granularity: "1Minute",
+        Metrics: ["GroupTotalInstances", "GroupDesiredCapacity"],
+      }),
+    );
+    expect(await enabled()).toEqual([
+      { Metric: "GroupDesiredCapacity", Granularity: "1Minute" },
+      { Metric: "GroupTotalInstances", Granularity: "1Minute" },
+    ]);
+    // No list: every metric.
+    await autoScaling.send(
+      new EnableMetricsCollectionCommand({ AutoScalingGroupName: "sched-b", Granularity: "1Minute" }),
+    );
+    expect(await enabled()).toHaveLength(21);
+    await autoScaling.send(
+      new DisableMetricsCollectionCommand({
+        AutoScalingGroupName: "sched-b",
+        Metrics: ["GroupTotalInstances"],
+      }),
+    );
+    expect((await enabled())?.map((m) => m.Metric)).not.toContain("GroupTotalInstances");
+    await autoScaling.send(new DisableMetricsCollectionCommand({ AutoScalingGroupName: "sched-b" }));
+    expect(await enabled()).toEqual([]);
+
+    const badGranularity = await failure(
+      autoScaling.send(
+        new EnableMetricsCollectionCommand({ AutoScalingGroupName: "sched-b", Granularity: "5Minute" }),
+      ),
+    );
+    expect(badGranularity.name).toBe("ValidationError");
+    expect(badGranularity.message).toMatch(/1Minute/);
+    const badMetric = await failure(
+      autoScaling.send(
+        new EnableMetricsCollectionCommand({
+          AutoScalingGroupName: "sched-b",
+          Granularity: "1Minute",
+          Metrics: ["CPU"],
+        }),
+      ),
+    );
+    expect(badMetric.message).toMatch(/Invalid metrics: CPU/);
+  });
+
+  test("DescribeMetricCollectionTypes, DescribeAdjustmentTypes and DescribeTerminationPolicyTypes", async () => {
+    const { autoScaling } = api.clients();
+    const types = await autoScaling.send(new DescribeMetricCollectionTypesCommand({}));
+    expect(types.Granularities).toEqual([{ Granularity: "1Minute" }]);
+    expect(types.Metrics?.map((m) => m.Metric)).toEqual(
+      expect.arrayContaining(["GroupDesiredCapacity", "GroupInServiceInstances", "WarmPoolWarmedCapacity"]),
+    );
+    const adjustments = await autoScaling.send(new DescribeAdjustmentTypesCommand({}));
+    expect(adjustments.AdjustmentTypes).toEqual([
+      { AdjustmentType: "ChangeInCapacity" },
+      { AdjustmentType: "ExactCapacity" },
+      { AdjustmentType: "PercentChangeInCapacity" },
+    ]);
+    const policies = await autoScaling.send(new DescribeTerminationPolicyTypesCommand({}));
+    expect(policies.TerminationPolicyTypes).toEqual([
+      "AllocationStrategy",
+      "ClosestToNextInstanceHour",
+      "Default",
+      "NewestInstance",
+      "OldestInstance",
+      "OldestLaunchConfiguration",
+      "OldestLaunchTemplate",
+    ]);
   });
 });
