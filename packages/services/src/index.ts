@@ -3,6 +3,7 @@ import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
 import { ec2InstanceService } from "./ec2-instances.ts";
+import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { instanceAttachmentService } from "./instance-attachments.ts";
 import { instanceProtectionService } from "./instance-protection.ts";
@@ -16,6 +17,7 @@ import { metricService } from "./metrics.ts";
 import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
 import { scalingProcessService } from "./scaling-processes.ts";
+import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
@@ -30,6 +32,7 @@ export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./ec2-instances.ts";
 export * from "./group-capacity.ts";
+export * from "./group-metrics.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
@@ -52,6 +55,7 @@ export * from "./port-probe.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
 export * from "./scaling-processes.ts";
+export * from "./scheduled-actions.ts";
 export * from "./shapes/index.ts";
 /** The same declarations under one name, for doors whose own names would clash (aws/services). */
 export * as shapes from "./shapes/index.ts";
@@ -87,6 +91,8 @@ export function createServices(ctx: ServiceContext) {
     protection: instanceProtectionService(ctx),
     scalingProcesses: scalingProcessService(ctx),
     ec2Instances: ec2InstanceService(ctx),
+    scheduledActions: scheduledActionService(ctx),
+    groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
   };
 }

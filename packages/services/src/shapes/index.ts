@@ -8,4 +8,5 @@ export * from "./instance-moves.ts";
 export * from "./launch-templates.ts";
 export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./wire.ts";

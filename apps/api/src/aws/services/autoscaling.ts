@@ -5,8 +5,10 @@ import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
 import { hookOperations } from "./autoscaling-hooks.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
+import { groupMetricOperations } from "./autoscaling-metrics.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
 import { processOperations } from "./autoscaling-processes.ts";
+import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
 import { standbyOperations } from "./autoscaling-standby.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
@@ -23,6 +25,8 @@ const operations = {
   ...processOperations,
   ...hookOperations,
   ...policyOperations,
+  ...scheduledActionOperations,
+  ...groupMetricOperations,
   ...trafficOperations,
   ...tagOperations,
   DescribeAccountLimits: operation({
