@@ -201,6 +201,35 @@ test(
     const survivors = await instancesWhen(system, name, inService(1), "scale-in to one instance");
     expect(survivors.map((i) => i.InstanceId)).toEqual([second]);
     expect(survivors[0]?.ProtectedFromScaleIn).toBe(true);
+
+    // Standby without a decrement: a replacement launches; on ExitStandby the group is one over and
+    // scales in by its termination policy (the replacement goes: the returning instance is protected).
+    await system.autoScaling.send(
+      new EnterStandbyCommand({
+        AutoScalingGroupName: name,
+        InstanceIds: [second],
+        ShouldDecrementDesiredCapacity: false,
+      }),
+    );
+    const replaced = await instancesWhen(
+      system,
+      name,
+      (instances) => states(instances).join() === "InService,Standby",
+      "a replacement for the standby instance",
+    );
+    expect((await groupOf(system, name)).DesiredCapacity).toBe(1);
+    const replacement = replaced.find((i) => i.LifecycleState === "InService")?.InstanceId;
+    await system.autoScaling.send(
+      new ExitStandbyCommand({ AutoScalingGroupName: name, InstanceIds: [second] }),
+    );
+    const settled = await instancesWhen(
+      system,
+      name,
+      (instances) => inService(1)(instances) && instances[0]?.InstanceId === second,
+      "the replacement scaled in after ExitStandby",
+    );
+    expect(settled[0]?.InstanceId).not.toBe(replacement);
+    expect((await groupOf(system, name)).DesiredCapacity).toBe(1);
   },
   caseTimeoutMs,
 );
