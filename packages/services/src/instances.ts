@@ -18,6 +18,7 @@ import {
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
 import { clearActions, openActions } from "./lifecycle-actions.ts";
+import { addToLoadBalancerSuspended } from "./scaling-processes.ts";
 import { removeGroupTags } from "./tags.ts";
 
 /*
@@ -63,15 +64,6 @@ export interface GroupSnapshot {
   targetGroups: TargetGroupRow[];
   /** What a launch uses now: the group's template at the version its specifier resolves to. */
   launchTemplate: ResolvedLaunchTemplate;
-}
-
-function addToLoadBalancerSuspended(tx: Tx, groupName: string): boolean {
-  const group = tx
-    .select({ suspendedProcesses: autoScalingGroups.suspendedProcesses })
-    .from(autoScalingGroups)
-    .where(eq(autoScalingGroups.name, groupName))
-    .get();
-  return group !== undefined && isSuspended(group, "AddToLoadBalancer");
 }
 
 /** The activity of this description that has not ended yet. */

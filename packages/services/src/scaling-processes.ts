@@ -8,7 +8,7 @@ import {
   suspendProcesses,
   userSuspensionReason,
 } from "@scaleout/core";
-import { schema } from "@scaleout/db";
+import { schema, type Tx } from "@scaleout/db";
 import { eq } from "drizzle-orm";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { findGroup } from "./group-view.ts";
@@ -22,6 +22,16 @@ import type { ProcessType } from "./shapes/instance-moves.ts";
  */
 
 const { autoScalingGroups, scalingPolicies } = schema;
+
+/** Whether the group's instances going InService are to stay out of its target groups. */
+export function addToLoadBalancerSuspended(tx: Tx, groupName: string): boolean {
+  const group = tx
+    .select({ suspendedProcesses: autoScalingGroups.suspendedProcesses })
+    .from(autoScalingGroups)
+    .where(eq(autoScalingGroups.name, groupName))
+    .get();
+  return group !== undefined && isSuspended(group, "AddToLoadBalancer");
+}
 
 function checkNames(names: string[] | undefined): ScalingProcess[] | undefined {
   if (names === undefined) return undefined;

@@ -1,8 +1,17 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+  type Instance,
+} from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { eventually } from "@scaleout/testing";
 import {
   addLoadBalancedGroup,
   exampleApp,
@@ -102,4 +111,72 @@ export async function startSdkSystem(options: {
       }
     },
   };
+}
+
+// ---- What the tests ask the system, through the SDK ---------------------------------------------------
+
+export async function groupOf(system: SdkSystem, name: string) {
+  const { AutoScalingGroups } = await system.autoScaling.send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+  );
+  const group = AutoScalingGroups?.[0];
+  if (!group) throw new Error(`no group ${name}`);
+  return group;
+}
+
+/** The group's instances once `accept` holds for them (nothing else in transit unless it says so). */
+export function instancesWhen(
+  system: SdkSystem,
+  name: string,
+  accept: (instances: Instance[]) => boolean,
+  message: string,
+  timeoutMs = 30_000,
+): Promise<Instance[]> {
+  return eventually(
+    async () => {
+      const instances = (await groupOf(system, name)).Instances ?? [];
+      return accept(instances) ? instances : undefined;
+    },
+    { timeoutMs, intervalMs: 200, message: `${message}\n${system.sys.output().slice(-3000)}` },
+  );
+}
+
+export const states = (instances: Instance[]) => instances.map((i) => i.LifecycleState).sort();
+export const inService = (count: number) => (instances: Instance[]) =>
+  instances.length === count && instances.every((i) => i.LifecycleState === "InService");
+
+/** Ports of the targets registered (not draining) in a target group. */
+export async function registeredPorts(system: SdkSystem, targetGroupArn: string): Promise<number[]> {
+  const { TargetHealthDescriptions } = await system.elbv2.send(
+    new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }),
+  );
+  return (TargetHealthDescriptions ?? [])
+    .filter((d) => d.TargetHealth?.State !== "draining")
+    .map((d) => d.Target?.Port ?? 0)
+    .sort();
+}
+
+/** Where an instance answers, as a script finds it: EC2 DescribeInstances, the scaleout:port tag. */
+export async function addressOf(system: SdkSystem, instanceId: string) {
+  const { Reservations } = await system.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const instance = Reservations?.[0]?.Instances?.[0];
+  const port = Number(instance?.Tags?.find((t) => t.Key === "scaleout:port")?.Value);
+  return { instance, address: instance?.PrivateIpAddress, port };
+}
+
+export async function answers(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function activities(system: SdkSystem, name: string) {
+  const { Activities } = await system.autoScaling.send(
+    new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }),
+  );
+  return Activities ?? [];
 }
