@@ -375,6 +375,30 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
     };
   }
 
+  async function park(instanceId: string, parkOptions: { graceSeconds?: number } = {}): Promise<void> {
+    const grace = Math.max(0, Math.ceil(parkOptions.graceSeconds ?? defaultGrace));
+    const container = await inspectContainer(containerName(instanceId));
+    if (!container) throw new LaunchError(`container ${containerName(instanceId)} does not exist`);
+    // Stopped, not removed: a stopped EC2 instance keeps its volume, and `resume` starts this container.
+    const stopped = await api("POST", `/containers/${container.Id}/stop?t=${grace}`);
+    if (stopped.statusCode !== 204 && stopped.statusCode !== 304) fail(stopped);
+    previousCpu.delete(instanceId);
+  }
+
+  async function resume(instanceId: string): Promise<RunningInstance> {
+    const container = await inspectContainer(containerName(instanceId));
+    if (!container) throw new LaunchError(`container ${containerName(instanceId)} does not exist`);
+    // 304: already running (a Running pool's instance, or a resume repeated after a crash).
+    const started = await api("POST", `/containers/${container.Id}/start`);
+    if (started.statusCode !== 204 && started.statusCode !== 304)
+      throw new LaunchError(engineMessage(started));
+    previousCpu.delete(instanceId);
+    const after = await inspectContainer(container.Id);
+    const instance = after && toRunningInstance(after);
+    if (!instance) throw new LaunchError(`container ${containerName(instanceId)} disappeared as it started`);
+    return instance;
+  }
+
   return {
     name: "docker",
     launch,
@@ -382,6 +406,8 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
     list,
     inspect,
     sample,
+    park,
+    resume,
     async close() {
       await agent.close();
     },

@@ -32,7 +32,12 @@ export interface InstanceLabels {
   launchTemplateVersion: number;
 }
 
-export type RuntimeState = "running" | "starting" | "exited" | "missing";
+/**
+ * `stopped`: parked by `park` (the process driver's SIGSTOPped process group); it serves nothing until
+ * `resume`. A parked docker container is a stopped container and lists as `exited`: the engine keeps no
+ * mark of why a container stopped, so only the registry (a Warmed:Stopped row) tells parked from crashed.
+ */
+export type RuntimeState = "running" | "starting" | "stopped" | "exited" | "missing";
 
 export interface RunningInstance extends InstanceLabels {
   /** Container id or process id. */
@@ -73,6 +78,20 @@ export interface ComputeDriver {
    * instance, so the first call may answer 0.
    */
   sample(instanceId: string): Promise<UsageSample | undefined>;
+  /**
+   * Parks a launched instance for a warm pool (pool state Stopped or Hibernated), as EC2 stops an
+   * instance: docker stops the container (kept, like a stopped instance's volume, and started again by
+   * `resume`); the process driver sends SIGSTOP to the instance's process group, as close to a stop as a
+   * process allows: it keeps its memory and its listening socket (connections queue in the kernel's
+   * backlog, unanswered) but runs no code and takes no CPU. Resolves once parked; unknown ids reject.
+   */
+  park(instanceId: string, options?: { graceSeconds?: number }): Promise<void>;
+  /**
+   * Wakes a parked instance (docker: starts the container again; process: SIGCONT) and resolves with it
+   * running; an instance that is already running resolves as it is. Rejects with `LaunchError` when the
+   * instance is gone or the runtime cannot start it.
+   */
+  resume(instanceId: string): Promise<RunningInstance>;
   close(): Promise<void>;
 }
 
