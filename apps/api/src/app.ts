@@ -25,6 +25,7 @@ import { ruleRoutes } from "./routes/rules.ts";
 import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
 import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
+import { warmPoolRoutes } from "./routes/warm-pools.ts";
 
 /** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
 function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
@@ -82,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(targetGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(launchTemplateRoutes, { prefix: "/v1", ...deps });
   await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
+  await app.register(warmPoolRoutes, { prefix: "/v1", ...deps });
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });

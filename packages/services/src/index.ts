@@ -13,6 +13,7 @@ import { scalingPolicyService } from "./scaling-policies.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
+import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
 export * from "./alarms.ts";
@@ -43,6 +44,8 @@ export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
+export * from "./warm-pool-instances.ts";
+export * from "./warm-pools.ts";
 
 /**
  * The control plane's operations, one object per resource. Both API doors (REST and, later, the AWS
@@ -66,6 +69,7 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    warmPools: warmPoolService(ctx),
   };
 }
 

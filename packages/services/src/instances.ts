@@ -49,6 +49,9 @@ export const activityCauses = {
 };
 
 const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
+/** A launch that takes a prepared instance from the warm pool (warm-pool-instances.ts starts it). */
+export const fromWarmPoolDescription = (instanceId: string) =>
+  `Launching a new EC2 instance from warm pool: ${instanceId}`;
 const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
 
 /** What one reconcile pass reads about a group, in one consistent snapshot. */
@@ -63,7 +66,7 @@ export interface GroupSnapshot {
 }
 
 /** The activity of this description that has not ended yet. */
-function openActivity(db: Db | Tx, groupName: string, description: string) {
+export function openActivity(db: Db | Tx, groupName: string, description: string) {
   return db
     .select()
     .from(scalingActivities)
@@ -75,6 +78,14 @@ function openActivity(db: Db | Tx, groupName: string, description: string) {
       ),
     )
     .get();
+}
+
+/** A Pending instance's open launch activity: a cold launch's, or one taken from the warm pool's. */
+function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
+  return (
+    openActivity(db, row.groupName, launchDescription(row.id)) ??
+    openActivity(db, row.groupName, fromWarmPoolDescription(row.id))
+  );
 }
 
 export interface LaunchPlan {
@@ -107,7 +118,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         .set({ lifecycleState: "Terminated", terminatingAt: now })
         .where(eq(instances.id, instanceId))
         .run();
-      const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+      const activity = openLaunchActivity(tx, row);
       if (activity) updateActivity(tx, activity.id, { ...update, now });
     });
   }
@@ -266,7 +277,7 @@ export function instanceRegistry(ctx: ServiceContext) {
           .where(eq(groupTargetGroups.groupName, row.groupName))
           .all();
         for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
-        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+        const activity = openLaunchActivity(tx, row);
         if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
         touchGroup(tx, row.groupName, now);
         return next;

@@ -5,4 +5,6 @@ export * from "./common.ts";
 export * from "./groups.ts";
 export * from "./launch-templates.ts";
 export * from "./policies.ts";
+export * from "./warm-pool-configuration.ts";
+export * from "./warm-pools.ts";
 export * from "./wire.ts";

@@ -7,6 +7,7 @@ import { instanceOperations } from "./autoscaling-instances.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
+import { warmPoolOperations } from "./autoscaling-warm-pools.ts";
 
 /*
  * The EC2 Auto Scaling door (botocore autoscaling 2011-01-01): its operations by resource, one file each
@@ -19,6 +20,7 @@ const operations = {
   ...policyOperations,
   ...trafficOperations,
   ...tagOperations,
+  ...warmPoolOperations,
   DescribeAccountLimits: operation({
     input: Empty,
     output: struct({
