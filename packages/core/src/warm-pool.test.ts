@@ -108,14 +108,14 @@ describe("planWarmPool", () => {
     expect(planWarmPool([pool("i-1", "Warmed:Terminating", 1)], 1).launch).toBe(1);
   });
 
-  it("terminates the surplus: outdated first, then unprepared, then the newest", () => {
+  it("terminates the surplus: outdated first, then the newest (an older instance returning stays)", () => {
     const instances = [
       pool("i-a", "Warmed:Stopped", 1),
       pool("i-b", "Warmed:Stopped", 5),
-      pool("i-c", "Warmed:Pending", 3),
+      pool("i-returning", "Warmed:Pending", 0),
       pool("i-d", "Warmed:Stopped", 2, false),
     ];
-    expect(planWarmPool(instances, 1).terminate.map((i) => i.instanceId)).toEqual(["i-d", "i-c", "i-b"]);
+    expect(planWarmPool(instances, 2).terminate.map((i) => i.instanceId)).toEqual(["i-d", "i-b"]);
     expect(planWarmPool(instances, 4)).toEqual({ launch: 0, terminate: [] });
   });
 });

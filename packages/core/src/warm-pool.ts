@@ -154,7 +154,8 @@ export interface PoolPlan {
 
 /**
  * What keeps the pool at its target size: launches when it is short, terminations when it is over (those
- * on an outdated launch template first, then the ones not yet prepared, then the newest).
+ * on an outdated launch template first, then the newest: an instance a scale-in is returning to the pool
+ * is older than the ones launched to refill it, and its return is what ReuseOnScaleIn asked for).
  */
 export function planWarmPool(pool: readonly PoolInstance[], target: number): PoolPlan {
   const sized = pool.filter((instance) => poolSizeStates.has(instance.lifecycleState));
@@ -162,10 +163,7 @@ export function planWarmPool(pool: readonly PoolInstance[], target: number): Poo
   const surplus = sized.length - target;
   if (surplus === 0) return { launch: 0, terminate: [] };
   const order = [...sized].sort(
-    (a, b) =>
-      Number(a.current) - Number(b.current) ||
-      Number(preparedStates.has(a.lifecycleState)) - Number(preparedStates.has(b.lifecycleState)) ||
-      b.launchedAt - a.launchedAt,
+    (a, b) => Number(a.current) - Number(b.current) || b.launchedAt - a.launchedAt,
   );
   return { launch: 0, terminate: order.slice(0, surplus) };
 }
