@@ -8,6 +8,7 @@
 // Traffic goes to 127.0.0.1 only; every wait is bounded.
 //
 //   npx tsx bench/deploy/warm-pool.ts [--rounds 3] [--drivers process,docker] [--from 0,1] [--boot-ms 0,2000]
+//                                     [--pool-state Stopped|Hibernated|Running]
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,8 @@ const wanted = flag("drivers", "process,docker").split(",");
 const boots = flag("boot-ms", "0,2000").split(",").map(Number);
 /** Instances in service before the scale-out: 0 (the listener fails open to the new, unchecked targets) or more. */
 const bases = flag("from", "0,1").split(",").map(Number);
+/** Stopped (docker: a stopped container, the app starts afresh), Hibernated (docker: paused), Running. */
+const poolState = flag("pool-state", "Stopped");
 const step = 2;
 
 interface Instance {
@@ -179,7 +182,7 @@ async function measure(sys: RunningSystem, kind: Kind, bootMs: number, base: num
   await sys.ok("PUT", `/v1/auto-scaling-groups/${warmName}/warm-pool`, {
     minSize: step,
     maxGroupPreparedCapacity: step,
-    poolState: "Stopped",
+    poolState,
   });
   const row: Row = { kind, bootMs, base, warm: [], cold: [] };
   try {
@@ -254,7 +257,7 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `\nscale-out by +${step} until both new instances are InService and answer through the listener, seconds, medians of ${rounds} rounds:`,
+    `\nscale-out by +${step} until both new instances are InService and answer through the listener, seconds, medians of ${rounds} rounds (pool state ${poolState}):`,
   );
   console.log("driver   from → to  boot ms  warm pool  cold launch  cold / warm");
   for (const row of rows) {

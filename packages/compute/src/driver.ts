@@ -33,9 +33,9 @@ export interface InstanceLabels {
 }
 
 /**
- * `stopped`: parked by `park` (the process driver's SIGSTOPped process group); it serves nothing until
- * `resume`. A parked docker container is a stopped container and lists as `exited`: the engine keeps no
- * mark of why a container stopped, so only the registry (a Warmed:Stopped row) tells parked from crashed.
+ * `stopped`: parked by `park` (the process driver's SIGSTOPped process group, a paused container); it
+ * serves nothing until `resume`. A docker container parked by a stop lists as `exited`: the engine keeps
+ * no mark of why a container stopped, so only the registry (a Warmed:Stopped row) tells parked from crashed.
  */
 export type RuntimeState = "running" | "starting" | "stopped" | "exited" | "missing";
 
@@ -79,17 +79,19 @@ export interface ComputeDriver {
    */
   sample(instanceId: string): Promise<UsageSample | undefined>;
   /**
-   * Parks a launched instance for a warm pool (pool state Stopped or Hibernated), as EC2 stops an
-   * instance: docker stops the container (kept, like a stopped instance's volume, and started again by
-   * `resume`); the process driver sends SIGSTOP to the instance's process group, as close to a stop as a
+   * Parks a launched instance for a warm pool, as EC2 stops (or hibernates) an instance. Docker stops the
+   * container (the engine keeps it and its filesystem, as EC2 keeps a stopped instance's volume; `resume`
+   * starts it, so the app starts afresh, as it does on a stopped instance), or with `keepMemory` (the
+   * Hibernated pool state) pauses it: its processes freeze with their memory, as hibernation keeps RAM.
+   * The process driver sends SIGSTOP to the instance's process group either way, as close to a stop as a
    * process allows: it keeps its memory and its listening socket (connections queue in the kernel's
    * backlog, unanswered) but runs no code and takes no CPU. Resolves once parked; unknown ids reject.
    */
-  park(instanceId: string, options?: { graceSeconds?: number }): Promise<void>;
+  park(instanceId: string, options?: { graceSeconds?: number; keepMemory?: boolean }): Promise<void>;
   /**
-   * Wakes a parked instance (docker: starts the container again; process: SIGCONT) and resolves with it
-   * running; an instance that is already running resolves as it is. Rejects with `LaunchError` when the
-   * instance is gone or the runtime cannot start it.
+   * Wakes a parked instance (docker: starts or unpauses the container; process: SIGCONT) and resolves
+   * with it running; an instance that is already running resolves as it is. Rejects with `LaunchError`
+   * when the instance is gone or the runtime cannot start it.
    */
   resume(instanceId: string): Promise<RunningInstance>;
   close(): Promise<void>;

@@ -178,6 +178,16 @@ describe.runIf(engineAnswers || required)("docker driver", () => {
     expect(await driver.resume(spec.instanceId)).toMatchObject({ state: "running" });
     await expect(driver.resume(newInstanceId())).rejects.toBeInstanceOf(LaunchError);
     await expect(driver.park(newInstanceId())).rejects.toBeInstanceOf(LaunchError);
+
+    // keepMemory (a Hibernated pool) pauses instead: the same process, frozen, then thawed.
+    const pid = JSON.parse((await get(spec.hostPort, "/")).body).pid;
+    await driver.park(spec.instanceId, { keepMemory: true });
+    expect((await engineGet(`/containers/${instance.ref}/json`)).body).toMatchObject({
+      State: { Status: "paused" },
+    });
+    expect(await driver.inspect(spec.instanceId)).toMatchObject({ state: "stopped" });
+    expect(await driver.resume(spec.instanceId)).toMatchObject({ state: "running" });
+    expect(JSON.parse((await get(spec.hostPort, "/")).body).pid).toBe(pid);
   });
 
   test("a container whose app exits shows as exited with its exit code", async ({ driver, group }) => {

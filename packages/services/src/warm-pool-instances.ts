@@ -194,13 +194,17 @@ export function warmPoolRegistry(ctx: ServiceContext) {
     /**
      * Scale-in with ReuseOnScaleIn: the instance leaves service for the pool. Deregistered first (it
      * drains like a terminating instance), Warmed:Pending until the pass that finds it drained parks it.
-     * Answers whether it drains.
+     * Answers whether it drains, or undefined when the instance is not in service (it cannot return).
      */
-    beginReturnToPool(instanceId: string, cause: string, poolState: string): boolean {
+    beginReturnToPool(
+      instanceId: string,
+      cause: string,
+      poolState: string,
+    ): { draining: boolean } | undefined {
       const now = ctx.now();
       return mutate(ctx, (tx) => {
         const row = findInstance(tx, instanceId);
-        if (row?.lifecycleState !== "InService") return false;
+        if (row?.lifecycleState !== "InService") return undefined;
         const draining = deregisterRows(tx, targetRowsOf(tx, row), now);
         tx.update(instances)
           .set({ lifecycleState: "Warmed:Pending", warmPoolState: poolState })
@@ -214,7 +218,7 @@ export function warmPoolRegistry(ctx: ServiceContext) {
           now,
           statusCode: draining ? "WaitingForELBConnectionDraining" : "InProgress",
         });
-        return draining;
+        return { draining };
       });
     },
 

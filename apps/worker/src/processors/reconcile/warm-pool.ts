@@ -17,6 +17,7 @@ import {
   activityCauses,
   type GroupSnapshot,
   type InstanceRow,
+  isoSeconds,
   type LaunchPlan,
   warmPoolActivities,
   warmPoolConfig,
@@ -78,7 +79,10 @@ export function createWarmPool(ctx: WorkerContext, launcher: Launcher) {
   /** Parks a launched (or returned) instance as the pool's state asks and records it prepared. */
   async function park(row: InstanceRow, instance: RunningInstance, poolState: WarmPoolState): Promise<void> {
     if (poolState !== "Running" && instance.state !== "stopped") {
-      await driver.park(row.id, { graceSeconds: timing.terminateGraceSeconds });
+      await driver.park(row.id, {
+        graceSeconds: timing.terminateGraceSeconds,
+        keepMemory: poolState === "Hibernated",
+      });
     }
     pools.prepared(row.id, warmedState(poolState), {
       ref: instance.ref,
@@ -249,14 +253,16 @@ export function createWarmPool(ctx: WorkerContext, launcher: Launcher) {
       const at = Date.now();
       const sentence = warmPoolActivities.returnCause(at, cause.from, cause.to, row.id);
       const full = snapshot.group.capacityCause ? `${snapshot.group.capacityCause}  ${sentence}` : sentence;
-      const draining = pools.beginReturnToPool(row.id, full, pool.poolState);
+      const returning = pools.beginReturnToPool(row.id, full, pool.poolState);
+      // Not in service (still launching): it cannot return; the caller takes it out as usual.
+      if (!returning) return false;
       log.info("scale-in returns an instance to the warm pool", {
         group: row.groupName,
         instance: row.id,
-        draining,
+        draining: returning.draining,
       });
       const instance = pass.runtime.get(row.id);
-      if (!draining && instance && alive(instance)) {
+      if (!returning.draining && instance && alive(instance)) {
         await park({ ...row, lifecycleState: "Warmed:Pending" }, instance, warmPoolConfig(pool).poolState);
       }
       return true;
@@ -310,7 +316,7 @@ function warmPoolStateOf(row: InstanceRow, poolState: WarmPoolState | undefined)
 
 /** AWS's EC2 health sentence, for a pool instance found gone. */
 function activityCausesEc2(at: number): string {
-  return `At ${new Date(at).toISOString().slice(0, 19)}Z an instance was taken out of the warm pool in response to an EC2 health check indicating it has been terminated or stopped.`;
+  return `At ${isoSeconds(at)} an instance was taken out of the warm pool in response to an EC2 health check indicating it has been terminated or stopped.`;
 }
 
 /** Whether something accepts a TCP connection on the loopback port within `timeoutMs`. */
