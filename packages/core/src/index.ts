@@ -11,6 +11,7 @@ export * from "./http-request.ts";
 export * from "./http2-headers.ts";
 export * from "./ids.ts";
 export * from "./json-depth.ts";
+export * from "./lifecycle-hooks.ts";
 export * from "./limits.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";

@@ -4,6 +4,7 @@ export * from "./alarms.ts";
 export * from "./common.ts";
 export * from "./groups.ts";
 export * from "./launch-templates.ts";
+export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
 export * from "./warm-pool-configuration.ts";
 export * from "./warm-pools.ts";
