@@ -150,10 +150,10 @@ async function poolReady(sys: RunningSystem, name: string): Promise<void> {
   await until(async () => {
     const view = await poolOf(sys, name);
     return view.instances.length === step &&
-      view.instances.every((i) => i.lifecycleState === "Warmed:Stopped")
+      view.instances.every((i) => i.lifecycleState === `Warmed:${poolState}`)
       ? true
       : undefined;
-  }, `${name}'s warm pool to hold ${step} Warmed:Stopped instances`);
+  }, `${name}'s warm pool to hold ${step} Warmed:${poolState} instances`);
 }
 
 async function deleteGroup(sys: RunningSystem, name: string): Promise<void> {

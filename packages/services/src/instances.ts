@@ -83,7 +83,7 @@ export function openActivity(db: Db | Tx, groupName: string, description: string
 }
 
 /** A Pending instance's open launch activity: a cold launch's, or one taken from the warm pool's. */
-function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
+export function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
   return (
     openActivity(db, row.groupName, launchDescription(row.id)) ??
     openActivity(db, row.groupName, fromWarmPoolDescription(row.id))

@@ -1,4 +1,4 @@
-import type { ActivityStatus, LifecycleState } from "@scaleout/core";
+import { type ActivityStatus, type LifecycleState, launchingTransition } from "@scaleout/core";
 import { schema, type Tx } from "@scaleout/db";
 import { eq } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
@@ -12,6 +12,7 @@ import {
   type LaunchPlan,
   openActivity,
 } from "./instances.ts";
+import { clearActions, openActions } from "./lifecycle-actions.ts";
 import { findWarmPool, type WarmPoolRow } from "./warm-pools.ts";
 
 /*
@@ -127,7 +128,8 @@ export function warmPoolRegistry(ctx: ServiceContext) {
       const now = ctx.now();
       mutate(ctx, (tx) => {
         const row = findInstance(tx, instanceId);
-        if (row?.lifecycleState !== "Warmed:Pending") return;
+        if (row?.lifecycleState !== "Warmed:Pending" && row?.lifecycleState !== "Warmed:Pending:Proceed")
+          return;
         for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
         tx.update(instances)
           .set({
@@ -141,6 +143,62 @@ export function warmPoolRegistry(ctx: ServiceContext) {
           .run();
         endActivity(tx, row, warmPoolActivities.launchInto(row.id), { statusCode: "Successful", now });
         endActivity(tx, row, warmPoolActivities.returnTo(row.id), { statusCode: "Successful", now });
+      });
+    },
+
+    /**
+     * Launch lifecycle hooks apply to a launch into the pool as AWS applies them: a new Warmed:Pending
+     * instance waits in Warmed:Pending:Wait (running, never registered) with one action per hook, the
+     * notification's Destination WarmPool. Answers false when the group has no launch hook.
+     */
+    beginPoolLaunchWait(instanceId: string): boolean {
+      const now = ctx.now();
+      return mutate(ctx, (tx, announce) => {
+        const row = findInstance(tx, instanceId);
+        if (row?.lifecycleState !== "Warmed:Pending") return row?.lifecycleState === "Warmed:Pending:Wait";
+        if (openActions(ctx, tx, announce, row, launchingTransition) === 0) return false;
+        tx.update(instances)
+          .set({ lifecycleState: "Warmed:Pending:Wait" })
+          .where(eq(instances.id, instanceId))
+          .run();
+        const open = openActivity(tx, row.groupName, warmPoolActivities.launchInto(row.id));
+        if (open) updateActivity(tx, open.id, { statusCode: "MidLifecycleAction", now });
+        return true;
+      });
+    },
+
+    /** Every launch action continued: Warmed:Pending:Wait → Warmed:Pending:Proceed (parked next). */
+    proceedPoolLaunch(instanceId: string): void {
+      const now = ctx.now();
+      mutate(ctx, (tx) => {
+        const row = findInstance(tx, instanceId);
+        if (row?.lifecycleState !== "Warmed:Pending:Wait") return;
+        tx.update(instances)
+          .set({ lifecycleState: "Warmed:Pending:Proceed" })
+          .where(eq(instances.id, instanceId))
+          .run();
+        clearActions(tx, instanceId);
+        const open = openActivity(tx, row.groupName, warmPoolActivities.launchInto(row.id));
+        if (open) updateActivity(tx, open.id, { statusCode: "InProgress", now });
+      });
+    },
+
+    /** A launch into the pool abandoned (once the runtime has stopped it): Terminated, activity Cancelled. */
+    abandonPoolLaunch(instanceId: string, statusMessage: string): void {
+      const now = ctx.now();
+      mutate(ctx, (tx) => {
+        const row = findInstance(tx, instanceId);
+        if (!row?.lifecycleState.startsWith("Warmed:Pending")) return;
+        tx.update(instances)
+          .set({ lifecycleState: "Terminated", terminatingAt: now })
+          .where(eq(instances.id, instanceId))
+          .run();
+        clearActions(tx, instanceId);
+        endActivity(tx, row, warmPoolActivities.launchInto(row.id), {
+          statusCode: "Cancelled",
+          statusMessage,
+          now,
+        });
       });
     },
 
@@ -241,6 +299,7 @@ export function warmPoolRegistry(ctx: ServiceContext) {
             now,
           });
         }
+        clearActions(tx, instanceId);
         // A launch or return into the pool that never finished ends here too.
         endActivity(tx, row, warmPoolActivities.launchInto(row.id), { statusCode: "Cancelled", now });
         endActivity(tx, row, warmPoolActivities.returnTo(row.id), { statusCode: "Cancelled", now });

@@ -1,15 +1,18 @@
 import { connect } from "node:net";
 import type { RunningInstance } from "@scaleout/compute";
 import {
+  abandonedLaunchMessage,
   isPreparedInPool,
   isSuspended,
   isWarmPoolLifecycleState,
   type LifecycleState,
+  launchingTransition,
   newInstanceId,
   type PoolInstance,
   planWarmPool,
   takeFromPool,
   type WarmPoolState,
+  waitDecision,
   warmedState,
   warmPoolTargetSize,
 } from "@scaleout/core";
@@ -19,6 +22,7 @@ import {
   type InstanceRow,
   isoSeconds,
   type LaunchPlan,
+  lifecycleRegistry,
   warmPoolActivities,
   warmPoolConfig,
   warmPoolRegistry,
@@ -40,11 +44,10 @@ import { alive, type InstanceStep, type PassState } from "./pass-state.ts";
  * `returnOnScaleIn` sends a scaled-in instance back to the pool. Pool instances never count toward the
  * capacity and are never registered in a target group.
  *
- * Lifecycle hooks: AWS holds a launch into the pool in Warmed:Pending:Wait while a launch hook waits. The
- * seam is the Warmed:Pending step below: a hooks step that moves Warmed:Pending instances to
- * Warmed:Pending:Wait (and on CONTINUE to Warmed:Pending:Proceed) needs nothing else from this file, since
- * Warmed:Pending:Proceed parks exactly as Warmed:Pending does. A pool instance leaving for the group goes
- * through Pending, where the hooks of a cold launch apply.
+ * Lifecycle hooks: a launch hook holds a new pool instance in Warmed:Pending:Wait (running, unregistered)
+ * until its actions end, as AWS does: CONTINUE parks it (Warmed:Pending:Proceed, then the pool's state),
+ * ABANDON or a timeout with that default terminates it and the pool launches another. A pool instance
+ * leaving for the group goes through Pending, where the hooks of a cold launch apply (Pending:Wait).
  */
 
 /** How long a new pool instance may take to accept connections before it is parked anyway. */
@@ -53,6 +56,7 @@ const preparationLimitMs = 30_000;
 export function createWarmPool(ctx: WorkerContext, launcher: Launcher) {
   const { registry, driver, log, timing } = ctx;
   const pools = warmPoolRegistry(ctx.services.ctx);
+  const waits = lifecycleRegistry(ctx.services.ctx);
 
   const poolInstancesOf = (snapshot: GroupSnapshot) =>
     snapshot.instances.filter((row) => isWarmPoolLifecycleState(row.lifecycleState));
@@ -121,9 +125,33 @@ export function createWarmPool(ctx: WorkerContext, launcher: Launcher) {
       return;
     }
     if (!registry.drained(row.id)) return;
+    const launching = row.inServiceAt === null;
     const ready = await accepts(instance.port, 250);
-    if (!ready && pass.now < row.launchedAt + preparationLimitMs && row.inServiceAt === null) return;
+    if (!ready && pass.now < row.launchedAt + preparationLimitMs && launching) return;
+    // Launch hooks hold a new pool instance (Warmed:Pending:Wait) before it parks.
+    if (row.lifecycleState === "Warmed:Pending" && launching && pools.beginPoolLaunchWait(row.id)) return;
     await park(row, instance, poolState);
+  };
+
+  /** Warmed:Pending:Wait: as Pending:Wait (pending-wait.ts), but CONTINUE parks it in the pool. */
+  const wait: InstanceStep = async (row, pass) => {
+    if (!alive(pass.runtime.get(row.id))) {
+      await launcher.terminateRuntime(row.id);
+      pools.abandonPoolLaunch(row.id, "Instance stopped while it waited for its lifecycle actions");
+      return;
+    }
+    const actions = waits.actions(row.id, launchingTransition);
+    const outcome = waitDecision(actions, Date.now());
+    if (outcome.decision === "wait") return;
+    if (outcome.decision === "continue") {
+      pools.proceedPoolLaunch(row.id);
+      log.info("warm pool launch lifecycle actions continued", { group: row.groupName, instance: row.id });
+      return;
+    }
+    await launcher.terminateRuntime(row.id);
+    pools.abandonPoolLaunch(row.id, abandonedLaunchMessage(actions[outcome.index]?.token ?? "", outcome.end));
+    pass.outcome.terminated++;
+    log.info("warm pool launch lifecycle action abandoned", { group: row.groupName, instance: row.id });
   };
 
   /**
@@ -178,6 +206,7 @@ export function createWarmPool(ctx: WorkerContext, launcher: Launcher) {
   return {
     steps: {
       "Warmed:Pending": pending,
+      "Warmed:Pending:Wait": wait,
       "Warmed:Pending:Proceed": pending,
       "Warmed:Stopped": prepared,
       "Warmed:Running": prepared,
