@@ -8,11 +8,13 @@ import { join } from "node:path";
 import {
   type Activity,
   AutoScalingClient,
+  CompleteLifecycleActionCommand,
   DeleteWarmPoolCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeScalingActivitiesCommand,
   DescribeWarmPoolCommand,
   type DescribeWarmPoolCommandOutput,
+  PutLifecycleHookCommand,
   PutWarmPoolCommand,
   SetDesiredCapacityCommand,
 } from "@aws-sdk/client-auto-scaling";
@@ -240,3 +242,96 @@ test("a warm pool is prepared stopped, serves a scale-out first, takes instances
     `Terminating EC2 instance from warm pool: ${pooledIds[0]}`,
   );
 }, 180_000);
+
+test("a launch hook holds a pool instance in Warmed:Pending:Wait, and a launch from the pool in Pending:Wait", async ({
+  redisUrl,
+  prefix,
+  dataDir,
+}) => {
+  const sys = await startSystem({ redisUrl, prefix, dataDir, compute: "process" });
+  system = sys;
+  const driver = createProcessDriver({ stateDir: join(dataDir, "instances") });
+  const name = `wph-${prefix}`;
+  cleanup.push(async () => {
+    for (const instance of await driver.list(name))
+      await driver.terminate(instance.instanceId, { graceSeconds: 0 });
+  });
+  const client = new AutoScalingClient({
+    endpoint: sys.api,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+    maxAttempts: 1,
+  });
+  const fail = (error: unknown) => {
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\n${sys.output().slice(-6000)}`,
+    );
+  };
+  await sys.ok("POST", "/v1/launch-templates", {
+    launchTemplateName: name,
+    command: [process.execPath, exampleApp],
+  });
+  await sys.ok("POST", "/v1/auto-scaling-groups", {
+    autoScalingGroupName: name,
+    launchTemplate: { launchTemplateName: name },
+    minSize: 0,
+    maxSize: 2,
+    desiredCapacity: 0,
+  });
+  await client.send(
+    new PutLifecycleHookCommand({
+      AutoScalingGroupName: name,
+      LifecycleHookName: "bootstrap",
+      LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      HeartbeatTimeout: 300,
+      DefaultResult: "ABANDON",
+    }),
+  );
+  await client.send(
+    new PutWarmPoolCommand({ AutoScalingGroupName: name, MinSize: 1, MaxGroupPreparedCapacity: 1 }),
+  );
+  const poolInstance = async (state: string) => {
+    const pool = await client.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: name }));
+    return pool.Instances?.find((i) => i.LifecycleState === state);
+  };
+  const waiting = await eventually(() => poolInstance("Warmed:Pending:Wait"), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    message: "a pool instance in Warmed:Pending:Wait",
+  }).catch(fail);
+  const id = waiting.InstanceId ?? "";
+  // Held running (its bootstrap can run), not parked.
+  expect((await driver.inspect(id))?.state).toBe("running");
+  const complete = () =>
+    client.send(
+      new CompleteLifecycleActionCommand({
+        AutoScalingGroupName: name,
+        LifecycleHookName: "bootstrap",
+        InstanceId: id,
+        LifecycleActionResult: "CONTINUE",
+      }),
+    );
+  await complete();
+  await eventually(() => poolInstance("Warmed:Stopped"), { timeoutMs: 30_000, intervalMs: 200 }).catch(fail);
+  expect((await driver.inspect(id))?.state).toBe("stopped");
+
+  // Taken by a scale-out, it is started and then held by the same hook before it goes in service.
+  await client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 1 }));
+  const state = async () => {
+    const [g] =
+      (await client.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+        .AutoScalingGroups ?? [];
+    return g?.Instances?.find((i) => i.InstanceId === id)?.LifecycleState;
+  };
+  await eventually(async () => ((await state()) === "Pending:Wait" ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    message: "the pool instance in Pending:Wait",
+  }).catch(fail);
+  expect((await driver.inspect(id))?.state).toBe("running");
+  await complete();
+  await eventually(async () => ((await state()) === "InService" ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  }).catch(fail);
+}, 120_000);
