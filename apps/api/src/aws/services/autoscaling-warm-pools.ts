@@ -14,7 +14,7 @@ export const warmPoolOperations = {
     output: Empty,
     support: "implemented",
     notes:
-      "Stopped pools park instances (docker: a stopped container; process: SIGSTOP); Hibernated parks as Stopped does.",
+      "Stopped pools park instances (docker: a stopped container; process: SIGSTOP); Hibernated pauses a container (process: SIGSTOP).",
     run: (input, { services }) => {
       const { autoScalingGroupName, ...pool } = input;
       services.warmPools.put(autoScalingGroupName, pool);
