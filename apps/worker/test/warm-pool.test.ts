@@ -5,7 +5,8 @@ import { activitiesOf, createExampleTemplate, driverKinds, instancesOf, systemTe
 
 /*
  * A worker killed with SIGKILL leaves its warm pool's instances parked; the next worker adopts them as
- * parked (not orphans, not unhealthy, not launched again) and a scale-out starts exactly those.
+ * parked (not orphans, not unhealthy, not launched again) and a scale-out starts exactly those. A group
+ * deleted with its pool takes the pool's instances with it.
  */
 
 function exited(child: ChildProcess): Promise<void> {
@@ -71,6 +72,17 @@ describe.each(driverKinds)("warm pool across a worker restart, %s driver", (kind
         );
         expect(intoPool).toHaveLength(4);
         expect(intoPool.every((a) => a.statusCode === "Successful")).toBe(true);
+
+        // A group deleted with its pool: the pool's instances go with the group's.
+        system.services.groups.delete(group, { forceDelete: true });
+        await eventually(
+          async () => {
+            const gone =
+              system.services.groups.count() === 0 && (await system.driver.list(group)).length === 0;
+            return gone ? true : undefined;
+          },
+          { timeoutMs: 45_000, message: "the group, its pool and every instance gone" },
+        );
       } finally {
         second.kill("SIGKILL");
         await exited(second);
