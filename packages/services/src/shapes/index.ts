@@ -6,6 +6,7 @@ export * from "./groups.ts";
 export * from "./launch-templates.ts";
 export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./warm-pool-configuration.ts";
 export * from "./warm-pools.ts";
 export * from "./wire.ts";

@@ -26,7 +26,7 @@ import {
   exampleApp,
   type RunningSystem,
   startSystem,
-} from "../../../../tests/e2e/system.ts";
+} from "./system.ts";
 
 let system: RunningSystem | undefined;
 let cleanup: Array<() => Promise<void>> = [];
