@@ -43,6 +43,21 @@ export const warmPoolActivities = {
     `At ${isoSeconds(at)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${from} to ${to}.  At ${isoSeconds(at)} instance ${instanceId} was selected to return to the warm pool.`,
 };
 
+/**
+ * An instance's leftover target rows go as finishTermination's do: a drained target keeps showing
+ * draining until its deadline, as AWS shows it (the proxy removes it then).
+ */
+function removeTargets(tx: Tx, row: InstanceRow, now: number): void {
+  for (const target of targetRowsOf(tx, row)) {
+    const showsDraining =
+      target.state === "draining" &&
+      target.drainedAt !== null &&
+      target.drainDeadline !== null &&
+      target.drainDeadline > now;
+    if (!showsDraining) tx.delete(targets).where(targetKey(target)).run();
+  }
+}
+
 export function warmPoolRegistry(ctx: ServiceContext) {
   const zone = `${ctx.partition.region}a`;
   const details = { "Subnet ID": "subnet-local", "Availability Zone": zone };
@@ -130,7 +145,7 @@ export function warmPoolRegistry(ctx: ServiceContext) {
         const row = findInstance(tx, instanceId);
         if (row?.lifecycleState !== "Warmed:Pending" && row?.lifecycleState !== "Warmed:Pending:Proceed")
           return;
-        for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
+        removeTargets(tx, row, now);
         tx.update(instances)
           .set({
             lifecycleState: state,
@@ -312,7 +327,7 @@ export function warmPoolRegistry(ctx: ServiceContext) {
       mutate(ctx, (tx) => {
         const row = findInstance(tx, instanceId);
         if (!row) return;
-        for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
+        removeTargets(tx, row, now);
         tx.update(instances)
           .set({ lifecycleState: "Terminated", terminatingAt: row.terminatingAt ?? now })
           .where(eq(instances.id, instanceId))
