@@ -21,12 +21,7 @@ import {
 import { createProcessDriver } from "@scaleout/compute";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
-import {
-  addLoadBalancedGroup,
-  exampleApp,
-  type RunningSystem,
-  startSystem,
-} from "./system.ts";
+import { addLoadBalancedGroup, exampleApp, type RunningSystem, startSystem } from "./system.ts";
 
 let system: RunningSystem | undefined;
 let cleanup: Array<() => Promise<void>> = [];

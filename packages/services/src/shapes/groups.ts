@@ -1,8 +1,8 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { StringEnum, Timestamp } from "./common.ts";
 import { LaunchTemplateRef, LaunchTemplateSpec } from "./launch-templates.ts";
-import { WarmPoolConfiguration } from "./warm-pool-configuration.ts";
 import { LifecycleHookSpecification } from "./lifecycle-hooks.ts";
+import { WarmPoolConfiguration } from "./warm-pool-configuration.ts";
 
 /* An Auto Scaling group's and its instances' shapes, declared once for both doors and the services. */
 
