@@ -97,10 +97,17 @@ export function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
  * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
  */
 export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
-  const next: InstanceRow = { ...row, lifecycleState: "InService", inServiceAt: now };
+  // With AddToLoadBalancer suspended the instance is not registered, and syncTargets leaves it so after
+  // the process resumes, as AWS does.
+  const skip = addToLoadBalancerSuspended(tx, row.groupName);
+  const next: InstanceRow = {
+    ...row,
+    lifecycleState: "InService",
+    inServiceAt: now,
+    registrationSkipped: skip,
+  };
   tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
-  // With AddToLoadBalancer suspended the instance is not registered (nor by syncTargets while it is).
-  if (!addToLoadBalancerSuspended(tx, row.groupName)) {
+  if (!skip) {
     const attached = tx
       .select({ targetGroup: targetGroups })
       .from(groupTargetGroups)
@@ -291,6 +298,7 @@ export function instanceRegistry(ctx: ServiceContext) {
             decrementedDesired: null,
             warmPoolState: null,
             refreshId: null,
+            registrationSkipped: false,
           };
           tx.insert(instances).values(row).run();
           startActivity(tx, {
@@ -455,7 +463,8 @@ export function instanceRegistry(ctx: ServiceContext) {
         for (const instance of snapshot.instances) {
           if (instance.lifecycleState !== "InService") continue;
           const rows = targetRowsOf(tx, instance);
-          for (const targetGroup of register ? snapshot.targetGroups : []) {
+          const joins = register && !instance.registrationSkipped ? snapshot.targetGroups : [];
+          for (const targetGroup of joins) {
             const registered = rows.some(
               (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
             );
@@ -474,7 +483,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (instance.lifecycleState !== "InService") continue;
         const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
         if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
-        if (isSuspended(snapshot.group, "AddToLoadBalancer")) continue;
+        if (isSuspended(snapshot.group, "AddToLoadBalancer") || instance.registrationSkipped) continue;
         if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
       }
       return false;
