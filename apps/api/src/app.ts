@@ -12,6 +12,7 @@ import { authPlugin } from "./plugins/auth.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { jsonBodyPlugin } from "./plugins/json-body.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
+import { requestLogPlugin } from "./plugins/request-log.ts";
 import { trustPlugin } from "./plugins/trust.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
@@ -54,6 +55,7 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    disableRequestLogging: true,
     // Explicit timeouts: a stuck client must not hold a connection for ever.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -69,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorsPlugin);
+  await app.register(requestLogPlugin);
   // First of the hooks: a request from a foreign page is refused before anything reads it.
   await app.register(trustPlugin, {
     bindHost: options.trust?.bindHost ?? "127.0.0.1",

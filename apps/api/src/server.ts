@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { guardProcess, readSettings } from "@scaleout/config";
+import { guardProcess, processLogOptions, readSettings } from "@scaleout/config";
 import { createDb, registryWritable, runMigrations } from "@scaleout/db";
 import {
   closeQueues,
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     services,
     events: { follower },
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
-    logger: { level: process.env.LOG_LEVEL ?? "info" },
+    logger: processLogOptions("api"),
     trust: {
       bindHost: config.api.host,
       allowedHosts: config.api.allowedHosts,

@@ -74,6 +74,6 @@ async function main(): Promise<void> {
 // An uncaught error ends this app alone, logged (npm start restarts it); the app stops when npm start is gone.
 guardProcess(cluster.isWorker ? "proxy worker" : "proxy");
 main().catch((error: unknown) => {
-  console.error(error);
+  processLog.error("could not start", error);
   process.exit(1);
 });

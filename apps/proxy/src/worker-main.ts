@@ -1,6 +1,6 @@
 import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb } from "@scaleout/db";
-import { serveAsWorker } from "./worker-process.ts";
+import { processLog, serveAsWorker } from "./worker-process.ts";
 
 /**
  * A proxy worker process, forked by the owner (worker-pool.ts). Its own entry, not server.ts, so a
@@ -15,6 +15,6 @@ async function main(): Promise<void> {
 
 guardProcess("proxy worker");
 main().catch((error: unknown) => {
-  console.error(error);
+  processLog.error("could not start", error);
   process.exit(1);
 });

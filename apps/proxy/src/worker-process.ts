@@ -1,17 +1,20 @@
+import cluster from "node:cluster";
 import { join } from "node:path";
-import type { readSettings } from "@scaleout/config";
+import { consoleLike, createProcessLog, type readSettings } from "@scaleout/config";
 import type { DbHandle } from "@scaleout/db";
 import { type AccessLog, createAccessLog } from "./access-log.ts";
 import { LoadBalancerProxy } from "./proxy.ts";
 
 type Settings = ReturnType<typeof readSettings>;
 
-/** The proxy processes' log: plain lines on stdout/stderr, which npm start's supervisor collects. */
-export const processLog: Pick<Console, "info" | "warn" | "error"> = {
-  info: (...args: unknown[]) => console.log(...args),
-  warn: (...args: unknown[]) => console.warn(...args),
-  error: (...args: unknown[]) => console.error(...args),
-};
+/**
+ * The proxy processes' log: pino's JSON lines on stdout, which npm start's supervisor collects, named
+ * `proxy` (the owner, or the only process) or `proxy-worker-<n>` (the owner's n-th fork). Nothing on a
+ * request's path logs below error, so the hot path does no logging work at info.
+ */
+export const processLog = consoleLike(
+  createProcessLog(cluster.isWorker ? `proxy-worker-${cluster.worker?.id ?? process.pid}` : "proxy"),
+);
 
 /**
  * A serving process's access log (SCALEOUT_ACCESS_LOG: `file`, the default, `stdout` or `off`). Each

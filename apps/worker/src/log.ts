@@ -1,4 +1,12 @@
-/** The worker's log: one line per event, `level message key=value...`, on stderr. */
+// The worker's log: pino's JSON lines with `"process":"worker"` (packages/config/src/log.ts), behind
+// the small interface the worker's code calls, so that callers pass a message and plain fields.
+import {
+  createProcessLog,
+  type LogLevel as ProcessLogLevel,
+  logLevelFrom as processLogLevelFrom,
+  plainFields,
+} from "@scaleout/config";
+
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -6,33 +14,24 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const levels = ["debug", "info", "warn", "error", "silent"] as const;
-export type LogLevel = (typeof levels)[number];
+export type LogLevel = ProcessLogLevel;
 
-function format(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(value.message);
-  if (typeof value === "string") return /^[\w.:/@-]+$/.test(value) ? value : JSON.stringify(value);
-  return JSON.stringify(value) ?? String(value);
-}
-
-export function createLogger(
-  level: LogLevel = "info",
-  write = (line: string) => process.stderr.write(line),
-): Logger {
-  const threshold = levels.indexOf(level);
+/** `write` replaces stdout (tests read the lines). */
+export function createLogger(level: LogLevel = "info", write?: (line: string) => void): Logger {
+  const pino = createProcessLog("worker", {
+    level,
+    ...(write !== undefined && { destination: { write } }),
+  });
   const at =
-    (name: (typeof levels)[number]) =>
+    (name: "debug" | "info" | "warn" | "error") =>
     (message: string, fields: Record<string, unknown> = {}) => {
-      if (levels.indexOf(name) < threshold) return;
-      const rest = Object.entries(fields)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => ` ${key}=${format(value)}`)
-        .join("");
-      write(`${new Date().toISOString()} ${name} ${message}${rest}\n`);
+      // Checked first: a disabled level costs no object copy.
+      if (!pino.isLevelEnabled(name)) return;
+      pino[name](plainFields(fields), message);
     };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 export function logLevelFrom(value: string | undefined): LogLevel {
-  return (levels as readonly string[]).includes(value ?? "") ? (value as LogLevel) : "info";
+  return processLogLevelFrom(value);
 }

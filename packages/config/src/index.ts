@@ -1,4 +1,5 @@
 export * from "./process-edges.ts";
+export * from "./log.ts";
 
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
