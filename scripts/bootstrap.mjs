@@ -94,6 +94,8 @@ if (command === "start") {
   // and SIGKILLs the child when it does not acknowledge within 30 ms (a loaded machine), orphaning the
   // supervisor's processes instead of stopping them in order.
   supervise(node, ["--import", "tsx", join(root, "scripts", "start.ts"), ...args], env);
+} else if (command === "stop-instances") {
+  supervise(node, ["--import", "tsx", join(root, "scripts", "stop-instances.ts"), ...args], env);
 } else if (command === "test") {
   const steps = [
     ["lint (biome)", bin("biome"), ["check", "."]],
@@ -109,6 +111,6 @@ if (command === "start") {
     }
   }
 } else {
-  log(`unknown command '${command}': use start or test`);
+  log(`unknown command '${command}': use start, stop-instances or test`);
   process.exit(2);
 }

@@ -17,6 +17,7 @@ import {
 } from "@scaleout/queue";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { ensurePortFree } from "./port-probe.ts";
+import { jsonLine, type LogRecord, parseLine, prettyLine } from "./pretty-log.ts";
 import { createSupervisor, type ServiceSpec, type Supervisor } from "./supervisor.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -46,9 +47,20 @@ const nodeEnv: Record<(typeof apps)[number], Record<string, string>> = {
   proxy: { MALLOC_ARENA_MAX: "2" },
 };
 const stopTimeoutMs = 15_000;
+/** Said on Ctrl-C: the instances are meant to outlive scaleout (the next start adopts them). */
+const stoppedMessage =
+  "scaleout stopped; its instances keep running and the next npm start adopts them. To stop them: npm run stop-instances";
 
-function log(message: string): void {
-  process.stderr.write(`[scaleout] ${message}\n`);
+/** On a terminal, lines are pretty-printed with a colour per process; otherwise JSON (pretty-log.ts). */
+const pretty = process.stdout.isTTY === true;
+const colour = pretty && process.env.NO_COLOR === undefined;
+
+function emit(record: LogRecord): void {
+  process.stdout.write(`${pretty ? prettyLine(record, colour) : jsonLine(record)}\n`);
+}
+
+function log(message: string, level = "info"): void {
+  emit({ level, time: new Date().toISOString(), process: "scaleout", pid: process.pid, msg: message });
 }
 
 async function main(): Promise<void> {
@@ -66,7 +78,10 @@ async function main(): Promise<void> {
     stopping = true;
     log("stopping...");
     (supervisor?.stop() ?? Promise.resolve()).then(
-      () => process.exit(0),
+      () => {
+        log(stoppedMessage);
+        process.exit(0);
+      },
       (error: unknown) => {
         log(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);
@@ -139,7 +154,7 @@ async function main(): Promise<void> {
     output: (name, stream, line) => {
       // Redis's own chatter stays out of the console; its last line still names the cause of a death.
       if (name === "redis") return;
-      (stream === "stderr" ? process.stderr : process.stdout).write(`[${name}] ${line}\n`);
+      emit(parseLine(name, stream, line, new Date()));
     },
   });
   supervisor = started;
@@ -156,11 +171,14 @@ async function main(): Promise<void> {
   if (stopping) return;
   await started.start();
   const { host, port } = settings.api;
-  log(`api on http://${host}:${port} (Swagger UI: http://${host}:${port}/docs); data in ${settings.dataDir}`);
+  const base = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log(
+    `scaleout is up: console ${base}/console, API docs ${base}/docs, REST ${base}/v1, AWS endpoint ${base} (aws --endpoint-url ${base}); data in ${settings.dataDir}`,
+  );
 }
 
 main().catch((error: unknown) => {
   // One line: a second start against a port or data directory in use, a missing redis-server, ...
-  log(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
+  log(error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error), "error");
   process.exit(1);
 });

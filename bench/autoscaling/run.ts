@@ -356,7 +356,7 @@ async function main(): Promise<void> {
             sys
               .output()
               .split("\n")
-              .filter((line) => !line.startsWith("[worker]") || !line.includes(" info "))
+              .filter((line) => !line.includes('"process":"worker"') || !line.includes('"level":"info"'))
               .slice(-40)
               .join("\n"),
           );

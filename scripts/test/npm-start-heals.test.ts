@@ -253,7 +253,7 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   expect(apiRun.failures).toEqual([]);
   expect(apiRun.ok).toBeGreaterThan(0);
 
-  const workerStarts = () => sys.output().match(/\[worker\][^\n]*worker started/g)?.length ?? 0;
+  const workerStarts = () => sys.output().match(/"process":"worker"[^\n]*worker started/g)?.length ?? 0;
   const workerStartsBefore = workerStarts();
   const workerRun = await heal("worker", () =>
     eventually(() => (workerStarts() > workerStartsBefore ? true : undefined), {
@@ -309,13 +309,15 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   };
   const samePort = await secondStart({ SCALEOUT_DATA_DIR: join(dataDir, "other") });
   expect(samePort.code).toBe(1);
-  expect(samePort.lines).toEqual([
-    `[scaleout] the api port ${apiPort} on 127.0.0.1 is already in use (another scaleout or program); stop it or set SCALEOUT_API_PORT`,
+  // Not a terminal: npm start's own lines are JSON too (scripts/pretty-log.ts).
+  const messages = (lines: string[]) => lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+  expect(messages(samePort.lines)).toEqual([
+    `the api port ${apiPort} on 127.0.0.1 is already in use (another scaleout or program); stop it or set SCALEOUT_API_PORT`,
   ]);
   const sameDir = await secondStart({ SCALEOUT_API_PORT: String(await freePort()) });
   expect(sameDir.code).toBe(1);
   expect(sameDir.lines).toHaveLength(1);
-  expect(sameDir.lines[0]).toMatch(/^\[scaleout\] data directory .* is in use by another scaleout \(pid \d+/);
+  expect(messages(sameDir.lines)[0]).toMatch(/^data directory .* is in use by another scaleout \(pid \d+/);
 
   // ---- Ctrl-C stops everything, Redis last, and exits 0 -------------------------------------------------
   const last = ["api", "worker", "proxy", "redis"].map((name) => Number(pidOf(name)));

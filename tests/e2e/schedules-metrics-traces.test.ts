@@ -333,7 +333,8 @@ test(
       actionState: "Failed",
       notificationResource: PolicyARN,
     });
-    expect(sys.output()).toMatch(/policy execution failed.*MetricValue/);
+    // pino writes msg last, after the fields.
+    expect(sys.output()).toMatch(/MetricValue[^\n]*"msg":"policy execution failed"/);
     expect((await groupOf(name)).DesiredCapacity).toBe(0);
   },
   caseTimeoutMs,

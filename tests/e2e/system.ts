@@ -82,7 +82,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const record = (name: string, stream: NodeJS.ReadableStream | null) => {
     if (!stream) return;
     createInterface({ input: stream }).on("line", (line) => {
-      if (name === "worker" && line.includes(" worker started")) workerStarted = true;
+      if (name === "worker" && line.includes("worker started")) workerStarted = true;
       lines.push(`[${name}] ${line}`);
       if (lines.length > keep) lines.splice(0, lines.length - keep);
     });

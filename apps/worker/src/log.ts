@@ -3,8 +3,8 @@
 import {
   createProcessLog,
   type LogLevel as ProcessLogLevel,
-  logLevelFrom as processLogLevelFrom,
   plainFields,
+  logLevelFrom as processLogLevelFrom,
 } from "@scaleout/config";
 
 export interface Logger {

@@ -1,5 +1,5 @@
-export * from "./process-edges.ts";
 export * from "./log.ts";
+export * from "./process-edges.ts";
 
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";

@@ -2,7 +2,7 @@
 // JSON lines, `{"level":"info","time":"<ISO>","process":"worker","pid":1,"msg":"..."}`. npm start reads
 // these lines from its children and pretty-prints them on a terminal (scripts/pretty-log.ts); anywhere
 // else they stay JSON, one object a line, for a log shipper.
-import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from "pino";
+import pino, { type DestinationStream, type LoggerOptions, type Logger as PinoLogger } from "pino";
 
 export type { PinoLogger };
 
@@ -18,7 +18,10 @@ export function logLevelFrom(value: string | undefined): LogLevel {
  * pino's options for one process: the level by name rather than number, an ISO time and the process's
  * name in every line. Fastify takes the same object, so its logger writes the same shape.
  */
-export function processLogOptions(name: string, level: LogLevel = logLevelFrom(process.env.LOG_LEVEL)): LoggerOptions {
+export function processLogOptions(
+  name: string,
+  level: LogLevel = logLevelFrom(process.env.LOG_LEVEL),
+): LoggerOptions {
   return {
     level,
     base: { process: name, pid: process.pid },
