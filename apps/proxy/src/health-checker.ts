@@ -86,6 +86,10 @@ export class HealthChecker {
           const transition = step.transition;
           if (!transition) return;
           const wasHealthy = target.state === "healthy";
+          // A state change, once: the checker runs in one process (the owner, or the only one).
+          this.resources.log.info(
+            `target ${target.key} of ${runtime.config.arn.split("/")[1] ?? runtime.config.arn}: ${target.state} → ${transition.state}${transition.reason ? ` (${transition.reason})` : ""}`,
+          );
           target.state = transition.state;
           target.reason = transition.reason;
           target.description = transition.description;

@@ -1,6 +1,6 @@
 import type { Sample } from "@scaleout/core";
 import { recordSamples, schema } from "@scaleout/db";
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
 import type { SystemResources } from "./resources.ts";
 
 export interface TargetKey {
@@ -99,13 +99,31 @@ export class RegistryWriter {
     }
   }
 
+  /**
+   * Written only when it differs, so that the one log line of the change comes once, however many
+   * workers report the same state (each reports what its own listeners found).
+   */
   recordLoadBalancerState(arn: string, state: string, reason: string | null): boolean {
     try {
-      this.resources.db
+      const { changes } = this.resources.db
         .update(schema.loadBalancers)
         .set({ state, stateReason: reason })
-        .where(eq(schema.loadBalancers.arn, arn))
+        .where(
+          and(
+            eq(schema.loadBalancers.arn, arn),
+            or(
+              ne(schema.loadBalancers.state, state),
+              sql`${schema.loadBalancers.stateReason} IS NOT ${reason}`,
+            ),
+          ),
+        )
         .run();
+      if (changes > 0) {
+        const name = arn.split("/")[2] ?? arn;
+        const text = `load balancer ${name} is ${state}${reason === null ? ": every listener bound" : `: ${reason}`}`;
+        if (state === "active") this.resources.log.info(text);
+        else this.resources.log.warn(text);
+      }
       return true;
     } catch (error) {
       this.resources.log.warn(`could not record load balancer ${arn} as ${state}`, error);

@@ -14,6 +14,7 @@ import {
 import { createContext, createServices, instanceRegistry, type Services } from "@scaleout/services";
 import { type Processor, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import { loggingActivityEnds } from "./activity-log.ts";
 import { defaultTiming, type WorkerContext, type WorkerTiming } from "./context.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetricsCollector } from "./processors/collect-metrics.ts";
@@ -112,12 +113,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     // The producer does not queue commands while disconnected: be connected before anything announces.
     await Promise.all(Object.values(queues).map((queue) => queue.waitUntilReady()));
 
-    const events = createRedisEvents(
-      producer,
-      queues,
-      prefix,
-      (error, message) => log.warn(message, { error }),
-      { account: settings.partition.accountId, region: settings.partition.region },
+    const events = loggingActivityEnds(
+      createRedisEvents(producer, queues, prefix, (error, message) => log.warn(message, { error }), {
+        account: settings.partition.accountId,
+        region: settings.partition.region,
+      }),
+      log,
     );
     const services = createServices(
       createContext(handle.db, { partition: settings.partition, limits: settings.limits, events }),

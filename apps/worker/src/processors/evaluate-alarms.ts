@@ -53,7 +53,10 @@ export function createAlarmEvaluator(ctx: WorkerContext) {
     return alarm.lastActionAt === null || now - alarm.lastActionAt >= every;
   }
 
-  function evaluateOne(alarm: AlarmRow, now: number): "transitioned" | "repeated" | "unchanged" {
+  /** What one evaluation did; a transition carries both states for its one log line. */
+  type Outcome = "repeated" | "unchanged" | { from: string; to: string };
+
+  function evaluateOne(alarm: AlarmRow, now: number): Outcome {
     // AWS/EC2 is reserved to collect-metrics (PutMetricData refuses AWS/ namespaces), whose seconds land
     // sooner than the proxy's.
     const settleMs = alarm.namespace === "AWS/EC2" ? timing.ec2SettleMs : timing.alarmSettleMs;
@@ -107,7 +110,7 @@ export function createAlarmEvaluator(ctx: WorkerContext) {
           stateReasonData: formatStateReasonData(result.reasonData),
           ...(newest !== undefined && { metricValue: newest }),
         });
-        return "transitioned";
+        return { from: current.stateValue, to: result.state };
       }
       if (repeatDue(current, now)) {
         invokeActions(serviceContext, tx, announce, current, newest);
@@ -124,11 +127,17 @@ export function createAlarmEvaluator(ctx: WorkerContext) {
     for (const alarm of rows) {
       try {
         const outcome = evaluateOne(alarm, now);
-        if (outcome === "transitioned") {
+        if (typeof outcome === "object") {
           transitions++;
-          log.info("alarm state changed", { alarm: alarm.name, from: alarm.stateValue });
+          // A state change: info, once. The repeats of an alarm that stays in ALARM come every period
+          // (every second in fast mode): debug.
+          log.info(`alarm ${alarm.name}: ${outcome.from} → ${outcome.to}`, {
+            alarm: alarm.name,
+            from: outcome.from,
+            to: outcome.to,
+          });
         } else if (outcome === "repeated") {
-          log.info("alarm actions invoked again", { alarm: alarm.name });
+          log.debug("alarm actions invoked again", { alarm: alarm.name });
         }
       } catch (error) {
         // One broken alarm must not stop the others.

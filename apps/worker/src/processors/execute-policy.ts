@@ -84,13 +84,18 @@ export function executePolicyProcessor(ctx: WorkerContext) {
       log.info("policy skipped: unknown policy ARN", { policy: policyArn });
       return { skipped: "unknown policy" };
     }
-    log.info("policy executed", {
-      policy: policyArn,
-      alarm: data.alarmName,
-      from: outcome.from,
-      to: outcome.to,
-      skipped: outcome.skipped,
-    });
+    // An alarm in ALARM re-invokes its policy every period (every second in fast mode): only an execution
+    // that changed the desired capacity is a state change (info); the others are debug.
+    log[outcome.changed ? "info" : "debug"](
+      outcome.changed ? `policy executed: desired ${outcome.from} → ${outcome.to}` : "policy executed",
+      {
+        policy: policyArn,
+        alarm: data.alarmName,
+        from: outcome.from,
+        to: outcome.to,
+        skipped: outcome.skipped,
+      },
+    );
     const alarmName = data.alarmName;
     if (typeof alarmName === "string") {
       const result = outcome;
