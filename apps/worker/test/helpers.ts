@@ -228,7 +228,10 @@ export function createExampleTemplate(
   const data =
     system.kind === "docker"
       ? { image: overrides.image ?? exampleImage, ...(overrides.command && { command: overrides.command }) }
-      : { command: overrides.command ?? [process.execPath, exampleAppPath] };
+      : overrides.image !== undefined
+        ? // A process system given an image: its launches fail, as a user's would.
+          { image: overrides.image }
+        : { command: overrides.command ?? [process.execPath, exampleAppPath] };
   return system.services.launchTemplates.create({ launchTemplateName: name, ...data }).launchTemplateId;
 }
 

@@ -195,6 +195,12 @@ describe.each(driverKinds)("reconcile-group, %s driver", (kind) => {
             data: { command: [process.execPath, "-e", "process.exit(3)"] },
             reason: /exited with code 3/,
           },
+          {
+            name: "an image without a Docker engine",
+            data: { image: "scaleout/example:latest" },
+            reason:
+              /^The image scaleout\/example:latest needs a Docker engine; this scaleout runs the process driver \(/,
+          },
         ];
 
   for (const bad of badTemplates) {

@@ -81,6 +81,11 @@ const osReasons: Record<string, string> = {
  * Docker. Instances outlive the driver, so a worker killed with SIGKILL leaves them running and its
  * successor adopts them from the records in `stateDir`.
  */
+/** The one sentence a launch of an image gets here (the activity's StatusMessage and the worker's log). */
+export function imageNeedsDocker(image: string): string {
+  return `The image ${image} needs a Docker engine; this scaleout runs the process driver (start Docker and restart scaleout, or give the launch template a command and no image)`;
+}
+
 export function createProcessDriver(options: ProcessDriverOptions): ComputeDriver {
   const { stateDir } = options;
   const defaultGrace = options.graceSeconds ?? 2;
@@ -152,6 +157,8 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
   }
 
   async function launch(spec: LaunchSpec): Promise<RunningInstance> {
+    // An image is never run as a local command, even beside one: the command is meant for inside it.
+    if (spec.image !== undefined) throw new LaunchError(imageNeedsDocker(spec.image));
     const [file, ...args] = spec.command ?? [];
     if (!file) {
       throw new LaunchError(

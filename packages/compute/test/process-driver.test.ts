@@ -278,9 +278,17 @@ describe("process driver", () => {
     await expect(crashing).rejects.toBeInstanceOf(LaunchError);
     await expect(crashing).rejects.toThrow(/exited with code 3[\s\S]*cannot open config/);
 
-    await expect(
-      driver.launch(await specFor({ command: undefined, image: "scaleout/example" })),
-    ).rejects.toThrow(/launch template has no command/);
+    await expect(driver.launch(await specFor({ command: undefined }))).rejects.toThrow(
+      /launch template has no command/,
+    );
+    // An image fails with one sentence, with or without a command beside it.
+    for (const command of [undefined, ["node", "/app/server.js"]]) {
+      const imaged = driver.launch(await specFor({ command, image: "scaleout/example" }));
+      await expect(imaged).rejects.toBeInstanceOf(LaunchError);
+      await expect(imaged).rejects.toThrow(
+        "The image scaleout/example needs a Docker engine; this scaleout runs the process driver (start Docker and restart scaleout, or give the launch template a command and no image)",
+      );
+    }
     expect(await driver.list()).toEqual([]);
   });
 });
