@@ -478,7 +478,13 @@ describe("target groups", () => {
     const tg = await api.request("POST", "/v1/target-groups", issueTargetGroup);
     const { listenerArn } = await useGroup(api, tg.body.targetGroupArn);
     const versions = api.events.versions.length;
-    expectError(await api.request("DELETE", "/v1/target-groups/web-tg"), 409, "ResourceInUse");
+    // The message names the user, so the caller knows what to change first.
+    expectError(
+      await api.request("DELETE", "/v1/target-groups/web-tg"),
+      409,
+      "ResourceInUse",
+      `Target group '${tg.body.targetGroupArn}' is currently in use by a listener or a rule (used by listener ${listenerArn})`,
+    );
     expect(api.events.versions.length).toBe(versions);
     expectStatus(await api.request("GET", "/v1/target-groups/web-tg"), 200);
 
@@ -493,7 +499,12 @@ describe("target groups", () => {
       actions: [{ type: "forward", targetGroupArn: tg.body.targetGroupArn }],
     });
     expectStatus(made, 201);
-    expectError(await api.request("DELETE", "/v1/target-groups/web-tg"), 409, "ResourceInUse");
+    expectError(
+      await api.request("DELETE", "/v1/target-groups/web-tg"),
+      409,
+      "ResourceInUse",
+      `(used by rule ${made.body.ruleArn})`,
+    );
     expectStatus(await api.request("GET", "/v1/target-groups/web-tg"), 200);
 
     expectStatus(await api.request("DELETE", `/v1/rules/${made.body.ruleArn.split("/").pop()}`), 204);

@@ -31,6 +31,22 @@ import { prepared } from "./statements.ts";
 import { checkTags, removeTags, writeTags } from "./tags.ts";
 
 const { targetGroups, targets, actionTargetGroups, instances } = schema;
+
+/** What keeps a target group from being deleted: the first listener, rule or auto scaling group using it. */
+function targetGroupUser(tx: Tx, arn: string): string {
+  const action = tx
+    .select({ owner: actionTargetGroups.ownerArn, listener: actionTargetGroups.listenerArn })
+    .from(actionTargetGroups)
+    .where(eq(actionTargetGroups.targetGroupArn, arn))
+    .get();
+  if (action) return action.owner === action.listener ? `listener ${action.owner}` : `rule ${action.owner}`;
+  const group = tx
+    .select({ name: schema.groupTargetGroups.groupName })
+    .from(schema.groupTargetGroups)
+    .where(eq(schema.groupTargetGroups.targetGroupArn, arn))
+    .get();
+  return group ? `auto scaling group ${group.name}` : "another resource";
+}
 type Row = typeof targetGroups.$inferSelect;
 
 export interface CreateTargetGroupInput extends TargetGroupInput {
@@ -437,19 +453,20 @@ export function targetGroupService(ctx: ServiceContext) {
     /** DeleteTargetGroup: refused while a listener, rule or auto scaling group uses it. */
     delete(name: string): void {
       const row = findTargetGroup(ctx.db, name);
-      const inUse = () =>
-        new Errors.ResourceInUse(
-          `Target group '${row.arn}' is currently in use by a listener, a rule or an auto scaling group`,
-        );
-      mutate(ctx, (tx) =>
+      mutate(ctx, (tx) => {
+        // AWS's sentence, and which user holds it, so the user knows what to delete or change first.
+        const inUse = () =>
+          new Errors.ResourceInUse(
+            `Target group '${row.arn}' is currently in use by a listener or a rule (used by ${targetGroupUser(tx, row.arn)})`,
+          );
         onConstraint(
           () => {
             tx.delete(targetGroups).where(eq(targetGroups.arn, row.arn)).run();
             removeTags(tx, row.arn);
           },
           { foreignKey: inUse },
-        ),
-      );
+        );
+      });
     },
 
     attributes(name: string): Attribute[] {
