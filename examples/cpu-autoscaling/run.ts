@@ -4,7 +4,9 @@
 // second by second, the group's instances, their CPU, the alarm states and the requests each instance
 // served, until the group has scaled out and, after the load stops, back in.
 //
-//   npx tsx examples/cpu-autoscaling/run.ts [--api http://127.0.0.1:7700] [--port 8080] [--image scaleout/example:latest]
+//   npx tsx examples/cpu-autoscaling/run.ts [--api http://127.0.0.1:7700] [--port 8090] [--image scaleout/example:latest] [--keep]
+//
+// It deletes what it created when it ends (or on Ctrl-C) unless --keep is given.
 import { join } from "node:path";
 
 const args = process.argv.slice(2);
@@ -13,8 +15,10 @@ const flag = (name: string, fallback: string) => {
   return i === -1 ? fallback : (args[i + 1] ?? fallback);
 };
 const api = flag("api", process.env.SCALEOUT_API ?? "http://127.0.0.1:7700");
-const listenerPort = Number(flag("port", "8080"));
+// Not the README tour's 8080: the two run one after the other on the same scaleout.
+const listenerPort = Number(flag("port", "8090"));
 const image = flag("image", "");
+const keep = args.includes("--keep");
 const token = process.env.SCALEOUT_API_TOKEN;
 const name = "cpu-demo";
 const appPath = join(import.meta.dirname, "..", "app", "server.js");
@@ -39,10 +43,11 @@ async function call<T = Record<string, unknown>>(method: string, path: string, b
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function setUp(): Promise<void> {
-  // Start from a clean slate: a previous run's group and resources go first.
+/** Deletes what this example creates (a 404 for what is not there is fine): the group first, then the rest. */
+async function cleanUp(): Promise<void> {
   await call("DELETE", `/v1/auto-scaling-groups/${name}?forceDelete=true`);
-  for (let i = 0; i < 60; i++) {
+  // The group's row goes once its last instance has terminated; its target group is in use until then.
+  for (let i = 0; i < 120; i++) {
     const group = await call<{ code?: string }>("GET", `/v1/auto-scaling-groups/${name}`);
     if (group.code) break;
     await sleep(500);
@@ -50,6 +55,11 @@ async function setUp(): Promise<void> {
   await call("DELETE", `/v1/load-balancers/${name}`);
   await call("DELETE", `/v1/target-groups/${name}-tg`);
   await call("DELETE", `/v1/launch-templates/${name}`);
+}
+
+async function setUp(): Promise<void> {
+  // Start from a clean slate: a previous run's group and resources (say, one run with --keep) go first.
+  await cleanUp();
 
   await call("POST", "/v1/load-balancers", { name });
   const tg = await call<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
@@ -153,11 +163,12 @@ async function report(started: number, served: Map<string, number>): Promise<num
   const alarmText = alarms.metricAlarms
     .map((a) => `${a.alarmName.includes("High") ? "high" : "low"}=${a.stateValue}`)
     .join(" ");
-  const servedText = [...served.entries()].map(([id, n]) => `${id.slice(0, 8)}…:${n}`).join(" ");
+  const servedText = [...served.entries()].map(([id, n]) => `${id}:${n}`).join(" ");
   const inService = instances.filter((i) => i.lifecycleState === "InService").length;
-  console.log(
-    `${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s  instances ${inService}/${instances.length}  cpu ${latest === undefined ? "  -  " : `${latest.toFixed(0).padStart(3)}%`}  ${alarmText}  served ${servedText}`,
-  );
+  const time = `${Math.round((Date.now() - started) / 1000)}s`.padStart(5);
+  const count = `${inService}/${instances.length}`.padStart(9);
+  const cpuText = (latest === undefined ? "-" : `${latest.toFixed(0)}%`).padStart(4);
+  console.log(`${time}  ${count}  ${cpuText}  ${alarmText.padEnd(42)}  ${servedText}`);
   return inService;
 }
 
@@ -166,8 +177,19 @@ async function main(): Promise<void> {
     `scaleout at ${api}; setting up '${name}' (listener :${listenerPort}, ${image ? `image ${image}` : "process driver command"})`,
   );
   await setUp();
+  // Ctrl-C still cleans up (unless --keep); a second Ctrl-C leaves at once.
+  process.once("SIGINT", () => {
+    console.log(
+      keep ? "\ninterrupted (--keep: left in place)" : "\ninterrupted: deleting what this example created...",
+    );
+    (keep ? Promise.resolve() : cleanUp()).finally(() => process.exit(130));
+  });
   const started = Date.now();
   const served = new Map<string, number>();
+  // The header of the per-second lines: served counts are per full instance id.
+  console.log(
+    `${"time".padStart(5)}  ${"InService".padStart(9)}  ${"cpu".padStart(4)}  ${"alarms".padEnd(42)}  served (instance:requests)`,
+  );
   while ((await report(started, served)) < 1) await sleep(1000);
   console.log("load on: 6 concurrent /burn requests");
   const load = driveLoad(6, served);
@@ -191,6 +213,13 @@ async function main(): Promise<void> {
   }>("GET", `/v1/auto-scaling-groups/${name}/activities`);
   console.log("\nscaling activities (newest first):");
   for (const a of activities.slice(0, 8)) console.log(`- ${a.statusCode}: ${a.description}\n    ${a.cause}`);
+  if (keep) {
+    console.log(`\n--keep: '${name}' and its load balancer, target group and launch template stay`);
+    return;
+  }
+  console.log(`\ndeleting '${name}' and its load balancer, target group and launch template...`);
+  await cleanUp();
+  console.log("done");
 }
 
 main().catch((error: unknown) => {
