@@ -1,5 +1,6 @@
 import { eventually } from "@scaleout/testing";
 import { describe, expect } from "vitest";
+import { createLogger } from "../src/log.ts";
 import {
   activitiesOf,
   createExampleTemplate,
@@ -18,7 +19,9 @@ describe("collect-metrics, evaluate-alarms and execute-policy (process driver)",
   systemTest(
     "CPU load drives a CPU alarm into ALARM, its policy scales the group out, and the alarm repeats its action",
     async ({ system }) => {
-      await system.startWorker();
+      // The worker's log lines, read at the end: each state change at info exactly once.
+      const lines: string[] = [];
+      await system.startWorker({ log: createLogger("debug", (line) => void lines.push(line)) });
       const group = system.groupName();
       createExampleTemplate(system, `tpl-${group}`);
       system.services.groups.create({
@@ -121,6 +124,27 @@ describe("collect-metrics, evaluate-alarms and execute-policy (process driver)",
       }
       expect(instancesOf(system, group)).toHaveLength(2);
       expect(system.services.groups.get(group).desiredCapacity).toBe(2);
+
+      // One log format: every line JSON with level, time, process and msg.
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      for (const record of records) {
+        expect(record).toMatchObject({ process: "worker" });
+        expect(typeof record.level).toBe("string");
+        expect(typeof record.time).toBe("string");
+        expect(typeof record.msg).toBe("string");
+      }
+      const info = (msg: string) => records.filter((r) => r.level === "info" && r.msg === msg).length;
+      // Each state change once, at info, though the alarm was evaluated every second and repeated its action.
+      expect(info(`alarm ${alarmName}: INSUFFICIENT_DATA → OK`)).toBe(1);
+      expect(info(`alarm ${alarmName}: OK → ALARM`)).toBe(1);
+      expect(info("policy executed: desired 1 → 2")).toBe(1);
+      for (const row of instancesOf(system, group))
+        expect(info(`activity ended: Launching a new EC2 instance: ${row.instanceId}: Successful`)).toBe(1);
+      // The repeats are debug: none of them at info.
+      const repeats = records.filter((r) => r.msg === "alarm actions invoked again");
+      expect(repeats.length).toBeGreaterThanOrEqual(1);
+      expect(repeats.every((r) => r.level === "debug")).toBe(true);
+      expect(records.filter((r) => r.msg === "policy executed" && r.level === "info")).toEqual([]);
     },
   );
 });
