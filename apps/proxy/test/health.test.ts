@@ -32,6 +32,15 @@ describe.concurrent("health state transitions, as DescribeTargetHealth reports t
     expect(Date.now() - reloadedAt).toBeLessThan(900);
     expect(a.health.checks).toBe(1);
     expect(h.health("tg")[a.port]).toEqual({ state: "healthy" });
+    // Each state change is one info line, however many checks pass after it.
+    await eventually(() => (a.health.checks >= 3 ? true : undefined), {
+      timeoutMs: 5_000,
+      message: "3 checks",
+    });
+    const once = (line: string) => h.infos.filter((info) => info === line).length;
+    expect(once(`target ${loopback}:${a.port} of tg: initial → healthy`)).toBe(1);
+    expect(once("load balancer web is active: every listener bound")).toBe(1);
+    expect(h.infos.filter((info) => info.startsWith("target ")).length).toBe(1);
 
     // A target that is not registered at all.
     expect(h.services.targetGroups.health("tg", [{ id: loopback, port: 1 }])[0]?.targetHealth).toEqual({

@@ -319,6 +319,8 @@ export interface Harness {
   proxy: LoadBalancerProxy;
   accessLogFile: string;
   warnings: unknown[][];
+  /** The proxy's info lines (state changes), in order. */
+  infos: string[];
   reload(): Promise<void>;
   /** A load balancer (`web` unless named) and its ARN. */
   /** A load balancer with access logs on. */
@@ -381,12 +383,13 @@ export async function createHarness(
   const proxyHandle = createDb(file);
   const accessLogFile = join(dataDir, "logs", "access.log");
   const warnings: unknown[][] = [];
+  const infos: string[] = [];
   const proxy = new LoadBalancerProxy({
     db: proxyHandle.db,
     bindHost: loopback,
     accessLog: createAccessLog({ file: accessLogFile }),
     log: {
-      info: () => {},
+      info: (message: unknown) => void infos.push(String(message)),
       warn: (...args: unknown[]) => warnings.push(args),
       error: (...args: unknown[]) => warnings.push(args),
     },
@@ -403,6 +406,7 @@ export async function createHarness(
     proxy,
     accessLogFile,
     warnings,
+    infos,
     async reload() {
       const ok = await proxy.reload();
       if (!ok) throw new Error(`reload failed: ${JSON.stringify(warnings.at(-1))}`);
