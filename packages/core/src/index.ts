@@ -10,6 +10,8 @@ export * from "./errors.ts";
 export * from "./http-request.ts";
 export * from "./http2-headers.ts";
 export * from "./ids.ts";
+export * from "./instance-metadata.ts";
+export * from "./instance-metadata-token.ts";
 export * from "./json-depth.ts";
 export * from "./limits.ts";
 export * from "./load-balancers.ts";

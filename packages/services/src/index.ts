@@ -26,6 +26,7 @@ export * from "./group-capacity.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
+export * from "./instance-metadata.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
@@ -43,6 +44,7 @@ export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
+export * from "./user-data.ts";
 
 /**
  * The control plane's operations, one object per resource. Both API doors (REST and, later, the AWS

@@ -80,6 +80,11 @@ function openActivity(db: Db | Tx, groupName: string, description: string) {
 export interface LaunchPlan {
   instanceId: string;
   port: number;
+  /**
+   * The loopback port of the instance's metadata service (IMDS); the worker's planLaunches picks it.
+   * Absent: an instance without one (rows written by tests that launch nothing).
+   */
+  metadataPort?: number;
 }
 
 export interface Launched {
@@ -179,15 +184,17 @@ export function instanceRegistry(ctx: ServiceContext) {
       );
     },
 
-    /** Loopback ports that instances not yet Terminated hold, so a new launch never reuses one. */
-    /** Ports an instance must not take: other instances' and every listener's (the proxy binds those). */
+    /**
+     * Ports an instance must not take: other instances' own and metadata ports, and every listener's
+     * (the proxy binds those).
+     */
     portsInUse(): Set<number> {
       const taken = ctx.db
-        .select({ port: instances.port })
+        .select({ port: instances.port, metadataPort: instances.metadataPort })
         .from(instances)
         .where(ne(instances.lifecycleState, "Terminated"))
         .all()
-        .flatMap((r) => (r.port === null ? [] : [r.port]));
+        .flatMap((r) => [r.port, r.metadataPort].filter((p) => p !== null));
       const listening = ctx.db.select({ port: schema.listeners.port }).from(schema.listeners).all();
       return new Set([...taken, ...listening.map((l) => l.port)]);
     },
@@ -222,7 +229,7 @@ export function instanceRegistry(ctx: ServiceContext) {
             launchedAt: now,
             inServiceAt: null,
             terminatingAt: null,
-            metadataPort: null,
+            metadataPort: plan.metadataPort ?? null,
             decrementedDesired: null,
             warmPoolState: null,
             refreshId: null,

@@ -1,6 +1,7 @@
 import { LaunchError, type LaunchSpec } from "@scaleout/compute";
+import { newInstanceId } from "@scaleout/core";
 import { freePort } from "@scaleout/queue";
-import type { GroupSnapshot, InstanceRow } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow, LaunchPlan } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 
 /*
@@ -16,8 +17,22 @@ interface Backoff {
 }
 
 export function createLauncher(ctx: WorkerContext) {
-  const { registry, driver, log, timing } = ctx;
+  const { registry, driver, log, timing, metadata } = ctx;
   const backoffs = new Map<string, Backoff>();
+
+  /** Free loopback ports for `count` new instances, none that an instance or a listener holds. */
+  async function pickPorts(count: number): Promise<number[]> {
+    const taken = registry.portsInUse();
+    const ports: number[] = [];
+    for (let attempt = 0; ports.length < count; attempt++) {
+      if (attempt > count * 20) throw new Error("could not find free loopback ports for new instances");
+      const port = await freePort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      ports.push(port);
+    }
+    return ports;
+  }
 
   function specFor(snapshot: GroupSnapshot, row: InstanceRow): LaunchSpec {
     const { version } = snapshot.launchTemplate;
@@ -34,6 +49,7 @@ export function createLauncher(ctx: WorkerContext) {
       ...(version.containerPort !== null && { containerPort: version.containerPort }),
       ...(version.cpu !== null && { cpu: version.cpu }),
       ...(version.memoryMiB !== null && { memoryMiB: version.memoryMiB }),
+      ...(row.metadataPort !== null && { aws: metadata.access(row.metadataPort) }),
     };
   }
 
@@ -43,18 +59,16 @@ export function createLauncher(ctx: WorkerContext) {
       await driver.terminate(instanceId, { graceSeconds: timing.terminateGraceSeconds });
     },
 
-    /** Free loopback ports for `count` new instances, none that an instance or a listener holds. */
-    async pickPorts(count: number): Promise<number[]> {
-      const taken = registry.portsInUse();
-      const ports: number[] = [];
-      for (let attempt = 0; ports.length < count; attempt++) {
-        if (attempt > count * 20) throw new Error("could not find free loopback ports for new instances");
-        const port = await freePort();
-        if (taken.has(port)) continue;
-        taken.add(port);
-        ports.push(port);
-      }
-      return ports;
+    pickPorts,
+
+    /** New instance ids with their ports: the instance's own and its metadata service's. */
+    async planLaunches(count: number): Promise<LaunchPlan[]> {
+      const ports = await pickPorts(count * 2);
+      return Array.from({ length: count }, (_, i) => ({
+        instanceId: newInstanceId(),
+        port: ports[2 * i] ?? 0,
+        metadataPort: ports[2 * i + 1] ?? 0,
+      }));
     },
 
     /** The back-off key of the template version a launch now uses. */
@@ -81,6 +95,14 @@ export function createLauncher(ctx: WorkerContext) {
       await Promise.all(
         rows.map(async (row) => {
           try {
+            // Served before the instance starts: its first instruction may ask who it is.
+            if (row.metadataPort !== null) {
+              await metadata.open(row.id, row.metadataPort).catch((error: unknown) => {
+                throw new LaunchError(
+                  `could not open the instance metadata service on 127.0.0.1:${row.metadataPort}: ${error instanceof Error ? error.message : String(error)}`,
+                );
+              });
+            }
             const instance = await driver.launch(specFor(snapshot, row));
             registry.completeLaunch(row.id, {
               ref: instance.ref,
