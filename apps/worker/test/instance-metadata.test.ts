@@ -41,7 +41,9 @@ ID=$(get meta-data/instance-id)
   echo "missing=$(curl -s -o /dev/null -w '%{http_code}' -H "X-aws-ec2-metadata-token: $TOKEN" "\${IMDS}latest/meta-data/nothing")"
   echo "endpoint=$AWS_ENDPOINT_URL"
   echo "key=\${AWS_ACCESS_KEY_ID:-}"
-} > "$OUT/$ID.tmp" && mv "$OUT/$ID.tmp" "$OUT/$ID.curl"
+} > "$OUT/$ID.tmp"
+get user-data > "$OUT/$ID.user-data"
+mv "$OUT/$ID.tmp" "$OUT/$ID.curl"
 "${process.execPath}" "${probe}"
 exec "${process.execPath}" "${exampleAppPath}"
 `;
@@ -134,6 +136,12 @@ describe("instance metadata (process driver)", () => {
         key: "AKIASCALEOUTINSTANCE",
       });
       expect(curl.ami).toMatch(/^ami-[0-9a-f]{17}$/);
+      // The template's UserData as EC2 stores it (here the JSON form: the template has variables).
+      const userData = JSON.parse(readFileSync(join(out, `${instance.instanceId}.user-data`), "utf8"));
+      expect(userData).toEqual({
+        command: ["/bin/sh", "-c", script],
+        environment: { OUT: out, SMITHY_IMDS: smithyImds },
+      });
 
       const smithy = JSON.parse(await waitForFile(join(out, `${instance.instanceId}.smithy.json`)));
       expect(smithy).toMatchObject({

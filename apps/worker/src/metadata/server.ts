@@ -73,8 +73,11 @@ export function createMetadataServer(options: MetadataServerOptions) {
         secret,
         now(),
       );
-      response.writeHead(answer.status, { ...answer.headers, server: "EC2ws" });
-      if (hasBody) response.shouldKeepAlive = false;
+      response.writeHead(answer.status, {
+        ...answer.headers,
+        server: "EC2ws",
+        ...(hasBody && { connection: "close" }),
+      });
       response.end(answer.body);
     },
   );
