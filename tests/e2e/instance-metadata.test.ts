@@ -1,0 +1,209 @@
+// The test of issue 12's instance metadata: a launch lifecycle hook holds a new instance in Pending:Wait,
+// out of its target group, until the instance itself finds out who it is through its metadata service
+// and completes the lifecycle action with the AWS CLI, exactly as a user-data script does on EC2:
+//   aws autoscaling complete-lifecycle-action --instance-id $(imds instance-id) ...
+// The real api, worker and proxy run as child processes (npm start's way) with the process driver.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createProcessDriver } from "@scaleout/compute";
+import { eventually, integrationTest as test } from "@scaleout/testing";
+import { afterEach, expect } from "vitest";
+import { exampleApp, type RunningSystem, startSystem } from "./system.ts";
+
+interface Instance {
+  instanceId: string;
+  lifecycleState: string;
+}
+interface TargetHealth {
+  target: { id: string; port?: number };
+  targetHealth: { state: string };
+}
+
+/** The `aws` binary, or undefined (CI installs Debian's awscli; elsewhere the test says why it skips). */
+function awsCli(): string | undefined {
+  try {
+    execFileSync("aws", ["--version"], { stdio: "ignore", timeout: 30_000 });
+    return "aws";
+  } catch {
+    return undefined;
+  }
+}
+const aws = awsCli();
+
+let system: RunningSystem | undefined;
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  system?.kill();
+  system = undefined;
+  for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  cleanup = [];
+});
+
+/** One call on the AWS door's query protocol (signed in form only: scaleout reads the scope, not the signature). */
+async function autoscaling(sys: RunningSystem, params: Record<string, string>): Promise<string> {
+  const res = await fetch(`${sys.api}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      authorization:
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/autoscaling/aws4_request, SignedHeaders=host, Signature=0",
+    },
+    body: new URLSearchParams({ Version: "2011-01-01", ...params }).toString(),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`${params.Action} answered ${res.status}: ${body}`);
+  return body;
+}
+
+/**
+ * The instance: starts the app, asks its metadata service for a token, its id and its target lifecycle
+ * state, looks itself up with the AWS CLI, waits for the test's go, then completes its own launch
+ * lifecycle action with the AWS CLI.
+ */
+const script = `
+set -u
+"${process.execPath}" "${exampleApp}" &
+IMDS="$AWS_EC2_METADATA_SERVICE_ENDPOINT"
+TOKEN=$(curl -sS -X PUT "\${IMDS}latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
+get() { curl -sS -H "X-aws-ec2-metadata-token: $TOKEN" "\${IMDS}latest/meta-data/$1"; }
+ID=$(get instance-id)
+get autoscaling/target-lifecycle-state > "$OUT/$ID.tmp" && mv "$OUT/$ID.tmp" "$OUT/$ID.target-state"
+aws autoscaling describe-auto-scaling-instances --instance-ids "$ID" --output json \
+  --endpoint-url "$AWS_ENDPOINT_URL" > "$OUT/$ID.describe.tmp" 2>&1
+mv "$OUT/$ID.describe.tmp" "$OUT/$ID.describe"
+while [ ! -e "$OUT/go" ]; do sleep 0.2; done
+aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE \\
+  --instance-id "$ID" --lifecycle-hook-name launch-hook --auto-scaling-group-name "$GROUP" \\
+  --endpoint-url "$AWS_ENDPOINT_URL" > "$OUT/$ID.complete" 2>&1
+echo $? > "$OUT/$ID.rc"
+wait
+`;
+
+const skipReason = aws === undefined && process.env.CI !== "true";
+
+/** The system, a target group with fast health checks, the instance's template and its group (desired 0). */
+async function setUp(redisUrl: string, prefix: string, dataDir: string) {
+  const driver = createProcessDriver({ stateDir: join(dataDir, "instances") });
+  cleanup.push(() => driver.close());
+  cleanup.push(async () => {
+    for (const instance of await driver.list())
+      await driver.terminate(instance.instanceId, { graceSeconds: 0 });
+  });
+  const out = join(dataDir, "out");
+  mkdirSync(out, { recursive: true });
+  const sys = await startSystem({ redisUrl, prefix, dataDir, compute: "process" });
+  system = sys;
+  const name = `imds-${prefix}`.slice(0, 32);
+  const { targetGroupArn } = await sys.ok<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
+    name,
+    protocol: "HTTP",
+    port: 80,
+    targetType: "ip",
+    healthCheckPath: "/health",
+    healthCheckIntervalSeconds: 1,
+    healthCheckTimeoutSeconds: 1,
+    healthyThresholdCount: 2,
+  });
+  await sys.ok("POST", "/v1/launch-templates", {
+    launchTemplateName: name,
+    command: ["/bin/sh", "-c", script],
+    environment: { OUT: out, GROUP: name },
+  });
+  await sys.ok("POST", "/v1/auto-scaling-groups", {
+    autoScalingGroupName: name,
+    launchTemplate: { launchTemplateName: name },
+    minSize: 0,
+    maxSize: 2,
+    desiredCapacity: 0,
+    targetGroupARNs: [targetGroupArn],
+  });
+  const instances = async () =>
+    (await sys.ok<{ instances: Instance[] }>("GET", `/v1/auto-scaling-groups/${name}/instances`)).instances;
+  const targets = async () =>
+    (await sys.ok<{ targetHealthDescriptions: TargetHealth[] }>("GET", `/v1/target-groups/${name}/health`))
+      .targetHealthDescriptions;
+  /** A file the instance writes, once it is there. */
+  const written = (file: string, timeoutMs = 60_000) =>
+    eventually(() => (existsSync(join(out, file)) ? readFileSync(join(out, file), "utf8") : undefined), {
+      timeoutMs,
+      intervalMs: 200,
+      message: `${file} written by the instance`,
+    });
+  return { sys, name, out, instances, targets, written };
+}
+
+test.skipIf(skipReason)(
+  "an instance looks itself up with the AWS CLI, which reaches scaleout through AWS_ENDPOINT_URL",
+  async ({ redisUrl, prefix, dataDir }) => {
+    const { sys, name, out, instances, written } = await setUp(redisUrl, prefix, dataDir);
+    await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 1 });
+    const instance = await eventually(async () => (await instances())[0], {
+      timeoutMs: 30_000,
+      message: "an instance",
+    });
+    const text = await written(`${instance.instanceId}.describe`);
+    const described = JSON.parse(text) as { AutoScalingInstances: Array<Record<string, unknown>> };
+    expect(described.AutoScalingInstances).toEqual([
+      expect.objectContaining({ InstanceId: instance.instanceId, AutoScalingGroupName: name }),
+    ]);
+    expect(readFileSync(join(out, `${instance.instanceId}.target-state`), "utf8")).toBe("InService");
+    await sys.stop();
+  },
+  180_000,
+);
+
+test.skipIf(skipReason)(
+  "a launch hook holds an instance out of its target group until the instance completes it itself, through IMDS and the AWS CLI",
+  async ({ redisUrl, prefix, dataDir }) => {
+    const { sys, name, out, instances, targets, written } = await setUp(redisUrl, prefix, dataDir);
+    await autoscaling(sys, {
+      Action: "PutLifecycleHook",
+      AutoScalingGroupName: name,
+      LifecycleHookName: "launch-hook",
+      LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      HeartbeatTimeout: "120",
+      DefaultResult: "ABANDON",
+    });
+    await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 1 });
+
+    // Held: Pending:Wait, registered nowhere, while the instance already knows who it is and heads for
+    // InService (target-lifecycle-state changes when the transition starts).
+    const waiting = await eventually(
+      async () => {
+        const [instance] = await instances();
+        return instance?.lifecycleState === "Pending:Wait" ? instance : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, message: "an instance in Pending:Wait" },
+    );
+    expect(await written(`${waiting.instanceId}.target-state`)).toBe("InService");
+    const describe = await written(`${waiting.instanceId}.describe`);
+    expect(describe).toContain('"LifecycleState": "Pending:Wait"');
+    expect(await targets()).toEqual([]);
+    expect((await instances())[0]?.lifecycleState).toBe("Pending:Wait");
+
+    // Go: the instance completes its own lifecycle action; it goes InService and into its target group.
+    writeFileSync(join(out, "go"), "");
+    const rc = (await written(`${waiting.instanceId}.rc`)).trim();
+    expect(rc, readFileSync(join(out, `${waiting.instanceId}.complete`), "utf8")).toBe("0");
+    await eventually(
+      async () => ((await instances())[0]?.lifecycleState === "InService" ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        message: "the instance InService",
+      },
+    );
+    await eventually(
+      async () => {
+        const registered = await targets();
+        return registered.length === 1 && registered[0]?.targetHealth.state === "healthy" ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, message: "the instance registered and healthy" },
+    );
+    await sys.stop();
+  },
+  180_000,
+);
