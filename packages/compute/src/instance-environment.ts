@@ -26,10 +26,7 @@ export interface InstanceAwsAccess {
   /** scaleout's api, where the SDKs and the CLI send AWS calls: `http://127.0.0.1:7700`. */
   endpointUrl: string;
   region: string;
-  /**
-   * What the SDKs sign with. Absent when the api requires its token as the access key: the token never
-   * reaches an instance, so the instance gets no credentials (docs/aws-differences.md).
-   */
+  /** What the SDKs sign with (never the api token: docs/aws-differences.md). Absent: none. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 

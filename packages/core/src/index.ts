@@ -10,6 +10,7 @@ export * from "./errors.ts";
 export * from "./http-request.ts";
 export * from "./http2-headers.ts";
 export * from "./ids.ts";
+export * from "./instance-credentials.ts";
 export * from "./instance-metadata.ts";
 export * from "./instance-metadata-token.ts";
 export * from "./json-depth.ts";

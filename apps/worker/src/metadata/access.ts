@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { InstanceAwsAccess } from "@scaleout/compute";
 import type { Settings } from "@scaleout/config";
+import { instanceAccessKeyId } from "@scaleout/core";
 
 /*
  * What an instance is told about AWS: its metadata port, scaleout's api as the endpoint of every
@@ -30,16 +31,26 @@ export function apiEndpointUrl(api: Settings["api"]): string {
 }
 
 /**
- * With SCALEOUT_API_TOKEN set, the api takes SigV4 only when the access key id is the token, and the
- * token never reaches an instance (it would be the key to everything): such instances get no
- * credentials, and their AWS calls fail with the SDKs' "Unable to locate credentials" until the user
- * hands credentials in through the launch template (docs/aws-differences.md).
+ * With SCALEOUT_API_TOKEN set the token never reaches an instance (it opens everything): the instance
+ * gets a key of its own instead, its id sealed with the token, which the api accepts only for the
+ * instance's own lifecycle calls (core's instance-credentials; docs/aws-differences.md).
  */
-export function instanceAwsAccess(settings: Settings, metadataPort: number): InstanceAwsAccess {
+export function instanceAwsAccess(
+  settings: Settings,
+  instanceId: string,
+  metadataPort: number,
+): InstanceAwsAccess {
+  const { token } = settings.api;
   return {
     metadataPort,
     endpointUrl: apiEndpointUrl(settings.api),
     region: settings.partition.region,
-    ...(settings.api.token === undefined && { credentials: instanceCredentials }),
+    credentials:
+      token === undefined
+        ? instanceCredentials
+        : {
+            accessKeyId: instanceAccessKeyId(token, instanceId),
+            secretAccessKey: instanceCredentials.secretAccessKey,
+          },
   };
 }

@@ -16,7 +16,7 @@ export interface InstanceMetadata {
   /** Serves an instance on its port; rejects when the port cannot be bound. */
   open(instanceId: string, port: number): Promise<void>;
   /** The AWS variables of an instance whose metadata service listens on `port`. */
-  access(port: number): InstanceAwsAccess;
+  access(instanceId: string, port: number): InstanceAwsAccess;
   /** Opens the ports of live instances and closes those of the rest (registry as truth). */
   sync(): Promise<void>;
   /** The instances served now, and their ports. */
@@ -38,7 +38,7 @@ export function createInstanceMetadata(options: {
   });
   return {
     open: server.open,
-    access: (port) => instanceAwsAccess(settings, port),
+    access: (instanceId, port) => instanceAwsAccess(settings, instanceId, port),
     async sync() {
       // Idempotent, so syncs of passes that end together may overlap.
       await server.sync(source.metadataPorts());

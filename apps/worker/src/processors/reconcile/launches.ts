@@ -49,7 +49,7 @@ export function createLauncher(ctx: WorkerContext) {
       ...(version.containerPort !== null && { containerPort: version.containerPort }),
       ...(version.cpu !== null && { cpu: version.cpu }),
       ...(version.memoryMiB !== null && { memoryMiB: version.memoryMiB }),
-      ...(row.metadataPort !== null && { aws: metadata.access(row.metadataPort) }),
+      ...(row.metadataPort !== null && { aws: metadata.access(row.id, row.metadataPort) }),
     };
   }
 
