@@ -14,6 +14,7 @@ export * from "./instance-credentials.ts";
 export * from "./instance-metadata.ts";
 export * from "./instance-metadata-token.ts";
 export * from "./json-depth.ts";
+export * from "./lifecycle-hooks.ts";
 export * from "./limits.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";

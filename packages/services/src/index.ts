@@ -4,6 +4,7 @@ import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { launchTemplateService } from "./launch-templates.ts";
+import { lifecycleHookService } from "./lifecycle-hooks.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
 import { listenerService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
@@ -26,10 +27,14 @@ export * from "./group-capacity.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
+export * from "./instance-events.ts";
 export * from "./instance-metadata.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
+export * from "./lifecycle-actions.ts";
+export * from "./lifecycle-hooks.ts";
+export * from "./lifecycle-registry.ts";
 export * from "./listener-certificates.ts";
 export * from "./listeners.ts";
 export * from "./load-balancers.ts";
@@ -68,6 +73,7 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    lifecycleHooks: lifecycleHookService(ctx),
   };
 }
 

@@ -4,5 +4,6 @@ export * from "./alarms.ts";
 export * from "./common.ts";
 export * from "./groups.ts";
 export * from "./launch-templates.ts";
+export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
 export * from "./wire.ts";
