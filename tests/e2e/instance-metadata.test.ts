@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createProcessDriver } from "@scaleout/compute";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
-import { exampleApp, type RunningSystem, startSystem } from "./system.ts";
+import { addLoadBalancedGroup, exampleApp, type RunningSystem, startSystem } from "./system.ts";
 
 interface Instance {
   instanceId: string;
@@ -96,16 +96,10 @@ async function setUp(redisUrl: string, prefix: string, dataDir: string) {
   mkdirSync(out, { recursive: true });
   const sys = await startSystem({ redisUrl, prefix, dataDir, compute: "process" });
   system = sys;
-  const name = `imds-${prefix}`.slice(0, 32);
-  const { targetGroupArn } = await sys.ok<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
-    name,
-    protocol: "HTTP",
-    port: 80,
-    targetType: "ip",
-    healthCheckPath: "/health",
-    healthCheckIntervalSeconds: 1,
-    healthCheckTimeoutSeconds: 1,
-    healthyThresholdCount: 2,
+  const name = `imds-${prefix}`.slice(0, 28);
+  // Behind a listener, so that a registered instance is health-checked and takes traffic.
+  const { targetGroupArn, targetGroup, port } = await addLoadBalancedGroup(sys, name, {
+    deregistrationDelaySeconds: 0,
   });
   await sys.ok("POST", "/v1/launch-templates", {
     launchTemplateName: name,
@@ -123,8 +117,12 @@ async function setUp(redisUrl: string, prefix: string, dataDir: string) {
   const instances = async () =>
     (await sys.ok<{ instances: Instance[] }>("GET", `/v1/auto-scaling-groups/${name}/instances`)).instances;
   const targets = async () =>
-    (await sys.ok<{ targetHealthDescriptions: TargetHealth[] }>("GET", `/v1/target-groups/${name}/health`))
-      .targetHealthDescriptions;
+    (
+      await sys.ok<{ targetHealthDescriptions: TargetHealth[] }>(
+        "GET",
+        `/v1/target-groups/${targetGroup}/health`,
+      )
+    ).targetHealthDescriptions;
   /** A file the instance writes, once it is there. */
   const written = (file: string, timeoutMs = 60_000) =>
     eventually(() => (existsSync(join(out, file)) ? readFileSync(join(out, file), "utf8") : undefined), {
@@ -132,7 +130,7 @@ async function setUp(redisUrl: string, prefix: string, dataDir: string) {
       intervalMs: 200,
       message: `${file} written by the instance`,
     });
-  return { sys, name, out, instances, targets, written };
+  return { sys, name, out, port, instances, targets, written };
 }
 
 test.skipIf(skipReason)(
@@ -158,7 +156,7 @@ test.skipIf(skipReason)(
 test.skipIf(skipReason)(
   "a launch hook holds an instance out of its target group until the instance completes it itself, through IMDS and the AWS CLI",
   async ({ redisUrl, prefix, dataDir }) => {
-    const { sys, name, out, instances, targets, written } = await setUp(redisUrl, prefix, dataDir);
+    const { sys, name, out, port, instances, targets, written } = await setUp(redisUrl, prefix, dataDir);
     await autoscaling(sys, {
       Action: "PutLifecycleHook",
       AutoScalingGroupName: name,
@@ -196,13 +194,20 @@ test.skipIf(skipReason)(
         message: "the instance InService",
       },
     );
+    let seen: TargetHealth[] = [];
     await eventually(
       async () => {
-        const registered = await targets();
-        return registered.length === 1 && registered[0]?.targetHealth.state === "healthy" ? true : undefined;
+        seen = await targets();
+        return seen.length === 1 && seen[0]?.targetHealth.state === "healthy" ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200, message: "the instance registered and healthy" },
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: targets ${JSON.stringify(seen)}\n${sys.output().slice(-3000)}`);
+    });
+    // And it takes traffic through the load balancer.
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5_000) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(waiting.instanceId);
     await sys.stop();
   },
   180_000,
