@@ -61,7 +61,8 @@ async function autoscaling(sys: RunningSystem, params: Record<string, string>): 
 /**
  * The instance: starts the app, asks its metadata service for a token, its id and its target lifecycle
  * state, looks itself up with the AWS CLI, waits for the test's go, then completes its own launch
- * lifecycle action with the AWS CLI.
+ * lifecycle action with the AWS CLI; later, when its target lifecycle state turns Terminated, it
+ * completes its termination lifecycle action the same way.
  */
 const script = `
 set -u
@@ -79,6 +80,12 @@ aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE \\
   --instance-id "$ID" --lifecycle-hook-name launch-hook --auto-scaling-group-name "$GROUP" \\
   --endpoint-url "$AWS_ENDPOINT_URL" > "$OUT/$ID.complete" 2>&1
 echo $? > "$OUT/$ID.rc"
+until [ "$(get autoscaling/target-lifecycle-state)" = Terminated ]; do sleep 0.2; done
+echo Terminated > "$OUT/$ID.tmp" && mv "$OUT/$ID.tmp" "$OUT/$ID.terminating"
+while [ ! -e "$OUT/go-drain" ]; do sleep 0.2; done
+aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE \\
+  --instance-id "$ID" --lifecycle-hook-name drain --auto-scaling-group-name "$GROUP" \\
+  --endpoint-url "$AWS_ENDPOINT_URL"
 wait
 `;
 
@@ -154,7 +161,7 @@ test.skipIf(skipReason)(
 );
 
 test.skipIf(skipReason)(
-  "a launch hook holds an instance out of its target group until the instance completes it itself, through IMDS and the AWS CLI",
+  "a launch hook holds an instance out of its target group until the instance completes it itself through IMDS and the AWS CLI; a termination hook likewise once it reads Terminated",
   async ({ redisUrl, prefix, dataDir }) => {
     const { sys, name, out, port, instances, targets, written } = await setUp(redisUrl, prefix, dataDir);
     await autoscaling(sys, {
@@ -208,6 +215,33 @@ test.skipIf(skipReason)(
     const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5_000) });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain(waiting.instanceId);
+
+    // Scale-in behind a termination hook: deregistered, held in Terminating:Wait with its metadata
+    // service still up; the instance sees Terminated and lets itself go.
+    await autoscaling(sys, {
+      Action: "PutLifecycleHook",
+      AutoScalingGroupName: name,
+      LifecycleHookName: "drain",
+      LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      HeartbeatTimeout: "120",
+      DefaultResult: "ABANDON",
+    });
+    await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 0 });
+    await eventually(
+      async () => ((await instances())[0]?.lifecycleState === "Terminating:Wait" ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 200, message: "the instance in Terminating:Wait" },
+    );
+    expect(await written(`${waiting.instanceId}.terminating`)).toBe("Terminated\n");
+    expect((await targets()).filter((t) => t.targetHealth.state !== "draining")).toEqual([]);
+    expect((await instances())[0]?.lifecycleState).toBe("Terminating:Wait");
+    writeFileSync(join(out, "go-drain"), "");
+    // Gone well before the hook's 120 s heartbeat timeout: the instance's own CONTINUE let it go (the
+    // worker may stop it before the CLI has even exited, so its exit status is not waited for).
+    await eventually(async () => ((await instances()).length === 0 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      message: "the instance terminated",
+    });
     await sys.stop();
   },
   180_000,

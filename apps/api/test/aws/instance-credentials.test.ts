@@ -5,6 +5,8 @@ import {
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
+  PutLifecycleHookCommand,
+  RecordLifecycleActionHeartbeatCommand,
   SetDesiredCapacityCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { instanceAccessKeyId } from "@scaleout/core";
@@ -39,6 +41,14 @@ describe("an instance's own access key", () => {
       desiredCapacity: 0,
     });
     [own = "", other = ""] = api.launch("web", 2);
+    // The hook applies to launches from now on: these two never wait on it.
+    await api.clients({ accessKeyId: token }).autoScaling.send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: "web",
+        LifecycleHookName: "launch",
+        LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      }),
+    );
   });
   afterAll(async () => {
     await api?.close();
@@ -48,6 +58,18 @@ describe("an instance's own access key", () => {
     const { autoScaling } = api.clients({ accessKeyId: instanceAccessKeyId(token, own) });
     const described = await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [own] }));
     expect(described.AutoScalingInstances?.map((i) => i.InstanceId)).toEqual([own]);
+  });
+
+  test("may complete and heartbeat its own lifecycle action (here none is waiting: AWS's ValidationError)", async () => {
+    const { autoScaling } = api.clients({ accessKeyId: instanceAccessKeyId(token, own) });
+    const input = { AutoScalingGroupName: "web", LifecycleHookName: "launch", InstanceId: own };
+    const completed = await failure(
+      autoScaling.send(new CompleteLifecycleActionCommand({ ...input, LifecycleActionResult: "CONTINUE" })),
+    );
+    expect(completed.name).toBe("ValidationError");
+    expect(completed.message).toBe(`No active Lifecycle Action found with instance ID ${own}`);
+    const heartbeat = await failure(autoScaling.send(new RecordLifecycleActionHeartbeatCommand(input)));
+    expect(heartbeat.name).toBe("ValidationError");
   });
 
   test("is refused anything else with AWS's AccessDenied", async () => {
