@@ -108,11 +108,6 @@ export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, 
 export interface LaunchPlan {
   instanceId: string;
   port: number;
-  /**
-   * The loopback port of the instance's metadata service (IMDS); the worker's planLaunches picks it.
-   * Absent: an instance without one (rows written by tests that launch nothing).
-   */
-  metadataPort?: number;
 }
 
 export interface Launched {
@@ -257,7 +252,7 @@ export function instanceRegistry(ctx: ServiceContext) {
             launchedAt: now,
             inServiceAt: null,
             terminatingAt: null,
-            metadataPort: plan.metadataPort ?? null,
+            metadataPort: null,
             decrementedDesired: null,
             warmPoolState: null,
             refreshId: null,
@@ -315,6 +310,15 @@ export function instanceRegistry(ctx: ServiceContext) {
     /** A Pending row the group no longer needs (desired dropped before the worker could launch it). */
     cancelLaunch(instanceId: string, reason: string): void {
       endLaunch(instanceId, { statusCode: "Cancelled", statusMessage: reason });
+    },
+
+    /**
+     * The loopback port of an instance's metadata service, taken before its runtime starts so that a
+     * restarted worker serves it on the same port.
+     */
+    recordMetadataPort(instanceId: string, port: number): void {
+      // Not a configuration change: the proxy never looks at it.
+      ctx.db.update(instances).set({ metadataPort: port }).where(eq(instances.id, instanceId)).run();
     },
 
     /** An adopted instance's runtime reference and port, when its row lacks them. */

@@ -1,5 +1,11 @@
-import { chooseInstancesToTerminate } from "@scaleout/core";
-import { activityCauses, type GroupSnapshot, type InstanceRow, lifecycleRegistry } from "@scaleout/services";
+import { chooseInstancesToTerminate, newInstanceId } from "@scaleout/core";
+import {
+  activityCauses,
+  type GroupSnapshot,
+  type InstanceRow,
+  type LaunchPlan,
+  lifecycleRegistry,
+} from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 import type { Launcher } from "./launches.ts";
 import type { PassState } from "./pass-state.ts";
@@ -40,7 +46,8 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
     // Replacements of unhealthy instances are not a change of the desired capacity.
     const sentence = activityCauses.launch(at, counted.length, desired);
     const cause = pass.replaced >= count ? sentence : activityCauses.join(group.capacityCause, sentence);
-    const plans = await launcher.planLaunches(count);
+    const ports = await launcher.pickPorts(count);
+    const plans: LaunchPlan[] = ports.map((port) => ({ instanceId: newInstanceId(), port }));
     const rows = registry.beginLaunches(snapshot, plans, { cause, driver: driver.name });
     const result = await launcher.launchRows(snapshot, rows, key);
     pass.outcome.launched += result.launched;

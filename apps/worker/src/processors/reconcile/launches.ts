@@ -1,7 +1,6 @@
 import { LaunchError, type LaunchSpec } from "@scaleout/compute";
-import { newInstanceId } from "@scaleout/core";
 import { freePort } from "@scaleout/queue";
-import type { GroupSnapshot, InstanceRow, LaunchPlan } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 
 /*
@@ -34,6 +33,22 @@ export function createLauncher(ctx: WorkerContext) {
     return ports;
   }
 
+  /**
+   * Each instance's metadata service gets a loopback port of its own beside the instance's, recorded
+   * before the runtime starts it, so that a restarted worker serves it on the same port. Taken here,
+   * where every launch passes, rather than where launches are planned.
+   */
+  async function withMetadataPorts(rows: InstanceRow[]): Promise<InstanceRow[]> {
+    const ports = await pickPorts(rows.filter((row) => row.metadataPort === null).length);
+    return rows.map((row) => {
+      if (row.metadataPort !== null) return row;
+      const metadataPort = ports.shift();
+      if (metadataPort === undefined) return row;
+      registry.recordMetadataPort(row.id, metadataPort);
+      return { ...row, metadataPort };
+    });
+  }
+
   function specFor(snapshot: GroupSnapshot, row: InstanceRow): LaunchSpec {
     const { version } = snapshot.launchTemplate;
     return {
@@ -61,16 +76,6 @@ export function createLauncher(ctx: WorkerContext) {
 
     pickPorts,
 
-    /** New instance ids with their ports: the instance's own and its metadata service's. */
-    async planLaunches(count: number): Promise<LaunchPlan[]> {
-      const ports = await pickPorts(count * 2);
-      return Array.from({ length: count }, (_, i) => ({
-        instanceId: newInstanceId(),
-        port: ports[2 * i] ?? 0,
-        metadataPort: ports[2 * i + 1] ?? 0,
-      }));
-    },
-
     /** The back-off key of the template version a launch now uses. */
     backoffKey(snapshot: GroupSnapshot): string {
       const { template, version } = snapshot.launchTemplate;
@@ -89,9 +94,10 @@ export function createLauncher(ctx: WorkerContext) {
     },
 
     /** Launches Pending rows; a refusal fails the row's activity and backs the group off. */
-    async launchRows(snapshot: GroupSnapshot, rows: InstanceRow[], backoffKey: string) {
+    async launchRows(snapshot: GroupSnapshot, pending: InstanceRow[], backoffKey: string) {
       let launched = 0;
       let failed = 0;
+      const rows = await withMetadataPorts(pending);
       await Promise.all(
         rows.map(async (row) => {
           try {
