@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AutoScalingClient, PutLifecycleHookCommand } from "@aws-sdk/client-auto-scaling";
 import { createProcessDriver } from "@scaleout/compute";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
@@ -41,22 +42,13 @@ afterEach(async () => {
   cleanup = [];
 });
 
-/** One call on the AWS door's query protocol (signed in form only: scaleout reads the scope, not the signature). */
-async function autoscaling(sys: RunningSystem, params: Record<string, string>): Promise<string> {
-  const res = await fetch(`${sys.api}/`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-      authorization:
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/autoscaling/aws4_request, SignedHeaders=host, Signature=0",
-    },
-    body: new URLSearchParams({ Version: "2011-01-01", ...params }).toString(),
-    signal: AbortSignal.timeout(15_000),
+/** The AWS SDK v3 client on the system's AWS door. */
+const autoScalingOf = (sys: RunningSystem) =>
+  new AutoScalingClient({
+    endpoint: sys.api,
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
   });
-  const body = await res.text();
-  if (res.status !== 200) throw new Error(`${params.Action} answered ${res.status}: ${body}`);
-  return body;
-}
 
 /**
  * The instance: starts the app, asks its metadata service for a token, its id and its target lifecycle
@@ -164,14 +156,15 @@ test.skipIf(skipReason)(
   "a launch hook holds an instance out of its target group until the instance completes it itself through IMDS and the AWS CLI; a termination hook likewise once it reads Terminated",
   async ({ redisUrl, prefix, dataDir }) => {
     const { sys, name, out, port, instances, targets, written } = await setUp(redisUrl, prefix, dataDir);
-    await autoscaling(sys, {
-      Action: "PutLifecycleHook",
-      AutoScalingGroupName: name,
-      LifecycleHookName: "launch-hook",
-      LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
-      HeartbeatTimeout: "120",
-      DefaultResult: "ABANDON",
-    });
+    await autoScalingOf(sys).send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: name,
+        LifecycleHookName: "launch-hook",
+        LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+        HeartbeatTimeout: 120,
+        DefaultResult: "ABANDON",
+      }),
+    );
     await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 1 });
 
     // Held: Pending:Wait, registered nowhere, while the instance already knows who it is and heads for
@@ -218,14 +211,15 @@ test.skipIf(skipReason)(
 
     // Scale-in behind a termination hook: deregistered, held in Terminating:Wait with its metadata
     // service still up; the instance sees Terminated and lets itself go.
-    await autoscaling(sys, {
-      Action: "PutLifecycleHook",
-      AutoScalingGroupName: name,
-      LifecycleHookName: "drain",
-      LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-      HeartbeatTimeout: "120",
-      DefaultResult: "ABANDON",
-    });
+    await autoScalingOf(sys).send(
+      new PutLifecycleHookCommand({
+        AutoScalingGroupName: name,
+        LifecycleHookName: "drain",
+        LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        HeartbeatTimeout: 120,
+        DefaultResult: "ABANDON",
+      }),
+    );
     await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 0 });
     await eventually(
       async () => ((await instances())[0]?.lifecycleState === "Terminating:Wait" ? true : undefined),
