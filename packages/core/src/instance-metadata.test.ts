@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   answerMetadataRequest,
@@ -217,5 +218,48 @@ describe("target-lifecycle-state", () => {
     expect(targetLifecycleState("Warmed:Pending", null)).toBe("Warmed:Stopped");
     expect(targetLifecycleState("Warmed:Hibernated", "Hibernated")).toBe("Warmed:Hibernated");
     expect(targetLifecycleState("Warmed:Terminating:Wait", "Stopped")).toBe("Warmed:Terminated");
+  });
+});
+
+describe("hostile requests", () => {
+  it("always get one of IMDS's answers, never an exception", () => {
+    const method = fc.oneof(fc.constantFrom("GET", "HEAD", "PUT", "POST", "DELETE", "get"), fc.string());
+    const url = fc.oneof(
+      fc.constantFrom(
+        "/",
+        "/latest/api/token",
+        "/latest/meta-data/",
+        "/latest/user-data",
+        "/latest/dynamic/",
+      ),
+      fc.webPath(),
+      fc.string(),
+      fc
+        .array(fc.constantFrom("latest", "meta-data", "..", "", "__proto__", "placement", "%2F"))
+        .map((s) => `/${s.join("/")}`),
+    );
+    const headerValue = fc.oneof(
+      fc.string(),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.constant(undefined),
+    );
+    const headers = fc.record({
+      "x-aws-ec2-metadata-token": fc.oneof(headerValue, fc.constant(token())),
+      "x-aws-ec2-metadata-token-ttl-seconds": fc.oneof(headerValue, fc.integer().map(String)),
+      "x-forwarded-for": fc.oneof(fc.constant(undefined), fc.string()),
+    });
+    fc.assert(
+      fc.property(method, url, headers, fc.boolean(), (m, u, h, hasBody) => {
+        const answer = answerMetadataRequest(
+          { method: m, url: u, headers: h, hasBody },
+          identity,
+          secret,
+          now,
+        );
+        expect([200, 400, 401, 403, 404, 405]).toContain(answer.status);
+        expect(typeof answer.body).toBe("string");
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
