@@ -81,7 +81,13 @@ aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE \\
 wait
 `;
 
-const skipReason = aws === undefined && process.env.CI !== "true";
+/** Skips with the reason when the AWS CLI is missing; in CI (which installs it) that is a failure. */
+function needAwsCli(skip: (note: string) => void): void {
+  if (aws !== undefined) return;
+  if (process.env.CI === "true")
+    throw new Error("CI=true but the aws CLI is not on PATH (.ci/run installs awscli)");
+  skip("the aws CLI is not on PATH (CI installs Debian's awscli; pip install awscli works too)");
+}
 
 /** The system, a target group with fast health checks, the instance's template and its group (desired 0). */
 async function setUp(redisUrl: string, prefix: string, dataDir: string) {
@@ -132,111 +138,112 @@ async function setUp(redisUrl: string, prefix: string, dataDir: string) {
   return { sys, name, out, port, instances, targets, written };
 }
 
-test.skipIf(skipReason)(
-  "an instance looks itself up with the AWS CLI, which reaches scaleout through AWS_ENDPOINT_URL",
-  async ({ redisUrl, prefix, dataDir }) => {
-    const { sys, name, out, instances, written } = await setUp(redisUrl, prefix, dataDir);
-    await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 1 });
-    const instance = await eventually(async () => (await instances())[0], {
-      timeoutMs: 30_000,
-      message: "an instance",
-    });
-    const text = await written(`${instance.instanceId}.describe`);
-    const described = JSON.parse(text) as { AutoScalingInstances: Array<Record<string, unknown>> };
-    expect(described.AutoScalingInstances).toEqual([
-      expect.objectContaining({ InstanceId: instance.instanceId, AutoScalingGroupName: name }),
-    ]);
-    expect(readFileSync(join(out, `${instance.instanceId}.target-state`), "utf8")).toBe("InService");
-    await sys.stop();
-  },
-  180_000,
-);
+test("an instance looks itself up with the AWS CLI, which reaches scaleout through AWS_ENDPOINT_URL", async ({
+  redisUrl,
+  prefix,
+  dataDir,
+  skip,
+}) => {
+  needAwsCli(skip);
+  const { sys, name, out, instances, written } = await setUp(redisUrl, prefix, dataDir);
+  await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 1 });
+  const instance = await eventually(async () => (await instances())[0], {
+    timeoutMs: 30_000,
+    message: "an instance",
+  });
+  const text = await written(`${instance.instanceId}.describe`);
+  const described = JSON.parse(text) as { AutoScalingInstances: Array<Record<string, unknown>> };
+  expect(described.AutoScalingInstances).toEqual([
+    expect.objectContaining({ InstanceId: instance.instanceId, AutoScalingGroupName: name }),
+  ]);
+  expect(readFileSync(join(out, `${instance.instanceId}.target-state`), "utf8")).toBe("InService");
+  await sys.stop();
+}, 180_000);
 
-test.skipIf(skipReason)(
-  "a launch hook holds an instance out of its target group until the instance completes it itself through IMDS and the AWS CLI; a termination hook likewise once it reads Terminated",
-  async ({ redisUrl, prefix, dataDir }) => {
-    const { sys, name, out, port, instances, targets, written } = await setUp(redisUrl, prefix, dataDir);
-    await autoScalingOf(sys).send(
-      new PutLifecycleHookCommand({
-        AutoScalingGroupName: name,
-        LifecycleHookName: "launch-hook",
-        LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
-        HeartbeatTimeout: 120,
-        DefaultResult: "ABANDON",
-      }),
-    );
-    await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 1 });
+test("a launch hook holds an instance out of its target group until the instance completes it itself through IMDS and the AWS CLI; a termination hook likewise once it reads Terminated", async ({
+  redisUrl,
+  prefix,
+  dataDir,
+  skip,
+}) => {
+  needAwsCli(skip);
+  const { sys, name, out, port, instances, targets, written } = await setUp(redisUrl, prefix, dataDir);
+  await autoScalingOf(sys).send(
+    new PutLifecycleHookCommand({
+      AutoScalingGroupName: name,
+      LifecycleHookName: "launch-hook",
+      LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      HeartbeatTimeout: 120,
+      DefaultResult: "ABANDON",
+    }),
+  );
+  await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 1 });
 
-    // Held: Pending:Wait, registered nowhere, while the instance already knows who it is and heads for
-    // InService (target-lifecycle-state changes when the transition starts).
-    const waiting = await eventually(
-      async () => {
-        const [instance] = await instances();
-        return instance?.lifecycleState === "Pending:Wait" ? instance : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, message: "an instance in Pending:Wait" },
-    );
-    expect(await written(`${waiting.instanceId}.target-state`)).toBe("InService");
-    const describe = await written(`${waiting.instanceId}.describe`);
-    expect(describe).toContain('"LifecycleState": "Pending:Wait"');
-    expect(await targets()).toEqual([]);
-    expect((await instances())[0]?.lifecycleState).toBe("Pending:Wait");
+  // Held: Pending:Wait, registered nowhere, while the instance already knows who it is and heads for
+  // InService (target-lifecycle-state changes when the transition starts).
+  const waiting = await eventually(
+    async () => {
+      const [instance] = await instances();
+      return instance?.lifecycleState === "Pending:Wait" ? instance : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, message: "an instance in Pending:Wait" },
+  );
+  expect(await written(`${waiting.instanceId}.target-state`)).toBe("InService");
+  const describe = await written(`${waiting.instanceId}.describe`);
+  expect(describe).toContain('"LifecycleState": "Pending:Wait"');
+  expect(await targets()).toEqual([]);
+  expect((await instances())[0]?.lifecycleState).toBe("Pending:Wait");
 
-    // Go: the instance completes its own lifecycle action; it goes InService and into its target group.
-    writeFileSync(join(out, "go"), "");
-    const rc = (await written(`${waiting.instanceId}.rc`)).trim();
-    expect(rc, readFileSync(join(out, `${waiting.instanceId}.complete`), "utf8")).toBe("0");
-    await eventually(
-      async () => ((await instances())[0]?.lifecycleState === "InService" ? true : undefined),
-      {
-        timeoutMs: 30_000,
-        intervalMs: 200,
-        message: "the instance InService",
-      },
-    );
-    let seen: TargetHealth[] = [];
-    await eventually(
-      async () => {
-        seen = await targets();
-        return seen.length === 1 && seen[0]?.targetHealth.state === "healthy" ? true : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, message: "the instance registered and healthy" },
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}: targets ${JSON.stringify(seen)}\n${sys.output().slice(-3000)}`);
-    });
-    // And it takes traffic through the load balancer.
-    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5_000) });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain(waiting.instanceId);
+  // Go: the instance completes its own lifecycle action; it goes InService and into its target group.
+  writeFileSync(join(out, "go"), "");
+  const rc = (await written(`${waiting.instanceId}.rc`)).trim();
+  expect(rc, readFileSync(join(out, `${waiting.instanceId}.complete`), "utf8")).toBe("0");
+  await eventually(async () => ((await instances())[0]?.lifecycleState === "InService" ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    message: "the instance InService",
+  });
+  let seen: TargetHealth[] = [];
+  await eventually(
+    async () => {
+      seen = await targets();
+      return seen.length === 1 && seen[0]?.targetHealth.state === "healthy" ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, message: "the instance registered and healthy" },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}: targets ${JSON.stringify(seen)}\n${sys.output().slice(-3000)}`);
+  });
+  // And it takes traffic through the load balancer.
+  const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5_000) });
+  expect(res.status).toBe(200);
+  expect(await res.text()).toContain(waiting.instanceId);
 
-    // Scale-in behind a termination hook: deregistered, held in Terminating:Wait with its metadata
-    // service still up; the instance sees Terminated and lets itself go.
-    await autoScalingOf(sys).send(
-      new PutLifecycleHookCommand({
-        AutoScalingGroupName: name,
-        LifecycleHookName: "drain",
-        LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-        HeartbeatTimeout: 120,
-        DefaultResult: "ABANDON",
-      }),
-    );
-    await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 0 });
-    await eventually(
-      async () => ((await instances())[0]?.lifecycleState === "Terminating:Wait" ? true : undefined),
-      { timeoutMs: 30_000, intervalMs: 200, message: "the instance in Terminating:Wait" },
-    );
-    expect(await written(`${waiting.instanceId}.terminating`)).toBe("Terminated\n");
-    expect((await targets()).filter((t) => t.targetHealth.state !== "draining")).toEqual([]);
-    expect((await instances())[0]?.lifecycleState).toBe("Terminating:Wait");
-    writeFileSync(join(out, "go-drain"), "");
-    // Gone well before the hook's 120 s heartbeat timeout: the instance's own CONTINUE let it go (the
-    // worker may stop it before the CLI has even exited, so its exit status is not waited for).
-    await eventually(async () => ((await instances()).length === 0 ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      message: "the instance terminated",
-    });
-    await sys.stop();
-  },
-  180_000,
-);
+  // Scale-in behind a termination hook: deregistered, held in Terminating:Wait with its metadata
+  // service still up; the instance sees Terminated and lets itself go.
+  await autoScalingOf(sys).send(
+    new PutLifecycleHookCommand({
+      AutoScalingGroupName: name,
+      LifecycleHookName: "drain",
+      LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      HeartbeatTimeout: 120,
+      DefaultResult: "ABANDON",
+    }),
+  );
+  await sys.ok("PUT", `/v1/auto-scaling-groups/${name}/desired-capacity`, { desiredCapacity: 0 });
+  await eventually(
+    async () => ((await instances())[0]?.lifecycleState === "Terminating:Wait" ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 200, message: "the instance in Terminating:Wait" },
+  );
+  expect(await written(`${waiting.instanceId}.terminating`)).toBe("Terminated\n");
+  expect((await targets()).filter((t) => t.targetHealth.state !== "draining")).toEqual([]);
+  expect((await instances())[0]?.lifecycleState).toBe("Terminating:Wait");
+  writeFileSync(join(out, "go-drain"), "");
+  // Gone well before the hook's 120 s heartbeat timeout: the instance's own CONTINUE let it go (the
+  // worker may stop it before the CLI has even exited, so its exit status is not waited for).
+  await eventually(async () => ((await instances()).length === 0 ? true : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    message: "the instance terminated",
+  });
+  await sys.stop();
+}, 180_000);
