@@ -117,6 +117,25 @@ describe("the metadata server under hostile input", () => {
     expect(closedAfter).toBeLessThan(4_000);
   });
 
+  it("throttles an instance past its request budget with 429, and recovers", async () => {
+    const port = await serve({ throttle: { ratePerSecond: 2, burst: 5 } });
+    const put = () =>
+      fetch(`http://127.0.0.1:${port}/latest/api/token`, {
+        method: "PUT",
+        headers: { "x-aws-ec2-metadata-token-ttl-seconds": "5" },
+        signal: AbortSignal.timeout(2_000),
+      }).then((res) => res.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push(await put());
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    await eventually(async () => ((await put()) === 200 ? true : undefined), {
+      timeoutMs: 3_000,
+      intervalMs: 100,
+      message: "a token once the budget refilled",
+    });
+  });
+
   it("holds at most its connection cap per port and still serves once they go", async () => {
     const port = await serve({ idleMs: 10_000, maxConnectionMs: 10_000 });
     const held = await Promise.all(

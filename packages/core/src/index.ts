@@ -13,6 +13,7 @@ export * from "./http2-headers.ts";
 export * from "./ids.ts";
 export * from "./instance-credentials.ts";
 export * from "./instance-metadata.ts";
+export * from "./instance-metadata-throttle.ts";
 export * from "./instance-metadata-token.ts";
 export * from "./json-depth.ts";
 export * from "./lifecycle-hooks.ts";

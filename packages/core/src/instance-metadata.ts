@@ -151,6 +151,7 @@ const statusText: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  429: "Too Many Requests",
 };
 
 /** IMDS answers errors with this XHTML page. */
@@ -170,6 +171,9 @@ function errorAnswer(status: number, extra: Record<string, string> = {}): Metada
 `;
   return { status, headers: { "content-type": "text/html", ...extra }, body };
 }
+
+/** The answer to a request over its instance's budget (instance-metadata-throttle.ts). */
+export const throttledAnswer = (): MetadataAnswer => errorAnswer(429);
 
 const text = (body: string, extra: Record<string, string> = {}): MetadataAnswer => ({
   status: 200,

@@ -1,7 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
-import { answerMetadataRequest, type MetadataIdentity } from "@scaleout/core";
+import {
+  answerMetadataRequest,
+  defaultThrottleLimits,
+  type MetadataIdentity,
+  type RequestBucket,
+  type ThrottleLimits,
+  takeRequestToken,
+  throttledAnswer,
+} from "@scaleout/core";
 import type { Logger } from "../log.ts";
 
 /*
@@ -22,6 +30,8 @@ export interface MetadataLimits {
   idleMs: number;
   /** A connection is closed this long after it opened, whatever it does (slowloris). */
   maxConnectionMs: number;
+  /** Requests per instance: beyond them, 429 (EC2 throttles per instance too). */
+  throttle: ThrottleLimits;
 }
 
 export const defaultMetadataLimits: MetadataLimits = {
@@ -29,6 +39,7 @@ export const defaultMetadataLimits: MetadataLimits = {
   maxConnectionsPerPort: 16,
   idleMs: 5_000,
   maxConnectionMs: 30_000,
+  throttle: defaultThrottleLimits,
 };
 
 export interface MetadataServerOptions {
@@ -57,6 +68,14 @@ export function createMetadataServer(options: MetadataServerOptions) {
   const secret = randomBytes(32);
   const owners = new WeakMap<Socket, string>();
   const ports = new Map<string, Port>();
+  const buckets = new Map<string, RequestBucket>();
+
+  /** Whether the instance's request budget has room for one more (and takes it). */
+  function withinBudget(instanceId: string): boolean {
+    const { bucket, allowed } = takeRequestToken(buckets.get(instanceId), now(), limits.throttle);
+    buckets.set(instanceId, bucket);
+    return allowed;
+  }
 
   const http = createHttpServer(
     { maxHeaderSize: limits.maxHeaderBytes, keepAliveTimeout: limits.idleMs },
@@ -67,12 +86,15 @@ export function createMetadataServer(options: MetadataServerOptions) {
       const hasBody =
         request.headers["transfer-encoding"] !== undefined ||
         (request.headers["content-length"] !== undefined && request.headers["content-length"] !== "0");
-      const answer = answerMetadataRequest(
-        { method: request.method ?? "GET", url: request.url ?? "/", headers: request.headers, hasBody },
-        instanceId === undefined || hasBody ? undefined : options.identity(instanceId),
-        secret,
-        now(),
-      );
+      const answer =
+        instanceId !== undefined && !withinBudget(instanceId)
+          ? throttledAnswer()
+          : answerMetadataRequest(
+              { method: request.method ?? "GET", url: request.url ?? "/", headers: request.headers, hasBody },
+              instanceId === undefined || hasBody ? undefined : options.identity(instanceId),
+              secret,
+              now(),
+            );
       response.writeHead(answer.status, {
         ...answer.headers,
         server: "EC2ws",
@@ -130,6 +152,7 @@ export function createMetadataServer(options: MetadataServerOptions) {
     const entry = ports.get(instanceId);
     if (!entry) return Promise.resolve();
     ports.delete(instanceId);
+    buckets.delete(instanceId);
     return new Promise<void>((resolve) => {
       // Open connections go too: the instance is gone, so is its service.
       entry.server.close(() => resolve());
