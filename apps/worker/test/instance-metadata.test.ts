@@ -43,6 +43,9 @@ ID=$(get meta-data/instance-id)
   echo "key=\${AWS_ACCESS_KEY_ID:-}"
 } > "$OUT/$ID.tmp"
 get user-data > "$OUT/$ID.user-data"
+# botocore's own IMDS client, where Python has it (the region from placement/availability-zone/).
+python3 -c 'import botocore.session, botocore.utils as u; print(u.IMDSRegionProvider(botocore.session.get_session()).provide())' \
+  > "$OUT/$ID.botocore" 2>/dev/null || echo unavailable > "$OUT/$ID.botocore"
 mv "$OUT/$ID.tmp" "$OUT/$ID.curl"
 "${process.execPath}" "${probe}"
 exec "${process.execPath}" "${exampleAppPath}"
@@ -148,6 +151,9 @@ describe("instance metadata (process driver)", () => {
       command: ["/bin/sh", "-c", script],
       environment: { OUT: out, SMITHY_IMDS: smithyImds },
     });
+
+    const botocore = readFileSync(join(out, `${instance.instanceId}.botocore`), "utf8").trim();
+    if (botocore !== "unavailable") expect(botocore).toBe(system.settings.partition.region);
 
     const smithy = JSON.parse(await waitForFile(join(out, `${instance.instanceId}.smithy.json`)));
     expect(smithy).toMatchObject({
