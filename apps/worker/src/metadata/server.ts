@@ -106,8 +106,9 @@ export function createMetadataServer(options: MetadataServerOptions) {
   http.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     const status =
       error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    // end() flushes the answer, then closes; the connection's own timers destroy it should the peer linger.
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    socket.destroy();
+    else socket.destroy();
   });
 
   function accept(instanceId: string, socket: Socket): void {
