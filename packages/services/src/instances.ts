@@ -53,6 +53,9 @@ export const activityCauses = {
 };
 
 export const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
+/** A launch that takes a prepared instance from the warm pool (warm-pool-instances.ts starts it). */
+export const fromWarmPoolDescription = (instanceId: string) =>
+  `Launching a new EC2 instance from warm pool: ${instanceId}`;
 export const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
 
 /** What one reconcile pass reads about a group, in one consistent snapshot. */
@@ -81,6 +84,14 @@ export function openActivity(db: Db | Tx, groupName: string, description: string
     .get();
 }
 
+/** A Pending instance's open launch activity: a cold launch's, or one taken from the warm pool's. */
+export function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
+  return (
+    openActivity(db, row.groupName, launchDescription(row.id)) ??
+    openActivity(db, row.groupName, fromWarmPoolDescription(row.id))
+  );
+}
+
 /**
  * An instance whose launch is done (and whose hooks, if any, all continued) goes InService: registered in
  * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
@@ -98,7 +109,7 @@ export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, 
       .all();
     for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
   }
-  const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+  const activity = openLaunchActivity(tx, row);
   if (activity) {
     updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
     announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Successful");
@@ -145,7 +156,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         .set({ lifecycleState: "Terminated", terminatingAt: now })
         .where(eq(instances.id, instanceId))
         .run();
-      const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+      const activity = openLaunchActivity(tx, row);
       if (activity) updateActivity(tx, activity.id, { ...update, now });
       // An instance moved back into service (ExitStandby, AttachInstances) that was found not running.
       for (const description of intoServiceDescriptions(row.id)) {
@@ -316,7 +327,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (openActions(ctx, tx, announce, started, launchingTransition) > 0) {
           const waiting: InstanceRow = { ...started, lifecycleState: "Pending:Wait" };
           tx.update(instances).set(waiting).where(eq(instances.id, instanceId)).run();
-          const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+          const activity = openLaunchActivity(tx, row);
           if (activity) updateActivity(tx, activity.id, { statusCode: "MidLifecycleAction", now });
           return waiting;
         }
