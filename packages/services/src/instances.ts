@@ -251,15 +251,17 @@ export function instanceRegistry(ctx: ServiceContext) {
       );
     },
 
-    /** Loopback ports that instances not yet Terminated hold, so a new launch never reuses one. */
-    /** Ports an instance must not take: other instances' and every listener's (the proxy binds those). */
+    /**
+     * Ports an instance must not take: other instances' own and metadata ports, and every listener's
+     * (the proxy binds those).
+     */
     portsInUse(): Set<number> {
       const taken = ctx.db
-        .select({ port: instances.port })
+        .select({ port: instances.port, metadataPort: instances.metadataPort })
         .from(instances)
         .where(ne(instances.lifecycleState, "Terminated"))
         .all()
-        .flatMap((r) => (r.port === null ? [] : [r.port]));
+        .flatMap((r) => [r.port, r.metadataPort].filter((p) => p !== null));
       const listening = ctx.db.select({ port: schema.listeners.port }).from(schema.listeners).all();
       return new Set([...taken, ...listening.map((l) => l.port)]);
     },
@@ -353,6 +355,15 @@ export function instanceRegistry(ctx: ServiceContext) {
     /** A Pending row the group no longer needs (desired dropped before the worker could launch it). */
     cancelLaunch(instanceId: string, reason: string): void {
       endLaunch(instanceId, { statusCode: "Cancelled", statusMessage: reason });
+    },
+
+    /**
+     * The loopback port of an instance's metadata service, taken before its runtime starts so that a
+     * restarted worker serves it on the same port.
+     */
+    recordMetadataPort(instanceId: string, port: number): void {
+      // Not a configuration change: the proxy never looks at it.
+      ctx.db.update(instances).set({ metadataPort: port }).where(eq(instances.id, instanceId)).run();
     },
 
     /** An adopted instance's runtime reference and port, when its row lacks them. */
