@@ -10,6 +10,7 @@ export * from "./errors.ts";
 export * from "./http-request.ts";
 export * from "./http2-headers.ts";
 export * from "./ids.ts";
+export * from "./instance-refresh.ts";
 export * from "./json-depth.ts";
 export * from "./limits.ts";
 export * from "./load-balancers.ts";
