@@ -3,6 +3,7 @@ import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
 import { instanceActionService } from "./instance-actions.ts";
+import { instanceRefreshService } from "./instance-refreshes.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
 import { listenerService } from "./listeners.ts";
@@ -26,6 +27,7 @@ export * from "./group-capacity.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
+export * from "./instance-refreshes.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
@@ -34,6 +36,7 @@ export * from "./listeners.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./port-probe.ts";
+export * from "./refresh-registry.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
 export * from "./shapes/index.ts";
@@ -66,6 +69,7 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    instanceRefreshes: instanceRefreshService(ctx),
   };
 }
 

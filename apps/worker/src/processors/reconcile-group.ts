@@ -7,6 +7,7 @@ import { createCapacityStep } from "./reconcile/capacity.ts";
 import { createInstanceSteps } from "./reconcile/instance-steps.ts";
 import { createLauncher } from "./reconcile/launches.ts";
 import { type PassOutcome, type PassState, transitStates } from "./reconcile/pass-state.ts";
+import { createRefreshStep } from "./reconcile/refresh.ts";
 
 /*
  * reconcile-group: make a group's instances match its desired capacity. Level-triggered: each pass reads
@@ -26,6 +27,7 @@ export function createReconciler(ctx: WorkerContext) {
   const launcher = createLauncher(ctx);
   const steps = createInstanceSteps(ctx, launcher);
   const adjustCapacity = createCapacityStep(ctx, launcher);
+  const refreshStep = createRefreshStep(ctx, launcher);
   // One pass per group at a time in this process. BullMQ's deduplication already keeps one job per group
   // across workers; this covers a job BullMQ hands out again because its lock expired while it still ran.
   const running = new Map<string, Promise<unknown>>();
@@ -85,6 +87,11 @@ export function createReconciler(ctx: WorkerContext) {
 
     // Capacity. Read again: the steps above took time, and a desired capacity changed meanwhile is the
     // one to act on.
+    const beforeRefresh = registry.snapshot(groupName);
+    if (!beforeRefresh) return outcome;
+    // An instance refresh decides first what goes and how far above desired the group may run, so the
+    // capacity step launches its replacements instead of fighting it.
+    const refreshing = await refreshStep(beforeRefresh, state);
     const snapshot = registry.snapshot(groupName);
     if (!snapshot) return outcome;
     await adjustCapacity(snapshot, state);
@@ -93,7 +100,8 @@ export function createReconciler(ctx: WorkerContext) {
     if (!settled) return outcome;
     if (registry.targetsOutOfSync(settled)) registry.syncTargets(settled);
     const inTransit = settled.instances.some((row) => transitStates.has(row.lifecycleState));
-    if (inTransit) outcome.followUpMs = timing.followUpMs;
+    // A refresh in progress waits for warm-ups and checkpoint delays: it comes back too.
+    if (inTransit || refreshing) outcome.followUpMs = timing.followUpMs;
     else if (settled.group.status !== null && settled.instances.length === 0) {
       const leftovers = await driver.list(groupName);
       if (leftovers.length === 0 && registry.deleteGroupIfDone(groupName)) {

@@ -3,6 +3,7 @@ export * from "./activities.ts";
 export * from "./alarms.ts";
 export * from "./common.ts";
 export * from "./groups.ts";
+export * from "./instance-refreshes.ts";
 export * from "./launch-templates.ts";
 export * from "./policies.ts";
 export * from "./wire.ts";

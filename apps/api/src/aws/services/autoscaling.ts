@@ -5,6 +5,7 @@ import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
+import { refreshOperations } from "./autoscaling-refreshes.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
 
@@ -17,6 +18,7 @@ const operations = {
   ...groupOperations,
   ...instanceOperations,
   ...policyOperations,
+  ...refreshOperations,
   ...trafficOperations,
   ...tagOperations,
   DescribeAccountLimits: operation({

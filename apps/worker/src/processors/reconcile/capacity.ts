@@ -26,7 +26,8 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
 
   async function scaleOut(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
     const { group } = snapshot;
-    const key = launcher.backoffKey(snapshot);
+    const resolved = pass.refresh?.launchTemplate ?? snapshot.launchTemplate;
+    const key = launcher.backoffKey(resolved);
     const wait = launcher.backingOff(group.name, key, Date.now());
     if (wait > 0) {
       // Refused launches wait; the periodic resync comes back after the backoff (a new launch template
@@ -38,11 +39,20 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
     const at = Date.now();
     // Replacements of unhealthy instances are not a change of the desired capacity.
     const sentence = activityCauses.launch(at, counted.length, desired);
-    const cause = pass.replaced >= count ? sentence : activityCauses.join(group.capacityCause, sentence);
+    const cause =
+      counted.length >= group.desiredCapacity && pass.refresh?.launchCause
+        ? pass.refresh.launchCause
+        : pass.replaced >= count
+          ? sentence
+          : activityCauses.join(group.capacityCause, sentence);
     const ports = await launcher.pickPorts(count);
     const plans: LaunchPlan[] = ports.map((port) => ({ instanceId: newInstanceId(), port }));
-    const rows = registry.beginLaunches(snapshot, plans, { cause, driver: driver.name });
-    const result = await launcher.launchRows(snapshot, rows, key);
+    const rows = registry.beginLaunches(snapshot, plans, {
+      cause,
+      driver: driver.name,
+      ...(pass.refresh && { launchTemplate: resolved, refreshId: pass.refresh.id }),
+    });
+    const result = await launcher.launchRows(snapshot, rows, key, resolved);
     pass.outcome.launched += result.launched;
     pass.outcome.failed += result.failed;
   }
@@ -63,9 +73,10 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
       counted.length - desired,
       {
         policies: group.terminationPolicies,
+        // During a refresh its target version is the one to keep.
         launchTemplate: {
-          id: snapshot.launchTemplate.template.id,
-          version: snapshot.launchTemplate.version.version,
+          id: (pass.refresh?.launchTemplate ?? snapshot.launchTemplate).template.id,
+          version: (pass.refresh?.launchTemplate ?? snapshot.launchTemplate).version.version,
         },
         now: at,
       },
@@ -94,7 +105,7 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
   /** Launches or terminates toward the desired capacity (0 while the group is being deleted). */
   return async function adjustCapacity(snapshot: GroupSnapshot, pass: PassState): Promise<void> {
     const { group } = snapshot;
-    const desired = group.status !== null ? 0 : group.desiredCapacity;
+    const desired = group.status !== null ? 0 : group.desiredCapacity + (pass.refresh?.surplus ?? 0);
     const counted = snapshot.instances.filter(countsTowardCapacity);
     if (counted.length < desired) await scaleOut(snapshot, counted, desired, pass);
     else if (counted.length > desired) await scaleIn(snapshot, counted, desired, pass);

@@ -1,6 +1,6 @@
 import { LaunchError, type LaunchSpec } from "@scaleout/compute";
 import { freePort } from "@scaleout/queue";
-import type { GroupSnapshot, InstanceRow } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow, ResolvedLaunchTemplate } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 
 /*
@@ -19,8 +19,8 @@ export function createLauncher(ctx: WorkerContext) {
   const { registry, driver, log, timing } = ctx;
   const backoffs = new Map<string, Backoff>();
 
-  function specFor(snapshot: GroupSnapshot, row: InstanceRow): LaunchSpec {
-    const { version } = snapshot.launchTemplate;
+  function specFor(resolved: ResolvedLaunchTemplate, row: InstanceRow): LaunchSpec {
+    const { version } = resolved;
     return {
       instanceId: row.id,
       groupName: row.groupName,
@@ -58,8 +58,8 @@ export function createLauncher(ctx: WorkerContext) {
     },
 
     /** The back-off key of the template version a launch now uses. */
-    backoffKey(snapshot: GroupSnapshot): string {
-      const { template, version } = snapshot.launchTemplate;
+    backoffKey(resolved: ResolvedLaunchTemplate): string {
+      const { template, version } = resolved;
       return `${template.id}:${version.version}`;
     },
 
@@ -75,13 +75,18 @@ export function createLauncher(ctx: WorkerContext) {
     },
 
     /** Launches Pending rows; a refusal fails the row's activity and backs the group off. */
-    async launchRows(snapshot: GroupSnapshot, rows: InstanceRow[], backoffKey: string) {
+    async launchRows(
+      snapshot: GroupSnapshot,
+      rows: InstanceRow[],
+      backoffKey: string,
+      resolved: ResolvedLaunchTemplate = snapshot.launchTemplate,
+    ) {
       let launched = 0;
       let failed = 0;
       await Promise.all(
         rows.map(async (row) => {
           try {
-            const instance = await driver.launch(specFor(snapshot, row));
+            const instance = await driver.launch(specFor(resolved, row));
             registry.completeLaunch(row.id, {
               ref: instance.ref,
               address: instance.address,
