@@ -92,12 +92,13 @@ export function refreshBounds(
   return { floor: desired > 0 && floor >= ceiling ? ceiling - 1 : floor, ceiling };
 }
 
+/**
+ * Whether an instance counts toward the healthy percentage: in service and healthy, and a new instance
+ * also warmed for InstanceWarmup (an outdated one is the capacity the group already had).
+ */
 export function isRefreshReady(instance: RefreshInstance, warmupSeconds: number, now: number): boolean {
-  return (
-    instance.lifecycleState === "InService" &&
-    instance.healthySince !== undefined &&
-    now >= instance.healthySince + warmupSeconds * 1000
-  );
+  if (instance.lifecycleState !== "InService" || instance.healthySince === undefined) return false;
+  return instance.outdated || now >= instance.healthySince + warmupSeconds * 1000;
 }
 
 /** Whether an outdated instance is replaced, waited for, or left alone, by the preferences. */

@@ -7,6 +7,7 @@ import {
   type RefreshState,
   refreshState,
 } from "./instance-refreshes.ts";
+import { targetRowsOf } from "./instance-targets.ts";
 import type { GroupSnapshot, InstanceRow } from "./instances.ts";
 import {
   findLaunchTemplate,
@@ -19,7 +20,7 @@ import {
  * The reconcile pass decides (core planRefresh); these functions write.
  */
 
-const { instanceRefreshes, autoScalingGroups, targets, alarms } = schema;
+const { instanceRefreshes, autoScalingGroups, alarms } = schema;
 
 /** AWS's activity sentences for what a refresh does. */
 export const refreshCauses = {
@@ -78,19 +79,8 @@ export function refreshRegistry(ctx: ServiceContext) {
       if (row.lifecycleState !== "InService" || row.healthStatus !== "Healthy") return undefined;
       const since = row.inServiceAt ?? row.launchedAt;
       if (snapshot.group.healthCheckType !== "ELB" || snapshot.targetGroups.length === 0) return since;
-      const rows = ctx.db
-        .select()
-        .from(targets)
-        .where(
-          and(
-            eq(targets.targetId, row.id),
-            inArray(
-              targets.targetGroupArn,
-              snapshot.targetGroups.map((g) => g.arn),
-            ),
-          ),
-        )
-        .all();
+      const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
+      const rows = targetRowsOf(ctx.db, row).filter((r) => attached.has(r.targetGroupArn));
       if (rows.length < snapshot.targetGroups.length || rows.some((r) => r.state !== "healthy"))
         return undefined;
       return Math.max(since, ...rows.map((r) => r.updatedAt));
