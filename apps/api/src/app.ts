@@ -16,8 +16,10 @@ import { trustPlugin } from "./plugins/trust.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
 import { certificateRoutes } from "./routes/certificates.ts";
+import { type EventStreamOptions, eventRoutes } from "./routes/events.ts";
 import { instanceRefreshRoutes } from "./routes/instance-refreshes.ts";
 import { launchTemplateRoutes } from "./routes/launch-templates.ts";
+import { lifecycleHookRoutes } from "./routes/lifecycle-hooks.ts";
 import { listenerCertificateRoutes } from "./routes/listener-certificates.ts";
 import { listenerRoutes } from "./routes/listeners.ts";
 import { loadBalancerRoutes } from "./routes/load-balancers.ts";
@@ -40,6 +42,8 @@ export interface AppOptions {
   health?: HealthChecks;
   /** Who may call (Settings.api); by default loopback names only and no CORS origins. */
   trust?: { bindHost: string; allowedHosts: readonly string[]; allowedOrigins: readonly string[] };
+  /** GET /v1/events follows this (server.ts: a Redis stream follower); without it the route answers 503. */
+  events?: EventStreamOptions;
 }
 
 /** Builds the control-plane API. It never listens: server.ts does, tests inject. */
@@ -84,8 +88,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(launchTemplateRoutes, { prefix: "/v1", ...deps });
   await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(instanceRefreshRoutes, { prefix: "/v1", ...deps });
+  await app.register(lifecycleHookRoutes, { prefix: "/v1", ...deps });
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });
+  await app.register(eventRoutes, { prefix: "/v1", ...(options.events && { events: options.events }) });
   return app;
 }

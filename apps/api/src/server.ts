@@ -1,7 +1,14 @@
 import { join } from "node:path";
 import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, registryWritable, runMigrations } from "@scaleout/db";
-import { closeQueues, createQueues, createRedis, createRedisEvents, redisAnswers } from "@scaleout/queue";
+import {
+  closeQueues,
+  createEventFollower,
+  createQueues,
+  createRedis,
+  createRedisEvents,
+  redisAnswers,
+} from "@scaleout/queue";
 import {
   createCertificateAuthority,
   createContext,
@@ -47,8 +54,15 @@ async function main(): Promise<void> {
       certificateAuthority: createCertificateAuthority(join(config.dataDir, "ca"), Date.now),
     }),
   );
+  // GET /v1/events: one blocking reader for every client of this process (it blocks, so it is its own).
+  const eventReader = createRedis(config.redisUrl, "worker");
+  eventReader.on("error", () => {});
+  const follower = createEventFollower(eventReader, redis, config.redisPrefix, {
+    onError: (error) => warn(error, "could not read the events stream; retrying"),
+  });
   const app = await buildApp({
     services,
+    events: { follower },
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: { level: process.env.LOG_LEVEL ?? "info" },
     trust: {

@@ -12,6 +12,7 @@ export * from "./http2-headers.ts";
 export * from "./ids.ts";
 export * from "./instance-refresh.ts";
 export * from "./json-depth.ts";
+export * from "./lifecycle-hooks.ts";
 export * from "./limits.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";

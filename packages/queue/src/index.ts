@@ -1,4 +1,5 @@
 export * from "./connection.ts";
+export * from "./event-follower.ts";
 export * from "./events.ts";
 export * from "./health.ts";
 export * from "./names.ts";

@@ -8,6 +8,7 @@ import { changeDesiredCapacity, groupCapacityService } from "./group-capacity.ts
 import { groupTargetGroupService, linkTargetGroups } from "./group-target-groups.ts";
 import { findGroup, groupInstances, groupView, groupViewService } from "./group-view.ts";
 import { findLaunchTemplate, resolveLaunchTemplateVersion } from "./launch-templates.ts";
+import { writeHookSpecifications } from "./lifecycle-hooks.ts";
 import type { Wire } from "./shapes/common.ts";
 import type { AutoScalingGroup, CreateGroup, UpdateGroup } from "./shapes/groups.ts";
 import type { LaunchTemplateSpec } from "./shapes/launch-templates.ts";
@@ -106,6 +107,8 @@ function groupCrudService(ctx: ServiceContext) {
         };
         onConstraint(() => tx.insert(autoScalingGroups).values(row).run(), { unique: exists });
         linkTargetGroups(tx, name, targetGroupArns);
+        // In the same transaction: the hooks hold the group's very first instances.
+        writeHookSpecifications(ctx, tx, name, input.lifecycleHookSpecificationList);
         writeGroupTags(tx, row.arn, tags);
         announce.groups.push({ name, reason: "group created" });
         return view(tx, row);

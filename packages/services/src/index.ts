@@ -5,6 +5,7 @@ import type { ServiceContext } from "./context.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { instanceRefreshService } from "./instance-refreshes.ts";
 import { launchTemplateService } from "./launch-templates.ts";
+import { lifecycleHookService } from "./lifecycle-hooks.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
 import { listenerService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
@@ -27,10 +28,14 @@ export * from "./group-capacity.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
+export * from "./instance-events.ts";
 export * from "./instance-refreshes.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
+export * from "./lifecycle-actions.ts";
+export * from "./lifecycle-hooks.ts";
+export * from "./lifecycle-registry.ts";
 export * from "./listener-certificates.ts";
 export * from "./listeners.ts";
 export * from "./load-balancers.ts";
@@ -70,6 +75,7 @@ export function createServices(ctx: ServiceContext) {
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
     instanceRefreshes: instanceRefreshService(ctx),
+    lifecycleHooks: lifecycleHookService(ctx),
   };
 }
 

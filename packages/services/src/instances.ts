@@ -1,8 +1,9 @@
-import type { ActivityStatus } from "@scaleout/core";
+import { type ActivityStatus, launchingTransition } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
-import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
+import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
+import { announceActivityEvent } from "./instance-events.ts";
 import {
   deregisterRows,
   instanceAddress,
@@ -15,6 +16,7 @@ import {
   type ResolvedLaunchTemplate,
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
+import { clearActions, openActions } from "./lifecycle-actions.ts";
 import { removeGroupTags } from "./tags.ts";
 
 /*
@@ -48,8 +50,8 @@ export const activityCauses = {
     capacityCause ? `${capacityCause}  ${sentence}` : sentence,
 };
 
-const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
-const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
+export const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
+export const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
 
 /** What one reconcile pass reads about a group, in one consistent snapshot. */
 export interface GroupSnapshot {
@@ -63,7 +65,7 @@ export interface GroupSnapshot {
 }
 
 /** The activity of this description that has not ended yet. */
-function openActivity(db: Db | Tx, groupName: string, description: string) {
+export function openActivity(db: Db | Tx, groupName: string, description: string) {
   return db
     .select()
     .from(scalingActivities)
@@ -75,6 +77,32 @@ function openActivity(db: Db | Tx, groupName: string, description: string) {
       ),
     )
     .get();
+}
+
+/**
+ * An instance whose launch is done (and whose hooks, if any, all continued) goes InService: registered in
+ * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
+ */
+export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
+  const next: InstanceRow = { ...row, lifecycleState: "InService", inServiceAt: now };
+  tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
+  const attached = tx
+    .select({ targetGroup: targetGroups })
+    .from(groupTargetGroups)
+    .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
+    .where(eq(groupTargetGroups.groupName, row.groupName))
+    .all();
+  for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+  const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+  if (activity) {
+    updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+    announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Successful");
+  }
+  tx.update(autoScalingGroups)
+    .set({ lastScalingEndedAt: now })
+    .where(eq(autoScalingGroups.name, row.groupName))
+    .run();
+  return next;
 }
 
 export interface LaunchPlan {
@@ -248,35 +276,30 @@ export function instanceRegistry(ctx: ServiceContext) {
     },
 
     /**
-     * Step 2, once the runtime runs the instance: where it answers, its registration in each of the
-     * group's target groups, InService, and the activity done. Also how an adopted Pending instance (its
-     * worker died after the launch) is completed.
+     * Step 2, once the runtime runs the instance: where it answers, then InService (registered in each
+     * of the group's target groups, the activity done), or Pending:Wait when launch lifecycle hooks hold
+     * it (one action per hook, announced; not registered, so no traffic). Also how an adopted Pending
+     * instance (its worker died after the launch) is completed.
      */
     completeLaunch(instanceId: string, launched: Launched): InstanceRow | undefined {
       const now = ctx.now();
-      return mutate(ctx, (tx) => {
+      return mutate(ctx, (tx, announce) => {
         const row = findInstance(tx, instanceId);
         if (row?.lifecycleState !== "Pending") return row;
-        const next: InstanceRow = {
+        const started: InstanceRow = {
           ...row,
           driverRef: launched.ref,
           address: launched.address,
           port: launched.port,
-          lifecycleState: "InService",
-          inServiceAt: now,
         };
-        tx.update(instances).set(next).where(eq(instances.id, instanceId)).run();
-        const attached = tx
-          .select({ targetGroup: targetGroups })
-          .from(groupTargetGroups)
-          .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
-          .where(eq(groupTargetGroups.groupName, row.groupName))
-          .all();
-        for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
-        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
-        if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
-        touchGroup(tx, row.groupName, now);
-        return next;
+        if (openActions(ctx, tx, announce, started, launchingTransition) > 0) {
+          const waiting: InstanceRow = { ...started, lifecycleState: "Pending:Wait" };
+          tx.update(instances).set(waiting).where(eq(instances.id, instanceId)).run();
+          const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+          if (activity) updateActivity(tx, activity.id, { statusCode: "MidLifecycleAction", now });
+          return waiting;
+        }
+        return putInService(tx, announce, started, now);
       });
     },
 
@@ -362,7 +385,7 @@ export function instanceRegistry(ctx: ServiceContext) {
      */
     finishTermination(instanceId: string): void {
       const now = ctx.now();
-      mutate(ctx, (tx) => {
+      mutate(ctx, (tx, announce) => {
         const row = findInstance(tx, instanceId);
         if (!row) return;
         for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
@@ -370,8 +393,12 @@ export function instanceRegistry(ctx: ServiceContext) {
           .set({ lifecycleState: "Terminated", terminatingAt: row.terminatingAt ?? now })
           .where(eq(instances.id, instanceId))
           .run();
+        clearActions(tx, instanceId);
         const activity = openActivity(tx, row.groupName, terminateDescription(row.id));
-        if (activity) updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+        if (activity) {
+          updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
+          announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Terminate Successful");
+        }
         touchGroup(tx, row.groupName, now);
       });
     },

@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { StringEnum, Timestamp } from "./common.ts";
 import { LaunchTemplateRef, LaunchTemplateSpec } from "./launch-templates.ts";
+import { LifecycleHookSpecification } from "./lifecycle-hooks.ts";
 
 /* An Auto Scaling group's and its instances' shapes, declared once for both doors and the services. */
 
@@ -38,6 +39,7 @@ export const CreateGroup = Type.Object(
     maxSize: Type.Integer({ minimum: 0 }),
     targetGroupARNs: Type.Optional(Type.Array(Type.String())),
     tags: Type.Optional(Type.Array(CreateGroupTag, { maxItems: 50 })),
+    lifecycleHookSpecificationList: Type.Optional(Type.Array(LifecycleHookSpecification, { maxItems: 50 })),
   },
   { additionalProperties: false },
 );

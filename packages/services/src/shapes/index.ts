@@ -5,5 +5,6 @@ export * from "./common.ts";
 export * from "./groups.ts";
 export * from "./instance-refreshes.ts";
 export * from "./launch-templates.ts";
+export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
 export * from "./wire.ts";

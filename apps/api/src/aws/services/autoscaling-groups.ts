@@ -38,7 +38,7 @@ const CreateGroupInput = struct({
   instanceId: unsupported("Creating a group from an instance (InstanceId) is not supported by scaleout"),
   loadBalancerNames: list(str),
   targetGroupARNs: list(str),
-  lifecycleHookSpecificationList: unsupported("Lifecycle hooks are not supported by scaleout"),
+  lifecycleHookSpecificationList: list(deriveShape(shapes.LifecycleHookSpecification)),
   tags: list(Tag),
   trafficSources: list(TrafficSourceIdentifier),
 });

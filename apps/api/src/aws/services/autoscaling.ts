@@ -3,6 +3,7 @@ import { type AwsService, operation, validationErrors } from "../operation.ts";
 import { int, struct } from "../shapes.ts";
 import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
+import { hookOperations } from "./autoscaling-hooks.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
 import { refreshOperations } from "./autoscaling-refreshes.ts";
@@ -17,6 +18,7 @@ import { trafficOperations } from "./autoscaling-traffic.ts";
 const operations = {
   ...groupOperations,
   ...instanceOperations,
+  ...hookOperations,
   ...policyOperations,
   ...refreshOperations,
   ...trafficOperations,

@@ -1,5 +1,11 @@
 import { chooseInstancesToTerminate, newInstanceId } from "@scaleout/core";
-import { activityCauses, type GroupSnapshot, type InstanceRow, type LaunchPlan } from "@scaleout/services";
+import {
+  activityCauses,
+  type GroupSnapshot,
+  type InstanceRow,
+  type LaunchPlan,
+  lifecycleRegistry,
+} from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 import type { Launcher } from "./launches.ts";
 import type { PassState } from "./pass-state.ts";
@@ -23,6 +29,7 @@ export const countsTowardCapacity = (row: InstanceRow): boolean => capacityState
 
 export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
   const { registry, driver, log } = ctx;
+  const waits = lifecycleRegistry(ctx.services.ctx);
 
   async function scaleOut(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
     const { group } = snapshot;
@@ -92,7 +99,8 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
         // Deregistered first; the runtime stops it once its targets have drained.
         const draining = registry.beginTermination(row.id, cause);
         log.info("scale-in", { group: group.name, instance: row.id, draining });
-        if (!draining) {
+        // Termination lifecycle hooks hold it (Terminating:Wait) before it stops; a deletion skips them.
+        if (!draining && (deleting || !waits.beginTerminatingWait(row.id))) {
           await launcher.terminateRuntime(row.id);
           registry.finishTermination(row.id);
           pass.outcome.terminated++;

@@ -1,13 +1,18 @@
 import type { LifecycleState } from "@scaleout/core";
-import { activityCauses, type InstanceRow } from "@scaleout/services";
+import { activityCauses, type InstanceRow, lifecycleRegistry } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 import type { Launcher } from "./launches.ts";
 import { alive, type InstanceStep, type PassState } from "./pass-state.ts";
+import { createPendingWaitSteps } from "./pending-wait.ts";
+import { createTerminatingWaitSteps } from "./terminating-wait.ts";
 
 /*
  * One step along the lifecycle for each instance, by its lifecycle state:
  *
  *   (row inserted) Pending ──launch──▶ InService ──deregister──▶ Terminating ──drained──▶ Terminated
+ *
+ * with lifecycle hooks in between (pending-wait.ts, terminating-wait.ts): Pending ▶ Pending:Wait ▶
+ * Pending:Proceed ▶ InService, and Terminating ▶ Terminating:Wait ▶ Terminating:Proceed ▶ Terminated.
  *
  * A state without a step here waits for something outside the pass (a user's action, a timeout).
  */
@@ -17,13 +22,26 @@ export function createInstanceSteps(
   launcher: Launcher,
 ): Partial<Record<LifecycleState, InstanceStep>> {
   const { registry, log } = ctx;
+  const waits = lifecycleRegistry(ctx.services.ctx);
 
-  /** Stops the runtime instance of a Terminating row and closes the row. */
-  async function finish(row: InstanceRow, pass: PassState): Promise<void> {
+  /** Stops the runtime instance of a row whose termination hooks are done (or absent), and closes the row. */
+  async function stop(row: InstanceRow, pass: PassState): Promise<void> {
     await launcher.terminateRuntime(row.id);
     registry.finishTermination(row.id);
     pass.outcome.terminated++;
     log.info("instance terminated", { group: row.groupName, instance: row.id });
+  }
+
+  /**
+   * Ends a Terminating row: into Terminating:Wait when the group has termination hooks (a group being
+   * deleted skips them, as a forced delete does), else stopped now.
+   */
+  async function finish(row: InstanceRow, pass: PassState): Promise<void> {
+    if (pass.snapshot.group.status === null && waits.beginTerminatingWait(row.id)) {
+      log.info("instance waits on termination lifecycle hooks", { group: row.groupName, instance: row.id });
+      return;
+    }
+    await stop(row, pass);
   }
 
   const pending: InstanceStep = async (row, pass) => {
@@ -83,5 +101,11 @@ export function createInstanceSteps(
     if (!alive(pass.runtime.get(row.id)) || registry.drained(row.id)) await finish(row, pass);
   };
 
-  return { Pending: pending, InService: inService, Terminating: terminating };
+  return {
+    Pending: pending,
+    InService: inService,
+    Terminating: terminating,
+    ...createPendingWaitSteps(ctx, launcher),
+    ...createTerminatingWaitSteps(ctx, stop),
+  };
 }

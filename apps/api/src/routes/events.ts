@@ -1,0 +1,177 @@
+import type { ServerResponse } from "node:http";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { type EventFollower, isStreamId, type StreamEvent } from "@scaleout/queue";
+import { Type } from "@sinclair/typebox";
+import { errorRef } from "../schemas/common.ts";
+
+/*
+ * GET /v1/events: the events stream as server-sent events. Each event is the JSON EventBridge delivers
+ * (lifecycle actions, instance launches and terminations), `id:` its Redis stream id, so a client that
+ * reconnects with Last-Event-ID (or ?after=) resumes where it left off, as far back as the capped stream
+ * keeps. One follower per api process reads Redis (event-follower.ts); this fans it out.
+ */
+
+export interface EventStreamOptions {
+  follower: EventFollower;
+  /** Open streams one api process serves; more answer 503. */
+  maxClients?: number;
+  /** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
+  heartbeatMs?: number;
+}
+
+/** Bytes a slow client may have queued before it is dropped (it reconnects with Last-Event-ID). */
+const maxQueuedBytes = 1024 * 1024;
+/** Missed events replayed on resume, at most (the stream keeps 10,000). */
+const maxReplay = 10_000;
+
+const Query = Type.Object(
+  {
+    after: Type.Optional(
+      Type.String({ maxLength: 41, description: "Resume after this stream id (as Last-Event-ID does)" }),
+    ),
+    "detail-type": Type.Optional(
+      Type.String({
+        maxLength: 128,
+        description: 'Only this detail-type, e.g. "EC2 Instance-launch Lifecycle Action"',
+      }),
+    ),
+    group: Type.Optional(
+      Type.String({ maxLength: 255, description: "Only events of this Auto Scaling group" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOptions }> = async (
+  app,
+  { events },
+) => {
+  const clients = new Set<ServerResponse>();
+  const maxClients = events?.maxClients ?? 100;
+  const heartbeatMs = events?.heartbeatMs ?? 15_000;
+  let closing = false;
+
+  // Open streams never end by themselves: without this, closing the server would wait for them for ever.
+  app.addHook("preClose", async () => {
+    closing = true;
+    for (const res of clients) res.end();
+    clients.clear();
+    events?.follower.close();
+  });
+
+  app.get(
+    "/events",
+    {
+      schema: {
+        tags: ["Events"],
+        summary:
+          "Server-sent events: lifecycle action notifications and instance launch/terminate events, as EventBridge delivers them",
+        description:
+          "`text/event-stream`. Each message's `data` is one EventBridge event (version, id, detail-type, source, account, time, region, resources, detail) and its `id` the stream id; reconnect with `Last-Event-ID` (or `?after=`) to resume. A comment line arrives every 15 s.",
+        querystring: Query,
+        produces: ["text/event-stream"],
+        response: {
+          200: Type.String({ description: "text/event-stream" }),
+          400: errorRef,
+          401: errorRef,
+          503: errorRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const header = request.headers["last-event-id"];
+      const resumeFrom = request.query.after ?? (typeof header === "string" ? header : undefined);
+      if (resumeFrom !== undefined && !isStreamId(resumeFrom)) {
+        return reply
+          .code(400)
+          .send({ code: "ValidationError", message: `'${resumeFrom}' is not an event id (<ms>-<seq>)` });
+      }
+      if (!events || closing) {
+        return reply
+          .code(503)
+          .send({ code: "ServiceUnavailable", message: "The events stream is not available (no Redis)" });
+      }
+      if (clients.size >= maxClients) {
+        return reply
+          .code(503)
+          .header("retry-after", "5")
+          .send({
+            code: "ServiceUnavailable",
+            message: `Too many open event streams (at most ${maxClients})`,
+          });
+      }
+      const { follower } = events;
+      const detailType = request.query["detail-type"];
+      const group = request.query.group;
+      const wanted = ({ event }: StreamEvent) => {
+        if (detailType !== undefined && event["detail-type"] !== detailType) return false;
+        if (group === undefined) return true;
+        const detail = event.detail;
+        return typeof detail === "object" && detail !== null && "AutoScalingGroupName" in detail
+          ? detail.AutoScalingGroupName === group
+          : false;
+      };
+
+      reply.hijack();
+      const res = reply.raw;
+      clients.add(res);
+      // The response lasts as long as the client stays: no socket inactivity timeout applies to it.
+      request.raw.socket.setTimeout(0);
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
+
+      let lastSent = resumeFrom;
+      // Live entries wait here until the missed ones have been sent, so the order holds.
+      let backlog: StreamEvent[] | undefined = [];
+      const send = (entry: StreamEvent) => {
+        if (lastSent !== undefined && compareIds(entry.id, lastSent) <= 0) return;
+        lastSent = entry.id;
+        if (!wanted(entry)) return;
+        res.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`);
+        if (res.writableLength > maxQueuedBytes) res.end();
+      };
+      const unsubscribe = follower.subscribe((entry) => {
+        if (backlog) backlog.push(entry);
+        else send(entry);
+      });
+      const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
+      const done = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        clients.delete(res);
+      };
+      res.once("close", done);
+      res.once("error", done);
+
+      await Promise.race([follower.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      if (resumeFrom !== undefined) {
+        try {
+          for (const entry of await follower.since(resumeFrom, maxReplay)) send(entry);
+        } catch (error) {
+          request.log.warn({ err: error }, "could not replay missed events");
+        }
+      } else {
+        // Nothing missed: live from the moment the follower is positioned.
+        lastSent = undefined;
+      }
+      const waiting = backlog;
+      backlog = undefined;
+      for (const entry of waiting) send(entry);
+      // The stream is open: a client may act now and will see what follows.
+      res.write(": connected\n\n");
+    },
+  );
+};
+
+/** Orders two stream ids (`<ms>-<seq>`) numerically. */
+function compareIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
+  if (am !== bm) return am < bm ? -1 : 1;
+  if (as !== bs) return as < bs ? -1 : 1;
+  return 0;
+}
