@@ -16,6 +16,7 @@ import {
   RollbackInstanceRefreshCommand,
   StartInstanceRefreshCommand,
 } from "@aws-sdk/client-auto-scaling";
+import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
@@ -83,6 +84,7 @@ test("instance refresh over the SDK: replace, skip matching, roll back, cancel, 
   };
   const autoScaling = new AutoScalingClient(config);
   const ec2 = new EC2Client(config);
+  const cloudWatch = new CloudWatchClient(config);
 
   const { targetGroupArn, targetGroup, port } = await addLoadBalancedGroup(sys, name, {
     deregistrationDelaySeconds: 1,
@@ -262,6 +264,56 @@ test("instance refresh over the SDK: replace, skip matching, roll back, cancel, 
   ).rejects.toMatchObject({ name: "ActiveInstanceRefreshNotFoundFault" });
   const mixed = (await versions()).map((i) => i.version).sort();
   expect(mixed).toEqual(["2", "2", "3"]);
+
+  // ---- AutoRollback: an alarm of the AlarmSpecification in ALARM fails the refresh and rolls it back -----
+  await cloudWatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: `${name}-errors`,
+      Namespace: "Deploy",
+      MetricName: "Errors",
+      Statistic: "Maximum",
+      Period: 1,
+      EvaluationPeriods: 1,
+      Threshold: 50,
+      ComparisonOperator: "GreaterThanThreshold",
+    }),
+  );
+  const { InstanceRefreshId: fifth } = await autoScaling.send(
+    new StartInstanceRefreshCommand({
+      AutoScalingGroupName: name,
+      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: name, Version: "3" } },
+      Preferences: {
+        MinHealthyPercentage: 60,
+        InstanceWarmup: 0,
+        CheckpointPercentages: [30, 100],
+        CheckpointDelay: 600,
+        AutoRollback: true,
+        AlarmSpecification: { Alarms: [`${name}-errors`] },
+      },
+    }),
+  );
+  if (!fifth) throw new Error("no refresh id");
+  await eventually(
+    async () =>
+      (await refresh(fifth)).StatusReason?.startsWith("Waiting for the checkpoint") ? true : undefined,
+    { timeoutMs: 60_000, intervalMs: 250, message: "the checkpoint" },
+  ).catch(fail("auto rollback checkpoint"));
+  // The deployment's error metric goes up: the alarm fires.
+  const errors = setInterval(() => {
+    cloudWatch
+      .send(
+        new PutMetricDataCommand({ Namespace: "Deploy", MetricData: [{ MetricName: "Errors", Value: 100 }] }),
+      )
+      .catch(() => undefined);
+  }, 300);
+  try {
+    const autoRolledBack = await until(fifth, "RollbackSuccessful");
+    expect(autoRolledBack.StatusReason).toContain(`${name}-errors`);
+    expect(autoRolledBack.RollbackDetails?.RollbackReason).toContain(`${name}-errors`);
+  } finally {
+    clearInterval(errors);
+  }
+  expect((await versions()).map((i) => i.version)).toEqual(["2", "2", "2"]);
 
   // ---- Traffic kept answering throughout ------------------------------------------------------------------
   const servedBefore = traffic.ok;

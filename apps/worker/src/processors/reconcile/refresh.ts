@@ -200,7 +200,8 @@ export function createRefreshStep(ctx: WorkerContext, launcher: Launcher) {
         instancesToUpdate: 0,
       };
       refreshes.update(row, {
-        statusReason,
+        // The reason the rollback began (an alarm, a failure) stays unless the rollback itself waits.
+        ...((suspended || plan.waiting !== undefined) && { statusReason }),
         state: {
           ...current,
           rollback: {
