@@ -2,6 +2,7 @@ import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
+import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { instanceRefreshService } from "./instance-refreshes.ts";
 import { launchTemplateService } from "./launch-templates.ts";
@@ -12,6 +13,7 @@ import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
 import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
@@ -25,6 +27,7 @@ export * from "./certificate-inputs.ts";
 export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./group-capacity.ts";
+export * from "./group-metrics.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
@@ -44,6 +47,7 @@ export * from "./port-probe.ts";
 export * from "./refresh-registry.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./shapes/index.ts";
 /** The same declarations under one name, for doors whose own names would clash (aws/services). */
 export * as shapes from "./shapes/index.ts";
@@ -75,6 +79,8 @@ export function createServices(ctx: ServiceContext) {
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
     instanceRefreshes: instanceRefreshService(ctx),
+    scheduledActions: scheduledActionService(ctx),
+    groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
   };
 }

@@ -7,4 +7,5 @@ export * from "./instance-refreshes.ts";
 export * from "./launch-templates.ts";
 export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./wire.ts";

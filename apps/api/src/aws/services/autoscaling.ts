@@ -5,8 +5,10 @@ import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
 import { hookOperations } from "./autoscaling-hooks.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
+import { groupMetricOperations } from "./autoscaling-metrics.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
 import { refreshOperations } from "./autoscaling-refreshes.ts";
+import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
 
@@ -21,6 +23,8 @@ const operations = {
   ...hookOperations,
   ...policyOperations,
   ...refreshOperations,
+  ...scheduledActionOperations,
+  ...groupMetricOperations,
   ...trafficOperations,
   ...tagOperations,
   DescribeAccountLimits: operation({
