@@ -5,7 +5,7 @@ import { activitiesOf, createExampleTemplate, instancesOf, systemTest, waitForIn
 /*
  * The refresh step of the reconcile pass with a real worker and the process driver (EC2 health checks:
  * the proxy, which writes ELB health, is not running here; the end-to-end test has it). The AWS and REST
- * doors are tested in apps/api/test/aws/instance-refresh*.test.ts.
+ * doors are tested in apps/api/test/aws/instance-refresh.test.ts and tests/e2e/instance-refresh.test.ts.
  */
 
 describe("instance refresh in the reconcile pass (process driver)", () => {

@@ -18,7 +18,7 @@ import { type AwsTestApi, failure, startAwsApi } from "./helpers.ts";
 
 /*
  * Launch template versions and instance refresh requests through the SDKs and REST, without a worker
- * (the end-to-end test, instance-refresh.e2e.test.ts, watches a worker carry a refresh out).
+ * (the end-to-end test, tests/e2e/instance-refresh.test.ts, watches a worker carry a refresh out).
  */
 
 let api: AwsTestApi;

@@ -1,8 +1,10 @@
 // Instance refresh end to end (issue 12): the real api, worker and proxy as child processes, the group
-// driven through the AWS SDK v3 clients (EC2 for template versions, Auto Scaling for the refresh),
+// driven through the AWS SDK v3 clients (Auto Scaling for the refresh, CloudWatch for its alarm; template
+// versions over REST: the EC2 client is the api package's, and apps/api/test/aws covers that door),
 // instances from the process driver behind a real listener under a light bounded loopback stream. A
 // refresh replaces every instance with the new version without a failed request; SkipMatching skips
-// instances that already match; a rollback restores the old version; a cancel stops a refresh half-way.
+// instances that already match; a rollback restores the old version; a cancel stops a refresh half-way;
+// an alarm of the AlarmSpecification rolls a refresh back by itself.
 
 import { join } from "node:path";
 import {
@@ -17,23 +19,11 @@ import {
   StartInstanceRefreshCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import {
-  CreateLaunchTemplateCommand,
-  CreateLaunchTemplateVersionCommand,
-  EC2Client,
-  GetLaunchTemplateDataCommand,
-} from "@aws-sdk/client-ec2";
+import { createProcessDriver } from "@scaleout/compute";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
-// The end-to-end harness of tests/e2e (the SDK clients are this package's dependencies, not the root's).
-import { createProcessDriver } from "../../../../packages/compute/src/index.ts";
-import { createTraffic, driveLoad, type Load, type Traffic } from "../../../../tests/e2e/load.ts";
-import {
-  addLoadBalancedGroup,
-  exampleApp,
-  type RunningSystem,
-  startSystem,
-} from "../../../../tests/e2e/system.ts";
+import { createTraffic, driveLoad, type Load, type Traffic } from "./load.ts";
+import { addLoadBalancedGroup, exampleApp, type RunningSystem, startSystem } from "./system.ts";
 
 let system: RunningSystem | undefined;
 let loads: Load[] = [];
@@ -56,12 +46,7 @@ function report(traffic: Traffic): string {
   return `${traffic.ok} ok, ${traffic.failures.length} failed${failures ? `\n${failures}` : ""}`;
 }
 
-const userData = (version: string) =>
-  Buffer.from(
-    JSON.stringify({ command: [process.execPath, exampleApp], environment: { APP_VERSION: version } }),
-  ).toString("base64");
-
-test("instance refresh over the SDK: replace, skip matching, roll back, cancel, under traffic", {
+test("instance refresh over the SDK: replace, skip matching, roll back, cancel, auto rollback, under traffic", {
   timeout: 240_000,
 }, async ({ redisUrl, prefix, dataDir }) => {
   const name = `refresh-${prefix}`;
@@ -83,25 +68,21 @@ test("instance refresh over the SDK: replace, skip matching, roll back, cancel, 
     maxAttempts: 1,
   };
   const autoScaling = new AutoScalingClient(config);
-  const ec2 = new EC2Client(config);
   const cloudWatch = new CloudWatchClient(config);
 
   const { targetGroupArn, targetGroup, port } = await addLoadBalancedGroup(sys, name, {
     deregistrationDelaySeconds: 1,
   });
-  await ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: name,
-      LaunchTemplateData: { UserData: userData("1") },
-    }),
-  );
+  await sys.ok("POST", "/v1/launch-templates", {
+    launchTemplateName: name,
+    command: [process.execPath, exampleApp],
+    environment: { APP_VERSION: "1" },
+  });
   for (const version of ["2", "3"]) {
-    await ec2.send(
-      new CreateLaunchTemplateVersionCommand({
-        LaunchTemplateName: name,
-        LaunchTemplateData: { UserData: userData(version) },
-      }),
-    );
+    await sys.ok("POST", `/v1/launch-templates/${name}/versions`, {
+      sourceVersion: "1",
+      environment: { APP_VERSION: version },
+    });
   }
   await autoScaling.send(
     new CreateAutoScalingGroupCommand({
@@ -189,10 +170,11 @@ test("instance refresh over the SDK: replace, skip matching, roll back, cancel, 
   const after = await versions();
   expect(after.map((i) => i.version)).toEqual(["2", "2", "2"]);
   expect(after.some((i) => before.some((b) => b.id === i.id))).toBe(false);
-  const data = await ec2.send(new GetLaunchTemplateDataCommand({ InstanceId: after[0]?.id }));
-  expect(Buffer.from(data.LaunchTemplateData?.UserData ?? "", "base64").toString()).toContain(
-    '"APP_VERSION":"2"',
+  const data = await sys.ok<{ environment: Record<string, string> }>(
+    "GET",
+    `/v1/instances/${after[0]?.id}/launch-template-data`,
   );
+  expect(data.environment).toEqual({ APP_VERSION: "2" });
   const { Activities } = await autoScaling.send(
     new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }),
   );
