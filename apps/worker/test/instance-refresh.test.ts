@@ -82,4 +82,38 @@ describe("instance refresh in the reconcile pass (process driver)", () => {
       ),
     ).toHaveLength(2);
   });
+
+  test("a last checkpoint below 100 ends the refresh there, after its bake time", async ({ system }) => {
+    await system.startWorker();
+    const group = system.groupName();
+    const template = `tpl-${group}`;
+    createExampleTemplate(system, template);
+    system.services.launchTemplates.createVersion(template, { sourceVersion: "1", environment: { V: "2" } });
+    system.services.groups.create({
+      autoScalingGroupName: group,
+      launchTemplate: { launchTemplateName: template, version: "1" },
+      minSize: 0,
+      maxSize: 4,
+      desiredCapacity: 2,
+    });
+    await waitForInService(system, group, 2);
+    const { instanceRefreshId } = system.services.instanceRefreshes.start(group, {
+      desiredConfiguration: { launchTemplate: { launchTemplateName: template, version: "2" } },
+      preferences: { minHealthyPercentage: 50, instanceWarmup: 0, checkpointPercentages: [50], bakeTime: 1 },
+    });
+    const seen = new Set<string>();
+    await eventually(
+      () => {
+        const r = system.services.instanceRefreshes
+          .describe(group, { instanceRefreshIds: [instanceRefreshId] })
+          .items.at(0);
+        if (r) seen.add(r.status);
+        return r?.status === "Successful" ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 20, message: "the refresh to succeed" },
+    );
+    expect([...seen]).toContain("Baking");
+    const after = await waitForInService(system, group, 2);
+    expect(after.map((i) => i.launchTemplate.version).sort()).toEqual(["1", "2"]);
+  });
 });
