@@ -85,13 +85,14 @@ export function createReconciler(ctx: WorkerContext) {
       if (step) await step(row, state);
     }
 
-    // Capacity. Read again: the steps above took time, and a desired capacity changed meanwhile is the
-    // one to act on.
-    const beforeRefresh = registry.snapshot(groupName);
-    if (!beforeRefresh) return outcome;
     // An instance refresh decides first what goes and how far above desired the group may run, so the
     // capacity step launches its replacements instead of fighting it.
+    const beforeRefresh = registry.snapshot(groupName);
+    if (!beforeRefresh) return outcome;
     const refreshing = await refreshStep(beforeRefresh, state);
+
+    // Capacity. Read again: the steps above took time, and a desired capacity changed meanwhile is the
+    // one to act on.
     const snapshot = registry.snapshot(groupName);
     if (!snapshot) return outcome;
     await adjustCapacity(snapshot, state);
