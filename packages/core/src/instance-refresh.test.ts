@@ -171,6 +171,9 @@ describe("planRefresh", () => {
     });
     expect(plan.terminate).toEqual([]);
     expect(plan.percentageComplete).toBe(0);
+    expect(plan.waiting).toBe(
+      "Waiting for instances to warm up before continuing. For example: n is warming up.",
+    );
   });
 
   it("leaves protected and standby instances alone when told to ignore them, waits when told to wait", () => {

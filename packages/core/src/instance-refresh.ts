@@ -212,10 +212,16 @@ export function planRefresh(input: RefreshPlanInput): RefreshPlan {
   const ahead = Math.max(0, Math.min(ceiling - desired, left, room));
   const surplus = left > 0 ? Math.max(ahead, hold(left, countAfter)) : 0;
 
+  // AWS's status reason while a replacement warms up.
+  const warming = counted.find(
+    (i) => !i.outdated && i.lifecycleState === "InService" && i.healthySince !== undefined && !ready(i),
+  );
   const waiting =
     blocked.length > 0
       ? `Waiting for ${blocked.length} instance(s) in Standby or protected from scale in`
-      : undefined;
+      : warming && terminate.length === 0
+        ? `Waiting for instances to warm up before continuing. For example: ${warming.instanceId} is warming up.`
+        : undefined;
   const done =
     targets.length === 0 && terminate.length === 0 && counted.every(ready) && counted.length === desired;
   return {
