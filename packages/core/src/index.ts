@@ -6,6 +6,7 @@ export * from "./auto-scaling.ts";
 export * from "./balancing.ts";
 export * from "./certificate-selection.ts";
 export * from "./conditions.ts";
+export * from "./ec2-instances.ts";
 export * from "./errors.ts";
 export * from "./group-metrics.ts";
 export * from "./http-request.ts";

@@ -1,6 +1,6 @@
 import { checkPageSize, decodeToken, Errors, encodeToken, type Page } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, notInArray, sql } from "drizzle-orm";
 import { iso, type ServiceContext } from "./context.ts";
 import type { AutoScalingGroup, Instance } from "./shapes/groups.ts";
 import { readGroupTags } from "./tagging.ts";
@@ -45,12 +45,13 @@ export function toInstance(row: InstanceRow): Instance {
   };
 }
 
-/** Instances that count toward a group's capacity: not yet terminated. */
+/** The group's instances: not yet terminated, and not detached (a detached one left the group). */
+const gone = ["Terminated", "Detached"];
 export function groupInstances(db: Db | Tx, groupName: string): InstanceRow[] {
   return db
     .select()
     .from(instances)
-    .where(and(eq(instances.groupName, groupName), ne(instances.lifecycleState, "Terminated")))
+    .where(and(eq(instances.groupName, groupName), notInArray(instances.lifecycleState, gone)))
     .orderBy(asc(instances.launchedAt))
     .all();
 }
@@ -107,7 +108,7 @@ export function groupView(db: Db | Tx, row: GroupRow, region: string): AutoScali
       }),
     ),
     createdTime: iso(row.createdAt),
-    suspendedProcesses: [],
+    suspendedProcesses: row.suspendedProcesses,
     vpcZoneIdentifier: "",
     enabledMetrics: row.enabledMetrics,
     terminationPolicies: row.terminationPolicies,
@@ -162,7 +163,7 @@ export function groupViewService(ctx: ServiceContext) {
         .from(instances)
         .where(
           and(
-            ne(instances.lifecycleState, "Terminated"),
+            notInArray(instances.lifecycleState, gone),
             options.instanceIds?.length ? inArray(instances.id, options.instanceIds) : undefined,
             after === undefined ? undefined : gt(instances.id, after),
           ),

@@ -2,9 +2,13 @@ import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
+import { ec2InstanceService } from "./ec2-instances.ts";
 import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
+import { instanceAttachmentService } from "./instance-attachments.ts";
+import { instanceProtectionService } from "./instance-protection.ts";
 import { instanceRefreshService } from "./instance-refreshes.ts";
+import { instanceStandbyService } from "./instance-standby.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { lifecycleHookService } from "./lifecycle-hooks.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
@@ -13,6 +17,7 @@ import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
 import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { scalingProcessService } from "./scaling-processes.ts";
 import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
@@ -26,13 +31,18 @@ export * from "./certificate-errors.ts";
 export * from "./certificate-inputs.ts";
 export * from "./certificates.ts";
 export * from "./context.ts";
+export * from "./ec2-instances.ts";
 export * from "./group-capacity.ts";
 export * from "./group-metrics.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
+export * from "./instance-attachments.ts";
 export * from "./instance-events.ts";
+export * from "./instance-moves.ts";
+export * from "./instance-protection.ts";
 export * from "./instance-refreshes.ts";
+export * from "./instance-standby.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
@@ -47,6 +57,7 @@ export * from "./port-probe.ts";
 export * from "./refresh-registry.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
+export * from "./scaling-processes.ts";
 export * from "./scheduled-actions.ts";
 export * from "./shapes/index.ts";
 /** The same declarations under one name, for doors whose own names would clash (aws/services). */
@@ -79,6 +90,11 @@ export function createServices(ctx: ServiceContext) {
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
     instanceRefreshes: instanceRefreshService(ctx),
+    standby: instanceStandbyService(ctx),
+    attachments: instanceAttachmentService(ctx),
+    protection: instanceProtectionService(ctx),
+    scalingProcesses: scalingProcessService(ctx),
+    ec2Instances: ec2InstanceService(ctx),
     scheduledActions: scheduledActionService(ctx),
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),

@@ -1,9 +1,10 @@
-import { type ActivityStatus, launchingTransition } from "@scaleout/core";
+import { type ActivityStatus, isSuspended, launchingTransition } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, notInArray, or } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { announceActivityEvent } from "./instance-events.ts";
+import { instanceMoveRegistry, intoServiceDescriptions } from "./instance-moves.ts";
 import {
   deregisterRows,
   instanceAddress,
@@ -17,6 +18,7 @@ import {
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
 import { clearActions, openActions } from "./lifecycle-actions.ts";
+import { addToLoadBalancerSuspended } from "./scaling-processes.ts";
 import { removeGroupTags } from "./tags.ts";
 
 /*
@@ -86,17 +88,25 @@ export function openActivity(db: Db | Tx, groupName: string, description: string
 export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
   const next: InstanceRow = { ...row, lifecycleState: "InService", inServiceAt: now };
   tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
-  const attached = tx
-    .select({ targetGroup: targetGroups })
-    .from(groupTargetGroups)
-    .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
-    .where(eq(groupTargetGroups.groupName, row.groupName))
-    .all();
-  for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+  // With AddToLoadBalancer suspended the instance is not registered (nor by syncTargets while it is).
+  if (!addToLoadBalancerSuspended(tx, row.groupName)) {
+    const attached = tx
+      .select({ targetGroup: targetGroups })
+      .from(groupTargetGroups)
+      .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
+      .where(eq(groupTargetGroups.groupName, row.groupName))
+      .all();
+    for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+  }
   const activity = openActivity(tx, row.groupName, launchDescription(row.id));
   if (activity) {
     updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
     announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Successful");
+  }
+  // ExitStandby's and AttachInstances' activities also end when the instance goes InService.
+  for (const description of intoServiceDescriptions(row.id)) {
+    const moved = openActivity(tx, row.groupName, description);
+    if (moved) updateActivity(tx, moved.id, { statusCode: "Successful", progress: 100, now });
   }
   tx.update(autoScalingGroups)
     .set({ lastScalingEndedAt: now })
@@ -137,6 +147,16 @@ export function instanceRegistry(ctx: ServiceContext) {
         .run();
       const activity = openActivity(tx, row.groupName, launchDescription(row.id));
       if (activity) updateActivity(tx, activity.id, { ...update, now });
+      // An instance moved back into service (ExitStandby, AttachInstances) that was found not running.
+      for (const description of intoServiceDescriptions(row.id)) {
+        const moved = openActivity(tx, row.groupName, description);
+        if (moved)
+          updateActivity(tx, moved.id, {
+            statusCode: update.statusCode,
+            statusMessage: update.statusMessage,
+            now,
+          });
+      }
     });
   }
 
@@ -147,11 +167,17 @@ export function instanceRegistry(ctx: ServiceContext) {
     return tx.select().from(instances).where(eq(instances.id, instanceId)).get();
   }
 
+  // A Detached instance keeps running but is no longer the group's: no pass steps it, no deletion waits for it.
   function liveInstances(db: Db | Tx, groupName: string): InstanceRow[] {
     return db
       .select()
       .from(instances)
-      .where(and(eq(instances.groupName, groupName), ne(instances.lifecycleState, "Terminated")))
+      .where(
+        and(
+          eq(instances.groupName, groupName),
+          notInArray(instances.lifecycleState, ["Terminated", "Detached"]),
+        ),
+      )
       .orderBy(instances.launchedAt)
       .all();
   }
@@ -420,11 +446,12 @@ export function instanceRegistry(ctx: ServiceContext) {
     syncTargets(snapshot: GroupSnapshot): void {
       const now = ctx.now();
       const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
+      const register = !isSuspended(snapshot.group, "AddToLoadBalancer");
       mutate(ctx, (tx) => {
         for (const instance of snapshot.instances) {
           if (instance.lifecycleState !== "InService") continue;
           const rows = targetRowsOf(tx, instance);
-          for (const targetGroup of snapshot.targetGroups) {
+          for (const targetGroup of register ? snapshot.targetGroups : []) {
             const registered = rows.some(
               (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
             );
@@ -443,6 +470,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (instance.lifecycleState !== "InService") continue;
         const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
         if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
+        if (isSuspended(snapshot.group, "AddToLoadBalancer")) continue;
         if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
       }
       return false;
@@ -467,7 +495,10 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (liveInstances(tx, group.name).length > 0) return false;
         tx.delete(autoScalingGroups).where(eq(autoScalingGroups.name, group.name)).run();
         removeGroupTags(tx, group.arn);
-        tx.delete(instances).where(eq(instances.groupName, group.name)).run();
+        // Detached instances outlive the group they left (they run until someone ends them).
+        tx.delete(instances)
+          .where(and(eq(instances.groupName, group.name), ne(instances.lifecycleState, "Detached")))
+          .run();
         return true;
       });
     },
@@ -503,11 +534,13 @@ export function instanceRegistry(ctx: ServiceContext) {
       for (const row of ctx.db
         .selectDistinct({ name: instances.groupName })
         .from(instances)
-        .where(ne(instances.lifecycleState, "Terminated"))
+        .where(notInArray(instances.lifecycleState, ["Terminated", "Detached"]))
         .all())
         names.add(row.name);
       return [...names].sort();
     },
+
+    ...instanceMoveRegistry(ctx),
   };
 }
 

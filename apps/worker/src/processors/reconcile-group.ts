@@ -32,9 +32,26 @@ export function createReconciler(ctx: WorkerContext) {
   // across workers; this covers a job BullMQ hands out again because its lock expired while it still ran.
   const running = new Map<string, Promise<unknown>>();
 
-  /** A group that no longer exists: whatever still runs under its name goes. */
-  async function reconcileMissingGroup(groupName: string, runtime: RunningInstance[]): Promise<PassOutcome> {
+  /**
+   * The runtime labels an instance with the group that launched it. An instance detached since, or
+   * attached to another group, is not that group's any more: it is neither an orphan of it nor ended
+   * with it.
+   */
+  function heldElsewhere(groupName: string, runtime: RunningInstance[]): Set<string> {
+    const states = registry.statesOf(runtime.map((instance) => instance.instanceId));
+    const held = new Set<string>();
+    for (const [id, row] of states) {
+      if (row.lifecycleState === "Terminated") continue;
+      if (row.lifecycleState === "Detached" || row.groupName !== groupName) held.add(id);
+    }
+    return held;
+  }
+
+  /** A group that no longer exists: whatever still runs under its name goes (unless held elsewhere). */
+  async function reconcileMissingGroup(groupName: string, listed: RunningInstance[]): Promise<PassOutcome> {
     const rows = registry.liveInstances(groupName);
+    const held = heldElsewhere(groupName, listed);
+    const runtime = listed.filter((instance) => !held.has(instance.instanceId));
     await Promise.all(runtime.map((instance) => launcher.terminateRuntime(instance.instanceId)));
     for (const row of rows) {
       if (row.lifecycleState === "Pending") {
@@ -49,13 +66,15 @@ export function createReconciler(ctx: WorkerContext) {
 
   /**
    * Adoption. The row is written before the runtime is asked to launch, so a runtime instance without a
-   * row (or with a Terminated one) was never meant to run, or outlived its termination: an orphan.
+   * row (or with a Terminated one) was never meant to run, or outlived its termination: an orphan. Rows
+   * are looked up by instance id in every group: a Detached instance, or one attached to another group
+   * than its label says, has a live row and is not an orphan.
    */
   async function terminateOrphans(pass: PassState): Promise<void> {
-    const known = registry.knownInstanceIds(pass.groupName);
+    const known = registry.statesOf([...pass.runtime.keys()]);
     const orphans = [...pass.runtime.values()].filter((instance) => {
-      const state = known.get(instance.instanceId);
-      return state === undefined || state === "Terminated";
+      const row = known.get(instance.instanceId);
+      return row === undefined || row.lifecycleState === "Terminated";
     });
     await Promise.all(
       orphans.map(async (instance) => {
@@ -79,6 +98,13 @@ export function createReconciler(ctx: WorkerContext) {
       outcome,
       replaced: 0,
     };
+    // An instance attached to this group from another carries the other group's label, so the list
+    // lacks it: look it up by its id. (So does a Pending row whose runtime never started: found nothing.)
+    for (const row of first.instances) {
+      if (state.runtime.has(row.id)) continue;
+      const instance = await driver.inspect(row.id);
+      if (instance) state.runtime.set(row.id, instance);
+    }
     await terminateOrphans(state);
     for (const row of first.instances) {
       const step = steps[row.lifecycleState as keyof typeof steps];
@@ -104,7 +130,9 @@ export function createReconciler(ctx: WorkerContext) {
     // A refresh in progress waits for warm-ups and checkpoint delays: it comes back too.
     if (inTransit || refreshing) outcome.followUpMs = timing.followUpMs;
     else if (settled.group.status !== null && settled.instances.length === 0) {
-      const leftovers = await driver.list(groupName);
+      const listed = await driver.list(groupName);
+      const held = heldElsewhere(groupName, listed);
+      const leftovers = listed.filter((instance) => !held.has(instance.instanceId));
       if (leftovers.length === 0 && registry.deleteGroupIfDone(groupName)) {
         launcher.forget(groupName);
         log.info("group deleted", { group: groupName });

@@ -7,8 +7,10 @@ import { hookOperations } from "./autoscaling-hooks.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
 import { groupMetricOperations } from "./autoscaling-metrics.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
+import { processOperations } from "./autoscaling-processes.ts";
 import { refreshOperations } from "./autoscaling-refreshes.ts";
 import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
+import { standbyOperations } from "./autoscaling-standby.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
 
@@ -20,6 +22,8 @@ import { trafficOperations } from "./autoscaling-traffic.ts";
 const operations = {
   ...groupOperations,
   ...instanceOperations,
+  ...standbyOperations,
+  ...processOperations,
   ...hookOperations,
   ...policyOperations,
   ...refreshOperations,

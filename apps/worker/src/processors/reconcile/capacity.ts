@@ -1,4 +1,4 @@
-import { chooseInstancesToTerminate, newInstanceId } from "@scaleout/core";
+import { chooseInstancesToTerminate, isSuspended, newInstanceId } from "@scaleout/core";
 import {
   activityCauses,
   type GroupSnapshot,
@@ -33,6 +33,11 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
 
   async function scaleOut(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
     const { group } = snapshot;
+    // SuspendProcesses Launch: no launches at all (scale-out, replacements) until it is resumed.
+    if (isSuspended(group, "Launch")) {
+      log.debug("launches suspended", { group: group.name, missing: desired - counted.length });
+      return;
+    }
     const resolved = pass.refresh?.launchTemplate ?? snapshot.launchTemplate;
     const key = launcher.backoffKey(resolved);
     const wait = launcher.backingOff(group.name, key, Date.now());
@@ -67,6 +72,11 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
   async function scaleIn(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
     const { group } = snapshot;
     const deleting = group.status !== null;
+    // SuspendProcesses Terminate: no scale-in (a deletion still ends every instance, as in AWS).
+    if (!deleting && isSuspended(group, "Terminate")) {
+      log.debug("terminations suspended", { group: group.name, extra: counted.length - desired });
+      return;
+    }
     const at = Date.now();
     const victims = chooseInstancesToTerminate(
       counted.map((row) => ({
@@ -114,7 +124,10 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
   return async function adjustCapacity(snapshot: GroupSnapshot, pass: PassState): Promise<void> {
     const { group } = snapshot;
     const desired = group.status !== null ? 0 : group.desiredCapacity + (pass.refresh?.surplus ?? 0);
-    const counted = snapshot.instances.filter(countsTowardCapacity);
+    // A deletion also ends standby instances, which otherwise never count.
+    const counted = snapshot.instances.filter(
+      (row) => countsTowardCapacity(row) || (group.status !== null && row.lifecycleState === "Standby"),
+    );
     if (counted.length < desired) await scaleOut(snapshot, counted, desired, pass);
     else if (counted.length > desired) await scaleIn(snapshot, counted, desired, pass);
   };
