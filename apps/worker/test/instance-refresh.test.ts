@@ -30,11 +30,7 @@ describe("instance refresh in the reconcile pass (process driver)", () => {
     const before = await waitForInService(system, group, 2);
 
     // Suspended: the refresh starts but replaces nothing.
-    const suspend = (processes: Array<{ processName: string; suspensionReason: string }>) =>
-      system.handle.sqlite
-        .prepare("UPDATE auto_scaling_groups SET suspended_processes = ? WHERE name = ?")
-        .run(JSON.stringify(processes), group);
-    suspend([{ processName: "InstanceRefresh", suspensionReason: "User suspended at 2026-12-01T00:00:00Z" }]);
+    system.services.scalingProcesses.suspend(group, { scalingProcesses: ["InstanceRefresh"] });
     const { instanceRefreshId } = system.services.instanceRefreshes.start(group, {
       desiredConfiguration: { launchTemplate: { launchTemplateName: template, version: "2" } },
       preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 150, instanceWarmup: 0 },
@@ -54,7 +50,7 @@ describe("instance refresh in the reconcile pass (process driver)", () => {
     expect(instancesOf(system, group).map((i) => i.instanceId)).toEqual(before.map((i) => i.instanceId));
 
     // Resumed: one replacement at a time above the desired capacity (ceiling 3), then the old one goes.
-    suspend([]);
+    system.services.scalingProcesses.resume(group, { scalingProcesses: ["InstanceRefresh"] });
     let highest = 0;
     const done = await eventually(
       () => {
