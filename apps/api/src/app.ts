@@ -32,6 +32,7 @@ import { scheduledActionRoutes } from "./routes/scheduled-actions.ts";
 import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
 import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
+import { warmPoolRoutes } from "./routes/warm-pools.ts";
 
 /** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
 function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
@@ -94,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(instanceRefreshRoutes, { prefix: "/v1", ...deps });
   await app.register(instanceMoveRoutes, { prefix: "/v1", ...deps });
   await app.register(instanceRoutes, { prefix: "/v1", ...deps });
+  await app.register(warmPoolRoutes, { prefix: "/v1", ...deps });
   await app.register(scheduledActionRoutes, { prefix: "/v1", ...deps });
   await app.register(groupMetricRoutes, { prefix: "/v1", ...deps });
   await app.register(lifecycleHookRoutes, { prefix: "/v1", ...deps });

@@ -31,4 +31,5 @@ export * from "./termination.ts";
 export * from "./timestamps.ts";
 export type * from "./types.ts";
 export * from "./validate.ts";
+export * from "./warm-pool.ts";
 export * from "./weighted-pick.ts";

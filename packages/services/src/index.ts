@@ -22,6 +22,7 @@ import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
+import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
 export * from "./alarms.ts";
@@ -66,6 +67,8 @@ export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
+export * from "./warm-pool-instances.ts";
+export * from "./warm-pools.ts";
 
 /**
  * The control plane's operations, one object per resource. Both API doors (REST and, later, the AWS
@@ -95,6 +98,7 @@ export function createServices(ctx: ServiceContext) {
     protection: instanceProtectionService(ctx),
     scalingProcesses: scalingProcessService(ctx),
     ec2Instances: ec2InstanceService(ctx),
+    warmPools: warmPoolService(ctx),
     scheduledActions: scheduledActionService(ctx),
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),

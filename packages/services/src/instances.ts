@@ -53,6 +53,9 @@ export const activityCauses = {
 };
 
 export const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
+/** A launch that takes a prepared instance from the warm pool (warm-pool-instances.ts starts it). */
+export const fromWarmPoolDescription = (instanceId: string) =>
+  `Launching a new EC2 instance from warm pool: ${instanceId}`;
 export const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
 
 /** What one reconcile pass reads about a group, in one consistent snapshot. */
@@ -81,15 +84,30 @@ export function openActivity(db: Db | Tx, groupName: string, description: string
     .get();
 }
 
+/** A Pending instance's open launch activity: a cold launch's, or one taken from the warm pool's. */
+export function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
+  return (
+    openActivity(db, row.groupName, launchDescription(row.id)) ??
+    openActivity(db, row.groupName, fromWarmPoolDescription(row.id))
+  );
+}
+
 /**
  * An instance whose launch is done (and whose hooks, if any, all continued) goes InService: registered in
  * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
  */
 export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
-  const next: InstanceRow = { ...row, lifecycleState: "InService", inServiceAt: now };
+  // With AddToLoadBalancer suspended the instance is not registered, and syncTargets leaves it so after
+  // the process resumes, as AWS does.
+  const skip = addToLoadBalancerSuspended(tx, row.groupName);
+  const next: InstanceRow = {
+    ...row,
+    lifecycleState: "InService",
+    inServiceAt: now,
+    registrationSkipped: skip,
+  };
   tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
-  // With AddToLoadBalancer suspended the instance is not registered (nor by syncTargets while it is).
-  if (!addToLoadBalancerSuspended(tx, row.groupName)) {
+  if (!skip) {
     const attached = tx
       .select({ targetGroup: targetGroups })
       .from(groupTargetGroups)
@@ -98,7 +116,7 @@ export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, 
       .all();
     for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
   }
-  const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+  const activity = openLaunchActivity(tx, row);
   if (activity) {
     updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
     announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Successful");
@@ -145,7 +163,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         .set({ lifecycleState: "Terminated", terminatingAt: now })
         .where(eq(instances.id, instanceId))
         .run();
-      const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+      const activity = openLaunchActivity(tx, row);
       if (activity) updateActivity(tx, activity.id, { ...update, now });
       // An instance moved back into service (ExitStandby, AttachInstances) that was found not running.
       for (const description of intoServiceDescriptions(row.id)) {
@@ -287,6 +305,7 @@ export function instanceRegistry(ctx: ServiceContext) {
             decrementedDesired: null,
             warmPoolState: null,
             refreshId: options.refreshId ?? null,
+            registrationSkipped: false,
           };
           tx.insert(instances).values(row).run();
           startActivity(tx, {
@@ -321,7 +340,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (openActions(ctx, tx, announce, started, launchingTransition) > 0) {
           const waiting: InstanceRow = { ...started, lifecycleState: "Pending:Wait" };
           tx.update(instances).set(waiting).where(eq(instances.id, instanceId)).run();
-          const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+          const activity = openLaunchActivity(tx, row);
           if (activity) updateActivity(tx, activity.id, { statusCode: "MidLifecycleAction", now });
           return waiting;
         }
@@ -451,7 +470,8 @@ export function instanceRegistry(ctx: ServiceContext) {
         for (const instance of snapshot.instances) {
           if (instance.lifecycleState !== "InService") continue;
           const rows = targetRowsOf(tx, instance);
-          for (const targetGroup of register ? snapshot.targetGroups : []) {
+          const joins = register && !instance.registrationSkipped ? snapshot.targetGroups : [];
+          for (const targetGroup of joins) {
             const registered = rows.some(
               (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
             );
@@ -470,7 +490,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (instance.lifecycleState !== "InService") continue;
         const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
         if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
-        if (isSuspended(snapshot.group, "AddToLoadBalancer")) continue;
+        if (isSuspended(snapshot.group, "AddToLoadBalancer") || instance.registrationSkipped) continue;
         if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
       }
       return false;

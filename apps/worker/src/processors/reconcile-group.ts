@@ -8,6 +8,7 @@ import { createInstanceSteps } from "./reconcile/instance-steps.ts";
 import { createLauncher } from "./reconcile/launches.ts";
 import { type PassOutcome, type PassState, transitStates } from "./reconcile/pass-state.ts";
 import { createRefreshStep } from "./reconcile/refresh.ts";
+import { createWarmPool } from "./reconcile/warm-pool.ts";
 
 /*
  * reconcile-group: make a group's instances match its desired capacity. Level-triggered: each pass reads
@@ -25,8 +26,9 @@ const hourMs = 3_600_000;
 export function createReconciler(ctx: WorkerContext) {
   const { registry, driver, log, timing } = ctx;
   const launcher = createLauncher(ctx);
-  const steps = createInstanceSteps(ctx, launcher);
-  const adjustCapacity = createCapacityStep(ctx, launcher);
+  const warmPool = createWarmPool(ctx, launcher);
+  const steps = { ...createInstanceSteps(ctx, launcher), ...warmPool.steps };
+  const adjustCapacity = createCapacityStep(ctx, launcher, warmPool);
   const refreshStep = createRefreshStep(ctx, launcher);
   // One pass per group at a time in this process. BullMQ's deduplication already keeps one job per group
   // across workers; this covers a job BullMQ hands out again because its lock expired while it still ran.
@@ -122,6 +124,9 @@ export function createReconciler(ctx: WorkerContext) {
     const snapshot = registry.snapshot(groupName);
     if (!snapshot) return outcome;
     await adjustCapacity(snapshot, state);
+    // The warm pool after the capacity: a scale-out has taken its prepared instances first.
+    const pooled = registry.snapshot(groupName);
+    if (pooled) await warmPool.maintain(pooled, state);
 
     const settled = registry.snapshot(groupName);
     if (!settled) return outcome;

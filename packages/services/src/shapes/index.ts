@@ -10,4 +10,6 @@ export * from "./launch-templates.ts";
 export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
 export * from "./scheduled-actions.ts";
+export * from "./warm-pool-configuration.ts";
+export * from "./warm-pools.ts";
 export * from "./wire.ts";

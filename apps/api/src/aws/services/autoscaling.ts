@@ -13,6 +13,7 @@ import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
 import { standbyOperations } from "./autoscaling-standby.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
+import { warmPoolOperations } from "./autoscaling-warm-pools.ts";
 
 /*
  * The EC2 Auto Scaling door (botocore autoscaling 2011-01-01): its operations by resource, one file each
@@ -31,6 +32,7 @@ const operations = {
   ...groupMetricOperations,
   ...trafficOperations,
   ...tagOperations,
+  ...warmPoolOperations,
   DescribeAccountLimits: operation({
     input: Empty,
     output: struct({

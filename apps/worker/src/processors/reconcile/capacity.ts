@@ -9,6 +9,7 @@ import {
 import type { WorkerContext } from "../../context.ts";
 import type { Launcher } from "./launches.ts";
 import type { PassState } from "./pass-state.ts";
+import type { WarmPool } from "./warm-pool.ts";
 
 /*
  * The capacity step: launch or take out of service until the instances that count toward the group's
@@ -27,7 +28,7 @@ const capacityStates: ReadonlySet<string> = new Set([
 ]);
 export const countsTowardCapacity = (row: InstanceRow): boolean => capacityStates.has(row.lifecycleState);
 
-export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
+export function createCapacityStep(ctx: WorkerContext, launcher: Launcher, warmPool: WarmPool) {
   const { registry, driver, log } = ctx;
   const waits = lifecycleRegistry(ctx.services.ctx);
 
@@ -38,8 +39,14 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
       log.debug("launches suspended", { group: group.name, missing: desired - counted.length });
       return;
     }
+    // Prepared instances in the warm pool first (reconcile/warm-pool.ts); cold launches make up the rest.
+    // Not during an instance refresh: the pool holds the old configuration, so replacements launch cold.
+    const fromPool = pass.refresh
+      ? 0
+      : await warmPool.takeForScaleOut(snapshot, counted.length, desired, pass);
+    if (counted.length + fromPool >= desired) return;
     const resolved = pass.refresh?.launchTemplate ?? snapshot.launchTemplate;
-    const key = launcher.backoffKey(resolved);
+    const key = launcher.backoffKey(snapshot, resolved);
     const wait = launcher.backingOff(group.name, key, Date.now());
     if (wait > 0) {
       // Refused launches wait; the periodic resync comes back after the backoff (a new launch template
@@ -47,7 +54,7 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
       log.debug("launches backing off", { group: group.name, untilMs: wait });
       return;
     }
-    const count = desired - counted.length;
+    const count = desired - counted.length - fromPool;
     const at = Date.now();
     // Replacements of unhealthy instances are not a change of the desired capacity.
     const sentence = activityCauses.launch(at, counted.length, desired);
@@ -64,7 +71,7 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
       driver: driver.name,
       ...(pass.refresh && { launchTemplate: resolved, refreshId: pass.refresh.id }),
     });
-    const result = await launcher.launchRows(snapshot, rows, key, resolved);
+    const result = await launcher.launchRows(snapshot, rows, key, undefined, resolved);
     pass.outcome.launched += result.launched;
     pass.outcome.failed += result.failed;
   }
@@ -102,6 +109,9 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
       victims.map(async (victim) => {
         const row = counted.find((r) => r.id === victim.instanceId);
         if (!row) return;
+        // ReuseOnScaleIn: back to the warm pool instead of terminating.
+        if (await warmPool.returnOnScaleIn(snapshot, row, { from: counted.length, to: desired }, pass))
+          return;
         const cause = activityCauses.join(
           group.capacityCause,
           activityCauses.scaleIn(at, counted.length, desired, row.id),

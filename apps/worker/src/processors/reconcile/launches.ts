@@ -1,6 +1,6 @@
 import { LaunchError, type LaunchSpec } from "@scaleout/compute";
 import { freePort } from "@scaleout/queue";
-import type { GroupSnapshot, InstanceRow, ResolvedLaunchTemplate } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow, Launched, ResolvedLaunchTemplate } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 
 /*
@@ -58,7 +58,7 @@ export function createLauncher(ctx: WorkerContext) {
     },
 
     /** The back-off key of the template version a launch now uses. */
-    backoffKey(resolved: ResolvedLaunchTemplate): string {
+    backoffKey(snapshot: GroupSnapshot, resolved: ResolvedLaunchTemplate = snapshot.launchTemplate): string {
       const { template, version } = resolved;
       return `${template.id}:${version.version}`;
     },
@@ -74,11 +74,16 @@ export function createLauncher(ctx: WorkerContext) {
       backoffs.delete(groupName);
     },
 
-    /** Launches Pending rows; a refusal fails the row's activity and backs the group off. */
+    /**
+     * Launches Pending rows; a refusal fails the row's activity and backs the group off. `record` says
+     * what a launch and a refusal write (the warm pool's launches record their own rows and activities).
+     */
     async launchRows(
       snapshot: GroupSnapshot,
       rows: InstanceRow[],
       backoffKey: string,
+      record: LaunchRecorder = { launched: registry.completeLaunch, failed: registry.failLaunch },
+      /** The template version to launch (an instance refresh's replacements); the group's by default. */
       resolved: ResolvedLaunchTemplate = snapshot.launchTemplate,
     ) {
       let launched = 0;
@@ -87,7 +92,7 @@ export function createLauncher(ctx: WorkerContext) {
         rows.map(async (row) => {
           try {
             const instance = await driver.launch(specFor(resolved, row));
-            registry.completeLaunch(row.id, {
+            record.launched(row.id, {
               ref: instance.ref,
               address: instance.address,
               port: instance.port,
@@ -102,7 +107,7 @@ export function createLauncher(ctx: WorkerContext) {
             await driver
               .terminate(row.id, { graceSeconds: timing.terminateGraceSeconds })
               .catch(() => undefined);
-            registry.failLaunch(row.id, reason);
+            record.failed(row.id, reason);
             log.warn(error instanceof LaunchError ? "launch refused" : "launch failed", {
               group: row.groupName,
               instance: row.id,
@@ -125,3 +130,9 @@ export function createLauncher(ctx: WorkerContext) {
 }
 
 export type Launcher = ReturnType<typeof createLauncher>;
+
+/** What a launch writes to the registry once the runtime has answered. */
+export interface LaunchRecorder {
+  launched(instanceId: string, launched: Launched): void;
+  failed(instanceId: string, reason: string): void;
+}
