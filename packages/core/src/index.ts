@@ -16,6 +16,7 @@ export * from "./instance-credentials.ts";
 export * from "./instance-metadata.ts";
 export * from "./instance-metadata-throttle.ts";
 export * from "./instance-metadata-token.ts";
+export * from "./instance-refresh.ts";
 export * from "./json-depth.ts";
 export * from "./lifecycle-hooks.ts";
 export * from "./limits.ts";

@@ -7,6 +7,7 @@ import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { instanceAttachmentService } from "./instance-attachments.ts";
 import { instanceProtectionService } from "./instance-protection.ts";
+import { instanceRefreshService } from "./instance-refreshes.ts";
 import { instanceStandbyService } from "./instance-standby.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { lifecycleHookService } from "./lifecycle-hooks.ts";
@@ -42,6 +43,7 @@ export * from "./instance-events.ts";
 export * from "./instance-metadata.ts";
 export * from "./instance-moves.ts";
 export * from "./instance-protection.ts";
+export * from "./instance-refreshes.ts";
 export * from "./instance-standby.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
@@ -54,6 +56,7 @@ export * from "./listeners.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./port-probe.ts";
+export * from "./refresh-registry.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
 export * from "./scaling-processes.ts";
@@ -91,6 +94,7 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    instanceRefreshes: instanceRefreshService(ctx),
     standby: instanceStandbyService(ctx),
     attachments: instanceAttachmentService(ctx),
     protection: instanceProtectionService(ctx),

@@ -273,10 +273,17 @@ export function instanceRegistry(ctx: ServiceContext) {
     beginLaunches(
       snapshot: GroupSnapshot,
       plans: LaunchPlan[],
-      options: { cause: string; driver: string },
+      options: {
+        cause: string;
+        driver: string;
+        /** An instance refresh's replacements launch from its desired configuration. */
+        launchTemplate?: ResolvedLaunchTemplate;
+        refreshId?: string;
+      },
     ): InstanceRow[] {
       const now = ctx.now();
-      const { group, launchTemplate } = snapshot;
+      const { group } = snapshot;
+      const launchTemplate = options.launchTemplate ?? snapshot.launchTemplate;
       return mutate(ctx, (tx) =>
         plans.map((plan) => {
           const row: InstanceRow = {
@@ -299,7 +306,7 @@ export function instanceRegistry(ctx: ServiceContext) {
             metadataPort: null,
             decrementedDesired: null,
             warmPoolState: null,
-            refreshId: null,
+            refreshId: options.refreshId ?? null,
             registrationSkipped: false,
           };
           tx.insert(instances).values(row).run();

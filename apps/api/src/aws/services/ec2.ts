@@ -248,6 +248,41 @@ const operations = {
     },
   }),
 
+  ModifyLaunchTemplate: operation({
+    input: struct({
+      ...dryRun,
+      clientToken: str,
+      ...templateKey,
+      defaultVersion: opt(str, { query: "SetDefaultVersion" }),
+    }),
+    output: struct({ launchTemplate: LaunchTemplate }),
+    support: "implemented",
+    notes:
+      "SetDefaultVersion: a version number or $Latest. Groups on $Default launch from the new default; running instances keep theirs.",
+    run: (input, { services }) => {
+      checkDryRun(input);
+      return {
+        launchTemplate: services.launchTemplates.setDefaultVersion(templateName(input), input.defaultVersion),
+      };
+    },
+  }),
+
+  GetLaunchTemplateData: operation({
+    input: struct({ ...dryRun, instanceId: req(str) }),
+    output: struct({ launchTemplateData: struct({ imageId: str, userData: str }) }),
+    support: "implemented",
+    notes:
+      "For an Auto Scaling instance: the data of the template version it was launched from (ImageId and UserData as in CreateLaunchTemplate).",
+    run: (input, { services, accountId }) => {
+      checkDryRun(input);
+      const { launchTemplateData } = versionOut(
+        services.launchTemplates.instanceData(input.instanceId),
+        accountId,
+      );
+      return { launchTemplateData };
+    },
+  }),
+
   DeleteLaunchTemplate: operation({
     input: struct({ ...dryRun, ...templateKey }),
     output: struct({ launchTemplate: LaunchTemplate }),

@@ -1,6 +1,6 @@
 import { LaunchError, type LaunchSpec } from "@scaleout/compute";
 import { freePort } from "@scaleout/queue";
-import type { GroupSnapshot, InstanceRow, Launched } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow, Launched, ResolvedLaunchTemplate } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 
 /*
@@ -49,8 +49,8 @@ export function createLauncher(ctx: WorkerContext) {
     });
   }
 
-  function specFor(snapshot: GroupSnapshot, row: InstanceRow): LaunchSpec {
-    const { version } = snapshot.launchTemplate;
+  function specFor(resolved: ResolvedLaunchTemplate, row: InstanceRow): LaunchSpec {
+    const { version } = resolved;
     return {
       instanceId: row.id,
       groupName: row.groupName,
@@ -77,8 +77,8 @@ export function createLauncher(ctx: WorkerContext) {
     pickPorts,
 
     /** The back-off key of the template version a launch now uses. */
-    backoffKey(snapshot: GroupSnapshot): string {
-      const { template, version } = snapshot.launchTemplate;
+    backoffKey(snapshot: GroupSnapshot, resolved: ResolvedLaunchTemplate = snapshot.launchTemplate): string {
+      const { template, version } = resolved;
       return `${template.id}:${version.version}`;
     },
 
@@ -102,6 +102,8 @@ export function createLauncher(ctx: WorkerContext) {
       pending: InstanceRow[],
       backoffKey: string,
       record: LaunchRecorder = { launched: registry.completeLaunch, failed: registry.failLaunch },
+      /** The template version to launch (an instance refresh's replacements); the group's by default. */
+      resolved: ResolvedLaunchTemplate = snapshot.launchTemplate,
     ) {
       let launched = 0;
       let failed = 0;
@@ -117,7 +119,7 @@ export function createLauncher(ctx: WorkerContext) {
                 );
               });
             }
-            const instance = await driver.launch(specFor(snapshot, row));
+            const instance = await driver.launch(specFor(resolved, row));
             record.launched(row.id, {
               ref: instance.ref,
               address: instance.address,
