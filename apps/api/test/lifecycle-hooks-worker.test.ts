@@ -331,4 +331,43 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
       StatusCode: "Successful",
     });
   });
+
+  test("a worker killed while instances wait recovers: waits hold, and an action completed meanwhile acts once a worker runs", async () => {
+    const name = "crash";
+    await createGroup(name, [
+      { LifecycleHookName: "boot", LifecycleTransition: launching, HeartbeatTimeout: 300 },
+      { LifecycleHookName: "stop", LifecycleTransition: terminating, HeartbeatTimeout: 300 },
+    ]);
+    const { autoScaling } = system.clients();
+    const instanceId = await waitForState(name, "Pending:Wait");
+    await system.killWorker();
+    const complete = (hook: string) =>
+      autoScaling.send(
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: name,
+          LifecycleHookName: hook,
+          InstanceId: instanceId,
+          LifecycleActionResult: "CONTINUE",
+        }),
+      );
+    await complete("boot");
+    await system.startWorker();
+    await waitForState(name, "InService");
+    // The same instance: nothing launched twice, nothing orphaned.
+    expect((await instances(name)).map((i) => i.InstanceId)).toEqual([instanceId]);
+
+    await autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 0 }));
+    await waitForState(name, "Terminating:Wait");
+    await system.killWorker();
+    await system.startWorker();
+    // A new worker's passes keep it waiting: the action has not ended.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await instances(name))[0]?.LifecycleState).toBe("Terminating:Wait");
+    expect(system.services.lifecycleHooks.actions(name)).toHaveLength(1);
+    await complete("stop");
+    await eventually(async () => ((await instances(name)).length === 0 ? true : undefined), {
+      timeoutMs: 20_000,
+      message: "the instance terminated",
+    });
+  });
 });
