@@ -128,15 +128,20 @@ export function instanceRegistry(ctx: ServiceContext) {
     update: { statusCode: "Failed" | "Cancelled"; statusMessage: string; description?: string },
   ): void {
     const now = ctx.now();
-    mutate(ctx, (tx) => {
+    mutate(ctx, (tx, announce) => {
       const row = findInstance(tx, instanceId);
       if (!row) return;
       tx.update(instances)
         .set({ lifecycleState: "Terminated", terminatingAt: now })
         .where(eq(instances.id, instanceId))
         .run();
+      clearActions(tx, instanceId);
       const activity = openActivity(tx, row.groupName, launchDescription(row.id));
-      if (activity) updateActivity(tx, activity.id, { ...update, now });
+      if (activity) {
+        updateActivity(tx, activity.id, { ...update, now });
+        if (update.statusCode === "Failed")
+          announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Unsuccessful");
+      }
     });
   }
 

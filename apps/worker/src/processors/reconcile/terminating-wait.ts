@@ -17,7 +17,7 @@ export function createTerminatingWaitSteps(
   const waits = lifecycleRegistry(ctx.services.ctx);
 
   const wait: InstanceStep = async (row, pass) => {
-    const outcome = waitDecision(waits.actions(row.id, terminatingTransition), Date.now());
+    const outcome = waitDecision(waits.actions(row.id, terminatingTransition), pass.now);
     if (outcome.decision === "wait") return;
     waits.proceedTermination(row.id);
     log.info("termination lifecycle actions ended", { group: row.groupName, instance: row.id });
