@@ -5,6 +5,7 @@ import http from "node:http";
 import {
   CompleteLifecycleActionCommand,
   CreateAutoScalingGroupCommand,
+  DeleteAutoScalingGroupCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeScalingActivitiesCommand,
   type LifecycleHookSpecification,
@@ -369,5 +370,47 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
       timeoutMs: 20_000,
       message: "the instance terminated",
     });
+  });
+
+  test("scale-in ends a launch wait; a forced delete ends a termination wait", async () => {
+    const { autoScaling } = system.clients();
+    await createGroup("shrink", [
+      { LifecycleHookName: "boot", LifecycleTransition: launching, HeartbeatTimeout: 300 },
+    ]);
+    const waiting = await waitForState("shrink", "Pending:Wait");
+    await autoScaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: "shrink", DesiredCapacity: 0 }),
+    );
+    await eventually(async () => ((await instances("shrink")).length === 0 ? true : undefined), {
+      message: "the waiting instance terminated",
+    });
+    const launch = (await activities("shrink")).find(
+      (a) => a.Description === `Launching a new EC2 instance: ${waiting}`,
+    );
+    expect(launch?.StatusCode).toBe("Cancelled");
+    expect(system.services.lifecycleHooks.actions("shrink")).toEqual([]);
+
+    await createGroup("doomed", [
+      { LifecycleHookName: "stop", LifecycleTransition: terminating, HeartbeatTimeout: 300 },
+    ]);
+    await waitForState("doomed", "InService");
+    await autoScaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: "doomed", DesiredCapacity: 0 }),
+    );
+    await waitForState("doomed", "Terminating:Wait");
+    await autoScaling.send(
+      new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: "doomed", ForceDelete: true }),
+    );
+    await eventually(
+      () => {
+        try {
+          system.services.groups.get("doomed");
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 20_000, message: "the group deleted" },
+    );
   });
 });

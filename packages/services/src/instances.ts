@@ -392,6 +392,15 @@ export function instanceRegistry(ctx: ServiceContext) {
           .where(eq(instances.id, instanceId))
           .run();
         clearActions(tx, instanceId);
+        // Taken out of service while its launch still waited (a lifecycle hook): that launch is over.
+        const launch = openActivity(tx, row.groupName, launchDescription(row.id));
+        if (launch) {
+          updateActivity(tx, launch.id, {
+            statusCode: "Cancelled",
+            statusMessage: "The instance was terminated before its launch completed",
+            now,
+          });
+        }
         const activity = openActivity(tx, row.groupName, terminateDescription(row.id));
         if (activity) {
           updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
