@@ -69,6 +69,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         description:
           "`text/event-stream`. Each message's `data` is one EventBridge event (version, id, detail-type, source, account, time, region, resources, detail) and its `id` the stream id; reconnect with `Last-Event-ID` (or `?after=`) to resume. A comment line arrives every 15 s.",
         querystring: Query,
+        headers: Type.Object({
+          "last-event-id": Type.Optional(
+            Type.String({
+              maxLength: 41,
+              description: "Resume after this stream id (what EventSource sends)",
+            }),
+          ),
+        }),
         produces: ["text/event-stream"],
         response: {
           200: Type.String({ description: "text/event-stream" }),
@@ -79,8 +87,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
       },
     },
     async (request, reply) => {
-      const header = request.headers["last-event-id"];
-      const resumeFrom = request.query.after ?? (typeof header === "string" ? header : undefined);
+      const resumeFrom = request.query.after ?? request.headers["last-event-id"];
       if (resumeFrom !== undefined && !isStreamId(resumeFrom)) {
         return reply
           .code(400)
