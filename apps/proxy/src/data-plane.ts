@@ -54,6 +54,7 @@ export class DataPlane {
           state.reason = target.reason;
           state.description = target.description;
           state.drainDeadline = null;
+          state.drainedAt = null;
           state.consecutivePasses = 0;
           state.consecutiveFails = 0;
         }

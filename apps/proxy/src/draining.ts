@@ -20,9 +20,10 @@ export const localDrainGate: DrainGate = {
 };
 
 /**
- * Deregistered targets drain: one leaves its group once its last in-flight request (or tunnel) is done,
- * or when its deregistration delay runs out, which cuts off what is still in flight (ALB answers 502 and
- * closes WebSocket connections).
+ * Deregistered targets drain. Once its last in-flight request (or tunnel) is done, a target is drained:
+ * the registry records it (targets.drained_at), so its instance may stop at once, but it shows
+ * `draining` for the whole deregistration delay, as AWS shows it. It leaves its group when the delay
+ * runs out, which cuts off what is still in flight (ALB answers 502 and closes WebSocket connections).
  */
 export class Draining {
   constructor(
@@ -37,7 +38,13 @@ export class Draining {
     for (const runtime of this.plane.groups.values()) {
       for (const [key, target] of runtime.targets) {
         if (target.state !== "draining") continue;
-        if ((target.drainDeadline ?? 0) > now && this.gate.busy(runtime.config.arn, target)) continue;
+        if ((target.drainDeadline ?? 0) > now) {
+          if (target.drainedAt === null && !this.gate.busy(runtime.config.arn, target)) {
+            // Not recorded (SQLite busy): the next sweep tries again.
+            if (this.registry.markTargetDrained(runtime.config.arn, target, now)) target.drainedAt = now;
+          }
+          continue;
+        }
         // Not deleted (SQLite busy): the target stays draining and the next sweep tries again.
         if (!this.registry.deleteDrainedTarget(runtime.config.arn, target)) continue;
         this.leave(runtime, key);

@@ -1,6 +1,6 @@
 import type { Sample } from "@scaleout/core";
 import { recordSamples, schema } from "@scaleout/db";
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, isNull, ne } from "drizzle-orm";
 import type { SystemResources } from "./resources.ts";
 
 export interface TargetKey {
@@ -45,6 +45,35 @@ export class RegistryWriter {
       return true;
     } catch (error) {
       this.resources.log.warn(`could not record the health of ${target.id}:${target.port}`, error);
+      return false;
+    }
+  }
+
+  /**
+   * A draining target's in-flight requests are done: its instance may stop now (the worker reads
+   * drained_at), while the row stays `draining` until its deadline. The first time counts.
+   */
+  markTargetDrained(groupArn: string, target: TargetKey, at: number): boolean {
+    try {
+      this.resources.db
+        .update(schema.targets)
+        .set({ drainedAt: at })
+        .where(
+          and(
+            eq(schema.targets.targetGroupArn, groupArn),
+            eq(schema.targets.targetId, target.id),
+            eq(schema.targets.port, target.port),
+            eq(schema.targets.state, "draining"),
+            isNull(schema.targets.drainedAt),
+          ),
+        )
+        .run();
+      return true;
+    } catch (error) {
+      this.resources.log.warn(
+        `could not record target ${target.id}:${target.port} as drained; retrying`,
+        error,
+      );
       return false;
     }
   }

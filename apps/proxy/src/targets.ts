@@ -27,6 +27,11 @@ export class TargetState implements Candidate {
   reason: string | null;
   description: string | null;
   drainDeadline: number | null;
+  /**
+   * When a draining target's last in-flight request finished (recorded as targets.drained_at, so its
+   * instance may stop); it still shows `draining` until drainDeadline, as AWS shows it.
+   */
+  drainedAt: number | null = null;
   /** When the target last became healthy: slow start ramps from here. */
   healthySince = 0;
   weight = 1;

@@ -1,4 +1,6 @@
+import { schema } from "@scaleout/db";
 import { eventually } from "@scaleout/testing";
+import { eq } from "drizzle-orm";
 import { describe, expect } from "vitest";
 import {
   countByTarget,
@@ -21,16 +23,22 @@ async function holdOne(port: number, targets: TargetServer[]) {
 }
 
 describe("deregistration", () => {
-  test("an in-flight request on a draining target completes; new requests go elsewhere; gone once done", async ({
+  test("an in-flight request on a draining target completes; new requests go elsewhere; drained at once, draining for the whole delay", async ({
     env,
   }) => {
     const { h } = env;
     const [a, b] = await Promise.all([env.target("a"), env.target("b")]);
-    const { port } = await h.simple([a, b]);
+    const { port } = await h.simple([a, b], { attributes: { "deregistration_delay.timeout_seconds": "2" } });
     const { pending, holder } = await holdOne(port, [a, b]);
     const other = holder === a ? b : a;
+    const drainedAt = () =>
+      h.handle.db
+        .select({ drainedAt: schema.targets.drainedAt })
+        .from(schema.targets)
+        .where(eq(schema.targets.port, holder.port))
+        .get()?.drainedAt;
 
-    // The default delay is 300 s: the target must leave long before that, as soon as its request is done.
+    const deregisteredAt = Date.now();
     h.services.targetGroups.deregister("tg", [{ id: loopback, port: holder.port }]);
     await h.reload();
     expect(h.health("tg")[holder.port]).toEqual({
@@ -40,19 +48,28 @@ describe("deregistration", () => {
     });
     const during = await load(10, 2, () => send(port));
     expect(countByTarget(during)).toEqual({ [other.name]: 10 });
-    // Still draining while its request is in flight.
+    // Still draining, and not drained, while its request is in flight.
     expect(h.health("tg")[holder.port]?.state).toBe("draining");
+    expect(drainedAt()).toBeNull();
 
     const releasedAt = Date.now();
     holder.release();
     const reply = await pending;
     expect(reply.status).toBe(200);
     expect(reply.target).toBe(holder.name);
-    await eventually(() => (h.health("tg")[holder.port] === undefined ? true : undefined), {
-      message: "the drained target gone",
+    // Drained at once (its instance may stop now), yet shown draining until the delay runs out, as AWS shows it.
+    await eventually(() => drainedAt() ?? undefined, {
+      message: "the target recorded as drained",
       timeoutMs: 3000,
     });
     expect(Date.now() - releasedAt).toBeLessThan(1000);
+    expect(h.health("tg")[holder.port]?.state).toBe("draining");
+    await eventually(() => (h.health("tg")[holder.port] === undefined ? true : undefined), {
+      message: "the drained target gone at its deadline",
+      timeoutMs: 5000,
+      intervalMs: 50,
+    });
+    expect(Date.now() - deregisteredAt).toBeGreaterThanOrEqual(1900);
     expect(
       h.services.targetGroups.health("tg", [{ id: loopback, port: holder.port }])[0]?.targetHealth,
     ).toEqual({

@@ -2,9 +2,10 @@ import type { ChildProcess } from "node:child_process";
 import { Agent } from "node:http";
 import { join } from "node:path";
 import { limitsFor } from "@scaleout/core";
-import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
+import { createDb, type DbHandle, runMigrations, schema } from "@scaleout/db";
 import { createContext, createServices, type Services } from "@scaleout/services";
 import { eventually, integrationTest } from "@scaleout/testing";
+import { eq } from "drizzle-orm";
 import { describe, expect } from "vitest";
 import {
   fastHealthCheck,
@@ -224,7 +225,7 @@ describe("proxy workers (SCALEOUT_PROXY_WORKERS=2)", () => {
   );
 
   workersTest(
-    "a draining target leaves once no worker has a request in flight to it",
+    "a draining target is drained once no worker has a request in flight to it, and stays draining",
     async ({ running }) => {
       const { services, port, targets } = running;
       // Held requests (each worker's round robin starts on its own): at least one worker has a request in
@@ -247,11 +248,19 @@ describe("proxy workers (SCALEOUT_PROXY_WORKERS=2)", () => {
       expect(replies.every((r) => r.status === 200 && r.target === other.name)).toBe(true);
       for (const t of targets) t.release();
       for (const reply of await Promise.all(held)) expect(reply.status).toBe(200);
-      // Released: the worker reports zero and the owner removes the target, well before its 300 s delay.
-      await eventually(() => (stateOfA() === undefined ? true : undefined), {
+      // Released: the worker reports zero and the owner records the target drained (its instance may
+      // stop), well before its 300 s delay; it shows draining until then, as AWS shows it.
+      const drainedAt = () =>
+        services.ctx.db
+          .select({ drainedAt: schema.targets.drainedAt })
+          .from(schema.targets)
+          .where(eq(schema.targets.port, a.port))
+          .get()?.drainedAt;
+      await eventually(() => drainedAt() ?? undefined, {
         timeoutMs: 5000,
-        message: `a leaves its group (now ${stateOfA()})`,
+        message: `a recorded as drained (now ${drainedAt()})`,
       });
+      expect(stateOfA()).toBe("draining");
     },
   );
 

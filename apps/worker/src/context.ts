@@ -31,6 +31,8 @@ export interface WorkerTiming {
   ec2SettleMs: number;
   /** An alarm that stays in ALARM invokes its Auto Scaling actions again this often (0: every period). */
   alarmRepeatMs: number;
+  /** Due scheduled actions are looked for this often. */
+  scheduledActionsMs: number;
   /** Every group is reconciled at least this often, whatever Redis delivered. */
   resyncMs: number;
   /** While an instance is in transit (launching, draining), its group is looked at again after this. */
@@ -61,6 +63,7 @@ export function defaultTiming(fast: boolean, env: NodeJS.ProcessEnv = process.en
     alarmSettleMs: 1_000,
     ec2SettleMs: 300,
     alarmRepeatMs: fast ? 0 : 60_000,
+    scheduledActionsMs: 1_000,
     resyncMs: fast ? 2_000 : 10_000,
     followUpMs: 250,
     launchBackoffMs: fast ? 1_000 : 10_000,

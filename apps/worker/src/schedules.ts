@@ -7,6 +7,7 @@ const schedulers = {
   collectMetrics: "collect-metrics-every-second",
   evaluateAlarms: "evaluate-alarms-every-second",
   resync: "reconcile-all-groups",
+  scheduledActions: "run-scheduled-actions-every-second",
 } as const;
 
 /**
@@ -31,6 +32,11 @@ export async function armSchedules(queues: Queues, timing: WorkerTiming, reason:
     schedulers.evaluateAlarms,
     { every: timing.evaluateAlarmsMs, offset: Math.max(1, timing.evaluateOffsetMs) },
     { name: QueueName.evaluateAlarms, data: {}, opts: periodic },
+  );
+  await queues[QueueName.runScheduledActions].upsertJobScheduler(
+    schedulers.scheduledActions,
+    { every: timing.scheduledActionsMs },
+    { name: QueueName.runScheduledActions, data: {}, opts: periodic },
   );
   await queues[QueueName.reconcileGroup].upsertJobScheduler(
     schedulers.resync,

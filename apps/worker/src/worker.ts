@@ -20,6 +20,7 @@ import { createMetricsCollector } from "./processors/collect-metrics.ts";
 import { createAlarmEvaluator } from "./processors/evaluate-alarms.ts";
 import { executePolicyProcessor } from "./processors/execute-policy.ts";
 import { createReconciler, reconcileProcessor } from "./processors/reconcile-group.ts";
+import { runScheduledActionsProcessor } from "./processors/run-scheduled-actions.ts";
 import { armSchedules } from "./schedules.ts";
 
 export interface StartWorkerOptions {
@@ -168,6 +169,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     startOne(QueueName.collectMetrics, () => collect(), 1);
     startOne(QueueName.evaluateAlarms, () => evaluate(), 1);
     startOne(QueueName.executePolicy, executePolicyProcessor(ctx), 1);
+    startOne(QueueName.runScheduledActions, runScheduledActionsProcessor(ctx), 1);
 
     await armSchedules(queues, timing, "worker started");
     // Each reconnect after the first: Redis may have restarted empty, and changes committed meanwhile

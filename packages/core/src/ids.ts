@@ -34,6 +34,8 @@ export const arns = {
     `arn:aws:autoscaling:${p.region}:${p.accountId}:autoScalingGroup:${id}:autoScalingGroupName/${name}`,
   scalingPolicy: (p: Partition, group: string, policy: string, id = newUuid()) =>
     `arn:aws:autoscaling:${p.region}:${p.accountId}:scalingPolicy:${id}:autoScalingGroupName/${group}:policyName/${policy}`,
+  scheduledAction: (p: Partition, group: string, action: string, id = newUuid()) =>
+    `arn:aws:autoscaling:${p.region}:${p.accountId}:scheduledUpdateGroupAction:${id}:autoScalingGroupName/${group}:scheduledActionName/${action}`,
   alarm: (p: Partition, name: string) => `arn:aws:cloudwatch:${p.region}:${p.accountId}:alarm:${name}`,
 };
 

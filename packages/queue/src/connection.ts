@@ -26,6 +26,7 @@ export function createQueues(
     [QueueName.evaluateAlarms]: make(QueueName.evaluateAlarms),
     [QueueName.executePolicy]: make(QueueName.executePolicy),
     [QueueName.reconcileGroup]: make(QueueName.reconcileGroup),
+    [QueueName.runScheduledActions]: make(QueueName.runScheduledActions),
   } as Queues;
 }
 

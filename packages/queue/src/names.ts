@@ -4,6 +4,7 @@ export const QueueName = {
   evaluateAlarms: "evaluate-alarms",
   executePolicy: "execute-policy",
   reconcileGroup: "reconcile-group",
+  runScheduledActions: "run-scheduled-actions",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -42,10 +43,12 @@ export const eventStreamMaxLength = 10_000;
 
 export type CollectMetricsJob = Record<string, never>;
 export type EvaluateAlarmsJob = Record<string, never>;
+export type RunScheduledActionsJob = Record<string, never>;
 
 export interface JobPayloads {
   [QueueName.collectMetrics]: CollectMetricsJob;
   [QueueName.evaluateAlarms]: EvaluateAlarmsJob;
   [QueueName.executePolicy]: ExecutePolicyJob;
   [QueueName.reconcileGroup]: ReconcileGroupJob;
+  [QueueName.runScheduledActions]: RunScheduledActionsJob;
 }

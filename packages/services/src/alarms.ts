@@ -237,6 +237,25 @@ export function recordActionHistory(
   });
 }
 
+/**
+ * A scaling action that could not run (say, a step policy invoked by SetAlarmState, which carries no
+ * metric value): CloudWatch records it as a failed Action item, "Failed to execute AutoScaling action: ...".
+ */
+export function recordFailedActionHistory(
+  tx: Tx,
+  alarmName: string,
+  at: number,
+  policyArn: string,
+  reason: string,
+): void {
+  addHistory(tx, alarmName, at, "Action", `Failed to execute AutoScaling action: ${reason}`, {
+    actionState: "Failed",
+    stateUpdateTimestamp: at,
+    notificationResource: policyArn,
+    error: reason,
+  });
+}
+
 export function alarmService(ctx: ServiceContext) {
   return {
     /**

@@ -4,7 +4,12 @@ import { eq, inArray } from "drizzle-orm";
 import { activityService } from "./activities.ts";
 import { onConstraint } from "./constraints.ts";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
-import { changeDesiredCapacity, groupCapacityService } from "./group-capacity.ts";
+import {
+  changeDesiredCapacity,
+  constraintsCause,
+  groupCapacityService,
+  resolveSizes,
+} from "./group-capacity.ts";
 import { groupTargetGroupService, linkTargetGroups } from "./group-target-groups.ts";
 import { findGroup, groupInstances, groupView, groupViewService } from "./group-view.ts";
 import { findLaunchTemplate, resolveLaunchTemplateVersion } from "./launch-templates.ts";
@@ -125,11 +130,7 @@ function groupCrudService(ctx: ServiceContext) {
         const row = findGroup(tx, name);
         if (row.status !== null)
           throw new Errors.ScalingActivityInProgress(`AutoScalingGroup '${name}' is being deleted`);
-        const minSize = input.minSize ?? row.minSize;
-        const maxSize = input.maxSize ?? row.maxSize;
-        let desired = input.desiredCapacity ?? row.desiredCapacity;
-        if (input.desiredCapacity === undefined) desired = Math.min(maxSize, Math.max(minSize, desired));
-        checkSizes({ minSize, maxSize, desiredCapacity: desired });
+        const { minSize, maxSize, desiredCapacity: desired } = resolveSizes(row, input);
         const template = input.launchTemplate ? resolveTemplate(tx, input.launchTemplate) : undefined;
         const next: GroupRow = {
           ...row,
@@ -148,15 +149,7 @@ function groupCrudService(ctx: ServiceContext) {
             input.newInstancesProtectedFromScaleIn ?? row.newInstancesProtectedFromScaleIn,
         };
         tx.update(autoScalingGroups).set(next).where(eq(autoScalingGroups.name, row.name)).run();
-        const at = isoSeconds(now());
-        changeDesiredCapacity(
-          tx,
-          announce,
-          next,
-          desired,
-          (from, to) =>
-            `At ${at} a user request update of AutoScalingGroup constraints to min: ${minSize}, max: ${maxSize}, desired: ${to} changing the desired capacity from ${from} to ${to}.`,
-        );
+        changeDesiredCapacity(tx, announce, next, desired, constraintsCause("a user request", now(), next));
         announce.groups.push({ name: row.name, reason: "group updated" });
         return view(tx, findGroup(tx, row.name));
       });

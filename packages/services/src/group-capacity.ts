@@ -1,4 +1,4 @@
-import { check, Errors } from "@scaleout/core";
+import { check, checkSizes, Errors } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, eq, isNull } from "drizzle-orm";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
@@ -28,6 +28,35 @@ export function changeDesiredCapacity(
     .run();
   announce.groups.push({ name: group.name, reason: "desired capacity changed" });
   return true;
+}
+
+/**
+ * The sizes UpdateAutoScalingGroup (and a scheduled action, which is the same update) leaves: a new
+ * minimum above the desired capacity raises it, a new maximum below lowers it, as AWS does. Checked.
+ */
+export function resolveSizes(
+  row: GroupRow,
+  input: { minSize?: number | undefined; maxSize?: number | undefined; desiredCapacity?: number | undefined },
+): { minSize: number; maxSize: number; desiredCapacity: number } {
+  const minSize = input.minSize ?? row.minSize;
+  const maxSize = input.maxSize ?? row.maxSize;
+  const desiredCapacity = input.desiredCapacity ?? Math.min(maxSize, Math.max(minSize, row.desiredCapacity));
+  checkSizes({ minSize, maxSize, desiredCapacity });
+  return { minSize, maxSize, desiredCapacity };
+}
+
+/**
+ * AWS's cause of an update of a group's sizes, by whom: "a user request" (UpdateAutoScalingGroup) or
+ * "a scheduled action" (At ... a scheduled action update of AutoScalingGroup constraints to min: 1,
+ * max: 5, desired: 3 changing the desired capacity from 1 to 3.).
+ */
+export function constraintsCause(
+  who: "a user request" | "a scheduled action",
+  at: number,
+  sizes: { minSize: number; maxSize: number },
+): (from: number, to: number) => string {
+  return (from, to) =>
+    `At ${isoSeconds(at)} ${who} update of AutoScalingGroup constraints to min: ${sizes.minSize}, max: ${sizes.maxSize}, desired: ${to} changing the desired capacity from ${from} to ${to}.`;
 }
 
 /** A scaling activity is in progress, or the cooldown since the last one has not run out. */

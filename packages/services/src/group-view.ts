@@ -109,7 +109,7 @@ export function groupView(db: Db | Tx, row: GroupRow, region: string): AutoScali
     createdTime: iso(row.createdAt),
     suspendedProcesses: [],
     vpcZoneIdentifier: "",
-    enabledMetrics: [],
+    enabledMetrics: row.enabledMetrics,
     terminationPolicies: row.terminationPolicies,
     newInstancesProtectedFromScaleIn: row.newInstancesProtectedFromScaleIn,
     ...(row.defaultInstanceWarmup !== null && { defaultInstanceWarmup: row.defaultInstanceWarmup }),

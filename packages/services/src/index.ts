@@ -2,6 +2,7 @@ import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
+import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { lifecycleHookService } from "./lifecycle-hooks.ts";
@@ -11,6 +12,7 @@ import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
 import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
@@ -24,6 +26,7 @@ export * from "./certificate-inputs.ts";
 export * from "./certificates.ts";
 export * from "./context.ts";
 export * from "./group-capacity.ts";
+export * from "./group-metrics.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
@@ -41,6 +44,7 @@ export * from "./metrics.ts";
 export * from "./port-probe.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./shapes/index.ts";
 /** The same declarations under one name, for doors whose own names would clash (aws/services). */
 export * as shapes from "./shapes/index.ts";
@@ -71,6 +75,8 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    scheduledActions: scheduledActionService(ctx),
+    groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
   };
 }

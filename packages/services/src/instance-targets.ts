@@ -88,6 +88,7 @@ export function registerTarget(
     ...healthReasons.registrationInProgress,
     registeredAt: now,
     drainDeadline: null,
+    drainedAt: null,
     updatedAt: now,
   };
   tx.insert(targets)
@@ -123,7 +124,7 @@ export function deregisterRows(tx: Tx, rows: TargetRow[], now: number): boolean 
   );
   for (const row of rows) {
     if (row.state === "draining") {
-      draining ||= row.drainDeadline !== null && row.drainDeadline > now;
+      draining ||= row.drainDeadline !== null && row.drainDeadline > now && row.drainedAt === null;
       continue;
     }
     const group = groups.get(row.targetGroupArn);
@@ -138,6 +139,7 @@ export function deregisterRows(tx: Tx, rows: TargetRow[], now: number): boolean 
         state: "draining",
         ...healthReasons.deregistrationInProgress,
         drainDeadline: now + delay * 1000,
+        drainedAt: null,
         updatedAt: now,
       })
       .where(targetKey(row))

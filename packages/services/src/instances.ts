@@ -362,9 +362,10 @@ export function instanceRegistry(ctx: ServiceContext) {
     },
 
     /**
-     * Whether a Terminating instance may stop: none of its targets is still draining (the proxy deletes
-     * a draining row when its in-flight requests have finished; a row past its deadline is done). A
-     * target registered again meanwhile is deregistered again.
+     * Whether a Terminating instance may stop: none of its targets is still draining (the proxy records
+     * drained_at when a draining target's in-flight requests have finished, and the row shows `draining`
+     * until its deadline; a row past its deadline is done). A target registered again meanwhile is
+     * deregistered again.
      */
     drained(instanceId: string): boolean {
       const now = ctx.now();
@@ -374,19 +375,28 @@ export function instanceRegistry(ctx: ServiceContext) {
       if (rows.some((r) => r.state !== "draining")) {
         return !mutate(ctx, (tx) => deregisterRows(tx, targetRowsOf(tx, row), now));
       }
-      return !rows.some((r) => r.drainDeadline !== null && r.drainDeadline > now);
+      return !rows.some((r) => r.drainDeadline !== null && r.drainDeadline > now && r.drainedAt === null);
     },
 
     /**
-     * The runtime has stopped the instance: its leftover target rows go, the row is Terminated, the
-     * activity Successful, and the group's cooldown starts now.
+     * The runtime has stopped the instance: its leftover target rows go (but drained ones, which show
+     * draining until their deadline), the row is Terminated, the activity Successful, and the group's
+     * cooldown starts now.
      */
     finishTermination(instanceId: string): void {
       const now = ctx.now();
       mutate(ctx, (tx, announce) => {
         const row = findInstance(tx, instanceId);
         if (!row) return;
-        for (const target of targetRowsOf(tx, row)) tx.delete(targets).where(targetKey(target)).run();
+        for (const target of targetRowsOf(tx, row)) {
+          // A drained target shows draining until its deadline, as AWS shows it: the proxy removes it then.
+          const showsDraining =
+            target.state === "draining" &&
+            target.drainedAt !== null &&
+            target.drainDeadline !== null &&
+            target.drainDeadline > now;
+          if (!showsDraining) tx.delete(targets).where(targetKey(target)).run();
+        }
         tx.update(instances)
           .set({ lifecycleState: "Terminated", terminatingAt: row.terminatingAt ?? now })
           .where(eq(instances.id, instanceId))

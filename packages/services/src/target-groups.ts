@@ -504,6 +504,7 @@ export function targetGroupService(ctx: ServiceContext) {
             ...healthReasons.registrationInProgress,
             registeredAt: now,
             drainDeadline: null,
+            drainedAt: null,
             updatedAt: now,
           })
           .onConflictDoUpdate({
@@ -513,6 +514,7 @@ export function targetGroupService(ctx: ServiceContext) {
               ...healthReasons.registrationInProgress,
               registeredAt: now,
               drainDeadline: null,
+              drainedAt: null,
               updatedAt: now,
             },
           })
@@ -564,6 +566,7 @@ export function targetGroupService(ctx: ServiceContext) {
                 state: "draining",
                 ...healthReasons.deregistrationInProgress,
                 drainDeadline: now + delay * 1000,
+                drainedAt: null,
                 updatedAt: now,
               })
               .where(where)

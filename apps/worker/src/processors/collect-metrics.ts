@@ -1,6 +1,7 @@
 import type { Sample } from "@scaleout/core";
 import { pruneDatapoints, recordSamples } from "@scaleout/db";
 import { enqueueReconcile } from "@scaleout/queue";
+import { groupMetricSamples } from "@scaleout/services";
 import type { WorkerContext } from "../context.ts";
 
 /*
@@ -14,6 +15,10 @@ import type { WorkerContext } from "../context.ts";
  * reading it takes is the second that just ended, not the one that just began. Stamped with the second
  * it was taken in, every datapoint would describe the second before it, and alarms would act a second
  * late.
+ *
+ * Groups with EnableMetricsCollection also get their AWS/AutoScaling group metrics (GroupDesiredCapacity,
+ * GroupInServiceInstances, ...), counted from the registry as it stands and stamped with the second that
+ * just ended, like the CPU readings.
  */
 
 const pruneEveryMs = 60_000;
@@ -75,6 +80,7 @@ export function createMetricsCollector(ctx: WorkerContext) {
     for (const { groupName, second, values } of byGroup.values()) {
       samples.push(cpuSample("AutoScalingGroupName", groupName, values, second));
     }
+    samples.push(...groupMetricSamples(db, Math.floor(ctx.services.ctx.now() / 1000) - 1));
     recordSamples(db, samples);
 
     const live = new Set(rows.map((row) => row.id));

@@ -1,6 +1,12 @@
 import { Errors, isAwsError } from "@scaleout/core";
+import type { Tx } from "@scaleout/db";
 import type { ExecutePolicyJob } from "@scaleout/queue";
-import { findAlarm, type PolicyOutcome, recordActionHistory } from "@scaleout/services";
+import {
+  findAlarm,
+  type PolicyOutcome,
+  recordActionHistory,
+  recordFailedActionHistory,
+} from "@scaleout/services";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { WorkerContext } from "../context.ts";
 
@@ -18,7 +24,22 @@ function describe(outcome: PolicyOutcome): string {
 
 export function executePolicyProcessor(ctx: WorkerContext) {
   const { services, db, log } = ctx;
-  return async (job: Job<ExecutePolicyJob>): Promise<PolicyOutcome | { skipped: string }> => {
+  const addToHistory = (alarmName: string, add: (tx: Tx, now: number) => void) => {
+    const now = services.ctx.now();
+    db.transaction((tx) => {
+      try {
+        findAlarm(tx, alarmName);
+      } catch {
+        return; // deleted meanwhile: no history to add to
+      }
+      add(tx, now);
+    });
+  };
+  const recordFailure = (alarmName: string, policyArn: string, reason: string) =>
+    addToHistory(alarmName, (tx, now) => recordFailedActionHistory(tx, alarmName, now, policyArn, reason));
+  return async (
+    job: Job<ExecutePolicyJob>,
+  ): Promise<PolicyOutcome | { skipped: string } | { failed: string }> => {
     const data = job.data as Partial<ExecutePolicyJob> | undefined;
     if (typeof data?.policyArn !== "string" || data.policyArn.length === 0) {
       throw new UnrecoverableError("execute-policy job without a policyArn");
@@ -37,8 +58,17 @@ export function executePolicyProcessor(ctx: WorkerContext) {
         log.info("policy skipped: its group is gone", { policy: policyArn });
         return { skipped: "the policy's group does not exist" };
       }
-      // A request the policy can never accept (say, a step policy without a metric value).
-      if (isAwsError(error)) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      // A request the policy can never accept (say, a step policy without a metric value): retrying
+      // cannot help, so it fails now and leaves its trace in the alarm's history and the log.
+      if (isAwsError(error)) {
+        log.warn("policy execution failed", {
+          policy: policyArn,
+          alarm: data.alarmName,
+          reason: `${error.code}: ${error.message}`,
+        });
+        if (typeof data.alarmName === "string") recordFailure(data.alarmName, policyArn, error.message);
+        return { failed: error.message };
+      }
       throw error;
     }
     if (!outcome) {
@@ -55,15 +85,10 @@ export function executePolicyProcessor(ctx: WorkerContext) {
     });
     const alarmName = data.alarmName;
     if (typeof alarmName === "string") {
-      const now = services.ctx.now();
-      db.transaction((tx) => {
-        try {
-          findAlarm(tx, alarmName);
-        } catch {
-          return; // deleted meanwhile: no history to add to
-        }
-        recordActionHistory(tx, alarmName, now, policyArn, describe(outcome));
-      });
+      const result = outcome;
+      addToHistory(alarmName, (tx, now) =>
+        recordActionHistory(tx, alarmName, now, policyArn, describe(result)),
+      );
     }
     return outcome;
   };

@@ -6,4 +6,5 @@ export * from "./groups.ts";
 export * from "./launch-templates.ts";
 export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";
+export * from "./scheduled-actions.ts";
 export * from "./wire.ts";

@@ -5,7 +5,9 @@ import { Empty } from "./autoscaling-common.ts";
 import { groupOperations } from "./autoscaling-groups.ts";
 import { hookOperations } from "./autoscaling-hooks.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
+import { groupMetricOperations } from "./autoscaling-metrics.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
+import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
 
@@ -19,6 +21,8 @@ const operations = {
   ...instanceOperations,
   ...hookOperations,
   ...policyOperations,
+  ...scheduledActionOperations,
+  ...groupMetricOperations,
   ...trafficOperations,
   ...tagOperations,
   DescribeAccountLimits: operation({
