@@ -190,6 +190,7 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await instances(name))[0]?.LifecycleState).toBe("Pending:Wait");
 
+    const completedAt = performance.now();
     await autoScaling.send(
       new CompleteLifecycleActionCommand({
         AutoScalingGroupName: name,
@@ -198,7 +199,18 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
         LifecycleActionResult: "CONTINUE",
       }),
     );
-    await waitForState(name, "InService");
+    // The completion asks for a pass; the group's job, parked between follow-ups, runs within ~250 ms.
+    await eventually(
+      () =>
+        system.services.groups.allInstances({ instanceIds: [instanceId] }).items[0]?.lifecycleState ===
+        "InService"
+          ? true
+          : undefined,
+      { intervalMs: 5, timeoutMs: 20_000, message: "InService" },
+    );
+    process.stdout.write(
+      `lifecycle hooks: CompleteLifecycleAction → InService and registered in ${(performance.now() - completedAt).toFixed(0)} ms\n`,
+    );
     const registered = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
     expect(registered.TargetHealthDescriptions?.map((t) => t.Target?.Port)).toEqual([portOf(instanceId)]);
     expect((await activities(name))[0]).toMatchObject({ StatusCode: "Successful", Progress: 100 });
