@@ -131,6 +131,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         "x-accel-buffering": "no",
       });
 
+      // Nothing is written once the response has ended (a slow client dropped, a shutdown): a write after
+      // end would be an error event.
+      const write = (text: string) => {
+        if (!res.writableEnded && !res.destroyed) res.write(text);
+      };
       let lastSent = resumeFrom;
       // Live entries wait here until the missed ones have been sent, so the order holds.
       let backlog: StreamEvent[] | undefined = [];
@@ -138,21 +143,21 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         if (lastSent !== undefined && compareIds(entry.id, lastSent) <= 0) return;
         lastSent = entry.id;
         if (!wanted(entry)) return;
-        res.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`);
+        write(`id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`);
         if (res.writableLength > maxQueuedBytes) res.end();
       };
       const unsubscribe = follower.subscribe((entry) => {
         if (backlog) backlog.push(entry);
         else send(entry);
       });
-      const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
+      const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
       const done = () => {
         clearInterval(heartbeat);
         unsubscribe();
         clients.delete(res);
       };
       res.once("close", done);
-      res.once("error", done);
+      res.on("error", done);
 
       await Promise.race([follower.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       if (resumeFrom !== undefined) {
@@ -169,7 +174,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
       backlog = undefined;
       for (const entry of waiting) send(entry);
       // The stream is open: a client may act now and will see what follows.
-      res.write(": connected\n\n");
+      write(": connected\n\n");
     },
   );
 };
