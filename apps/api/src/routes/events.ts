@@ -21,8 +21,24 @@ export interface EventStreamOptions {
 
 /** Bytes a slow client may have queued before it is dropped (it reconnects with Last-Event-ID). */
 const maxQueuedBytes = 1024 * 1024;
-/** Missed events replayed on resume, at most (the stream keeps 10,000). */
+/** Missed events replayed on resume, at most (the stream keeps 10,000), read this many at a time. */
 const maxReplay = 10_000;
+const replayPage = 100;
+/** Live events held while a resuming client catches up; beyond, it is dropped and starts again. */
+const maxBacklog = 10_000;
+
+/** Resolves once the response's queued bytes have gone to the socket, or the response is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      res.off("drain", finish);
+      res.off("close", finish);
+      resolve();
+    };
+    res.on("drain", finish);
+    res.on("close", finish);
+  });
+}
 
 const Query = Type.Object(
   {
@@ -144,11 +160,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         lastSent = entry.id;
         if (!wanted(entry)) return;
         write(`id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`);
-        if (res.writableLength > maxQueuedBytes) res.end();
+        // Dropped, not ended: an end would wait behind the queued bytes, which are what must go.
+        if (res.writableLength > maxQueuedBytes) res.destroy();
       };
       const unsubscribe = follower.subscribe((entry) => {
-        if (backlog) backlog.push(entry);
-        else send(entry);
+        if (!backlog) send(entry);
+        else if (backlog.length < maxBacklog) backlog.push(entry);
+        // A replay this far behind the live stream will not catch up: the client starts again.
+        else res.destroy();
       });
       const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
       const done = () => {
@@ -158,11 +177,27 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
       };
       res.once("close", done);
       res.on("error", done);
+      /** Sends entries at the pace the client reads them (a replay can be much more than the 1 MB budget). */
+      const deliver = async (entries: StreamEvent[]) => {
+        for (const entry of entries) {
+          if (res.destroyed) return;
+          send(entry);
+          if (res.writableLength > maxQueuedBytes / 2) await drained(res);
+        }
+      };
 
       await Promise.race([follower.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       if (resumeFrom !== undefined) {
         try {
-          for (const entry of await follower.since(resumeFrom, maxReplay)) send(entry);
+          let after = resumeFrom;
+          for (let replayed = 0; replayed < maxReplay && !res.destroyed; ) {
+            const page = await follower.since(after, replayPage);
+            await deliver(page);
+            replayed += page.length;
+            const last = page[page.length - 1];
+            if (!last || page.length < replayPage) break;
+            after = last.id;
+          }
         } catch (error) {
           request.log.warn({ err: error }, "could not replay missed events");
         }
@@ -170,9 +205,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         // Nothing missed: live from the moment the follower is positioned.
         lastSent = undefined;
       }
-      const waiting = backlog;
+      // Then what arrived meanwhile, until nothing waits: from here on the live stream writes directly.
+      while (backlog && backlog.length > 0 && !res.destroyed) {
+        const waiting = backlog;
+        backlog = [];
+        await deliver(waiting);
+      }
       backlog = undefined;
-      for (const entry of waiting) send(entry);
       // The stream is open: a client may act now and will see what follows.
       write(": connected\n\n");
     },
