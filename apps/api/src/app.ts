@@ -18,6 +18,8 @@ import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
 import { certificateRoutes } from "./routes/certificates.ts";
 import { type EventStreamOptions, eventRoutes } from "./routes/events.ts";
 import { groupMetricRoutes } from "./routes/group-metrics.ts";
+import { instanceMoveRoutes } from "./routes/instance-moves.ts";
+import { instanceRoutes } from "./routes/instances.ts";
 import { launchTemplateRoutes } from "./routes/launch-templates.ts";
 import { lifecycleHookRoutes } from "./routes/lifecycle-hooks.ts";
 import { listenerCertificateRoutes } from "./routes/listener-certificates.ts";
@@ -29,6 +31,7 @@ import { scheduledActionRoutes } from "./routes/scheduled-actions.ts";
 import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
 import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
+import { warmPoolRoutes } from "./routes/warm-pools.ts";
 
 /** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
 function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
@@ -88,6 +91,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(targetGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(launchTemplateRoutes, { prefix: "/v1", ...deps });
   await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
+  await app.register(instanceMoveRoutes, { prefix: "/v1", ...deps });
+  await app.register(instanceRoutes, { prefix: "/v1", ...deps });
+  await app.register(warmPoolRoutes, { prefix: "/v1", ...deps });
   await app.register(scheduledActionRoutes, { prefix: "/v1", ...deps });
   await app.register(groupMetricRoutes, { prefix: "/v1", ...deps });
   await app.register(lifecycleHookRoutes, { prefix: "/v1", ...deps });

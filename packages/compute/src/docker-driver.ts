@@ -375,6 +375,41 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
     };
   }
 
+  async function park(
+    instanceId: string,
+    parkOptions: { graceSeconds?: number; keepMemory?: boolean } = {},
+  ): Promise<void> {
+    const grace = Math.max(0, Math.ceil(parkOptions.graceSeconds ?? defaultGrace));
+    const container = await inspectContainer(containerName(instanceId));
+    if (!container) throw new LaunchError(`container ${containerName(instanceId)} does not exist`);
+    if (parkOptions.keepMemory) {
+      // Frozen with its memory (the cgroup freezer), as hibernation keeps an instance's RAM.
+      const paused = await api("POST", `/containers/${container.Id}/pause`);
+      if (paused.statusCode !== 204) fail(paused);
+      previousCpu.delete(instanceId);
+      return;
+    }
+    // Stopped, not removed: a stopped EC2 instance keeps its volume, and `resume` starts this container.
+    const stopped = await api("POST", `/containers/${container.Id}/stop?t=${grace}`);
+    if (stopped.statusCode !== 204 && stopped.statusCode !== 304) fail(stopped);
+    previousCpu.delete(instanceId);
+  }
+
+  async function resume(instanceId: string): Promise<RunningInstance> {
+    const container = await inspectContainer(containerName(instanceId));
+    if (!container) throw new LaunchError(`container ${containerName(instanceId)} does not exist`);
+    // 304: already running (a Running pool's instance, or a resume repeated after a crash).
+    const paused = container.State?.Status === "paused";
+    const started = await api("POST", `/containers/${container.Id}/${paused ? "unpause" : "start"}`);
+    if (started.statusCode !== 204 && started.statusCode !== 304)
+      throw new LaunchError(engineMessage(started));
+    previousCpu.delete(instanceId);
+    const after = await inspectContainer(container.Id);
+    const instance = after && toRunningInstance(after);
+    if (!instance) throw new LaunchError(`container ${containerName(instanceId)} disappeared as it started`);
+    return instance;
+  }
+
   return {
     name: "docker",
     launch,
@@ -382,6 +417,8 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
     list,
     inspect,
     sample,
+    park,
+    resume,
     async close() {
       await agent.close();
     },
@@ -391,8 +428,10 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
 function toRuntimeState(status: string | undefined): RuntimeState {
   switch (status) {
     case "running":
-    case "paused":
       return "running";
+    // Frozen by park (a Hibernated warm pool): it serves nothing until resumed.
+    case "paused":
+      return "stopped";
     case "created":
     case "restarting":
       return "starting";

@@ -32,7 +32,12 @@ export interface InstanceLabels {
   launchTemplateVersion: number;
 }
 
-export type RuntimeState = "running" | "starting" | "exited" | "missing";
+/**
+ * `stopped`: parked by `park` (the process driver's SIGSTOPped process group, a paused container); it
+ * serves nothing until `resume`. A docker container parked by a stop lists as `exited`: the engine keeps
+ * no mark of why a container stopped, so only the registry (a Warmed:Stopped row) tells parked from crashed.
+ */
+export type RuntimeState = "running" | "starting" | "stopped" | "exited" | "missing";
 
 export interface RunningInstance extends InstanceLabels {
   /** Container id or process id. */
@@ -73,6 +78,22 @@ export interface ComputeDriver {
    * instance, so the first call may answer 0.
    */
   sample(instanceId: string): Promise<UsageSample | undefined>;
+  /**
+   * Parks a launched instance for a warm pool, as EC2 stops (or hibernates) an instance. Docker stops the
+   * container (the engine keeps it and its filesystem, as EC2 keeps a stopped instance's volume; `resume`
+   * starts it, so the app starts afresh, as it does on a stopped instance), or with `keepMemory` (the
+   * Hibernated pool state) pauses it: its processes freeze with their memory, as hibernation keeps RAM.
+   * The process driver sends SIGSTOP to the instance's process group either way, as close to a stop as a
+   * process allows: it keeps its memory and its listening socket (connections queue in the kernel's
+   * backlog, unanswered) but runs no code and takes no CPU. Resolves once parked; unknown ids reject.
+   */
+  park(instanceId: string, options?: { graceSeconds?: number; keepMemory?: boolean }): Promise<void>;
+  /**
+   * Wakes a parked instance (docker: starts or unpauses the container; process: SIGCONT) and resolves
+   * with it running; an instance that is already running resolves as it is. Rejects with `LaunchError`
+   * when the instance is gone or the runtime cannot start it.
+   */
+  resume(instanceId: string): Promise<RunningInstance>;
   close(): Promise<void>;
 }
 

@@ -129,7 +129,12 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
       port: record.port,
       startedAt: record.startedAt,
     };
-    if (!record.exit && leaderAlive(record)) return instance;
+    if (!record.exit && leaderAlive(record)) {
+      // T: stopped by a signal (park's SIGSTOP). The state lives in the kernel, so an adopting worker
+      // sees a parked instance as parked without a record of its own.
+      if (readStat(record.pid)?.state === "T") instance.state = "stopped";
+      return instance;
+    }
     let exit: ExitStatus | undefined = record.exit;
     const own = ownExits.get(record.instanceId);
     if (!exit && own?.pid === record.pid) {
@@ -252,6 +257,8 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
     try {
       if (groupAlive(record)) {
         signalGroup(record, "SIGTERM");
+        // A parked (SIGSTOPped) group only acts on SIGTERM once it runs again.
+        signalGroup(record, "SIGCONT");
         await waitFor(() => !groupAlive(record), graceMs);
         if (groupAlive(record)) {
           signalGroup(record, "SIGKILL");
@@ -309,6 +316,29 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
     return { cpuPercent, memoryBytes: usage.rssBytes, at: Date.now() };
   }
 
+  /** The record of a running (or parked) instance, or a LaunchError saying why there is none. */
+  function liveRecord(instanceId: string): InstanceRecord {
+    const record = readRecord(instanceId);
+    if (!record) throw new LaunchError(`instance ${instanceId} has no process`);
+    if (record.exit || !leaderAlive(record)) throw new LaunchError(`instance ${instanceId} has exited`);
+    return record;
+  }
+
+  async function park(instanceId: string): Promise<void> {
+    const record = liveRecord(instanceId);
+    // The whole group: an app's workers must stop with it. SIGSTOP cannot be caught or ignored.
+    signalGroup(record, "SIGSTOP");
+    await waitFor(() => readStat(record.pid)?.state === "T", 2_000);
+    previousCpu.delete(instanceId);
+  }
+
+  async function resume(instanceId: string): Promise<RunningInstance> {
+    const record = liveRecord(instanceId);
+    signalGroup(record, "SIGCONT");
+    await waitFor(() => readStat(record.pid)?.state !== "T", 2_000);
+    return await toRunningInstance(record);
+  }
+
   return {
     name: "process",
     launch,
@@ -316,6 +346,8 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
     list,
     inspect,
     sample,
+    park,
+    resume,
     async close() {
       // Instances keep running: the next worker adopts them.
       closed = true;

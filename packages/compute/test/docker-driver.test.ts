@@ -155,6 +155,41 @@ describe.runIf(engineAnswers || required)("docker driver", () => {
     expect(await driver.sample(newInstanceId())).toBeUndefined();
   });
 
+  test("park stops the container and keeps it; resume starts it again on the same port", async ({
+    driver,
+    group,
+  }) => {
+    const spec = await specFor(group);
+    const instance = await driver.launch(spec);
+    await waitUntilAnswering(spec.hostPort, Date.now());
+
+    await driver.park(spec.instanceId, { graceSeconds: 1 });
+    // A stopped container: kept by the engine (as a stopped EC2 instance keeps its volume), answering nothing.
+    const parked = await engineGet(`/containers/${instance.ref}/json`);
+    expect(parked.status).toBe(200);
+    expect(parked.body).toMatchObject({ State: { Status: "exited", Running: false } });
+    expect(await driver.inspect(spec.instanceId)).toMatchObject({ state: "exited", ref: instance.ref });
+    expect(await answers(spec.hostPort)).toBe(false);
+
+    const resumed = await driver.resume(spec.instanceId);
+    expect(resumed).toMatchObject({ state: "running", ref: instance.ref, port: spec.hostPort });
+    await waitUntilAnswering(spec.hostPort, Date.now());
+    // Resuming a running container changes nothing; an unknown one is a LaunchError.
+    expect(await driver.resume(spec.instanceId)).toMatchObject({ state: "running" });
+    await expect(driver.resume(newInstanceId())).rejects.toBeInstanceOf(LaunchError);
+    await expect(driver.park(newInstanceId())).rejects.toBeInstanceOf(LaunchError);
+
+    // keepMemory (a Hibernated pool) pauses instead: the same process, frozen, then thawed.
+    const pid = JSON.parse((await get(spec.hostPort, "/")).body).pid;
+    await driver.park(spec.instanceId, { keepMemory: true });
+    expect((await engineGet(`/containers/${instance.ref}/json`)).body).toMatchObject({
+      State: { Status: "paused" },
+    });
+    expect(await driver.inspect(spec.instanceId)).toMatchObject({ state: "stopped" });
+    expect(await driver.resume(spec.instanceId)).toMatchObject({ state: "running" });
+    expect(JSON.parse((await get(spec.hostPort, "/")).body).pid).toBe(pid);
+  });
+
   test("a container whose app exits shows as exited with its exit code", async ({ driver, group }) => {
     const spec = await specFor(group, {
       command: ["/usr/bin/node", "-e", "setTimeout(() => process.exit(3), 100)"],

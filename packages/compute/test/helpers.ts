@@ -39,3 +39,21 @@ export async function answers(port: number): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Whether the instance on `port` answers its health check within `timeoutMs`. A parked (SIGSTOPped)
+ * process still accepts connections into its backlog, so "answers" needs a deadline, not a refusal.
+ */
+export async function answersWithin(port: number, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await request(`http://127.0.0.1:${port}/health`, {
+      reset: true,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    await response.body.text();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
+}

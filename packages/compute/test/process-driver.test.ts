@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { newInstanceId, newLaunchTemplateId } from "@scaleout/core";
@@ -12,7 +12,13 @@ import {
   LaunchError,
   type LaunchSpec,
 } from "../src/index.ts";
-import { answers, freePort, get, waitUntilAnswering } from "./helpers.ts";
+import { answers, answersWithin, freePort, get, waitUntilAnswering } from "./helpers.ts";
+
+/** A process's state letter from /proc/<pid>/stat (T: stopped by a signal). */
+function processState(pid: number): string | undefined {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return text.slice(text.lastIndexOf(")") + 2).split(" ")[0];
+}
 
 const test = integrationTest.extend<{ driver: ComputeDriver }>({
   driver: async ({ dataDir }, use) => {
@@ -227,6 +233,36 @@ describe("process driver", () => {
     expect(await driver.list()).toEqual([]);
     await driver.terminate(stubborn.instanceId);
     await driver.terminate(newInstanceId());
+  });
+
+  test("park stops the process group (SIGSTOP), resume continues it; a fresh driver sees it parked", async ({
+    driver,
+    dataDir,
+  }) => {
+    const spec = await specFor();
+    const instance = await driver.launch(spec);
+    await waitUntilAnswering(spec.hostPort, Date.now());
+
+    await driver.park(spec.instanceId);
+    expect(processState(Number(instance.ref))).toBe("T");
+    expect(await driver.inspect(spec.instanceId)).toMatchObject({ state: "stopped" });
+    // A worker restarted meanwhile adopts it as parked: the state is the kernel's, not the driver's.
+    expect(await createProcessDriver({ stateDir: dataDir }).list("web")).toMatchObject([
+      { state: "stopped" },
+    ]);
+    expect(await answersWithin(spec.hostPort, 300)).toBe(false);
+
+    const resumed = await driver.resume(spec.instanceId);
+    expect(resumed).toMatchObject({ state: "running", port: spec.hostPort, ref: instance.ref });
+    expect(await answersWithin(spec.hostPort, 2_000)).toBe(true);
+
+    // A parked instance terminates without waiting out the grace period: SIGCONT follows the SIGTERM.
+    await driver.park(spec.instanceId);
+    const started = Date.now();
+    await driver.terminate(spec.instanceId, { graceSeconds: 5 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await expect(driver.resume(spec.instanceId)).rejects.toBeInstanceOf(LaunchError);
+    await expect(driver.park(newInstanceId())).rejects.toBeInstanceOf(LaunchError);
   });
 
   test("a command that cannot run is a LaunchError with the OS's reason", async ({ driver }) => {

@@ -1,5 +1,6 @@
 import { check } from "./errors.ts";
 import type { LifecycleState } from "./types.ts";
+import { warmPoolTargetSize } from "./warm-pool.ts";
 
 /*
  * EnableMetricsCollection's group metrics (namespace AWS/AutoScaling, dimension AutoScalingGroupName),
@@ -133,9 +134,8 @@ export function groupMetricValues(input: GroupMetricInput): Partial<Record<Group
     const warmTerminatingCount = count(warmTerminating);
     const warmedCount = count(warmed);
     const warmTotal = warmPendingCount + warmTerminatingCount + warmedCount;
-    // The pool is kept at the prepared capacity less the group's desired capacity, never below its minimum.
-    const prepared = pool.maxGroupPreparedCapacity ?? group.maxSize;
-    const warmDesired = Math.max(pool.minSize, prepared - group.desiredCapacity);
+    // The size the worker keeps the pool at (warm-pool.ts).
+    const warmDesired = warmPoolTargetSize(pool, group);
     Object.assign(values, {
       WarmPoolMinSize: pool.minSize,
       WarmPoolDesiredCapacity: warmDesired,

@@ -1,9 +1,17 @@
-import { checkPageSize, decodeToken, Errors, encodeToken, type Page } from "@scaleout/core";
+import {
+  checkPageSize,
+  decodeToken,
+  Errors,
+  encodeToken,
+  type Page,
+  warmPoolLifecycleStates,
+} from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, notInArray, sql } from "drizzle-orm";
 import { iso, type ServiceContext } from "./context.ts";
 import type { AutoScalingGroup, Instance } from "./shapes/groups.ts";
 import { readGroupTags } from "./tagging.ts";
+import { groupWarmPoolView } from "./warm-pools.ts";
 
 /*
  * A group as both doors describe it: its row, instances and target groups read into the declared
@@ -45,12 +53,16 @@ export function toInstance(row: InstanceRow): Instance {
   };
 }
 
-/** Instances that count toward a group's capacity: not yet terminated. */
+/**
+ * A group's instances: not yet terminated, not detached (a detached one left the group), and not in its
+ * warm pool (DescribeWarmPool lists those).
+ */
+const gone = ["Terminated", "Detached", ...warmPoolLifecycleStates];
 export function groupInstances(db: Db | Tx, groupName: string): InstanceRow[] {
   return db
     .select()
     .from(instances)
-    .where(and(eq(instances.groupName, groupName), ne(instances.lifecycleState, "Terminated")))
+    .where(and(eq(instances.groupName, groupName), notInArray(instances.lifecycleState, gone)))
     .orderBy(asc(instances.launchedAt))
     .all();
 }
@@ -107,7 +119,7 @@ export function groupView(db: Db | Tx, row: GroupRow, region: string): AutoScali
       }),
     ),
     createdTime: iso(row.createdAt),
-    suspendedProcesses: [],
+    suspendedProcesses: row.suspendedProcesses,
     vpcZoneIdentifier: "",
     enabledMetrics: row.enabledMetrics,
     terminationPolicies: row.terminationPolicies,
@@ -116,6 +128,7 @@ export function groupView(db: Db | Tx, row: GroupRow, region: string): AutoScali
     ...(row.status !== null && { status: row.status }),
     tags: readGroupTags(db, [row]).get(row.name) ?? [],
     trafficSources: targetGroupARNs.map((identifier) => ({ identifier, type: "elbv2" })),
+    ...groupWarmPoolView(db, row.name),
   };
 }
 
@@ -162,7 +175,7 @@ export function groupViewService(ctx: ServiceContext) {
         .from(instances)
         .where(
           and(
-            ne(instances.lifecycleState, "Terminated"),
+            notInArray(instances.lifecycleState, gone),
             options.instanceIds?.length ? inArray(instances.id, options.instanceIds) : undefined,
             after === undefined ? undefined : gt(instances.id, after),
           ),

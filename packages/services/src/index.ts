@@ -2,8 +2,12 @@ import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
 import type { ServiceContext } from "./context.ts";
+import { ec2InstanceService } from "./ec2-instances.ts";
 import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
+import { instanceAttachmentService } from "./instance-attachments.ts";
+import { instanceProtectionService } from "./instance-protection.ts";
+import { instanceStandbyService } from "./instance-standby.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { lifecycleHookService } from "./lifecycle-hooks.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
@@ -12,10 +16,12 @@ import { loadBalancerService } from "./load-balancers.ts";
 import { metricService } from "./metrics.ts";
 import { ruleService } from "./rules.ts";
 import { scalingPolicyService } from "./scaling-policies.ts";
+import { scalingProcessService } from "./scaling-processes.ts";
 import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
+import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
 export * from "./alarms.ts";
@@ -25,12 +31,17 @@ export * from "./certificate-errors.ts";
 export * from "./certificate-inputs.ts";
 export * from "./certificates.ts";
 export * from "./context.ts";
+export * from "./ec2-instances.ts";
 export * from "./group-capacity.ts";
 export * from "./group-metrics.ts";
 export * from "./group-target-groups.ts";
 export * from "./group-view.ts";
 export * from "./instance-actions.ts";
+export * from "./instance-attachments.ts";
 export * from "./instance-events.ts";
+export * from "./instance-moves.ts";
+export * from "./instance-protection.ts";
+export * from "./instance-standby.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
 export * from "./launch-templates.ts";
@@ -44,6 +55,7 @@ export * from "./metrics.ts";
 export * from "./port-probe.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
+export * from "./scaling-processes.ts";
 export * from "./scheduled-actions.ts";
 export * from "./shapes/index.ts";
 /** The same declarations under one name, for doors whose own names would clash (aws/services). */
@@ -52,6 +64,8 @@ export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
+export * from "./warm-pool-instances.ts";
+export * from "./warm-pools.ts";
 
 /**
  * The control plane's operations, one object per resource. Both API doors (REST and, later, the AWS
@@ -75,6 +89,12 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    standby: instanceStandbyService(ctx),
+    attachments: instanceAttachmentService(ctx),
+    protection: instanceProtectionService(ctx),
+    scalingProcesses: scalingProcessService(ctx),
+    ec2Instances: ec2InstanceService(ctx),
+    warmPools: warmPoolService(ctx),
     scheduledActions: scheduledActionService(ctx),
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),

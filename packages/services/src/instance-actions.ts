@@ -1,4 +1,4 @@
-import { check, checkOneOf, Errors } from "@scaleout/core";
+import { check, checkOneOf, Errors, isSuspended } from "@scaleout/core";
 import { schema, type Tx } from "@scaleout/db";
 import { and, eq, sql } from "drizzle-orm";
 import { startActivity, toActivity } from "./activities.ts";
@@ -142,6 +142,11 @@ export function instanceActionService(ctx: ServiceContext) {
         const since = row.inServiceAt ?? row.launchedAt;
         if ((input.shouldRespectGracePeriod ?? true) && now < since + group.healthCheckGracePeriod * 1000)
           return;
+        // ReplaceUnhealthy (or Terminate) suspended: marked, and replaced once it is resumed.
+        if (isSuspended(group, "ReplaceUnhealthy") || isSuspended(group, "Terminate")) {
+          tx.update(instances).set({ healthStatus: status }).where(eq(instances.id, row.id)).run();
+          return;
+        }
         beginUserTermination(
           ctx,
           tx,

@@ -1,9 +1,10 @@
-import { type ActivityStatus, launchingTransition } from "@scaleout/core";
+import { type ActivityStatus, isSuspended, launchingTransition } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, notInArray, or } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { announceActivityEvent } from "./instance-events.ts";
+import { instanceMoveRegistry, intoServiceDescriptions } from "./instance-moves.ts";
 import {
   deregisterRows,
   instanceAddress,
@@ -17,6 +18,7 @@ import {
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
 import { clearActions, openActions } from "./lifecycle-actions.ts";
+import { addToLoadBalancerSuspended } from "./scaling-processes.ts";
 import { removeGroupTags } from "./tags.ts";
 
 /*
@@ -51,6 +53,9 @@ export const activityCauses = {
 };
 
 export const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
+/** A launch that takes a prepared instance from the warm pool (warm-pool-instances.ts starts it). */
+export const fromWarmPoolDescription = (instanceId: string) =>
+  `Launching a new EC2 instance from warm pool: ${instanceId}`;
 export const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
 
 /** What one reconcile pass reads about a group, in one consistent snapshot. */
@@ -79,6 +84,14 @@ export function openActivity(db: Db | Tx, groupName: string, description: string
     .get();
 }
 
+/** A Pending instance's open launch activity: a cold launch's, or one taken from the warm pool's. */
+export function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
+  return (
+    openActivity(db, row.groupName, launchDescription(row.id)) ??
+    openActivity(db, row.groupName, fromWarmPoolDescription(row.id))
+  );
+}
+
 /**
  * An instance whose launch is done (and whose hooks, if any, all continued) goes InService: registered in
  * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
@@ -86,17 +99,25 @@ export function openActivity(db: Db | Tx, groupName: string, description: string
 export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
   const next: InstanceRow = { ...row, lifecycleState: "InService", inServiceAt: now };
   tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
-  const attached = tx
-    .select({ targetGroup: targetGroups })
-    .from(groupTargetGroups)
-    .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
-    .where(eq(groupTargetGroups.groupName, row.groupName))
-    .all();
-  for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
-  const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+  // With AddToLoadBalancer suspended the instance is not registered (nor by syncTargets while it is).
+  if (!addToLoadBalancerSuspended(tx, row.groupName)) {
+    const attached = tx
+      .select({ targetGroup: targetGroups })
+      .from(groupTargetGroups)
+      .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
+      .where(eq(groupTargetGroups.groupName, row.groupName))
+      .all();
+    for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
+  }
+  const activity = openLaunchActivity(tx, row);
   if (activity) {
     updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
     announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Successful");
+  }
+  // ExitStandby's and AttachInstances' activities also end when the instance goes InService.
+  for (const description of intoServiceDescriptions(row.id)) {
+    const moved = openActivity(tx, row.groupName, description);
+    if (moved) updateActivity(tx, moved.id, { statusCode: "Successful", progress: 100, now });
   }
   tx.update(autoScalingGroups)
     .set({ lastScalingEndedAt: now })
@@ -136,11 +157,21 @@ export function instanceRegistry(ctx: ServiceContext) {
         .where(eq(instances.id, instanceId))
         .run();
       clearActions(tx, instanceId);
-      const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+      const activity = openLaunchActivity(tx, row);
       if (activity) {
         updateActivity(tx, activity.id, { ...update, now });
         if (update.statusCode === "Failed")
           announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Unsuccessful");
+      }
+      // An instance moved back into service (ExitStandby, AttachInstances) that was found not running.
+      for (const description of intoServiceDescriptions(row.id)) {
+        const moved = openActivity(tx, row.groupName, description);
+        if (moved)
+          updateActivity(tx, moved.id, {
+            statusCode: update.statusCode,
+            statusMessage: update.statusMessage,
+            now,
+          });
       }
     });
   }
@@ -152,11 +183,17 @@ export function instanceRegistry(ctx: ServiceContext) {
     return tx.select().from(instances).where(eq(instances.id, instanceId)).get();
   }
 
+  // A Detached instance keeps running but is no longer the group's: no pass steps it, no deletion waits for it.
   function liveInstances(db: Db | Tx, groupName: string): InstanceRow[] {
     return db
       .select()
       .from(instances)
-      .where(and(eq(instances.groupName, groupName), ne(instances.lifecycleState, "Terminated")))
+      .where(
+        and(
+          eq(instances.groupName, groupName),
+          notInArray(instances.lifecycleState, ["Terminated", "Detached"]),
+        ),
+      )
       .orderBy(instances.launchedAt)
       .all();
   }
@@ -293,7 +330,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (openActions(ctx, tx, announce, started, launchingTransition) > 0) {
           const waiting: InstanceRow = { ...started, lifecycleState: "Pending:Wait" };
           tx.update(instances).set(waiting).where(eq(instances.id, instanceId)).run();
-          const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+          const activity = openLaunchActivity(tx, row);
           if (activity) updateActivity(tx, activity.id, { statusCode: "MidLifecycleAction", now });
           return waiting;
         }
@@ -403,7 +440,7 @@ export function instanceRegistry(ctx: ServiceContext) {
           .run();
         clearActions(tx, instanceId);
         // Taken out of service while its launch still waited (a lifecycle hook): that launch is over.
-        const launch = openActivity(tx, row.groupName, launchDescription(row.id));
+        const launch = openLaunchActivity(tx, row);
         if (launch) {
           updateActivity(tx, launch.id, {
             statusCode: "Cancelled",
@@ -427,11 +464,12 @@ export function instanceRegistry(ctx: ServiceContext) {
     syncTargets(snapshot: GroupSnapshot): void {
       const now = ctx.now();
       const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
+      const register = !isSuspended(snapshot.group, "AddToLoadBalancer");
       mutate(ctx, (tx) => {
         for (const instance of snapshot.instances) {
           if (instance.lifecycleState !== "InService") continue;
           const rows = targetRowsOf(tx, instance);
-          for (const targetGroup of snapshot.targetGroups) {
+          for (const targetGroup of register ? snapshot.targetGroups : []) {
             const registered = rows.some(
               (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
             );
@@ -450,6 +488,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (instance.lifecycleState !== "InService") continue;
         const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
         if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
+        if (isSuspended(snapshot.group, "AddToLoadBalancer")) continue;
         if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
       }
       return false;
@@ -474,7 +513,10 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (liveInstances(tx, group.name).length > 0) return false;
         tx.delete(autoScalingGroups).where(eq(autoScalingGroups.name, group.name)).run();
         removeGroupTags(tx, group.arn);
-        tx.delete(instances).where(eq(instances.groupName, group.name)).run();
+        // Detached instances outlive the group they left (they run until someone ends them).
+        tx.delete(instances)
+          .where(and(eq(instances.groupName, group.name), ne(instances.lifecycleState, "Detached")))
+          .run();
         return true;
       });
     },
@@ -510,11 +552,13 @@ export function instanceRegistry(ctx: ServiceContext) {
       for (const row of ctx.db
         .selectDistinct({ name: instances.groupName })
         .from(instances)
-        .where(ne(instances.lifecycleState, "Terminated"))
+        .where(notInArray(instances.lifecycleState, ["Terminated", "Detached"]))
         .all())
         names.add(row.name);
       return [...names].sort();
     },
+
+    ...instanceMoveRegistry(ctx),
   };
 }
 

@@ -32,6 +32,8 @@ export function lifecycleActionEvent(
   groupArn: string,
   action: LifecycleActionRow,
   hook: HookRow,
+  /** A launch into the warm pool goes to WarmPool (AWS's Destination for Warmed:Pending:Wait). */
+  destination?: "WarmPool",
 ): PlatformEvent {
   const launching = action.transition === launchingTransition;
   return {
@@ -46,7 +48,7 @@ export function lifecycleActionEvent(
       LifecycleTransition: action.transition,
       ...(hook.notificationMetadata !== null && { NotificationMetadata: hook.notificationMetadata }),
       Origin: launching ? "EC2" : "AutoScalingGroup",
-      Destination: launching ? "AutoScalingGroup" : "EC2",
+      Destination: launching ? (destination ?? "AutoScalingGroup") : "EC2",
     },
   };
 }
@@ -97,7 +99,9 @@ export function openActions(
       result: null,
     };
     const inserted = tx.insert(lifecycleActions).values(action).onConflictDoNothing().run();
-    if (inserted.changes > 0 && group) announce.events.push(lifecycleActionEvent(group.arn, action, hook));
+    const toPool = instance.lifecycleState.startsWith("Warmed:") ? "WarmPool" : undefined;
+    if (inserted.changes > 0 && group)
+      announce.events.push(lifecycleActionEvent(group.arn, action, hook, toPool));
   }
   return hooks.length;
 }

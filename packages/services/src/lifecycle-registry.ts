@@ -6,8 +6,8 @@ import { mutate, type ServiceContext } from "./context.ts";
 import { announceActivityEvent } from "./instance-events.ts";
 import {
   type InstanceRow,
-  launchDescription,
   openActivity,
+  openLaunchActivity,
   putInService,
   terminateDescription,
 } from "./instances.ts";
@@ -74,7 +74,7 @@ export function lifecycleRegistry(ctx: ServiceContext) {
           .where(eq(instances.id, instanceId))
           .run();
         clearActions(tx, instanceId);
-        const activity = openActivity(tx, row.groupName, launchDescription(row.id));
+        const activity = openLaunchActivity(tx, row);
         if (activity) {
           updateActivity(tx, activity.id, { statusCode: "Cancelled", statusMessage, now });
           announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Unsuccessful");

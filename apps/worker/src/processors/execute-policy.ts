@@ -45,6 +45,14 @@ export function executePolicyProcessor(ctx: WorkerContext) {
       throw new UnrecoverableError("execute-policy job without a policyArn");
     }
     const { policyArn } = data;
+    // SuspendProcesses AlarmNotification: the group ignores its alarms' actions until it is resumed.
+    if (services.scalingProcesses.alarmNotificationSuspended(policyArn)) {
+      log.info("policy skipped: AlarmNotification is suspended", {
+        policy: policyArn,
+        alarm: data.alarmName,
+      });
+      return { skipped: "AlarmNotification is suspended" };
+    }
     let outcome: PolicyOutcome | undefined;
     try {
       outcome = services.policies.runFromAlarm(policyArn, {

@@ -7,6 +7,7 @@ import { createCapacityStep } from "./reconcile/capacity.ts";
 import { createInstanceSteps } from "./reconcile/instance-steps.ts";
 import { createLauncher } from "./reconcile/launches.ts";
 import { type PassOutcome, type PassState, transitStates } from "./reconcile/pass-state.ts";
+import { createWarmPool } from "./reconcile/warm-pool.ts";
 
 /*
  * reconcile-group: make a group's instances match its desired capacity. Level-triggered: each pass reads
@@ -24,15 +25,33 @@ const hourMs = 3_600_000;
 export function createReconciler(ctx: WorkerContext) {
   const { registry, driver, log, timing } = ctx;
   const launcher = createLauncher(ctx);
-  const steps = createInstanceSteps(ctx, launcher);
-  const adjustCapacity = createCapacityStep(ctx, launcher);
+  const warmPool = createWarmPool(ctx, launcher);
+  const steps = { ...createInstanceSteps(ctx, launcher), ...warmPool.steps };
+  const adjustCapacity = createCapacityStep(ctx, launcher, warmPool);
   // One pass per group at a time in this process. BullMQ's deduplication already keeps one job per group
   // across workers; this covers a job BullMQ hands out again because its lock expired while it still ran.
   const running = new Map<string, Promise<unknown>>();
 
-  /** A group that no longer exists: whatever still runs under its name goes. */
-  async function reconcileMissingGroup(groupName: string, runtime: RunningInstance[]): Promise<PassOutcome> {
+  /**
+   * The runtime labels an instance with the group that launched it. An instance detached since, or
+   * attached to another group, is not that group's any more: it is neither an orphan of it nor ended
+   * with it.
+   */
+  function heldElsewhere(groupName: string, runtime: RunningInstance[]): Set<string> {
+    const states = registry.statesOf(runtime.map((instance) => instance.instanceId));
+    const held = new Set<string>();
+    for (const [id, row] of states) {
+      if (row.lifecycleState === "Terminated") continue;
+      if (row.lifecycleState === "Detached" || row.groupName !== groupName) held.add(id);
+    }
+    return held;
+  }
+
+  /** A group that no longer exists: whatever still runs under its name goes (unless held elsewhere). */
+  async function reconcileMissingGroup(groupName: string, listed: RunningInstance[]): Promise<PassOutcome> {
     const rows = registry.liveInstances(groupName);
+    const held = heldElsewhere(groupName, listed);
+    const runtime = listed.filter((instance) => !held.has(instance.instanceId));
     await Promise.all(runtime.map((instance) => launcher.terminateRuntime(instance.instanceId)));
     for (const row of rows) {
       if (row.lifecycleState === "Pending") {
@@ -47,13 +66,15 @@ export function createReconciler(ctx: WorkerContext) {
 
   /**
    * Adoption. The row is written before the runtime is asked to launch, so a runtime instance without a
-   * row (or with a Terminated one) was never meant to run, or outlived its termination: an orphan.
+   * row (or with a Terminated one) was never meant to run, or outlived its termination: an orphan. Rows
+   * are looked up by instance id in every group: a Detached instance, or one attached to another group
+   * than its label says, has a live row and is not an orphan.
    */
   async function terminateOrphans(pass: PassState): Promise<void> {
-    const known = registry.knownInstanceIds(pass.groupName);
+    const known = registry.statesOf([...pass.runtime.keys()]);
     const orphans = [...pass.runtime.values()].filter((instance) => {
-      const state = known.get(instance.instanceId);
-      return state === undefined || state === "Terminated";
+      const row = known.get(instance.instanceId);
+      return row === undefined || row.lifecycleState === "Terminated";
     });
     await Promise.all(
       orphans.map(async (instance) => {
@@ -77,6 +98,13 @@ export function createReconciler(ctx: WorkerContext) {
       outcome,
       replaced: 0,
     };
+    // An instance attached to this group from another carries the other group's label, so the list
+    // lacks it: look it up by its id. (So does a Pending row whose runtime never started: found nothing.)
+    for (const row of first.instances) {
+      if (state.runtime.has(row.id)) continue;
+      const instance = await driver.inspect(row.id);
+      if (instance) state.runtime.set(row.id, instance);
+    }
     await terminateOrphans(state);
     for (const row of first.instances) {
       const step = steps[row.lifecycleState as keyof typeof steps];
@@ -88,6 +116,9 @@ export function createReconciler(ctx: WorkerContext) {
     const snapshot = registry.snapshot(groupName);
     if (!snapshot) return outcome;
     await adjustCapacity(snapshot, state);
+    // The warm pool after the capacity: a scale-out has taken its prepared instances first.
+    const pooled = registry.snapshot(groupName);
+    if (pooled) await warmPool.maintain(pooled, state);
 
     const settled = registry.snapshot(groupName);
     if (!settled) return outcome;
@@ -95,7 +126,9 @@ export function createReconciler(ctx: WorkerContext) {
     const inTransit = settled.instances.some((row) => transitStates.has(row.lifecycleState));
     if (inTransit) outcome.followUpMs = timing.followUpMs;
     else if (settled.group.status !== null && settled.instances.length === 0) {
-      const leftovers = await driver.list(groupName);
+      const listed = await driver.list(groupName);
+      const held = heldElsewhere(groupName, listed);
+      const leftovers = listed.filter((instance) => !held.has(instance.instanceId));
       if (leftovers.length === 0 && registry.deleteGroupIfDone(groupName)) {
         launcher.forget(groupName);
         log.info("group deleted", { group: groupName });

@@ -2,6 +2,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { StringEnum, Timestamp } from "./common.ts";
 import { LaunchTemplateRef, LaunchTemplateSpec } from "./launch-templates.ts";
 import { LifecycleHookSpecification } from "./lifecycle-hooks.ts";
+import { WarmPoolConfiguration } from "./warm-pool-configuration.ts";
 
 /* An Auto Scaling group's and its instances' shapes, declared once for both doors and the services. */
 
@@ -117,6 +118,8 @@ export const AutoScalingGroup = Type.Object(
     status: Type.Optional(Type.String()),
     tags: Type.Array(GroupTagDescription),
     trafficSources: Type.Array(TrafficSource),
+    warmPoolConfiguration: Type.Optional(WarmPoolConfiguration),
+    warmPoolSize: Type.Optional(Type.Integer({ description: "Instances in the warm pool" })),
   },
   { $id: "AutoScalingGroup" },
 );

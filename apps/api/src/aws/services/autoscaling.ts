@@ -7,9 +7,12 @@ import { hookOperations } from "./autoscaling-hooks.ts";
 import { instanceOperations } from "./autoscaling-instances.ts";
 import { groupMetricOperations } from "./autoscaling-metrics.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
+import { processOperations } from "./autoscaling-processes.ts";
 import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
+import { standbyOperations } from "./autoscaling-standby.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
 import { trafficOperations } from "./autoscaling-traffic.ts";
+import { warmPoolOperations } from "./autoscaling-warm-pools.ts";
 
 /*
  * The EC2 Auto Scaling door (botocore autoscaling 2011-01-01): its operations by resource, one file each
@@ -19,12 +22,15 @@ import { trafficOperations } from "./autoscaling-traffic.ts";
 const operations = {
   ...groupOperations,
   ...instanceOperations,
+  ...standbyOperations,
+  ...processOperations,
   ...hookOperations,
   ...policyOperations,
   ...scheduledActionOperations,
   ...groupMetricOperations,
   ...trafficOperations,
   ...tagOperations,
+  ...warmPoolOperations,
   DescribeAccountLimits: operation({
     input: Empty,
     output: struct({

@@ -9,6 +9,7 @@ import { deriveMembers } from "../derive-shape.ts";
 import { type AwsService, operation, pageOfList, pageSize } from "../operation.ts";
 import { bool, int, list, opt, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
 import { decodeUserData, encodeUserData } from "../user-data.ts";
+import { ec2InstanceOperations } from "./ec2-instances.ts";
 
 // ---- Shapes (botocore ec2 2016-11-15, launch templates only) ---------------------------------------------
 // EC2's query protocol names request keys after the model's query names (`LaunchTemplateId.1`, lists
@@ -257,6 +258,7 @@ const operations = {
       return { launchTemplate: template };
     },
   }),
+  ...ec2InstanceOperations,
 };
 
 export const ec2: AwsService = {

@@ -1,4 +1,4 @@
-import { chooseInstancesToTerminate, newInstanceId } from "@scaleout/core";
+import { chooseInstancesToTerminate, isSuspended, newInstanceId } from "@scaleout/core";
 import {
   activityCauses,
   type GroupSnapshot,
@@ -9,6 +9,7 @@ import {
 import type { WorkerContext } from "../../context.ts";
 import type { Launcher } from "./launches.ts";
 import type { PassState } from "./pass-state.ts";
+import type { WarmPool } from "./warm-pool.ts";
 
 /*
  * The capacity step: launch or take out of service until the instances that count toward the group's
@@ -27,12 +28,20 @@ const capacityStates: ReadonlySet<string> = new Set([
 ]);
 export const countsTowardCapacity = (row: InstanceRow): boolean => capacityStates.has(row.lifecycleState);
 
-export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
+export function createCapacityStep(ctx: WorkerContext, launcher: Launcher, warmPool: WarmPool) {
   const { registry, driver, log } = ctx;
   const waits = lifecycleRegistry(ctx.services.ctx);
 
   async function scaleOut(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
     const { group } = snapshot;
+    // SuspendProcesses Launch: no launches at all (scale-out, replacements) until it is resumed.
+    if (isSuspended(group, "Launch")) {
+      log.debug("launches suspended", { group: group.name, missing: desired - counted.length });
+      return;
+    }
+    // Prepared instances in the warm pool first (reconcile/warm-pool.ts); cold launches make up the rest.
+    const fromPool = await warmPool.takeForScaleOut(snapshot, counted.length, desired, pass);
+    if (counted.length + fromPool >= desired) return;
     const key = launcher.backoffKey(snapshot);
     const wait = launcher.backingOff(group.name, key, Date.now());
     if (wait > 0) {
@@ -41,7 +50,7 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
       log.debug("launches backing off", { group: group.name, untilMs: wait });
       return;
     }
-    const count = desired - counted.length;
+    const count = desired - counted.length - fromPool;
     const at = Date.now();
     // Replacements of unhealthy instances are not a change of the desired capacity.
     const sentence = activityCauses.launch(at, counted.length, desired);
@@ -57,6 +66,11 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
   async function scaleIn(snapshot: GroupSnapshot, counted: InstanceRow[], desired: number, pass: PassState) {
     const { group } = snapshot;
     const deleting = group.status !== null;
+    // SuspendProcesses Terminate: no scale-in (a deletion still ends every instance, as in AWS).
+    if (!deleting && isSuspended(group, "Terminate")) {
+      log.debug("terminations suspended", { group: group.name, extra: counted.length - desired });
+      return;
+    }
     const at = Date.now();
     const victims = chooseInstancesToTerminate(
       counted.map((row) => ({
@@ -81,6 +95,9 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
       victims.map(async (victim) => {
         const row = counted.find((r) => r.id === victim.instanceId);
         if (!row) return;
+        // ReuseOnScaleIn: back to the warm pool instead of terminating.
+        if (await warmPool.returnOnScaleIn(snapshot, row, { from: counted.length, to: desired }, pass))
+          return;
         const cause = activityCauses.join(
           group.capacityCause,
           activityCauses.scaleIn(at, counted.length, desired, row.id),
@@ -103,7 +120,10 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher) {
   return async function adjustCapacity(snapshot: GroupSnapshot, pass: PassState): Promise<void> {
     const { group } = snapshot;
     const desired = group.status !== null ? 0 : group.desiredCapacity;
-    const counted = snapshot.instances.filter(countsTowardCapacity);
+    // A deletion also ends standby instances, which otherwise never count.
+    const counted = snapshot.instances.filter(
+      (row) => countsTowardCapacity(row) || (group.status !== null && row.lifecycleState === "Standby"),
+    );
     if (counted.length < desired) await scaleOut(snapshot, counted, desired, pass);
     else if (counted.length > desired) await scaleIn(snapshot, counted, desired, pass);
   };

@@ -1,7 +1,8 @@
-import type { LifecycleState } from "@scaleout/core";
+import { isSuspended, type LifecycleState } from "@scaleout/core";
 import { activityCauses, type InstanceRow, lifecycleRegistry } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 import type { Launcher } from "./launches.ts";
+import { createLeavingServiceSteps } from "./leaving-service.ts";
 import { alive, type InstanceStep, type PassState } from "./pass-state.ts";
 import { createPendingWaitSteps } from "./pending-wait.ts";
 import { createTerminatingWaitSteps } from "./terminating-wait.ts";
@@ -68,7 +69,16 @@ export function createInstanceSteps(
   const inService: InstanceStep = async (row, pass) => {
     const instance = pass.runtime.get(row.id);
     const { group } = pass.snapshot;
+    // Suspended processes (SuspendProcesses): HealthCheck stops marking instances unhealthy at all;
+    // ReplaceUnhealthy (and Terminate, which a replacement needs) leaves them marked but in service.
+    const checking = !isSuspended(group, "HealthCheck");
+    const replacing = !isSuspended(group, "ReplaceUnhealthy") && !isSuspended(group, "Terminate");
     if (!alive(instance)) {
+      if (!checking) return;
+      if (!replacing) {
+        if (row.healthStatus !== "Unhealthy") registry.markUnhealthy(row.id);
+        return;
+      }
       // EC2 health check: the container or process is gone or has exited. It cannot serve, so there is
       // nothing to drain: out of service and stopped at once, and replaced by the capacity step.
       registry.beginTermination(row.id, activityCauses.ec2Health(pass.now), { unhealthy: true });
@@ -79,10 +89,22 @@ export function createInstanceSteps(
     if (instance && (row.driverRef !== instance.ref || row.port !== instance.port)) {
       registry.recordRuntime(row.id, { ref: instance.ref, address: instance.address, port: instance.port });
     }
+    if (row.healthStatus === "Unhealthy" && replacing) {
+      // Marked while ReplaceUnhealthy was suspended (or by SetInstanceHealth then): replaced now.
+      const cause = group.healthCheckType === "ELB" ? activityCauses.elbHealth : activityCauses.ec2Health;
+      const draining = registry.beginTermination(row.id, cause(pass.now), { unhealthy: true });
+      pass.replaced++;
+      if (!draining) await finish(row, pass);
+      return;
+    }
     const graceOver = pass.now >= (row.inServiceAt ?? row.launchedAt) + group.healthCheckGracePeriod * 1000;
     if (group.healthCheckType !== "ELB" || !graceOver) return;
     const unhealthyIn = registry.unhealthyIn(pass.snapshot, row);
-    if (unhealthyIn.length === 0) return;
+    if (unhealthyIn.length === 0 || !checking) return;
+    if (!replacing) {
+      if (row.healthStatus !== "Unhealthy") registry.markUnhealthy(row.id);
+      return;
+    }
     // As AWS: terminate the unhealthy instance (deregistering it first), then launch a replacement.
     const draining = registry.beginTermination(row.id, activityCauses.elbHealth(pass.now), {
       unhealthy: true,
@@ -105,6 +127,7 @@ export function createInstanceSteps(
     Pending: pending,
     InService: inService,
     Terminating: terminating,
+    ...createLeavingServiceSteps(ctx),
     ...createPendingWaitSteps(ctx, launcher),
     ...createTerminatingWaitSteps(ctx, stop),
   };

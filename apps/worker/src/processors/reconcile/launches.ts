@@ -1,6 +1,6 @@
 import { LaunchError, type LaunchSpec } from "@scaleout/compute";
 import { freePort } from "@scaleout/queue";
-import type { GroupSnapshot, InstanceRow } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow, Launched } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 
 /*
@@ -74,15 +74,23 @@ export function createLauncher(ctx: WorkerContext) {
       backoffs.delete(groupName);
     },
 
-    /** Launches Pending rows; a refusal fails the row's activity and backs the group off. */
-    async launchRows(snapshot: GroupSnapshot, rows: InstanceRow[], backoffKey: string) {
+    /**
+     * Launches Pending rows; a refusal fails the row's activity and backs the group off. `record` says
+     * what a launch and a refusal write (the warm pool's launches record their own rows and activities).
+     */
+    async launchRows(
+      snapshot: GroupSnapshot,
+      rows: InstanceRow[],
+      backoffKey: string,
+      record: LaunchRecorder = { launched: registry.completeLaunch, failed: registry.failLaunch },
+    ) {
       let launched = 0;
       let failed = 0;
       await Promise.all(
         rows.map(async (row) => {
           try {
             const instance = await driver.launch(specFor(snapshot, row));
-            registry.completeLaunch(row.id, {
+            record.launched(row.id, {
               ref: instance.ref,
               address: instance.address,
               port: instance.port,
@@ -97,7 +105,7 @@ export function createLauncher(ctx: WorkerContext) {
             await driver
               .terminate(row.id, { graceSeconds: timing.terminateGraceSeconds })
               .catch(() => undefined);
-            registry.failLaunch(row.id, reason);
+            record.failed(row.id, reason);
             log.warn(error instanceof LaunchError ? "launch refused" : "launch failed", {
               group: row.groupName,
               instance: row.id,
@@ -120,3 +128,9 @@ export function createLauncher(ctx: WorkerContext) {
 }
 
 export type Launcher = ReturnType<typeof createLauncher>;
+
+/** What a launch writes to the registry once the runtime has answered. */
+export interface LaunchRecorder {
+  launched(instanceId: string, launched: Launched): void;
+  failed(instanceId: string, reason: string): void;
+}
