@@ -33,7 +33,14 @@ describe("GET /v1/events", () => {
     prefix,
     dataDir,
   }) => {
-    const system = await startWorkerSystem({ redisUrl, prefix, dataDir, worker: false, heartbeatMs: 200 });
+    const system = await startWorkerSystem({
+      redisUrl,
+      prefix,
+      dataDir,
+      worker: false,
+      heartbeatMs: 200,
+      allowedOrigins: ["http://console.test"],
+    });
     try {
       const all = await openEvents(system.endpoint, "");
       const web = await openEvents(system.endpoint, "?group=web");
@@ -74,6 +81,16 @@ describe("GET /v1/events", () => {
         message: "a live db event",
       });
       for (const stream of [all, web, byHeader, byQuery]) stream.close();
+
+      // A page of an allowed origin may follow the stream (EventSource): the CORS header comes with it.
+      const controller = new AbortController();
+      const cors = await fetch(`${system.endpoint}/v1/events`, {
+        headers: { origin: "http://console.test" },
+        signal: controller.signal,
+      });
+      expect(cors.headers.get("access-control-allow-origin")).toBe("http://console.test");
+      expect(cors.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+      controller.abort();
 
       const bad = await status(`${system.endpoint}/v1/events`, { "last-event-id": "yesterday" });
       expect(bad.status).toBe(400);

@@ -48,6 +48,8 @@ export async function startWorkerSystem(options: {
   heartbeatMs?: number;
   maxClients?: number;
   apiToken?: string;
+  /** Browser origins allowed to call (CORS). */
+  allowedOrigins?: string[];
   /** false: the api alone (events stream tests). */
   worker?: boolean;
 }): Promise<WorkerSystem> {
@@ -79,6 +81,9 @@ export async function startWorkerSystem(options: {
   const app = await buildApp({
     services,
     ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
+    ...(options.allowedOrigins && {
+      trust: { bindHost: "127.0.0.1", allowedHosts: [], allowedOrigins: options.allowedOrigins },
+    }),
     events: {
       follower,
       ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),

@@ -140,6 +140,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
       clients.add(res);
       // The response lasts as long as the client stays: no socket inactivity timeout applies to it.
       request.raw.socket.setTimeout(0);
+      // What the hooks already set (the CORS headers of an allowed origin): hijacking skips Fastify's send.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) res.setHeader(name, value);
+      }
       res.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",
