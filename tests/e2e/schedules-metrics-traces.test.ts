@@ -14,6 +14,7 @@ import {
   PutScalingPolicyCommand,
   PutScheduledUpdateGroupActionCommand,
   SetDesiredCapacityCommand,
+  SuspendProcessesCommand,
 } from "@aws-sdk/client-auto-scaling";
 import {
   CloudWatchClient,
@@ -28,8 +29,6 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { createProcessDriver } from "@scaleout/compute";
-import { readSettings } from "@scaleout/config";
-import { createDb } from "@scaleout/db";
 import { eventually, tempDir } from "@scaleout/testing";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { addLoadBalancedGroup, exampleApp, type RunningSystem, startSystem } from "./system.ts";
@@ -179,15 +178,9 @@ test(
   async () => {
     const name = `held-${prefix}`;
     await createGroup(name);
-    // SuspendProcesses is another slice's: until it lands, the column it writes is set here directly.
-    const handle = createDb(readSettings({ ...process.env, SCALEOUT_DATA_DIR: dir.dir }).databaseFile);
-    try {
-      handle.sqlite
-        .prepare("UPDATE auto_scaling_groups SET suspended_processes = ? WHERE name = ?")
-        .run(JSON.stringify([{ processName: "ScheduledActions", suspensionReason: "User suspended" }]), name);
-    } finally {
-      handle.close();
-    }
+    await autoScaling.send(
+      new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["ScheduledActions"] }),
+    );
     const at = new Date(Date.now() + 1_500);
     await autoScaling.send(
       new PutScheduledUpdateGroupActionCommand({

@@ -313,6 +313,11 @@ export const instances = sqliteTable(
     warmPoolState: text("warm_pool_state"),
     /** The instance refresh that launched this instance as a replacement (rollbacks find them). */
     refreshId: text("refresh_id"),
+    /**
+     * Went InService while AddToLoadBalancer was suspended: not registered then, and not later when the
+     * process resumes either (AWS: "you must register those instances manually").
+     */
+    registrationSkipped: integer("registration_skipped", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("instances_group").on(t.groupName)],
 );

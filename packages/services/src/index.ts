@@ -39,6 +39,7 @@ export * from "./group-view.ts";
 export * from "./instance-actions.ts";
 export * from "./instance-attachments.ts";
 export * from "./instance-events.ts";
+export * from "./instance-metadata.ts";
 export * from "./instance-moves.ts";
 export * from "./instance-protection.ts";
 export * from "./instance-standby.ts";
@@ -64,6 +65,7 @@ export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
+export * from "./user-data.ts";
 export * from "./warm-pool-instances.ts";
 export * from "./warm-pools.ts";
 

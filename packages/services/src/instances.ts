@@ -97,10 +97,17 @@ export function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
  * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
  */
 export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
-  const next: InstanceRow = { ...row, lifecycleState: "InService", inServiceAt: now };
+  // With AddToLoadBalancer suspended the instance is not registered, and syncTargets leaves it so after
+  // the process resumes, as AWS does.
+  const skip = addToLoadBalancerSuspended(tx, row.groupName);
+  const next: InstanceRow = {
+    ...row,
+    lifecycleState: "InService",
+    inServiceAt: now,
+    registrationSkipped: skip,
+  };
   tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
-  // With AddToLoadBalancer suspended the instance is not registered (nor by syncTargets while it is).
-  if (!addToLoadBalancerSuspended(tx, row.groupName)) {
+  if (!skip) {
     const attached = tx
       .select({ targetGroup: targetGroups })
       .from(groupTargetGroups)
@@ -249,15 +256,17 @@ export function instanceRegistry(ctx: ServiceContext) {
       );
     },
 
-    /** Loopback ports that instances not yet Terminated hold, so a new launch never reuses one. */
-    /** Ports an instance must not take: other instances' and every listener's (the proxy binds those). */
+    /**
+     * Ports an instance must not take: other instances' own and metadata ports, and every listener's
+     * (the proxy binds those).
+     */
     portsInUse(): Set<number> {
       const taken = ctx.db
-        .select({ port: instances.port })
+        .select({ port: instances.port, metadataPort: instances.metadataPort })
         .from(instances)
         .where(ne(instances.lifecycleState, "Terminated"))
         .all()
-        .flatMap((r) => (r.port === null ? [] : [r.port]));
+        .flatMap((r) => [r.port, r.metadataPort].filter((p) => p !== null));
       const listening = ctx.db.select({ port: schema.listeners.port }).from(schema.listeners).all();
       return new Set([...taken, ...listening.map((l) => l.port)]);
     },
@@ -296,6 +305,7 @@ export function instanceRegistry(ctx: ServiceContext) {
             decrementedDesired: null,
             warmPoolState: null,
             refreshId: null,
+            registrationSkipped: false,
           };
           tx.insert(instances).values(row).run();
           startActivity(tx, {
@@ -350,6 +360,15 @@ export function instanceRegistry(ctx: ServiceContext) {
     /** A Pending row the group no longer needs (desired dropped before the worker could launch it). */
     cancelLaunch(instanceId: string, reason: string): void {
       endLaunch(instanceId, { statusCode: "Cancelled", statusMessage: reason });
+    },
+
+    /**
+     * The loopback port of an instance's metadata service, taken before its runtime starts so that a
+     * restarted worker serves it on the same port.
+     */
+    recordMetadataPort(instanceId: string, port: number): void {
+      // Not a configuration change: the proxy never looks at it.
+      ctx.db.update(instances).set({ metadataPort: port }).where(eq(instances.id, instanceId)).run();
     },
 
     /** An adopted instance's runtime reference and port, when its row lacks them. */
@@ -469,7 +488,8 @@ export function instanceRegistry(ctx: ServiceContext) {
         for (const instance of snapshot.instances) {
           if (instance.lifecycleState !== "InService") continue;
           const rows = targetRowsOf(tx, instance);
-          for (const targetGroup of register ? snapshot.targetGroups : []) {
+          const joins = register && !instance.registrationSkipped ? snapshot.targetGroups : [];
+          for (const targetGroup of joins) {
             const registered = rows.some(
               (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
             );
@@ -488,7 +508,7 @@ export function instanceRegistry(ctx: ServiceContext) {
         if (instance.lifecycleState !== "InService") continue;
         const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
         if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
-        if (isSuspended(snapshot.group, "AddToLoadBalancer")) continue;
+        if (isSuspended(snapshot.group, "AddToLoadBalancer") || instance.registrationSkipped) continue;
         if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
       }
       return false;

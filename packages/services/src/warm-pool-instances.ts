@@ -120,6 +120,7 @@ export function warmPoolRegistry(ctx: ServiceContext) {
             decrementedDesired: null,
             warmPoolState: options.poolState,
             refreshId: null,
+            registrationSkipped: false,
           };
           tx.insert(instances).values(row).run();
           startActivity(tx, {

@@ -73,6 +73,12 @@ test(
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(await registeredPorts(system, targetGroupArn)).toEqual([firstPort]);
     expect(addedPort).toBeGreaterThan(0);
+    // Resumed, it still stays out: AWS registers only the instances launched after the resume.
+    await system.autoScaling.send(
+      new ResumeProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["AddToLoadBalancer"] }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await registeredPorts(system, targetGroupArn)).toEqual([firstPort]);
 
     // Terminate suspended: a lower desired capacity terminates nothing until it is resumed.
     await system.autoScaling.send(

@@ -135,6 +135,8 @@ export function createReconciler(ctx: WorkerContext) {
       } else if (leftovers.length > 0) outcome.followUpMs = timing.followUpMs;
     }
     registry.pruneTerminated(groupName, Date.now() - hourMs);
+    // Metadata services of instances that ended in this pass close; any a restart left unserved open.
+    await ctx.metadata.sync();
     return outcome;
   }
 

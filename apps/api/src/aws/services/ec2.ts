@@ -1,5 +1,7 @@
 import { AwsError, Errors, type Tag as TagValue } from "@scaleout/core";
 import {
+  decodeUserData,
+  encodeUserData,
   type LaunchTemplateData,
   type Services,
   shapes,
@@ -8,7 +10,6 @@ import {
 import { deriveMembers } from "../derive-shape.ts";
 import { type AwsService, operation, pageOfList, pageSize } from "../operation.ts";
 import { bool, int, list, opt, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
-import { decodeUserData, encodeUserData } from "../user-data.ts";
 import { ec2InstanceOperations } from "./ec2-instances.ts";
 
 // ---- Shapes (botocore ec2 2016-11-15, launch templates only) ---------------------------------------------
@@ -58,7 +59,7 @@ function checkDryRun(input: { dryRun?: boolean }): void {
     throw new AwsError("DryRunOperation", 412, "Request would have succeeded, but DryRun flag is set.");
 }
 
-/** ImageId is the container image; UserData carries the command and the rest (see user-data.ts). */
+/** ImageId is the container image; UserData carries the command and the rest (see services/user-data.ts). */
 function templateData(data: Static<typeof RequestLaunchTemplateData>): LaunchTemplateData {
   return {
     image: data.imageId,

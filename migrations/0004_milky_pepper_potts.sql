@@ -1,0 +1,1 @@
+ALTER TABLE `instances` ADD `registration_skipped` integer DEFAULT false NOT NULL;
