@@ -156,15 +156,20 @@ export function instanceRegistry(ctx: ServiceContext) {
     update: { statusCode: "Failed" | "Cancelled"; statusMessage: string; description?: string },
   ): void {
     const now = ctx.now();
-    mutate(ctx, (tx) => {
+    mutate(ctx, (tx, announce) => {
       const row = findInstance(tx, instanceId);
       if (!row) return;
       tx.update(instances)
         .set({ lifecycleState: "Terminated", terminatingAt: now })
         .where(eq(instances.id, instanceId))
         .run();
+      clearActions(tx, instanceId);
       const activity = openLaunchActivity(tx, row);
-      if (activity) updateActivity(tx, activity.id, { ...update, now });
+      if (activity) {
+        updateActivity(tx, activity.id, { ...update, now });
+        if (update.statusCode === "Failed")
+          announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Unsuccessful");
+      }
       // An instance moved back into service (ExitStandby, AttachInstances) that was found not running.
       for (const description of intoServiceDescriptions(row.id)) {
         const moved = openActivity(tx, row.groupName, description);
@@ -460,6 +465,15 @@ export function instanceRegistry(ctx: ServiceContext) {
           .where(eq(instances.id, instanceId))
           .run();
         clearActions(tx, instanceId);
+        // Taken out of service while its launch still waited (a lifecycle hook): that launch is over.
+        const launch = openLaunchActivity(tx, row);
+        if (launch) {
+          updateActivity(tx, launch.id, {
+            statusCode: "Cancelled",
+            statusMessage: "The instance was terminated before its launch completed",
+            now,
+          });
+        }
         const activity = openActivity(tx, row.groupName, terminateDescription(row.id));
         if (activity) {
           updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
