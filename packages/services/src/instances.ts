@@ -1,6 +1,6 @@
 import { type ActivityStatus, isSuspended, launchingTransition } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, eq, inArray, isNull, lt, ne, notInArray, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, notInArray } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { announceActivityEvent } from "./instance-events.ts";
@@ -242,18 +242,6 @@ export function instanceRegistry(ctx: ServiceContext) {
     /** Instance rows of a group that are not Terminated, oldest first. */
     liveInstances(groupName: string): InstanceRow[] {
       return liveInstances(ctx.db, groupName);
-    },
-
-    /** Every row of the group, Terminated ones included: a runtime instance without one is an orphan. */
-    knownInstanceIds(groupName: string): Map<string, string> {
-      return new Map(
-        ctx.db
-          .select({ id: instances.id, state: instances.lifecycleState })
-          .from(instances)
-          .where(eq(instances.groupName, groupName))
-          .all()
-          .map((r) => [r.id, r.state]),
-      );
     },
 
     /**
