@@ -328,12 +328,16 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   const all = sys.output();
   const stopping = all.slice(all.lastIndexOf("stopping..."));
   const order = [
-    /\[proxy\] SIGTERM: draining/,
-    /\[worker\][^\n]*shutting down/,
-    /\[api\][^\n]*shutting down/,
+    /"process":"proxy","msg":"SIGTERM: draining"/,
+    /"process":"worker","msg":"shutting down"/,
+    /"process":"api","msg":"shutting down"/,
   ].map((marker) => stopping.search(marker));
   expect(order.every((index) => index >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
+  // It says the instances stay, and how to stop them.
+  expect(stopping).toContain(
+    "scaleout stopped; its instances keep running and the next npm start adopts them. To stop them: npm run stop-instances",
+  );
 }, 90_000);
 
 test("after a kill -9 of npm start itself its apps stop, and the next start takes over the data directory", async ({
