@@ -16,7 +16,7 @@ import {
   waitForRedisReady,
 } from "@scaleout/queue";
 import { lockDataDir } from "./data-dir-lock.ts";
-import { ensurePortFree } from "./port-probe.ts";
+import { ensurePortFree, waitForPort } from "./port-probe.ts";
 import { jsonLine, type LogRecord, parseLine, prettyLine } from "./pretty-log.ts";
 import { createSupervisor, type ServiceSpec, type Supervisor } from "./supervisor.ts";
 
@@ -171,6 +171,8 @@ async function main(): Promise<void> {
   if (stopping) return;
   await started.start();
   const { host, port } = settings.api;
+  // The line below is the one to look for: said once the api answers (a restart loop says why instead).
+  if (!(await waitForPort(host, port, 60_000)) || stopping) return;
   const base = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log(
     `scaleout is up: console ${base}/console, API docs ${base}/docs, REST ${base}/v1, AWS endpoint ${base} (aws --endpoint-url ${base}); data in ${settings.dataDir}`,
