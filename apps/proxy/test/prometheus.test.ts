@@ -2,11 +2,14 @@
 // counters, serving processes' target reports add up (and survive a worker's exit), the histogram is
 // cumulative with Prometheus's `le`, and deleted load balancers and targets stop being exported.
 
+import { connect } from "node:net";
+import { eventually } from "@scaleout/testing";
 import { AggregatorRegistry } from "prom-client";
 import { describe, expect, test } from "vitest";
 import { MetricsAggregator } from "../src/metrics.ts";
 import { ProxyPrometheus } from "../src/prometheus.ts";
 import { TargetCounters } from "../src/target-counters.ts";
+import { loopback, proxyTest, send } from "./helpers.ts";
 
 const lb = { dimension: "app/web/50dc6c495c0c9188" };
 const tg = { dimension: "targetgroup/web-tg/73e2d6bc24d8a067" };
@@ -98,3 +101,36 @@ describe("ProxyPrometheus", () => {
     expect(await text(prometheus)).not.toContain(lb.dimension);
   });
 });
+
+proxyTest(
+  "a single proxy's snapshot: traffic by target, open connections, and the proxy process",
+  async ({ env }) => {
+    const { h } = env;
+    const [a, b] = await Promise.all([env.target("a"), env.target("b")]);
+    const { port } = await h.simple([a, b]);
+    for (let i = 0; i < 5; i++) expect((await send(port, "/")).status).toBe(200);
+    expect((await send(port, "/?status=404")).status).toBe(404);
+    // A client connection left open: counted as active when the snapshot is taken.
+    const idle = connect(port, loopback);
+    env.defer(() => idle.destroy());
+    await new Promise((resolve) => idle.once("connect", resolve));
+
+    const sum = (out: string, metric: string) =>
+      [...out.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+    const out = await eventually(
+      async () => {
+        const snapshot = await h.proxy.prometheusSnapshot();
+        const text = snapshot ? await AggregatorRegistry.aggregate([snapshot]).metrics() : "";
+        return sum(text, "scaleout_lb_requests_total") === 6 ? text : undefined;
+      },
+      { timeoutMs: 5000, message: "6 requests in the proxy's snapshot" },
+    );
+    expect(sum(out, "scaleout_target_response_seconds_count")).toBe(6);
+    expect(out).toMatch(/^scaleout_target_http_responses_total\{[^}]*class="4xx"\} 1$/m);
+    expect(sum(out, "scaleout_lb_active_connections")).toBeGreaterThanOrEqual(1);
+    expect(out).toMatch(/^process_resident_memory_bytes\{process="proxy"\} \d+/m);
+  },
+);
