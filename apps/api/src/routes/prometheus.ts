@@ -31,7 +31,8 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{
   services: Services;
   prometheus?: PrometheusOptions;
 }> = async (app, { services, prometheus }) => {
-  const own: Registry = processRegistry("api");
+  // Made on the first scrape: an app that is never scraped (most tests) sets up no GC observer.
+  let own: Registry | undefined;
   app.get(
     "/metrics",
     {
@@ -46,7 +47,7 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{
     },
     async (_request, reply) => {
       const snapshots: MetricSnapshot[] = [
-        await own.getMetricsAsJSON(),
+        await (own ??= processRegistry("api")).getMetricsAsJSON(),
         registryFigures(services.ctx.db, services.ctx.now()),
       ];
       if (prometheus) {
