@@ -46,8 +46,9 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (_request, reply) => {
+      own ??= processRegistry("api");
       const snapshots: MetricSnapshot[] = [
-        await (own ??= processRegistry("api")).getMetricsAsJSON(),
+        await own.getMetricsAsJSON(),
         registryFigures(services.ctx.db, services.ctx.now()),
       ];
       if (prometheus) {
