@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     services,
     events: { follower },
+    prometheus: { redis, prefix: config.redisPrefix },
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: processLogOptions("api"),
     trust: {
