@@ -150,6 +150,20 @@ test("npm start restarts each process killed with -9, keeps the registry, and se
   const startedAt = Date.now();
   await healthy();
   console.info(`npm start: api healthy after ${Date.now() - startedAt} ms`);
+  // It says where everything is, once the api answers; not on a terminal, every line is JSON.
+  await eventually(() => (sys.output().includes("scaleout is up") ? true : undefined), {
+    timeoutMs: 10_000,
+    message: "the line saying where scaleout is",
+  }).catch(fail);
+  const upLine = sys
+    .output()
+    .split("\n")
+    .find((line) => line.includes("scaleout is up"));
+  expect(JSON.parse(upLine ?? "{}")).toMatchObject({
+    level: "info",
+    process: "scaleout",
+    msg: `scaleout is up: console ${api}/console, API docs ${api}/docs, REST ${api}/v1, AWS endpoint ${api} (aws --endpoint-url ${api}); data in ${dataDir}`,
+  });
 
   // ---- A load balancer, a listener and a target group with a local target, through the REST api --------
   const target: Server = createServer((_req, res) => res.end("target"));
