@@ -76,8 +76,8 @@ function series(
     namespace: query.namespace,
     metricName: query.metricName,
     dimensions: query.dimensions,
-    startTime: start * 1000,
-    endTime: (start + windowSeconds) * 1000,
+    startTime: new Date(start * 1000).toISOString(),
+    endTime: new Date((start + windowSeconds) * 1000).toISOString(),
     period,
     statistics: [query.statistic],
   });
