@@ -20,6 +20,7 @@ import { certificateRoutes } from "./routes/certificates.ts";
 import { type EventStreamOptions, eventRoutes } from "./routes/events.ts";
 import { groupMetricRoutes } from "./routes/group-metrics.ts";
 import { instanceMoveRoutes } from "./routes/instance-moves.ts";
+import { instanceRefreshRoutes } from "./routes/instance-refreshes.ts";
 import { instanceRoutes } from "./routes/instances.ts";
 import { launchTemplateRoutes } from "./routes/launch-templates.ts";
 import { lifecycleHookRoutes } from "./routes/lifecycle-hooks.ts";
@@ -94,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(targetGroupRoutes, { prefix: "/v1", ...deps });
   await app.register(launchTemplateRoutes, { prefix: "/v1", ...deps });
   await app.register(autoScalingGroupRoutes, { prefix: "/v1", ...deps });
+  await app.register(instanceRefreshRoutes, { prefix: "/v1", ...deps });
   await app.register(instanceMoveRoutes, { prefix: "/v1", ...deps });
   await app.register(instanceRoutes, { prefix: "/v1", ...deps });
   await app.register(warmPoolRoutes, { prefix: "/v1", ...deps });

@@ -8,6 +8,9 @@ export interface EventStream {
   connected: Promise<void>;
   ended: Promise<void>;
   close(): void;
+  /** Stops reading (the socket's buffers fill up, as with a slow client), and starts again. */
+  pause(): void;
+  resume(): void;
 }
 
 export function openEvents(
@@ -26,6 +29,8 @@ export function openEvents(
           return;
         }
         res.setEncoding("utf8");
+        // A stream the server drops ends abruptly: that is its end, not a failure.
+        res.on("error", () => {});
         let buffer = "";
         let onConnected: () => void = () => {};
         const stream: EventStream = {
@@ -36,6 +41,8 @@ export function openEvents(
           }),
           ended: new Promise((r) => res.once("close", () => r())),
           close: () => req.destroy(),
+          pause: () => res.pause(),
+          resume: () => res.resume(),
         };
         res.on("data", (chunk: string) => {
           buffer += chunk;

@@ -33,7 +33,14 @@ describe("GET /v1/events", () => {
     prefix,
     dataDir,
   }) => {
-    const system = await startWorkerSystem({ redisUrl, prefix, dataDir, worker: false, heartbeatMs: 200 });
+    const system = await startWorkerSystem({
+      redisUrl,
+      prefix,
+      dataDir,
+      worker: false,
+      heartbeatMs: 200,
+      allowedOrigins: ["http://console.test"],
+    });
     try {
       const all = await openEvents(system.endpoint, "");
       const web = await openEvents(system.endpoint, "?group=web");
@@ -74,6 +81,16 @@ describe("GET /v1/events", () => {
         message: "a live db event",
       });
       for (const stream of [all, web, byHeader, byQuery]) stream.close();
+
+      // A page of an allowed origin may follow the stream (EventSource): the CORS header comes with it.
+      const controller = new AbortController();
+      const cors = await fetch(`${system.endpoint}/v1/events`, {
+        headers: { origin: "http://console.test" },
+        signal: controller.signal,
+      });
+      expect(cors.headers.get("access-control-allow-origin")).toBe("http://console.test");
+      expect(cors.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+      controller.abort();
 
       const bad = await status(`${system.endpoint}/v1/events`, { "last-event-id": "yesterday" });
       expect(bad.status).toBe(400);
@@ -124,6 +141,48 @@ describe("GET /v1/events", () => {
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       if (!closed) await system.close();
+    }
+  });
+
+  test("a client that stops reading is dropped once 1 MB waits for it, and resumes with Last-Event-ID", async ({
+    redisUrl,
+    prefix,
+    dataDir,
+  }) => {
+    const system = await startWorkerSystem({ redisUrl, prefix, dataDir, worker: false, maxClients: 1 });
+    try {
+      const slow = await openEvents(system.endpoint, "");
+      await slow.connected;
+      slow.pause();
+      const padding = "x".repeat(64 * 1024);
+      const count = 200; // 13 MB: more than the socket buffers and the 1 MB the api keeps for a client
+      for (let n = 0; n < count; n++) {
+        system.services.ctx.events.published({
+          "detail-type": "Test",
+          source: "test",
+          resources: [],
+          detail: { n, padding },
+        });
+      }
+      // Its place frees up (maxClients 1) once the api has dropped it.
+      await eventually(
+        async () => ((await status(`${system.endpoint}/v1/events`)).status === 200 ? true : undefined),
+        {
+          timeoutMs: 20_000,
+          message: "the slow client dropped",
+        },
+      );
+      slow.resume();
+      await slow.ended;
+      expect(slow.messages.length).toBeLessThan(count);
+      // What it missed is still in the stream.
+      const last = slow.messages[slow.messages.length - 1];
+      const again = await openEvents(system.endpoint, "", last ? { "last-event-id": last.id } : {});
+      await again.connected;
+      expect(again.messages.length + slow.messages.length).toBe(count);
+      again.close();
+    } finally {
+      await system.close();
     }
   });
 });

@@ -180,9 +180,11 @@ function switchable(current: () => Services): Services {
 
 async function sharedTestApp(options: AppOptions): Promise<TestApp> {
   const key = `fast=${options.fast ?? false}`;
+  const opened = openServices(options);
   let entry = shared.get(key);
   if (!entry) {
-    const slot: { services?: Services; errors: ServerErrors } = { errors: [] };
+    // The app reads its services while it registers (the AWS door's account id), so the first test's are set.
+    const slot: { services?: Services; errors: ServerErrors } = { services: opened.services, errors: [] };
     const services = switchable(() => {
       if (!slot.services) throw new Error("no test is using the shared app");
       return slot.services;
@@ -191,7 +193,6 @@ async function sharedTestApp(options: AppOptions): Promise<TestApp> {
     shared.set(key, entry);
   }
   const { app, slot } = entry;
-  const opened = openServices(options);
   slot.services = opened.services;
   slot.errors = [];
   return testApp(app, opened, slot.errors, async () => {

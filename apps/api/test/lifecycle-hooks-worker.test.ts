@@ -5,6 +5,7 @@ import http from "node:http";
 import {
   CompleteLifecycleActionCommand,
   CreateAutoScalingGroupCommand,
+  DeleteAutoScalingGroupCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeScalingActivitiesCommand,
   type LifecycleHookSpecification,
@@ -189,6 +190,7 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await instances(name))[0]?.LifecycleState).toBe("Pending:Wait");
 
+    const completedAt = performance.now();
     await autoScaling.send(
       new CompleteLifecycleActionCommand({
         AutoScalingGroupName: name,
@@ -197,7 +199,18 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
         LifecycleActionResult: "CONTINUE",
       }),
     );
-    await waitForState(name, "InService");
+    // The completion asks for a pass; the group's job, parked between follow-ups, runs within ~250 ms.
+    await eventually(
+      () =>
+        system.services.groups.allInstances({ instanceIds: [instanceId] }).items[0]?.lifecycleState ===
+        "InService"
+          ? true
+          : undefined,
+      { intervalMs: 5, timeoutMs: 20_000, message: "InService" },
+    );
+    process.stdout.write(
+      `lifecycle hooks: CompleteLifecycleAction → InService and registered in ${(performance.now() - completedAt).toFixed(0)} ms\n`,
+    );
     const registered = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
     expect(registered.TargetHealthDescriptions?.map((t) => t.Target?.Port)).toEqual([portOf(instanceId)]);
     expect((await activities(name))[0]).toMatchObject({ StatusCode: "Successful", Progress: 100 });
@@ -330,5 +343,86 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
       Description: `Terminating EC2 instance: ${instanceId}`,
       StatusCode: "Successful",
     });
+  });
+
+  test("a worker killed while instances wait recovers: waits hold, and an action completed meanwhile acts once a worker runs", async () => {
+    const name = "crash";
+    await createGroup(name, [
+      { LifecycleHookName: "boot", LifecycleTransition: launching, HeartbeatTimeout: 300 },
+      { LifecycleHookName: "stop", LifecycleTransition: terminating, HeartbeatTimeout: 300 },
+    ]);
+    const { autoScaling } = system.clients();
+    const instanceId = await waitForState(name, "Pending:Wait");
+    await system.killWorker();
+    const complete = (hook: string) =>
+      autoScaling.send(
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: name,
+          LifecycleHookName: hook,
+          InstanceId: instanceId,
+          LifecycleActionResult: "CONTINUE",
+        }),
+      );
+    await complete("boot");
+    await system.startWorker();
+    await waitForState(name, "InService");
+    // The same instance: nothing launched twice, nothing orphaned.
+    expect((await instances(name)).map((i) => i.InstanceId)).toEqual([instanceId]);
+
+    await autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 0 }));
+    await waitForState(name, "Terminating:Wait");
+    await system.killWorker();
+    await system.startWorker();
+    // A new worker's passes keep it waiting: the action has not ended.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await instances(name))[0]?.LifecycleState).toBe("Terminating:Wait");
+    expect(system.services.lifecycleHooks.actions(name)).toHaveLength(1);
+    await complete("stop");
+    await eventually(async () => ((await instances(name)).length === 0 ? true : undefined), {
+      timeoutMs: 20_000,
+      message: "the instance terminated",
+    });
+  });
+
+  test("scale-in ends a launch wait; a forced delete ends a termination wait", async () => {
+    const { autoScaling } = system.clients();
+    await createGroup("shrink", [
+      { LifecycleHookName: "boot", LifecycleTransition: launching, HeartbeatTimeout: 300 },
+    ]);
+    const waiting = await waitForState("shrink", "Pending:Wait");
+    await autoScaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: "shrink", DesiredCapacity: 0 }),
+    );
+    await eventually(async () => ((await instances("shrink")).length === 0 ? true : undefined), {
+      message: "the waiting instance terminated",
+    });
+    const launch = (await activities("shrink")).find(
+      (a) => a.Description === `Launching a new EC2 instance: ${waiting}`,
+    );
+    expect(launch?.StatusCode).toBe("Cancelled");
+    expect(system.services.lifecycleHooks.actions("shrink")).toEqual([]);
+
+    await createGroup("doomed", [
+      { LifecycleHookName: "stop", LifecycleTransition: terminating, HeartbeatTimeout: 300 },
+    ]);
+    await waitForState("doomed", "InService");
+    await autoScaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: "doomed", DesiredCapacity: 0 }),
+    );
+    await waitForState("doomed", "Terminating:Wait");
+    await autoScaling.send(
+      new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: "doomed", ForceDelete: true }),
+    );
+    await eventually(
+      () => {
+        try {
+          system.services.groups.get("doomed");
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 20_000, message: "the group deleted" },
+    );
   });
 });

@@ -30,7 +30,11 @@ apiTest(
       "cpu50",
       "$Latest",
     ];
-    const document = api.app.swagger() as unknown as OpenApiDocument;
+    const swagger = api.app.swagger() as unknown as OpenApiDocument;
+    // GET /v1/events streams for as long as its client stays, from Redis, which this app has none of
+    // (it answers 503 then, as documented): events.test.ts covers it.
+    const { "/v1/events": _stream, ...paths } = swagger.paths;
+    const document: OpenApiDocument = { ...swagger, paths };
     const statuses = new Map<number, number>();
     const started = performance.now();
     await fc.assert(

@@ -34,6 +34,10 @@ export interface WorkerSystem {
   exampleCommand: string[];
   /** The worker's last lines, for failure messages. */
   output(): string;
+  /** SIGKILL to the worker: a crash at whatever point it had reached. */
+  killWorker(): Promise<void>;
+  /** Starts a (new) worker; resolves once it runs. */
+  startWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ export async function startWorkerSystem(options: {
   heartbeatMs?: number;
   maxClients?: number;
   apiToken?: string;
+  /** Browser origins allowed to call (CORS). */
+  allowedOrigins?: string[];
   /** false: the api alone (events stream tests). */
   worker?: boolean;
 }): Promise<WorkerSystem> {
@@ -75,6 +81,9 @@ export async function startWorkerSystem(options: {
   const app = await buildApp({
     services,
     ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
+    ...(options.allowedOrigins && {
+      trust: { bindHost: "127.0.0.1", allowedHosts: [], allowedOrigins: options.allowedOrigins },
+    }),
     events: {
       follower,
       ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
@@ -85,35 +94,53 @@ export async function startWorkerSystem(options: {
   const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   const lines: string[] = [];
-  const worker: ChildProcess | undefined = options.worker === false ? undefined : spawn(process.execPath, ["--import", tsxLoader, workerEntry], {
-    env: { ...env, LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const started = new Promise<void>((resolve, reject) => {
-    if (!worker) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(
-      () => reject(new Error(`the worker did not start\n${lines.join("\n")}`)),
-      60_000,
-    );
-    const record = (stream: NodeJS.ReadableStream | null) => {
-      if (!stream) return;
-      createInterface({ input: stream }).on("line", (line) => {
-        lines.push(line);
-        if (lines.length > 500) lines.shift();
-        if (line.includes("worker started")) {
-          clearTimeout(timer);
-          resolve();
-        }
+  let worker: ChildProcess | undefined;
+
+  /** Spawns the worker and resolves once it has logged its start. */
+  function spawnWorker(): Promise<void> {
+    const child = spawn(process.execPath, ["--import", tsxLoader, workerEntry], {
+      env: { ...env, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    worker = child;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the worker did not start\n${lines.join("\n")}`)),
+        60_000,
+      );
+      const record = (stream: NodeJS.ReadableStream | null) => {
+        if (!stream) return;
+        createInterface({ input: stream }).on("line", (line) => {
+          lines.push(line);
+          if (lines.length > 500) lines.shift();
+          if (line.includes("worker started")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      };
+      record(child.stdout);
+      record(child.stderr);
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the worker exited (${signal ?? code})\n${lines.join("\n")}`));
       });
-    };
-    record(worker.stdout);
-    record(worker.stderr);
-    worker.once("exit", (code) => reject(new Error(`the worker exited (${code})\n${lines.join("\n")}`)));
-  });
-  await started;
+    });
+  }
+
+  /** Stops the worker with `signal` (SIGKILL after 15 s) and resolves once it has exited. */
+  async function stopWorker(signal: NodeJS.Signals): Promise<void> {
+    const child = worker;
+    worker = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    const kill = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await gone;
+    clearTimeout(kill);
+  }
+
+  if (options.worker !== false) await spawnWorker();
 
   const config = {
     endpoint,
@@ -131,15 +158,11 @@ export async function startWorkerSystem(options: {
       elbv2: new ElasticLoadBalancingV2Client(config),
     }),
     output: () => lines.join("\n"),
+    killWorker: () => stopWorker("SIGKILL"),
+    startWorker: spawnWorker,
     async close() {
       await app.close();
-      if (worker && worker.exitCode === null && worker.signalCode === null) {
-        const gone = new Promise((resolve) => worker.once("exit", resolve));
-        worker.kill("SIGTERM");
-        const kill = setTimeout(() => worker.kill("SIGKILL"), 15_000);
-        await gone;
-        clearTimeout(kill);
-      }
+      await stopWorker("SIGTERM");
       // Instances outlive their worker by design: stop this test's.
       const driver = createProcessDriver({ stateDir: join(options.dataDir, "instances"), graceSeconds: 0 });
       for (const instance of await driver.list())

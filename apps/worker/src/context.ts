@@ -3,6 +3,7 @@ import type { Db } from "@scaleout/db";
 import type { Queues } from "@scaleout/queue";
 import type { InstanceRegistry, Services } from "@scaleout/services";
 import type { Logger } from "./log.ts";
+import type { InstanceMetadata } from "./metadata/instance-metadata.ts";
 
 /** How often and how patiently the worker does things; fast mode shortens the waits (DESIGN.md). */
 export interface WorkerTiming {
@@ -83,4 +84,6 @@ export interface WorkerContext {
   queues: Queues;
   timing: WorkerTiming;
   log: Logger;
+  /** The instances' metadata services (IMDS), one loopback port each. */
+  metadata: InstanceMetadata;
 }

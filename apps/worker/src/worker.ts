@@ -11,11 +11,18 @@ import {
   QueueName,
   type Queues,
 } from "@scaleout/queue";
-import { createContext, createServices, instanceRegistry, type Services } from "@scaleout/services";
+import {
+  createContext,
+  createServices,
+  instanceMetadataSource,
+  instanceRegistry,
+  type Services,
+} from "@scaleout/services";
 import { type Processor, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { defaultTiming, type WorkerContext, type WorkerTiming } from "./context.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createInstanceMetadata, type InstanceMetadata } from "./metadata/instance-metadata.ts";
 import { createMetricsCollector } from "./processors/collect-metrics.ts";
 import { createAlarmEvaluator } from "./processors/evaluate-alarms.ts";
 import { executePolicyProcessor } from "./processors/execute-policy.ts";
@@ -43,6 +50,8 @@ export interface RunningWorker {
   driver: ComputeDriver;
   queues: Queues;
   timing: WorkerTiming;
+  /** The instances' metadata services (IMDS). */
+  metadata: InstanceMetadata;
   /**
    * Stops taking jobs and lets the active ones finish, then closes the queues, the Redis connections,
    * the driver (when the worker created it) and the registry. Instances keep running: the next worker
@@ -122,6 +131,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const services = createServices(
       createContext(handle.db, { partition: settings.partition, limits: settings.limits, events }),
     );
+    const metadata = createInstanceMetadata({
+      source: instanceMetadataSource(services.ctx),
+      settings,
+      log,
+    });
+    closers.push(() => metadata.close());
+    // Instances that outlived the previous worker are served again before any job runs.
+    await metadata.sync();
     const ctx: WorkerContext = {
       db: handle.db,
       services,
@@ -130,6 +147,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       queues,
       timing,
       log,
+      metadata,
     };
 
     const workerOptions = (concurrency: number): WorkerOptions => ({
@@ -202,6 +220,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       driver,
       queues,
       timing,
+      metadata,
       close() {
         closing ??= closeAll().then(() => log.info("worker stopped"));
         return closing;

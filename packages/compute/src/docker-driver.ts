@@ -7,6 +7,7 @@ import {
   type RuntimeState,
   type UsageSample,
 } from "./driver.ts";
+import { awsInstanceEnvironment } from "./instance-environment.ts";
 
 // Pinned so the engine answers with the shapes this file reads, whatever its own version (Debian's
 // docker.io 20.10 speaks 1.41 at most).
@@ -223,7 +224,12 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
     const bridge = spec.networkMode === "bridge";
     // Without a containerPort the app listens inside the container on the same number it is published on.
     const containerPort = bridge ? (spec.containerPort ?? spec.hostPort) : spec.hostPort;
-    const env: Record<string, string> = { ...spec.environment };
+    // The metadata service listens on the host's loopback: reachable with host networking (what scaleout
+    // runs), not from a bridge network's own loopback (docs/aws-differences.md).
+    const env: Record<string, string> = {
+      ...(spec.aws && awsInstanceEnvironment(spec.aws)),
+      ...spec.environment,
+    };
     // In bridge mode published traffic arrives on the container's own interface, not its loopback; the
     // example app binds HOST when set. 0.0.0.0 here is inside the container's network namespace only.
     if (bridge && env.HOST === undefined) env.HOST = "0.0.0.0";

@@ -4,6 +4,8 @@
  * launch template version) so a restarted worker can find what is running and adopt it.
  */
 
+import type { InstanceAwsAccess } from "./instance-environment.ts";
+
 export interface LaunchSpec {
   instanceId: string;
   groupName: string;
@@ -14,6 +16,8 @@ export interface LaunchSpec {
   /** Argv. Docker: overrides the image's command. Process: required. */
   command?: string[];
   environment: Record<string, string>;
+  /** The instance's metadata service and AWS endpoint, given to it as AWS_* variables (under the template's). */
+  aws?: InstanceAwsAccess;
   /** host: the instance listens on `hostPort` given in PORT. bridge: `containerPort` published on 127.0.0.1:`hostPort`. */
   networkMode: "host" | "bridge";
   /** The loopback port the instance must answer on (PORT for host mode; the published port for bridge). */

@@ -42,3 +42,47 @@ describe("processInstanceEnvironment", () => {
     expect(env.SCALEOUT_INSTANCE_ID).toBe("i-0123456789abcdef0");
   });
 });
+
+describe("awsInstanceEnvironment", () => {
+  const aws = {
+    metadataPort: 41000,
+    endpointUrl: "http://127.0.0.1:7700",
+    region: "eu-west-1",
+    credentials: { accessKeyId: "AKIASCALEOUTINSTANCE", secretAccessKey: "scaleout" },
+  };
+
+  it("points the SDKs at the instance's metadata service and at scaleout", () => {
+    const env = processInstanceEnvironment(
+      { instanceId: "i-0123456789abcdef0", hostPort: 4100, environment: {}, aws },
+      {},
+    );
+    expect(env).toEqual({
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:41000/",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv4",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:7700",
+      AWS_REGION: "eu-west-1",
+      AWS_DEFAULT_REGION: "eu-west-1",
+      AWS_ACCESS_KEY_ID: "AKIASCALEOUTINSTANCE",
+      AWS_SECRET_ACCESS_KEY: "scaleout",
+      SCALEOUT_INSTANCE_ID: "i-0123456789abcdef0",
+      PORT: "4100",
+    });
+  });
+
+  it("gives no credentials when there are none to give, and the template's variables win", () => {
+    const { credentials: _, ...withoutCredentials } = aws;
+    const env = processInstanceEnvironment(
+      {
+        instanceId: "i-0123456789abcdef0",
+        hostPort: 4100,
+        environment: { AWS_REGION: "us-west-2" },
+        aws: withoutCredentials,
+      },
+      { AWS_ACCESS_KEY_ID: "the host's own" },
+    );
+    expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
+    expect(env.AWS_SECRET_ACCESS_KEY).toBeUndefined();
+    expect(env.AWS_REGION).toBe("us-west-2");
+    expect(env.AWS_DEFAULT_REGION).toBe("eu-west-1");
+  });
+});

@@ -17,11 +17,50 @@ export const inheritedVariables = [
 ] as const;
 
 /**
- * The environment of a process-driver instance: the inherited basics, then the launch template's
- * variables (they win), then the instance's identity and `PORT`, which the driver decides.
+ * How software inside an instance reaches AWS as it would on EC2: its instance-metadata service and
+ * scaleout's AWS door as the endpoint of every service.
+ */
+export interface InstanceAwsAccess {
+  /** The loopback port of the instance's own metadata service (the port names the instance). */
+  metadataPort: number;
+  /** scaleout's api, where the SDKs and the CLI send AWS calls: `http://127.0.0.1:7700`. */
+  endpointUrl: string;
+  region: string;
+  /** What the SDKs sign with (never the api token: docs/aws-differences.md). Absent: none. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/**
+ * The AWS variables of an instance: AWS_EC2_METADATA_SERVICE_ENDPOINT (the SDKs take its scheme, host
+ * and port, never a path, which is why each instance has a port of its own), AWS_ENDPOINT_URL, the
+ * region and, when given, credentials.
+ */
+export function awsInstanceEnvironment(access: InstanceAwsAccess): Record<string, string> {
+  return {
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${access.metadataPort}/`,
+    AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv4",
+    AWS_ENDPOINT_URL: access.endpointUrl,
+    AWS_REGION: access.region,
+    AWS_DEFAULT_REGION: access.region,
+    ...(access.credentials && {
+      AWS_ACCESS_KEY_ID: access.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: access.credentials.secretAccessKey,
+    }),
+  };
+}
+
+/**
+ * The environment of a process-driver instance: the inherited basics, the AWS variables, then the
+ * launch template's variables (they win over both), then the instance's identity and `PORT`, which the
+ * driver decides.
  */
 export function processInstanceEnvironment(
-  spec: { instanceId: string; hostPort: number; environment: Record<string, string> },
+  spec: {
+    instanceId: string;
+    hostPort: number;
+    environment: Record<string, string>;
+    aws?: InstanceAwsAccess;
+  },
   host: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
   const env: Record<string, string> = {};
@@ -31,6 +70,7 @@ export function processInstanceEnvironment(
   }
   return {
     ...env,
+    ...(spec.aws && awsInstanceEnvironment(spec.aws)),
     ...spec.environment,
     // The driver finds an instance whose record was never written by this variable (/proc/<pid>/environ);
     // it is the instance's own id, as the instance-metadata service will later serve it.

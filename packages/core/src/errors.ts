@@ -60,12 +60,17 @@ export const Errors = {
   // EC2 launch templates
   LaunchTemplateNotFound: define("InvalidLaunchTemplateName.NotFoundException", 404),
   LaunchTemplateAlreadyExists: define("InvalidLaunchTemplateName.AlreadyExistsException", 409),
+  LaunchTemplateVersionNotFound: define("InvalidLaunchTemplateId.VersionNotFound", 404),
+  InvalidInstanceIdNotFound: define("InvalidInstanceID.NotFound", 404),
   // EC2 Auto Scaling
   AutoScalingGroupNotFound: define("AutoScalingGroupNotFound", 404),
   ScalingPolicyNotFound: define("ScalingPolicyNotFound", 404),
   AlreadyExists: define("AlreadyExists", 409),
   ScalingActivityInProgress: define("ScalingActivityInProgress", 409),
   LimitExceeded: define("LimitExceeded", 400),
+  InstanceRefreshInProgress: define("InstanceRefreshInProgress", 409),
+  ActiveInstanceRefreshNotFound: define("ActiveInstanceRefreshNotFound", 404),
+  IrreversibleInstanceRefresh: define("IrreversibleInstanceRefresh", 409),
   // CloudWatch
   ResourceNotFound: define("ResourceNotFound", 404),
 } as const;

@@ -137,26 +137,19 @@ export function actionOutcome(action: ActionState, now: number): ActionEnd | und
 /**
  * What an instance waiting on several hooks does at `now`: one ABANDON ends the wait at once (AWS stops
  * the other actions); otherwise it proceeds when every action has ended with CONTINUE, and waits while
- * one is open. `wakeAt` is the earliest deadline still ahead, so the worker knows when to look again.
+ * one is open. (The worker looks again at every pass while the instance waits in a transit state.)
  */
 export function waitDecision(
   actions: readonly ActionState[],
   now: number,
-):
-  | { decision: "abandon"; end: ActionEnd; index: number }
-  | { decision: "continue" }
-  | { decision: "wait"; wakeAt: number } {
-  let wakeAt = Number.POSITIVE_INFINITY;
+): { decision: "abandon"; end: ActionEnd; index: number } | { decision: "continue" } | { decision: "wait" } {
   let open = false;
   for (const [index, action] of actions.entries()) {
     const end = actionOutcome(action, now);
     if (end?.result === "ABANDON") return { decision: "abandon", end, index };
-    if (end === undefined) {
-      open = true;
-      wakeAt = Math.min(wakeAt, action.heartbeatDeadline, action.globalDeadline);
-    }
+    if (end === undefined) open = true;
   }
-  return open ? { decision: "wait", wakeAt } : { decision: "continue" };
+  return open ? { decision: "wait" } : { decision: "continue" };
 }
 
 /** The status message of a launch activity whose lifecycle action was abandoned (AWS's wording). */

@@ -33,6 +33,10 @@ export interface EventFollower {
 /** A stream id as Redis writes it: `<ms>-<seq>`. */
 export const isStreamId = (id: string): boolean => /^\d{1,20}-\d{1,20}$/.test(id);
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** Redis answers entries as [id, [field, value, ...]]; a value that is not our JSON is skipped. */
 function parseEntries(raw: unknown): StreamEvent[] {
   if (!Array.isArray(raw)) return [];
@@ -45,9 +49,7 @@ function parseEntries(raw: unknown): StreamEvent[] {
     if (at < 0 || typeof value !== "string") continue;
     try {
       const event: unknown = JSON.parse(value);
-      if (typeof event === "object" && event !== null && !Array.isArray(event)) {
-        out.push({ id: entry[0], event: event as Record<string, unknown> });
-      }
+      if (isRecord(event)) out.push({ id: entry[0], event });
     } catch {
       // Not written by createRedisEvents: not an event.
     }
@@ -68,7 +70,7 @@ export function createEventFollower(
   const key = eventStreamKey(prefix);
   const blockMs = options.blockMs ?? 5_000;
   const listeners = new Set<EventListener>();
-  let running: Promise<void> | undefined;
+  let started = false;
   let closed = false;
   let positioned: () => void = () => {};
   const position = new Promise<void>((resolve) => {
@@ -108,7 +110,11 @@ export function createEventFollower(
   return {
     subscribe(listener) {
       listeners.add(listener);
-      running ??= follow();
+      if (!started) {
+        started = true;
+        // follow() catches its own errors: it ends only when the follower is closed.
+        void follow();
+      }
       return () => listeners.delete(listener);
     },
     ready() {

@@ -7,6 +7,7 @@ import { groupMetricService } from "./group-metrics.ts";
 import { instanceActionService } from "./instance-actions.ts";
 import { instanceAttachmentService } from "./instance-attachments.ts";
 import { instanceProtectionService } from "./instance-protection.ts";
+import { instanceRefreshService } from "./instance-refreshes.ts";
 import { instanceStandbyService } from "./instance-standby.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { lifecycleHookService } from "./lifecycle-hooks.ts";
@@ -39,8 +40,10 @@ export * from "./group-view.ts";
 export * from "./instance-actions.ts";
 export * from "./instance-attachments.ts";
 export * from "./instance-events.ts";
+export * from "./instance-metadata.ts";
 export * from "./instance-moves.ts";
 export * from "./instance-protection.ts";
+export * from "./instance-refreshes.ts";
 export * from "./instance-standby.ts";
 export * from "./instance-targets.ts";
 export * from "./instances.ts";
@@ -53,6 +56,7 @@ export * from "./listeners.ts";
 export * from "./load-balancers.ts";
 export * from "./metrics.ts";
 export * from "./port-probe.ts";
+export * from "./refresh-registry.ts";
 export * from "./rules.ts";
 export * from "./scaling-policies.ts";
 export * from "./scaling-processes.ts";
@@ -64,6 +68,7 @@ export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
+export * from "./user-data.ts";
 export * from "./warm-pool-instances.ts";
 export * from "./warm-pools.ts";
 
@@ -89,6 +94,7 @@ export function createServices(ctx: ServiceContext) {
     certificates: certificateService(ctx),
     tagging: taggingService(ctx),
     instanceActions: instanceActionService(ctx),
+    instanceRefreshes: instanceRefreshService(ctx),
     standby: instanceStandbyService(ctx),
     attachments: instanceAttachmentService(ctx),
     protection: instanceProtectionService(ctx),

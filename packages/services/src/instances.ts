@@ -1,6 +1,6 @@
 import { type ActivityStatus, isSuspended, launchingTransition } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, eq, inArray, isNull, lt, ne, notInArray, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, notInArray } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { announceActivityEvent } from "./instance-events.ts";
@@ -156,15 +156,20 @@ export function instanceRegistry(ctx: ServiceContext) {
     update: { statusCode: "Failed" | "Cancelled"; statusMessage: string; description?: string },
   ): void {
     const now = ctx.now();
-    mutate(ctx, (tx) => {
+    mutate(ctx, (tx, announce) => {
       const row = findInstance(tx, instanceId);
       if (!row) return;
       tx.update(instances)
         .set({ lifecycleState: "Terminated", terminatingAt: now })
         .where(eq(instances.id, instanceId))
         .run();
+      clearActions(tx, instanceId);
       const activity = openLaunchActivity(tx, row);
-      if (activity) updateActivity(tx, activity.id, { ...update, now });
+      if (activity) {
+        updateActivity(tx, activity.id, { ...update, now });
+        if (update.statusCode === "Failed")
+          announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Unsuccessful");
+      }
       // An instance moved back into service (ExitStandby, AttachInstances) that was found not running.
       for (const description of intoServiceDescriptions(row.id)) {
         const moved = openActivity(tx, row.groupName, description);
@@ -239,27 +244,17 @@ export function instanceRegistry(ctx: ServiceContext) {
       return liveInstances(ctx.db, groupName);
     },
 
-    /** Every row of the group, Terminated ones included: a runtime instance without one is an orphan. */
-    knownInstanceIds(groupName: string): Map<string, string> {
-      return new Map(
-        ctx.db
-          .select({ id: instances.id, state: instances.lifecycleState })
-          .from(instances)
-          .where(eq(instances.groupName, groupName))
-          .all()
-          .map((r) => [r.id, r.state]),
-      );
-    },
-
-    /** Loopback ports that instances not yet Terminated hold, so a new launch never reuses one. */
-    /** Ports an instance must not take: other instances' and every listener's (the proxy binds those). */
+    /**
+     * Ports an instance must not take: other instances' own and metadata ports, and every listener's
+     * (the proxy binds those).
+     */
     portsInUse(): Set<number> {
       const taken = ctx.db
-        .select({ port: instances.port })
+        .select({ port: instances.port, metadataPort: instances.metadataPort })
         .from(instances)
         .where(ne(instances.lifecycleState, "Terminated"))
         .all()
-        .flatMap((r) => (r.port === null ? [] : [r.port]));
+        .flatMap((r) => [r.port, r.metadataPort].filter((p) => p !== null));
       const listening = ctx.db.select({ port: schema.listeners.port }).from(schema.listeners).all();
       return new Set([...taken, ...listening.map((l) => l.port)]);
     },
@@ -271,10 +266,17 @@ export function instanceRegistry(ctx: ServiceContext) {
     beginLaunches(
       snapshot: GroupSnapshot,
       plans: LaunchPlan[],
-      options: { cause: string; driver: string },
+      options: {
+        cause: string;
+        driver: string;
+        /** An instance refresh's replacements launch from its desired configuration. */
+        launchTemplate?: ResolvedLaunchTemplate;
+        refreshId?: string;
+      },
     ): InstanceRow[] {
       const now = ctx.now();
-      const { group, launchTemplate } = snapshot;
+      const { group } = snapshot;
+      const launchTemplate = options.launchTemplate ?? snapshot.launchTemplate;
       return mutate(ctx, (tx) =>
         plans.map((plan) => {
           const row: InstanceRow = {
@@ -297,7 +299,7 @@ export function instanceRegistry(ctx: ServiceContext) {
             metadataPort: null,
             decrementedDesired: null,
             warmPoolState: null,
-            refreshId: null,
+            refreshId: options.refreshId ?? null,
             registrationSkipped: false,
           };
           tx.insert(instances).values(row).run();
@@ -353,6 +355,15 @@ export function instanceRegistry(ctx: ServiceContext) {
     /** A Pending row the group no longer needs (desired dropped before the worker could launch it). */
     cancelLaunch(instanceId: string, reason: string): void {
       endLaunch(instanceId, { statusCode: "Cancelled", statusMessage: reason });
+    },
+
+    /**
+     * The loopback port of an instance's metadata service, taken before its runtime starts so that a
+     * restarted worker serves it on the same port.
+     */
+    recordMetadataPort(instanceId: string, port: number): void {
+      // Not a configuration change: the proxy never looks at it.
+      ctx.db.update(instances).set({ metadataPort: port }).where(eq(instances.id, instanceId)).run();
     },
 
     /** An adopted instance's runtime reference and port, when its row lacks them. */
@@ -442,6 +453,15 @@ export function instanceRegistry(ctx: ServiceContext) {
           .where(eq(instances.id, instanceId))
           .run();
         clearActions(tx, instanceId);
+        // Taken out of service while its launch still waited (a lifecycle hook): that launch is over.
+        const launch = openLaunchActivity(tx, row);
+        if (launch) {
+          updateActivity(tx, launch.id, {
+            statusCode: "Cancelled",
+            statusMessage: "The instance was terminated before its launch completed",
+            now,
+          });
+        }
         const activity = openActivity(tx, row.groupName, terminateDescription(row.id));
         if (activity) {
           updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });

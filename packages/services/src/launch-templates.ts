@@ -1,4 +1,5 @@
 import {
+  AwsError,
   check,
   checkLength,
   checkOneOf,
@@ -18,7 +19,7 @@ import type { Wire } from "./shapes/common.ts";
 import type { CreateLaunchTemplate, LaunchTemplate, LaunchTemplateView } from "./shapes/launch-templates.ts";
 import { checkNoDuplicateKeys, checkTags, removeTags, writeTags } from "./tags.ts";
 
-const { launchTemplates, launchTemplateVersions, autoScalingGroups } = schema;
+const { launchTemplates, launchTemplateVersions, autoScalingGroups, instances } = schema;
 type TemplateRow = typeof launchTemplates.$inferSelect;
 type VersionRow = typeof launchTemplateVersions.$inferSelect;
 
@@ -335,6 +336,74 @@ export function launchTemplateService(ctx: ServiceContext) {
         .orderBy(asc(launchTemplateVersions.version))
         .all()
         .map((row) => toLaunchTemplateVersion(template, row));
+    },
+
+    /**
+     * ModifyLaunchTemplate: which version `$Default` names. Groups that launch from `$Default` use the
+     * new default from their next launch on; running instances keep the version they were launched from.
+     */
+    setDefaultVersion(nameOrId: string, version: string | undefined): LaunchTemplate {
+      return mutate(ctx, (tx, announce) => {
+        const template = findLaunchTemplate(tx, nameOrId);
+        if (version === undefined) return toLaunchTemplate(template, ctx.partition.accountId);
+        const wanted = version === "$Latest" ? template.latestVersion : Number(version);
+        if (!/^(\$Latest|[0-9]+)$/.test(version) || !Number.isInteger(wanted) || wanted < 1) {
+          throw new Errors.InvalidParameterValue(
+            `The version number '${version}' is not valid: specify a version number or $Latest.`,
+          );
+        }
+        const row = tx
+          .select({ version: launchTemplateVersions.version })
+          .from(launchTemplateVersions)
+          .where(
+            and(
+              eq(launchTemplateVersions.templateId, template.id),
+              eq(launchTemplateVersions.version, wanted),
+            ),
+          )
+          .get();
+        if (!row) {
+          throw new Errors.LaunchTemplateVersionNotFound(
+            `Could not find launch template version ${version} for launch template ${template.id}.`,
+          );
+        }
+        tx.update(launchTemplates)
+          .set({ defaultVersion: wanted })
+          .where(eq(launchTemplates.id, template.id))
+          .run();
+        // Groups on $Default launch from the new default: their passes pick it up.
+        for (const group of tx
+          .select({ name: autoScalingGroups.name })
+          .from(autoScalingGroups)
+          .where(
+            and(
+              eq(autoScalingGroups.launchTemplateId, template.id),
+              eq(autoScalingGroups.launchTemplateVersion, "$Default"),
+            ),
+          )
+          .all())
+          announce.groups.push({ name: group.name, reason: "launch template default version changed" });
+        return toLaunchTemplate({ ...template, defaultVersion: wanted }, ctx.partition.accountId);
+      });
+    },
+
+    /**
+     * GetLaunchTemplateData: the launch template data an instance runs, read from the template version
+     * it was launched from (an Auto Scaling instance records it).
+     */
+    instanceData(instanceId: string): LaunchTemplateVersion {
+      if (!/^i-[0-9a-f]{8,17}$/.test(instanceId)) {
+        throw new AwsError("InvalidInstanceID.Malformed", 400, `Invalid id: "${instanceId}"`);
+      }
+      const instance = ctx.db.select().from(instances).where(eq(instances.id, instanceId)).get();
+      if (!instance || instance.lifecycleState === "Terminated") {
+        throw new Errors.InvalidInstanceIdNotFound(`The instance ID '${instanceId}' does not exist`);
+      }
+      const template = findLaunchTemplate(ctx.db, instance.launchTemplateId);
+      return toLaunchTemplateVersion(
+        template,
+        resolveLaunchTemplateVersion(ctx.db, template, String(instance.launchTemplateVersion)),
+      );
     },
 
     /** DeleteLaunchTemplate: refused while an auto scaling group launches from it (EC2 would allow it). */

@@ -21,10 +21,11 @@ export type LifecycleActionRow = typeof lifecycleActions.$inferSelect;
 type HookRow = typeof lifecycleHooks.$inferSelect;
 type InstanceRow = typeof schema.instances.$inferSelect;
 
+/** The detail-type of a lifecycle action's notification, by transition. */
 export const lifecycleDetailTypes = {
-  [launchingTransition]: "EC2 Instance-launch Lifecycle Action",
-  "autoscaling:EC2_INSTANCE_TERMINATING": "EC2 Instance-terminate Lifecycle Action",
-} as const satisfies Record<LifecycleTransition, string>;
+  launching: "EC2 Instance-launch Lifecycle Action",
+  terminating: "EC2 Instance-terminate Lifecycle Action",
+} as const;
 
 /** The notification of one action, with the JSON EventBridge delivers (detail-type, source, detail). */
 export function lifecycleActionEvent(
@@ -36,9 +37,7 @@ export function lifecycleActionEvent(
 ): PlatformEvent {
   const launching = action.transition === launchingTransition;
   return {
-    "detail-type": launching
-      ? lifecycleDetailTypes[launchingTransition]
-      : lifecycleDetailTypes["autoscaling:EC2_INSTANCE_TERMINATING"],
+    "detail-type": launching ? lifecycleDetailTypes.launching : lifecycleDetailTypes.terminating,
     source: "aws.autoscaling",
     resources: [groupArn],
     detail: {

@@ -1,4 +1,5 @@
 import { gunzipSync } from "node:zlib";
+import { instanceAccessDenied, instanceMayCall, instanceOfAccessKey } from "@scaleout/core";
 import type { Services } from "@scaleout/services";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
@@ -36,9 +37,14 @@ const maxInflatedBytes = 16 * 1024 * 1024;
 
 /** The SigV4 Authorization header of a request whose access key was the api token (see below). */
 const signed = new WeakMap<FastifyRequest["raw"], string>();
+/** Requests signed with an instance's own access key: the instance they came from. */
+const fromInstance = new WeakMap<FastifyRequest["raw"], string>();
 
 /** `POST /`: the door, in its own context so that its body parser (any body, inflated to text) stays its own. */
-async function doorRoutes(app: FastifyInstance, { door }: { door: AwsDoor }): Promise<void> {
+async function doorRoutes(
+  app: FastifyInstance,
+  { door, accountId }: { door: AwsDoor; accountId: string },
+): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (request, body, done) => {
     try {
@@ -67,14 +73,27 @@ async function doorRoutes(app: FastifyInstance, { door }: { door: AwsDoor }): Pr
   app.post("/", { schema: { hide: true } }, async (request, reply) => {
     const authorization = signed.get(request.raw);
     const headers = authorization === undefined ? request.headers : { ...request.headers, authorization };
-    return send(
-      reply,
-      await door.handle({
-        headers,
-        body: typeof request.body === "string" ? request.body : "",
-        query: queryOf(request.url),
-      }),
-    );
+    const body = typeof request.body === "string" ? request.body : "";
+    const query = queryOf(request.url);
+    const instanceId = fromInstance.get(request.raw);
+    if (instanceId !== undefined) {
+      // An instance's key: its own lifecycle calls only, checked on the very body the door will read.
+      const verdict = instanceMayCall(instanceId, query, body);
+      if (!verdict.allowed) {
+        return send(
+          reply,
+          door.reject(
+            { headers, query },
+            {
+              code: "AccessDenied",
+              status: 403,
+              message: instanceAccessDenied(accountId, instanceId, verdict.action),
+            },
+          ),
+        );
+      }
+    }
+    return send(reply, await door.handle({ headers, body, query }));
   });
 }
 
@@ -82,8 +101,9 @@ async function doorRoutes(app: FastifyInstance, { door }: { door: AwsDoor }): Pr
  * The AWS API door (docs/aws-compatibility.md): the query and JSON protocols of Elastic Load Balancing v2,
  * EC2 Auto Scaling, EC2 launch templates and CloudWatch on `POST /`, over the same services as the REST API.
  * Registered before the bearer-token check: SigV4 clients cannot send a bearer token, so with
- * SCALEOUT_API_TOKEN set a SigV4 request passes when its access key id is the token and is refused with
- * AWS's InvalidClientTokenId otherwise.
+ * SCALEOUT_API_TOKEN set a SigV4 request passes when its access key id is the token, or an instance's own
+ * key (core's instance-credentials: its own lifecycle calls only), and is refused with AWS's
+ * InvalidClientTokenId otherwise.
  */
 export const awsPlugin = fp(
   async (app: FastifyInstance, options: AwsPluginOptions) => {
@@ -96,7 +116,10 @@ export const awsPlugin = fp(
         if (!isDoor(request)) return;
         const query = new URLSearchParams(queryOf(request.url));
         if (!isSigV4(request.headers, query)) return;
-        if (credentialOf(request.headers, query)?.accessKeyId === token) {
+        const accessKeyId = credentialOf(request.headers, query)?.accessKeyId ?? "";
+        const instanceId = accessKeyId === token ? undefined : instanceOfAccessKey(token, accessKeyId);
+        if (accessKeyId === token || instanceId !== undefined) {
+          if (instanceId !== undefined) fromInstance.set(request.raw, instanceId);
           // The bearer check that runs next sees the token; the door still reads the SigV4 scope.
           signed.set(request.raw, String(request.headers.authorization ?? ""));
           request.headers.authorization = `Bearer ${token}`;
@@ -116,7 +139,7 @@ export const awsPlugin = fp(
         );
       });
     }
-    await app.register(doorRoutes, { door });
+    await app.register(doorRoutes, { door, accountId: options.services.ctx.partition.accountId });
   },
   { name: "scaleout-aws-api" },
 );

@@ -21,8 +21,24 @@ export interface EventStreamOptions {
 
 /** Bytes a slow client may have queued before it is dropped (it reconnects with Last-Event-ID). */
 const maxQueuedBytes = 1024 * 1024;
-/** Missed events replayed on resume, at most (the stream keeps 10,000). */
+/** Missed events replayed on resume, at most (the stream keeps 10,000), read this many at a time. */
 const maxReplay = 10_000;
+const replayPage = 100;
+/** Live events held while a resuming client catches up; beyond, it is dropped and starts again. */
+const maxBacklog = 10_000;
+
+/** Resolves once the response's queued bytes have gone to the socket, or the response is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = () => {
+      res.off("drain", finish);
+      res.off("close", finish);
+      resolve();
+    };
+    res.on("drain", finish);
+    res.on("close", finish);
+  });
+}
 
 const Query = Type.Object(
   {
@@ -69,6 +85,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         description:
           "`text/event-stream`. Each message's `data` is one EventBridge event (version, id, detail-type, source, account, time, region, resources, detail) and its `id` the stream id; reconnect with `Last-Event-ID` (or `?after=`) to resume. A comment line arrives every 15 s.",
         querystring: Query,
+        headers: Type.Object({
+          "last-event-id": Type.Optional(
+            Type.String({
+              maxLength: 41,
+              description: "Resume after this stream id (what EventSource sends)",
+            }),
+          ),
+        }),
         produces: ["text/event-stream"],
         response: {
           200: Type.String({ description: "text/event-stream" }),
@@ -79,8 +103,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
       },
     },
     async (request, reply) => {
-      const header = request.headers["last-event-id"];
-      const resumeFrom = request.query.after ?? (typeof header === "string" ? header : undefined);
+      const resumeFrom = request.query.after ?? request.headers["last-event-id"];
       if (resumeFrom !== undefined && !isStreamId(resumeFrom)) {
         return reply
           .code(400)
@@ -117,6 +140,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
       clients.add(res);
       // The response lasts as long as the client stays: no socket inactivity timeout applies to it.
       request.raw.socket.setTimeout(0);
+      // What the hooks already set (the CORS headers of an allowed origin): hijacking skips Fastify's send.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) res.setHeader(name, value);
+      }
       res.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",
@@ -124,6 +151,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         "x-accel-buffering": "no",
       });
 
+      // Nothing is written once the response has ended (a slow client dropped, a shutdown): a write after
+      // end would be an error event.
+      const write = (text: string) => {
+        if (!res.writableEnded && !res.destroyed) res.write(text);
+      };
       let lastSent = resumeFrom;
       // Live entries wait here until the missed ones have been sent, so the order holds.
       let backlog: StreamEvent[] | undefined = [];
@@ -131,26 +163,45 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         if (lastSent !== undefined && compareIds(entry.id, lastSent) <= 0) return;
         lastSent = entry.id;
         if (!wanted(entry)) return;
-        res.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`);
-        if (res.writableLength > maxQueuedBytes) res.end();
+        write(`id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`);
+        // Dropped, not ended: an end would wait behind the queued bytes, which are what must go.
+        if (res.writableLength > maxQueuedBytes) res.destroy();
       };
       const unsubscribe = follower.subscribe((entry) => {
-        if (backlog) backlog.push(entry);
-        else send(entry);
+        if (!backlog) send(entry);
+        else if (backlog.length < maxBacklog) backlog.push(entry);
+        // A replay this far behind the live stream will not catch up: the client starts again.
+        else res.destroy();
       });
-      const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
+      const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
       const done = () => {
         clearInterval(heartbeat);
         unsubscribe();
         clients.delete(res);
       };
       res.once("close", done);
-      res.once("error", done);
+      res.on("error", done);
+      /** Sends entries at the pace the client reads them (a replay can be much more than the 1 MB budget). */
+      const deliver = async (entries: StreamEvent[]) => {
+        for (const entry of entries) {
+          if (res.destroyed) return;
+          send(entry);
+          if (res.writableLength > maxQueuedBytes / 2) await drained(res);
+        }
+      };
 
       await Promise.race([follower.ready(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       if (resumeFrom !== undefined) {
         try {
-          for (const entry of await follower.since(resumeFrom, maxReplay)) send(entry);
+          let after = resumeFrom;
+          for (let replayed = 0; replayed < maxReplay && !res.destroyed; ) {
+            const page = await follower.since(after, replayPage);
+            await deliver(page);
+            replayed += page.length;
+            const last = page[page.length - 1];
+            if (!last || page.length < replayPage) break;
+            after = last.id;
+          }
         } catch (error) {
           request.log.warn({ err: error }, "could not replay missed events");
         }
@@ -158,11 +209,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
         // Nothing missed: live from the moment the follower is positioned.
         lastSent = undefined;
       }
-      const waiting = backlog;
+      // Then what arrived meanwhile, until nothing waits: from here on the live stream writes directly.
+      while (backlog && backlog.length > 0 && !res.destroyed) {
+        const waiting = backlog;
+        backlog = [];
+        await deliver(waiting);
+      }
       backlog = undefined;
-      for (const entry of waiting) send(entry);
       // The stream is open: a client may act now and will see what follows.
-      res.write(": connected\n\n");
+      write(": connected\n\n");
     },
   );
 };

@@ -7,6 +7,7 @@ import { createCapacityStep } from "./reconcile/capacity.ts";
 import { createInstanceSteps } from "./reconcile/instance-steps.ts";
 import { createLauncher } from "./reconcile/launches.ts";
 import { type PassOutcome, type PassState, transitStates } from "./reconcile/pass-state.ts";
+import { createRefreshStep } from "./reconcile/refresh.ts";
 import { createWarmPool } from "./reconcile/warm-pool.ts";
 
 /*
@@ -28,6 +29,7 @@ export function createReconciler(ctx: WorkerContext) {
   const warmPool = createWarmPool(ctx, launcher);
   const steps = { ...createInstanceSteps(ctx, launcher), ...warmPool.steps };
   const adjustCapacity = createCapacityStep(ctx, launcher, warmPool);
+  const refreshStep = createRefreshStep(ctx, launcher);
   // One pass per group at a time in this process. BullMQ's deduplication already keeps one job per group
   // across workers; this covers a job BullMQ hands out again because its lock expired while it still ran.
   const running = new Map<string, Promise<unknown>>();
@@ -111,6 +113,12 @@ export function createReconciler(ctx: WorkerContext) {
       if (step) await step(row, state);
     }
 
+    // An instance refresh decides first what goes and how far above desired the group may run, so the
+    // capacity step launches its replacements instead of fighting it.
+    const beforeRefresh = registry.snapshot(groupName);
+    if (!beforeRefresh) return outcome;
+    const refreshing = await refreshStep(beforeRefresh, state);
+
     // Capacity. Read again: the steps above took time, and a desired capacity changed meanwhile is the
     // one to act on.
     const snapshot = registry.snapshot(groupName);
@@ -124,7 +132,8 @@ export function createReconciler(ctx: WorkerContext) {
     if (!settled) return outcome;
     if (registry.targetsOutOfSync(settled)) registry.syncTargets(settled);
     const inTransit = settled.instances.some((row) => transitStates.has(row.lifecycleState));
-    if (inTransit) outcome.followUpMs = timing.followUpMs;
+    // A refresh in progress waits for warm-ups and checkpoint delays: it comes back too.
+    if (inTransit || refreshing) outcome.followUpMs = timing.followUpMs;
     else if (settled.group.status !== null && settled.instances.length === 0) {
       const listed = await driver.list(groupName);
       const held = heldElsewhere(groupName, listed);
@@ -135,6 +144,8 @@ export function createReconciler(ctx: WorkerContext) {
       } else if (leftovers.length > 0) outcome.followUpMs = timing.followUpMs;
     }
     registry.pruneTerminated(groupName, Date.now() - hourMs);
+    // Metadata services of instances that ended in this pass close; any a restart left unserved open.
+    await ctx.metadata.sync();
     return outcome;
   }
 

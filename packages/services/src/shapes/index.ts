@@ -5,6 +5,7 @@ export * from "./common.ts";
 export * from "./ec2-instances.ts";
 export * from "./groups.ts";
 export * from "./instance-moves.ts";
+export * from "./instance-refreshes.ts";
 export * from "./launch-templates.ts";
 export * from "./lifecycle-hooks.ts";
 export * from "./policies.ts";

@@ -81,3 +81,37 @@ export const LaunchTemplateView = Type.Object(
   { $id: "LaunchTemplate" },
 );
 export type LaunchTemplateView = Static<typeof LaunchTemplateView>;
+
+/** CreateLaunchTemplateVersion: members not given come from SourceVersion's data, when given. */
+export const CreateLaunchTemplateVersion = Type.Object(
+  {
+    sourceVersion: Type.Optional(Type.String({ description: 'A version number, "$Latest" or "$Default"' })),
+    versionDescription: Type.Optional(Type.String({ maxLength: 255 })),
+    ...LaunchTemplateFields,
+  },
+  { additionalProperties: false },
+);
+export type CreateLaunchTemplateVersion = Static<typeof CreateLaunchTemplateVersion>;
+
+/** ModifyLaunchTemplate: the version `$Default` names from now on. */
+export const ModifyLaunchTemplate = Type.Object(
+  { defaultVersion: Type.String({ description: 'A version number or "$Latest"' }) },
+  { additionalProperties: false },
+);
+
+/** One version of a template with its data, as the REST door answers it. */
+export const LaunchTemplateVersionView = Type.Object({
+  launchTemplateId: Type.String(),
+  launchTemplateName: Type.String(),
+  versionNumber: Type.Integer(),
+  versionDescription: Type.Optional(Type.String()),
+  defaultVersion: Type.Boolean(),
+  createTime: Timestamp(),
+  image: Type.Optional(Type.String()),
+  command: Type.Optional(Type.Array(Type.String())),
+  environment: Type.Record(Type.String(), Type.String()),
+  containerPort: Type.Optional(Type.Integer()),
+  cpu: Type.Optional(Type.Number()),
+  memoryMiB: Type.Optional(Type.Integer()),
+  networkMode: Type.String(),
+});

@@ -8,6 +8,7 @@ import { instanceOperations } from "./autoscaling-instances.ts";
 import { groupMetricOperations } from "./autoscaling-metrics.ts";
 import { policyOperations } from "./autoscaling-policies.ts";
 import { processOperations } from "./autoscaling-processes.ts";
+import { refreshOperations } from "./autoscaling-refreshes.ts";
 import { scheduledActionOperations } from "./autoscaling-scheduled.ts";
 import { standbyOperations } from "./autoscaling-standby.ts";
 import { tagOperations } from "./autoscaling-tags.ts";
@@ -26,6 +27,7 @@ const operations = {
   ...processOperations,
   ...hookOperations,
   ...policyOperations,
+  ...refreshOperations,
   ...scheduledActionOperations,
   ...groupMetricOperations,
   ...trafficOperations,

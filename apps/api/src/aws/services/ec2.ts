@@ -1,5 +1,7 @@
 import { AwsError, Errors, type Tag as TagValue } from "@scaleout/core";
 import {
+  decodeUserData,
+  encodeUserData,
   type LaunchTemplateData,
   type Services,
   shapes,
@@ -8,7 +10,6 @@ import {
 import { deriveMembers } from "../derive-shape.ts";
 import { type AwsService, operation, pageOfList, pageSize } from "../operation.ts";
 import { bool, int, list, opt, req, type Static, str, struct, ts, unsupported } from "../shapes.ts";
-import { decodeUserData, encodeUserData } from "../user-data.ts";
 import { ec2InstanceOperations } from "./ec2-instances.ts";
 
 // ---- Shapes (botocore ec2 2016-11-15, launch templates only) ---------------------------------------------
@@ -58,7 +59,7 @@ function checkDryRun(input: { dryRun?: boolean }): void {
     throw new AwsError("DryRunOperation", 412, "Request would have succeeded, but DryRun flag is set.");
 }
 
-/** ImageId is the container image; UserData carries the command and the rest (see user-data.ts). */
+/** ImageId is the container image; UserData carries the command and the rest (see services/user-data.ts). */
 function templateData(data: Static<typeof RequestLaunchTemplateData>): LaunchTemplateData {
   return {
     image: data.imageId,
@@ -244,6 +245,41 @@ const operations = {
         launchTemplateVersions: result.items.map((v) => versionOut(v, accountId)),
         nextToken: result.nextToken,
       };
+    },
+  }),
+
+  ModifyLaunchTemplate: operation({
+    input: struct({
+      ...dryRun,
+      clientToken: str,
+      ...templateKey,
+      defaultVersion: opt(str, { query: "SetDefaultVersion" }),
+    }),
+    output: struct({ launchTemplate: LaunchTemplate }),
+    support: "implemented",
+    notes:
+      "SetDefaultVersion: a version number or $Latest. Groups on $Default launch from the new default; running instances keep theirs.",
+    run: (input, { services }) => {
+      checkDryRun(input);
+      return {
+        launchTemplate: services.launchTemplates.setDefaultVersion(templateName(input), input.defaultVersion),
+      };
+    },
+  }),
+
+  GetLaunchTemplateData: operation({
+    input: struct({ ...dryRun, instanceId: req(str) }),
+    output: struct({ launchTemplateData: struct({ imageId: str, userData: str }) }),
+    support: "implemented",
+    notes:
+      "For an Auto Scaling instance: the data of the template version it was launched from (ImageId and UserData as in CreateLaunchTemplate).",
+    run: (input, { services, accountId }) => {
+      checkDryRun(input);
+      const { launchTemplateData } = versionOut(
+        services.launchTemplates.instanceData(input.instanceId),
+        accountId,
+      );
+      return { launchTemplateData };
     },
   }),
 

@@ -40,9 +40,13 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher, warmP
       return;
     }
     // Prepared instances in the warm pool first (reconcile/warm-pool.ts); cold launches make up the rest.
-    const fromPool = await warmPool.takeForScaleOut(snapshot, counted.length, desired, pass);
+    // Not during an instance refresh: the pool holds the old configuration, so replacements launch cold.
+    const fromPool = pass.refresh
+      ? 0
+      : await warmPool.takeForScaleOut(snapshot, counted.length, desired, pass);
     if (counted.length + fromPool >= desired) return;
-    const key = launcher.backoffKey(snapshot);
+    const resolved = pass.refresh?.launchTemplate ?? snapshot.launchTemplate;
+    const key = launcher.backoffKey(snapshot, resolved);
     const wait = launcher.backingOff(group.name, key, Date.now());
     if (wait > 0) {
       // Refused launches wait; the periodic resync comes back after the backoff (a new launch template
@@ -54,11 +58,20 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher, warmP
     const at = Date.now();
     // Replacements of unhealthy instances are not a change of the desired capacity.
     const sentence = activityCauses.launch(at, counted.length, desired);
-    const cause = pass.replaced >= count ? sentence : activityCauses.join(group.capacityCause, sentence);
+    const cause =
+      counted.length >= group.desiredCapacity && pass.refresh?.launchCause
+        ? pass.refresh.launchCause
+        : pass.replaced >= count
+          ? sentence
+          : activityCauses.join(group.capacityCause, sentence);
     const ports = await launcher.pickPorts(count);
     const plans: LaunchPlan[] = ports.map((port) => ({ instanceId: newInstanceId(), port }));
-    const rows = registry.beginLaunches(snapshot, plans, { cause, driver: driver.name });
-    const result = await launcher.launchRows(snapshot, rows, key);
+    const rows = registry.beginLaunches(snapshot, plans, {
+      cause,
+      driver: driver.name,
+      ...(pass.refresh && { launchTemplate: resolved, refreshId: pass.refresh.id }),
+    });
+    const result = await launcher.launchRows(snapshot, rows, key, undefined, resolved);
     pass.outcome.launched += result.launched;
     pass.outcome.failed += result.failed;
   }
@@ -84,9 +97,10 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher, warmP
       counted.length - desired,
       {
         policies: group.terminationPolicies,
+        // During a refresh its target version is the one to keep.
         launchTemplate: {
-          id: snapshot.launchTemplate.template.id,
-          version: snapshot.launchTemplate.version.version,
+          id: (pass.refresh?.launchTemplate ?? snapshot.launchTemplate).template.id,
+          version: (pass.refresh?.launchTemplate ?? snapshot.launchTemplate).version.version,
         },
         now: at,
       },
@@ -119,7 +133,7 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher, warmP
   /** Launches or terminates toward the desired capacity (0 while the group is being deleted). */
   return async function adjustCapacity(snapshot: GroupSnapshot, pass: PassState): Promise<void> {
     const { group } = snapshot;
-    const desired = group.status !== null ? 0 : group.desiredCapacity;
+    const desired = group.status !== null ? 0 : group.desiredCapacity + (pass.refresh?.surplus ?? 0);
     // A deletion also ends standby instances, which otherwise never count.
     const counted = snapshot.instances.filter(
       (row) => countsTowardCapacity(row) || (group.status !== null && row.lifecycleState === "Standby"),

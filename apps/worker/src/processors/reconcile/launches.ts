@@ -1,6 +1,6 @@
 import { LaunchError, type LaunchSpec } from "@scaleout/compute";
 import { freePort } from "@scaleout/queue";
-import type { GroupSnapshot, InstanceRow, Launched } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow, Launched, ResolvedLaunchTemplate } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
 
 /*
@@ -16,11 +16,41 @@ interface Backoff {
 }
 
 export function createLauncher(ctx: WorkerContext) {
-  const { registry, driver, log, timing } = ctx;
+  const { registry, driver, log, timing, metadata } = ctx;
   const backoffs = new Map<string, Backoff>();
 
-  function specFor(snapshot: GroupSnapshot, row: InstanceRow): LaunchSpec {
-    const { version } = snapshot.launchTemplate;
+  /** Free loopback ports for `count` new instances, none that an instance or a listener holds. */
+  async function pickPorts(count: number): Promise<number[]> {
+    const taken = registry.portsInUse();
+    const ports: number[] = [];
+    for (let attempt = 0; ports.length < count; attempt++) {
+      if (attempt > count * 20) throw new Error("could not find free loopback ports for new instances");
+      const port = await freePort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      ports.push(port);
+    }
+    return ports;
+  }
+
+  /**
+   * Each instance's metadata service gets a loopback port of its own beside the instance's, recorded
+   * before the runtime starts it, so that a restarted worker serves it on the same port. Taken here,
+   * where every launch passes, rather than where launches are planned.
+   */
+  async function withMetadataPorts(rows: InstanceRow[]): Promise<InstanceRow[]> {
+    const ports = await pickPorts(rows.filter((row) => row.metadataPort === null).length);
+    return rows.map((row) => {
+      if (row.metadataPort !== null) return row;
+      const metadataPort = ports.shift();
+      if (metadataPort === undefined) return row;
+      registry.recordMetadataPort(row.id, metadataPort);
+      return { ...row, metadataPort };
+    });
+  }
+
+  function specFor(resolved: ResolvedLaunchTemplate, row: InstanceRow): LaunchSpec {
+    const { version } = resolved;
     return {
       instanceId: row.id,
       groupName: row.groupName,
@@ -34,6 +64,7 @@ export function createLauncher(ctx: WorkerContext) {
       ...(version.containerPort !== null && { containerPort: version.containerPort }),
       ...(version.cpu !== null && { cpu: version.cpu }),
       ...(version.memoryMiB !== null && { memoryMiB: version.memoryMiB }),
+      ...(row.metadataPort !== null && { aws: metadata.access(row.id, row.metadataPort) }),
     };
   }
 
@@ -43,23 +74,11 @@ export function createLauncher(ctx: WorkerContext) {
       await driver.terminate(instanceId, { graceSeconds: timing.terminateGraceSeconds });
     },
 
-    /** Free loopback ports for `count` new instances, none that an instance or a listener holds. */
-    async pickPorts(count: number): Promise<number[]> {
-      const taken = registry.portsInUse();
-      const ports: number[] = [];
-      for (let attempt = 0; ports.length < count; attempt++) {
-        if (attempt > count * 20) throw new Error("could not find free loopback ports for new instances");
-        const port = await freePort();
-        if (taken.has(port)) continue;
-        taken.add(port);
-        ports.push(port);
-      }
-      return ports;
-    },
+    pickPorts,
 
     /** The back-off key of the template version a launch now uses. */
-    backoffKey(snapshot: GroupSnapshot): string {
-      const { template, version } = snapshot.launchTemplate;
+    backoffKey(snapshot: GroupSnapshot, resolved: ResolvedLaunchTemplate = snapshot.launchTemplate): string {
+      const { template, version } = resolved;
       return `${template.id}:${version.version}`;
     },
 
@@ -80,16 +99,27 @@ export function createLauncher(ctx: WorkerContext) {
      */
     async launchRows(
       snapshot: GroupSnapshot,
-      rows: InstanceRow[],
+      pending: InstanceRow[],
       backoffKey: string,
       record: LaunchRecorder = { launched: registry.completeLaunch, failed: registry.failLaunch },
+      /** The template version to launch (an instance refresh's replacements); the group's by default. */
+      resolved: ResolvedLaunchTemplate = snapshot.launchTemplate,
     ) {
       let launched = 0;
       let failed = 0;
+      const rows = await withMetadataPorts(pending);
       await Promise.all(
         rows.map(async (row) => {
           try {
-            const instance = await driver.launch(specFor(snapshot, row));
+            // Served before the instance starts: its first instruction may ask who it is.
+            if (row.metadataPort !== null) {
+              await metadata.open(row.id, row.metadataPort).catch((error: unknown) => {
+                throw new LaunchError(
+                  `could not open the instance metadata service on 127.0.0.1:${row.metadataPort}: ${error instanceof Error ? error.message : String(error)}`,
+                );
+              });
+            }
+            const instance = await driver.launch(specFor(resolved, row));
             record.launched(row.id, {
               ref: instance.ref,
               address: instance.address,

@@ -1,5 +1,5 @@
 import type { RunningInstance } from "@scaleout/compute";
-import type { GroupSnapshot, InstanceRow } from "@scaleout/services";
+import type { GroupSnapshot, InstanceRow, ResolvedLaunchTemplate } from "@scaleout/services";
 
 /** What a pass leaves behind: nothing more to do, or a look again after `followUpMs`. */
 export interface PassOutcome {
@@ -20,6 +20,18 @@ export interface PassState {
   outcome: PassOutcome;
   /** Instances taken out of service for failed health this pass: their replacements are not a capacity change. */
   replaced: number;
+  /**
+   * An instance refresh in progress (reconcile/refresh.ts): instances the capacity step may run above the
+   * desired capacity (MaxHealthyPercentage above 100), the template version new instances launch from,
+   * and the refresh they belong to.
+   */
+  refresh?: {
+    id: string;
+    surplus: number;
+    launchTemplate: ResolvedLaunchTemplate;
+    /** Surplus launches' cause (launched ahead of terminations). */
+    launchCause?: string;
+  };
 }
 
 /** A runtime instance that can serve (or is about to). */

@@ -38,7 +38,7 @@ export function createPendingWaitSteps(
       return;
     }
     const actions = waits.actions(row.id, launchingTransition);
-    const outcome = waitDecision(actions, Date.now());
+    const outcome = waitDecision(actions, pass.now);
     if (outcome.decision === "wait") return;
     if (outcome.decision === "continue") {
       waits.proceedLaunch(row.id);

@@ -17,8 +17,10 @@ export function createTerminatingWaitSteps(
   const waits = lifecycleRegistry(ctx.services.ctx);
 
   const wait: InstanceStep = async (row, pass) => {
-    const outcome = waitDecision(waits.actions(row.id, terminatingTransition), Date.now());
-    if (outcome.decision === "wait") return;
+    // A forced delete ends outstanding lifecycle actions, as AWS's does.
+    const deleting = pass.snapshot.group.status !== null;
+    const outcome = waitDecision(waits.actions(row.id, terminatingTransition), pass.now);
+    if (outcome.decision === "wait" && !deleting) return;
     waits.proceedTermination(row.id);
     log.info("termination lifecycle actions ended", { group: row.groupName, instance: row.id });
     await finish(row, pass);

@@ -1,5 +1,5 @@
 import { AwsError } from "@scaleout/core";
-import type { LaunchTemplateData } from "@scaleout/services";
+import type { LaunchTemplateData } from "./launch-templates.ts";
 
 /*
  * How an EC2 launch template's UserData becomes what scaleout launches (docs/aws-compatibility.md):
