@@ -168,6 +168,23 @@ test.skipIf(chromiumPath === undefined)(
       /a user request explicitly set group desired capacity changing the desired capacity from [23] to 1/,
     );
 
+    // Terminate, from the page: the group (desired 1) replaces the instance with a new one.
+    const before = (await groupPage.getByTestId("instance").first().getAttribute("data-instance")) ?? "";
+    expect(before).toMatch(/^i-[0-9a-f]{17}$/);
+    await groupPage.getByTestId("instance").first().getByRole("button", { name: "terminate" }).click();
+    await eventually(
+      async () => {
+        const rows = groupPage.getByTestId("instance");
+        if ((await rows.count()) !== 1) return undefined;
+        const id = await rows.first().getAttribute("data-instance", { timeout: 1_000 });
+        const state = await rows.first().getAttribute("data-state", { timeout: 1_000 });
+        return id !== before && state === "InService" ? true : undefined;
+      },
+      { timeoutMs: 45_000, intervalMs: 200, message: "a replacement instance InService on the group page" },
+    ).catch(fail("terminate from the console"));
+    log("an instance terminated from the page was replaced");
+    await groupPage.screenshot({ path: join(shots, "6-group-replaced.png"), fullPage: true });
+
     // The metrics page: the CPU alarm's metric with its threshold line.
     const metricsPage = await context.newPage();
     await metricsPage.goto(`${sys.api}/console#/metrics`);
@@ -175,7 +192,29 @@ test.skipIf(chromiumPath === undefined)(
       .getByText(/CPUUtilization \(Average\) for alarm TargetTracking-.*-AlarmHigh-/)
       .first()
       .waitFor();
-    await metricsPage.screenshot({ path: join(shots, "6-metrics.png"), fullPage: true });
+    await metricsPage.screenshot({ path: join(shots, "7-metrics.png"), fullPage: true });
+    // SetAlarmState from the page, on an alarm of its own (no actions, nothing else moves).
+    await sys.ok("PUT", "/v1/alarms/console-demo", {
+      namespace: "Demo",
+      metricName: "Nothing",
+      statistic: "Average",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    // The alarm has no data, so its next evaluation may move it on within the second: the page's history
+    // of the alarm, not its current state, is what shows each SetAlarmState.
+    const demo = metricsPage.getByTestId("alarm-console-demo");
+    for (const state of ["ALARM", "OK"]) {
+      await metricsPage.getByTestId(`set-${state}-console-demo`).click();
+      await demo
+        .getByText(new RegExp(`Alarm updated from \\w+ to ${state}`))
+        .first()
+        .waitFor({ timeout: 15_000 })
+        .catch(fail(`console-demo set to ${state} from the page`));
+    }
+    log("an alarm set to ALARM and back to OK from the page");
     expect(traffic.ok).toBeGreaterThan(0);
 
     // ---- 50 load balancers and 500 targets: how long each page takes to show them ----------------------
@@ -198,7 +237,7 @@ test.skipIf(chromiumPath === undefined)(
       await page.goto(`${sys.api}/console#${hash}`);
       await ready(page);
       const ms = Date.now() - t0;
-      await page.screenshot({ path: join(shots, `7-load${hash.replaceAll("/", "-")}.png`) });
+      await page.screenshot({ path: join(shots, `8-load${hash.replaceAll("/", "-")}.png`) });
       await page.close();
       return ms;
     };
@@ -213,6 +252,18 @@ test.skipIf(chromiumPath === undefined)(
       group: await measure(`/groups/${name}`, (page) => page.getByTestId("instance").first().waitFor()),
       metrics: await measure("/metrics", (page) => page.locator(".chart canvas").first().waitFor()),
     };
+    // Deregister, from the topology page: the target leaves its group.
+    const tg0 = topologyPage.getByTestId(`tg-${prefix}-tg-0`).getByTestId("target");
+    await eventually(async () => ((await tg0.count()) === 10 ? true : undefined), {
+      timeoutMs: 15_000,
+      message: "10 targets in the first target group",
+    });
+    await tg0.first().getByRole("button", { name: "deregister" }).click();
+    await eventually(async () => ((await tg0.count()) === 9 ? true : undefined), {
+      timeoutMs: 15_000,
+      message: "9 targets after a deregistration from the page",
+    }).catch(fail("deregister from the console"));
+    log("a target deregistered from the page");
     log(
       `page load with 51 load balancers and ${500 + 1} targets: ${Object.entries(figures)
         .map(([page, ms]) => `${page} ${ms} ms`)

@@ -79,7 +79,7 @@ export function GroupPage({ name }: { name: string }) {
       <thead><tr><th>Instance</th><th>Lifecycle</th><th>Health</th><th>Template version</th><th></th></tr></thead>
       <tbody>
         ${data.instances.map(
-          (i) => html`<tr data-testid="instance" data-state=${i.lifecycleState}>
+          (i) => html`<tr data-testid="instance" data-instance=${i.id} data-state=${i.lifecycleState}>
             <td>${i.id}${i.protectedFromScaleIn ? " 🔒" : ""}</td>
             <td><${Status} value=${i.lifecycleState} /></td>
             <td><${Status} value=${i.healthStatus} /></td>
