@@ -7,7 +7,7 @@
 // page takes to render them is measured and printed (not asserted: the machine may be loaded).
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createProcessDriver } from "@scaleout/compute";
 import { eventually, integrationTest as test } from "@scaleout/testing";
@@ -48,6 +48,8 @@ test.skipIf(chromiumPath === undefined)(
     const log = (message: string) =>
       process.stdout.write(`[console e2e +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
     execFileSync(process.execPath, [join(root, "scripts", "build-console.mjs")], { stdio: "inherit" });
+    // This run's screenshots only.
+    rmSync(shots, { recursive: true, force: true });
     mkdirSync(shots, { recursive: true });
 
     const driver = createProcessDriver({ stateDir: join(dataDir, "instances") });
@@ -231,26 +233,30 @@ test.skipIf(chromiumPath === undefined)(
         targets: Array.from({ length: 10 }, (_, j) => ({ id: "127.0.0.1", port: 20_000 + i * 10 + j })),
       });
     }
-    const measure = async (hash: string, ready: (page: Page) => Promise<unknown>) => {
+    const measure = async (label: string, hash: string, ready: (page: Page) => Promise<unknown>) => {
       const page = await context.newPage();
       const t0 = Date.now();
       await page.goto(`${sys.api}/console#${hash}`);
       await ready(page);
       const ms = Date.now() - t0;
-      await page.screenshot({ path: join(shots, `8-load${hash.replaceAll("/", "-")}.png`) });
+      await page.screenshot({ path: join(shots, `8-load-${label}.png`) });
       await page.close();
       return ms;
     };
     const figures = {
-      topology: await measure("/topology", (page) =>
+      topology: await measure("topology", "/topology", (page) =>
         page
           .getByTestId("topology-counts")
           .getByText(/51 load balancers, 51 target groups, 50\d targets/)
           .waitFor(),
       ),
-      groups: await measure("/groups", (page) => page.getByText(name).first().waitFor()),
-      group: await measure(`/groups/${name}`, (page) => page.getByTestId("instance").first().waitFor()),
-      metrics: await measure("/metrics", (page) => page.locator(".chart canvas").first().waitFor()),
+      groups: await measure("groups", "/groups", (page) => page.getByText(name).first().waitFor()),
+      group: await measure("group", `/groups/${name}`, (page) =>
+        page.getByTestId("instance").first().waitFor(),
+      ),
+      metrics: await measure("metrics", "/metrics", (page) =>
+        page.locator(".chart canvas").first().waitFor(),
+      ),
     };
     // Deregister, from the topology page: the target leaves its group.
     const tg0 = topologyPage.getByTestId(`tg-${prefix}-tg-0`).getByTestId("target");
