@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { describe, expect } from "vitest";
+import { beforeAll, describe, expect } from "vitest";
 import {
   buildTestApp,
   expectStatus,
@@ -18,6 +18,11 @@ import {
  */
 
 describe("console", () => {
+  // The page is served only once its bundle exists (dist/console).
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(repoRoot, "scripts", "build-console.mjs")]);
+  });
+
   test("the views assemble the topology, a group and the metrics from the services", async ({ api }) => {
     const { targetGroupArn } = await seedWeb(api);
     await seedGroup(api);
@@ -54,7 +59,6 @@ describe("console", () => {
   });
 
   test("the page and its bundle are served from files", async ({ api }) => {
-    execFileSync(process.execPath, [join(repoRoot, "scripts", "build-console.mjs")]);
     const page = await api.request("GET", "/console");
     expectStatus(page, 200);
     expect(page.raw.headers["content-type"]).toMatch(/text\/html/);

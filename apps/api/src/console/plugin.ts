@@ -25,6 +25,9 @@ export interface ConsoleOptions {
   maxClients?: number;
 }
 
+/** Bytes a slow page may have queued (a few topology snapshots) before it is dropped. */
+const maxQueuedBytes = 4 * 1024 * 1024;
+
 const views = ["topology", "groups", "metrics", "group"] as const;
 const ViewQuery = Type.Object(
   {
@@ -61,6 +64,10 @@ export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (a
     clients.clear();
   });
 
+  const notBuilt = {
+    code: "ServiceUnavailable",
+    message: "The console is not built: run `node scripts/build-console.mjs` (npm start builds it)",
+  };
   const keyOf = (query: { view: string; name?: string | undefined }) =>
     `${query.view}:${query.view === "group" ? (query.name ?? "") : ""}`;
   const hide = { hide: true };
@@ -75,6 +82,7 @@ export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (a
         .header("location", "/console")
         .send();
     }
+    if (findAssetDir(options.assetDir) === undefined) return reply.code(503).send(notBuilt);
     return reply
       .type("text/html; charset=utf-8")
       .header("cache-control", "no-cache")
@@ -88,10 +96,7 @@ export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (a
   app.get<{ Params: { file: string } }>("/console/assets/:file", { schema: hide }, async (request, reply) => {
     const dir = findAssetDir(options.assetDir);
     if (dir === undefined) {
-      return reply.code(503).send({
-        code: "ServiceUnavailable",
-        message: "The console is not built: run `node scripts/build-console.mjs` (npm start builds it)",
-      });
+      return reply.code(503).send(notBuilt);
     }
     const body = await readAsset(dir, request.params.file);
     const type = assetTypes[request.params.file];
@@ -129,6 +134,8 @@ export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (a
     const stop = live.watch(keyOf(request.query), {
       send(event, json) {
         res.write(`event: ${event}\ndata: ${json}\n\n`);
+        // A page that stopped reading is dropped, not buffered for ever; EventSource reconnects.
+        if (res.writableLength > maxQueuedBytes) res.end();
       },
     });
     const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), 15_000);
