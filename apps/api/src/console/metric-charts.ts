@@ -15,7 +15,7 @@ const maxSeries = 12;
 interface Wanted {
   namespace: string;
   metricName: string;
-  statistic: "Sum" | "Average" | "Minimum";
+  statistic: "Sum" | "Average" | "Minimum" | "Maximum";
   unit: string;
 }
 
@@ -49,11 +49,18 @@ const wanted: Wanted[] = [
   },
   {
     namespace: "AWS/ApplicationELB",
+    metricName: "HTTPCode_ELB_4XX_Count",
+    statistic: "Sum",
+    unit: "responses",
+  },
+  {
+    namespace: "AWS/ApplicationELB",
     metricName: "HTTPCode_ELB_5XX_Count",
     statistic: "Sum",
     unit: "responses",
   },
   { namespace: "AWS/ApplicationELB", metricName: "HealthyHostCount", statistic: "Minimum", unit: "hosts" },
+  { namespace: "AWS/ApplicationELB", metricName: "UnHealthyHostCount", statistic: "Maximum", unit: "hosts" },
 ];
 
 const statisticKeys: Record<string, "sum" | "minimum" | "maximum" | "sampleCount" | "average"> = {
