@@ -28,6 +28,7 @@ import { listenerCertificateRoutes } from "./routes/listener-certificates.ts";
 import { listenerRoutes } from "./routes/listeners.ts";
 import { loadBalancerRoutes } from "./routes/load-balancers.ts";
 import { metricRoutes } from "./routes/metrics.ts";
+import { type PrometheusOptions, prometheusRoutes } from "./routes/prometheus.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { scheduledActionRoutes } from "./routes/scheduled-actions.ts";
 import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
@@ -52,6 +53,8 @@ export interface AppOptions {
   events?: EventStreamOptions;
   /** The console's change announcements and tick (console/plugin.ts). */
   console?: Omit<ConsoleOptions, "services" | "apiToken">;
+  /** GET /metrics merges the worker's and proxy's snapshots from this Redis; without it, the api's own. */
+  prometheus?: PrometheusOptions;
 }
 
 /** Builds the control-plane API. It never listens: server.ts does, tests inject. */
@@ -106,6 +109,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });
   await app.register(consolePlugin, { ...options.console, ...deps, apiToken: options.apiToken });
+  await app.register(prometheusRoutes, {
+    ...deps,
+    ...(options.prometheus && { prometheus: options.prometheus }),
+  });
   await app.register(eventRoutes, { prefix: "/v1", ...(options.events && { events: options.events }) });
   return app;
 }

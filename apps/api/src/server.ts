@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     services,
     events: { follower },
     console: { changes },
+    prometheus: { redis, prefix: config.redisPrefix },
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: { level: process.env.LOG_LEVEL ?? "info" },
     trust: {

@@ -141,6 +141,8 @@ export class Forwarding implements ForwardOwner {
     try {
       const group = ctx.group;
       if (result.targetMs !== undefined) target.recordLatency(result.targetMs, this.resources.now());
+      if (result.targetStatus !== undefined)
+        target.counters.response(result.targetStatus, result.targetMs ?? 0);
       if (result.retryable && !handler.retried && group) {
         const other = group.pick(ctx.clientIp, this.resources.now(), target);
         if (other && other !== target) {

@@ -81,6 +81,26 @@ export class Listeners {
     return ports;
   }
 
+  /**
+   * Open client connections per load balancer dimension, asked of each bound server when a Prometheus
+   * report is made: nothing is counted per connection for it.
+   */
+  async activeConnections(): Promise<Array<[loadBalancer: string, count: number]>> {
+    const byLb = new Map<string, number>();
+    const counts = [...this.bindings].map(([port, binding]) => {
+      const lb = this.current?.loadBalancers.get(this.current.listeners.get(port)?.loadBalancerArn ?? "");
+      if (!lb || binding.state !== "bound") return Promise.resolve();
+      return new Promise<void>((resolve) =>
+        binding.server.getConnections((error, count) => {
+          if (!error) byLb.set(lb.dimension, (byLb.get(lb.dimension) ?? 0) + count);
+          resolve();
+        }),
+      );
+    });
+    await Promise.all(counts);
+    return [...byLb];
+  }
+
   async sync(snapshot: Snapshot): Promise<void> {
     this.current = snapshot;
     for (const [port, binding] of this.bindings) {

@@ -1,3 +1,4 @@
+import type { Sample } from "@scaleout/core";
 import type { DataPlane } from "./data-plane.ts";
 import type { MetricsAggregator } from "./metrics.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
@@ -9,6 +10,8 @@ export class MetricsFlush {
     private readonly resources: SystemResources,
     private readonly plane: DataPlane,
     private readonly registry: RegistryWriter,
+    /** Sees each closed second's samples too (the Prometheus totals are built from them). */
+    private readonly onSamples: (samples: readonly Sample[]) => void = () => {},
   ) {}
 
   flush(): void {
@@ -28,6 +31,8 @@ export class MetricsFlush {
         if (lb) gauges.push({ loadBalancer: lb, targetGroup: runtime.config, healthy, unhealthy });
       }
     }
-    this.registry.recordSamples(this.resources.metrics.drain(second, gauges));
+    const samples = this.resources.metrics.drain(second, gauges);
+    this.onSamples(samples);
+    this.registry.recordSamples(samples);
   }
 }

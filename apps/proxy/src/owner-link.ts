@@ -1,4 +1,5 @@
 import type { CounterRecord } from "./metrics.ts";
+import type { ServingFigures } from "./prometheus-figures.ts";
 import { type HealthEntry, isOwnerMessage, type WorkerMessage } from "./worker-messages.ts";
 
 /** What a worker does with its owner's messages, and what it reports. */
@@ -11,6 +12,8 @@ export interface OwnerLinkHandlers {
   metrics(): CounterRecord[];
   /** The snapshot version routed on, and the in-flight count of every draining target. */
   inflight(): { version: number; counts: Array<[string, string, number]> };
+  /** Prometheus figures since the last call; `withProcess`: include the process's own figures. */
+  prometheus?(withProcess: boolean): Promise<ServingFigures>;
 }
 
 /**
@@ -45,8 +48,14 @@ export class OwnerLink {
           return;
       }
     });
+    let ticks = 0;
     this.timer = setInterval(() => {
       this.reportMetrics();
+      // Process figures (CPU, memory, event loop) every fifth report: they are read, not counted.
+      void this.handlers
+        .prometheus?.(ticks++ % 5 === 0)
+        .then((figures) => this.send({ type: "prometheus", figures }))
+        .catch(() => {});
       const report = this.handlers.inflight();
       if (report.counts.length > 0) this.send({ type: "inflight", ...report });
     }, 1000);

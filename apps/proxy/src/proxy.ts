@@ -1,3 +1,4 @@
+import type { MetricSnapshot } from "@scaleout/queue";
 import { DataPlane } from "./data-plane.ts";
 import { Draining } from "./draining.ts";
 import { Forwarding } from "./forwarding.ts";
@@ -8,6 +9,8 @@ import { Listeners } from "./listeners.ts";
 import { MetricsFlush } from "./metrics-flush.ts";
 import { RequestNormaliser } from "./normalise.ts";
 import { OwnerLink } from "./owner-link.ts";
+import { ProxyPrometheus, processRegistry } from "./prometheus.ts";
+import { takeTargetFigures } from "./prometheus-figures.ts";
 import { RegistryWriter } from "./registry-writer.ts";
 import { RequestOutcomes } from "./request-context.ts";
 import { createResources, type ProxyOptions, type SystemResources } from "./resources.ts";
@@ -44,6 +47,8 @@ export class LoadBalancerProxy {
   private readonly metricsFlush: MetricsFlush;
   private readonly pool: WorkerPool | undefined;
   private readonly link: OwnerLink | undefined;
+  /** The process that writes metrics keeps the Prometheus totals (a worker reports to it). */
+  private readonly prometheus: ProxyPrometheus | undefined;
   private timers: NodeJS.Timeout[] = [];
   /** A worker's close, once started. */
   private closing: Promise<void> | undefined;
@@ -55,7 +60,11 @@ export class LoadBalancerProxy {
     this.plane = new DataPlane(resources);
     this.registry = new RegistryWriter(resources);
     this.outcomes = new RequestOutcomes(resources);
-    this.metricsFlush = new MetricsFlush(resources, this.plane, this.registry);
+    const prometheus = role.kind === "worker" ? undefined : new ProxyPrometheus();
+    this.prometheus = prometheus;
+    this.metricsFlush = new MetricsFlush(resources, this.plane, this.registry, (samples) =>
+      prometheus?.absorbSamples(samples),
+    );
 
     if (role.kind === "owner") {
       const pool = new WorkerPool(
@@ -64,6 +73,8 @@ export class LoadBalancerProxy {
           sync: () => this.syncMessage(),
           version: () => this.version,
           metrics: (records) => resources.metrics.absorb(records),
+          prometheus: (worker, figures) =>
+            figures === "exited" ? prometheus?.forget(worker) : prometheus?.report(worker, figures),
           loadBalancerState: (arn, state, reason) =>
             this.registry.recordLoadBalancerState(arn, state, reason),
         },
@@ -84,6 +95,7 @@ export class LoadBalancerProxy {
     let drained = () => this.draining.sweep();
     let registry: Pick<RegistryWriter, "recordLoadBalancerState"> = this.registry;
     if (role.kind === "worker") {
+      const workerFigures = processRegistry("proxy-workers");
       const link = new OwnerLink({
         sync: async (version, health) => {
           if (version !== this.version) await this.reload();
@@ -97,6 +109,11 @@ export class LoadBalancerProxy {
         close: (graceMs) => void this.closeWorker(graceMs),
         metrics: () => resources.metrics.export(),
         inflight: () => this.inflightReport(),
+        prometheus: async (withProcess) => ({
+          ...takeTargetFigures(this.plane),
+          connections: (await this.listeners?.activeConnections()) ?? [],
+          ...(withProcess && { process: await workerFigures.getMetricsAsJSON() }),
+        }),
       });
       this.link = link;
       // The owner decides when a draining target leaves; a worker tells it when its count reaches zero.
@@ -125,6 +142,28 @@ export class LoadBalancerProxy {
     );
     const http2 = new H2Requests(resources, this.plane, normaliser, router, forwarding, this.outcomes);
     this.listeners = new Listeners(resources, registry, http, http2);
+  }
+
+  /**
+   * The Prometheus figures of the whole proxy (the api's GET /metrics merges them), from the process
+   * that writes metrics; undefined in a worker. Series of deleted load balancers and targets are dropped.
+   */
+  async prometheusSnapshot(): Promise<MetricSnapshot | undefined> {
+    const prometheus = this.prometheus;
+    if (!prometheus) return undefined;
+    // The single proxy serves too: its own figures are taken now rather than every second.
+    if (this.listeners)
+      prometheus.report(0, {
+        ...takeTargetFigures(this.plane),
+        connections: await this.listeners.activeConnections(),
+      });
+    const loadBalancers = new Set<string>();
+    for (const lb of this.plane.snapshot?.loadBalancers.values() ?? []) loadBalancers.add(lb.dimension);
+    const targets = new Set<string>();
+    for (const runtime of this.plane.groups.values())
+      for (const key of runtime.targets.keys()) targets.add(`${runtime.config.dimension}|${key}`);
+    prometheus.retain(loadBalancers, targets);
+    return prometheus.snapshot();
   }
 
   get version(): number {

@@ -1,6 +1,7 @@
 import cluster from "node:cluster";
 import { guardProcess, readSettings } from "@scaleout/config";
 import { createDb, runMigrations } from "@scaleout/db";
+import { createRedis, publishMetricSnapshots } from "@scaleout/queue";
 import { createAccessLog } from "./access-log.ts";
 import { LoadBalancerProxy, type ProxyRole } from "./proxy.ts";
 import { watchConfiguration } from "./watch.ts";
@@ -51,6 +52,18 @@ async function main(): Promise<void> {
     reload: () => proxy.reload(),
     log,
   });
+  // GET /metrics on the api merges what this publishes (fast mode: every second, for tests and demos).
+  const publisher = settings.redisUrl ? createRedis(settings.redisUrl, "producer") : undefined;
+  publisher?.on("error", () => {}); // Redis down: the snapshot expires, traffic is unaffected
+  const publishing = publisher
+    ? publishMetricSnapshots({
+        redis: publisher,
+        prefix: settings.redisPrefix,
+        process: "proxy",
+        snapshot: async () => (await proxy.prometheusSnapshot()) ?? [],
+        intervalMs: settings.fast ? 1000 : 5000,
+      })
+    : undefined;
   if (role.kind === "owner")
     log.info(
       `proxy owner: ${role.workers} workers (${settings.proxy.sharing}) serving on ${settings.bindHost}: pids ${proxy.workerPids().join(" ")}`,
@@ -63,6 +76,8 @@ async function main(): Promise<void> {
     closing = true;
     log.info(`${signal}: draining`);
     await watcher.close();
+    publishing?.stop();
+    publisher?.disconnect();
     await proxy.close();
     handle.close();
     process.exit(0);

@@ -9,6 +9,7 @@ import {
   weightedRandom,
 } from "@scaleout/core";
 import type { TargetConfig, TargetGroupConfig } from "./snapshot.ts";
+import { TargetCounters } from "./target-counters.ts";
 import type { UpstreamError } from "./upstream/errors.ts";
 import { TargetConnections } from "./upstream/pool.ts";
 
@@ -43,6 +44,8 @@ export class TargetState implements Candidate {
   consecutivePasses = 0;
   consecutiveFails = 0;
   pool: TargetConnections;
+  /** Its responses since the last Prometheus report (kept across snapshots, as its health is). */
+  readonly counters = new TargetCounters();
 
   constructor(config: TargetConfig, pool: TargetConnections) {
     this.key = config.key;

@@ -1,4 +1,5 @@
 import type { CounterRecord } from "./metrics.ts";
+import type { ServingFigures } from "./prometheus-figures.ts";
 
 /**
  * The owner ↔ worker protocol of a proxy run with several worker processes (IPC, JSON). Compact on
@@ -33,6 +34,8 @@ export type WorkerMessage =
   | { type: "metrics"; counters: CounterRecord[] }
   /** In-flight requests to every draining target this worker knows: [group, key, count]. */
   | { type: "inflight"; version: number; counts: Array<[group: string, key: string, count: number]> }
+  /** Its Prometheus figures: target responses since the last report, gauges now (prometheus-figures.ts). */
+  | { type: "prometheus"; figures: ServingFigures }
   /** A load balancer's state as this worker's listeners found it (bound, or not). */
   | { type: "lb-state"; arn: string; state: string; reason: string | null };
 
@@ -40,7 +43,7 @@ const isRecord = (value: unknown): value is { type: unknown } =>
   typeof value === "object" && value !== null && "type" in value;
 
 const ownerTypes = new Set(["sync", "health", "drained", "close"]);
-const workerTypes = new Set(["ready", "metrics", "inflight", "lb-state"]);
+const workerTypes = new Set(["ready", "metrics", "inflight", "lb-state", "prometheus"]);
 
 /** Messages come from our own processes; the check keeps node's and cluster's own messages apart. */
 export function isOwnerMessage(value: unknown): value is OwnerMessage {

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DrainGate } from "./draining.ts";
 import type { CounterRecord } from "./metrics.ts";
+import type { ServingFigures } from "./prometheus-figures.ts";
 import type { TargetState } from "./targets.ts";
 import { isWorkerMessage, type OwnerMessage, type WorkerMessage } from "./worker-messages.ts";
 
@@ -14,6 +15,8 @@ export interface WorkerPoolHandlers {
   /** The snapshot version the owner routes on: an in-flight report from an older one does not count. */
   version(): number;
   metrics(records: CounterRecord[]): void;
+  /** A worker's Prometheus figures; `exited`: that worker is gone, its gauges no longer count. */
+  prometheus?(worker: number, figures: ServingFigures | "exited"): void;
   loadBalancerState(arn: string, state: string, reason: string | null): void;
 }
 
@@ -174,6 +177,7 @@ export class WorkerPool implements DrainGate {
     );
     worker.once("exit", (code: number | null, signal: string | null) => {
       this.live.delete(worker.id);
+      this.handlers.prometheus?.(worker.id, "exited");
       if (this.closing) return;
       const lived = Date.now() - entry.startedAt;
       this.failures = lived >= stableMs ? 0 : this.failures + 1;
@@ -204,6 +208,9 @@ export class WorkerPool implements DrainGate {
         entry.inflight = { version: message.version, counts };
         return;
       }
+      case "prometheus":
+        this.handlers.prometheus?.(entry.worker.id, message.figures);
+        return;
       case "lb-state":
         this.handlers.loadBalancerState(message.arn, message.state, message.reason);
         return;

@@ -28,6 +28,7 @@ import { createAlarmEvaluator } from "./processors/evaluate-alarms.ts";
 import { executePolicyProcessor } from "./processors/execute-policy.ts";
 import { createReconciler, reconcileProcessor } from "./processors/reconcile-group.ts";
 import { runScheduledActionsProcessor } from "./processors/run-scheduled-actions.ts";
+import { WorkerPrometheus } from "./prometheus.ts";
 import { armSchedules } from "./schedules.ts";
 
 export interface StartWorkerOptions {
@@ -158,6 +159,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       stalledInterval: Math.max(1_000, Math.floor(timing.lockDurationMs / 2)),
     });
     const workers: Worker[] = [];
+    const prometheus = new WorkerPrometheus();
     const startOne = <K extends QueueName>(
       name: K,
       processor: Processor<JobPayloads[K]>,
@@ -168,6 +170,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       worker.on("failed", (job, error) =>
         log.warn("job failed", { queue: name, job: job?.name, id: job?.id, error }),
       );
+      prometheus.watch(name, worker);
       workers.push(worker);
     };
     // Workers close before the queues and connections they use (closers run in reverse).
@@ -190,6 +193,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     startOne(QueueName.runScheduledActions, runScheduledActionsProcessor(ctx), 1);
 
     await armSchedules(queues, timing, "worker started");
+    // Fast mode (tests, demos) publishes every second so a scrape sees a job soon after it ran.
+    const publishing = prometheus.publish(producer, prefix, settings.fast ? 1000 : 5000);
+    closers.push(() => publishing.stop());
     // Each reconnect after the first: Redis may have restarted empty, and changes committed meanwhile
     // could not enqueue their reconcile (armSchedules says why this is enough).
     let rearming: Promise<void> | undefined;

@@ -1,24 +1,25 @@
-import { type ActivityStatus, isSuspended, launchingTransition } from "@scaleout/core";
+import { type ActivityStatus, launchingTransition } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
-import { and, eq, inArray, isNull, lt, ne, notInArray } from "drizzle-orm";
+import { and, eq, inArray, lt, ne, notInArray } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
-import { type Announcements, isoSeconds, mutate, type ServiceContext } from "./context.ts";
-import { announceActivityEvent } from "./instance-events.ts";
-import { instanceMoveRegistry, intoServiceDescriptions } from "./instance-moves.ts";
+import { mutate, type ServiceContext } from "./context.ts";
 import {
-  deregisterRows,
-  instanceAddress,
-  registerTarget,
-  targetKey,
-  targetRowsOf,
-} from "./instance-targets.ts";
+  launchDescription,
+  openActivity,
+  openLaunchActivity,
+  terminateDescription,
+} from "./instance-activities.ts";
+import { announceActivityEvent } from "./instance-events.ts";
+import { putInService } from "./instance-in-service.ts";
+import { instanceMoveRegistry, intoServiceDescriptions } from "./instance-moves.ts";
+import { instanceTargetSync } from "./instance-target-sync.ts";
+import { deregisterRows, instanceAddress, targetKey, targetRowsOf } from "./instance-targets.ts";
 import {
   findLaunchTemplate,
   type ResolvedLaunchTemplate,
   resolveLaunchTemplateVersion,
 } from "./launch-templates.ts";
 import { clearActions, openActions } from "./lifecycle-actions.ts";
-import { addToLoadBalancerSuspended } from "./scaling-processes.ts";
 import { removeGroupTags } from "./tags.ts";
 
 /*
@@ -29,34 +30,22 @@ import { removeGroupTags } from "./tags.ts";
  * has stopped it.
  */
 
-const { autoScalingGroups, groupTargetGroups, instances, scalingActivities, targetGroups, targets } = schema;
+const { autoScalingGroups, groupTargetGroups, instances, targetGroups, targets } = schema;
 
 export type InstanceRow = typeof instances.$inferSelect;
 type GroupRow = typeof autoScalingGroups.$inferSelect;
 type TargetGroupRow = typeof targetGroups.$inferSelect;
 
+export {
+  activityCauses,
+  fromWarmPoolDescription,
+  launchDescription,
+  openActivity,
+  openLaunchActivity,
+  terminateDescription,
+} from "./instance-activities.ts";
+export { putInService } from "./instance-in-service.ts";
 export { instanceAddress, targetOf } from "./instance-targets.ts";
-
-/** AWS's activity sentences for what the reconciler does; a cause starts with the group's capacityCause. */
-export const activityCauses = {
-  launch: (at: number, from: number, to: number) =>
-    `At ${isoSeconds(at)} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${from} to ${to}.`,
-  scaleIn: (at: number, from: number, to: number, instanceId: string) =>
-    `At ${isoSeconds(at)} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${from} to ${to}.  At ${isoSeconds(at)} instance ${instanceId} was selected for termination.`,
-  ec2Health: (at: number) =>
-    `At ${isoSeconds(at)} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`,
-  elbHealth: (at: number) =>
-    `At ${isoSeconds(at)} an instance was taken out of service in response to an ELB system health check failure.`,
-  /** The capacity change that asked for this activity, then what the activity did, two spaces apart. */
-  join: (capacityCause: string | null, sentence: string) =>
-    capacityCause ? `${capacityCause}  ${sentence}` : sentence,
-};
-
-export const launchDescription = (instanceId: string) => `Launching a new EC2 instance: ${instanceId}`;
-/** A launch that takes a prepared instance from the warm pool (warm-pool-instances.ts starts it). */
-export const fromWarmPoolDescription = (instanceId: string) =>
-  `Launching a new EC2 instance from warm pool: ${instanceId}`;
-export const terminateDescription = (instanceId: string) => `Terminating EC2 instance: ${instanceId}`;
 
 /** What one reconcile pass reads about a group, in one consistent snapshot. */
 export interface GroupSnapshot {
@@ -67,70 +56,6 @@ export interface GroupSnapshot {
   targetGroups: TargetGroupRow[];
   /** What a launch uses now: the group's template at the version its specifier resolves to. */
   launchTemplate: ResolvedLaunchTemplate;
-}
-
-/** The activity of this description that has not ended yet. */
-export function openActivity(db: Db | Tx, groupName: string, description: string) {
-  return db
-    .select()
-    .from(scalingActivities)
-    .where(
-      and(
-        eq(scalingActivities.groupName, groupName),
-        eq(scalingActivities.description, description),
-        isNull(scalingActivities.endTime),
-      ),
-    )
-    .get();
-}
-
-/** A Pending instance's open launch activity: a cold launch's, or one taken from the warm pool's. */
-export function openLaunchActivity(db: Db | Tx, row: InstanceRow) {
-  return (
-    openActivity(db, row.groupName, launchDescription(row.id)) ??
-    openActivity(db, row.groupName, fromWarmPoolDescription(row.id))
-  );
-}
-
-/**
- * An instance whose launch is done (and whose hooks, if any, all continued) goes InService: registered in
- * each of the group's target groups, its launch activity Successful, the group's cooldown from now.
- */
-export function putInService(tx: Tx, announce: Announcements, row: InstanceRow, now: number): InstanceRow {
-  // With AddToLoadBalancer suspended the instance is not registered, and syncTargets leaves it so after
-  // the process resumes, as AWS does.
-  const skip = addToLoadBalancerSuspended(tx, row.groupName);
-  const next: InstanceRow = {
-    ...row,
-    lifecycleState: "InService",
-    inServiceAt: now,
-    registrationSkipped: skip,
-  };
-  tx.update(instances).set(next).where(eq(instances.id, row.id)).run();
-  if (!skip) {
-    const attached = tx
-      .select({ targetGroup: targetGroups })
-      .from(groupTargetGroups)
-      .innerJoin(targetGroups, eq(targetGroups.arn, groupTargetGroups.targetGroupArn))
-      .where(eq(groupTargetGroups.groupName, row.groupName))
-      .all();
-    for (const { targetGroup } of attached) registerTarget(tx, targetGroup, next, now);
-  }
-  const activity = openLaunchActivity(tx, row);
-  if (activity) {
-    updateActivity(tx, activity.id, { statusCode: "Successful", progress: 100, now });
-    announceActivityEvent(tx, announce, activity.id, row.id, "EC2 Instance Launch Successful");
-  }
-  // ExitStandby's and AttachInstances' activities also end when the instance goes InService.
-  for (const description of intoServiceDescriptions(row.id)) {
-    const moved = openActivity(tx, row.groupName, description);
-    if (moved) updateActivity(tx, moved.id, { statusCode: "Successful", progress: 100, now });
-  }
-  tx.update(autoScalingGroups)
-    .set({ lastScalingEndedAt: now })
-    .where(eq(autoScalingGroups.name, row.groupName))
-    .run();
-  return next;
 }
 
 export interface LaunchPlan {
@@ -150,6 +75,7 @@ export interface Launched {
  * reconciler is the one that would be told).
  */
 export function instanceRegistry(ctx: ServiceContext) {
+  const targetSync = instanceTargetSync(ctx);
   /** A launch that will not happen: the row is Terminated and its launch activity ends as `update` says. */
   function endLaunch(
     instanceId: string,
@@ -214,6 +140,7 @@ export function instanceRegistry(ctx: ServiceContext) {
   }
 
   return {
+    ...targetSync,
     /** The group as one pass sees it, or undefined when it does not exist (any more). */
     snapshot(groupName: string): GroupSnapshot | undefined {
       return ctx.db.transaction((tx) => {
@@ -469,52 +396,6 @@ export function instanceRegistry(ctx: ServiceContext) {
         }
         touchGroup(tx, row.groupName, now);
       });
-    },
-
-    /**
-     * Target registrations follow the group's attachments: each InService instance is registered in
-     * every attached target group and deregistered from target groups no longer attached.
-     */
-    syncTargets(snapshot: GroupSnapshot): void {
-      const now = ctx.now();
-      const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
-      const register = !isSuspended(snapshot.group, "AddToLoadBalancer");
-      mutate(ctx, (tx) => {
-        for (const instance of snapshot.instances) {
-          if (instance.lifecycleState !== "InService") continue;
-          const rows = targetRowsOf(tx, instance);
-          const joins = register && !instance.registrationSkipped ? snapshot.targetGroups : [];
-          for (const targetGroup of joins) {
-            const registered = rows.some(
-              (r) => r.targetGroupArn === targetGroup.arn && r.state !== "draining",
-            );
-            if (!registered) registerTarget(tx, targetGroup, instance, now);
-          }
-          const stale = rows.filter((r) => !attached.has(r.targetGroupArn) && r.state !== "draining");
-          if (stale.length > 0) deregisterRows(tx, stale, now);
-        }
-      });
-    },
-
-    /** Whether a target group attachment or registration is missing or stale: syncTargets has work. */
-    targetsOutOfSync(snapshot: GroupSnapshot): boolean {
-      const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
-      for (const instance of snapshot.instances) {
-        if (instance.lifecycleState !== "InService") continue;
-        const rows = targetRowsOf(ctx.db, instance).filter((r) => r.state !== "draining");
-        if (rows.some((r) => !attached.has(r.targetGroupArn))) return true;
-        if (isSuspended(snapshot.group, "AddToLoadBalancer") || instance.registrationSkipped) continue;
-        if (snapshot.targetGroups.some((g) => !rows.some((r) => r.targetGroupArn === g.arn))) return true;
-      }
-      return false;
-    },
-
-    /** Target groups in which the instance's target is unhealthy (ELB health checks, as the proxy wrote them). */
-    unhealthyIn(snapshot: GroupSnapshot, instance: InstanceRow): string[] {
-      const attached = new Set(snapshot.targetGroups.map((g) => g.arn));
-      return targetRowsOf(ctx.db, instance)
-        .filter((r) => attached.has(r.targetGroupArn) && r.state === "unhealthy")
-        .map((r) => r.targetGroupArn);
     },
 
     /**
