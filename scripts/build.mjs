@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 // workspace's own TypeScript, with the npm dependencies left external, runs on plain node. Tests and
 // development keep running the sources through tsx/vitest.
 import { build } from "esbuild";
+import { buildConsole } from "./build-console.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const apps = ["api", "worker", "proxy"];
@@ -38,6 +39,8 @@ await build({
   },
   logLevel: "warning",
 });
+// The browser console the api serves from dist/console.
+await buildConsole();
 process.stderr.write(
-  `[scaleout] built dist/{${apps.join(",")},proxy-worker}.mjs in ${Date.now() - started} ms\n`,
+  `[scaleout] built dist/{${apps.join(",")},proxy-worker}.mjs and dist/console in ${Date.now() - started} ms\n`,
 );

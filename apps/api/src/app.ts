@@ -9,6 +9,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { createAwsDoor } from "./aws/door.ts";
+import { type ConsoleOptions, consolePlugin } from "./console/plugin.ts";
 import { authPlugin } from "./plugins/auth.ts";
 import { errorsPlugin } from "./plugins/errors.ts";
 import { jsonBodyPlugin } from "./plugins/json-body.ts";
@@ -52,6 +53,8 @@ export interface AppOptions {
   trust?: { bindHost: string; allowedHosts: readonly string[]; allowedOrigins: readonly string[] };
   /** GET /v1/events follows this (server.ts: a Redis stream follower); without it the route answers 503. */
   events?: EventStreamOptions;
+  /** The console's change announcements and tick (console/plugin.ts). */
+  console?: Omit<ConsoleOptions, "services" | "apiToken">;
   /** GET /metrics merges the worker's and proxy's snapshots from this Redis; without it, the api's own. */
   prometheus?: PrometheusOptions;
 }
@@ -110,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });
+  await app.register(consolePlugin, { ...options.console, ...deps, apiToken: options.apiToken });
   await app.register(prometheusRoutes, {
     ...deps,
     ...(options.prometheus && { prometheus: options.prometheus }),

@@ -3,6 +3,7 @@ import { guardProcess, processLogOptions, readSettings } from "@scaleout/config"
 import { createDb, registryWritable, runMigrations } from "@scaleout/db";
 import {
   closeQueues,
+  configChannel,
   createEventFollower,
   createQueues,
   createRedis,
@@ -60,9 +61,23 @@ async function main(): Promise<void> {
   const follower = createEventFollower(eventReader, redis, config.redisPrefix, {
     onError: (error) => warn(error, "could not read the events stream; retrying"),
   });
+  // The console looks again when the registry announces a change or an event arrives.
+  const announcements = createRedis(config.redisUrl, "subscriber");
+  announcements.on("error", () => {});
+  const changes = (listener: () => void) => {
+    const channel = `${config.redisPrefix}:${configChannel}`;
+    announcements.subscribe(channel).catch((error: unknown) => warn(error, "console: could not subscribe"));
+    announcements.on("message", listener);
+    const stopFollowing = follower.subscribe(listener);
+    return () => {
+      stopFollowing();
+      announcements.disconnect();
+    };
+  };
   const app = await buildApp({
     services,
     events: { follower },
+    console: { changes },
     prometheus: { redis, prefix: config.redisPrefix },
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: processLogOptions("api"),

@@ -54,4 +54,24 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       return { instances: page.items, ...(page.nextToken && { nextToken: page.nextToken }) };
     },
   );
+
+  app.post(
+    "/instances/:instanceId/terminate",
+    {
+      schema: {
+        tags,
+        summary: "TerminateInstanceInAutoScalingGroup: the group shrinks by one or launches a replacement",
+        params: Type.Object({ instanceId: Type.String({ minLength: 1, maxLength: 19 }) }),
+        body: Type.Object(
+          { shouldDecrementDesiredCapacity: Type.Boolean() },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Ref(shapes.Activity), ...errors(400, 404) },
+      },
+    },
+    async (request) =>
+      services.instanceActions.terminate(request.params.instanceId, {
+        shouldDecrementDesiredCapacity: request.body.shouldDecrementDesiredCapacity,
+      }),
+  );
 };

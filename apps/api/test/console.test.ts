@@ -1,0 +1,155 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { beforeAll, describe, expect } from "vitest";
+import {
+  buildTestApp,
+  expectStatus,
+  issueAlarm,
+  repoRoot,
+  seedGroup,
+  seedWeb,
+  apiTest as test,
+} from "./helpers.ts";
+
+/*
+ * The console's server side: its views as JSON, its bundle, its live stream over a real socket, and how a
+ * browser authenticates when SCALEOUT_API_TOKEN is set (console/session.ts). The browser itself is driven
+ * in tests/e2e/console.test.ts.
+ */
+
+describe("console", () => {
+  // The page is served only once its bundle exists (dist/console).
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(repoRoot, "scripts", "build-console.mjs")]);
+  });
+
+  test("the views assemble the topology, a group and the metrics from the services", async ({ api }) => {
+    const { targetGroupArn } = await seedWeb(api);
+    await seedGroup(api);
+    expectStatus(await api.request("PUT", "/v1/alarms/cpu-high", issueAlarm("arn:aws:none")), 201);
+    expect(targetGroupArn).toMatch(/^arn:/);
+
+    const topology = await api.request("GET", "/console/api/view?view=topology");
+    expectStatus(topology, 200);
+    expect(topology.body.loadBalancers).toMatchObject([
+      { name: "web", state: "provisioning", listeners: [{ protocol: "HTTP", port: 8080 }] },
+    ]);
+    expect(topology.body.loadBalancers[0].listeners[0].rules[0]).toMatchObject({
+      priority: "default",
+      forwardsTo: [expect.any(String)],
+      action: "forward",
+    });
+
+    const group = await api.request("GET", "/console/api/view?view=group&name=app");
+    expectStatus(group, 200);
+    expect(group.body).toMatchObject({ kind: "group", group: { name: "app" }, instances: [] });
+    expect(group.body.history).toEqual(expect.any(Array));
+
+    const metrics = await api.request("GET", "/console/api/view?view=metrics");
+    expectStatus(metrics, 200);
+    expect(metrics.body.alarms).toMatchObject([{ name: "cpu-high", threshold: 80 }]);
+    expect(metrics.body.charts).toMatchObject([
+      { title: expect.stringContaining("alarm cpu-high"), threshold: { value: 80 } },
+    ]);
+
+    const missing = await api.request("GET", "/console/api/view?view=group&name=nope");
+    expect(missing.status).toBe(404);
+    const bogus = await api.request("GET", "/console/api/view?view=bogus");
+    expect(bogus.status).toBe(400);
+  });
+
+  test("the page and its bundle are served from files", async ({ api }) => {
+    const page = await api.request("GET", "/console");
+    expectStatus(page, 200);
+    expect(page.raw.headers["content-type"]).toMatch(/text\/html/);
+    expect(page.raw.body).toContain("/console/assets/console.js");
+    const js = await api.request("GET", "/console/assets/console.js");
+    expectStatus(js, 200);
+    expect(js.raw.headers["content-type"]).toMatch(/javascript/);
+    expect((await api.request("GET", "/console/assets/..%2Fapi.mjs")).status).toBe(404);
+  });
+
+  test("with a token, ?token= is exchanged for a session cookie that reads the console and acts only with its header", async ({
+    dataDir,
+  }) => {
+    const t = await buildTestApp({ dataDir, apiToken: "s3cret-token" });
+    try {
+      expect((await t.request("GET", "/console")).status).toBe(401);
+      expect((await t.request("GET", "/console?token=wrong")).status).toBe(401);
+      const exchange = await t.request("GET", "/console?token=s3cret-token");
+      expect(exchange.status).toBe(303);
+      expect(exchange.raw.headers.location).toBe("/console");
+      const setCookie = String(exchange.raw.headers["set-cookie"]);
+      expect(setCookie).toMatch(/^scaleout_console=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+      // The cookie holds a MAC of the token, never the token.
+      expect(setCookie).not.toContain("s3cret-token");
+      const cookie = setCookie.split(";")[0] ?? "";
+
+      expect((await t.request("GET", "/console", undefined, { cookie })).status).toBe(200);
+      expectStatus(await t.request("GET", "/console/api/view?view=topology", undefined, { cookie }), 200);
+      // The cookie alone does not reach the API: a request that acts needs the console's header too.
+      expect((await t.request("GET", "/v1/load-balancers", undefined, { cookie })).status).toBe(401);
+      expect((await t.request("POST", "/v1/load-balancers", { name: "x" }, { cookie })).status).toBe(401);
+      const acted = await t.request(
+        "POST",
+        "/v1/load-balancers",
+        { name: "from-console" },
+        { cookie, "x-scaleout-console": "1" },
+      );
+      expectStatus(acted, 201);
+      // Another site's page is refused even with both (its Origin gives it away).
+      const foreign = await t.request(
+        "POST",
+        "/v1/load-balancers",
+        { name: "evil" },
+        { cookie, "x-scaleout-console": "1", origin: "http://evil.test" },
+      );
+      expect(foreign.status).toBe(403);
+      // A forged cookie is nothing.
+      const forged = "scaleout_console=AAAA";
+      expect((await t.request("GET", "/console", undefined, { cookie: forged })).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("the event stream sends the view at once and again when it changes", async ({ dataDir }) => {
+    const t = await buildTestApp({ dataDir });
+    try {
+      await seedGroup(t);
+      const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
+      const res = await fetch(`${address}/console/events?view=group&name=app`, {
+        signal: AbortSignal.timeout(15_000),
+      });
+      expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+      const reader = res.body?.getReader();
+      if (!reader) throw new Error("no body");
+      const decoder = new TextDecoder();
+      let buffered = "";
+      const nextView = async (): Promise<{ group: { desired: number } }> => {
+        for (;;) {
+          const end = buffered.indexOf("\n\n");
+          if (end !== -1) {
+            const message = buffered.slice(0, end);
+            buffered = buffered.slice(end + 2);
+            const data = message.split("\n").find((line) => line.startsWith("data: "));
+            if (message.startsWith("event: view") && data) return JSON.parse(data.slice(6));
+            continue;
+          }
+          const { value, done } = await reader.read();
+          if (done) throw new Error("the stream ended");
+          buffered += decoder.decode(value, { stream: true });
+        }
+      };
+      expect((await nextView()).group.desired).toBe(1);
+      expectStatus(
+        await t.request("PUT", "/v1/auto-scaling-groups/app/desired-capacity", { desiredCapacity: 2 }),
+        200,
+      );
+      expect((await nextView()).group.desired).toBe(2);
+      await reader.cancel();
+    } finally {
+      await t.close();
+    }
+  });
+});
