@@ -70,6 +70,48 @@ export interface Launched {
 }
 
 /**
+ * The row an instance has from step 1 of its launch (before the runtime is asked): the group's template
+ * version, its protection setting, the port the runtime will publish on.
+ */
+export function plannedInstanceRow(
+  group: GroupRow,
+  launchTemplate: ResolvedLaunchTemplate,
+  plan: LaunchPlan,
+  options: {
+    lifecycleState: string;
+    driver: string;
+    zone: string;
+    now: number;
+    warmPoolState?: string | null;
+    refreshId?: string | null;
+  },
+): InstanceRow {
+  return {
+    id: plan.instanceId,
+    groupName: group.name,
+    lifecycleState: options.lifecycleState,
+    healthStatus: "Healthy",
+    launchTemplateId: launchTemplate.template.id,
+    launchTemplateName: launchTemplate.template.name,
+    launchTemplateVersion: launchTemplate.version.version,
+    availabilityZone: options.zone,
+    protectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
+    driver: options.driver,
+    driverRef: null,
+    address: instanceAddress,
+    port: plan.port,
+    launchedAt: options.now,
+    inServiceAt: null,
+    terminatingAt: null,
+    metadataPort: null,
+    decrementedDesired: null,
+    warmPoolState: options.warmPoolState ?? null,
+    refreshId: options.refreshId ?? null,
+    registrationSkipped: false,
+  };
+}
+
+/**
  * The reconciler's registry operations. Every write goes through `mutate`, so the configuration version
  * moves and the proxy learns about new and deregistered targets; none announces a group change (the
  * reconciler is the one that would be told).
@@ -206,29 +248,13 @@ export function instanceRegistry(ctx: ServiceContext) {
       const launchTemplate = options.launchTemplate ?? snapshot.launchTemplate;
       return mutate(ctx, (tx) =>
         plans.map((plan) => {
-          const row: InstanceRow = {
-            id: plan.instanceId,
-            groupName: group.name,
+          const row = plannedInstanceRow(group, launchTemplate, plan, {
             lifecycleState: "Pending",
-            healthStatus: "Healthy",
-            launchTemplateId: launchTemplate.template.id,
-            launchTemplateName: launchTemplate.template.name,
-            launchTemplateVersion: launchTemplate.version.version,
-            availabilityZone: zone,
-            protectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
             driver: options.driver,
-            driverRef: null,
-            address: instanceAddress,
-            port: plan.port,
-            launchedAt: now,
-            inServiceAt: null,
-            terminatingAt: null,
-            metadataPort: null,
-            decrementedDesired: null,
-            warmPoolState: null,
+            zone,
+            now,
             refreshId: options.refreshId ?? null,
-            registrationSkipped: false,
-          };
+          });
           tx.insert(instances).values(row).run();
           startActivity(tx, {
             groupName: group.name,

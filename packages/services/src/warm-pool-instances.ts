@@ -3,7 +3,7 @@ import { schema, type Tx } from "@scaleout/db";
 import { eq } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
-import { deregisterRows, instanceAddress, targetKey, targetRowsOf } from "./instance-targets.ts";
+import { deregisterRows, targetKey, targetRowsOf } from "./instance-targets.ts";
 import {
   fromWarmPoolDescription,
   type GroupSnapshot,
@@ -11,6 +11,7 @@ import {
   type Launched,
   type LaunchPlan,
   openActivity,
+  plannedInstanceRow,
 } from "./instances.ts";
 import { clearActions, openActions } from "./lifecycle-actions.ts";
 import { findWarmPool, type WarmPoolRow } from "./warm-pools.ts";
@@ -99,29 +100,13 @@ export function warmPoolRegistry(ctx: ServiceContext) {
       const { group, launchTemplate } = snapshot;
       return mutate(ctx, (tx) =>
         plans.map((plan) => {
-          const row: InstanceRow = {
-            id: plan.instanceId,
-            groupName: group.name,
+          const row = plannedInstanceRow(group, launchTemplate, plan, {
             lifecycleState: "Warmed:Pending",
-            healthStatus: "Healthy",
-            launchTemplateId: launchTemplate.template.id,
-            launchTemplateName: launchTemplate.template.name,
-            launchTemplateVersion: launchTemplate.version.version,
-            availabilityZone: zone,
-            protectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
             driver: options.driver,
-            driverRef: null,
-            address: instanceAddress,
-            port: plan.port,
-            launchedAt: now,
-            inServiceAt: null,
-            terminatingAt: null,
-            metadataPort: null,
-            decrementedDesired: null,
+            zone,
+            now,
             warmPoolState: options.poolState,
-            refreshId: null,
-            registrationSkipped: false,
-          };
+          });
           tx.insert(instances).values(row).run();
           startActivity(tx, {
             groupName: group.name,
