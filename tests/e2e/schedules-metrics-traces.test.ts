@@ -333,8 +333,14 @@ test(
       actionState: "Failed",
       notificationResource: PolicyARN,
     });
-    // pino writes msg last, after the fields.
-    expect(sys.output()).toMatch(/MetricValue[^\n]*"msg":"policy execution failed"/);
+    // pino writes msg last, after the fields. The line reaches the test through the worker's stdout pipe,
+    // which may lag the history item written in the same job.
+    const logged = /MetricValue[^\n]*"msg":"policy execution failed"/;
+    await eventually(async () => (logged.test(sys.output()) ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      message: "the worker's log line for the failed policy execution",
+    }).catch(fail("log line"));
     expect((await groupOf(name)).DesiredCapacity).toBe(0);
   },
   caseTimeoutMs,
