@@ -203,7 +203,14 @@ test(
       new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }),
     );
     expect(Activities ?? []).toEqual([]);
-    expect(sys.output()).toContain("ScheduledActions is suspended");
+    await eventually(
+      async () => (sys.output().includes("ScheduledActions is suspended") ? true : undefined),
+      {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+        message: "the worker's log line for the skipped action",
+      },
+    ).catch(fail("log line"));
   },
   caseTimeoutMs,
 );
