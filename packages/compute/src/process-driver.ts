@@ -22,6 +22,15 @@ import {
   type UsageSample,
 } from "./driver.ts";
 import { processInstanceEnvironment } from "./instance-environment.ts";
+import {
+  groupAlive,
+  groupUsage,
+  leaderAlive,
+  readStat,
+  signalGroup,
+  unrecordedLeader,
+  validInstanceId,
+} from "./process-group.ts";
 
 export interface ProcessDriverOptions {
   /** Where each instance's record (`<instanceId>.json`) and output (`<instanceId>.log`) live. */
@@ -49,16 +58,6 @@ interface InstanceRecord {
   exit?: ExitStatus & { at: number };
 }
 
-interface ProcStat {
-  state: string;
-  pgrp: number;
-  utime: number;
-  stime: number;
-  cutime: number;
-  cstime: number;
-  startTicks: number;
-}
-
 interface CpuReading {
   ticks: number;
   at: number;
@@ -67,7 +66,6 @@ interface CpuReading {
 
 // USER_HZ: the unit of /proc/<pid>/stat times. 100 on every Linux architecture Node.js supports.
 const ticksPerSecond = 100;
-const validInstanceId = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const osReasons: Record<string, string> = {
   ENOENT: "no such file or directory",
   EACCES: "permission denied",
@@ -383,127 +381,6 @@ function parseRecord(text: string): InstanceRecord | undefined {
 }
 
 /** A process as the driver identifies it: the pid, and its start time so a reused pid is not mistaken for it. */
-type ProcessIdentity = Pick<InstanceRecord, "pid" | "startTicks">;
-
-/**
- * The process group leader whose environment names the instance: a process spawned by a worker that died
- * before writing its record (the pid is only known after spawn). Only this driver sets the variable, and
- * instance ids are random, so the match is the instance itself.
- */
-function unrecordedLeader(instanceId: string): ProcessIdentity | undefined {
-  if (!validInstanceId.test(instanceId)) return undefined;
-  const needle = `SCALEOUT_INSTANCE_ID=${instanceId}`;
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return undefined;
-  }
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    let environment: string;
-    try {
-      environment = readFileSync(`/proc/${pid}/environ`, "utf8");
-    } catch {
-      continue;
-    }
-    if (!environment.split("\0").includes(needle)) continue;
-    const stat = readStat(pid);
-    if (stat && stat.pgrp === pid && !isDead(stat)) return { pid, startTicks: stat.startTicks };
-  }
-  return undefined;
-}
-
-/** /proc/<pid>/stat, or undefined when there is no such process. */
-function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses; the fields after its last ")" do not.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const field = (n: number) => Number(fields[n - 3]);
-  return {
-    state: fields[0] ?? "?",
-    pgrp: field(5),
-    utime: field(14),
-    stime: field(15),
-    cutime: field(16),
-    cstime: field(17),
-    startTicks: field(22),
-  };
-}
-
-function readRssBytes(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match?.[1] ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-const isDead = (stat: ProcStat) => stat.state === "Z" || stat.state === "X";
-
-/** The recorded process itself is alive: same pid and same start time, so not a reused pid. */
-function leaderAlive(record: ProcessIdentity): boolean {
-  const stat = readStat(record.pid);
-  return stat !== undefined && stat.startTicks === record.startTicks && !isDead(stat);
-}
-
-/**
- * Live members of the instance's process group. A group id stays allocated while any member lives, so
- * once the leader is gone the remaining members with that group id are still ours; but a leader pid
- * with another start time is a reused pid, and then nothing is ours.
- */
-function groupMembers(record: ProcessIdentity): { pid: number; stat: ProcStat }[] {
-  const leader = readStat(record.pid);
-  if (leader && leader.startTicks !== record.startTicks) return [];
-  const members: { pid: number; stat: ProcStat }[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return members;
-  }
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    const stat = readStat(pid);
-    if (stat && stat.pgrp === record.pid && !isDead(stat)) members.push({ pid, stat });
-  }
-  return members;
-}
-
-function groupAlive(record: ProcessIdentity): boolean {
-  return groupMembers(record).length > 0;
-}
-
-function groupUsage(record: InstanceRecord): { ticks: number; rssBytes: number } {
-  let ticks = 0;
-  let rssBytes = 0;
-  for (const { pid, stat } of groupMembers(record)) {
-    ticks += stat.utime + stat.stime;
-    // Children the leader has reaped keep counting, so the total never drops when one exits.
-    if (pid === record.pid) ticks += stat.cutime + stat.cstime;
-    rssBytes += readRssBytes(pid);
-  }
-  return { ticks, rssBytes };
-}
-
-/** Signals the instance's process group; only ever a group this driver recorded and verified. */
-function signalGroup(record: ProcessIdentity, signal: NodeJS.Signals): void {
-  if (groupMembers(record).length === 0) return;
-  try {
-    process.kill(-record.pid, signal);
-  } catch (error) {
-    // ESRCH: it went away between the check and the signal.
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

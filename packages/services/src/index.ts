@@ -68,6 +68,7 @@ export * from "./ssl-policies.ts";
 export * from "./tagging.ts";
 export * from "./tags.ts";
 export * from "./target-groups.ts";
+export * from "./target-health-view.ts";
 export * from "./user-data.ts";
 export * from "./warm-pool-instances.ts";
 export * from "./warm-pools.ts";

@@ -1,6 +1,6 @@
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, eq, inArray, or } from "drizzle-orm";
-import { healthReasons, loadBalancersOf } from "./target-groups.ts";
+import { healthReasons, loadBalancersOf } from "./target-health-view.ts";
 
 /*
  * An instance's registrations in target groups, written the way RegisterTargets and DeregisterTargets

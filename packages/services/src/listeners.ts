@@ -29,7 +29,8 @@ import { findLoadBalancer } from "./load-balancers.ts";
 import { requireBindablePort } from "./port-probe.ts";
 import { prepared } from "./statements.ts";
 import { checkTags, removeTags, writeTags } from "./tags.ts";
-import { loadBalancersOf, requireTargetGroups } from "./target-groups.ts";
+import { requireTargetGroups } from "./target-groups.ts";
+import { loadBalancersOf } from "./target-health-view.ts";
 
 const { listeners, rules, actionTargetGroups } = schema;
 type ListenerRow = typeof listeners.$inferSelect;
