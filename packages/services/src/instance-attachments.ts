@@ -1,18 +1,11 @@
-import { check, Errors } from "@scaleout/core";
+import { Errors } from "@scaleout/core";
 import { schema } from "@scaleout/db";
 import { eq, inArray } from "drizzle-orm";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { changeDesiredCapacity } from "./group-capacity.ts";
 import { findGroup } from "./group-view.ts";
-import {
-  leaveTargetGroups,
-  membersOf,
-  moveDescriptions,
-  openMoveActivity,
-  requireInstanceIds,
-  sizeViolation,
-} from "./instance-moves.ts";
-import type { Activity } from "./shapes/activities.ts";
+import { leaveService } from "./instance-leaving.ts";
+import { moveDescriptions, openMoveActivity, sizeViolation } from "./instance-moves.ts";
 
 /*
  * DetachInstances and AttachInstances. A detached instance keeps running outside any group: Detaching
@@ -22,64 +15,20 @@ import type { Activity } from "./shapes/activities.ts";
  * instance is Pending until the reconciler takes it InService and registers it, as after a launch.
  */
 
-const { autoScalingGroups, instances } = schema;
+const { instances } = schema;
 
 export function instanceAttachmentService(ctx: ServiceContext) {
   return {
     detach(groupName: string, input: { instanceIds?: string[]; shouldDecrementDesiredCapacity?: boolean }) {
-      check(input.shouldDecrementDesiredCapacity !== undefined, "ShouldDecrementDesiredCapacity is required");
-      const decrement = input.shouldDecrementDesiredCapacity;
-      const ids = requireInstanceIds(input.instanceIds);
-      return mutate(ctx, (tx, announce): Activity[] => {
-        const group = findGroup(tx, groupName);
-        const rows = membersOf(tx, group, ids);
-        for (const row of rows) {
-          check(
-            row.lifecycleState === "InService" || row.lifecycleState === "Standby",
-            `The instance ${row.id} is not in InService or Standby.`,
-          );
-        }
-        const from = group.desiredCapacity;
-        const to = decrement ? from - rows.length : from;
-        if (to < group.minSize) throw sizeViolation(group, "detach", rows.length);
-        const now = ctx.now();
-        const at = isoSeconds(now);
-        const activities = rows.map((row) => {
-          const draining = leaveTargetGroups(tx, row, now);
-          tx.update(instances)
-            .set({ lifecycleState: draining ? "Detaching" : "Detached", decrementedDesired: decrement })
-            .where(eq(instances.id, row.id))
-            .run();
-          const cause = decrement
-            ? `At ${at} instance ${row.id} was detached in response to a user request, shrinking the capacity from ${from} to ${to}.`
-            : `At ${at} instance ${row.id} was detached in response to a user request.`;
-          return openMoveActivity(
-            tx,
-            row,
-            moveDescriptions.detach(row.id),
-            cause,
-            now,
-            draining ? "InProgress" : "Successful",
-          );
-        });
-        if (!decrement) {
-          // The replacement's launch activity says only why it launches (the capacity difference).
-          tx.update(autoScalingGroups)
-            .set({ capacityCause: null })
-            .where(eq(autoScalingGroups.name, group.name))
-            .run();
-        } else {
-          changeDesiredCapacity(
-            tx,
-            announce,
-            group,
-            to,
-            () =>
-              `At ${at} ${rows.length === 1 ? "an instance was" : `${rows.length} instances were`} detached in response to a user request, shrinking the capacity from ${from} to ${to}.`,
-          );
-        }
-        announce.groups.push({ name: group.name, reason: "instances detached" });
-        return activities;
+      return leaveService(ctx, groupName, input, {
+        from: ["InService", "Standby"],
+        notAllowed: (id) => `The instance ${id} is not in InService or Standby.`,
+        draining: "Detaching",
+        done: "Detached",
+        verb: "detached",
+        attempt: "detach",
+        description: moveDescriptions.detach,
+        reason: "instances detached",
       });
     },
 

@@ -4,8 +4,8 @@ import { eq } from "drizzle-orm";
 import { isoSeconds, mutate, type ServiceContext } from "./context.ts";
 import { changeDesiredCapacity } from "./group-capacity.ts";
 import { findGroup } from "./group-view.ts";
+import { leaveService } from "./instance-leaving.ts";
 import {
-  leaveTargetGroups,
   membersOf,
   moveDescriptions,
   openMoveActivity,
@@ -25,61 +25,20 @@ import type { Activity } from "./shapes/activities.ts";
  * user guide describes ("Temporarily remove instances from your Auto Scaling group").
  */
 
-const { autoScalingGroups, instances } = schema;
+const { instances } = schema;
 
 export function instanceStandbyService(ctx: ServiceContext) {
   return {
     enter(groupName: string, input: { instanceIds?: string[]; shouldDecrementDesiredCapacity?: boolean }) {
-      check(input.shouldDecrementDesiredCapacity !== undefined, "ShouldDecrementDesiredCapacity is required");
-      const decrement = input.shouldDecrementDesiredCapacity;
-      const ids = requireInstanceIds(input.instanceIds);
-      return mutate(ctx, (tx, announce): Activity[] => {
-        const group = findGroup(tx, groupName);
-        const rows = membersOf(tx, group, ids);
-        for (const row of rows) {
-          check(row.lifecycleState === "InService", `The instance ${row.id} is not in InService.`);
-        }
-        const from = group.desiredCapacity;
-        const to = decrement ? from - rows.length : from;
-        if (to < group.minSize) throw sizeViolation(group, "place into standby", rows.length);
-        const now = ctx.now();
-        const at = isoSeconds(now);
-        const activities = rows.map((row) => {
-          const draining = leaveTargetGroups(tx, row, now);
-          tx.update(instances)
-            .set({ lifecycleState: draining ? "EnteringStandby" : "Standby", decrementedDesired: decrement })
-            .where(eq(instances.id, row.id))
-            .run();
-          const cause = decrement
-            ? `At ${at} instance ${row.id} was moved to standby in response to a user request, shrinking the capacity from ${from} to ${to}.`
-            : `At ${at} instance ${row.id} was moved to standby in response to a user request.`;
-          return openMoveActivity(
-            tx,
-            row,
-            moveDescriptions.enterStandby(row.id),
-            cause,
-            now,
-            draining ? "InProgress" : "Successful",
-          );
-        });
-        if (!decrement) {
-          // The replacement's launch activity says only why it launches (the capacity difference).
-          tx.update(autoScalingGroups)
-            .set({ capacityCause: null })
-            .where(eq(autoScalingGroups.name, group.name))
-            .run();
-        } else {
-          changeDesiredCapacity(
-            tx,
-            announce,
-            group,
-            to,
-            () =>
-              `At ${at} ${rows.length === 1 ? "an instance was" : `${rows.length} instances were`} moved to standby in response to a user request, shrinking the capacity from ${from} to ${to}.`,
-          );
-        }
-        announce.groups.push({ name: group.name, reason: "instances entered standby" });
-        return activities;
+      return leaveService(ctx, groupName, input, {
+        from: ["InService"],
+        notAllowed: (id) => `The instance ${id} is not in InService.`,
+        draining: "EnteringStandby",
+        done: "Standby",
+        verb: "moved to standby",
+        attempt: "place into standby",
+        description: moveDescriptions.enterStandby,
+        reason: "instances entered standby",
       });
     },
 
