@@ -177,6 +177,9 @@ test(
       timeoutMs: 15_000,
       message: `the policy run once AlarmNotification resumed\n${system.sys.output().slice(-3000)}`,
     });
+    // Both in service before scaling in: a pass already launching the second would otherwise add it
+    // after the scale-in below was observed, and then terminate the instance this test picked.
+    await instancesWhen(system, name, inService(2), "the policy's launch in service");
     await system.autoScaling.send(
       new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 1 }),
     );
