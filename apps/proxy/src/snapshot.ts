@@ -26,6 +26,10 @@ export interface Snapshot {
 export interface LoadBalancerConfig {
   arn: string;
   name: string;
+  /** application | network: a network load balancer's listeners are layer 4 (TCP, TLS, UDP, TCP_UDP). */
+  type: string;
+  /** Every attribute as stored, for what the fields below do not compile (network load balancers'). */
+  attributes: Record<string, string>;
   state: string;
   stateReason: string | null;
   /** `app/{name}/{id}`: the LoadBalancer dimension of AWS/ApplicationELB metrics. */
@@ -60,8 +64,12 @@ export interface ListenerConfig {
   loadBalancerArn: string;
   /** By priority, the default rule last. */
   rules: CompiledRule[];
-  /** HTTPS listeners: certificates and security policy; undefined for HTTP. */
+  /** HTTPS and TLS listeners: certificates and security policy; undefined for HTTP, TCP, UDP. */
   tls: ListenerTls | undefined;
+  /** TLS listeners: AlpnPolicy (HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred, None); else null. */
+  alpnPolicy: string | null;
+  /** Listener attributes as stored (tcp.idle_timeout.seconds, ...). */
+  attributes: Record<string, string>;
 }
 
 export interface TargetConfig {
@@ -85,6 +93,8 @@ export interface TargetGroupConfig {
   dimension: string;
   protocol: string;
   port: number;
+  /** Every attribute as stored, for what the fields below do not compile (network target groups'). */
+  attributes: Record<string, string>;
   healthCheck: HealthCheckSettings;
   healthy: (status: number) => boolean;
   algorithm: string;
@@ -124,6 +134,8 @@ export function loadSnapshot(db: Db): Snapshot {
       loadBalancers.set(row.arn, {
         arn: row.arn,
         name: row.name,
+        type: row.type,
+        attributes: row.attributes,
         state: row.state,
         stateReason: row.stateReason,
         dimension: loadBalancerDimension(row.arn),
@@ -174,6 +186,7 @@ export function loadSnapshot(db: Db): Snapshot {
         dimension: targetGroupDimension(row.arn),
         protocol: row.protocol,
         port: row.port,
+        attributes: a,
         healthCheck: row.healthCheck,
         healthy: parseMatcher(row.healthCheck.matcher.httpCode),
         algorithm: a["load_balancing.algorithm.type"] ?? "round_robin",
@@ -220,6 +233,8 @@ export function loadSnapshot(db: Db): Snapshot {
         loadBalancerArn: row.loadBalancerArn,
         rules,
         tls: tlsByListener.get(row.arn),
+        alpnPolicy: row.alpnPolicy,
+        attributes: row.attributes,
       });
     }
 

@@ -37,3 +37,4 @@ export type * from "./types.ts";
 export * from "./validate.ts";
 export * from "./warm-pool.ts";
 export * from "./weighted-pick.ts";
+export type * from "./waf/types.ts";

@@ -10,3 +10,4 @@ export * from "./schema/cloudwatch.ts";
 export * from "./schema/common.ts";
 export * from "./schema/elb.ts";
 export * from "./schema/lifecycle.ts";
+export * from "./schema/waf.ts";

@@ -198,6 +198,8 @@ export function listenerService(ctx: ServiceContext) {
           sslPolicy: tls.sslPolicy,
           certificates: tls.certificates,
           defaultActions,
+          alpnPolicy: null,
+          attributes: {},
           createdAt: ctx.now(),
         };
         onConstraint(() => tx.insert(listeners).values(row).run(), { unique: () => duplicatePort(port) });

@@ -1,4 +1,5 @@
 import type { Action, HealthCheckSettings, RuleCondition } from "@scaleout/core";
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /* Elastic Load Balancing: load balancers, listeners, their certificates and rules, target groups and targets. */
@@ -29,6 +30,13 @@ export const listeners = sqliteTable(
     sslPolicy: text("ssl_policy"),
     certificates: text("certificates", { mode: "json" }).$type<Array<{ certificateArn: string }>>(),
     defaultActions: text("default_actions", { mode: "json" }).$type<Action[]>().notNull(),
+    /** TLS listeners of network load balancers: HTTP1Only, HTTP2Only, HTTP2Optional, HTTP2Preferred or None. */
+    alpnPolicy: text("alpn_policy"),
+    /** ModifyListenerAttributes: tcp.idle_timeout.seconds on a network load balancer's TCP listeners, ... */
+    attributes: text("attributes", { mode: "json" })
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'`),
     createdAt: integer("created_at").notNull(),
   },
   // Every listener binds the same host here, so a port is unique across load balancers, not only within one.
