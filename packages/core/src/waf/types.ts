@@ -51,7 +51,7 @@ export interface FieldToMatch {
 export type PositionalConstraint = "EXACTLY" | "STARTS_WITH" | "ENDS_WITH" | "CONTAINS" | "CONTAINS_WORD";
 
 export interface ByteMatchStatement {
-  /** The bytes to look for: base64 on the wire (the SDKs encode a Uint8Array), decoded when stored. */
+  /** The bytes to look for, base64 as on the wire (a blob: the SDKs encode a Uint8Array); decoded when compiled. */
   SearchString: string;
   FieldToMatch: FieldToMatch;
   TextTransformations: TextTransformation[];
