@@ -17,8 +17,8 @@ export interface FlowTuple {
 
 export type FlowStickiness = "none" | "source_ip";
 
-/** FNV-1a over a string's UTF-16 code units, 32 bits. */
-export function fnv1a(text: string, seed = 0x811c9dc5): number {
+/** FNV-1a over a string's UTF-16 code units from a seed, 32 bits (balancing.ts's fnv1a with a seed). */
+function fnvSeeded(text: string, seed = 0x811c9dc5): number {
   let hash = seed >>> 0;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -40,10 +40,10 @@ function mix(h: number): number {
 
 /** The flow's hash: the whole 5-tuple, or the source address only (source_ip stickiness). */
 export function flowHash(tuple: FlowTuple, stickiness: FlowStickiness = "none"): number {
-  if (stickiness === "source_ip") return mix(fnv1a(tuple.sourceIp));
+  if (stickiness === "source_ip") return mix(fnvSeeded(tuple.sourceIp));
   const protocol = tuple.protocol === "UDP" ? "UDP" : "TCP";
   return mix(
-    fnv1a(
+    fnvSeeded(
       `${tuple.sourceIp}|${tuple.sourcePort}|${tuple.destinationIp}|${tuple.destinationPort}|${protocol}`,
     ),
   );
@@ -61,7 +61,7 @@ export function pickByFlowHash<T extends { key: string }>(
   let best: T | undefined;
   let bestScore = -1;
   for (const candidate of candidates) {
-    const score = mix(fnv1a(candidate.key, hash ^ 0x811c9dc5));
+    const score = mix(fnvSeeded(candidate.key, hash ^ 0x811c9dc5));
     // Ties (rare) go to the smaller key, so the order the candidates come in never matters.
     if (score > bestScore || (score === bestScore && best !== undefined && candidate.key < best.key)) {
       best = candidate;
