@@ -39,6 +39,13 @@ export * from "./termination.ts";
 export * from "./timestamps.ts";
 export type * from "./types.ts";
 export * from "./validate.ts";
+export * from "./waf/capacity.ts";
+export * from "./waf/errors.ts";
+export * from "./waf/ip-addresses.ts";
+/** Readers of hostile wafv2 JSON (members checked as the model constrains them). */
+export * as wafRead from "./waf/read.ts";
 export type * from "./waf/types.ts";
+export * from "./waf/validation.ts";
+export * from "./waf/validation-statements.ts";
 export * from "./warm-pool.ts";
 export * from "./weighted-pick.ts";
