@@ -102,9 +102,7 @@ describe("ALPN policies", () => {
 describe("network listener actions", () => {
   it("takes one forward to one target group", () => {
     expect(() => checkNetworkActions([forward("arn:a")])).not.toThrow();
-    expect(() =>
-      checkNetworkActions([{ type: "forward", targetGroupArn: "arn:a", ...forward("arn:a") }]),
-    ).not.toThrow();
+    expect(() => checkNetworkActions([{ ...forward("arn:a"), targetGroupArn: "arn:a" }])).not.toThrow();
   });
 
   it("refuses other action types, two groups, two actions and stickiness", () => {
