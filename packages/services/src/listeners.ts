@@ -3,6 +3,7 @@ import {
   arns,
   check,
   checkAlpnPolicy,
+  checkDualStackProtocol,
   checkListenerProtocol,
   checkNetworkActions,
   checkPageSize,
@@ -222,8 +223,9 @@ export function listenerService(ctx: ServiceContext) {
       check(input.protocol !== undefined, "Protocol is required");
       check(input.port !== undefined, "Port is required");
       checkPort("Port", input.port);
-      const { type } = findLoadBalancer(ctx.db, loadBalancerName);
+      const { type, ipAddressType } = findLoadBalancer(ctx.db, loadBalancerName);
       const protocol = checkListenerProtocol(type, input.protocol.toUpperCase());
+      checkDualStackProtocol(ipAddressType, protocol);
       const tls = tlsSettings(protocol, type, input);
       const alpnPolicy = checkAlpnPolicy(protocol, input.alpnPolicy);
       const defaultActions = checkedActions(type, input.defaultActions ?? []);
@@ -318,8 +320,9 @@ export function listenerService(ctx: ServiceContext) {
       }
       return mutate(ctx, (tx) => {
         const row = findListener(tx, id);
-        const { type } = findLoadBalancer(tx, row.loadBalancerArn);
+        const { type, ipAddressType } = findLoadBalancer(tx, row.loadBalancerArn);
         const protocol = checkListenerProtocol(type, input.protocol?.toUpperCase() ?? row.protocol);
+        if (protocol !== row.protocol) checkDualStackProtocol(ipAddressType, protocol);
         const tls = tlsSettings(protocol, type, input, row);
         const alpnPolicy = checkAlpnPolicy(protocol, input.alpnPolicy, row.alpnPolicy);
         const port = input.port ?? row.port;
