@@ -1,9 +1,11 @@
 import {
   type Action,
   compileConditions,
+  compileStoredMatcher,
   type DesyncMode,
   desyncModeOf,
   type HealthCheckSettings,
+  isNetworkProtocol,
   parseMatcher,
   type RequestMatcher,
 } from "@scaleout/core";
@@ -188,7 +190,10 @@ export function loadSnapshot(db: Db): Snapshot {
         port: row.port,
         attributes: a,
         healthCheck: row.healthCheck,
-        healthy: parseMatcher(row.healthCheck.matcher.httpCode),
+        // NLB's matchers reach 599, past ALB's parser; either way a stored matcher must not fail the load.
+        healthy: isNetworkProtocol(row.protocol)
+          ? compileStoredMatcher(row.healthCheck.matcher.httpCode)
+          : parseMatcher(row.healthCheck.matcher.httpCode),
         algorithm: a["load_balancing.algorithm.type"] ?? "round_robin",
         slowStartSeconds: Number(a["slow_start.duration_seconds"] ?? "0"),
         deregistrationDelaySeconds: Number(a["deregistration_delay.timeout_seconds"] ?? "300"),
