@@ -5,8 +5,6 @@ import {
   type DesyncMode,
   desyncModeOf,
   type HealthCheckSettings,
-  isNetworkProtocol,
-  parseMatcher,
   type RequestMatcher,
 } from "@scaleout/core";
 import { type Db, readConfigVersion, schema } from "@scaleout/db";
@@ -190,10 +188,8 @@ export function loadSnapshot(db: Db): Snapshot {
         port: row.port,
         attributes: a,
         healthCheck: row.healthCheck,
-        // NLB's matchers reach 599, past ALB's parser; either way a stored matcher must not fail the load.
-        healthy: isNetworkProtocol(row.protocol)
-          ? compileStoredMatcher(row.healthCheck.matcher.httpCode)
-          : parseMatcher(row.healthCheck.matcher.httpCode),
+        // The api checked the matcher (ALB: 200-499, NLB: up to 599); what is stored must not fail the load.
+        healthy: compileStoredMatcher(row.healthCheck.matcher.httpCode),
         algorithm: a["load_balancing.algorithm.type"] ?? "round_robin",
         slowStartSeconds: Number(a["slow_start.duration_seconds"] ?? "0"),
         deregistrationDelaySeconds: Number(a["deregistration_delay.timeout_seconds"] ?? "300"),

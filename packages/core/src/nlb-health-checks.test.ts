@@ -1,27 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  asNetworkHealthResult,
-  compileStoredMatcher,
-  isNetworkProtocol,
-  nlbHealthCheckDefaults,
-} from "./nlb-health-checks.ts";
+import { asNetworkHealthResult, compileStoredMatcher } from "./nlb-health-checks.ts";
 
 describe("NLB health checks", () => {
-  it("has NLB's defaults: 10 s timeout for TCP and HTTPS, 6 s for HTTP, 200-399", () => {
-    expect(nlbHealthCheckDefaults("TCP").healthCheckTimeoutSeconds).toBe(10);
-    expect(nlbHealthCheckDefaults("HTTPS").healthCheckTimeoutSeconds).toBe(10);
-    expect(nlbHealthCheckDefaults("HTTP")).toMatchObject({
-      healthCheckTimeoutSeconds: 6,
-      healthCheckIntervalSeconds: 30,
-      healthyThresholdCount: 5,
-      unhealthyThresholdCount: 2,
-      matcher: { httpCode: "200-399" },
-    });
-    expect(["TCP", "TLS", "UDP", "TCP_UDP"].every(isNetworkProtocol)).toBe(true);
-    expect(isNetworkProtocol("HTTP")).toBe(false);
-  });
-
   it("compiles NLB's wider matchers (up to 599) and never throws on what is stored", () => {
     const matches = compileStoredMatcher("200-399,503");
     expect([200, 302, 399, 503].map(matches)).toEqual([true, true, true, true]);

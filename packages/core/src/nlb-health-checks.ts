@@ -1,34 +1,5 @@
 import type { HealthCheckResult } from "./target-health.ts";
 
-/** Target group protocols of Network Load Balancers. */
-export const networkProtocols = ["TCP", "TLS", "UDP", "TCP_UDP"] as const;
-
-export const isNetworkProtocol = (protocol: string): boolean =>
-  (networkProtocols as readonly string[]).includes(protocol);
-
-/**
- * NLB's health check defaults by health check protocol (TCP unless given; a UDP group is checked over
- * TCP, HTTP or HTTPS, never UDP): every 30 s, 5 passes to turn healthy, 2 failures to turn unhealthy, a
- * timeout of 6 s for HTTP and 10 s for TCP and HTTPS, and success codes 200-399 for HTTP(S).
- */
-export function nlbHealthCheckDefaults(healthCheckProtocol: string): {
-  healthCheckIntervalSeconds: number;
-  healthCheckTimeoutSeconds: number;
-  healthyThresholdCount: number;
-  unhealthyThresholdCount: number;
-  healthCheckPath: string;
-  matcher: { httpCode: string };
-} {
-  return {
-    healthCheckIntervalSeconds: 30,
-    healthCheckTimeoutSeconds: healthCheckProtocol === "HTTP" ? 6 : 10,
-    healthyThresholdCount: 5,
-    unhealthyThresholdCount: 2,
-    healthCheckPath: "/",
-    matcher: { httpCode: "200-399" },
-  };
-}
-
 /**
  * A stored matcher compiled for the data plane, never throwing: the api validated it when it was
  * written (ALB: 200-499, NLB: 200-599), and a snapshot must load whatever it finds. Something unreadable

@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { type FlowTable, flowHashKey, pickByFlowHash } from "@scaleout/core";
+import { type FlowTable, fiveTupleKey, rendezvousPick } from "@scaleout/core";
 import type { TargetGroupRuntime } from "../targets.ts";
 import type { UdpFlowCounting, UdpStats } from "./udp-counting.ts";
 import { UdpFlow, type UdpFlowEnd } from "./udp-flow.ts";
@@ -107,7 +107,7 @@ export class UdpListener {
     const sourceIp =
       config.attributes["stickiness.enabled"] === "true" &&
       config.attributes["stickiness.type"] === "source_ip";
-    const hashKey = flowHashKey(
+    const hashKey = fiveTupleKey(
       {
         protocol: "UDP",
         sourceIp: rinfo.address,
@@ -117,7 +117,7 @@ export class UdpListener {
       },
       sourceIp,
     );
-    const target = pickByFlowHash(group.routableTargets(now), hashKey);
+    const target = rendezvousPick(group.routableTargets(now), hashKey);
     if (!target) return undefined;
     const count = this.shared.counting.count({
       loadBalancer: this.route.loadBalancer,

@@ -14,7 +14,7 @@ export interface FiveTuple {
  * TCP_UDP client's TCP and UDP flows meet on one target) drop out: every flow of one client address goes
  * to the same target, as NLB's source IP affinity does.
  */
-export function flowHashKey(tuple: FiveTuple, sourceIpStickiness = false): string {
+export function fiveTupleKey(tuple: FiveTuple, sourceIpStickiness = false): string {
   if (sourceIpStickiness) return `${tuple.sourceIp}|${tuple.destinationIp}|${tuple.destinationPort}`;
   return `${tuple.protocol}|${tuple.sourceIp}|${tuple.sourcePort}|${tuple.destinationIp}|${tuple.destinationPort}`;
 }
@@ -25,7 +25,7 @@ export function flowHashKey(tuple: FiveTuple, sourceIpStickiness = false): strin
  * same one, whichever process computes it (so processes sharing a port agree with no shared state), and
  * removing one candidate moves only the flows it had; adding one moves about 1/(N+1) of them, onto it.
  */
-export function pickByFlowHash<T extends { key: string }>(
+export function rendezvousPick<T extends { key: string }>(
   candidates: readonly T[],
   flowKey: string,
 ): T | undefined {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type FiveTuple, flowHashKey, pickByFlowHash } from "./flow-hash.ts";
+import { type FiveTuple, fiveTupleKey, rendezvousPick } from "./flow-rendezvous.ts";
 
 const tuple = (sourcePort: number, sourceIp = "10.0.0.1"): FiveTuple => ({
   protocol: "UDP",
@@ -16,8 +16,8 @@ describe("flow hash", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 8 }), (port, n) => {
         const list = targets(n);
-        const key = flowHashKey(tuple(port));
-        expect(pickByFlowHash([...list].reverse(), key)?.key).toBe(pickByFlowHash(list, key)?.key);
+        const key = fiveTupleKey(tuple(port));
+        expect(rendezvousPick([...list].reverse(), key)?.key).toBe(rendezvousPick(list, key)?.key);
       }),
     );
   });
@@ -26,7 +26,7 @@ describe("flow hash", () => {
     const list = targets(4);
     const counts = new Map<string, number>();
     for (let port = 1000; port < 9000; port++) {
-      const key = pickByFlowHash(list, flowHashKey(tuple(port)))?.key ?? "";
+      const key = rendezvousPick(list, fiveTupleKey(tuple(port)))?.key ?? "";
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     expect(counts.size).toBe(4);
@@ -39,9 +39,9 @@ describe("flow hash", () => {
     const rest = list.filter((t) => t !== removed);
     let moved = 0;
     for (let port = 1000; port < 4000; port++) {
-      const key = flowHashKey(tuple(port));
-      const before = pickByFlowHash(list, key);
-      const after = pickByFlowHash(rest, key);
+      const key = fiveTupleKey(tuple(port));
+      const before = rendezvousPick(list, key);
+      const after = rendezvousPick(rest, key);
       if (before !== removed && before !== after) moved++;
     }
     expect(moved).toBe(0);
@@ -51,15 +51,15 @@ describe("flow hash", () => {
     const list = targets(6);
     const picks = new Set<string | undefined>();
     for (let port = 1000; port < 1100; port++)
-      picks.add(pickByFlowHash(list, flowHashKey(tuple(port, "10.1.2.3"), true))?.key);
+      picks.add(rendezvousPick(list, fiveTupleKey(tuple(port, "10.1.2.3"), true))?.key);
     expect(picks.size).toBe(1);
-    expect(flowHashKey(tuple(1, "10.1.2.3"), true)).toBe(
-      flowHashKey({ ...tuple(2, "10.1.2.3"), protocol: "TCP" }, true),
+    expect(fiveTupleKey(tuple(1, "10.1.2.3"), true)).toBe(
+      fiveTupleKey({ ...tuple(2, "10.1.2.3"), protocol: "TCP" }, true),
     );
   });
 
   it("answers nothing without candidates, the only one with one", () => {
-    expect(pickByFlowHash([], "k")).toBeUndefined();
-    expect(pickByFlowHash(targets(1), "k")?.key).toBe("127.0.0.1:9000");
+    expect(rendezvousPick([], "k")).toBeUndefined();
+    expect(rendezvousPick(targets(1), "k")?.key).toBe("127.0.0.1:9000");
   });
 });
