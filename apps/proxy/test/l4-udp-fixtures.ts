@@ -196,14 +196,20 @@ export async function askUntilAnswered(
 }
 
 /**
- * A network load balancer with a UDP (or TCP_UDP) listener forwarding to a UDP target group of these
- * targets, TCP health checks every second. Built through the services as an application load balancer
- * and turned into a network one in the registry until the control plane for NLBs is merged.
+ * A network load balancer with a UDP (or TCP_UDP, or TCP) listener forwarding to a target group of that
+ * protocol with these targets, health-checked every second over TCP (or `healthCheck.protocol`). Built
+ * through the services as an application load balancer and turned into a network one in the registry
+ * until the control plane for NLBs is merged.
  */
 export async function udpLoadBalancer(
   h: Harness,
   targets: Array<{ port: number }>,
-  options: { protocol?: "UDP" | "TCP_UDP"; attributes?: Record<string, string>; name?: string } = {},
+  options: {
+    protocol?: "UDP" | "TCP_UDP" | "TCP";
+    attributes?: Record<string, string>;
+    name?: string;
+    healthCheck?: { protocol: "TCP" | "HTTP"; matcher?: string };
+  } = {},
 ): Promise<{ port: number; lbArn: string; tgArn: string; listenerArn: string }> {
   const name = options.name ?? "dns";
   const lbArn = h.loadBalancer(name);
@@ -214,10 +220,14 @@ export async function udpLoadBalancer(
   const { port, arn } = await h.listener(lbArn, forward(tgArn));
   const db = h.handle.db;
   const protocol = options.protocol ?? "UDP";
+  const check = options.healthCheck ?? { protocol: "TCP" };
   db.transaction((tx) => {
     tx.update(schema.loadBalancers).set({ type: "network" }).where(eq(schema.loadBalancers.arn, lbArn)).run();
     tx.update(schema.targetGroups)
-      .set({ protocol, healthCheck: sql`json_set(health_check, '$.healthCheckProtocol', 'TCP')` })
+      .set({
+        protocol,
+        healthCheck: sql`json_set(health_check, '$.healthCheckProtocol', ${check.protocol}, '$.matcher.httpCode', ${check.matcher ?? "200-399"})`,
+      })
       .where(eq(schema.targetGroups.arn, tgArn))
       .run();
     tx.update(schema.listeners).set({ protocol }).where(eq(schema.listeners.arn, arn)).run();
