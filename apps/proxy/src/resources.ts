@@ -1,6 +1,7 @@
 import type { Random } from "@scaleout/core";
 import type { Db } from "@scaleout/db";
 import type { AccessLog } from "./access-log.ts";
+import { FlowCounters } from "./l4/flow-counters.ts";
 import { MetricsAggregator } from "./metrics.ts";
 
 export interface ProxyOptions {
@@ -38,6 +39,8 @@ export interface SystemResources {
   now: () => number;
   random: Random;
   metrics: MetricsAggregator;
+  /** Layer-4 flows' counts (AWS/NetworkELB), by load balancer, target group, target and protocol. */
+  flows: FlowCounters;
   accessLog: AccessLog;
   options: ProxyOptions;
 }
@@ -49,6 +52,7 @@ export function createResources(options: ProxyOptions): SystemResources {
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     metrics: new MetricsAggregator(),
+    flows: new FlowCounters(),
     accessLog: options.accessLog,
     options,
   };

@@ -1,8 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { createServer, type Server } from "node:net";
-import { bumpConfigVersion, schema } from "@scaleout/db";
-import { eq, sql } from "drizzle-orm";
-import { fastHealthCheck, forward, type Harness, loopback } from "./helpers.ts";
+import { forward, freePort, type Harness, loopback } from "./helpers.ts";
 
 /**
  * DNS messages (RFC 1035) for the UDP tests: a query for one A record, and an answer naming the target
@@ -197,9 +195,8 @@ export async function askUntilAnswered(
 
 /**
  * A network load balancer with a UDP (or TCP_UDP, or TCP) listener forwarding to a target group of that
- * protocol with these targets, health-checked every second over TCP (or `healthCheck.protocol`). Built
- * through the services as an application load balancer and turned into a network one in the registry
- * until the control plane for NLBs is merged.
+ * protocol with these targets, health-checked every second over TCP (or `healthCheck.protocol`), all
+ * through the services as the AWS door would create them.
  */
 export async function udpLoadBalancer(
   h: Harness,
@@ -212,27 +209,34 @@ export async function udpLoadBalancer(
   } = {},
 ): Promise<{ port: number; lbArn: string; tgArn: string; listenerArn: string }> {
   const name = options.name ?? "dns";
-  const lbArn = h.loadBalancer(name);
-  const tgArn = h.targetGroup(`${name}-tg`, targets, {
-    healthCheck: fastHealthCheck,
-    ...(options.attributes && { attributes: options.attributes }),
-  });
-  const { port, arn } = await h.listener(lbArn, forward(tgArn));
-  const db = h.handle.db;
   const protocol = options.protocol ?? "UDP";
   const check = options.healthCheck ?? { protocol: "TCP" };
-  db.transaction((tx) => {
-    tx.update(schema.loadBalancers).set({ type: "network" }).where(eq(schema.loadBalancers.arn, lbArn)).run();
-    tx.update(schema.targetGroups)
-      .set({
-        protocol,
-        healthCheck: sql`json_set(health_check, '$.healthCheckProtocol', ${check.protocol}, '$.matcher.httpCode', ${check.matcher ?? "200-399"})`,
-      })
-      .where(eq(schema.targetGroups.arn, tgArn))
-      .run();
-    tx.update(schema.listeners).set({ protocol }).where(eq(schema.listeners.arn, arn)).run();
-    bumpConfigVersion(tx);
-  });
+  const { services } = h;
+  const lbArn = services.loadBalancers.create({ name, type: "network" }).loadBalancer.loadBalancerArn;
+  const tgArn = services.targetGroups.create({
+    name: `${name}-tg`,
+    protocol,
+    port: 53,
+    targetType: "ip",
+    healthCheckProtocol: check.protocol,
+    healthCheckIntervalSeconds: 1,
+    healthCheckTimeoutSeconds: 1,
+    healthyThresholdCount: 2,
+    unhealthyThresholdCount: 2,
+    ...(check.protocol === "HTTP" && {
+      healthCheckPath: "/health",
+      ...(check.matcher !== undefined && { matcher: { httpCode: check.matcher } }),
+    }),
+  }).targetGroup.targetGroupArn;
+  if (targets.length > 0)
+    services.targetGroups.register(
+      `${name}-tg`,
+      targets.map((t) => ({ id: loopback, port: t.port })),
+    );
+  const attributes = Object.entries(options.attributes ?? {}).map(([key, value]) => ({ key, value }));
+  if (attributes.length > 0) services.targetGroups.modifyAttributes(`${name}-tg`, attributes);
+  const port = await freePort();
+  const listener = services.listeners.create(lbArn, { protocol, port, defaultActions: forward(tgArn) });
   await h.reload();
-  return { port, lbArn, tgArn, listenerArn: arn };
+  return { port, lbArn, tgArn, listenerArn: listener.listenerArn };
 }

@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from "node:dgram";
 import type { TargetState } from "../targets.ts";
-import type { UdpFlowCount } from "./udp-counting.ts";
+import type { FlowCount } from "./flow-counters.ts";
 
 /** Datagrams a flow holds while its upstream socket connects (microseconds on loopback); more are dropped. */
 const maxPending = 32;
@@ -34,12 +34,14 @@ export class UdpFlow {
     readonly clientPort: number,
     readonly target: TargetState,
     readonly groupArn: string,
-    readonly count: UdpFlowCount,
+    readonly count: FlowCount,
     private readonly events: UdpFlowEvents,
   ) {
     this.socket = createSocket(target.host.includes(":") ? "udp6" : "udp4");
     this.socket.on("message", (datagram) => {
-      this.count.fromTarget(datagram.length);
+      // A datagram is one packet whatever its size (FlowCount's estimate is for TCP's byte stream).
+      this.count.bytesOut += datagram.length;
+      this.count.packetsOut++;
       this.events.reply(this, datagram);
     });
     this.socket.on("error", () => this.end("unreachable"));
@@ -61,7 +63,8 @@ export class UdpFlow {
   /** A client datagram towards the target. Answers false when it had to be dropped. */
   forward(datagram: Buffer): boolean {
     if (this.ended) return false;
-    this.count.fromClient(datagram.length);
+    this.count.bytesIn += datagram.length;
+    this.count.packetsIn++;
     if (this.pending) {
       if (this.pending.length >= maxPending) return false;
       this.pending.push(datagram);

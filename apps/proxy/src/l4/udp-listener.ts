@@ -1,7 +1,8 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { type FlowTable, fiveTupleKey, rendezvousPick } from "@scaleout/core";
+import { type FlowTable, flowHash, pickByFlowHash } from "@scaleout/core";
 import type { TargetGroupRuntime } from "../targets.ts";
-import type { UdpFlowCounting, UdpStats } from "./udp-counting.ts";
+import type { FlowCounters } from "./flow-counters.ts";
+import type { UdpStats } from "./udp-counting.ts";
 import { UdpFlow, type UdpFlowEnd } from "./udp-flow.ts";
 
 /** Where one UDP listener's flows go, as of the last snapshot. */
@@ -17,7 +18,7 @@ export interface UdpRoute {
 export interface UdpShared {
   table: FlowTable<UdpFlow>;
   now(): number;
-  counting: UdpFlowCounting;
+  counting: FlowCounters;
   stats: UdpStats;
   /** A draining target's last flow ended (the draining sweep may mark it drained). */
   drained(): void;
@@ -104,10 +105,10 @@ export class UdpListener {
     const group = this.route.group;
     if (!group) return undefined;
     const config = group.config;
-    const sourceIp =
+    const sticky =
       config.attributes["stickiness.enabled"] === "true" &&
       config.attributes["stickiness.type"] === "source_ip";
-    const hashKey = fiveTupleKey(
+    const hash = flowHash(
       {
         protocol: "UDP",
         sourceIp: rinfo.address,
@@ -115,9 +116,9 @@ export class UdpListener {
         destinationIp: this.destinationIp,
         destinationPort: this.port,
       },
-      sourceIp,
+      sticky ? "source_ip" : "none",
     );
-    const target = rendezvousPick(group.routableTargets(now), hashKey);
+    const target = pickByFlowHash(group.routableTargets(now), hash);
     if (!target) return undefined;
     const count = this.shared.counting.count({
       loadBalancer: this.route.loadBalancer,

@@ -2,7 +2,7 @@ import { defaultUdpFlowLimit, FlowTable, udpFlowIdleSeconds } from "@scaleout/co
 import type { DataPlane } from "../data-plane.ts";
 import type { SystemResources } from "../resources.ts";
 import type { ListenerConfig, Snapshot } from "../snapshot.ts";
-import { noUdpCounting, type UdpFlowCounting, UdpStats } from "./udp-counting.ts";
+import { UdpStats } from "./udp-counting.ts";
 import type { UdpFlow } from "./udp-flow.ts";
 import { UdpListener, type UdpRoute, type UdpShared } from "./udp-listener.ts";
 
@@ -39,14 +39,13 @@ export class UdpListeners {
     private readonly resources: SystemResources,
     private readonly plane: DataPlane,
     drained: () => void,
-    counting: UdpFlowCounting = noUdpCounting,
   ) {
     const options = resources.options;
     this.idleMs = options.udpIdleTimeoutMs ?? udpFlowIdleSeconds(false) * 1000;
     this.shared = {
       table: new FlowTable<UdpFlow>(options.udpFlowLimit ?? defaultUdpFlowLimit),
       now: resources.now,
-      counting,
+      counting: resources.flows,
       stats: new UdpStats(),
       drained,
     };
