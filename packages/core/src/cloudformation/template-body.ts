@@ -1,8 +1,8 @@
-import { isAlias, isMap, isScalar, isSeq, type Node, parseDocument, type Document } from "yaml";
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from "yaml";
 import { jsonTooDeep } from "../json-depth.ts";
-import { yamlDepth } from "./yaml-depth.ts";
 import { expandShortTag, isShortTag } from "./short-tags.ts";
 import { formatError, type TemplateObject, type TemplateValue } from "./value.ts";
+import { yamlDepth } from "./yaml-depth.ts";
 
 /**
  * CloudFormation's limits on a template body: 51,200 bytes passed inline (TemplateBody), 1 MB read from
@@ -40,7 +40,9 @@ function toTemplate(walk: Walk, node: unknown, depth: number): TemplateValue {
   if (walk.budget < 0)
     throw formatError(`${walk.language} not well-formed. The template expands to too many values (aliases)`);
   if (depth > maxTemplateDepth)
-    throw formatError(`${walk.language} not well-formed. The template nests deeper than ${maxTemplateDepth} levels`);
+    throw formatError(
+      `${walk.language} not well-formed. The template nests deeper than ${maxTemplateDepth} levels`,
+    );
   if (isAlias(node)) {
     const target = node.resolve(walk.doc);
     if (target === undefined) throw formatError(`YAML not well-formed. Unknown alias *${node.source}`);
@@ -70,11 +72,14 @@ function toTemplate(walk: Walk, node: unknown, depth: number): TemplateValue {
   } else {
     throw formatError(`${walk.language} not well-formed.`);
   }
-  const tag = isScalar(node) || isSeq(node) || isMap(node) ? node.tag : undefined;
-  if (tag !== undefined && tag.startsWith("!") && !tag.startsWith("!!")) {
-    if (!isShortTag(tag)) throw formatError(`YAML not well-formed. Unsupported tag ${tag} ${position(walk, node as Node)}`);
+  const tagged: Node | undefined = isScalar(node) || isSeq(node) || isMap(node) ? node : undefined;
+  // Standard tags (`!!str`) arrive resolved to `tag:yaml.org,2002:...`; a local `!Name` is CloudFormation's.
+  const tag = tagged?.tag;
+  if (tagged !== undefined && tag?.startsWith("!")) {
+    if (!isShortTag(tag))
+      throw formatError(`YAML not well-formed. Unsupported tag ${tag} ${position(walk, tagged)}`);
     // `!Ref` with nothing after it is the empty string, as CloudFormation's parser reads it.
-    return expandShortTag(tag, value === null ? "" : value, position(walk, node as Node));
+    return expandShortTag(tag, value === null ? "" : value, position(walk, tagged));
   }
   return value;
 }
@@ -94,8 +99,7 @@ function lineAndColumn(body: string, offset: number): string {
  */
 export function parseTemplateBody(body: string, limit: number = maxTemplateBytes): TemplateObject {
   const bytes = Buffer.byteLength(body, "utf8");
-  if (bytes > limit)
-    throw formatError(`Template may not exceed ${limit} bytes in size.`);
+  if (bytes > limit) throw formatError(`Template may not exceed ${limit} bytes in size.`);
   const language = body.trimStart().startsWith("{") ? "JSON" : "YAML";
   if (language === "JSON") {
     if (jsonTooDeep(body, maxTemplateDepth))
@@ -104,17 +108,22 @@ export function parseTemplateBody(body: string, limit: number = maxTemplateBytes
       JSON.parse(body);
     } catch (error) {
       const at = /position (\d+)/.exec(error instanceof Error ? error.message : "");
-      throw formatError(`JSON not well-formed. ${at?.[1] === undefined ? "" : lineAndColumn(body, Number(at[1]))}`.trim());
+      throw formatError(
+        `JSON not well-formed. ${at?.[1] === undefined ? "" : lineAndColumn(body, Number(at[1]))}`.trim(),
+      );
     }
   }
   if (yamlDepth(body, maxTemplateDepth) > maxTemplateDepth)
-    throw formatError(`${language} not well-formed. The template nests deeper than ${maxTemplateDepth} levels`);
+    throw formatError(
+      `${language} not well-formed. The template nests deeper than ${maxTemplateDepth} levels`,
+    );
   let doc: Document;
   try {
     doc = parseDocument(body, { uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (error) {
     // The parser recurses per nesting level: a body of nothing but `[[[[` overflows the stack.
-    if (error instanceof RangeError) throw formatError(`${language} not well-formed. The template nests too deeply`);
+    if (error instanceof RangeError)
+      throw formatError(`${language} not well-formed. The template nests too deeply`);
     throw formatError(`${language} not well-formed.`);
   }
   const problem = doc.errors[0];
@@ -127,7 +136,8 @@ export function parseTemplateBody(body: string, limit: number = maxTemplateBytes
   try {
     value = toTemplate(walk, doc.contents, 0);
   } catch (error) {
-    if (error instanceof RangeError) throw formatError(`${language} not well-formed. The template nests too deeply`);
+    if (error instanceof RangeError)
+      throw formatError(`${language} not well-formed. The template nests too deeply`);
     throw error;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))

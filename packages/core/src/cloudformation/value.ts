@@ -28,8 +28,6 @@ export const intrinsicNames = [
   "Fn::GetAZs",
   "Fn::Cidr",
   "Fn::ImportValue",
-  "Fn::Length",
-  "Fn::ToJsonString",
 ] as const;
 export type IntrinsicName = (typeof intrinsicNames)[number];
 
@@ -37,7 +35,9 @@ export type IntrinsicName = (typeof intrinsicNames)[number];
  * The function an object calls, when it is one: an intrinsic is an object with exactly one key, the
  * function's name (`{ "Ref": "X" }`). Any other object is data.
  */
-export function intrinsicOf(value: TemplateValue): { name: IntrinsicName; argument: TemplateValue } | undefined {
+export function intrinsicOf(
+  value: TemplateValue,
+): { name: IntrinsicName; argument: TemplateValue } | undefined {
   if (!isObject(value)) return undefined;
   const keys = Object.keys(value);
   const name = keys[0];
@@ -49,7 +49,8 @@ export function intrinsicOf(value: TemplateValue): { name: IntrinsicName; argume
 }
 
 /** CloudFormation's wording for a template that cannot be read or is not well-formed. */
-export const formatError = (message: string) => new Errors.ValidationError(`Template format error: ${message}`);
+export const formatError = (message: string) =>
+  new Errors.ValidationError(`Template format error: ${message}`);
 
 /** CloudFormation's wording for a well-formed template whose functions are misused. */
 export const templateError = (message: string) => new Errors.ValidationError(`Template error: ${message}`);
@@ -60,4 +61,9 @@ export const alphanumeric = /^[A-Za-z0-9]+$/;
 /** A key of an object, only if it is the object's own (templates are hostile: no `__proto__` lookups). */
 export function own(object: TemplateObject, key: string): TemplateValue | undefined {
   return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/** Sets a key on an object built from template data: a key named `__proto__` stays data. */
+export function put<T>(object: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
