@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub writes its variables as ${Name}
 import { describe, expect, it } from "vitest";
 import { resolveValue } from "./intrinsics.ts";
 import { planStack } from "./plan.ts";

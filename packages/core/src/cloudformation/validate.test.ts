@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub writes its variables as ${Name}
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AwsError } from "../errors.ts";
