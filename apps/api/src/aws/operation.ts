@@ -70,7 +70,7 @@ export interface JsonProtocol {
 }
 
 export interface AwsService {
-  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch" | "acm";
+  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch" | "acm" | "cloudformation";
   title: string;
   version: string;
   /** The SigV4 signing name: the service segment of the credential scope. */

@@ -19,6 +19,7 @@ const packages: Record<AwsService["id"], string> = {
   ec2: "@aws-sdk/client-ec2",
   cloudwatch: "@aws-sdk/client-cloudwatch",
   acm: "@aws-sdk/client-acm",
+  cloudformation: "@aws-sdk/client-cloudformation",
 };
 
 interface SdkSchema {
