@@ -1,5 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub writes its variables as ${Name}
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AwsError } from "../errors.ts";
 import { resolveValue } from "./intrinsics.ts";
 import { planStack } from "./plan.ts";
 import { fixedResources, testPseudo } from "./test-stack.ts";
@@ -106,5 +108,75 @@ describe("intrinsic functions", () => {
     expect(() => resolve({ "Fn::Join": [","] })).toThrow(/Fn::Join object requires a list of 2 parameters/);
     expect(() => resolve({ "Fn::Join": [",", "notalist"] })).toThrow(/requires a list/);
     expect(() => resolve({ Ref: "Gone" })).toThrow(/Unresolved resource dependencies \[Gone\]/);
+  });
+});
+
+describe("evaluation of hostile values (fuzz)", () => {
+  it("throws nothing but a ValidationError", () => {
+    const names = fc.constantFrom(
+      "LB",
+      "Env",
+      "Subnets",
+      "IsProd",
+      "Sizes",
+      "prod",
+      "Count",
+      "AWS::NoValue",
+      "AWS::Region",
+      "__proto__",
+      "LB.DNSName",
+      "${Env}",
+      "${!x}",
+      "${LB.SecurityGroups}",
+      "10.0.0.0/16",
+      "",
+      ",",
+      "1",
+      "-1",
+      "99",
+    );
+    const functions = fc.constantFrom(
+      "Ref",
+      "Condition",
+      "Fn::GetAtt",
+      "Fn::Sub",
+      "Fn::Join",
+      "Fn::Select",
+      "Fn::Split",
+      "Fn::If",
+      "Fn::Equals",
+      "Fn::And",
+      "Fn::Or",
+      "Fn::Not",
+      "Fn::FindInMap",
+      "Fn::Base64",
+      "Fn::GetAZs",
+      "Fn::Cidr",
+      "Fn::ImportValue",
+      "Fn::Nope",
+    );
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        names,
+        fc.integer({ min: -2, max: 300 }),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie("value"), { maxLength: 4 }),
+        fc.dictionary(names, tie("value"), { maxKeys: 3 }),
+        fc.tuple(functions, tie("value")).map(([f, v]) => ({ [f]: v })),
+      ),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        try {
+          resolve(v as TemplateValue);
+        } catch (error) {
+          expect(error).toBeInstanceOf(AwsError);
+          expect((error as AwsError).code).toBe("ValidationError");
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
