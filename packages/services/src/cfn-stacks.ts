@@ -5,18 +5,20 @@ import { planOf, pseudoOf } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import {
   addEvent,
+  stackArn as storeArn,
   findStack,
   isInProgress,
   listStacks,
   type PreviousState,
   type StackRow,
   setStackStatus,
-  stackArn,
   stackEvents,
   stackResources,
   stackType,
   updateStack,
 } from "./cfn-store.ts";
+
+export { stackArn } from "./cfn-store.ts";
 import type { ServiceContext } from "./context.ts";
 
 /*
@@ -160,7 +162,7 @@ export function cfnStackService(ctx: ServiceContext) {
       const template = acceptTemplate(input.templateBody, input.capabilities);
       if (liveStack(input.stackName) !== undefined)
         throw new AwsError("AlreadyExistsException", 400, `Stack [${input.stackName}] already exists`);
-      const stackId = stackArn(ctx.partition.region, ctx.partition.accountId, input.stackName);
+      const stackId = storeArn(ctx.partition.region, ctx.partition.accountId, input.stackName);
       const parameters = boundParameters(ctx, template, { name: input.stackName, stackId }, input.parameters);
       const stack: StackRow = {
         stackId,
@@ -227,6 +229,11 @@ export function cfnStackService(ctx: ServiceContext) {
     },
 
     get: (name: string) => findStack(db, name),
+    /** The names of the stack's NoEcho parameters, whose values DescribeStacks masks. */
+    noEchoParameters(stack: StackRow): Set<string> {
+      const template = CloudFormation.validateTemplateBody(stack.templateBody);
+      return new Set(Object.entries(template.parameters).filter(([, p]) => p.noEcho).map(([key]) => key));
+    },
     list: () => listStacks(db),
     events: (name: string) => stackEvents(db, findStack(db, name).stackId),
     resources: (name: string) => {
