@@ -4,7 +4,6 @@ import { schema } from "@scaleout/db";
 import { and, desc, eq } from "drizzle-orm";
 import { planOf, resolveProperties, resourceValues } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
-import { addEvent, findStack, type StackRow, setStackStatus, stackResources, stackType, updateStack } from "./cfn-store.ts";
 import {
   acceptTemplate,
   boundParameters,
@@ -15,6 +14,15 @@ import {
   parameterValues,
   stackArn,
 } from "./cfn-stacks.ts";
+import {
+  addEvent,
+  findStack,
+  type StackRow,
+  setStackStatus,
+  stackResources,
+  stackType,
+  updateStack,
+} from "./cfn-store.ts";
 import type { ServiceContext } from "./context.ts";
 
 /*
@@ -61,7 +69,16 @@ function changesOf(
   for (const [logicalId, declaration] of Object.entries(plan.resources)) {
     const row = rows.find((r) => r.logicalId === logicalId);
     if (row === undefined) {
-      changes.push({ Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: logicalId, ResourceType: declaration.type, Scope: [], Details: [] } });
+      changes.push({
+        Type: "Resource",
+        ResourceChange: {
+          Action: "Add",
+          LogicalResourceId: logicalId,
+          ResourceType: declaration.type,
+          Scope: [],
+          Details: [],
+        },
+      });
       continue;
     }
     let properties: Record<string, CloudFormation.TemplateValue>;
@@ -88,7 +105,11 @@ function changesOf(
         Replacement: changed.some(replaces) ? "True" : "False",
         Scope: ["Properties"],
         Details: changed.map((name) => ({
-          Target: { Attribute: "Properties", Name: name, RequiresRecreation: replaces(name) ? "Always" : "Never" },
+          Target: {
+            Attribute: "Properties",
+            Name: name,
+            RequiresRecreation: replaces(name) ? "Always" : "Never",
+          },
           Evaluation: "Static",
           ChangeSource: "DirectModification",
         })),
@@ -99,7 +120,14 @@ function changesOf(
     if (Object.hasOwn(plan.resources, row.logicalId)) continue;
     changes.push({
       Type: "Resource",
-      ResourceChange: { Action: "Remove", LogicalResourceId: row.logicalId, PhysicalResourceId: row.physicalId, ResourceType: row.type, Scope: [], Details: [] },
+      ResourceChange: {
+        Action: "Remove",
+        LogicalResourceId: row.logicalId,
+        PhysicalResourceId: row.physicalId,
+        ResourceType: row.type,
+        Scope: [],
+        Details: [],
+      },
     });
   }
   return changes;
@@ -125,7 +153,9 @@ export function cfnChangeSetService(ctx: ServiceContext, stacks: CfnStackService
           })();
     if (row === undefined) {
       if (!changeSetName.startsWith("arn:") && stackName === undefined)
-        throw new Errors.ValidationError("StackName must be specified if ChangeSetName is not specified as an ARN.");
+        throw new Errors.ValidationError(
+          "StackName must be specified if ChangeSetName is not specified as an ARN.",
+        );
       throw new AwsError("ChangeSetNotFound", 404, `ChangeSet [${changeSetName}] does not exist`);
     }
     return row;
@@ -156,15 +186,30 @@ export function cfnChangeSetService(ctx: ServiceContext, stacks: CfnStackService
       checkStackName(input.stackName);
       let stack = findOptional(input.stackName);
       if (type === "CREATE" && stack !== undefined && stack.status !== "REVIEW_IN_PROGRESS")
-        throw new AwsError("AlreadyExistsException", 400, `Stack [${input.stackName}] already exists and cannot be created again with the changeSet [${input.changeSetName}].`);
+        throw new AwsError(
+          "AlreadyExistsException",
+          400,
+          `Stack [${input.stackName}] already exists and cannot be created again with the changeSet [${input.changeSetName}].`,
+        );
       if (type === "UPDATE" && stack === undefined)
         throw new Errors.ValidationError(`Stack [${input.stackName}] does not exist`);
       if (type === "UPDATE" && stack !== undefined && !completeStatuses.includes(stack.status))
-        throw new Errors.ValidationError(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
+        throw new Errors.ValidationError(
+          `Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`,
+        );
       const body = input.usePreviousTemplate === true ? stack?.templateBody : input.templateBody;
       const template = acceptTemplate(body, input.capabilities);
-      const identity = stack ?? { name: input.stackName, stackId: stackArn(ctx.partition.region, ctx.partition.accountId, input.stackName) };
-      const parameters = boundParameters(ctx, template, identity, input.parameters, stack === undefined ? undefined : parameterValues(stack));
+      const identity = stack ?? {
+        name: input.stackName,
+        stackId: stackArn(ctx.partition.region, ctx.partition.accountId, input.stackName),
+      };
+      const parameters = boundParameters(
+        ctx,
+        template,
+        identity,
+        input.parameters,
+        stack === undefined ? undefined : parameterValues(stack),
+      );
       if (stack === undefined) {
         stack = {
           stackId: identity.stackId,
@@ -184,10 +229,27 @@ export function cfnChangeSetService(ctx: ServiceContext, stacks: CfnStackService
           deletedAt: null,
         };
         db.insert(schema.cfnStacks).values(stack).run();
-        addEvent(db, stack.stackId, { logicalId: stack.name, physicalId: stack.stackId, type: stackType, status: stack.status, reason: "User Initiated" }, ctx.now());
+        addEvent(
+          db,
+          stack.stackId,
+          {
+            logicalId: stack.name,
+            physicalId: stack.stackId,
+            type: stackType,
+            status: stack.status,
+            reason: "User Initiated",
+          },
+          ctx.now(),
+        );
       }
       const changes = changesOf(ctx, stack, body ?? "", parameters, type === "CREATE");
-      const empty = type === "UPDATE" && changes.length === 0 && CloudFormation.sameValue(parameters as CloudFormation.TemplateValue, stack.parameters as CloudFormation.TemplateValue);
+      const empty =
+        type === "UPDATE" &&
+        changes.length === 0 &&
+        CloudFormation.sameValue(
+          parameters as CloudFormation.TemplateValue,
+          stack.parameters as CloudFormation.TemplateValue,
+        );
       const row: ChangeSetRow = {
         changeSetId: changeSetArn(ctx, input.changeSetName),
         name: input.changeSetName,
@@ -218,24 +280,39 @@ export function cfnChangeSetService(ctx: ServiceContext, stacks: CfnStackService
 
     list(stackName: string): ChangeSetRow[] {
       const stack = findStack(db, stackName);
-      return db.select().from(cfnChangeSets).where(eq(cfnChangeSets.stackId, stack.stackId)).orderBy(desc(cfnChangeSets.createdAt)).all();
+      return db
+        .select()
+        .from(cfnChangeSets)
+        .where(eq(cfnChangeSets.stackId, stack.stackId))
+        .orderBy(desc(cfnChangeSets.createdAt))
+        .all();
     },
 
     delete(changeSetName: string, stackName?: string): void {
       const row = find(changeSetName, stackName);
       if (row.executionStatus === "EXECUTE_IN_PROGRESS")
-        throw new AwsError("InvalidChangeSetStatus", 400, `Cannot delete ChangeSet in status ${row.executionStatus}`);
+        throw new AwsError(
+          "InvalidChangeSetStatus",
+          400,
+          `Cannot delete ChangeSet in status ${row.executionStatus}`,
+        );
       db.delete(cfnChangeSets).where(eq(cfnChangeSets.changeSetId, row.changeSetId)).run();
     },
 
     execute(changeSetName: string, stackName?: string, disableRollback?: boolean): void {
       const row = find(changeSetName, stackName);
       if (row.executionStatus !== "AVAILABLE")
-        throw new AwsError("InvalidChangeSetStatus", 400, `ChangeSet [${row.changeSetId}] cannot be executed in its current execution status of [${row.executionStatus}]`);
+        throw new AwsError(
+          "InvalidChangeSetStatus",
+          400,
+          `ChangeSet [${row.changeSetId}] cannot be executed in its current execution status of [${row.executionStatus}]`,
+        );
       const stack = findStack(db, row.stackId);
       if (row.changeSetType === "CREATE") {
         if (stack.status !== "REVIEW_IN_PROGRESS")
-          throw new Errors.ValidationError(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
+          throw new Errors.ValidationError(
+            `Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`,
+          );
         updateStack(db, stack.stackId, {
           templateBody: row.templateBody,
           parameters: row.parameters,
@@ -245,12 +322,20 @@ export function cfnChangeSetService(ctx: ServiceContext, stacks: CfnStackService
         setStackStatus(db, stack, "CREATE_IN_PROGRESS", "User Initiated", ctx.now());
       } else {
         if (!completeStatuses.includes(stack.status))
-          throw new Errors.ValidationError(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
+          throw new Errors.ValidationError(
+            `Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`,
+          );
         stacks.startUpdate(stack, row.templateBody, row.parameters, row.capabilities);
       }
       // The stack's other change sets describe a state that no longer is.
-      db.update(cfnChangeSets).set({ executionStatus: "OBSOLETE" }).where(eq(cfnChangeSets.stackId, stack.stackId)).run();
-      db.update(cfnChangeSets).set({ executionStatus: "EXECUTE_COMPLETE" }).where(eq(cfnChangeSets.changeSetId, row.changeSetId)).run();
+      db.update(cfnChangeSets)
+        .set({ executionStatus: "OBSOLETE" })
+        .where(eq(cfnChangeSets.stackId, stack.stackId))
+        .run();
+      db.update(cfnChangeSets)
+        .set({ executionStatus: "EXECUTE_COMPLETE" })
+        .where(eq(cfnChangeSets.changeSetId, row.changeSetId))
+        .run();
     },
   };
 }

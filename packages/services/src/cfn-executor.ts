@@ -1,15 +1,15 @@
 import { CloudFormation } from "@scaleout/core";
 import { schema } from "@scaleout/db";
 import { and, eq, ne } from "drizzle-orm";
-import { resolveOutputs, planOf, resolveProperties, resourceValues } from "./cfn-plan.ts";
+import { planOf, resolveOutputs, resolveProperties, resourceValues } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import { type ActionScope, createResource, deleteResource, updateResource } from "./cfn-resource-actions.ts";
 import {
   findStack,
   type PreviousState,
   putResource,
-  removeResource,
   type ResourceSnapshot,
+  removeResource,
   type StackResourceRow,
   type StackRow,
   setStackStatus,
@@ -30,7 +30,7 @@ type TemplateValue = CloudFormation.TemplateValue;
  */
 
 const interrupted =
-  "Resource handler returned message: \"The operation was interrupted: the worker running it stopped\" (HandlerErrorCode: InternalFailure)";
+  'Resource handler returned message: "The operation was interrupted: the worker running it stopped" (HandlerErrorCode: InternalFailure)';
 
 export async function runStackOperation(services: Services, stackId: string): Promise<string> {
   const stack = findStack(services.ctx.db, stackId);
@@ -73,7 +73,12 @@ function failInterrupted(scope: ActionScope): string[] {
   for (const row of rowsOf(scope)) {
     if (!row.status.endsWith("_IN_PROGRESS")) continue;
     const phase = row.status.slice(0, row.status.indexOf("_IN_PROGRESS"));
-    putResource(scope.services.ctx.db, scope.stack.stackId, { ...row, status: `${phase}_FAILED`, statusReason: interrupted }, now(scope));
+    putResource(
+      scope.services.ctx.db,
+      scope.stack.stackId,
+      { ...row, status: `${phase}_FAILED`, statusReason: interrupted },
+      now(scope),
+    );
     failed.push(row.logicalId);
   }
   return failed;
@@ -82,13 +87,21 @@ function failInterrupted(scope: ActionScope): string[] {
 /** Writes the stack's outputs and exports; an export another stack owns is CloudFormation's error. */
 function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void {
   const db = scope.services.ctx.db;
-  const outputs = resolveOutputs(plan, resourceValues(db, () => rowsOf(scope)));
+  const outputs = resolveOutputs(
+    plan,
+    resourceValues(db, () => rowsOf(scope)),
+  );
   for (const output of outputs) {
     if (output.ExportName === undefined) continue;
     const owner = db
       .select()
       .from(schema.cfnExports)
-      .where(and(eq(schema.cfnExports.name, output.ExportName), ne(schema.cfnExports.stackId, scope.stack.stackId)))
+      .where(
+        and(
+          eq(schema.cfnExports.name, output.ExportName),
+          ne(schema.cfnExports.stackId, scope.stack.stackId),
+        ),
+      )
       .get();
     if (owner !== undefined) {
       const other = findStack(db, owner.stackId);
@@ -103,7 +116,10 @@ function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void 
         .values({ name: output.ExportName, stackId: scope.stack.stackId, value: output.OutputValue })
         .run();
     }
-    tx.update(schema.cfnStacks).set({ outputs }).where(eq(schema.cfnStacks.stackId, scope.stack.stackId)).run();
+    tx.update(schema.cfnStacks)
+      .set({ outputs })
+      .where(eq(schema.cfnStacks.stackId, scope.stack.stackId))
+      .run();
   });
 }
 
@@ -116,7 +132,11 @@ async function create(scope: ActionScope, stack: StackRow): Promise<void> {
     const values = resourceValues(db, () => rowsOf(scope));
     for (const wave of plan.graph.creation) {
       if (failed.length > 0) break;
-      const done = new Set(rowsOf(scope).filter((r) => r.status === "CREATE_COMPLETE").map((r) => r.logicalId));
+      const done = new Set(
+        rowsOf(scope)
+          .filter((r) => r.status === "CREATE_COMPLETE")
+          .map((r) => r.logicalId),
+      );
       const results = await Promise.all(
         wave
           .filter((id) => !done.has(id))
@@ -141,7 +161,13 @@ async function create(scope: ActionScope, stack: StackRow): Promise<void> {
     setStackStatus(db, stack, "CREATE_FAILED", cause, now(scope));
     return;
   }
-  setStackStatus(db, stack, "ROLLBACK_IN_PROGRESS", `${cause}${reason === undefined ? "Rollback requested by user." : ""}`, now(scope));
+  setStackStatus(
+    db,
+    stack,
+    "ROLLBACK_IN_PROGRESS",
+    `${cause}${reason === undefined ? "Rollback requested by user." : ""}`,
+    now(scope),
+  );
   await removeAll(scope, findStack(db, stack.stackId), "ROLLBACK");
 }
 
@@ -173,7 +199,9 @@ function declarationOf(stack: StackRow, scope: ActionScope, logicalId: string) {
 async function removeAll(scope: ActionScope, stack: StackRow, kind: "DELETE" | "ROLLBACK"): Promise<void> {
   const db = scope.services.ctx.db;
   const failed: string[] = [];
-  const rows = rowsOf(scope).filter((row) => row.status !== "DELETE_COMPLETE" && row.status !== "DELETE_SKIPPED");
+  const rows = rowsOf(scope).filter(
+    (row) => row.status !== "DELETE_COMPLETE" && row.status !== "DELETE_SKIPPED",
+  );
   for (const wave of deletionWaves(scope, stack, rows)) {
     const results = await Promise.all(
       wave.map(async (row) => {
@@ -195,7 +223,10 @@ async function removeAll(scope: ActionScope, stack: StackRow, kind: "DELETE" | "
   setStackStatus(db, stack, kind === "DELETE" ? "DELETE_COMPLETE" : "ROLLBACK_COMPLETE", null, now(scope));
 }
 
-const snapshotOf = (row: StackResourceRow, declaration?: CloudFormation.ResourceDeclaration): ResourceSnapshot => ({
+const snapshotOf = (
+  row: StackResourceRow,
+  declaration?: CloudFormation.ResourceDeclaration,
+): ResourceSnapshot => ({
   logicalId: row.logicalId,
   type: row.type,
   physicalId: row.physicalId,
@@ -203,7 +234,9 @@ const snapshotOf = (row: StackResourceRow, declaration?: CloudFormation.Resource
   properties: row.properties as Record<string, TemplateValue>,
   attributes: row.attributes as Record<string, TemplateValue>,
   ...(declaration?.deletionPolicy !== undefined && { deletionPolicy: declaration.deletionPolicy }),
-  ...(declaration?.updateReplacePolicy !== undefined && { updateReplacePolicy: declaration.updateReplacePolicy }),
+  ...(declaration?.updateReplacePolicy !== undefined && {
+    updateReplacePolicy: declaration.updateReplacePolicy,
+  }),
 });
 
 export const snapshotResources = snapshotOf;
@@ -238,12 +271,19 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
           const row = rowsOf(scope).find((r) => r.logicalId === id);
           const resolve = () => resolveProperties(plan, values, id);
           if (row === undefined || row.physicalId === null)
-            return (await createResource(scope, id, declaration.type, resolve)) === undefined ? undefined : id;
+            return (await createResource(scope, id, declaration.type, resolve)) === undefined
+              ? undefined
+              : id;
           let properties: Record<string, TemplateValue>;
           try {
             properties = resolve();
           } catch (error) {
-            putResource(db, stack.stackId, { ...row, status: "UPDATE_FAILED", statusReason: messageOf(error) }, now(scope));
+            putResource(
+              db,
+              stack.stackId,
+              { ...row, status: "UPDATE_FAILED", statusReason: messageOf(error) },
+              now(scope),
+            );
             return id;
           }
           const before = row.properties as Record<string, TemplateValue>;
@@ -251,23 +291,37 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
             (key) => !CloudFormation.sameValue(before[key], properties[key]),
           );
           if (declaration.type !== row.type) {
-            putResource(db, stack.stackId, {
-              ...row,
-              status: "UPDATE_FAILED",
-              statusReason: `Update of resource type is not permitted. The new template modifies resource type of the following resources: [${id}]`,
-            }, now(scope));
+            putResource(
+              db,
+              stack.stackId,
+              {
+                ...row,
+                status: "UPDATE_FAILED",
+                statusReason: `Update of resource type is not permitted. The new template modifies resource type of the following resources: [${id}]`,
+              },
+              now(scope),
+            );
             return id;
           }
           if (changed.length === 0) return undefined;
           if (!needsReplacement(row.type, changed))
             return (await updateResource(scope, row, properties, before)) === undefined ? undefined : id;
           const namedBy = providerOf(row.type)?.namedBy;
-          if (namedBy !== undefined && properties[namedBy] !== undefined && CloudFormation.sameValue(properties[namedBy], before[namedBy])) {
-            putResource(db, stack.stackId, {
-              ...row,
-              status: "UPDATE_FAILED",
-              statusReason: `CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${String(properties[namedBy])} and update the stack again.`,
-            }, now(scope));
+          if (
+            namedBy !== undefined &&
+            properties[namedBy] !== undefined &&
+            CloudFormation.sameValue(properties[namedBy], before[namedBy])
+          ) {
+            putResource(
+              db,
+              stack.stackId,
+              {
+                ...row,
+                status: "UPDATE_FAILED",
+                statusReason: `CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${String(properties[namedBy])} and update the stack again.`,
+              },
+              now(scope),
+            );
             return id;
           }
           const failure = await createResource(
@@ -310,13 +364,20 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
  * The cleanup phase: deletes the physical resources in `previous.discard` (reverse order), then ends
  * in `final`. CloudFormation lets a failed cleanup delete pass (the stack stays complete).
  */
-async function cleanup(scope: ActionScope, stack: StackRow, final: "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE"): Promise<void> {
+async function cleanup(
+  scope: ActionScope,
+  stack: StackRow,
+  final: "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE",
+): Promise<void> {
   const db = scope.services.ctx.db;
   const previous = previousOf(stack);
   const live = new Set(rowsOf(scope).map((r) => `${r.logicalId}|${r.physicalId}`));
   for (const old of [...(previous.discard ?? [])].reverse()) {
-    const rowGoes = !live.has(`${old.logicalId}|${old.physicalId}`) && !rowsOf(scope).some((r) => r.logicalId === old.logicalId && r.physicalId !== old.physicalId);
-    const removed = final === "UPDATE_COMPLETE" ? rowGoes : !previous.resources.some((r) => r.logicalId === old.logicalId);
+    const rowGoes =
+      !live.has(`${old.logicalId}|${old.physicalId}`) &&
+      !rowsOf(scope).some((r) => r.logicalId === old.logicalId && r.physicalId !== old.physicalId);
+    const removed =
+      final === "UPDATE_COMPLETE" ? rowGoes : !previous.resources.some((r) => r.logicalId === old.logicalId);
     const policy = removed ? old.deletionPolicy : old.updateReplacePolicy;
     await deleteResource(scope, old, { policy, row: false });
     if (removed) removeResource(db, stack.stackId, old.logicalId);
@@ -360,14 +421,26 @@ async function rollbackUpdate(scope: ActionScope, stack: StackRow): Promise<void
       continue;
     }
     if (CloudFormation.sameValue(row.properties as Record<string, TemplateValue>, old.properties)) {
-      if (row.status !== old.status) putResource(db, stack.stackId, { ...old, statusReason: null }, now(scope), false);
+      if (row.status !== old.status)
+        putResource(db, stack.stackId, { ...old, statusReason: null }, now(scope), false);
       continue;
     }
-    const failure = await updateResource(scope, row, old.properties, row.properties as Record<string, TemplateValue>);
+    const failure = await updateResource(
+      scope,
+      row,
+      old.properties,
+      row.properties as Record<string, TemplateValue>,
+    );
     if (failure !== undefined) failed.push(old.logicalId);
   }
   if (failed.length > 0) {
-    setStackStatus(db, stack, "UPDATE_ROLLBACK_FAILED", `The following resource(s) failed to update: [${failed.join(", ")}]. `, now(scope));
+    setStackStatus(
+      db,
+      stack,
+      "UPDATE_ROLLBACK_FAILED",
+      `The following resource(s) failed to update: [${failed.join(", ")}]. `,
+      now(scope),
+    );
     return;
   }
   updateStack(db, stack.stackId, { previous: { ...previous, discard } });

@@ -1,8 +1,8 @@
 import { CloudFormation } from "@scaleout/core";
 import { type Db, schema } from "@scaleout/db";
 import { eq } from "drizzle-orm";
-import type { ServiceContext } from "./context.ts";
 import type { StackResourceRow, StackRow } from "./cfn-store.ts";
+import type { ServiceContext } from "./context.ts";
 
 type TemplateValue = CloudFormation.TemplateValue;
 
@@ -15,7 +15,10 @@ export function parameterInputs(stored: Array<Record<string, unknown>>): CloudFo
   }));
 }
 
-export function pseudoOf(ctx: ServiceContext, stack: Pick<StackRow, "name" | "stackId">): CloudFormation.PseudoParameters {
+export function pseudoOf(
+  ctx: ServiceContext,
+  stack: Pick<StackRow, "name" | "stackId">,
+): CloudFormation.PseudoParameters {
   const { partition, urlSuffix } = CloudFormation.partitionOf(ctx.partition.region);
   return {
     region: ctx.partition.region,
@@ -85,7 +88,11 @@ export function resolveOutputs(plan: CloudFormation.StackPlan, values: CloudForm
       output.exportName === undefined ? undefined : CloudFormation.resolveValue(context, output.exportName);
     return {
       OutputKey: key,
-      OutputValue: Array.isArray(value) ? value.join(",") : typeof value === "object" && value !== null ? JSON.stringify(value) : String(value ?? ""),
+      OutputValue: Array.isArray(value)
+        ? value.join(",")
+        : typeof value === "object" && value !== null
+          ? JSON.stringify(value)
+          : String(value ?? ""),
       ...(output.description !== undefined && { Description: output.description }),
       ...(exportName !== undefined && { ExportName: String(exportName) }),
     };

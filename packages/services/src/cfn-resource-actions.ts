@@ -1,6 +1,12 @@
 import { AwsError, type CloudFormation } from "@scaleout/core";
 import { providerOf } from "./cfn-providers/index.ts";
-import { addEvent, putResource, type ResourceSnapshot, type StackResourceRow, type StackRow } from "./cfn-store.ts";
+import {
+  addEvent,
+  putResource,
+  type ResourceSnapshot,
+  type StackResourceRow,
+  type StackRow,
+} from "./cfn-store.ts";
 import type { Services } from "./index.ts";
 
 type TemplateValue = CloudFormation.TemplateValue;
@@ -22,7 +28,8 @@ const handlerCodes: Array<[RegExp, string]> = [
 export function handlerMessage(error: unknown): string {
   if (error instanceof AwsError) {
     const code =
-      handlerCodes.find(([pattern]) => pattern.test(`${error.code} ${error.message}`))?.[1] ?? "InvalidRequest";
+      handlerCodes.find(([pattern]) => pattern.test(`${error.code} ${error.message}`))?.[1] ??
+      "InvalidRequest";
     return `Resource handler returned message: "${error.message} (Status Code: ${error.statusCode}, Error Code: ${error.code})" (HandlerErrorCode: ${code})`;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -42,7 +49,10 @@ const request = (scope: ActionScope, logicalId: string, properties: Record<strin
   now: () => scope.services.ctx.now(),
 });
 
-const withRef = (physicalId: string, attributes: Record<string, TemplateValue>) => ({ Ref: physicalId, ...attributes });
+const withRef = (physicalId: string, attributes: Record<string, TemplateValue>) => ({
+  Ref: physicalId,
+  ...attributes,
+});
 
 /**
  * Creates a resource (`phase` CREATE, or UPDATE when an update adds or replaces it). Returns the
@@ -62,7 +72,12 @@ export async function createResource(
   let properties: Record<string, TemplateValue> = {};
   let physicalId: string | null = null;
   const write = (status: string, reason: string | null, attributes: Record<string, TemplateValue> = {}) =>
-    putResource(db, stackId, { logicalId, type, physicalId, status, statusReason: reason, properties, attributes }, now());
+    putResource(
+      db,
+      stackId,
+      { logicalId, type, physicalId, status, statusReason: reason, properties, attributes },
+      now(),
+    );
   try {
     properties = resolve();
     write(`${phase}_IN_PROGRESS`, firstReason);
@@ -91,10 +106,16 @@ export async function updateResource(
   const now = () => scope.services.ctx.now();
   const { logicalId, type, physicalId } = row;
   const write = (status: string, reason: string | null, attributes: Record<string, TemplateValue> = {}) =>
-    putResource(db, scope.stack.stackId, { logicalId, type, physicalId, status, statusReason: reason, properties, attributes }, now());
+    putResource(
+      db,
+      scope.stack.stackId,
+      { logicalId, type, physicalId, status, statusReason: reason, properties, attributes },
+      now(),
+    );
   try {
     const provider = providerOf(type);
-    if (provider?.update === undefined || physicalId === null) throw new Error(`${type} cannot be updated in place`);
+    if (provider?.update === undefined || physicalId === null)
+      throw new Error(`${type} cannot be updated in place`);
     write("UPDATE_IN_PROGRESS", null);
     const result = await provider.update({ ...request(scope, logicalId, properties), physicalId, previous });
     write("UPDATE_COMPLETE", null, withRef(result.physicalId, result.attributes));
@@ -120,9 +141,13 @@ export async function deleteResource(
   const { logicalId, type, physicalId, properties, attributes } = resource;
   const write = (status: string, reason: string | null) => {
     if (options.row)
-      putResource(db, scope.stack.stackId, { logicalId, type, physicalId, status, statusReason: reason, properties, attributes }, now());
-    else
-      putEvent(scope, { logicalId, type, physicalId, status, reason });
+      putResource(
+        db,
+        scope.stack.stackId,
+        { logicalId, type, physicalId, status, statusReason: reason, properties, attributes },
+        now(),
+      );
+    else putEvent(scope, { logicalId, type, physicalId, status, reason });
   };
   if (options.policy === "Retain" || options.policy === "RetainExceptOnCreate") {
     write("DELETE_SKIPPED", null);
@@ -148,7 +173,13 @@ export async function deleteResource(
 
 function putEvent(
   scope: ActionScope,
-  event: { logicalId: string; type: string; physicalId: string | null; status: string; reason: string | null },
+  event: {
+    logicalId: string;
+    type: string;
+    physicalId: string | null;
+    status: string;
+    reason: string | null;
+  },
 ): void {
   addEvent(scope.services.ctx.db, scope.stack.stackId, event, scope.services.ctx.now());
 }

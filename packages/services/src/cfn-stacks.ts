@@ -5,7 +5,6 @@ import { planOf, pseudoOf } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import {
   addEvent,
-  stackArn as storeArn,
   findStack,
   isInProgress,
   listStacks,
@@ -15,10 +14,12 @@ import {
   stackEvents,
   stackResources,
   stackType,
+  stackArn as storeArn,
   updateStack,
 } from "./cfn-store.ts";
 
 export { stackArn } from "./cfn-store.ts";
+
 import type { ServiceContext } from "./context.ts";
 
 /*
@@ -64,21 +65,31 @@ export function checkStackName(name: string): void {
 }
 
 /** A template body checked as CreateStack checks it: its shape, its resource types, its capabilities. */
-export function acceptTemplate(body: string | undefined, capabilities: string[] = []): CloudFormation.Template {
-  if (body === undefined) throw new Errors.ValidationError("Either Template URL or Template Body must be specified.");
+export function acceptTemplate(
+  body: string | undefined,
+  capabilities: string[] = [],
+): CloudFormation.Template {
+  if (body === undefined)
+    throw new Errors.ValidationError("Either Template URL or Template Body must be specified.");
   const template = CloudFormation.validateTemplateBody(body, CloudFormation.maxInlineTemplateBytes);
   const unknown = [...new Set(Object.values(template.resources).map((r) => r.type))].filter(
     (type) => providerOf(type) === undefined,
   );
   if (unknown.length > 0)
-    throw new Errors.ValidationError(`Template format error: Unrecognized resource types: [${unknown.join(", ")}]`);
+    throw new Errors.ValidationError(
+      `Template format error: Unrecognized resource types: [${unknown.join(", ")}]`,
+    );
   const needed = CloudFormation.templateCapabilities(template).capabilities;
   const granted = capabilities.includes("CAPABILITY_NAMED_IAM")
     ? ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
     : capabilities;
   const missing = needed.filter((capability) => !granted.includes(capability));
   if (missing.length > 0)
-    throw new AwsError("InsufficientCapabilitiesException", 400, `Requires capabilities : [${missing.join(", ")}]`);
+    throw new AwsError(
+      "InsufficientCapabilitiesException",
+      400,
+      `Requires capabilities : [${missing.join(", ")}]`,
+    );
   return template;
 }
 
@@ -102,7 +113,10 @@ export function boundParameters(
     ...(previous !== undefined && { previousParameters: previous }),
     pseudo: pseudoOf(ctx, stack),
   });
-  return Object.entries(plan.parameters).map(([key, bound]) => ({ ParameterKey: key, ParameterValue: bound.value }));
+  return Object.entries(plan.parameters).map(([key, bound]) => ({
+    ParameterKey: key,
+    ParameterValue: bound.value,
+  }));
 }
 
 export const parameterValues = (stack: StackRow): Record<string, string> =>
@@ -121,7 +135,12 @@ export function cfnStackService(ctx: ServiceContext) {
   }
 
   /** Starts an update of a complete stack to `templateBody` and `parameters` (UpdateStack, ExecuteChangeSet). */
-  function startUpdate(stack: StackRow, templateBody: string, parameters: Array<Record<string, unknown>>, capabilities: string[]) {
+  function startUpdate(
+    stack: StackRow,
+    templateBody: string,
+    parameters: Array<Record<string, unknown>>,
+    capabilities: string[],
+  ) {
     const previous: PreviousState = {
       templateBody: stack.templateBody,
       parameters: stack.parameters,
@@ -136,11 +155,19 @@ export function cfnStackService(ctx: ServiceContext) {
           properties: row.properties as Record<string, CloudFormation.TemplateValue>,
           attributes: row.attributes as Record<string, CloudFormation.TemplateValue>,
           ...(declaration?.deletionPolicy !== undefined && { deletionPolicy: declaration.deletionPolicy }),
-          ...(declaration?.updateReplacePolicy !== undefined && { updateReplacePolicy: declaration.updateReplacePolicy }),
+          ...(declaration?.updateReplacePolicy !== undefined && {
+            updateReplacePolicy: declaration.updateReplacePolicy,
+          }),
         };
       }),
     };
-    updateStack(db, stack.stackId, { templateBody, parameters, capabilities, previous, updatedAt: ctx.now() });
+    updateStack(db, stack.stackId, {
+      templateBody,
+      parameters,
+      capabilities,
+      previous,
+      updatedAt: ctx.now(),
+    });
     setStackStatus(db, stack, "UPDATE_IN_PROGRESS", "User Initiated", ctx.now());
   }
 
@@ -158,7 +185,9 @@ export function cfnStackService(ctx: ServiceContext) {
       if (input.disableRollback !== undefined && input.onFailure !== undefined)
         throw new Errors.ValidationError("You cannot specify both OnFailure and DisableRollback.");
       if (input.onFailure === "DELETE")
-        throw new Errors.ValidationError("OnFailure DELETE is not supported by scaleout: use ROLLBACK or DO_NOTHING");
+        throw new Errors.ValidationError(
+          "OnFailure DELETE is not supported by scaleout: use ROLLBACK or DO_NOTHING",
+        );
       const template = acceptTemplate(input.templateBody, input.capabilities);
       if (liveStack(input.stackName) !== undefined)
         throw new AwsError("AlreadyExistsException", 400, `Stack [${input.stackName}] already exists`);
@@ -186,20 +215,36 @@ export function cfnStackService(ctx: ServiceContext) {
       } catch {
         throw new AwsError("AlreadyExistsException", 400, `Stack [${input.stackName}] already exists`);
       }
-      addEvent(db, stackId, { logicalId: stack.name, physicalId: stackId, type: stackType, status: stack.status, reason: "User Initiated" }, ctx.now());
+      addEvent(
+        db,
+        stackId,
+        {
+          logicalId: stack.name,
+          physicalId: stackId,
+          type: stackType,
+          status: stack.status,
+          reason: "User Initiated",
+        },
+        ctx.now(),
+      );
       return stackId;
     },
 
     update(input: UpdateStackInput): string {
       const stack = findStack(db, input.stackName);
       if (!completeStatuses.includes(stack.status))
-        throw new Errors.ValidationError(`Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
+        throw new Errors.ValidationError(
+          `Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`,
+        );
       if (input.usePreviousTemplate === true && input.templateBody !== undefined)
         throw new Errors.ValidationError("You cannot specify both usePreviousTemplate and Template Body");
       const body = input.usePreviousTemplate === true ? stack.templateBody : input.templateBody;
       const template = acceptTemplate(body, input.capabilities);
       const parameters = boundParameters(ctx, template, stack, input.parameters, parameterValues(stack));
-      const sameTemplate = CloudFormation.sameValue(template.body, CloudFormation.parseTemplateBody(stack.templateBody));
+      const sameTemplate = CloudFormation.sameValue(
+        template.body,
+        CloudFormation.parseTemplateBody(stack.templateBody),
+      );
       const sameParameters = CloudFormation.sameValue(
         parameters as CloudFormation.TemplateValue,
         stack.parameters as CloudFormation.TemplateValue,
@@ -224,7 +269,9 @@ export function cfnStackService(ctx: ServiceContext) {
         return;
       }
       if (isInProgress(stack.status))
-        throw new Errors.ValidationError(`Stack [${stack.name}] cannot be deleted while in status ${stack.status}`);
+        throw new Errors.ValidationError(
+          `Stack [${stack.name}] cannot be deleted while in status ${stack.status}`,
+        );
       setStackStatus(db, stack, "DELETE_IN_PROGRESS", "User Initiated", ctx.now());
     },
 
@@ -232,7 +279,11 @@ export function cfnStackService(ctx: ServiceContext) {
     /** The names of the stack's NoEcho parameters, whose values DescribeStacks masks. */
     noEchoParameters(stack: StackRow): Set<string> {
       const template = CloudFormation.validateTemplateBody(stack.templateBody);
-      return new Set(Object.entries(template.parameters).filter(([, p]) => p.noEcho).map(([key]) => key));
+      return new Set(
+        Object.entries(template.parameters)
+          .filter(([, p]) => p.noEcho)
+          .map(([key]) => key),
+      );
     },
     list: () => listStacks(db),
     events: (name: string) => stackEvents(db, findStack(db, name).stackId),
@@ -244,9 +295,11 @@ export function cfnStackService(ctx: ServiceContext) {
 
     setTerminationProtection(name: string, enabled: boolean): string {
       const stack = findStack(db, name);
-      if (stack.deletedAt !== null)
-        throw new Errors.ValidationError(`Stack with id ${name} does not exist`);
-      db.update(schema.cfnStacks).set({ terminationProtection: enabled }).where(eq(schema.cfnStacks.stackId, stack.stackId)).run();
+      if (stack.deletedAt !== null) throw new Errors.ValidationError(`Stack with id ${name} does not exist`);
+      db.update(schema.cfnStacks)
+        .set({ terminationProtection: enabled })
+        .where(eq(schema.cfnStacks.stackId, stack.stackId))
+        .run();
       return stack.stackId;
     },
   };

@@ -28,7 +28,8 @@ export const inProgressStatuses = [
   "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
 ] as const;
 
-export const isInProgress = (status: string): boolean => (inProgressStatuses as readonly string[]).includes(status);
+export const isInProgress = (status: string): boolean =>
+  (inProgressStatuses as readonly string[]).includes(status);
 
 /** A resource as the stack held it before an update, kept for cleanup and for UPDATE_ROLLBACK. */
 export interface ResourceSnapshot {
@@ -124,12 +125,23 @@ export function addEvent(db: Db, stackId: string, event: EventInput, now: number
 }
 
 /** Moves the stack to `status` and records the stack's own event. */
-export function setStackStatus(db: Db, stack: StackRow, status: string, reason: string | null, now: number): void {
+export function setStackStatus(
+  db: Db,
+  stack: StackRow,
+  status: string,
+  reason: string | null,
+  now: number,
+): void {
   db.update(cfnStacks)
     .set({ status, statusReason: reason, ...(status === "DELETE_COMPLETE" && { deletedAt: now }) })
     .where(eq(cfnStacks.stackId, stack.stackId))
     .run();
-  addEvent(db, stack.stackId, { logicalId: stack.name, physicalId: stack.stackId, type: stackType, status, reason }, now);
+  addEvent(
+    db,
+    stack.stackId,
+    { logicalId: stack.name, physicalId: stack.stackId, type: stackType, status, reason },
+    now,
+  );
 }
 
 export function updateStack(db: Db, stackId: string, change: Partial<StackRow>): void {
@@ -140,11 +152,18 @@ export function updateStack(db: Db, stackId: string, change: Partial<StackRow>):
 export function putResource(
   db: Db,
   stackId: string,
-  resource: Omit<StackResourceRow, "stackId" | "updatedAt" | "statusReason"> & { statusReason?: string | null },
+  resource: Omit<StackResourceRow, "stackId" | "updatedAt" | "statusReason"> & {
+    statusReason?: string | null;
+  },
   now: number,
   event = true,
 ): void {
-  const row: StackResourceRow = { ...resource, stackId, statusReason: resource.statusReason ?? null, updatedAt: now };
+  const row: StackResourceRow = {
+    ...resource,
+    stackId,
+    statusReason: resource.statusReason ?? null,
+    updatedAt: now,
+  };
   db.insert(cfnStackResources)
     .values(row)
     .onConflictDoUpdate({ target: [cfnStackResources.stackId, cfnStackResources.logicalId], set: row })

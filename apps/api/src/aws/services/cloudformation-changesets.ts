@@ -62,7 +62,10 @@ function camel(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camel);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, member]) => [`${key.charAt(0).toLowerCase()}${key.slice(1)}`, camel(member)]),
+    Object.entries(value).map(([key, member]) => [
+      `${key.charAt(0).toLowerCase()}${key.slice(1)}`,
+      camel(member),
+    ]),
   );
 }
 
@@ -76,7 +79,9 @@ export const changeSetOperations = {
     input: struct({
       stackName: req(str),
       templateBody: str,
-      templateURL: unsupported("TemplateURL is not supported by scaleout, which has no S3: pass TemplateBody"),
+      templateURL: unsupported(
+        "TemplateURL is not supported by scaleout, which has no S3: pass TemplateBody",
+      ),
       usePreviousTemplate: bool,
       parameters: list(Parameter),
       capabilities: list(str),
@@ -97,7 +102,8 @@ export const changeSetOperations = {
     }),
     output: struct({ id: str, stackId: str }),
     support: "partial",
-    notes: "Types CREATE and UPDATE; the change set is complete when the call answers; Tags and RoleARN are ignored",
+    notes:
+      "Types CREATE and UPDATE; the change set is complete when the call answers; Tags and RoleARN are ignored",
     run: (input, { services }) => {
       const { changeSetId, stackId } = services.cfnChangeSets.create({
         stackName: input.stackName,
@@ -191,5 +197,3 @@ export const changeSetOperations = {
     },
   }),
 };
-
-

@@ -1,5 +1,5 @@
 import { Errors } from "@scaleout/core";
-import type { StackEventRow, StackRow, Services } from "@scaleout/services";
+import type { Services, StackEventRow, StackRow } from "@scaleout/services";
 import { operation } from "../operation.ts";
 import { bool, list, req, str, struct, ts, unsupported } from "../shapes.ts";
 
@@ -8,7 +8,12 @@ import { bool, list, req, str, struct, ts, unsupported } from "../shapes.ts";
  * request through services.cfnStacks and answers at once; the worker's cfn-stacks job provisions.
  */
 
-export const Parameter = struct({ parameterKey: str, parameterValue: str, usePreviousValue: bool, resolvedValue: str });
+export const Parameter = struct({
+  parameterKey: str,
+  parameterValue: str,
+  usePreviousValue: bool,
+  resolvedValue: str,
+});
 const Output = struct({ outputKey: str, outputValue: str, description: str, exportName: str });
 const Tag = struct({ key: str, value: str });
 
@@ -138,8 +143,11 @@ function eventOut(stack: StackRow, event: StackEventRow) {
   };
 }
 
-const parametersIn = (parameters: Array<{ parameterKey?: string; parameterValue?: string; usePreviousValue?: boolean }> | undefined) =>
-  parameters;
+const parametersIn = (
+  parameters:
+    | Array<{ parameterKey?: string; parameterValue?: string; usePreviousValue?: boolean }>
+    | undefined,
+) => parameters;
 
 const noTemplateUrl = unsupported(
   "TemplateURL is not supported by scaleout, which has no S3: pass the template inline with TemplateBody (up to 51,200 bytes)",
@@ -169,7 +177,8 @@ export const stackOperations = {
     }),
     output: struct({ stackId: str }),
     support: "partial",
-    notes: "TemplateBody only (no S3); Tags, NotificationARNs, RoleARN, stack policies and TimeoutInMinutes are accepted and ignored; OnFailure DELETE is refused",
+    notes:
+      "TemplateBody only (no S3); Tags, NotificationARNs, RoleARN, stack policies and TimeoutInMinutes are accepted and ignored; OnFailure DELETE is refused",
     run: (input, { services }) => ({
       stackId: services.cfnStacks.create({
         stackName: input.stackName,
@@ -228,7 +237,8 @@ export const stackOperations = {
     }),
     output: undefined,
     support: "partial",
-    notes: "RetainResources and DeletionMode are not supported (a failed delete is retried by deleting again)",
+    notes:
+      "RetainResources and DeletionMode are not supported (a failed delete is retried by deleting again)",
     run: (input, { services }) => {
       services.cfnStacks.delete(input.stackName);
       return undefined;
@@ -362,7 +372,9 @@ export const stackOperations = {
     }),
     support: "implemented",
     run: (_input, { services }) => ({
-      exports: services.cfnStacks.exports().map((e) => ({ exportingStackId: e.stackId, name: e.name, value: e.value })),
+      exports: services.cfnStacks
+        .exports()
+        .map((e) => ({ exportingStackId: e.stackId, name: e.name, value: e.value })),
     }),
   }),
 
@@ -371,12 +383,18 @@ export const stackOperations = {
     output: struct({ stackId: str }),
     support: "implemented",
     run: (input, { services }) => ({
-      stackId: services.cfnStacks.setTerminationProtection(input.stackName, input.enableTerminationProtection),
+      stackId: services.cfnStacks.setTerminationProtection(
+        input.stackName,
+        input.enableTerminationProtection,
+      ),
     }),
   }),
 };
 
-function resourceOut(stack: StackRow, row: ReturnType<Services["cfnStacks"]["resources"]>["resources"][number]) {
+function resourceOut(
+  stack: StackRow,
+  row: ReturnType<Services["cfnStacks"]["resources"]>["resources"][number],
+) {
   return {
     stackName: stack.name,
     stackId: stack.stackId,
