@@ -132,6 +132,16 @@ describe("GetTemplateSummary", () => {
     );
   });
 
+  test("TreatUnrecognizedResourceTypesAsWarnings lists the types scaleout cannot deploy", async () => {
+    const summary = await cloudFormation.send(
+      new GetTemplateSummaryCommand({
+        TemplateBody: "Resources:\n  Vpc: {Type: AWS::EC2::VPC}\n  Bucket: {Type: AWS::S3::Bucket}\n",
+        TemplateSummaryConfig: { TreatUnrecognizedResourceTypesAsWarnings: true },
+      }),
+    );
+    expect(summary.Warnings?.UnrecognizedResourceTypes).toEqual(["AWS::S3::Bucket"]);
+  });
+
   test("a stack name answers as for a stack that does not exist", async () => {
     expect(
       await validationError(cloudFormation.send(new GetTemplateSummaryCommand({ StackName: "web" }))),

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveValue } from "./intrinsics.ts";
 import { planStack } from "./plan.ts";
+import { missingProperties } from "./resource-type.ts";
+import { resourceTypeSpec, unsupportedResourceTypes } from "./resource-types.ts";
 import { fixedResources, testPseudo } from "./test-stack.ts";
 import { validateTemplateBody } from "./validate.ts";
 import type { TemplateValue } from "./value.ts";
@@ -33,6 +35,15 @@ describe("examples/cloudformation", () => {
     expect(validateTemplateBody(read("web-service.yaml")).body).toEqual(
       validateTemplateBody(read("web-service.json")).body,
     );
+  });
+
+  it("uses only resource types scaleout deploys, each with its required properties", () => {
+    const template = validateTemplateBody(read("web-service.yaml"));
+    expect(unsupportedResourceTypes(template)).toEqual([]);
+    for (const resource of Object.values(template.resources)) {
+      const spec = resourceTypeSpec(resource.type);
+      expect(spec && missingProperties(spec, resource.properties)).toEqual([]);
+    }
   });
 
   it("web-service plans in waves and resolves every property and output", () => {

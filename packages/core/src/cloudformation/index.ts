@@ -9,6 +9,8 @@ export * from "./parameters.ts";
 export * from "./plan.ts";
 export * from "./pseudo-parameters.ts";
 export * from "./references.ts";
+export * from "./resource-type.ts";
+export * from "./resource-types.ts";
 export * from "./sub.ts";
 export * from "./summary.ts";
 export * from "./template.ts";
