@@ -58,6 +58,17 @@ describe("ValidateTemplate", () => {
     }
   });
 
+  test("a template of the CDK's shape: SSM parameter types, Rules, IAM capabilities", async () => {
+    const result = await cloudFormation.send(
+      new ValidateTemplateCommand({ TemplateBody: readFileSync(join(examples, "cdk-shaped.json"), "utf8") }),
+    );
+    expect(result.Parameters?.map((p) => p.ParameterKey)).toContain("BootstrapVersion");
+    expect(result.Capabilities).toEqual(["CAPABILITY_IAM"]);
+    expect(result.CapabilitiesReason).toBe(
+      "The following resource(s) require capabilities: [AWS::IAM::Role, AWS::IAM::InstanceProfile]",
+    );
+  });
+
   test("IAM resources ask for capabilities", async () => {
     const result = await cloudFormation.send(
       new ValidateTemplateCommand({

@@ -90,4 +90,38 @@ describe("examples/cloudformation", () => {
       "web-LoadBalancerArn",
     );
   });
+
+  it("a template of the CDK's shape (VPC, ALB, group, metadata, rules) validates, plans and resolves", () => {
+    const template = validateTemplateBody(read("cdk-shaped.json"));
+    expect(unsupportedResourceTypes(template)).toEqual([]);
+    const ids = Object.keys(template.resources);
+    const values = fixedResources(Object.fromEntries(ids.map((id) => [id, `${id}-physical`])), {
+      "Vpc8378EB38.CidrBlock": "10.0.0.0/16",
+      "LBSecurityGroup8A41EA2B.GroupId": "sg-lb",
+      "FleetInstanceSecurityGroupA8C3D7AD.GroupId": "sg-fleet",
+      "FleetInstanceProfile3A7A8C21.Arn": "arn:aws:iam::123456789012:instance-profile/fleet",
+      "FleetLaunchTemplate75C5D2C1.LatestVersionNumber": "1",
+      "LB8A12904C.DNSName": "lb.eu-west-1.elb.localhost",
+    });
+    const plan = planStack(template, { parameters: [], pseudo: { ...testPseudo, region: "eu-west-1" } });
+    expect(Object.keys(plan.resources)).toContain("CDKMetadata");
+    expect(plan.parameters.BootstrapVersion?.value).toBe("/cdk-bootstrap/hnb659fds/version");
+    const context = plan.context(values);
+    const subnet = (id: string) => resolveValue(context, plan.resources[id]?.properties ?? null);
+    expect(subnet("VpcPublicSubnet1Subnet5C2D37C4")).toMatchObject({
+      AvailabilityZone: "eu-west-1a",
+      CidrBlock: "10.0.0.0/24",
+    });
+    expect(subnet("VpcPublicSubnet2Subnet691E08A3")).toMatchObject({
+      AvailabilityZone: "eu-west-1b",
+      CidrBlock: "10.0.1.0/24",
+    });
+    // The load balancer waits for the route (DependsOn), which waits for the gateway attachment.
+    const wave = (id: string) => plan.graph.creation.findIndex((w) => w.includes(id));
+    expect(wave("LB8A12904C")).toBeGreaterThan(wave("VpcPublicSubnet1DefaultRoute3DA9E72A"));
+    expect(wave("VpcPublicSubnet1DefaultRoute3DA9E72A")).toBeGreaterThan(wave("VpcVPCGWBF912B6E"));
+    expect(wave("FleetScalingPolicyCpu12B4F2F8")).toBe(plan.graph.creation.length - 1);
+    const elsewhere = planStack(template, { parameters: [], pseudo: { ...testPseudo, region: "xx-test-1" } });
+    expect(Object.keys(elsewhere.resources)).not.toContain("CDKMetadata");
+  });
 });
