@@ -1,3 +1,4 @@
+import { checkFunctionArguments } from "./function-arguments.ts";
 import { resourceGraph } from "./graph.ts";
 import { isPseudoParameter } from "./pseudo-parameters.ts";
 import { collectReferences, emptyReferences, type References } from "./references.ts";
@@ -42,8 +43,11 @@ function checkConditionNames(template: Template, references: References, where: 
  */
 export function checkTemplate(template: Template): void {
   // Rules have functions of their own (Fn::Contains, Fn::EachMemberIn...), and are not evaluated.
-  for (const [section, value] of Object.entries(template.body))
-    if (section !== "Rules") checkFunctions(value);
+  for (const [section, value] of Object.entries(template.body)) {
+    if (section === "Rules") continue;
+    checkFunctions(value);
+    checkFunctionArguments(value);
+  }
   const isParameter = (name: string) => Object.hasOwn(template.parameters, name) || isPseudoParameter(name);
   for (const name of Object.keys(template.parameters)) {
     if (Object.hasOwn(template.resources, name))
