@@ -113,7 +113,11 @@ export function ipSetService(ctx: ServiceContext) {
 
     /** The REST door's address of an IP set: its Id (the Name comes with the row). */
     byId(id: string): Row {
-      const row = db.select().from(ipSets).where(eq(ipSets.id, readId(id))).get();
+      const row = db
+        .select()
+        .from(ipSets)
+        .where(eq(ipSets.id, readId(id)))
+        .get();
       if (!row) throw nonexistent();
       return row;
     },

@@ -155,7 +155,11 @@ export function webAclService(ctx: ServiceContext) {
 
     /** The REST door's address of a web ACL: its Id (the Name comes with the row). */
     byId(id: string): Row {
-      const row = db.select().from(webAcls).where(eq(webAcls.id, readId(id))).get();
+      const row = db
+        .select()
+        .from(webAcls)
+        .where(eq(webAcls.id, readId(id)))
+        .get();
       if (!row) throw nonexistent();
       return row;
     },
