@@ -294,14 +294,12 @@ describe("wafv2 through WAFV2Client", () => {
         VisibilityConfig: visibility("assoc"),
       }),
     );
+    const { elbv2 } = api.clients();
+    const network = await elbv2.send(new CreateLoadBalancerCommand({ Name: "waf-nlb", Type: "network" }));
+    const nlbArn = network.LoadBalancers?.[0]?.LoadBalancerArn;
+    expect(nlbArn).toMatch(/:loadbalancer\/net\//);
     const nlb = await failure(
-      waf.send(
-        new AssociateWebACLCommand({
-          WebACLArn: Summary?.ARN,
-          ResourceArn:
-            "arn:aws:elasticloadbalancing:eu-west-1:000000000000:loadbalancer/net/n/0123456789abcdef",
-        }),
-      ),
+      waf.send(new AssociateWebACLCommand({ WebACLArn: Summary?.ARN, ResourceArn: nlbArn })),
     );
     expect(nlb.name).toBe("WAFInvalidParameterException");
     expect(nlb.Field).toBe("RESOURCE_ARN");
