@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { CreateLoadBalancerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
   AssociateWebACLCommand,
@@ -479,6 +482,45 @@ describe("wafv2 through WAFV2Client", () => {
     expect((await failure(waf.send(new CreateWebACLCommand(input)))).name).toBe("WAFDuplicateItemException");
     const badName = await failure(waf.send(new CreateWebACLCommand({ ...input, Name: "no spaces" })));
     expect(badName.name).toBe("ValidationException");
+  });
+});
+
+const execFileAsync = promisify(execFile);
+const awsCli = await execFileAsync("aws", ["--version"]).then(
+  () => true,
+  () => false,
+);
+
+describe("the AWS CLI", () => {
+  test.skipIf(!awsCli)("aws wafv2 create-ip-set and list-ip-sets against the door", async () => {
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_DEFAULT_REGION: "eu-west-1",
+      AWS_CONFIG_FILE: join(import.meta.dirname, "no-such-aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(import.meta.dirname, "no-such-aws-credentials"),
+      AWS_MAX_ATTEMPTS: "1",
+    };
+    const cli = (...args: string[]) =>
+      execFileAsync("aws", ["--endpoint-url", api.endpoint, "--output", "json", "wafv2", ...args], {
+        env,
+        timeout: 30_000,
+      });
+    const created = await cli(
+      "create-ip-set",
+      "--name",
+      "from-cli",
+      "--scope",
+      "REGIONAL",
+      "--ip-address-version",
+      "IPV4",
+      "--addresses",
+      "127.0.0.2/32",
+    );
+    expect(JSON.parse(created.stdout).Summary.ARN).toMatch(/:eu-west-1:.*regional\/ipset\/from-cli\//);
+    const listed = await cli("list-ip-sets", "--scope", "REGIONAL");
+    expect(JSON.parse(listed.stdout).IPSets.map((s: { Name: string }) => s.Name)).toContain("from-cli");
   });
 });
 
