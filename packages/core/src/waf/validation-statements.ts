@@ -38,7 +38,10 @@ export interface StatementOptions {
   fast: boolean;
 }
 
-/** The transformations the data plane applies (types.ts); WAF has a few more. */
+/**
+ * The transformations the data plane applies (wafplane's core/src/waf/transform.ts,
+ * `supportedTransformations`); the rest of types.ts's list and of the wafv2 model is refused by name.
+ */
 export const evaluatedTransformations: readonly TextTransformationType[] = [
   "NONE",
   "COMPRESS_WHITE_SPACE",
@@ -48,24 +51,24 @@ export const evaluatedTransformations: readonly TextTransformationType[] = [
   "URL_DECODE",
   "BASE64_DECODE",
   "HEX_DECODE",
-  "MD5",
-  "REPLACE_COMMENTS",
-  "ESCAPE_SEQ_DECODE",
-  "SQL_HEX_DECODE",
-  "CSS_DECODE",
-  "JS_DECODE",
   "NORMALIZE_PATH",
   "NORMALIZE_PATH_WIN",
   "REMOVE_NULLS",
   "REPLACE_NULLS",
   "BASE64_DECODE_EXT",
   "URL_DECODE_UNI",
-  "UTF8_TO_UNICODE",
 ];
 
 /** Every transformation of the wafv2 model: one of these that scaleout lacks is refused by name. */
 const modelTransformations = [
   ...evaluatedTransformations,
+  "MD5",
+  "REPLACE_COMMENTS",
+  "ESCAPE_SEQ_DECODE",
+  "SQL_HEX_DECODE",
+  "CSS_DECODE",
+  "JS_DECODE",
+  "UTF8_TO_UNICODE",
   "REMOVE_WHITESPACE",
   "TRIM",
   "TRIM_LEFT",
@@ -174,7 +177,7 @@ export function readFieldToMatch(value: unknown, path: string): FieldToMatch {
             max: 64,
             pattern: headerNamePattern,
             patternText: ".*\\S.*",
-          }).toLowerCase(),
+          }),
         },
       };
     case "SingleQueryArgument":
@@ -185,7 +188,7 @@ export function readFieldToMatch(value: unknown, path: string): FieldToMatch {
             max: 64,
             pattern: headerNamePattern,
             patternText: ".*\\S.*",
-          }).toLowerCase(),
+          }),
         },
       };
     case "AllQueryArguments":
