@@ -214,6 +214,10 @@ describe("web ACL rules, read as WAF reads them", () => {
     ).toMatchObject({
       field: "TEXT_TRANSFORMATION",
     });
+    expect(
+      refusal(() => rules(rule("a", 1, bytes("x", { TextTransformations: [{ Priority: 0, Type: "MD5" }] }))))
+        .message,
+    ).toMatch(/MD5/);
   });
 
   test("search strings are base64 of 1 to 200 bytes; regexes must compile", () => {
