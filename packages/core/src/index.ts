@@ -5,6 +5,7 @@ export * from "./attributes.ts";
 export * from "./auto-scaling.ts";
 export * from "./balancing.ts";
 export * from "./certificate-selection.ts";
+export * as CloudFormation from "./cloudformation/index.ts";
 export * from "./conditions.ts";
 export * from "./ec2-instances.ts";
 export * from "./errors.ts";
