@@ -38,3 +38,4 @@ export * from "./validate.ts";
 export * from "./warm-pool.ts";
 export * from "./weighted-pick.ts";
 export type * from "./waf/types.ts";
+export * from "./waf/index.ts";
