@@ -45,8 +45,7 @@ export function evaluateWebAcl(acl: CompiledWebAcl, request: WafRequest, now: nu
       addHeaders(rule.insertHeaders);
       continue;
     }
-    if (rule.action === "ALLOW" && rule.insertHeaders.length > 0)
-      (headers ??= []).push(...rule.insertHeaders);
+    if (rule.action === "ALLOW") addHeaders(rule.insertHeaders);
     return {
       action: rule.action,
       rule,
