@@ -1,7 +1,9 @@
 import type { Random } from "@scaleout/core";
 import type { Db } from "@scaleout/db";
+import type { WafSampleBatch } from "@scaleout/queue";
 import type { AccessLog } from "./access-log.ts";
 import { MetricsAggregator } from "./metrics.ts";
+import { WafRecorder } from "./waf/recorder.ts";
 
 export interface ProxyOptions {
   db: Db;
@@ -22,6 +24,8 @@ export interface ProxyOptions {
   now?: () => number;
   /** Weighted forward picks; tests inject a deterministic sequence. */
   random?: Random;
+  /** Where WAF's sampled requests and rate-based managed keys go each second (server.ts: Redis). */
+  wafSink?: (batch: WafSampleBatch) => void;
 }
 
 /**
@@ -34,6 +38,8 @@ export interface SystemResources {
   now: () => number;
   random: Random;
   metrics: MetricsAggregator;
+  /** AWS WAF: rate counters, AWS/WAFV2 counts and sampled requests (waf/recorder.ts). */
+  waf: WafRecorder;
   accessLog: AccessLog;
   options: ProxyOptions;
 }
@@ -45,6 +51,7 @@ export function createResources(options: ProxyOptions): SystemResources {
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     metrics: new MetricsAggregator(),
+    waf: new WafRecorder(),
     accessLog: options.accessLog,
     options,
   };

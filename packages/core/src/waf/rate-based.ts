@@ -37,7 +37,7 @@ export function compileRateBased(
     const k = key(ctx);
     if (k === undefined) return false;
     if (k === noAddress) return fallback;
-    return limiter.hit(k, ctx.now) > limiter.limit;
+    return limiter.over(k, limiter.hit(k, ctx.now));
   };
 }
 

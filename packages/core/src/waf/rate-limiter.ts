@@ -23,16 +23,64 @@ class KeyCounts {
   readonly buckets = new Uint32Array(slices);
 }
 
+/** At most this many keys a second go into a worker's report to its owner (rate-sharing.ts). */
+export const reportedKeysPerSecond = 2_000;
+
 export class RateLimiter {
   private readonly keys = new Map<string, KeyCounts>();
   private readonly sliceMs: number;
+  /** Counts since the last `takeDeltas()`, when this process reports them to another (a proxy worker). */
+  private deltas: Map<string, number> | undefined;
+  /** Keys another process (the proxy's owner, summing every worker) found over the limit. */
+  private shared: ReadonlySet<string> = new Set();
 
   constructor(
     readonly limit: number,
     readonly windowMs: number,
     private readonly capacity = defaultRateCapacity,
+    /** The limiter's identity across snapshots and processes. */
+    readonly id = "",
   ) {
     this.sliceMs = Math.max(1, windowMs / slices);
+  }
+
+  /** Starts keeping per-key counts for `takeDeltas()`. */
+  reportDeltas(): void {
+    this.deltas ??= new Map();
+  }
+
+  /** The counts since the last call (at most reportedKeysPerSecond keys), and a fresh start. */
+  takeDeltas(): Array<[string, number]> {
+    const deltas = this.deltas;
+    if (!deltas || deltas.size === 0) return [];
+    this.deltas = new Map();
+    return [...deltas];
+  }
+
+  /** Another process's counts (`takeDeltas()`), added at `now`. */
+  add(key: string, count: number, now: number): void {
+    const slice = Math.floor(now / this.sliceMs);
+    let counts = this.keys.get(key);
+    if (counts) this.keys.delete(key);
+    else {
+      if (this.keys.size >= this.capacity) this.evict(slice);
+      counts = new KeyCounts();
+      counts.last = slice;
+    }
+    this.keys.set(key, counts);
+    roll(counts, slice);
+    (counts.buckets[slice % slices] as number) += count;
+    counts.total += count;
+  }
+
+  /** The keys over the limit by every process's counts (the owner's answer), replacing the last set. */
+  setShared(keys: readonly string[]): void {
+    this.shared = new Set(keys);
+  }
+
+  /** Over the limit: by this process's own counts (`count`, as `hit` answered it) or by the shared verdict. */
+  over(key: string, count: number): boolean {
+    return count > this.limit || (this.shared.size > 0 && this.shared.has(key));
   }
 
   get size(): number {
@@ -54,6 +102,12 @@ export class RateLimiter {
     roll(counts, slice);
     (counts.buckets[slice % slices] as number)++;
     counts.total++;
+    const deltas = this.deltas;
+    if (deltas) {
+      const seen = deltas.get(key);
+      if (seen !== undefined) deltas.set(key, seen + 1);
+      else if (deltas.size < reportedKeysPerSecond) deltas.set(key, 1);
+    }
     return counts.total;
   }
 
@@ -124,13 +178,24 @@ function currentTotal(counts: KeyCounts, slice: number): number {
 export class RateLimiterStore {
   private limiters = new Map<string, RateLimiter>();
   private used = new Set<string>();
+  /** A proxy worker's store: its limiters keep counts to report to the owner. */
+  reporting = false;
+
+  all(): IterableIterator<RateLimiter> {
+    return this.limiters.values();
+  }
+
+  byId(id: string): RateLimiter | undefined {
+    return this.limiters.get(id);
+  }
 
   get(key: string, limit: number, windowMs: number): RateLimiter {
     const id = `${key}|${limit}|${windowMs}`;
     this.used.add(id);
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      limiter = new RateLimiter(limit, windowMs);
+      limiter = new RateLimiter(limit, windowMs, defaultRateCapacity, id);
+      if (this.reporting) limiter.reportDeltas();
       this.limiters.set(id, limiter);
     }
     return limiter;
