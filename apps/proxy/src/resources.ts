@@ -2,6 +2,7 @@ import type { Random } from "@scaleout/core";
 import type { Db } from "@scaleout/db";
 import type { WafSampleBatch } from "@scaleout/queue";
 import type { AccessLog } from "./access-log.ts";
+import { FlowCounters } from "./l4/flow-counters.ts";
 import { MetricsAggregator } from "./metrics.ts";
 import { WafRecorder } from "./waf/recorder.ts";
 
@@ -40,6 +41,8 @@ export interface SystemResources {
   metrics: MetricsAggregator;
   /** AWS WAF: rate counters, AWS/WAFV2 counts and sampled requests (waf/recorder.ts). */
   waf: WafRecorder;
+  /** Layer-4 flows' counts (AWS/NetworkELB), by load balancer, target group, target and protocol. */
+  flows: FlowCounters;
   accessLog: AccessLog;
   options: ProxyOptions;
 }
@@ -52,6 +55,7 @@ export function createResources(options: ProxyOptions): SystemResources {
     random: options.random ?? Math.random,
     metrics: new MetricsAggregator(),
     waf: new WafRecorder(),
+    flows: new FlowCounters(),
     accessLog: options.accessLog,
     options,
   };

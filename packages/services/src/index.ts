@@ -11,6 +11,7 @@ import { instanceRefreshService } from "./instance-refreshes.ts";
 import { instanceStandbyService } from "./instance-standby.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { lifecycleHookService } from "./lifecycle-hooks.ts";
+import { listenerAttributeService } from "./listener-attributes.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
 import { listenerService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
@@ -84,6 +85,7 @@ export function createServices(ctx: ServiceContext) {
     loadBalancers: loadBalancerService(ctx),
     listeners: listenerService(ctx),
     listenerCertificates: listenerCertificateService(ctx),
+    listenerAttributes: listenerAttributeService(ctx),
     rules: ruleService(ctx),
     sslPolicies: { describe: describeSslPolicies },
     targetGroups: targetGroupService(ctx),
