@@ -39,7 +39,7 @@ export * from "./termination.ts";
 export * from "./timestamps.ts";
 export type * from "./types.ts";
 export * from "./validate.ts";
+export * from "./waf/index.ts";
 export type * from "./waf/types.ts";
 export * from "./warm-pool.ts";
 export * from "./weighted-pick.ts";
-export * from "./waf/index.ts";
