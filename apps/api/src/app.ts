@@ -36,6 +36,7 @@ import { scheduledActionRoutes } from "./routes/scheduled-actions.ts";
 import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
 import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
+import { wafSampledRoutes } from "./routes/waf-sampled.ts";
 import { warmPoolRoutes } from "./routes/warm-pools.ts";
 
 /** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });
+  await app.register(wafSampledRoutes, { prefix: "/v1", ...deps });
   await app.register(consolePlugin, { ...options.console, ...deps, apiToken: options.apiToken });
   await app.register(prometheusRoutes, {
     ...deps,

@@ -38,7 +38,7 @@ export interface WafSampleBatch {
 
 export const samplesPerMinute = 100;
 const sampleTtlSeconds = 3 * 60 * 60;
-const managedKeysTtlSeconds = 5;
+const managedKeysTtlSeconds = 10;
 
 const samplesKey = (prefix: string, acl: string, metric: string, minute: number) =>
   `${prefix}:waf:samples:${acl}:${metric}:${minute}`;
@@ -116,4 +116,14 @@ export async function readWafManagedKeys(
   } catch {
     return undefined;
   }
+}
+
+/** The api's reader of this state (the services' WafStateReader, structurally). Redis down: nothing to read. */
+export function redisWafState(redis: Redis, prefix: string) {
+  return {
+    samples: (acl: string, metric: string, start: number, end: number) =>
+      readWafSamples(redis, prefix, acl, metric, start, end).catch(() => ({ samples: [], population: 0 })),
+    managedKeys: (acl: string, rule: string) =>
+      readWafManagedKeys(redis, prefix, acl, rule).catch(() => undefined),
+  };
 }

@@ -23,6 +23,7 @@ import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
+import { wafSampledService } from "./waf-sampled.ts";
 import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
@@ -71,6 +72,7 @@ export * from "./tags.ts";
 export * from "./target-groups.ts";
 export * from "./target-health-view.ts";
 export * from "./user-data.ts";
+export * from "./waf-sampled.ts";
 export * from "./warm-pool-instances.ts";
 export * from "./warm-pools.ts";
 
@@ -107,6 +109,7 @@ export function createServices(ctx: ServiceContext) {
     scheduledActions: scheduledActionService(ctx),
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
+    wafSampled: wafSampledService(ctx),
   };
 }
 
