@@ -12,7 +12,7 @@ export interface ProxyOptions {
   accessLog: AccessLog;
   /** Log every load balancer's requests, whatever its access_logs.s3.enabled attribute says. */
   logEveryLoadBalancer?: boolean;
-  log: Pick<Console, "info" | "warn" | "error">;
+  log: Pick<Console, "debug" | "info" | "warn" | "error">;
   /** ALB's connect timeout to targets is 10 s. */
   connectTimeoutMs?: number;
   /** Keep-alive connections per target. */
@@ -21,6 +21,10 @@ export interface ProxyOptions {
   reusePort?: boolean;
   /** Answer every request with `x-scaleout-worker: <pid>` (diagnostics and tests of the spread over workers). */
   workerHeader?: boolean;
+  /** UDP flows idle this long end (NLB: 120 s; fast mode shorter). */
+  udpIdleTimeoutMs?: number;
+  /** UDP flows one process holds at once; past it the least recently used is evicted. */
+  udpFlowLimit?: number;
   /** Wall-clock ms; tests inject their own so time-driven behaviour needs no sleeping. */
   now?: () => number;
   /** Weighted forward picks; tests inject a deterministic sequence. */
@@ -35,7 +39,7 @@ export interface ProxyOptions {
  */
 export interface SystemResources {
   db: Db;
-  log: Pick<Console, "info" | "warn" | "error">;
+  log: Pick<Console, "debug" | "info" | "warn" | "error">;
   now: () => number;
   random: Random;
   metrics: MetricsAggregator;

@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { guardProcess, readSettings } from "@scaleout/config";
+import { udpFlowIdleSeconds } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createRedis, publishMetricSnapshots, writeWafSamples } from "@scaleout/queue";
 import { createAccessLog } from "./access-log.ts";
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       wafSink: publisher
         ? (batch) => void writeWafSamples(publisher, settings.redisPrefix, batch).catch(() => {})
         : undefined,
+      udpIdleTimeoutMs: udpFlowIdleSeconds(settings.fast) * 1000,
     },
     role,
   );

@@ -370,6 +370,8 @@ export async function createHarness(
     now?: () => number;
     connectionsPerTarget?: number;
     wafSink?: ProxyOptions["wafSink"];
+    udpFlowLimit?: number;
+    udpIdleTimeoutMs?: number;
   } = {},
 ): Promise<Harness> {
   const file = join(dataDir, "scaleout.db");
@@ -390,6 +392,7 @@ export async function createHarness(
     bindHost: loopback,
     accessLog: createAccessLog({ file: accessLogFile }),
     log: {
+      debug: () => {},
       info: (message: unknown) => void infos.push(String(message)),
       warn: (...args: unknown[]) => warnings.push(args),
       error: (...args: unknown[]) => warnings.push(args),
@@ -398,6 +401,8 @@ export async function createHarness(
     ...(options.now !== undefined && { now: options.now }),
     ...(options.connectionsPerTarget !== undefined && { connectionsPerTarget: options.connectionsPerTarget }),
     ...(options.wafSink !== undefined && { wafSink: options.wafSink }),
+    ...(options.udpFlowLimit !== undefined && { udpFlowLimit: options.udpFlowLimit }),
+    ...(options.udpIdleTimeoutMs !== undefined && { udpIdleTimeoutMs: options.udpIdleTimeoutMs }),
   });
   await proxy.start();
 

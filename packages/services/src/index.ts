@@ -23,7 +23,11 @@ import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
+import { webAclAssociationService } from "./waf-associations.ts";
+import { ipSetService } from "./waf-ip-sets.ts";
 import { wafSampledService } from "./waf-sampled.ts";
+import { wafTagService } from "./waf-tags.ts";
+import { webAclService } from "./waf-web-acls.ts";
 import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
@@ -72,7 +76,12 @@ export * from "./tags.ts";
 export * from "./target-groups.ts";
 export * from "./target-health-view.ts";
 export * from "./user-data.ts";
+export * from "./waf-associations.ts";
+export * from "./waf-common.ts";
+export * from "./waf-ip-sets.ts";
 export * from "./waf-sampled.ts";
+export * from "./waf-tags.ts";
+export * from "./waf-web-acls.ts";
 export * from "./warm-pool-instances.ts";
 export * from "./warm-pools.ts";
 
@@ -110,6 +119,10 @@ export function createServices(ctx: ServiceContext) {
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
     wafSampled: wafSampledService(ctx),
+    webAcls: webAclService(ctx),
+    ipSets: ipSetService(ctx),
+    webAclAssociations: webAclAssociationService(ctx),
+    wafTags: wafTagService(ctx),
   };
 }
 

@@ -1,4 +1,4 @@
-import { AwsError } from "@scaleout/core";
+import { WafErrors } from "@scaleout/core";
 import { schema } from "@scaleout/db";
 import { and, eq } from "drizzle-orm";
 import type { ServiceContext } from "./context.ts";
@@ -47,8 +47,8 @@ export const noWafState: WafStateReader = {
 /** WAF keeps sampled requests for three hours. */
 const retentionSeconds = 3 * 60 * 60;
 
-const nonexistent = (message: string) => new AwsError("WAFNonexistentItemException", 404, message);
-const invalid = (message: string) => new AwsError("WAFInvalidParameterException", 400, message);
+const nonexistent = (message: string) => new WafErrors.WAFNonexistentItemException(message);
+const invalid = (message: string) => new WafErrors.WAFInvalidParameterException(message);
 
 /** A web ACL by ARN (GetSampledRequests), or by Id and, on the AWS door, Name (GetRateBasedStatementManagedKeys). */
 export type WebAclRef = { arn: string } | { id: string; name?: string };

@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CidrMatcher } from "./cidr-matcher.ts";
-import { formatIp, parseIp } from "./ip-addresses.ts";
+import { formatIp, parseIp } from "./ip-numbers.ts";
 
 const has = (m: CidrMatcher, ip: string) => {
   const address = parseIp(ip);

@@ -1,4 +1,4 @@
-import { type IpAddress, parseCidrBlock } from "./ip-addresses.ts";
+import { type IpAddress, parseCidrBlock } from "./ip-numbers.ts";
 
 interface Ranges<T> {
   starts: T[];

@@ -1,6 +1,6 @@
 export * from "./cidr-matcher.ts";
 export * from "./evaluate.ts";
-export * from "./ip-addresses.ts";
+export * from "./ip-numbers.ts";
 export * from "./rate-limiter.ts";
 export * from "./regex-guard.ts";
 export * from "./request-view.ts";

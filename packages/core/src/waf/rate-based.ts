@@ -1,4 +1,4 @@
-import { parseIp } from "./ip-addresses.ts";
+import { parseIp } from "./ip-numbers.ts";
 import { type EvaluationContext, forwardedAddresses, headerOf, queryArgumentsOf } from "./request-view.ts";
 import type { CompileEnv, Matcher } from "./statements.ts";
 import { compileTransformations } from "./transform.ts";

@@ -1,4 +1,4 @@
-import type { IpAddress } from "./ip-addresses.ts";
+import type { IpAddress } from "./ip-numbers.ts";
 
 /** ALB's body inspection limit: WAF sees the first 8 KB of a request body (OversizeHandling beyond). */
 export const bodyInspectionLimit = 8 * 1024;

@@ -1,6 +1,6 @@
 import type { CidrMatcher } from "./cidr-matcher.ts";
 import { compileField, type FieldValue } from "./fields.ts";
-import { parseIp } from "./ip-addresses.ts";
+import { parseIp } from "./ip-numbers.ts";
 import { compileRateBased } from "./rate-based.ts";
 import type { RateLimiter, RateLimiterStore } from "./rate-limiter.ts";
 import { compileRegex, regexInputLimit } from "./regex-guard.ts";

@@ -1,4 +1,4 @@
-import { hexDigit } from "./ip-addresses.ts";
+import { hexDigit } from "./ip-numbers.ts";
 import type { TextTransformation, TextTransformationType } from "./types.ts";
 
 /*
