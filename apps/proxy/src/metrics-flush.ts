@@ -1,14 +1,12 @@
 import type { Sample } from "@scaleout/core";
 import type { DataPlane } from "./data-plane.ts";
-import { type NetworkGroupGauge, networkElbSamples } from "./l4/flow-metrics.ts";
+import { type HostCounts, networkHostCounts } from "./health-host-counts.ts";
+import { networkElbSamples } from "./l4/flow-metrics.ts";
 import type { MetricsAggregator } from "./metrics.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
 
-/**
- * Once a second, the last complete second's ALB and NLB metrics and host-count gauges go to the metric
- * store.
- */
+/** Once a second, the last complete second's ALB metrics and host-count gauges go to the metric store. */
 export class MetricsFlush {
   constructor(
     private readonly resources: SystemResources,
@@ -23,7 +21,7 @@ export class MetricsFlush {
     if (!snapshot) return;
     const second = Math.floor(this.resources.now() / 1000) - 1;
     const gauges: Parameters<MetricsAggregator["drain"]>[1] = [];
-    const networkGauges: NetworkGroupGauge[] = [];
+    const networkGauges: HostCounts[] = [];
     for (const runtime of this.plane.groups.values()) {
       let healthy = 0;
       let unhealthy = 0;
@@ -33,19 +31,20 @@ export class MetricsFlush {
       }
       for (const lbArn of runtime.config.loadBalancerArns) {
         const lb = snapshot.loadBalancers.get(lbArn);
-        if (lb?.type === "network")
-          networkGauges.push({
-            loadBalancer: lb.dimension,
-            targetGroup: runtime.config.dimension,
-            healthy,
-            unhealthy,
-          });
-        else if (lb) gauges.push({ loadBalancer: lb, targetGroup: runtime.config, healthy, unhealthy });
+        if (!lb) continue;
+        // A network load balancer's groups count in AWS/NetworkELB.
+        (lb.type === "network" ? networkGauges : gauges).push({
+          loadBalancer: lb,
+          targetGroup: runtime.config,
+          healthy,
+          unhealthy,
+        });
       }
     }
     const samples = this.resources.metrics.drain(second, gauges);
-    // Network load balancers' flows, in AWS/NetworkELB (each worker's already absorbed by the owner).
-    samples.push(...networkElbSamples(second, this.resources.flows.export(), networkGauges));
+    if (networkGauges.length > 0) samples.push(...networkHostCounts(second, networkGauges));
+    // Network load balancers' flows (each worker's counts absorbed by the owner as they arrived).
+    samples.push(...networkElbSamples(second, this.resources.flows.export()));
     this.onSamples(samples);
     this.registry.recordSamples(samples);
   }

@@ -6,6 +6,7 @@ import { H2Requests } from "./h2/requests.ts";
 import { HealthChecker } from "./health-checker.ts";
 import { HttpRequests } from "./http-requests.ts";
 import { L4Listeners } from "./l4/l4-listeners.ts";
+import { UdpListeners } from "./l4/udp-listeners.ts";
 import { Listeners } from "./listeners.ts";
 import { MetricsFlush } from "./metrics-flush.ts";
 import { RequestNormaliser } from "./normalise.ts";
@@ -45,6 +46,8 @@ export class LoadBalancerProxy {
   private readonly listeners: Listeners | undefined;
   /** Network load balancers' TCP and TLS listeners (the stream side of layer 4). */
   private readonly l4: L4Listeners | undefined;
+  /** UDP listeners: served by one process (the only one, or the owner), see l4/udp-listeners.ts. */
+  readonly udp: UdpListeners | undefined;
   private readonly health: HealthChecker | undefined;
   private readonly draining: Draining;
   private readonly metricsFlush: MetricsFlush;
@@ -88,6 +91,7 @@ export class LoadBalancerProxy {
       );
       this.pool = pool;
       this.draining = new Draining(resources, this.plane, this.registry, pool);
+      this.udp = new UdpListeners(resources, this.plane, () => this.draining.sweep());
       this.health = new HealthChecker(resources, this.plane, this.registry, (arn, t) =>
         pool.broadcast({
           type: "health",
@@ -134,6 +138,7 @@ export class LoadBalancerProxy {
       };
     } else {
       this.health = new HealthChecker(resources, this.plane, this.registry);
+      this.udp = new UdpListeners(resources, this.plane, drained);
     }
     const normaliser = new RequestNormaliser(resources);
     const router = new Router(resources, this.plane);
@@ -218,6 +223,7 @@ export class LoadBalancerProxy {
     this.health?.sync(removed);
     this.pool?.broadcast(this.syncMessage());
     await Promise.all([this.listeners?.sync(next), this.l4?.sync(next)]);
+    await this.udp?.sync(next);
     return true;
   }
 
@@ -225,6 +231,7 @@ export class LoadBalancerProxy {
   async close(graceMs = 10_000): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.health?.close();
+    this.udp?.close();
     await this.pool?.close(graceMs);
     const closed = [...(this.listeners?.close() ?? []), ...(this.l4?.close() ?? [])];
     // Real time, not the injected clock: this waits for sockets, which only real time moves.

@@ -19,6 +19,10 @@ export interface ProxyOptions {
   reusePort?: boolean;
   /** Answer every request with `x-scaleout-worker: <pid>` (diagnostics and tests of the spread over workers). */
   workerHeader?: boolean;
+  /** UDP flows idle this long end (NLB: 120 s; fast mode shorter). */
+  udpIdleTimeoutMs?: number;
+  /** UDP flows one process holds at once; past it the least recently used is evicted. */
+  udpFlowLimit?: number;
   /** Wall-clock ms; tests inject their own so time-driven behaviour needs no sleeping. */
   now?: () => number;
   /** Weighted forward picks; tests inject a deterministic sequence. */

@@ -16,27 +16,15 @@ class LoadBalancerSecond {
   targetTlsErrors = 0;
 }
 
-/** A network target group's host counts, under the load balancer that uses it. */
-export interface NetworkGroupGauge {
-  loadBalancer: string;
-  targetGroup: string;
-  healthy: number;
-  unhealthy: number;
-}
-
 /**
  * One closed second of flows as AWS/NetworkELB samples at `timestamp` (Unix seconds), by LoadBalancer
  * (`net/{name}/{id}`) as NLB publishes its flow metrics: ActiveFlowCount, NewFlowCount and
  * ProcessedBytes in all and per protocol (_TCP, _TLS, _UDP), ProcessedPackets, the TCP reset counts by
- * sender and the TLS negotiation errors; HealthyHostCount and UnHealthyHostCount by LoadBalancer and
- * TargetGroup. A count that stayed 0 is left out, as NLB leaves out metrics with no data;
+ * sender and the TLS negotiation errors (HealthyHostCount and UnHealthyHostCount: health-host-counts.ts).
+ * A count that stayed 0 is left out, as NLB leaves out metrics with no data;
  * ActiveFlowCount is published whenever the load balancer had flows.
  */
-export function networkElbSamples(
-  timestamp: number,
-  records: readonly FlowRecord[],
-  gauges: readonly NetworkGroupGauge[],
-): Sample[] {
+export function networkElbSamples(timestamp: number, records: readonly FlowRecord[]): Sample[] {
   const byLb = new Map<string, LoadBalancerSecond>();
   for (const r of records) {
     let s = byLb.get(r[0]);
@@ -86,14 +74,6 @@ export function networkElbSamples(
     if (s.elbResets) push(dims, "TCP_ELB_Reset_Count", s.elbResets);
     if (s.clientTlsErrors) push(dims, "ClientTLSNegotiationErrorCount", s.clientTlsErrors);
     if (s.targetTlsErrors) push(dims, "TargetTLSNegotiationErrorCount", s.targetTlsErrors);
-  }
-  for (const g of gauges) {
-    const dims = [
-      { name: "LoadBalancer", value: g.loadBalancer },
-      { name: "TargetGroup", value: g.targetGroup },
-    ];
-    push(dims, "HealthyHostCount", g.healthy);
-    push(dims, "UnHealthyHostCount", g.unhealthy);
   }
   return samples;
 }

@@ -21,7 +21,7 @@ export function tcpIdleTimeoutMs(listener: ListenerConfig): number {
 /** The target group a layer-4 listener forwards to: its default action's (NLB allows one forward). */
 export function forwardedGroupArn(listener: ListenerConfig): string | undefined {
   const action = listener.rules[listener.rules.length - 1]?.action;
-  if (!action || action.type !== "forward") return undefined;
+  if (action?.type !== "forward") return undefined;
   return action.forwardConfig?.targetGroups[0]?.targetGroupArn ?? action.targetGroupArn;
 }
 
