@@ -9,7 +9,7 @@ export interface ProxyOptions {
   accessLog: AccessLog;
   /** Log every load balancer's requests, whatever its access_logs.s3.enabled attribute says. */
   logEveryLoadBalancer?: boolean;
-  log: Pick<Console, "info" | "warn" | "error">;
+  log: Pick<Console, "debug" | "info" | "warn" | "error">;
   /** ALB's connect timeout to targets is 10 s. */
   connectTimeoutMs?: number;
   /** Keep-alive connections per target. */
@@ -30,7 +30,7 @@ export interface ProxyOptions {
  */
 export interface SystemResources {
   db: Db;
-  log: Pick<Console, "info" | "warn" | "error">;
+  log: Pick<Console, "debug" | "info" | "warn" | "error">;
   now: () => number;
   random: Random;
   metrics: MetricsAggregator;

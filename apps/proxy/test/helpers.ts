@@ -389,6 +389,7 @@ export async function createHarness(
     bindHost: loopback,
     accessLog: createAccessLog({ file: accessLogFile }),
     log: {
+      debug: () => {},
       info: (message: unknown) => void infos.push(String(message)),
       warn: (...args: unknown[]) => warnings.push(args),
       error: (...args: unknown[]) => warnings.push(args),

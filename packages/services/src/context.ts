@@ -1,5 +1,5 @@
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
-import { bumpConfigVersion, type Db, type Tx } from "@scaleout/db";
+import { bumpConfigVersion, type Db, type Tx, writeTransaction } from "@scaleout/db";
 import { type CertificateAuthority, createCertificateAuthority } from "./certificate-authority.ts";
 import type { PortProbe } from "./port-probe.ts";
 
@@ -90,13 +90,10 @@ export interface Announcements {
  */
 export function mutate<T>(ctx: ServiceContext, change: (tx: Tx, announce: Announcements) => T): T {
   const announce: Announcements = { groups: [], invocations: [], events: [] };
-  const { result, version } = ctx.db.transaction(
-    (tx) => {
-      const result = change(tx, announce);
-      return { result, version: bumpConfigVersion(tx) };
-    },
-    { behavior: "immediate" },
-  );
+  const { result, version } = writeTransaction(ctx.db, (tx) => {
+    const result = change(tx, announce);
+    return { result, version: bumpConfigVersion(tx) };
+  });
   ctx.events.configChanged(version);
   for (const group of announce.groups) ctx.events.groupChanged(group.name, group.reason);
   for (const invocation of announce.invocations) ctx.events.policyInvoked(invocation);
