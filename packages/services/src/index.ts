@@ -25,6 +25,7 @@ import { targetGroupService } from "./target-groups.ts";
 import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
+export type { StartedActivity } from "./activity-starts.ts";
 export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
 export * from "./certificate-authority.ts";
