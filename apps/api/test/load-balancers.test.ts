@@ -52,7 +52,7 @@ describe("load balancers", () => {
       { name: "web_1" },
       { name: "" },
       { name: "web", scheme: "public" },
-      { name: "web", type: "network" },
+      { name: "web", type: "gateway" },
       { name: "web", ipAddressType: "ipv6" },
       {},
     ]) {

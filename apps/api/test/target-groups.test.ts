@@ -99,7 +99,7 @@ describe("target groups", () => {
       { healthCheckProtocol: "TCP" },
       { matcher: { httpCode: "600" } },
       { matcher: { httpCode: "abc" } },
-      { protocol: "TCP" },
+      { protocol: "GENEVE" },
       { protocol: "HTTP", port: 0 },
       { port: undefined },
       { targetType: "lambda" },

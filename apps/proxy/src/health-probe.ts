@@ -1,17 +1,32 @@
 import { request } from "node:http";
 import { request as requestTls } from "node:https";
-import type { HealthCheckResult } from "@scaleout/core";
+import { asNetworkHealthResult, type HealthCheckResult } from "@scaleout/core";
+import { checkTcp } from "./health-tcp-probe.ts";
 import type { TargetGroupRuntime, TargetState } from "./targets.ts";
 
 export type CheckResult = HealthCheckResult;
 
+/** Target groups of Network Load Balancers: their failures all read Target.FailedHealthChecks. */
+const networkProtocols = new Set(["TCP", "TLS", "UDP", "TCP_UDP"]);
+
 /**
- * One health check: a GET on the group's path and port, with its timeout, judged by its matcher. An
- * HTTPS check does not verify the target's certificate, as ALB's does not.
+ * One health check on the group's port with its timeout: a TCP connect (NLB groups' default; a UDP group
+ * is checked over TCP, HTTP or HTTPS, as AWS requires), or a GET on its path judged by its matcher. An
+ * HTTPS check does not verify the target's certificate, as ELB's does not.
  */
-export function checkTarget(group: TargetGroupRuntime, target: TargetState): Promise<CheckResult> {
+export async function checkTarget(group: TargetGroupRuntime, target: TargetState): Promise<CheckResult> {
   const hc = group.config.healthCheck;
   const port = hc.healthCheckPort === "traffic-port" ? target.port : Number(hc.healthCheckPort);
+  const protocol: string = hc.healthCheckProtocol;
+  const result =
+    protocol === "TCP"
+      ? await checkTcp(target.host, port, hc.healthCheckTimeoutSeconds * 1000)
+      : await checkHttp(group, target, port);
+  return networkProtocols.has(group.config.protocol) ? asNetworkHealthResult(result) : result;
+}
+
+function checkHttp(group: TargetGroupRuntime, target: TargetState, port: number): Promise<CheckResult> {
+  const hc = group.config.healthCheck;
   return new Promise((resolve) => {
     let settled = false;
     const done = (result: CheckResult) => {

@@ -113,6 +113,8 @@ export class Listeners {
     this.tlsProblems = new Map();
     const binds: Array<Promise<void>> = [];
     for (const listener of snapshot.listeners.values()) {
+      // UDP listeners are l4/udp-listeners.ts's (a TCP_UDP listener's TCP side is bound here).
+      if (listener.protocol === "UDP") continue;
       let existing = this.bindings.get(listener.port);
       if (existing && existing.protocol !== listener.protocol) {
         this.bindings.delete(listener.port);

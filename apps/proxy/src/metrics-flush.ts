@@ -1,5 +1,6 @@
 import type { Sample } from "@scaleout/core";
 import type { DataPlane } from "./data-plane.ts";
+import { type HostCounts, networkHostCounts } from "./health-host-counts.ts";
 import type { MetricsAggregator } from "./metrics.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
@@ -19,6 +20,7 @@ export class MetricsFlush {
     if (!snapshot) return;
     const second = Math.floor(this.resources.now() / 1000) - 1;
     const gauges: Parameters<MetricsAggregator["drain"]>[1] = [];
+    const networkGauges: HostCounts[] = [];
     for (const runtime of this.plane.groups.values()) {
       let healthy = 0;
       let unhealthy = 0;
@@ -28,10 +30,18 @@ export class MetricsFlush {
       }
       for (const lbArn of runtime.config.loadBalancerArns) {
         const lb = snapshot.loadBalancers.get(lbArn);
-        if (lb) gauges.push({ loadBalancer: lb, targetGroup: runtime.config, healthy, unhealthy });
+        if (!lb) continue;
+        // A network load balancer's groups count in AWS/NetworkELB.
+        (lb.type === "network" ? networkGauges : gauges).push({
+          loadBalancer: lb,
+          targetGroup: runtime.config,
+          healthy,
+          unhealthy,
+        });
       }
     }
     const samples = this.resources.metrics.drain(second, gauges);
+    if (networkGauges.length > 0) samples.push(...networkHostCounts(second, networkGauges));
     this.onSamples(samples);
     this.registry.recordSamples(samples);
   }

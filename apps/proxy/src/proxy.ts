@@ -5,6 +5,7 @@ import { Forwarding } from "./forwarding.ts";
 import { H2Requests } from "./h2/requests.ts";
 import { HealthChecker } from "./health-checker.ts";
 import { HttpRequests } from "./http-requests.ts";
+import { UdpListeners } from "./l4/udp-listeners.ts";
 import { Listeners } from "./listeners.ts";
 import { MetricsFlush } from "./metrics-flush.ts";
 import { RequestNormaliser } from "./normalise.ts";
@@ -42,6 +43,8 @@ export class LoadBalancerProxy {
   private readonly registry: RegistryWriter;
   private readonly outcomes: RequestOutcomes;
   private readonly listeners: Listeners | undefined;
+  /** UDP listeners: served by one process (the only one, or the owner), see l4/udp-listeners.ts. */
+  readonly udp: UdpListeners | undefined;
   private readonly health: HealthChecker | undefined;
   private readonly draining: Draining;
   private readonly metricsFlush: MetricsFlush;
@@ -82,6 +85,7 @@ export class LoadBalancerProxy {
       );
       this.pool = pool;
       this.draining = new Draining(resources, this.plane, this.registry, pool);
+      this.udp = new UdpListeners(resources, this.plane, () => this.draining.sweep());
       this.health = new HealthChecker(resources, this.plane, this.registry, (arn, t) =>
         pool.broadcast({
           type: "health",
@@ -127,6 +131,7 @@ export class LoadBalancerProxy {
       };
     } else {
       this.health = new HealthChecker(resources, this.plane, this.registry);
+      this.udp = new UdpListeners(resources, this.plane, drained);
     }
     const normaliser = new RequestNormaliser(resources);
     const router = new Router(resources, this.plane);
@@ -210,6 +215,7 @@ export class LoadBalancerProxy {
     this.health?.sync(removed);
     this.pool?.broadcast(this.syncMessage());
     await this.listeners?.sync(next);
+    await this.udp?.sync(next);
     return true;
   }
 
@@ -217,6 +223,7 @@ export class LoadBalancerProxy {
   async close(graceMs = 10_000): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.health?.close();
+    this.udp?.close();
     await this.pool?.close(graceMs);
     const closed = this.listeners?.close() ?? [];
     // Real time, not the injected clock: this waits for sockets, which only real time moves.

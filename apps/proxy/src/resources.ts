@@ -1,6 +1,7 @@
 import type { Random } from "@scaleout/core";
 import type { Db } from "@scaleout/db";
 import type { AccessLog } from "./access-log.ts";
+import { FlowCounters } from "./l4/flow-counters.ts";
 import { MetricsAggregator } from "./metrics.ts";
 
 export interface ProxyOptions {
@@ -23,6 +24,10 @@ export interface ProxyOptions {
   announceListeners?: boolean;
   /** Answer every request with `x-scaleout-worker: <pid>` (diagnostics and tests of the spread over workers). */
   workerHeader?: boolean;
+  /** UDP flows idle this long end (NLB: 120 s; fast mode shorter). */
+  udpIdleTimeoutMs?: number;
+  /** UDP flows one process holds at once; past it the least recently used is evicted. */
+  udpFlowLimit?: number;
   /** Wall-clock ms; tests inject their own so time-driven behaviour needs no sleeping. */
   now?: () => number;
   /** Weighted forward picks; tests inject a deterministic sequence. */
@@ -39,6 +44,8 @@ export interface SystemResources {
   now: () => number;
   random: Random;
   metrics: MetricsAggregator;
+  /** Layer-4 flows' counts (AWS/NetworkELB), by load balancer, target group, target and protocol. */
+  flows: FlowCounters;
   accessLog: AccessLog;
   options: ProxyOptions;
 }
@@ -50,6 +57,7 @@ export function createResources(options: ProxyOptions): SystemResources {
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     metrics: new MetricsAggregator(),
+    flows: new FlowCounters(),
     accessLog: options.accessLog,
     options,
   };

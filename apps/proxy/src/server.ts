@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { guardProcess, readSettings } from "@scaleout/config";
+import { udpFlowIdleSeconds } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createRedis, publishMetricSnapshots } from "@scaleout/queue";
 import { createAccessLog } from "./access-log.ts";
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       log,
       reusePort: false,
       workerHeader: settings.proxy.workerHeader,
+      udpIdleTimeoutMs: udpFlowIdleSeconds(settings.fast) * 1000,
     },
     role,
   );

@@ -1,10 +1,10 @@
 import {
   type Action,
   compileConditions,
+  compileStoredMatcher,
   type DesyncMode,
   desyncModeOf,
   type HealthCheckSettings,
-  parseMatcher,
   type RequestMatcher,
 } from "@scaleout/core";
 import { type Db, readConfigVersion, readTransaction, schema } from "@scaleout/db";
@@ -188,7 +188,8 @@ export function loadSnapshot(db: Db): Snapshot {
         port: row.port,
         attributes: a,
         healthCheck: row.healthCheck,
-        healthy: parseMatcher(row.healthCheck.matcher.httpCode),
+        // The api checked the matcher (ALB: 200-499, NLB: up to 599); what is stored must not fail the load.
+        healthy: compileStoredMatcher(row.healthCheck.matcher.httpCode),
         algorithm: a["load_balancing.algorithm.type"] ?? "round_robin",
         slowStartSeconds: Number(a["slow_start.duration_seconds"] ?? "0"),
         deregistrationDelaySeconds: Number(a["deregistration_delay.timeout_seconds"] ?? "300"),

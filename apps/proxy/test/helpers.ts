@@ -369,6 +369,8 @@ export async function createHarness(
     events?: ChangeEvents;
     now?: () => number;
     connectionsPerTarget?: number;
+    udpFlowLimit?: number;
+    udpIdleTimeoutMs?: number;
   } = {},
 ): Promise<Harness> {
   const file = join(dataDir, "scaleout.db");
@@ -397,6 +399,8 @@ export async function createHarness(
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.now !== undefined && { now: options.now }),
     ...(options.connectionsPerTarget !== undefined && { connectionsPerTarget: options.connectionsPerTarget }),
+    ...(options.udpFlowLimit !== undefined && { udpFlowLimit: options.udpFlowLimit }),
+    ...(options.udpIdleTimeoutMs !== undefined && { udpIdleTimeoutMs: options.udpIdleTimeoutMs }),
   });
   await proxy.start();
 

@@ -53,6 +53,10 @@ export const Errors = {
   TooManyActions: define("TooManyActions", 400),
   TooManyTargetGroups: define("TooManyTargetGroups", 400),
   TargetGroupAssociationLimit: define("TargetGroupAssociationLimit", 400),
+  UnsupportedProtocol: define("UnsupportedProtocol", 400),
+  InvalidLoadBalancerAction: define("InvalidLoadBalancerAction", 400),
+  // botocore's ALPNPolicyNotSupportedException answers with this code.
+  ALPNPolicyNotFound: define("ALPNPolicyNotFound", 400),
   // ELBv2 HTTPS listeners (certificates and security policies)
   CertificateNotFound: define("CertificateNotFound", 404),
   SSLPolicyNotFound: define("SSLPolicyNotFound", 404),

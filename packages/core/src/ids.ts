@@ -23,7 +23,9 @@ export const newUuid = (): string => randomUUID();
 const elb = (p: Partition) => `arn:aws:elasticloadbalancing:${p.region}:${p.accountId}`;
 
 export const arns = {
-  loadBalancer: (p: Partition, name: string, id = hex(16)) => `${elb(p)}:loadbalancer/app/${name}/${id}`,
+  /** `app` for Application Load Balancers, `net` for Network Load Balancers, as in AWS's ARNs. */
+  loadBalancer: (p: Partition, name: string, id = hex(16), kind: "app" | "net" = "app") =>
+    `${elb(p)}:loadbalancer/${kind}/${name}/${id}`,
   targetGroup: (p: Partition, name: string, id = hex(16)) => `${elb(p)}:targetgroup/${name}/${id}`,
   /** Listener ARNs extend their load balancer's: `listener/app/{lb}/{lbId}/{id}`. */
   listener: (loadBalancerArn: string, id = hex(16)) =>

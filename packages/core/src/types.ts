@@ -79,7 +79,8 @@ export interface Action {
 
 export interface HealthCheckSettings {
   healthCheckEnabled: boolean;
-  healthCheckProtocol: "HTTP" | "HTTPS";
+  /** TCP for Network Load Balancer target groups only (a connect); the view hides path and matcher then. */
+  healthCheckProtocol: "HTTP" | "HTTPS" | "TCP";
   healthCheckPort: string;
   healthCheckPath: string;
   healthCheckIntervalSeconds: number;

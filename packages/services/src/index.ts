@@ -11,6 +11,7 @@ import { instanceRefreshService } from "./instance-refreshes.ts";
 import { instanceStandbyService } from "./instance-standby.ts";
 import { launchTemplateService } from "./launch-templates.ts";
 import { lifecycleHookService } from "./lifecycle-hooks.ts";
+import { listenerAttributeService } from "./listener-attributes.ts";
 import { listenerCertificateService } from "./listener-certificates.ts";
 import { listenerService } from "./listeners.ts";
 import { loadBalancerService } from "./load-balancers.ts";
@@ -22,6 +23,10 @@ import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
+import { webAclAssociationService } from "./waf-associations.ts";
+import { ipSetService } from "./waf-ip-sets.ts";
+import { wafTagService } from "./waf-tags.ts";
+import { webAclService } from "./waf-web-acls.ts";
 import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
@@ -71,6 +76,11 @@ export * from "./tags.ts";
 export * from "./target-groups.ts";
 export * from "./target-health-view.ts";
 export * from "./user-data.ts";
+export * from "./waf-associations.ts";
+export * from "./waf-common.ts";
+export * from "./waf-ip-sets.ts";
+export * from "./waf-tags.ts";
+export * from "./waf-web-acls.ts";
 export * from "./warm-pool-instances.ts";
 export * from "./warm-pools.ts";
 
@@ -85,6 +95,7 @@ export function createServices(ctx: ServiceContext) {
     loadBalancers: loadBalancerService(ctx),
     listeners: listenerService(ctx),
     listenerCertificates: listenerCertificateService(ctx),
+    listenerAttributes: listenerAttributeService(ctx),
     rules: ruleService(ctx),
     sslPolicies: { describe: describeSslPolicies },
     targetGroups: targetGroupService(ctx),
@@ -106,6 +117,10 @@ export function createServices(ctx: ServiceContext) {
     scheduledActions: scheduledActionService(ctx),
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
+    webAcls: webAclService(ctx),
+    ipSets: ipSetService(ctx),
+    webAclAssociations: webAclAssociationService(ctx),
+    wafTags: wafTagService(ctx),
   };
 }
 

@@ -92,9 +92,9 @@ function certificateList(db: Db | Tx, listener: ListenerRow): ListenerCertificat
 const order = (c: ListenerCertificate) => `${c.isDefault ? "0" : "1"}${c.certificateArn}`;
 
 function requireHttps(listener: ListenerRow): void {
-  if (listener.protocol !== "HTTPS")
+  if (listener.protocol !== "HTTPS" && listener.protocol !== "TLS")
     throw new Errors.ValidationError(
-      `Listener '${listener.arn}' is ${listener.protocol}: certificates belong to HTTPS listeners`,
+      `Listener '${listener.arn}' is ${listener.protocol}: certificates belong to HTTPS and TLS listeners`,
     );
 }
 

@@ -2,18 +2,26 @@ import {
   type Action,
   arns,
   check,
-  checkOneOf,
+  checkAlpnPolicy,
+  checkDualStackProtocol,
+  checkListenerProtocol,
+  checkNetworkActions,
   checkPageSize,
   checkPort,
+  checkTargetProtocols,
   decodeToken,
+  defaultAttributes,
   defaultSslPolicyName,
   Errors,
   findSslPolicy,
   forwardedTargetGroups,
+  type ListenerProtocol,
+  listenerAttributeSpecs,
   normalizeActions,
   type Page,
   pageOf,
   type Tag,
+  terminatesTls,
 } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, asc, eq, gt, inArray, isNull, like, ne, sql } from "drizzle-orm";
@@ -41,6 +49,8 @@ export interface ListenerInput {
   defaultActions?: Action[];
   sslPolicy?: string;
   certificates?: Array<{ certificateArn: string }>;
+  /** TLS listeners: one of AWS's ALPN policy names (a list of one, as on the wire). */
+  alpnPolicy?: string[];
   tags?: Tag[];
 }
 
@@ -52,6 +62,7 @@ export interface Listener {
   defaultActions: Action[];
   sslPolicy?: string;
   certificates?: Array<{ certificateArn: string }>;
+  alpnPolicy?: string[];
 }
 
 export function toListener(row: ListenerRow): Listener {
@@ -63,6 +74,7 @@ export function toListener(row: ListenerRow): Listener {
     defaultActions: row.defaultActions,
     ...(row.sslPolicy !== null && { sslPolicy: row.sslPolicy }),
     ...(row.certificates !== null && { certificates: row.certificates }),
+    ...(row.alpnPolicy !== null && { alpnPolicy: [row.alpnPolicy] }),
   };
 }
 
@@ -96,12 +108,19 @@ export function findListener(db: Db | Tx, id: string): ListenerRow {
 }
 
 /**
- * Checks the target groups an action list forwards to: they exist, and none is already used by another
- * load balancer (a target group belongs to at most one).
+ * Checks the target groups an action list forwards to: they exist, their protocols fit the listener's
+ * (IncompatibleProtocols: an ALB's HTTP group cannot serve an NLB's TCP listener, nor the reverse), and
+ * none is already used by another load balancer (a target group belongs to at most one).
  */
-export function checkActionTargets(tx: Tx, loadBalancerArn: string, actions: Action[]): void {
+export function checkActionTargets(
+  tx: Tx,
+  loadBalancerArn: string,
+  actions: Action[],
+  listenerProtocol: string,
+): void {
   const named = forwardedTargetGroups(actions);
-  requireTargetGroups(tx, named);
+  const groups = requireTargetGroups(tx, named);
+  checkTargetProtocols(listenerProtocol as ListenerProtocol, groups);
   const used = loadBalancersOf(tx, named);
   const taken = named.filter((arn) => (used.get(arn) ?? []).some((lb) => lb !== loadBalancerArn));
   if (taken.length) {
@@ -135,35 +154,61 @@ interface TlsSettings {
 }
 
 /**
- * ELB's rules for a listener's protocol, policy and certificates: HTTP listeners take neither; HTTPS
- * listeners have exactly one default certificate and a security policy (2016-08 when none is given, as
- * through the API and the CLI). `current` is the listener being modified: an HTTPS listener keeps what
- * the call does not change, and settings stored before they were checked (an unknown certificate ARN)
- * keep loading until they are replaced.
+ * ELB's rules for a listener's policy and certificates: HTTP, TCP, UDP and TCP_UDP listeners take neither;
+ * HTTPS and TLS listeners have exactly one default certificate and a security policy (2016-08 when none
+ * is given, as through the API and the CLI) that the load balancer's type supports. `current` is the
+ * listener being modified: a TLS-terminating listener keeps what the call does not change, and settings
+ * stored before they were checked (an unknown certificate ARN) keep loading until they are replaced.
  */
 function tlsSettings(
-  protocol: string,
+  protocol: ListenerProtocol,
+  loadBalancerType: string,
   input: { sslPolicy?: string | undefined; certificates?: Array<{ certificateArn: string }> | undefined },
   current?: ListenerRow,
 ): TlsSettings {
-  checkOneOf("Protocol", protocol, ["HTTP", "HTTPS"] as const);
-  if (protocol === "HTTP") {
-    check(!input.certificates?.length, "A certificate cannot be specified for HTTP listeners");
-    check(input.sslPolicy === undefined, "An SSL policy cannot be specified for HTTP listeners");
+  if (!terminatesTls(protocol)) {
+    check(!input.certificates?.length, `A certificate cannot be specified for ${protocol} listeners`);
+    check(input.sslPolicy === undefined, `An SSL policy cannot be specified for ${protocol} listeners`);
     return { sslPolicy: null, certificates: null };
   }
-  const wasHttps = current?.protocol === "HTTPS";
+  const wasTls = current !== undefined && terminatesTls(current.protocol);
   const given = defaultCertificateOf(input.certificates);
-  const certificateArn = given ?? (wasHttps ? current?.certificates?.[0]?.certificateArn : undefined);
-  check(certificateArn !== undefined, "A certificate must be specified for HTTPS listeners");
-  if (input.sslPolicy !== undefined && !findSslPolicy(input.sslPolicy))
-    throw new Errors.SSLPolicyNotFound(`SSL policy '${input.sslPolicy}' not found`);
-  const sslPolicy = input.sslPolicy ?? (wasHttps ? current?.sslPolicy : undefined) ?? defaultSslPolicyName;
+  const certificateArn = given ?? (wasTls ? current?.certificates?.[0]?.certificateArn : undefined);
+  check(certificateArn !== undefined, `A certificate must be specified for ${protocol} listeners`);
+  if (input.sslPolicy !== undefined) {
+    const policy = findSslPolicy(input.sslPolicy);
+    const supported = (policy?.supportedLoadBalancerTypes ?? []) as readonly string[];
+    if (!supported.includes(loadBalancerType))
+      throw new Errors.SSLPolicyNotFound(
+        policy === undefined
+          ? `SSL policy '${input.sslPolicy}' not found`
+          : `SSL policy '${input.sslPolicy}' is not supported for load balancers of type '${loadBalancerType}'`,
+      );
+  }
+  const sslPolicy = input.sslPolicy ?? (wasTls ? current?.sslPolicy : undefined) ?? defaultSslPolicyName;
   return {
     sslPolicy,
     certificates: [{ certificateArn }],
     ...(given !== undefined && { newDefault: given }),
   };
+}
+
+/** Default actions as the load balancer's type takes them: NLB listeners forward to one group, no more. */
+function checkedActions(loadBalancerType: string, actions: Action[]): Action[] {
+  const normalized = normalizeActions(actions);
+  if (loadBalancerType === "network") checkNetworkActions(normalized);
+  return normalized;
+}
+
+/** A listener's attributes after its protocol is set: the protocol's keys, kept values where still valid. */
+function attributesFor(protocol: string, current: Record<string, string> = {}): Record<string, string> {
+  const specs = listenerAttributeSpecs(protocol);
+  const next = defaultAttributes(specs);
+  for (const key of Object.keys(next)) {
+    const value = current[key];
+    if (value !== undefined && specs[key]?.validate(value)) next[key] = value;
+  }
+  return next;
 }
 
 const duplicatePort = (port: number) =>
@@ -175,20 +220,24 @@ export function listenerService(ctx: ServiceContext) {
   return {
     /** CreateListener: binds a port for the load balancer and creates its default rule. */
     create(loadBalancerName: string, input: ListenerInput): Listener {
-      const protocol = (input.protocol ?? "").toUpperCase();
       check(input.protocol !== undefined, "Protocol is required");
       check(input.port !== undefined, "Port is required");
       checkPort("Port", input.port);
-      const tls = tlsSettings(protocol, input);
-      const defaultActions = normalizeActions(input.defaultActions ?? []);
+      const { type, ipAddressType } = findLoadBalancer(ctx.db, loadBalancerName);
+      const protocol = checkListenerProtocol(type, input.protocol.toUpperCase());
+      checkDualStackProtocol(ipAddressType, protocol);
+      const tls = tlsSettings(protocol, type, input);
+      const alpnPolicy = checkAlpnPolicy(protocol, input.alpnPolicy);
+      const defaultActions = checkedActions(type, input.defaultActions ?? []);
       const tags = checkTags(input.tags);
-      requireBindablePort(ctx, input.port);
+      // The probe binds TCP: a UDP listener's port is the proxy's to find out (active_impaired if taken).
+      if (protocol !== "UDP") requireBindablePort(ctx, input.port);
       return mutate(ctx, (tx) => {
         const lb = findLoadBalancer(tx, loadBalancerName);
         const port = input.port ?? 0;
         const existing = tx.select().from(listeners).where(eq(listeners.port, port)).get();
         if (existing) throw duplicatePort(port);
-        checkActionTargets(tx, lb.arn, defaultActions);
+        checkActionTargets(tx, lb.arn, defaultActions, protocol);
         if (tls.newDefault !== undefined) requireCertificates(tx, [tls.newDefault]);
         const row: ListenerRow = {
           arn: arns.listener(lb.arn),
@@ -198,8 +247,8 @@ export function listenerService(ctx: ServiceContext) {
           sslPolicy: tls.sslPolicy,
           certificates: tls.certificates,
           defaultActions,
-          alpnPolicy: null,
-          attributes: {},
+          alpnPolicy,
+          attributes: attributesFor(protocol),
           createdAt: ctx.now(),
         };
         onConstraint(() => tx.insert(listeners).values(row).run(), { unique: () => duplicatePort(port) });
@@ -265,14 +314,20 @@ export function listenerService(ctx: ServiceContext) {
      * follows). The default certificate row is replaced in the same transaction as the listener.
      */
     modify(id: string, input: Omit<ListenerInput, "tags">): Listener {
-      if (input.port !== undefined && input.port !== findListener(ctx.db, id).port) {
+      const before = findListener(ctx.db, id);
+      if (input.port !== undefined && input.port !== before.port) {
         checkPort("Port", input.port);
-        requireBindablePort(ctx, input.port);
+        // As in create: the probe binds TCP, so a port that stays UDP is left to the proxy.
+        if ((input.protocol?.toUpperCase() ?? before.protocol) !== "UDP")
+          requireBindablePort(ctx, input.port);
       }
       return mutate(ctx, (tx) => {
         const row = findListener(tx, id);
-        const protocol = input.protocol?.toUpperCase() ?? row.protocol;
-        const tls = tlsSettings(protocol, input, row);
+        const { type, ipAddressType } = findLoadBalancer(tx, row.loadBalancerArn);
+        const protocol = checkListenerProtocol(type, input.protocol?.toUpperCase() ?? row.protocol);
+        if (protocol !== row.protocol) checkDualStackProtocol(ipAddressType, protocol);
+        const tls = tlsSettings(protocol, type, input, row);
+        const alpnPolicy = checkAlpnPolicy(protocol, input.alpnPolicy, row.alpnPolicy);
         const port = input.port ?? row.port;
         checkPort("Port", port);
         if (port !== row.port) {
@@ -284,9 +339,9 @@ export function listenerService(ctx: ServiceContext) {
           if (clash) throw duplicatePort(port);
         }
         const defaultActions = input.defaultActions
-          ? normalizeActions(input.defaultActions)
+          ? checkedActions(type, input.defaultActions)
           : row.defaultActions;
-        checkActionTargets(tx, row.loadBalancerArn, defaultActions);
+        checkActionTargets(tx, row.loadBalancerArn, defaultActions, protocol);
         if (tls.newDefault !== undefined) requireCertificates(tx, [tls.newDefault]);
         const next: ListenerRow = {
           ...row,
@@ -295,11 +350,13 @@ export function listenerService(ctx: ServiceContext) {
           certificates: tls.certificates,
           sslPolicy: tls.sslPolicy,
           defaultActions,
+          alpnPolicy,
+          attributes: attributesFor(protocol, row.attributes),
         };
         onConstraint(() => tx.update(listeners).set(next).where(eq(listeners.arn, row.arn)).run(), {
           unique: () => duplicatePort(port),
         });
-        if (protocol !== "HTTPS") clearCertificates(tx, row.arn);
+        if (!terminatesTls(protocol)) clearCertificates(tx, row.arn);
         else if (tls.newDefault !== undefined) writeDefaultCertificate(tx, row.arn, tls.newDefault);
         tx.update(rules)
           .set({ actions: defaultActions })

@@ -1,14 +1,15 @@
 import {
   type Attribute,
   arnId,
+  arnKindOf,
   arns,
+  attributeSpecsOfLoadBalancer,
   checkElbName,
   checkPageSize,
   decodeToken,
   defaultLoadBalancerAttributes,
   dnsNameFor,
   Errors,
-  loadBalancerAttributeSpecs,
   mergeAttributes,
   normalizeLoadBalancerOptions,
   type Page,
@@ -54,15 +55,18 @@ export interface LoadBalancer {
 
 export type LoadBalancerState = "provisioning" | "active" | "active_impaired" | "failed";
 
-/** us-east-1's ALB hosted zone: clients that read it get a realistic value. */
-const canonicalHostedZoneId = "Z35SXDOTRQ7X7K";
+/** us-east-1's ALB and NLB hosted zones: clients that read them get a realistic value. */
+const canonicalHostedZoneIds: Record<string, string> = {
+  application: "Z35SXDOTRQ7X7K",
+  network: "Z26RNL4JYFTOTI",
+};
 
 export function toLoadBalancer(row: Row, region: string): LoadBalancer {
   return {
     loadBalancerArn: row.arn,
     loadBalancerName: row.name,
     dnsName: row.dnsName,
-    canonicalHostedZoneId,
+    canonicalHostedZoneId: canonicalHostedZoneIds[row.type] ?? "Z35SXDOTRQ7X7K",
     createdTime: iso(row.createdAt),
     scheme: row.scheme,
     vpcId: "vpc-local",
@@ -112,7 +116,7 @@ export function loadBalancerService(ctx: ServiceContext) {
           );
         return { loadBalancer: view(existing), created: false };
       }
-      const arn = arns.loadBalancer(ctx.partition, name);
+      const arn = arns.loadBalancer(ctx.partition, name, undefined, arnKindOf(options.type));
       // The DNS label carries a number, like AWS's web-1234567890.us-east-1.elb.amazonaws.com.
       const numericId = String(Number.parseInt(arnId(arn).slice(0, 8), 16)).padStart(10, "0");
       const row: Row = {
@@ -122,7 +126,7 @@ export function loadBalancerService(ctx: ServiceContext) {
         ...options,
         state: "provisioning",
         stateReason: null,
-        attributes: defaultLoadBalancerAttributes(),
+        attributes: defaultLoadBalancerAttributes(options.type),
         createdAt: ctx.now(),
       };
       try {
@@ -210,7 +214,8 @@ export function loadBalancerService(ctx: ServiceContext) {
     modifyAttributes(name: string, changes: Attribute[]): Attribute[] {
       return mutate(ctx, (tx) => {
         const row = findLoadBalancer(tx, name);
-        const next = mergeAttributes("Load balancer", loadBalancerAttributeSpecs, row.attributes, changes);
+        const specs = attributeSpecsOfLoadBalancer(row.type);
+        const next = mergeAttributes("Load balancer", specs, row.attributes, changes);
         tx.update(loadBalancers).set({ attributes: next }).where(eq(loadBalancers.arn, row.arn)).run();
         return toAttributeList(next);
       });

@@ -2,10 +2,12 @@ import {
   type Action,
   arns,
   check,
+  checkNetworkActions,
   checkPageSize,
   checkPriority,
   decodeToken,
   Errors,
+  networkListenerProtocols,
   normalizeActions,
   normalizeConditions,
   type Page,
@@ -81,6 +83,9 @@ function parsePriority(priority: number | string | undefined): number {
   return value;
 }
 
+const isNetworkListener = (protocol: string) =>
+  (networkListenerProtocols as readonly string[]).includes(protocol);
+
 export function ruleService(ctx: ServiceContext) {
   return {
     /** CreateRule: priority unique per listener, conditions and actions within ALB's limits. */
@@ -91,6 +96,11 @@ export function ruleService(ctx: ServiceContext) {
       const tags = checkTags(input.tags);
       return mutate(ctx, (tx) => {
         const listener = findListener(tx, listenerId);
+        if (isNetworkListener(listener.protocol)) {
+          throw new Errors.InvalidConfigurationRequest(
+            `Listener '${listener.arn}' is a ${listener.protocol} listener of a network load balancer: only Application Load Balancer listeners have rules`,
+          );
+        }
         const count = tx
           .select({ n: sql<number>`count(*)` })
           .from(rules)
@@ -110,7 +120,7 @@ export function ruleService(ctx: ServiceContext) {
             .get()
         )
           throw inUse();
-        checkActionTargets(tx, listener.loadBalancerArn, actions);
+        checkActionTargets(tx, listener.loadBalancerArn, actions, listener.protocol);
         const row: RuleRow = {
           arn: arns.rule(listener.arn),
           listenerArn: listener.arn,
@@ -176,7 +186,9 @@ export function ruleService(ctx: ServiceContext) {
         const conditions =
           input.conditions !== undefined ? normalizeConditions(input.conditions) : row.conditions;
         const actions = input.actions !== undefined ? normalizeActions(input.actions) : row.actions;
-        checkActionTargets(tx, listener.loadBalancerArn, actions);
+        // A network listener's default rule is its default action: forward to one target group only.
+        if (isNetworkListener(listener.protocol)) checkNetworkActions(actions);
+        checkActionTargets(tx, listener.loadBalancerArn, actions, listener.protocol);
         const next = { ...row, conditions, actions };
         tx.update(rules).set({ conditions, actions }).where(eq(rules.arn, row.arn)).run();
         if (row.priority === null) {

@@ -3,13 +3,14 @@ import {
   type Attribute,
   applyHealthCheck,
   arns,
+  attributeSpecsOfTargetGroup,
   check,
+  checkAttributesOfTargetGroup,
   checkElbName,
   checkPageSize,
   checkPort,
-  checkTargetGroupAttributes,
   decodeToken,
-  defaultTargetGroupAttributes,
+  defaultAttributesOfTargetGroup,
   Errors,
   type HealthCheckSettings,
   mergeAttributes,
@@ -19,7 +20,6 @@ import {
   parseCidr,
   type Tag,
   type TargetGroupInput,
-  targetGroupAttributeSpecs,
   toAttributeList,
 } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
@@ -60,11 +60,15 @@ export interface CreateTargetGroupInput extends TargetGroupInput {
   tags?: Tag[];
 }
 
-export interface TargetGroup extends HealthCheckSettings {
+export interface TargetGroup extends Omit<HealthCheckSettings, "healthCheckPath" | "matcher"> {
   targetGroupArn: string;
   targetGroupName: string;
   protocol: string;
-  protocolVersion: string;
+  /** HTTP and HTTPS groups only, as AWS shows it. */
+  protocolVersion?: string;
+  /** HTTP and HTTPS health checks only: a TCP check has neither path nor matcher. */
+  healthCheckPath?: string;
+  matcher?: { httpCode: string };
   port: number;
   vpcId: string;
   targetType: string;
@@ -115,14 +119,16 @@ export function findTargetGroup(db: Db | Tx, name: string): Row {
 }
 
 export function toTargetGroup(row: Row, loadBalancerArns: string[]): TargetGroup {
+  const { healthCheckPath, matcher, ...healthCheck } = row.healthCheck;
   return {
     targetGroupArn: row.arn,
     targetGroupName: row.name,
     protocol: row.protocol,
-    protocolVersion: row.protocolVersion,
+    ...(row.protocolVersion !== "" && { protocolVersion: row.protocolVersion }),
     port: row.port,
     vpcId: row.vpcId,
-    ...row.healthCheck,
+    ...healthCheck,
+    ...(healthCheck.healthCheckProtocol !== "TCP" && { healthCheckPath, matcher }),
     targetType: row.targetType,
     ipAddressType: "ipv4",
     loadBalancerArns: [...loadBalancerArns].sort(),
@@ -214,7 +220,7 @@ export function targetGroupService(ctx: ServiceContext) {
         targetType,
         vpcId,
         healthCheck,
-        attributes: defaultTargetGroupAttributes(ctx.limits),
+        attributes: defaultAttributesOfTargetGroup(settings, ctx.limits),
         createdAt: ctx.now(),
       };
       try {
@@ -317,7 +323,7 @@ export function targetGroupService(ctx: ServiceContext) {
     modify(name: string, input: TargetGroupInput): TargetGroup {
       return mutate(ctx, (tx) => {
         const row = findTargetGroup(tx, name);
-        const healthCheck = applyHealthCheck(row.healthCheck, input, ctx.limits);
+        const healthCheck = applyHealthCheck(row.healthCheck, input, ctx.limits, row.protocol);
         tx.update(targetGroups).set({ healthCheck }).where(eq(targetGroups.arn, row.arn)).run();
         return view(tx, { ...row, healthCheck });
       });
@@ -351,11 +357,11 @@ export function targetGroupService(ctx: ServiceContext) {
         const row = findTargetGroup(tx, name);
         const next = mergeAttributes(
           "Target group",
-          targetGroupAttributeSpecs(ctx.limits),
+          attributeSpecsOfTargetGroup(row, ctx.limits),
           row.attributes,
           changes,
         );
-        checkTargetGroupAttributes(next);
+        checkAttributesOfTargetGroup(row.protocol, next);
         tx.update(targetGroups).set({ attributes: next }).where(eq(targetGroups.arn, row.arn)).run();
         return toAttributeList(next);
       });

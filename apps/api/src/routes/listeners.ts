@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Services } from "@scaleout/services";
 import { Type } from "@sinclair/typebox";
-import { errors, IdParams, NameParams, PageOf, PageQuery } from "../schemas/common.ts";
+import {
+  AttributesBody,
+  AttributesResponse,
+  errors,
+  IdParams,
+  NameParams,
+  PageOf,
+  PageQuery,
+} from "../schemas/common.ts";
 import { CreateListener, Listener, ModifyListener } from "../schemas/elb.ts";
 
 const tags = ["Listeners"];
@@ -85,5 +93,34 @@ export const listenerRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       listeners.delete(request.params.id);
       return reply.code(204).send(null);
     },
+  );
+
+  app.get(
+    "/listeners/:id/attributes",
+    {
+      schema: {
+        tags,
+        summary: "DescribeListenerAttributes (tcp.idle_timeout.seconds on NLB TCP listeners)",
+        params: IdParams,
+        response: { 200: AttributesResponse, ...errors(404) },
+      },
+    },
+    async (request) => ({ attributes: services.listenerAttributes.attributes(request.params.id) }),
+  );
+
+  app.patch(
+    "/listeners/:id/attributes",
+    {
+      schema: {
+        tags,
+        summary: "ModifyListenerAttributes",
+        params: IdParams,
+        body: AttributesBody,
+        response: { 200: AttributesResponse, ...errors(400, 404) },
+      },
+    },
+    async (request) => ({
+      attributes: services.listenerAttributes.modifyAttributes(request.params.id, request.body.attributes),
+    }),
   );
 };

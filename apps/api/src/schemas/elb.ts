@@ -117,7 +117,7 @@ export const CreateLoadBalancer = Type.Object(
   {
     name: Type.String({ description: "1-32 alphanumerics or hyphens" }),
     scheme: Type.Optional(StringEnum(["internet-facing", "internal"])),
-    type: Type.Optional(StringEnum(["application"])),
+    type: Type.Optional(StringEnum(["application", "network"])),
     ipAddressType: Type.Optional(StringEnum(["ipv4", "dualstack"])),
     subnets: Type.Optional(Type.Array(Type.String())),
     securityGroups: Type.Optional(Type.Array(Type.String())),
@@ -140,20 +140,32 @@ export const Listener = Type.Object(
     defaultActions: Type.Array(Type.Ref(Action)),
     sslPolicy: Type.Optional(Type.String()),
     certificates: Type.Optional(Type.Array(Certificate)),
+    alpnPolicy: Type.Optional(Type.Array(Type.String())),
   },
   { $id: "Listener" },
 );
 
 export const CreateListener = Type.Object(
   {
-    protocol: StringEnum(["HTTP", "HTTPS"]),
+    protocol: StringEnum(["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"], {
+      description: "HTTP or HTTPS on an application load balancer; TCP, TLS, UDP or TCP_UDP on a network one",
+    }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     defaultActions: Type.Array(Type.Ref(Action), { minItems: 1 }),
     sslPolicy: Type.Optional(
-      Type.String({ maxLength: 256, description: "An ELB security policy name (HTTPS listeners)" }),
+      Type.String({ maxLength: 256, description: "An ELB security policy name (HTTPS and TLS listeners)" }),
     ),
     certificates: Type.Optional(
-      Type.Array(Certificate, { maxItems: 1, description: "The default certificate (HTTPS listeners)" }),
+      Type.Array(Certificate, {
+        maxItems: 1,
+        description: "The default certificate (HTTPS and TLS listeners)",
+      }),
+    ),
+    alpnPolicy: Type.Optional(
+      Type.Array(StringEnum(["HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None"]), {
+        maxItems: 1,
+        description: "The ALPN policy (TLS listeners)",
+      }),
     ),
     tags: Tags,
   },
@@ -246,7 +258,9 @@ export const RulePriorities = Type.Object(
 
 const HealthCheckFields = {
   healthCheckEnabled: Type.Optional(Type.Boolean()),
-  healthCheckProtocol: Type.Optional(StringEnum(["HTTP", "HTTPS"])),
+  healthCheckProtocol: Type.Optional(
+    StringEnum(["HTTP", "HTTPS", "TCP"], { description: "TCP for network target groups only" }),
+  ),
   healthCheckPort: Type.Optional(Type.String({ description: '"traffic-port" or a port number' })),
   healthCheckPath: Type.Optional(Type.String()),
   healthCheckIntervalSeconds: Type.Optional(Type.Integer()),
@@ -259,7 +273,9 @@ const HealthCheckFields = {
 export const CreateTargetGroup = Type.Object(
   {
     name: Type.String(),
-    protocol: Type.Optional(Type.String()),
+    protocol: Type.Optional(
+      Type.String({ description: "HTTP or HTTPS (application), TCP, TLS, UDP or TCP_UDP (network)" }),
+    ),
     protocolVersion: Type.Optional(StringEnum(["HTTP1", "HTTP2", "GRPC"])),
     port: Type.Optional(Type.Integer()),
     targetType: Type.Optional(Type.String({ description: "instance (default) or ip" })),
@@ -277,18 +293,20 @@ export const TargetGroup = Type.Object(
     targetGroupArn: Type.String(),
     targetGroupName: Type.String(),
     protocol: Type.String(),
-    protocolVersion: Type.String(),
+    protocolVersion: Type.Optional(Type.String({ description: "HTTP and HTTPS target groups" })),
     port: Type.Integer(),
     vpcId: Type.String(),
     healthCheckEnabled: Type.Boolean(),
     healthCheckProtocol: Type.String(),
     healthCheckPort: Type.String(),
-    healthCheckPath: Type.String(),
+    healthCheckPath: Type.Optional(Type.String({ description: "HTTP and HTTPS health checks" })),
     healthCheckIntervalSeconds: Type.Integer(),
     healthCheckTimeoutSeconds: Type.Integer(),
     healthyThresholdCount: Type.Integer(),
     unhealthyThresholdCount: Type.Integer(),
-    matcher: Type.Object({ httpCode: Type.String() }),
+    matcher: Type.Optional(
+      Type.Object({ httpCode: Type.String() }, { description: "HTTP and HTTPS health checks" }),
+    ),
     targetType: Type.String(),
     ipAddressType: Type.String(),
     loadBalancerArns: Type.Array(Type.String()),

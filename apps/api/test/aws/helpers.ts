@@ -5,6 +5,7 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { WAFV2Client } from "@aws-sdk/client-wafv2";
 import { limitsFor } from "@scaleout/core";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
 import {
@@ -39,6 +40,7 @@ export interface AwsTestApi {
     ec2: EC2Client;
     cloudWatch: CloudWatchClient;
     acm: ACMClient;
+    wafv2: WAFV2Client;
   };
   /** Stands in for the worker, which these tests do not run: launches `count` instances of a group. */
   launch(groupName: string, count: number): string[];
@@ -118,6 +120,7 @@ export async function startAwsApi(
         ec2: new EC2Client(config),
         cloudWatch: new CloudWatchClient(config),
         acm: new ACMClient(config),
+        wafv2: new WAFV2Client(config),
       };
     },
     launch(groupName, count) {

@@ -1,6 +1,16 @@
 import { operation } from "../operation.ts";
 import { int, list, req, str, struct, unsupported } from "../shapes.ts";
-import { Action, Certificate, Empty, Listener, page, paging, Tag, toActions } from "./elbv2-shapes.ts";
+import {
+  Action,
+  Attribute,
+  Certificate,
+  Empty,
+  Listener,
+  page,
+  paging,
+  Tag,
+  toActions,
+} from "./elbv2-shapes.ts";
 
 // Listeners and what belongs to them alone: their certificates and the security policies they name.
 
@@ -33,7 +43,7 @@ export const listenerOperations = {
     output: struct({ listeners: list(Listener) }),
     support: "partial",
     notes:
-      "Protocols HTTP and HTTPS; an HTTPS listener's default certificate must be an ACM certificate of scaleout's store. Ports are unique across load balancers (one local address).",
+      "Protocols HTTP and HTTPS (application), TCP, TLS, UDP and TCP_UDP (network; QUIC is refused); an HTTPS or TLS listener's default certificate must be an ACM certificate of scaleout's store. Ports are unique across load balancers (one local address).",
     run: (input, { services }) => ({
       listeners: [
         services.listeners.create(input.loadBalancerArn, {
@@ -42,6 +52,7 @@ export const listenerOperations = {
           sslPolicy: input.sslPolicy,
           certificates: certificateArns(input.certificates),
           defaultActions: toActions(input.defaultActions) ?? [],
+          alpnPolicy: input.alpnPolicy,
           tags: input.tags,
         }),
       ],
@@ -75,7 +86,8 @@ export const listenerOperations = {
     }),
     output: struct({ listeners: list(Listener) }),
     support: "implemented",
-    notes: "Changing the protocol to HTTP clears the security policy and the certificates, as in AWS.",
+    notes:
+      "Changing the protocol to one without TLS (HTTP, TCP, UDP, TCP_UDP) clears the security policy and the certificates, as in AWS.",
     run: (input, { services }) => ({
       listeners: [
         services.listeners.modify(input.listenerArn, {
@@ -84,6 +96,7 @@ export const listenerOperations = {
           sslPolicy: input.sslPolicy,
           certificates: certificateArns(input.certificates),
           defaultActions: toActions(input.defaultActions),
+          alpnPolicy: input.alpnPolicy,
         }),
       ],
     }),
@@ -97,6 +110,28 @@ export const listenerOperations = {
       services.listeners.delete(input.listenerArn);
       return {};
     },
+  }),
+
+  DescribeListenerAttributes: operation({
+    input: struct({ listenerArn: req(str) }),
+    output: struct({ attributes: list(Attribute) }),
+    support: "implemented",
+    notes: "tcp.idle_timeout.seconds on TCP listeners of network load balancers; other listeners show none.",
+    run: (input, { services }) => ({ attributes: services.listenerAttributes.attributes(input.listenerArn) }),
+  }),
+
+  ModifyListenerAttributes: operation({
+    input: struct({ listenerArn: req(str), attributes: req(list(Attribute)) }),
+    output: struct({ attributes: list(Attribute) }),
+    support: "partial",
+    notes:
+      "tcp.idle_timeout.seconds (60-6000) on TCP listeners of network load balancers; the HTTP header attributes of Application Load Balancer listeners are not recognized.",
+    run: (input, { services }) => ({
+      attributes: services.listenerAttributes.modifyAttributes(
+        input.listenerArn,
+        input.attributes.map((a) => ({ key: a.key ?? "", value: a.value ?? "" })),
+      ),
+    }),
   }),
 
   AddListenerCertificates: operation({

@@ -39,7 +39,7 @@ const operations = {
     }),
     output: struct({ loadBalancers: list(LoadBalancer) }),
     support: "partial",
-    notes: `Application Load Balancers only (Type application). ${ignored}`,
+    notes: `Types application and network (Type gateway is refused). ${ignored}`,
     run: (input, { services }) => ({
       loadBalancers: [
         services.loadBalancers.create({
@@ -113,7 +113,7 @@ const operations = {
     output: struct({ targetGroups: list(TargetGroup) }),
     support: "partial",
     notes:
-      "Target types instance and ip, protocols HTTP and HTTPS (Application Load Balancer target groups); IpAddressType ipv4.",
+      "Target types instance and ip; protocols HTTP and HTTPS (Application Load Balancers) and TCP, TLS, UDP and TCP_UDP (Network Load Balancers); IpAddressType ipv4.",
     run: (input, { services }) => {
       const { name, ipAddressType, tags, matcher, ...settings } = input;
       if (ipAddressType !== undefined && ipAddressType !== "ipv4")

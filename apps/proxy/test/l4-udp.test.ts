@@ -1,0 +1,181 @@
+import { eventually } from "@scaleout/testing";
+import { describe, expect } from "vitest";
+import { createHarness, type Harness, proxyTest as test } from "./helpers.ts";
+import {
+  askUntilAnswered,
+  startUdpTarget,
+  type UdpClient,
+  type UdpTarget,
+  udpClient,
+  udpLoadBalancer,
+} from "./l4-udp-fixtures.ts";
+
+/** A harness of the test's own (UDP options), and targets, all closed after it. */
+async function withUdp(
+  dataDir: string,
+  options: Parameters<typeof createHarness>[1],
+  run: (
+    h: Harness,
+    targets: (n: number) => Promise<UdpTarget[]>,
+    clients: (n: number, port: number) => Promise<UdpClient[]>,
+  ) => Promise<void>,
+): Promise<void> {
+  const h = await createHarness(dataDir, options);
+  const started: UdpTarget[] = [];
+  const opened: UdpClient[] = [];
+  try {
+    await run(
+      h,
+      async (n) => {
+        const list = await Promise.all(
+          Array.from({ length: n }, (_, i) => startUdpTarget(`t${i + 1}`, i + 1)),
+        );
+        started.push(...list);
+        return list;
+      },
+      async (n, port) => {
+        const list = await Promise.all(Array.from({ length: n }, () => udpClient(port)));
+        opened.push(...list);
+        return list;
+      },
+    );
+  } finally {
+    for (const client of opened) client.close();
+    await h.close();
+    await Promise.all(started.map((t) => t.close().catch(() => {})));
+  }
+}
+
+describe.concurrent("UDP listeners", () => {
+  test("DNS queries through a UDP listener: ids echoed, each client's flow pinned, clients spread", async ({
+    dataDir,
+  }) => {
+    await withUdp(dataDir, {}, async (h, targets, clients) => {
+      const list = await targets(3);
+      const { port } = await udpLoadBalancer(h, list);
+      for (const t of list) await h.waitForState("dns-tg", t.port, "healthy");
+      const many = await clients(12, port);
+      const answeredBy = new Map<UdpClient, Set<string>>();
+      for (const [i, client] of many.entries()) {
+        const first = await askUntilAnswered(client, 1000 + i);
+        expect(first.id).toBe(1000 + i);
+        const seen = new Set([first.address]);
+        for (let q = 1; q <= 4; q++) {
+          const answer = await client.ask(1000 + i + q * 100);
+          expect(answer?.id).toBe(1000 + i + q * 100);
+          seen.add(answer?.address ?? "none");
+        }
+        answeredBy.set(client, seen);
+      }
+      // Pinned: every answer of one client came from one target.
+      for (const seen of answeredBy.values()) expect(seen.size).toBe(1);
+      // Spread: twelve flows over three targets land on at least two of them.
+      const used = new Set([...answeredBy.values()].flatMap((s) => [...s]));
+      expect(used.size).toBeGreaterThanOrEqual(2);
+      // One flow socket per client: each target saw one source port per client it served.
+      const sources = list.reduce((sum, t) => sum + t.sources.size, 0);
+      expect(sources).toBe(12);
+      expect(h.proxy.udp?.flows).toBe(12);
+      expect(h.warnings).toEqual([]);
+    });
+  });
+
+  test("hostile datagrams and targets: empty, maximum size, answers from another port, a target gone", async ({
+    dataDir,
+  }) => {
+    await withUdp(dataDir, {}, async (h, targets, clients) => {
+      const [t] = await targets(1);
+      if (!t) throw new Error("no target");
+      t.echo = true;
+      const { port } = await udpLoadBalancer(h, [t]);
+      await h.waitForState("dns-tg", t.port, "healthy");
+      const [client] = await clients(1, port);
+      if (!client) throw new Error("no client");
+      await askUntilAnswered(client, 1);
+
+      // An empty datagram and one of the largest size IPv4 carries pass as they are, both ways.
+      client.send(Buffer.alloc(0));
+      client.send(Buffer.alloc(65_507, 7));
+      await eventually(() => (t.sizes.includes(0) && t.sizes.includes(65_507) ? true : undefined), {
+        message: "both datagrams at the target",
+      });
+      await eventually(
+        () =>
+          client.replies.some((r) => r.length === 0) && client.replies.some((r) => r.length === 65_507)
+            ? true
+            : undefined,
+        { message: "both echoed back" },
+      );
+
+      // A target answering from another port is not heard (the flow socket is connected), and no harm done.
+      t.answerFromElsewhere = true;
+      expect(await client.ask(2, 500)).toBeNull();
+      t.answerFromElsewhere = false;
+      expect((await client.ask(3))?.id).toBe(3);
+
+      // The target goes away: its port answers ICMP unreachable, which ends the flow, not the proxy.
+      const failedBefore = h.proxy.udp?.stats.flowsFailed ?? 0;
+      await t.close();
+      for (let i = 0; i < 5; i++) {
+        client.send(Buffer.from("anyone?"));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await eventually(() => ((h.proxy.udp?.stats.flowsFailed ?? 0) > failedBefore ? true : undefined), {
+        message: "the flow ended on ICMP unreachable",
+      });
+      // Still serving: a new target on a new group answers.
+      const [fresh] = await targets(1);
+      if (!fresh) throw new Error("no target");
+      const second = await udpLoadBalancer(h, [fresh], { name: "dns2" });
+      await h.waitForState("dns2-tg", fresh.port, "healthy");
+      const [other] = await clients(1, second.port);
+      if (!other) throw new Error("no client");
+      expect((await askUntilAnswered(other, 9)).id).toBe(9);
+    });
+  });
+
+  test("a flood of distinct sources: the flow table stays bounded, the oldest flows are evicted", async ({
+    dataDir,
+  }) => {
+    await withUdp(dataDir, { udpFlowLimit: 8 }, async (h, targets, clients) => {
+      const [t] = await targets(1);
+      if (!t) throw new Error("no target");
+      const { port } = await udpLoadBalancer(h, [t]);
+      await h.waitForState("dns-tg", t.port, "healthy");
+      const flood = await clients(40, port);
+      for (const [i, client] of flood.entries()) await askUntilAnswered(client, i);
+      expect(h.proxy.udp?.flows).toBe(8);
+      expect(h.proxy.udp?.stats.flowsEvicted).toBe(32);
+      // An evicted client simply opens a new flow with its next datagram.
+      const [first] = flood;
+      if (!first) throw new Error("no client");
+      expect((await askUntilAnswered(first, 500)).id).toBe(500);
+      expect(h.proxy.udp?.flows).toBe(8);
+    });
+  });
+
+  test("a flow ends after NLB's 120 s UDP idle timeout (the clock moved, not waited)", async ({
+    dataDir,
+  }) => {
+    let offset = 0;
+    await withUdp(dataDir, { now: () => Date.now() + offset }, async (h, targets, clients) => {
+      const [t] = await targets(1);
+      if (!t) throw new Error("no target");
+      const { port } = await udpLoadBalancer(h, [t]);
+      await h.waitForState("dns-tg", t.port, "healthy");
+      const [client] = await clients(1, port);
+      if (!client) throw new Error("no client");
+      await askUntilAnswered(client, 1);
+      expect(h.proxy.udp?.flows).toBe(1);
+      offset += 119_000;
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect(h.proxy.udp?.flows, "not yet idle for 120 s").toBe(1);
+      offset += 1_000;
+      await eventually(() => (h.proxy.udp?.flows === 0 ? true : undefined), { message: "the flow expired" });
+      expect(h.proxy.udp?.stats.flowsExpired).toBe(1);
+      // The client's next query opens a new flow: the target sees a new source port.
+      await askUntilAnswered(client, 2);
+      expect(t.sources.size).toBe(2);
+    });
+  });
+});
