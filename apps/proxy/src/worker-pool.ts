@@ -32,6 +32,8 @@ interface Live {
   ready: boolean;
   /** Its last in-flight report: `group|key` → count, at `version`. */
   inflight: { version: number; counts: Map<string, number> } | undefined;
+  /** The one worker whose `listener bound` lines are info (the others' are debug): one line a bind. */
+  announces: boolean;
 }
 
 /**
@@ -170,8 +172,12 @@ export class WorkerPool implements DrainGate {
   }
 
   private fork(): void {
-    const worker = cluster.fork(workerEnv(process.env));
-    const entry: Live = { worker, startedAt: Date.now(), ready: false, inflight: undefined };
+    const announces = ![...this.live.values()].some((live) => live.announces);
+    const worker = cluster.fork({
+      ...workerEnv(process.env),
+      SCALEOUT_PROXY_ANNOUNCES: announces ? "1" : "0",
+    });
+    const entry: Live = { worker, startedAt: Date.now(), ready: false, inflight: undefined, announces };
     this.live.set(worker.id, entry);
     worker.on("message", (message: unknown) => {
       if (isWorkerMessage(message)) this.receive(entry, message);
