@@ -94,15 +94,13 @@ const operations = {
     }),
     support: "partial",
     notes:
-      "TemplateBody only (TemplateURL refused: no S3; StackName answers as for a stack that does not exist until stacks land); no ResourceIdentifierSummaries; Warnings lists the types scaleout cannot deploy",
-    run: (input) => {
-      if (
-        input.stackName !== undefined &&
-        input.templateBody === undefined &&
-        input.templateURL === undefined
-      )
-        throw new Errors.ValidationError(`Stack with id ${input.stackName} does not exist`);
-      const template = templateOf(input);
+      "TemplateBody only (TemplateURL refused: no S3; StackName alone summarises the stack's template); no ResourceIdentifierSummaries; Warnings lists the types scaleout cannot deploy",
+    run: (input, { services }) => {
+      // StackName alone: the stack's template (`aws cloudformation deploy` asks so before an update).
+      const template =
+        input.stackName !== undefined && input.templateBody === undefined && input.templateURL === undefined
+          ? templateOf({ templateBody: services.cfnStacks.get(input.stackName).templateBody })
+          : templateOf(input);
       const { capabilities, reason } = CloudFormation.templateCapabilities(template);
       return {
         parameters: CloudFormation.parameterSummaries(template).map((p) => ({
