@@ -94,7 +94,9 @@ function changesOf(
     );
     if (changed.length === 0 && row.type === declaration.type) continue;
     const provider = providerOf(declaration.type);
-    const replaces = (key: string) => provider?.update === undefined || provider.replaces.includes(key);
+    const replacing = CloudFormation.resourceTypeSpec(declaration.type)?.replacing ?? [];
+    const replaces = (key: string) =>
+      provider?.update === undefined || provider.replaces.includes(key) || replacing.includes(key);
     changes.push({
       Type: "Resource",
       ResourceChange: {

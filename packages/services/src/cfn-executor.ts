@@ -251,7 +251,9 @@ function previousOf(stack: StackRow): PreviousState {
 function needsReplacement(type: string, changed: string[]): boolean {
   const provider = providerOf(type);
   if (provider?.update === undefined) return true;
-  return changed.some((property) => provider.replaces.includes(property));
+  // The engine's registry (CloudFormation's createOnlyProperties) and the provider's own limits.
+  const replacing = CloudFormation.resourceTypeSpec(type)?.replacing ?? [];
+  return changed.some((property) => provider.replaces.includes(property) || replacing.includes(property));
 }
 
 async function update(scope: ActionScope, stack: StackRow): Promise<void> {
