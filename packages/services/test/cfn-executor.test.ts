@@ -180,3 +180,72 @@ test("delete: reverse order, DeletionPolicy Retain keeps the resource (DELETE_SK
   expect(services.cfnStacks.exports()).toEqual([]);
   expect(() => services.cfnStacks.get("web")).toThrow("Stack with id web does not exist");
 });
+
+const groupTemplate = `
+Resources:
+  Template:
+    Type: AWS::EC2::LaunchTemplate
+    Properties:
+      LaunchTemplateData: { UserData: !Base64 "exec node app.js" }
+  Group:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: "0"
+      MaxSize: "2"
+      LaunchTemplate: { LaunchTemplateId: !Ref Template, Version: !GetAtt Template.LatestVersionNumber }
+      VPCZoneIdentifier: [subnet-a, subnet-b]
+  Hook:
+    Type: AWS::AutoScaling::LifecycleHook
+    Properties:
+      AutoScalingGroupName: !Ref Group
+      LifecycleTransition: autoscaling:EC2_INSTANCE_LAUNCHING
+      HeartbeatTimeout: 60
+  Nightly:
+    Type: AWS::AutoScaling::ScheduledAction
+    Properties: { AutoScalingGroupName: !Ref Group, Recurrence: "0 2 * * *", DesiredCapacity: 1 }
+  Cpu:
+    Type: AWS::AutoScaling::ScalingPolicy
+    Properties:
+      AutoScalingGroupName: !Ref Group
+      PolicyType: TargetTrackingScaling
+      TargetTrackingConfiguration:
+        PredefinedMetricSpecification: { PredefinedMetricType: ASGAverageCPUUtilization }
+        TargetValue: 50
+  High:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/EC2
+      MetricName: CPUUtilization
+      Dimensions: [{ Name: AutoScalingGroupName, Value: !Ref Group }]
+      Statistic: Average
+      Period: 60
+      EvaluationPeriods: "2"
+      Threshold: 80
+      ComparisonOperator: GreaterThanThreshold
+      AlarmActions: [!Ref Cpu]
+Outputs:
+  Policy: { Value: !GetAtt Cpu.Arn }
+`;
+
+test("Auto Scaling resources: launch template, group, hook, scheduled action, policy and alarm, created and deleted", async () => {
+  await created("asg", groupTemplate);
+  const rows = resources("asg");
+  const group = services.groups.get(rows.Group?.physicalId ?? "");
+  expect(group.launchTemplate?.launchTemplateId).toBe(rows.Template?.physicalId);
+  expect(group.launchTemplate?.version).toBe("1");
+  expect(
+    services.lifecycleHooks.get(group.autoScalingGroupName, rows.Hook?.physicalId ?? "").heartbeatTimeout,
+  ).toBe(60);
+  expect(
+    services.scheduledActions.get(group.autoScalingGroupName, rows.Nightly?.physicalId ?? "").recurrence,
+  ).toBe("0 2 * * *");
+  const alarm = services.alarms.get(rows.High?.physicalId ?? "");
+  expect(alarm.alarmActions).toEqual([rows.Cpu?.physicalId]);
+  expect(services.cfnStacks.get("asg").outputs[0]?.OutputValue).toBe(rows.Cpu?.physicalId);
+  services.cfnStacks.delete("asg");
+  const stackId = services.cfnStacks.list()[0]?.stackId ?? "";
+  expect(await runStackOperation(services, stackId)).toBe("DELETE_COMPLETE");
+  expect(() => services.groups.get(group.autoScalingGroupName)).toThrow(/not found/);
+  expect(() => services.alarms.get(rows.High?.physicalId ?? "")).toThrow();
+  expect(() => services.launchTemplates.get(rows.Template?.physicalId ?? "")).toThrow();
+});

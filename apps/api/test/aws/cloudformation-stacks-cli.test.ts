@@ -6,7 +6,11 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  CloudFormationClient,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+} from "@aws-sdk/client-cloudformation";
 import { freePort } from "@scaleout/queue";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
@@ -61,16 +65,23 @@ test.skipIf(!awsCli)(
         "ImageId=",
         `AppCommand=exec ${process.execPath} ${exampleApp}`,
       ]);
-    const started = Date.now();
-    const first = await deploy();
-    console.log(`aws cloudformation deploy (create, CLI waiters included): ${Date.now() - started} ms`);
-    expect(first.stdout).toMatch(/Successfully created\/updated stack - /);
     const cfn = new CloudFormationClient({
       endpoint: system.sys.api,
       region: "eu-west-1",
       credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
       maxAttempts: 1,
     });
+    const started = Date.now();
+    const first = await deploy().catch(async (error: Error) => {
+      // Say why: the stack's events carry the cause.
+      const { StackEvents } = await cfn.send(new DescribeStackEventsCommand({ StackName: name }));
+      const causes = (StackEvents ?? []).map(
+        (e) => `${e.LogicalResourceId} ${e.ResourceStatus} ${e.ResourceStatusReason ?? ""}`,
+      );
+      throw new Error(`${error.message}\n${causes.join("\n")}\n${system.sys.output().slice(-2000)}`);
+    });
+    console.log(`aws cloudformation deploy (create, CLI waiters included): ${Date.now() - started} ms`);
+    expect(first.stdout).toMatch(/Successfully created\/updated stack - /);
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: name }));
     expect(Stacks?.[0]?.StackStatus).toBe("CREATE_COMPLETE");
     await eventually(
@@ -88,7 +99,15 @@ test.skipIf(!awsCli)(
     const again = await deploy().catch((error: { stdout?: string; stderr?: string }) => error);
     expect(`${again.stdout ?? ""}${again.stderr ?? ""}`).toMatch(/No changes to deploy/);
     await aws(system.sys.api, ["cloudformation", "delete-stack", "--stack-name", name]);
-    await aws(system.sys.api, ["cloudformation", "wait", "stack-delete-complete", "--stack-name", name]);
+    // The CLI's own waiter sleeps 30 s between looks: the SDK looks more often.
+    const stackId = Stacks?.[0]?.StackId ?? name;
+    await eventually(
+      async () => {
+        const { Stacks: after } = await cfn.send(new DescribeStacksCommand({ StackName: stackId }));
+        return after?.[0]?.StackStatus === "DELETE_COMPLETE" ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, message: "DELETE_COMPLETE" },
+    );
   },
   120_000,
 );

@@ -1,5 +1,7 @@
 import { autoScalingGroupProvider } from "./autoscaling-group.ts";
+import { lifecycleHookProvider } from "./autoscaling-lifecycle-hook.ts";
 import { scalingPolicyProvider } from "./autoscaling-scaling-policy.ts";
+import { scheduledActionProvider } from "./autoscaling-scheduled-action.ts";
 import { alarmProvider } from "./cloudwatch-alarm.ts";
 import { launchTemplateProvider } from "./ec2-launch-template.ts";
 import { listenerProvider } from "./elbv2-listener.ts";
@@ -19,6 +21,8 @@ const providers: Record<string, ResourceProvider> = {
   "AWS::EC2::LaunchTemplate": launchTemplateProvider,
   "AWS::AutoScaling::AutoScalingGroup": autoScalingGroupProvider,
   "AWS::AutoScaling::ScalingPolicy": scalingPolicyProvider,
+  "AWS::AutoScaling::LifecycleHook": lifecycleHookProvider,
+  "AWS::AutoScaling::ScheduledAction": scheduledActionProvider,
   "AWS::CloudWatch::Alarm": alarmProvider,
 };
 
