@@ -307,7 +307,10 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
           }
           if (changed.length === 0) return undefined;
           if (!needsReplacement(row.type, changed))
-            return (await updateResource(scope, row, properties, before)) === undefined ? undefined : id;
+            return (await updateResource(scope, row, properties, before, declaration.updatePolicy)) ===
+              undefined
+              ? undefined
+              : id;
           const namedBy = providerOf(row.type)?.namedBy;
           if (
             namedBy !== undefined &&

@@ -101,6 +101,7 @@ export async function updateResource(
   row: Pick<StackResourceRow, "logicalId" | "type" | "physicalId" | "properties">,
   properties: Record<string, TemplateValue>,
   previous: Record<string, TemplateValue>,
+  updatePolicy?: TemplateValue,
 ): Promise<string | undefined> {
   const db = scope.services.ctx.db;
   const now = () => scope.services.ctx.now();
@@ -117,7 +118,12 @@ export async function updateResource(
     if (provider?.update === undefined || physicalId === null)
       throw new Error(`${type} cannot be updated in place`);
     write("UPDATE_IN_PROGRESS", null);
-    const result = await provider.update({ ...request(scope, logicalId, properties), physicalId, previous });
+    const result = await provider.update({
+      ...request(scope, logicalId, properties),
+      physicalId,
+      previous,
+      ...(updatePolicy !== undefined && { updatePolicy }),
+    });
     write("UPDATE_COMPLETE", null, withRef(result.physicalId, result.attributes));
     return undefined;
   } catch (error) {

@@ -1,10 +1,16 @@
 import { setTimeout as delay } from "node:timers/promises";
+import type { CloudFormation } from "@scaleout/core";
 import type { CreateGroupInput } from "../auto-scaling-groups.ts";
 import type { ProviderRequest, ResourceProvider } from "./types.ts";
+
+type TemplateValue = CloudFormation.TemplateValue;
+
 import { booleanProp, generatedName, isNotFound, numberProp, prop, stringProp } from "./types.ts";
 
 /** How long a delete waits for the group's instances to terminate (CloudFormation waits too). */
 const deleteTimeoutMs = 10 * 60_000;
+/** CloudFormation's default for a rolling update's wait. */
+const refreshTimeoutMs = 60 * 60_000;
 
 function fieldsOf(properties: ProviderRequest["properties"]) {
   const zones = prop<string[] | string>(properties, "VPCZoneIdentifier");
@@ -42,6 +48,76 @@ function fieldsOf(properties: ProviderRequest["properties"]) {
   };
 }
 
+interface Rolling {
+  minInService: number;
+  /** PauseTime: how long a new instance warms up before the next batch (CloudFormation's default PT0S). */
+  pauseSeconds: number;
+}
+
+/** An ISO 8601 duration as PauseTime writes it (PT5M, PT1H30M, PT45S); anything else counts as none. */
+function durationSeconds(text: string | undefined): number {
+  const match = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(text ?? "");
+  if (match === null) return 0;
+  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+}
+
+/** UpdatePolicy's AutoScalingRollingUpdate (or AutoScalingReplacingUpdate): how the instances roll. */
+function rollingUpdateOf(policy: TemplateValue | undefined): Rolling | undefined {
+  if (policy === undefined || policy === null || typeof policy !== "object" || Array.isArray(policy))
+    return undefined;
+  const rolling = Object.hasOwn(policy, "AutoScalingRollingUpdate")
+    ? policy.AutoScalingRollingUpdate
+    : undefined;
+  const replacing = Object.hasOwn(policy, "AutoScalingReplacingUpdate")
+    ? policy.AutoScalingReplacingUpdate
+    : undefined;
+  if (rolling !== undefined && rolling !== null && typeof rolling === "object" && !Array.isArray(rolling))
+    return {
+      minInService: numberProp(rolling, "MinInstancesInService") ?? 0,
+      pauseSeconds: durationSeconds(stringProp(rolling, "PauseTime")),
+    };
+  if (replacing !== undefined) return { minInService: 0, pauseSeconds: 0 };
+  return undefined;
+}
+
+/**
+ * Rolls the group's instances onto its new launch template through an instance refresh (CloudFormation
+ * replaces them batch by batch; an instance refresh is scaleout's way to), and waits for it to end.
+ * MinInstancesInService becomes the refresh's minimum healthy percentage of the desired capacity; with
+ * all of them kept in service, new instances launch before old ones go (maximum healthy 200 %).
+ */
+async function refresh(
+  services: ProviderRequest["services"],
+  groupName: string,
+  rolling: Rolling,
+  now: () => number,
+): Promise<void> {
+  const desired = services.groups.get(groupName).desiredCapacity;
+  if (desired === 0) return;
+  const minHealthyPercentage = Math.min(100, Math.floor((100 * rolling.minInService) / desired));
+  const { instanceRefreshId } = services.instanceRefreshes.start(groupName, {
+    preferences: {
+      minHealthyPercentage,
+      instanceWarmup: rolling.pauseSeconds,
+      ...(minHealthyPercentage === 100 && { maxHealthyPercentage: 200 }),
+    },
+  });
+  const deadline = now() + refreshTimeoutMs;
+  while (now() < deadline) {
+    const [current] = services.instanceRefreshes.describe(groupName, {
+      instanceRefreshIds: [instanceRefreshId],
+    }).items;
+    const status = current?.status ?? "Failed";
+    if (status === "Successful") return;
+    if (["Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed", "Baseline"].includes(status))
+      throw new Error(
+        `The rolling update of ${groupName} ended ${status}: ${current?.statusReason ?? ""}`.trim(),
+      );
+    await delay(250);
+  }
+  throw new Error(`The rolling update of ${groupName} did not end within an hour`);
+}
+
 function defined<T extends object>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 }
@@ -68,14 +144,18 @@ export const autoScalingGroupProvider: ResourceProvider = {
     services.groups.create(defined(input) as CreateGroupInput);
     return { physicalId: name, attributes: {} };
   },
-  update({ services, physicalId, properties }) {
+  async update({ services, physicalId, properties, previous, updatePolicy, now }) {
     services.groups.update(
       physicalId,
       defined(fieldsOf(properties)) as Parameters<typeof services.groups.update>[1],
     );
+    const rolling = rollingUpdateOf(updatePolicy);
+    const templateChanged =
+      JSON.stringify(fieldsOf(previous).launchTemplate) !==
+      JSON.stringify(fieldsOf(properties).launchTemplate);
+    if (rolling !== undefined && templateChanged) await refresh(services, physicalId, rolling, now);
     return { physicalId, attributes: {} };
-  },
-  /** Deletes the group with its instances and waits until the last one has terminated, as CloudFormation does. */
+  } /** Deletes the group with its instances and waits until the last one has terminated, as CloudFormation does. */,
   async delete({ services, physicalId, now }) {
     try {
       services.groups.delete(physicalId, { forceDelete: true });

@@ -19,6 +19,8 @@ export interface ProviderRequest {
   properties: Record<string, TemplateValue>;
   /** Unix ms, for deadlines; never slept on beyond the provider's own polling. */
   now(): number;
+  /** The resource's UpdatePolicy attribute, on updates (a group's rolling update). */
+  updatePolicy?: TemplateValue;
 }
 
 /**
