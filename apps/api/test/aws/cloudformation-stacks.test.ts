@@ -52,7 +52,7 @@ async function stackWhen(
       const stack = Stacks?.[0];
       return stack !== undefined && done(stack.StackStatus ?? "") ? stack : undefined;
     },
-    { timeoutMs: 60_000, intervalMs: 100, message: `stack ${name}\n${system.sys.output().slice(-3000)}` },
+    { timeoutMs: 120_000, intervalMs: 100, message: `stack ${name}\n${system.sys.output().slice(-3000)}` },
   );
 }
 
@@ -118,7 +118,25 @@ test("the example template deploys, serves through its listener, updates its lau
   const [instance] = await instancesWhen(system, groupName, inService(1), "one InService instance");
   expect(served).toContain(instance?.InstanceId ?? "no instance");
 
-  // An update of the launch template: a new version, the group on it; the stack ends UPDATE_COMPLETE.
+  // An update of the launch template: a new version, and the group's UpdatePolicy (rolling, one in
+  // service) rolls its instance through an instance refresh while requests keep arriving.
+  let failedRequests = 0;
+  let requests = 0;
+  let loading = true;
+  const load = (async () => {
+    while (loading) {
+      requests++;
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5_000) });
+        await res.arrayBuffer();
+        if (res.status !== 200) failedRequests++;
+      } catch {
+        failedRequests++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const updateStarted = Date.now();
   await cfn.send(
     new UpdateStackCommand({
       StackName: name,
@@ -127,9 +145,18 @@ test("the example template deploys, serves through its listener, updates its lau
     }),
   );
   const updated = await stackWhen(cfn, name, settled, system);
+  loading = false;
+  await load;
+  console.log(
+    `rolling update (UPDATE_COMPLETE): ${Date.now() - updateStarted} ms, ${requests} requests, ${failedRequests} failed`,
+  );
   expect(updated.StackStatus, updated.StackStatusReason).toBe("UPDATE_COMPLETE");
   const group = await groupOf(system, groupName);
   expect(group.LaunchTemplate?.Version).toBe("2");
+  const rolled = group.Instances ?? [];
+  expect(rolled.map((i) => i.InstanceId)).not.toContain(instance?.InstanceId);
+  expect(rolled.every((i) => i.LaunchTemplate?.Version === "2")).toBe(true);
+  expect(failedRequests).toBe(0);
   const noChange = await cfn
     .send(
       new UpdateStackCommand({
@@ -152,7 +179,7 @@ test("the example template deploys, serves through its listener, updates its lau
     .send(new DescribeStacksCommand({ StackName: name }))
     .catch((error: Error) => error);
   expect((missing as Error).message).toBe(`Stack with id ${name} does not exist`);
-}, 120_000);
+}, 240_000);
 
 const failing = `
 Resources:
