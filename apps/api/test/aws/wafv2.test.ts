@@ -114,6 +114,8 @@ describe("wafv2 through WAFV2Client", () => {
     expect(summary?.ARN).toMatch(/:regional\/webacl\/front\//);
     const acl = await waf.send(new GetWebACLCommand({ Name: "front", Scope: "REGIONAL", Id: summary?.Id }));
     expect(acl.LockToken).toBe(summary?.LockToken);
+    const byArn = await waf.send(new GetWebACLCommand({ ARN: summary?.ARN }));
+    expect(byArn.WebACL).toEqual(acl.WebACL);
     expect(acl.WebACL?.Rules?.map((r) => r.Name)).toEqual(["admin", "flood", "blocked-ips"]);
     expect(
       new TextDecoder().decode(acl.WebACL?.Rules?.[0]?.Statement?.ByteMatchStatement?.SearchString),
