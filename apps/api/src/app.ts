@@ -38,6 +38,7 @@ import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
 import { wafAssociationRoutes } from "./routes/waf-associations.ts";
 import { wafIpSetRoutes } from "./routes/waf-ip-sets.ts";
+import { wafSampledRoutes } from "./routes/waf-sampled.ts";
 import { wafWebAclRoutes } from "./routes/waf-web-acls.ts";
 import { warmPoolRoutes } from "./routes/warm-pools.ts";
 
@@ -119,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });
+  await app.register(wafSampledRoutes, { prefix: "/v1", ...deps });
   await app.register(consolePlugin, { ...options.console, ...deps, apiToken: options.apiToken });
   await app.register(prometheusRoutes, {
     ...deps,

@@ -6,6 +6,7 @@ import type { DrainGate } from "./draining.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
 import type { TargetState } from "./targets.ts";
+import type { WafReport } from "./waf/recorder.ts";
 import { isWorkerMessage, type OwnerMessage, type WorkerMessage } from "./worker-messages.ts";
 
 /** What the owner does with its workers' reports. */
@@ -18,6 +19,8 @@ export interface WorkerPoolHandlers {
   /** A worker's Prometheus figures; `exited`: that worker is gone, its gauges no longer count. */
   prometheus?(worker: number, figures: ServingFigures | "exited"): void;
   loadBalancerState(arn: string, state: string, reason: string | null): void;
+  /** A worker's WAF figures (waf/recorder.ts). */
+  waf?(report: WafReport): void;
 }
 
 interface Live {
@@ -213,6 +216,9 @@ export class WorkerPool implements DrainGate {
         return;
       case "lb-state":
         this.handlers.loadBalancerState(message.arn, message.state, message.reason);
+        return;
+      case "waf":
+        this.handlers.waf?.(message.report);
         return;
     }
   }
