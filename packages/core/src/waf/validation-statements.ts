@@ -14,6 +14,8 @@ import {
   str,
   violated,
 } from "./read.ts";
+import { regexRefusal } from "./regex-guard.ts";
+import { supportedTransformations } from "./transform.ts";
 import type {
   FieldToMatch,
   ForwardedIPConfig,
@@ -38,11 +40,8 @@ export interface StatementOptions {
   fast: boolean;
 }
 
-/**
- * The transformations the data plane applies (wafplane's core/src/waf/transform.ts,
- * `supportedTransformations`); the rest of types.ts's list and of the wafv2 model is refused by name.
- */
-export const evaluatedTransformations: readonly TextTransformationType[] = [
+/** Every transformation of the wafv2 model: one of these that scaleout lacks is refused by name. */
+const modelTransformations = [
   "NONE",
   "COMPRESS_WHITE_SPACE",
   "HTML_ENTITY_DECODE",
@@ -51,23 +50,18 @@ export const evaluatedTransformations: readonly TextTransformationType[] = [
   "URL_DECODE",
   "BASE64_DECODE",
   "HEX_DECODE",
-  "NORMALIZE_PATH",
-  "NORMALIZE_PATH_WIN",
-  "REMOVE_NULLS",
-  "REPLACE_NULLS",
-  "BASE64_DECODE_EXT",
-  "URL_DECODE_UNI",
-];
-
-/** Every transformation of the wafv2 model: one of these that scaleout lacks is refused by name. */
-const modelTransformations = [
-  ...evaluatedTransformations,
   "MD5",
   "REPLACE_COMMENTS",
   "ESCAPE_SEQ_DECODE",
   "SQL_HEX_DECODE",
   "CSS_DECODE",
   "JS_DECODE",
+  "NORMALIZE_PATH",
+  "NORMALIZE_PATH_WIN",
+  "REMOVE_NULLS",
+  "REPLACE_NULLS",
+  "BASE64_DECODE_EXT",
+  "URL_DECODE_UNI",
   "UTF8_TO_UNICODE",
   "REMOVE_WHITESPACE",
   "TRIM",
@@ -162,8 +156,9 @@ export function readTextTransformations(value: unknown, path: string): TextTrans
     const at = `${path}.${i + 1}.member`;
     const t = obj(item, at);
     const type = str(t.Type, `${at}.type`, { enum: modelTransformations });
+    // The data plane's own list (transform.ts): a type it lacks would silently not transform.
     wafCheck(
-      (evaluatedTransformations as readonly string[]).includes(type),
+      supportedTransformations.has(type as TextTransformationType),
       "TEXT_TRANSFORMATION",
       type,
       notEvaluated(`the text transformation ${type}`),
@@ -498,11 +493,9 @@ function readAny(statement: Obj, path: string, options: StatementOptions): State
     case "RegexMatchStatement": {
       refusePreParse(inner, at);
       const RegexString = str(inner.RegexString, `${at}.regexString`, { min: 1, max: 512 });
-      try {
-        new RegExp(RegexString);
-      } catch {
-        throw invalidParameter("STATEMENT", RegexString, "The regular expression is not valid.");
-      }
+      // What the data plane's backtracking engine cannot run safely (regex-guard.ts) is refused here.
+      const refusal = regexRefusal(RegexString);
+      if (refusal !== undefined) throw invalidParameter("STATEMENT", RegexString, `${refusal}.`);
       return {
         RegexMatchStatement: {
           RegexString,
