@@ -5,6 +5,7 @@ import {
   CheckCapacityCommand,
   CreateIPSetCommand,
   CreateWebACLCommand,
+  GetWebACLCommand,
   ListIPSetsCommand,
   ListTagsForResourceCommand,
   ListWebACLsCommand,
@@ -199,34 +200,54 @@ const awsCli = await execFileAsync("aws", ["--version"]).then(
 );
 
 describe("the AWS CLI", () => {
-  test.skipIf(!awsCli)("aws wafv2 create-ip-set and list-ip-sets against the door", async () => {
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-      AWS_SECRET_ACCESS_KEY: "secret",
-      AWS_DEFAULT_REGION: "eu-west-1",
-      AWS_CONFIG_FILE: join(import.meta.dirname, "no-such-aws-config"),
-      AWS_SHARED_CREDENTIALS_FILE: join(import.meta.dirname, "no-such-aws-credentials"),
-      AWS_MAX_ATTEMPTS: "1",
-    };
-    const cli = (...args: string[]) =>
-      execFileAsync("aws", ["--endpoint-url", api.endpoint, "--output", "json", "wafv2", ...args], {
-        env,
-        timeout: 30_000,
-      });
-    const created = await cli(
-      "create-ip-set",
-      "--name",
-      "from-cli",
-      "--scope",
-      "REGIONAL",
-      "--ip-address-version",
-      "IPV4",
-      "--addresses",
-      "127.0.0.2/32",
-    );
-    expect(JSON.parse(created.stdout).Summary.ARN).toMatch(/:eu-west-1:.*regional\/ipset\/from-cli\//);
-    const listed = await cli("list-ip-sets", "--scope", "REGIONAL");
-    expect(JSON.parse(listed.stdout).IPSets.map((s: { Name: string }) => s.Name)).toContain("from-cli");
-  });
+  test.skipIf(!awsCli)(
+    "aws wafv2 create-ip-set and create-web-acl (the README's shorthand) against the door",
+    async () => {
+      const env = {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "secret",
+        AWS_DEFAULT_REGION: "eu-west-1",
+        AWS_CONFIG_FILE: join(import.meta.dirname, "no-such-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE: join(import.meta.dirname, "no-such-aws-credentials"),
+        AWS_MAX_ATTEMPTS: "1",
+      };
+      const cli = (...args: string[]) =>
+        execFileAsync("aws", ["--endpoint-url", api.endpoint, "--output", "json", "wafv2", ...args], {
+          env,
+          timeout: 30_000,
+        });
+      const created = await cli(
+        "create-ip-set",
+        "--name",
+        "from-cli",
+        "--scope",
+        "REGIONAL",
+        "--ip-address-version",
+        "IPV4",
+        "--addresses",
+        "127.0.0.2/32",
+      );
+      expect(JSON.parse(created.stdout).Summary.ARN).toMatch(/:eu-west-1:.*regional\/ipset\/from-cli\//);
+      // The README's create-web-acl: shorthand for the default action and visibility, rules as JSON.
+      const rules = JSON.stringify([sizeRule("cli-size", 0)]);
+      const acl = await cli(
+        "create-web-acl",
+        "--name",
+        "from-cli",
+        "--scope",
+        "REGIONAL",
+        "--default-action",
+        "Allow={}",
+        "--visibility-config",
+        "SampledRequestsEnabled=true,CloudWatchMetricsEnabled=true,MetricName=from-cli",
+        "--rules",
+        rules,
+      );
+      const id = JSON.parse(acl.stdout).Summary.Id;
+      // Each CLI call starts Python (seconds on a loaded machine): what it made is read with the SDK.
+      const got = await waf.send(new GetWebACLCommand({ Name: "from-cli", Scope: "REGIONAL", Id: id }));
+      expect(got.WebACL).toMatchObject({ Capacity: 1, DefaultAction: { Allow: {} } });
+    },
+  );
 });
