@@ -283,6 +283,10 @@ export class Listeners {
       if (this.resources.options.reusePort) options.reusePort = true;
       server.listen(options, () => {
         binding.state = "bound";
+        const name = listener.loadBalancerArn.split("/")[2] ?? listener.loadBalancerArn;
+        this.resources.log[this.resources.options.announceListeners === false ? "debug" : "info"](
+          `listener bound: ${listener.protocol} ${host}:${port} (load balancer ${name})`,
+        );
         resolve();
       });
     });

@@ -1,6 +1,7 @@
 import type { FlowRecord } from "./l4/flow-counters.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
+import type { WafReport } from "./waf/recorder.ts";
 import { type HealthEntry, isOwnerMessage, type WorkerMessage } from "./worker-messages.ts";
 
 /** What a worker does with its owner's messages, and what it reports. */
@@ -17,6 +18,9 @@ export interface OwnerLinkHandlers {
   inflight(): { version: number; counts: Array<[string, string, number]> };
   /** Prometheus figures since the last call; `withProcess`: include the process's own figures. */
   prometheus?(withProcess: boolean): Promise<ServingFigures>;
+  /** WAF figures since the last call, and the owner's rate-based verdict to apply. */
+  waf?(): WafReport;
+  wafShared?(verdict: Array<[string, string[]]>): void;
 }
 
 /**
@@ -48,6 +52,9 @@ export class OwnerLink {
           return;
         case "close":
           this.handlers.close(message.graceMs);
+          return;
+        case "waf-shared":
+          this.handlers.wafShared?.(message.verdict);
           return;
       }
     });
@@ -89,6 +96,9 @@ export class OwnerLink {
     const counters = this.handlers.metrics();
     const flows = this.handlers.flows?.() ?? [];
     if (counters.length > 0 || flows.length > 0) this.send({ type: "metrics", counters, flows });
+    const waf = this.handlers.waf?.();
+    if (waf && (waf.counters.length > 0 || waf.samples.length > 0 || waf.rates.length > 0))
+      this.send({ type: "waf", report: waf });
   }
 
   private send(message: WorkerMessage, done?: () => void): void {

@@ -86,6 +86,7 @@ export class LoadBalancerProxy {
             figures === "exited" ? prometheus?.forget(worker) : prometheus?.report(worker, figures),
           loadBalancerState: (arn, state, reason) =>
             this.registry.recordLoadBalancerState(arn, state, reason),
+          waf: (report) => resources.waf.absorb(report, resources.now()),
         },
         resources.log,
       );
@@ -105,6 +106,7 @@ export class LoadBalancerProxy {
     let drained = () => this.draining.sweep();
     let registry: Pick<RegistryWriter, "recordLoadBalancerState"> = this.registry;
     if (role.kind === "worker") {
+      resources.waf.limiters.reporting = true;
       const workerFigures = processRegistry("proxy-workers");
       const link = new OwnerLink({
         sync: async (version, health) => {
@@ -118,6 +120,8 @@ export class LoadBalancerProxy {
         },
         close: (graceMs) => void this.closeWorker(graceMs),
         metrics: () => resources.metrics.export(),
+        waf: () => resources.waf.export(),
+        wafShared: (verdict) => resources.waf.applyShared(verdict),
         flows: () => resources.flows.export(),
         inflight: () => this.inflightReport(),
         prometheus: async (withProcess) => ({
@@ -202,6 +206,15 @@ export class LoadBalancerProxy {
     await this.reload();
     this.pool?.start();
     this.timers.push(setInterval(() => this.metricsFlush.flush(), 1000));
+    // WAF rate-based rules over several workers: the owner sums their counts and tells each the keys over.
+    const pool = this.pool;
+    if (pool)
+      this.timers.push(
+        setInterval(() => {
+          const verdict = this.resources.waf.sharedOverLimit(this.resources.now());
+          if (verdict.length > 0) pool.broadcast({ type: "waf-shared", verdict });
+        }, 250),
+      );
     this.timers.push(setInterval(() => this.draining.sweep(), 100));
     for (const timer of this.timers) timer.unref();
   }
@@ -213,7 +226,7 @@ export class LoadBalancerProxy {
   async reload(): Promise<boolean> {
     let next: Snapshot;
     try {
-      next = loadSnapshot(this.resources.db);
+      next = loadSnapshot(this.resources.db, this.resources.waf.limiters);
     } catch (error) {
       this.resources.log.warn("could not read the registry; serving the last configuration", error);
       if (this.link) this.retryReload();

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mergeAttributes } from "./attributes.ts";
+import { AwsError } from "./errors.ts";
 import { limitsFor } from "./limits.ts";
 import {
   attributeSpecsOfLoadBalancer,
@@ -208,5 +210,44 @@ describe("network target groups: attributes", () => {
         "target_group_health.dns_failover.minimum_healthy_targets.count": "off",
       }),
     ).toThrow(code("ValidationError"));
+  });
+});
+
+describe("network target groups: hostile input", () => {
+  const field = fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom("TCP", "tcp", "TLS", "UDP", "TCP_UDP", "HTTP", "HTTPS", "GENEVE", "", "__proto__"),
+    fc.string({ maxLength: 8 }),
+  );
+  const number = fc.oneof(fc.constant(undefined), fc.integer({ min: -5, max: 700 }), fc.double());
+
+  it("answers any create input with settings or an AWS error, never anything else", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          protocol: field,
+          healthCheckProtocol: field,
+          healthCheckPath: field,
+          protocolVersion: field,
+          port: number,
+          healthCheckIntervalSeconds: number,
+          healthCheckTimeoutSeconds: number,
+          healthyThresholdCount: number,
+          matcher: fc.oneof(fc.constant(undefined), fc.record({ httpCode: fc.string({ maxLength: 12 }) })),
+        }),
+        (raw) => {
+          const input = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+          try {
+            const settings = normalizeTargetGroup(input, aws);
+            expect(["HTTP", "HTTPS", "TCP"]).toContain(settings.healthCheckProtocol);
+            expect(settings.healthCheckTimeoutSeconds).toBeLessThan(settings.healthCheckIntervalSeconds);
+          } catch (error) {
+            expect(error).toBeInstanceOf(AwsError);
+            expect((error as AwsError).statusCode).toBe(400);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

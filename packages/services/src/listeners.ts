@@ -314,9 +314,12 @@ export function listenerService(ctx: ServiceContext) {
      * follows). The default certificate row is replaced in the same transaction as the listener.
      */
     modify(id: string, input: Omit<ListenerInput, "tags">): Listener {
-      if (input.port !== undefined && input.port !== findListener(ctx.db, id).port) {
+      const before = findListener(ctx.db, id);
+      if (input.port !== undefined && input.port !== before.port) {
         checkPort("Port", input.port);
-        requireBindablePort(ctx, input.port);
+        // As in create: the probe binds TCP, so a port that stays UDP is left to the proxy.
+        if ((input.protocol?.toUpperCase() ?? before.protocol) !== "UDP")
+          requireBindablePort(ctx, input.port);
       }
       return mutate(ctx, (tx) => {
         const row = findListener(tx, id);

@@ -72,7 +72,7 @@ export interface JsonProtocol {
 }
 
 export interface AwsService {
-  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch" | "acm" | "wafv2";
+  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch" | "acm" | "wafv2" | "cloudformation";
   title: string;
   version: string;
   /** The SigV4 signing name: the service segment of the credential scope. */

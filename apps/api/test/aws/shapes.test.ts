@@ -20,6 +20,7 @@ const packages: Record<AwsService["id"], string> = {
   cloudwatch: "@aws-sdk/client-cloudwatch",
   acm: "@aws-sdk/client-acm",
   wafv2: "@aws-sdk/client-wafv2",
+  cloudformation: "@aws-sdk/client-cloudformation",
 };
 
 interface SdkSchema {
