@@ -138,7 +138,7 @@ async function startHaproxy(work: string, targets: number[]): Promise<System> {
     conf,
     `global
   nbthread 1
-  maxconn ${idleCount + 200}
+  maxconn ${Math.floor((fdLimit - 20) / 2)}
 defaults
   mode tcp
   timeout connect 5s
