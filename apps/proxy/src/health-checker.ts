@@ -45,13 +45,13 @@ export class HealthChecker {
     const intervalMs = config.healthCheck.healthCheckIntervalSeconds * 1000;
     const existing = this.timers.get(arn);
     if (existing && existing.intervalMs === intervalMs) {
-      // New targets should not wait a whole interval for their first check.
-      for (const t of runtime.targets.values()) {
-        if (t.state === "initial" && t.consecutivePasses + t.consecutiveFails === 0) {
-          void this.run(runtime);
-          break;
-        }
-      }
+      // New targets should not wait a whole interval for their first check. Only they are checked now:
+      // re-checking the others early would count a booting target's refusals twice in one interval and
+      // take it to unhealthy (and its group to replace it) before it had the threshold's time to start.
+      const fresh = [...runtime.targets.values()].filter(
+        (t) => t.state === "initial" && t.consecutivePasses + t.consecutiveFails === 0,
+      );
+      if (fresh.length > 0) void this.run(runtime, fresh);
       return;
     }
     this.stop(arn);
@@ -68,9 +68,9 @@ export class HealthChecker {
   }
 
   /** One round of checks for a group; answers when every check of the round has settled. */
-  async run(runtime: TargetGroupRuntime): Promise<void> {
+  async run(runtime: TargetGroupRuntime, only?: readonly TargetState[]): Promise<void> {
     if (this.closing) return;
-    const targets = [...runtime.targets.values()].filter((t) => t.state !== "draining");
+    const targets = (only ?? [...runtime.targets.values()]).filter((t) => t.state !== "draining");
     await Promise.all(
       targets.map(async (target) => {
         const key = `${runtime.config.arn}|${target.key}`;
@@ -86,8 +86,9 @@ export class HealthChecker {
           const transition = step.transition;
           if (!transition) return;
           const wasHealthy = target.state === "healthy";
-          // A state change, once: the checker runs in one process (the owner, or the only one).
-          this.resources.log.info(
+          // A state change at info, once: the checker runs in one process (the owner, or the only one).
+          // A new reason in the same state (initial → initial while the first checks fail) is debug.
+          this.resources.log[transition.state === target.state ? "debug" : "info"](
             `target ${target.key} of ${runtime.config.arn.split("/")[1] ?? runtime.config.arn}: ${target.state} → ${transition.state}${transition.reason ? ` (${transition.reason})` : ""}`,
           );
           target.state = transition.state;

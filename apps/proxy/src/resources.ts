@@ -1,8 +1,10 @@
 import type { Random } from "@scaleout/core";
 import type { Db } from "@scaleout/db";
+import type { WafSampleBatch } from "@scaleout/queue";
 import type { AccessLog } from "./access-log.ts";
 import { FlowCounters } from "./l4/flow-counters.ts";
 import { MetricsAggregator } from "./metrics.ts";
+import { WafRecorder } from "./waf/recorder.ts";
 
 export interface ProxyOptions {
   db: Db;
@@ -10,13 +12,18 @@ export interface ProxyOptions {
   accessLog: AccessLog;
   /** Log every load balancer's requests, whatever its access_logs.s3.enabled attribute says. */
   logEveryLoadBalancer?: boolean;
-  log: Pick<Console, "info" | "warn" | "error">;
+  log: Pick<Console, "debug" | "info" | "warn" | "error">;
   /** ALB's connect timeout to targets is 10 s. */
   connectTimeoutMs?: number;
   /** Keep-alive connections per target. */
   connectionsPerTarget?: number;
   /** Bind listeners with SO_REUSEPORT (worker processes sharing each port; Node >= 22.12). */
   reusePort?: boolean;
+  /**
+   * Log each listener this process binds at info (default); false: at debug, for all workers but one,
+   * which binds the same ports (the owner picks it), so a bind is one line.
+   */
+  announceListeners?: boolean;
   /** Answer every request with `x-scaleout-worker: <pid>` (diagnostics and tests of the spread over workers). */
   workerHeader?: boolean;
   /** UDP flows idle this long end (NLB: 120 s; fast mode shorter). */
@@ -27,6 +34,8 @@ export interface ProxyOptions {
   now?: () => number;
   /** Weighted forward picks; tests inject a deterministic sequence. */
   random?: Random;
+  /** Where WAF's sampled requests and rate-based managed keys go each second (server.ts: Redis). */
+  wafSink?: (batch: WafSampleBatch) => void;
 }
 
 /**
@@ -35,10 +44,12 @@ export interface ProxyOptions {
  */
 export interface SystemResources {
   db: Db;
-  log: Pick<Console, "info" | "warn" | "error">;
+  log: Pick<Console, "debug" | "info" | "warn" | "error">;
   now: () => number;
   random: Random;
   metrics: MetricsAggregator;
+  /** AWS WAF: rate counters, AWS/WAFV2 counts and sampled requests (waf/recorder.ts). */
+  waf: WafRecorder;
   /** Layer-4 flows' counts (AWS/NetworkELB), by load balancer, target group, target and protocol. */
   flows: FlowCounters;
   accessLog: AccessLog;
@@ -52,6 +63,7 @@ export function createResources(options: ProxyOptions): SystemResources {
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     metrics: new MetricsAggregator(),
+    waf: new WafRecorder(),
     flows: new FlowCounters(),
     accessLog: options.accessLog,
     options,

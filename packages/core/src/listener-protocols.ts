@@ -35,6 +35,16 @@ export function checkListenerProtocol(loadBalancerType: string, protocol: string
   return protocol as ListenerProtocol;
 }
 
+/** botocore: "You can't specify the UDP or TCP_UDP protocol if dual-stack mode is enabled." */
+export function checkDualStackProtocol(ipAddressType: string, protocol: string): void {
+  if (ipAddressType !== "dualstack") return;
+  if (protocol === "UDP" || protocol === "TCP_UDP") {
+    throw new Errors.ValidationError(
+      `Listener protocol '${protocol}' is not supported for load balancers with the dualstack IP address type`,
+    );
+  }
+}
+
 /**
  * The target group protocols a listener may forward to (NLB user guide, "Listener configuration"): a TLS
  * listener terminates and forwards plain TCP or re-encrypts to TLS; TCP_UDP needs TCP_UDP on both sides.

@@ -1,7 +1,9 @@
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
-import { bumpConfigVersion, type Db, type Tx } from "@scaleout/db";
+import { bumpConfigVersion, type Db, type Tx, writeTransaction } from "@scaleout/db";
+import { type StartedActivity, takeStartedActivities } from "./activity-starts.ts";
 import { type CertificateAuthority, createCertificateAuthority } from "./certificate-authority.ts";
 import type { PortProbe } from "./port-probe.ts";
+import type { WafStateReader } from "./waf-sampled.ts";
 
 /**
  * What the control plane tells the outside world after a change has committed. The api implements it
@@ -19,6 +21,8 @@ export interface ChangeEvents {
    * stream (`GET /v1/events`) that a user's test can follow.
    */
   published(event: PlatformEvent): void;
+  /** A scaling activity started (its row committed); for the log's one line per start. */
+  activityStarted?(activity: StartedActivity): void;
 }
 
 /**
@@ -55,6 +59,8 @@ export interface ServiceContext {
    * default one in memory, made on first use. Shared by the per-region copies of a context.
    */
   certificateAuthority: CertificateAuthority;
+  /** Where WAF's data-plane state (sampled requests, managed keys) is read; none by default (waf-sampled.ts). */
+  wafState?: WafStateReader;
 }
 
 export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "db">> = {}): ServiceContext {
@@ -72,6 +78,7 @@ export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "d
     now,
     portProbe: overrides.portProbe ?? (() => undefined),
     certificateAuthority: overrides.certificateAuthority ?? createCertificateAuthority(undefined, now),
+    ...(overrides.wafState && { wafState: overrides.wafState }),
   };
 }
 
@@ -90,17 +97,15 @@ export interface Announcements {
  */
 export function mutate<T>(ctx: ServiceContext, change: (tx: Tx, announce: Announcements) => T): T {
   const announce: Announcements = { groups: [], invocations: [], events: [] };
-  const { result, version } = ctx.db.transaction(
-    (tx) => {
-      const result = change(tx, announce);
-      return { result, version: bumpConfigVersion(tx) };
-    },
-    { behavior: "immediate" },
-  );
+  const { result, version, started } = writeTransaction(ctx.db, (tx) => {
+    const result = change(tx, announce);
+    return { result, version: bumpConfigVersion(tx), started: takeStartedActivities(tx) };
+  });
   ctx.events.configChanged(version);
   for (const group of announce.groups) ctx.events.groupChanged(group.name, group.reason);
   for (const invocation of announce.invocations) ctx.events.policyInvoked(invocation);
   for (const event of announce.events) ctx.events.published(event);
+  for (const activity of started) ctx.events.activityStarted?.(activity);
   return result;
 }
 

@@ -23,9 +23,15 @@ import { scheduledActionService } from "./scheduled-actions.ts";
 import { describeSslPolicies } from "./ssl-policies.ts";
 import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
+import { webAclAssociationService } from "./waf-associations.ts";
+import { ipSetService } from "./waf-ip-sets.ts";
+import { wafSampledService } from "./waf-sampled.ts";
+import { wafTagService } from "./waf-tags.ts";
+import { webAclService } from "./waf-web-acls.ts";
 import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
+export type { StartedActivity } from "./activity-starts.ts";
 export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
 export * from "./certificate-authority.ts";
@@ -71,6 +77,12 @@ export * from "./tags.ts";
 export * from "./target-groups.ts";
 export * from "./target-health-view.ts";
 export * from "./user-data.ts";
+export * from "./waf-associations.ts";
+export * from "./waf-common.ts";
+export * from "./waf-ip-sets.ts";
+export * from "./waf-sampled.ts";
+export * from "./waf-tags.ts";
+export * from "./waf-web-acls.ts";
 export * from "./warm-pool-instances.ts";
 export * from "./warm-pools.ts";
 
@@ -107,6 +119,11 @@ export function createServices(ctx: ServiceContext) {
     scheduledActions: scheduledActionService(ctx),
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
+    wafSampled: wafSampledService(ctx),
+    webAcls: webAclService(ctx),
+    ipSets: ipSetService(ctx),
+    webAclAssociations: webAclAssociationService(ctx),
+    wafTags: wafTagService(ctx),
   };
 }
 

@@ -3,6 +3,7 @@ import {
   arns,
   check,
   checkAlpnPolicy,
+  checkDualStackProtocol,
   checkListenerProtocol,
   checkNetworkActions,
   checkPageSize,
@@ -222,8 +223,9 @@ export function listenerService(ctx: ServiceContext) {
       check(input.protocol !== undefined, "Protocol is required");
       check(input.port !== undefined, "Port is required");
       checkPort("Port", input.port);
-      const { type } = findLoadBalancer(ctx.db, loadBalancerName);
+      const { type, ipAddressType } = findLoadBalancer(ctx.db, loadBalancerName);
       const protocol = checkListenerProtocol(type, input.protocol.toUpperCase());
+      checkDualStackProtocol(ipAddressType, protocol);
       const tls = tlsSettings(protocol, type, input);
       const alpnPolicy = checkAlpnPolicy(protocol, input.alpnPolicy);
       const defaultActions = checkedActions(type, input.defaultActions ?? []);
@@ -312,14 +314,18 @@ export function listenerService(ctx: ServiceContext) {
      * follows). The default certificate row is replaced in the same transaction as the listener.
      */
     modify(id: string, input: Omit<ListenerInput, "tags">): Listener {
-      if (input.port !== undefined && input.port !== findListener(ctx.db, id).port) {
+      const before = findListener(ctx.db, id);
+      if (input.port !== undefined && input.port !== before.port) {
         checkPort("Port", input.port);
-        requireBindablePort(ctx, input.port);
+        // As in create: the probe binds TCP, so a port that stays UDP is left to the proxy.
+        if ((input.protocol?.toUpperCase() ?? before.protocol) !== "UDP")
+          requireBindablePort(ctx, input.port);
       }
       return mutate(ctx, (tx) => {
         const row = findListener(tx, id);
-        const { type } = findLoadBalancer(tx, row.loadBalancerArn);
+        const { type, ipAddressType } = findLoadBalancer(tx, row.loadBalancerArn);
         const protocol = checkListenerProtocol(type, input.protocol?.toUpperCase() ?? row.protocol);
+        if (protocol !== row.protocol) checkDualStackProtocol(ipAddressType, protocol);
         const tls = tlsSettings(protocol, type, input, row);
         const alpnPolicy = checkAlpnPolicy(protocol, input.alpnPolicy, row.alpnPolicy);
         const port = input.port ?? row.port;

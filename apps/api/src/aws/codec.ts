@@ -127,6 +127,8 @@ function decodeForm(shape: Shape, node: FormNode, path: string, wire: Wire, erro
   switch (shape.kind) {
     case "unsupported":
       throw errors.unsupported(path, shape.message);
+    case "document":
+      throw errors.unsupported(path, "This member is only accepted in the JSON protocol");
     case "structure": {
       const result: Record<string, unknown> = {};
       for (const [key, member] of Object.entries(shape.members)) {
@@ -186,6 +188,8 @@ function decodeJsonValue(shape: Shape, value: unknown, path: string, errors: Inp
   switch (shape.kind) {
     case "unsupported":
       throw errors.unsupported(path, shape.message);
+    case "document":
+      return value;
     case "structure": {
       if (typeof value !== "object" || value === null || Array.isArray(value))
         throw errors.invalid(path, text(), "a structure");
@@ -307,6 +311,8 @@ export function xmlContent(shape: Shape, value: unknown, wire: "query" | "ec2"):
       return value ? "true" : "false";
     case "unsupported":
       return "";
+    case "document":
+      return escapeXml(JSON.stringify(value) ?? "");
     default:
       return escapeXml(String(value));
   }
@@ -315,6 +321,8 @@ export function xmlContent(shape: Shape, value: unknown, wire: "query" | "ec2"):
 /** The JSON form (1.0 and 1.1) of `value` by `shape`: AWS member names, timestamps in Unix seconds. */
 export function jsonValue(shape: Shape, value: unknown): unknown {
   switch (shape.kind) {
+    case "document":
+      return value;
     case "structure": {
       if (typeof value !== "object" || value === null) return {};
       const source = value as Record<string, unknown>;

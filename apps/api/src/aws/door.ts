@@ -73,6 +73,7 @@ export function errorResponse(
         ...((service?.json?.queryCompatible ?? true) && { "x-amzn-query-error": `${error.code};${type}` }),
       },
       body: JSON.stringify({
+        ...error.fields,
         __type: shape ?? error.code,
         message: error.message,
       }),

@@ -52,6 +52,8 @@ export interface WireError {
   code: string;
   status: number;
   message: string;
+  /** Members an error shape has beyond its message (WAF's Field, Parameter, Reason), JSON protocols only. */
+  fields?: Readonly<Record<string, string>>;
 }
 
 /** The JSON protocol of a service: awsJson1_0 (CloudWatch) or awsJson1_1 (ACM). */
@@ -70,7 +72,7 @@ export interface JsonProtocol {
 }
 
 export interface AwsService {
-  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch" | "acm";
+  id: "elbv2" | "autoscaling" | "ec2" | "cloudwatch" | "acm" | "wafv2" | "cloudformation";
   title: string;
   version: string;
   /** The SigV4 signing name: the service segment of the credential scope. */

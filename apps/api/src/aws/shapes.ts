@@ -34,6 +34,13 @@ export interface UnsupportedShape {
   kind: "unsupported";
   message: string;
 }
+/**
+ * A JSON value taken and answered as it is, for members whose shape is recursive (WAF's rule statements)
+ * or checked by the services anyway: the service reads it as hostile input. The JSON protocols only.
+ */
+export interface DocumentShape {
+  kind: "document";
+}
 export interface ListShape<S extends Shape = Shape> {
   kind: "list";
   member: S;
@@ -57,6 +64,7 @@ export type Shape =
   | TimestampShape
   | BlobShape
   | UnsupportedShape
+  | DocumentShape
   | ListShape
   | MapShape
   | StructureShape;
@@ -86,6 +94,7 @@ export const dbl: DoubleShape = { kind: "double" };
 export const bool: BooleanShape = { kind: "boolean" };
 export const ts: TimestampShape = { kind: "timestamp" };
 export const blob: BlobShape = { kind: "blob" };
+export const doc: DocumentShape = { kind: "document" };
 
 export const list = <S extends Shape>(member: S, memberName?: string): ListShape<S> => ({
   kind: "list",
@@ -142,21 +151,23 @@ type ShapeOf<M> = M extends MemberSpec<infer S> ? S : M;
 type IsRequired<M> = M extends { required: true } ? true : false;
 
 /** What a request decodes to. Timestamps arrive as ISO 8601 strings. */
-export type Static<S> = S extends StringShape | TimestampShape | BlobShape
-  ? string
-  : S extends IntegerShape | DoubleShape
-    ? number
-    : S extends BooleanShape
-      ? boolean
-      : S extends UnsupportedShape
-        ? never
-        : S extends ListShape<infer I>
-          ? Array<Static<I>>
-          : S extends MapShape<infer V>
-            ? Record<string, Static<V>>
-            : S extends StructureShape<infer M>
-              ? StaticStruct<M>
-              : never;
+export type Static<S> = S extends DocumentShape
+  ? unknown
+  : S extends StringShape | TimestampShape | BlobShape
+    ? string
+    : S extends IntegerShape | DoubleShape
+      ? number
+      : S extends BooleanShape
+        ? boolean
+        : S extends UnsupportedShape
+          ? never
+          : S extends ListShape<infer I>
+            ? Array<Static<I>>
+            : S extends MapShape<infer V>
+              ? Record<string, Static<V>>
+              : S extends StructureShape<infer M>
+                ? StaticStruct<M>
+                : never;
 
 type StaticStruct<M extends Members> = {
   [K in keyof M as IsRequired<M[K]> extends true ? K : never]: Static<ShapeOf<M[K]>>;
@@ -165,18 +176,20 @@ type StaticStruct<M extends Members> = {
 };
 
 /** What a handler may answer: every member optional; timestamps as ISO strings, Dates or milliseconds. */
-export type Out<S> = [S] extends [StringShape | BlobShape]
-  ? string
-  : [S] extends [TimestampShape]
-    ? string | Date | number
-    : [S] extends [IntegerShape | DoubleShape]
-      ? number
-      : [S] extends [BooleanShape]
-        ? boolean
-        : [S] extends [ListShape<infer I>]
-          ? ReadonlyArray<Out<I>>
-          : [S] extends [MapShape<infer V>]
-            ? Record<string, Out<V>>
-            : [S] extends [StructureShape<infer M>]
-              ? { [K in keyof M]?: Out<ShapeOf<M[K]>> | undefined }
-              : never;
+export type Out<S> = [S] extends [DocumentShape]
+  ? unknown
+  : [S] extends [StringShape | BlobShape]
+    ? string
+    : [S] extends [TimestampShape]
+      ? string | Date | number
+      : [S] extends [IntegerShape | DoubleShape]
+        ? number
+        : [S] extends [BooleanShape]
+          ? boolean
+          : [S] extends [ListShape<infer I>]
+            ? ReadonlyArray<Out<I>>
+            : [S] extends [MapShape<infer V>]
+              ? Record<string, Out<V>>
+              : [S] extends [StructureShape<infer M>]
+                ? { [K in keyof M]?: Out<ShapeOf<M[K]>> | undefined }
+                : never;

@@ -41,7 +41,7 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
         title: "scaleout",
         version: apiVersion,
         description:
-          "A local emulation of AWS Application Load Balancers, EC2 Auto Scaling and CloudWatch alarms. Field names are AWS's member names in camelCase; errors are `{ code, message }` with AWS's codes.",
+          "A local emulation of AWS Application and Network Load Balancers, EC2 Auto Scaling and CloudWatch alarms. Field names are AWS's member names in camelCase; errors are `{ code, message }` with AWS's codes.",
       },
       servers: [{ url: "http://127.0.0.1:7700" }],
       tags: [

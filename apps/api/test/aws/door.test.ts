@@ -1,4 +1,6 @@
+import { CreateAutoScalingGroupCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { CreateLaunchTemplateCommand } from "@aws-sdk/client-ec2";
 import {
   CreateTargetGroupCommand,
   DescribeLoadBalancersCommand,
@@ -82,6 +84,47 @@ describe("the query protocol on the wire", () => {
     expect(root["@_xmlns"]).toBe("http://monitoring.amazonaws.com/doc/2010-08-01/");
     expect(Object.keys(root).filter((k) => !k.startsWith("@_"))).toEqual(["ResponseMetadata"]);
   });
+
+  test("an empty answer AWS wraps keeps its Result element (botocore looks it up: the CLI's KeyError)", async () => {
+    // Its own api: the EC2 test below expects no launch templates.
+    const own = await startAwsApi();
+    try {
+      await protectOne(own);
+    } finally {
+      await own.close();
+    }
+  });
+
+  async function protectOne(own: AwsTestApi): Promise<void> {
+    const { ec2, autoScaling } = own.clients();
+    await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: "wire-protect",
+        LaunchTemplateData: { ImageId: "example/app:1" },
+      }),
+    );
+    await autoScaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: "wire-protect",
+        LaunchTemplate: { LaunchTemplateName: "wire-protect" },
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 1,
+      }),
+    );
+    const [instanceId] = own.launch("wire-protect", 1);
+    const response = await post(
+      `Action=SetInstanceProtection&Version=2011-01-01&AutoScalingGroupName=wire-protect&InstanceIds.member.1=${instanceId}&ProtectedFromScaleIn=true`,
+      { authorization: signed("us-east-1", "autoscaling") },
+      own.endpoint,
+    );
+    expect(response.status).toBe(200);
+    const root = xml.parse(response.text).SetInstanceProtectionResponse;
+    expect(Object.keys(root).filter((k) => !k.startsWith("@_"))).toEqual([
+      "SetInstanceProtectionResult",
+      "ResponseMetadata",
+    ]);
+  }
 
   test("errors are ErrorResponse with Type, Code, Message and RequestId, at AWS's statuses", async () => {
     const unknown = await post("Action=DescribeEverything&Version=2015-12-01");

@@ -5,6 +5,7 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { WAFV2Client } from "@aws-sdk/client-wafv2";
 import { limitsFor } from "@scaleout/core";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
 import {
@@ -14,6 +15,7 @@ import {
   instanceRegistry,
   type PortProbe,
   type Services,
+  type WafStateReader,
 } from "@scaleout/services";
 import { tempDir } from "@scaleout/testing";
 import type { FastifyInstance } from "fastify";
@@ -39,6 +41,7 @@ export interface AwsTestApi {
     ec2: EC2Client;
     cloudWatch: CloudWatchClient;
     acm: ACMClient;
+    wafv2: WAFV2Client;
   };
   /** Stands in for the worker, which these tests do not run: launches `count` instances of a group. */
   launch(groupName: string, count: number): string[];
@@ -54,6 +57,8 @@ export async function startAwsApi(
     portProbe?: PortProbe;
     /** Receives every response body the api sends (what a test searches for what must never leave). */
     onBody?: (body: string) => void;
+    /** Where GetSampledRequests and GetRateBasedStatementManagedKeys read (the proxy's Redis). */
+    wafState?: WafStateReader;
   } = {},
 ): Promise<AwsTestApi> {
   const dir = tempDir();
@@ -73,6 +78,7 @@ export async function startAwsApi(
       limits: limitsFor(options.fast ?? false),
       events,
       ...(options.portProbe && { portProbe: options.portProbe }),
+      ...(options.wafState && { wafState: options.wafState }),
     }),
   );
   const app = await buildApp({
@@ -118,6 +124,7 @@ export async function startAwsApi(
         ec2: new EC2Client(config),
         cloudWatch: new CloudWatchClient(config),
         acm: new ACMClient(config),
+        wafv2: new WAFV2Client(config),
       };
     },
     launch(groupName, count) {

@@ -54,11 +54,13 @@ export const standbyOperations = {
 
   SetInstanceProtection: operation({
     input: struct({ ...group, ...deriveMembers(shapes.SetInstanceProtection) }),
-    output: undefined,
+    // SetInstanceProtectionAnswer: empty, but its <SetInstanceProtectionResult/> must be there (the AWS CLI
+    // fails with KeyError 'SetInstanceProtectionResult' without it).
+    output: struct({}),
     support: "implemented",
     run: (input, { services }) => {
       services.protection.set(input.autoScalingGroupName, input);
-      return undefined;
+      return {};
     },
   }),
 };

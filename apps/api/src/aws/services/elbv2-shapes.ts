@@ -7,7 +7,7 @@ export const Tag = struct({ key: req(str), value: str });
 
 export const Matcher = struct({
   httpCode: str,
-  grpcCode: unsupported("GrpcCode is not supported: scaleout target groups speak HTTP and HTTPS"),
+  grpcCode: unsupported("GrpcCode is not supported: scaleout health checks are TCP, HTTP and HTTPS"),
 });
 
 export const LoadBalancer = struct({
