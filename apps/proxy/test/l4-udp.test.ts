@@ -1,6 +1,7 @@
+import { connect } from "node:net";
 import { eventually } from "@scaleout/testing";
 import { describe, expect } from "vitest";
-import { createHarness, type Harness, proxyTest as test } from "./helpers.ts";
+import { createHarness, type Harness, loopback, readToClose, proxyTest as test } from "./helpers.ts";
 import {
   askUntilAnswered,
   startUdpTarget,
@@ -77,6 +78,27 @@ describe.concurrent("UDP listeners", () => {
       expect(sources).toBe(12);
       expect(h.proxy.udp?.flows).toBe(12);
       expect(h.warnings).toEqual([]);
+    });
+  });
+
+  test("a TCP_UDP listener serves both on one port: DNS over UDP, and a TCP flow, to the same group", async ({
+    dataDir,
+  }) => {
+    await withUdp(dataDir, {}, async (h, targets, clients) => {
+      const list = await targets(2);
+      const { port } = await udpLoadBalancer(h, list, { protocol: "TCP_UDP" });
+      for (const t of list) await h.waitForState("dns-tg", t.port, "healthy");
+      const [client] = await clients(1, port);
+      if (!client) throw new Error("no client");
+      const answer = await askUntilAnswered(client, 4242);
+      expect(answer.id).toBe(4242);
+      expect(list.map((t) => t.address)).toContain(answer.address);
+      // The same port over TCP: a flow to one of the group's targets, which answers its name.
+      const names = new Set<string>();
+      for (let i = 0; i < 6; i++) names.add((await readToClose(connect(port, loopback))).trim());
+      for (const name of names) expect(list.map((t) => t.name)).toContain(name);
+      expect(h.proxy.boundPorts()).toContain(port);
+      expect(h.proxy.udp?.boundPorts()).toContain(port);
     });
   });
 
