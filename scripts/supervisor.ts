@@ -48,8 +48,8 @@ export interface SupervisorOptions<C extends SupervisedChild = SupervisedChild> 
   clock?: SupervisorClock;
   backoff?: RestartBackoff;
   stopTimeoutMs?: number;
-  /** The supervisor's own lines (starts, deaths, stops). */
-  log(message: string): void;
+  /** The supervisor's own lines: starts at info; deaths, restarts that never got ready and kills at warn. */
+  log(message: string, level?: "info" | "warn"): void;
   /** Every line a service writes. */
   output?(name: string, stream: "stdout" | "stderr", line: string): void;
 }
@@ -142,6 +142,7 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
     const lastPart = last ? `; last output: ${quote(last)}` : "";
     options.log(
       `${slot.spec.name} died (${cause}) after ${(uptimeMs / 1000).toFixed(1)} s${lastPart}; restarting in ${next.delayMs} ms`,
+      "warn",
     );
     slot.cancelRestart = clock.schedule(() => {
       slot.cancelRestart = undefined;
@@ -151,7 +152,10 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
       slot.spec.ready?.(child).catch((error: unknown) => {
         // A child that died already has had its one line from onDeath.
         if (slot.child !== child) return;
-        options.log(`${slot.spec.name} did not get ready: ${error instanceof Error ? error.message : error}`);
+        options.log(
+          `${slot.spec.name} did not get ready: ${error instanceof Error ? error.message : error}`,
+          "warn",
+        );
         child.kill("SIGKILL");
       });
     }, next.delayMs);
@@ -165,7 +169,7 @@ export function createSupervisor<C extends SupervisedChild>(options: SupervisorO
     const timeoutMs = slot.spec.stopTimeoutMs ?? defaultStopTimeoutMs;
     child.kill("SIGTERM");
     const cancelKill = clock.schedule(() => {
-      options.log(`${slot.spec.name} did not stop within ${timeoutMs} ms: killing it`);
+      options.log(`${slot.spec.name} did not stop within ${timeoutMs} ms: killing it`, "warn");
       child.kill("SIGKILL");
     }, timeoutMs);
     await slot.exited;

@@ -89,13 +89,21 @@ function harness(names: string[], obeys?: Record<string, NodeJS.Signals[]>) {
     },
     stopTimeoutMs: 1000,
   }));
-  const supervisor = createSupervisor({ services, clock, log: (line) => lines.push(line) });
+  const warnings: string[] = [];
+  const supervisor = createSupervisor({
+    services,
+    clock,
+    log: (line, level) => {
+      lines.push(line);
+      if (level === "warn") warnings.push(line);
+    },
+  });
   const latest = (name: string): FakeChild => {
     const child = children[name]?.at(-1);
     if (!child) throw new Error(`${name} never started`);
     return child;
   };
-  return { clock, lines, children, events, supervisor, latest };
+  return { clock, lines, warnings, children, events, supervisor, latest };
 }
 
 describe("supervisor", () => {
@@ -112,6 +120,8 @@ describe("supervisor", () => {
     expect(deaths).toEqual([
       'proxy died (exit code 1) after 5.0 s; last output: "TypeError: bad header"; restarting in 250 ms',
     ]);
+    // A death is a warning; starts are not.
+    expect(h.warnings).toEqual(deaths);
     expect(h.clock.pending()).toEqual([250]);
     h.clock.advance(249);
     expect(h.children.proxy).toHaveLength(1);

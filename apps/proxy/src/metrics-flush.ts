@@ -1,6 +1,7 @@
 import type { Sample } from "@scaleout/core";
 import type { DataPlane } from "./data-plane.ts";
 import { type HostCounts, networkHostCounts } from "./health-host-counts.ts";
+import { networkElbSamples } from "./l4/flow-metrics.ts";
 import type { MetricsAggregator } from "./metrics.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
@@ -44,6 +45,8 @@ export class MetricsFlush {
     for (const sample of this.resources.waf.drainMetrics(second)) samples.push(sample);
     this.flushWaf(snapshot);
     if (networkGauges.length > 0) samples.push(...networkHostCounts(second, networkGauges));
+    // Network load balancers' flows (each worker's counts absorbed by the owner as they arrived).
+    samples.push(...networkElbSamples(second, this.resources.flows.export()));
     this.onSamples(samples);
     this.registry.recordSamples(samples);
   }

@@ -1,3 +1,4 @@
+import type { FlowRecord } from "./l4/flow-counters.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
 import type { WafReport } from "./waf/recorder.ts";
@@ -11,6 +12,8 @@ export interface OwnerLinkHandlers {
   close(graceMs: number): void;
   /** The counters since the last call. */
   metrics(): CounterRecord[];
+  /** Network load balancers' flow counts since the last call. */
+  flows?(): FlowRecord[];
   /** The snapshot version routed on, and the in-flight count of every draining target. */
   inflight(): { version: number; counts: Array<[string, string, number]> };
   /** Prometheus figures since the last call; `withProcess`: include the process's own figures. */
@@ -84,13 +87,15 @@ export class OwnerLink {
   async finish(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     const counters = this.handlers.metrics();
-    if (counters.length === 0) return;
-    await new Promise<void>((resolve) => this.send({ type: "metrics", counters }, resolve));
+    const flows = this.handlers.flows?.() ?? [];
+    if (counters.length === 0 && flows.length === 0) return;
+    await new Promise<void>((resolve) => this.send({ type: "metrics", counters, flows }, resolve));
   }
 
   private reportMetrics(): void {
     const counters = this.handlers.metrics();
-    if (counters.length > 0) this.send({ type: "metrics", counters });
+    const flows = this.handlers.flows?.() ?? [];
+    if (counters.length > 0 || flows.length > 0) this.send({ type: "metrics", counters, flows });
     const waf = this.handlers.waf?.();
     if (waf && (waf.counters.length > 0 || waf.samples.length > 0 || waf.rates.length > 0))
       this.send({ type: "waf", report: waf });

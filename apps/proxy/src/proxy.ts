@@ -5,6 +5,7 @@ import { Forwarding } from "./forwarding.ts";
 import { H2Requests } from "./h2/requests.ts";
 import { HealthChecker } from "./health-checker.ts";
 import { HttpRequests } from "./http-requests.ts";
+import { L4Listeners } from "./l4/l4-listeners.ts";
 import { UdpListeners } from "./l4/udp-listeners.ts";
 import { Listeners } from "./listeners.ts";
 import { MetricsFlush } from "./metrics-flush.ts";
@@ -43,6 +44,8 @@ export class LoadBalancerProxy {
   private readonly registry: RegistryWriter;
   private readonly outcomes: RequestOutcomes;
   private readonly listeners: Listeners | undefined;
+  /** Network load balancers' TCP and TLS listeners (the stream side of layer 4). */
+  private readonly l4: L4Listeners | undefined;
   /** UDP listeners: served by one process (the only one, or the owner), see l4/udp-listeners.ts. */
   readonly udp: UdpListeners | undefined;
   private readonly health: HealthChecker | undefined;
@@ -75,7 +78,10 @@ export class LoadBalancerProxy {
         {
           sync: () => this.syncMessage(),
           version: () => this.version,
-          metrics: (records) => resources.metrics.absorb(records),
+          metrics: (records, flows) => {
+            resources.metrics.absorb(records);
+            resources.flows.absorb(flows);
+          },
           prometheus: (worker, figures) =>
             figures === "exited" ? prometheus?.forget(worker) : prometheus?.report(worker, figures),
           loadBalancerState: (arn, state, reason) =>
@@ -116,6 +122,7 @@ export class LoadBalancerProxy {
         metrics: () => resources.metrics.export(),
         waf: () => resources.waf.export(),
         wafShared: (verdict) => resources.waf.applyShared(verdict),
+        flows: () => resources.flows.export(),
         inflight: () => this.inflightReport(),
         prometheus: async (withProcess) => ({
           ...takeTargetFigures(this.plane),
@@ -151,6 +158,7 @@ export class LoadBalancerProxy {
     );
     const http2 = new H2Requests(resources, this.plane, normaliser, router, forwarding, this.outcomes);
     this.listeners = new Listeners(resources, registry, http, http2);
+    this.l4 = new L4Listeners(resources, this.plane, registry, drained);
   }
 
   /**
@@ -181,7 +189,7 @@ export class LoadBalancerProxy {
 
   /** The ports currently bound (for tests and the banner). */
   boundPorts(): number[] {
-    return this.listeners?.boundPorts() ?? [];
+    return [...(this.listeners?.boundPorts() ?? []), ...(this.l4?.boundPorts() ?? [])];
   }
 
   /** The worker processes' pids (owner only). */
@@ -227,7 +235,7 @@ export class LoadBalancerProxy {
     const removed = this.plane.apply(next);
     this.health?.sync(removed);
     this.pool?.broadcast(this.syncMessage());
-    await this.listeners?.sync(next);
+    await Promise.all([this.listeners?.sync(next), this.l4?.sync(next)]);
     await this.udp?.sync(next);
     return true;
   }
@@ -238,7 +246,7 @@ export class LoadBalancerProxy {
     this.health?.close();
     this.udp?.close();
     await this.pool?.close(graceMs);
-    const closed = this.listeners?.close() ?? [];
+    const closed = [...(this.listeners?.close() ?? []), ...(this.l4?.close() ?? [])];
     // Real time, not the injected clock: this waits for sockets, which only real time moves.
     const deadline = Date.now() + graceMs;
     while (this.outcomes.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -19,6 +19,11 @@ export interface ProxyOptions {
   connectionsPerTarget?: number;
   /** Bind listeners with SO_REUSEPORT (worker processes sharing each port; Node >= 22.12). */
   reusePort?: boolean;
+  /**
+   * Log each listener this process binds at info (default); false: at debug, for all workers but one,
+   * which binds the same ports (the owner picks it), so a bind is one line.
+   */
+  announceListeners?: boolean;
   /** Answer every request with `x-scaleout-worker: <pid>` (diagnostics and tests of the spread over workers). */
   workerHeader?: boolean;
   /** UDP flows idle this long end (NLB: 120 s; fast mode shorter). */

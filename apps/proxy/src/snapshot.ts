@@ -9,7 +9,7 @@ import {
   RateLimiterStore,
   type RequestMatcher,
 } from "@scaleout/core";
-import { type Db, readConfigVersion, schema } from "@scaleout/db";
+import { type Db, readConfigVersion, readTransaction, schema } from "@scaleout/db";
 import { type ListenerTls, loadListenerTls } from "./tls/listener-tls.ts";
 import { loadWebAcls } from "./waf/load.ts";
 
@@ -126,7 +126,7 @@ export const targetGroupDimension = (arn: string): string => arn.slice(arn.lastI
  */
 export function loadSnapshot(db: Db, limiters = new RateLimiterStore()): Snapshot {
   // One read transaction: a consistent view even while the api writes.
-  return db.transaction((tx) => {
+  return readTransaction(db, (tx) => {
     const version = readConfigVersion(tx);
     const instanceHosts = new Map<string, string>();
     for (const row of tx

@@ -1,3 +1,4 @@
+import type { FlowRecord } from "./l4/flow-counters.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
 import type { WafReport } from "./waf/recorder.ts";
@@ -33,8 +34,8 @@ export type OwnerMessage =
 export type WorkerMessage =
   /** Set up and listening for messages: the owner answers with a sync. */
   | { type: "ready" }
-  /** The counters gathered since the last report. */
-  | { type: "metrics"; counters: CounterRecord[] }
+  /** The counters gathered since the last report (`flows`: network load balancers' flows). */
+  | { type: "metrics"; counters: CounterRecord[]; flows?: FlowRecord[] }
   /** In-flight requests to every draining target this worker knows: [group, key, count]. */
   | { type: "inflight"; version: number; counts: Array<[group: string, key: string, count: number]> }
   /** Its Prometheus figures: target responses since the last report, gauges now (prometheus-figures.ts). */

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DrainGate } from "./draining.ts";
+import type { FlowRecord } from "./l4/flow-counters.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
 import type { TargetState } from "./targets.ts";
@@ -15,7 +16,8 @@ export interface WorkerPoolHandlers {
   sync(): OwnerMessage;
   /** The snapshot version the owner routes on: an in-flight report from an older one does not count. */
   version(): number;
-  metrics(records: CounterRecord[]): void;
+  /** A worker's counters; `flows`: its network load balancers' flow counts. */
+  metrics(records: CounterRecord[], flows: FlowRecord[]): void;
   /** A worker's Prometheus figures; `exited`: that worker is gone, its gauges no longer count. */
   prometheus?(worker: number, figures: ServingFigures | "exited"): void;
   loadBalancerState(arn: string, state: string, reason: string | null): void;
@@ -30,6 +32,8 @@ interface Live {
   ready: boolean;
   /** Its last in-flight report: `group|key` → count, at `version`. */
   inflight: { version: number; counts: Map<string, number> } | undefined;
+  /** The one worker whose `listener bound` lines are info (the others' are debug): one line a bind. */
+  announces: boolean;
 }
 
 /**
@@ -168,8 +172,12 @@ export class WorkerPool implements DrainGate {
   }
 
   private fork(): void {
-    const worker = cluster.fork(workerEnv(process.env));
-    const entry: Live = { worker, startedAt: Date.now(), ready: false, inflight: undefined };
+    const announces = ![...this.live.values()].some((live) => live.announces);
+    const worker = cluster.fork({
+      ...workerEnv(process.env),
+      SCALEOUT_PROXY_ANNOUNCES: announces ? "1" : "0",
+    });
+    const entry: Live = { worker, startedAt: Date.now(), ready: false, inflight: undefined, announces };
     this.live.set(worker.id, entry);
     worker.on("message", (message: unknown) => {
       if (isWorkerMessage(message)) this.receive(entry, message);
@@ -203,7 +211,7 @@ export class WorkerPool implements DrainGate {
         send(entry.worker, this.handlers.sync());
         return;
       case "metrics":
-        this.handlers.metrics(message.counters);
+        this.handlers.metrics(message.counters, message.flows ?? []);
         return;
       case "inflight": {
         const counts = new Map<string, number>();

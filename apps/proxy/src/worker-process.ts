@@ -40,6 +40,7 @@ export async function serveAsWorker(settings: Settings, handle: DbHandle): Promi
       accessLog: accessLogOf(settings),
       log: processLog,
       reusePort: settings.proxy.sharing === "reuseport",
+      announceListeners: process.env.SCALEOUT_PROXY_ANNOUNCES !== "0",
       workerHeader: settings.proxy.workerHeader,
     },
     { kind: "worker" },

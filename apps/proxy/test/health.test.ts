@@ -40,6 +40,9 @@ describe.concurrent("health state transitions, as DescribeTargetHealth reports t
     const once = (line: string) => h.infos.filter((info) => info === line).length;
     expect(once(`target ${loopback}:${a.port} of tg: initial → healthy`)).toBe(1);
     expect(once("load balancer web is active: every listener bound")).toBe(1);
+    expect(
+      h.infos.filter((info) => /^listener bound: HTTP 127\.0\.0\.1:\d+ \(load balancer web\)$/.test(info)),
+    ).toHaveLength(1);
     expect(h.infos.filter((info) => info.startsWith("target ")).length).toBe(1);
 
     // A target that is not registered at all.
@@ -60,6 +63,27 @@ describe.concurrent("health state transitions, as DescribeTargetHealth reports t
     await h.waitForState("tg", a.port, "initial", { reason: "Elb.InitialHealthChecking" });
     expect(h.health("tg")[a.port]?.description).toBe("Initial health checks in progress");
     await h.waitForState("tg", a.port, "unhealthy", { reason: "Target.ResponseCodeMismatch" });
+  });
+
+  test("a second target's registration checks only it early: a booting target's failures count once an interval", async ({
+    env,
+  }) => {
+    const { h } = env;
+    const a = await env.target("a");
+    a.health.status = 503;
+    await h.simple([a], {
+      waitHealthy: false,
+      healthCheck: { healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 2 },
+    });
+    await h.waitForState("tg", a.port, "initial", { reason: "Elb.InitialHealthChecking" });
+    const b = await env.target("b");
+    h.services.targetGroups.register("tg", [{ id: loopback, port: b.port }]);
+    await h.reload();
+    await h.waitForState("tg", b.port, "healthy");
+    // Before: the new target's early round checked `a` too, its second failure within the interval took
+    // it to unhealthy (its group replaced the instance before it had booted).
+    expect(a.health.checks).toBe(1);
+    expect(h.health("tg")[a.port]?.state).toBe("initial");
   });
 
   test("healthy → unhealthy (ResponseCodeMismatch, Timeout, FailedHealthChecks) → healthy again", async ({

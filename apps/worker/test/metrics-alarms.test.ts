@@ -138,8 +138,10 @@ describe("collect-metrics, evaluate-alarms and execute-policy (process driver)",
       expect(info(`alarm ${alarmName}: INSUFFICIENT_DATA → OK`)).toBe(1);
       expect(info(`alarm ${alarmName}: OK → ALARM`)).toBe(1);
       expect(info("policy executed: desired 1 → 2")).toBe(1);
-      for (const row of instancesOf(system, group))
+      for (const row of instancesOf(system, group)) {
+        expect(info(`activity started: Launching a new EC2 instance: ${row.instanceId}`)).toBe(1);
         expect(info(`activity ended: Launching a new EC2 instance: ${row.instanceId}: Successful`)).toBe(1);
+      }
       // The repeats are debug: none of them at info.
       const repeats = records.filter((r) => r.msg === "alarm actions invoked again");
       expect(repeats.length).toBeGreaterThanOrEqual(1);

@@ -51,3 +51,22 @@ export function createDb(file: string, options: { readonly?: boolean } = {}): Db
   const db = drizzle(sqlite, { schema });
   return { db, sqlite, close: () => sqlite.close() };
 }
+
+/**
+ * Runs `write` in a transaction that takes SQLite's write lock at its start (BEGIN IMMEDIATE), waiting up
+ * to busy_timeout for it. Every transaction that may write uses this, never drizzle's default (deferred):
+ * a deferred transaction that reads first takes the write lock only at its first write, and when another
+ * connection has committed since its read began, SQLite answers SQLITE_BUSY at once, busy_timeout or not
+ * (its snapshot is stale, so waiting could not help). Under load that failed an execute-policy job.
+ */
+export function writeTransaction<T>(db: Db, write: (tx: Tx) => T): T {
+  return db.transaction(write, { behavior: "immediate" });
+}
+
+/**
+ * Runs `read` in a deferred transaction: one consistent snapshot, no write lock, never blocking a writer.
+ * For reads only: a write inside would be the upgrade `writeTransaction` exists to avoid.
+ */
+export function readTransaction<T>(db: Db, read: (tx: Tx) => T): T {
+  return db.transaction(read, { behavior: "deferred" });
+}

@@ -1,6 +1,6 @@
 import { dimensionsKey, type MetricDimension, type Sample, type StatisticSet } from "@scaleout/core";
 import { and, eq, gte, lt, sql } from "drizzle-orm";
-import type { Db, Tx } from "./client.ts";
+import { type Db, type Tx, writeTransaction } from "./client.ts";
 import { datapoints, metrics } from "./schema.ts";
 
 /**
@@ -35,7 +35,7 @@ function metricId(
 /** Merges samples into their seconds, in one transaction. */
 export function recordSamples(db: Db, samples: Sample[]): void {
   if (samples.length === 0) return;
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     for (const sample of samples) {
       const id = metricId(tx, sample);
       tx.insert(datapoints)

@@ -6,6 +6,7 @@
  */
 
 export * from "./schema/auto-scaling.ts";
+export * from "./schema/cloudformation.ts";
 export * from "./schema/cloudwatch.ts";
 export * from "./schema/common.ts";
 export * from "./schema/elb.ts";

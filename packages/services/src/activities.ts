@@ -2,6 +2,7 @@ import type { ActivityStatus } from "@scaleout/core";
 import { checkPageSize, decodeToken, encodeToken, newUuid, type Page } from "@scaleout/core";
 import { type Db, schema, type Tx } from "@scaleout/db";
 import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { recordActivityStart } from "./activity-starts.ts";
 import { iso, type ServiceContext } from "./context.ts";
 import { findGroup } from "./group-view.ts";
 import type { Activity } from "./shapes/activities.ts";
@@ -26,7 +27,7 @@ export function toActivity(row: Row): Activity {
 }
 
 export function startActivity(
-  db: Db | Tx,
+  tx: Tx,
   activity: {
     groupName: string;
     description: string;
@@ -37,7 +38,7 @@ export function startActivity(
   },
 ): string {
   const id = newUuid();
-  db.insert(scalingActivities)
+  tx.insert(scalingActivities)
     .values({
       id,
       groupName: activity.groupName,
@@ -51,6 +52,12 @@ export function startActivity(
       endTime: activity.statusCode === "Successful" || activity.statusCode === "Failed" ? activity.now : null,
     })
     .run();
+  recordActivityStart(tx, {
+    activityId: id,
+    groupName: activity.groupName,
+    description: activity.description,
+    cause: activity.cause,
+  });
   return id;
 }
 

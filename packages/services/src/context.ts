@@ -1,5 +1,6 @@
 import { defaultPartition, type Limits, limitsFor, type Partition } from "@scaleout/core";
-import { bumpConfigVersion, type Db, type Tx } from "@scaleout/db";
+import { bumpConfigVersion, type Db, type Tx, writeTransaction } from "@scaleout/db";
+import { type StartedActivity, takeStartedActivities } from "./activity-starts.ts";
 import { type CertificateAuthority, createCertificateAuthority } from "./certificate-authority.ts";
 import type { PortProbe } from "./port-probe.ts";
 import type { WafStateReader } from "./waf-sampled.ts";
@@ -20,6 +21,8 @@ export interface ChangeEvents {
    * stream (`GET /v1/events`) that a user's test can follow.
    */
   published(event: PlatformEvent): void;
+  /** A scaling activity started (its row committed); for the log's one line per start. */
+  activityStarted?(activity: StartedActivity): void;
 }
 
 /**
@@ -94,17 +97,15 @@ export interface Announcements {
  */
 export function mutate<T>(ctx: ServiceContext, change: (tx: Tx, announce: Announcements) => T): T {
   const announce: Announcements = { groups: [], invocations: [], events: [] };
-  const { result, version } = ctx.db.transaction(
-    (tx) => {
-      const result = change(tx, announce);
-      return { result, version: bumpConfigVersion(tx) };
-    },
-    { behavior: "immediate" },
-  );
+  const { result, version, started } = writeTransaction(ctx.db, (tx) => {
+    const result = change(tx, announce);
+    return { result, version: bumpConfigVersion(tx), started: takeStartedActivities(tx) };
+  });
   ctx.events.configChanged(version);
   for (const group of announce.groups) ctx.events.groupChanged(group.name, group.reason);
   for (const invocation of announce.invocations) ctx.events.policyInvoked(invocation);
   for (const event of announce.events) ctx.events.published(event);
+  for (const activity of started) ctx.events.activityStarted?.(activity);
   return result;
 }
 

@@ -31,6 +31,7 @@ import { webAclService } from "./waf-web-acls.ts";
 import { warmPoolService } from "./warm-pools.ts";
 
 export * from "./activities.ts";
+export type { StartedActivity } from "./activity-starts.ts";
 export * from "./alarms.ts";
 export * from "./auto-scaling-groups.ts";
 export * from "./certificate-authority.ts";

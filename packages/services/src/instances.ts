@@ -1,5 +1,5 @@
 import { type ActivityStatus, launchingTransition } from "@scaleout/core";
-import { type Db, schema, type Tx } from "@scaleout/db";
+import { type Db, readTransaction, schema, type Tx } from "@scaleout/db";
 import { and, eq, inArray, lt, ne, notInArray } from "drizzle-orm";
 import { startActivity, updateActivity } from "./activities.ts";
 import { mutate, type ServiceContext } from "./context.ts";
@@ -185,7 +185,7 @@ export function instanceRegistry(ctx: ServiceContext) {
     ...targetSync,
     /** The group as one pass sees it, or undefined when it does not exist (any more). */
     snapshot(groupName: string): GroupSnapshot | undefined {
-      return ctx.db.transaction((tx) => {
+      return readTransaction(ctx.db, (tx) => {
         const group = tx.select().from(autoScalingGroups).where(eq(autoScalingGroups.name, groupName)).get();
         if (!group) return undefined;
         const template = findLaunchTemplate(tx, group.launchTemplateId);

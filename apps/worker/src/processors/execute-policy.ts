@@ -1,5 +1,5 @@
 import { Errors, isAwsError } from "@scaleout/core";
-import type { Tx } from "@scaleout/db";
+import { type Tx, writeTransaction } from "@scaleout/db";
 import type { ExecutePolicyJob } from "@scaleout/queue";
 import {
   findAlarm,
@@ -26,7 +26,8 @@ export function executePolicyProcessor(ctx: WorkerContext) {
   const { services, db, log } = ctx;
   const addToHistory = (alarmName: string, add: (tx: Tx, now: number) => void) => {
     const now = services.ctx.now();
-    db.transaction((tx) => {
+    // Reads, then writes: immediate, or a write committed meanwhile fails it with SQLITE_BUSY at once.
+    writeTransaction(db, (tx) => {
       try {
         findAlarm(tx, alarmName);
       } catch {
