@@ -20,6 +20,7 @@ import {
   startScaleout,
   workersSetting,
 } from "./systems.ts";
+import { floodMemory, wafReport } from "./waf.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,6 +44,12 @@ const { values: flags } = parseArgs({
     "with-access-log": { type: "boolean", default: false },
     // Every scaleout system (builds, baselines, variants) with the load balancer's access log on.
     "access-log": { type: "boolean", default: false },
+    // One more copy of the current build at one worker with a 10-rule web ACL associated (waf.ts): its
+    // throughput beside scaleout w1's, then its memory under a flood of 100,000 distinct source keys.
+    waf: { type: "boolean", default: false },
+    // The flood's distinct keys and seconds (with --waf).
+    "flood-keys": { type: "string", default: "100000" },
+    "flood-seconds": { type: "string", default: "20" },
   },
 });
 const number = (value: string | undefined, fallback: number): number => {
@@ -172,6 +179,19 @@ if (scaleout && flags["with-access-log"])
       accessLog: true,
     }),
   );
+const wafSystem =
+  scaleout && flags.waf
+    ? push(
+        await startScaleout(work, targetPorts, {
+          bundle,
+          workers: 1,
+          name: "waf w1",
+          nodeArgs,
+          accessLog,
+          waf: true,
+        }),
+      )
+    : undefined;
 const nginxOne = kinds.has("nginx")
   ? push(await startNginx(work, targetPorts, 1, "nginx 1 worker", cores))
   : undefined;
@@ -240,5 +260,15 @@ report.matrix();
 report.ratios();
 report.targets();
 report.baseline();
+if (wafSystem && oneWorker) {
+  wafReport(cells, wafSystem, oneWorker, print);
+  await floodMemory(
+    wafSystem,
+    work,
+    number(flags["flood-keys"], 100_000),
+    number(flags["flood-seconds"], 20),
+    print,
+  );
+}
 stopAll();
 rmSync(work, { recursive: true, force: true });

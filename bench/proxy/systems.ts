@@ -8,6 +8,7 @@ import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
 import { createContext, createServices, type Services } from "@scaleout/services";
 import { start } from "../lib/measure.ts";
+import { addWebAcl } from "./waf.ts";
 
 export type SystemKind = "direct" | "scaleout" | "nginx" | "haproxy";
 
@@ -181,11 +182,20 @@ export function writeRegistry(
 export async function startScaleout(
   work: string,
   targets: number[],
-  options: { bundle: string; workers: number; name: string; nodeArgs: string[]; accessLog?: boolean },
+  options: {
+    bundle: string;
+    workers: number;
+    name: string;
+    nodeArgs: string[];
+    accessLog?: boolean;
+    /** A 10-rule web ACL associated with the load balancer (waf.ts). */
+    waf?: boolean;
+  },
 ): Promise<System> {
   const port = await freePort();
   const dataDir = join(work, options.name.replace(/[^a-z0-9]+/gi, "-"));
   writeRegistry(dataDir, port, targets, 10, options.accessLog);
+  if (options.waf) addWebAcl(dataDir);
   const child = start(process.execPath, [...options.nodeArgs, options.bundle], {
     ...process.env,
     SCALEOUT_DATA_DIR: dataDir,

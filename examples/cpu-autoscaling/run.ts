@@ -4,9 +4,13 @@
 // second by second, the group's instances, their CPU, the alarm states and the requests each instance
 // served, until the group has scaled out and, after the load stops, back in.
 //
-//   npx tsx examples/cpu-autoscaling/run.ts [--api http://127.0.0.1:7700] [--port 8090] [--image scaleout/example:latest] [--keep]
+//   npx tsx examples/cpu-autoscaling/run.ts [--api http://127.0.0.1:7700] [--port 8090] [--image scaleout/example:latest] [--nlb] [--keep]
+//
+// --nlb puts a Network Load Balancer in front instead: a TCP listener, a TCP target group with TCP health
+// checks, and load on a new connection per request (an NLB pins a connection to one target).
 //
 // It deletes what it created when it ends (or on Ctrl-C) unless --keep is given.
+import { request } from "node:http";
 import { join } from "node:path";
 
 const args = process.argv.slice(2);
@@ -19,6 +23,7 @@ const api = flag("api", process.env.SCALEOUT_API ?? "http://127.0.0.1:7700");
 const listenerPort = Number(flag("port", "8090"));
 const image = flag("image", "");
 const keep = args.includes("--keep");
+const nlb = args.includes("--nlb");
 const token = process.env.SCALEOUT_API_TOKEN;
 const name = "cpu-demo";
 const appPath = join(import.meta.dirname, "..", "app", "server.js");
@@ -41,6 +46,9 @@ async function call<T = Record<string, unknown>>(method: string, path: string, b
   return data;
 }
 
+/** Ctrl-C was pressed: the clean-up under way decides how the process ends. */
+let interrupted = false;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Deletes what this example creates (a 404 for what is not there is fine): the group first, then the rest. */
@@ -61,25 +69,42 @@ async function setUp(): Promise<void> {
   // Start from a clean slate: a previous run's group and resources (say, one run with --keep) go first.
   await cleanUp();
 
-  await call("POST", "/v1/load-balancers", { name });
-  const tg = await call<{ targetGroupArn: string }>("POST", "/v1/target-groups", {
-    name: `${name}-tg`,
-    protocol: "HTTP",
-    port: 80,
-    targetType: "ip",
-    healthCheckPath: "/health",
-    healthCheckIntervalSeconds: 5,
-    healthCheckTimeoutSeconds: 2,
-    healthyThresholdCount: 2,
-  });
+  await call("POST", "/v1/load-balancers", { name, ...(nlb && { type: "network" }) });
+  const tg = await call<{ targetGroupArn: string }>(
+    "POST",
+    "/v1/target-groups",
+    nlb
+      ? {
+          // A TCP service as NLB sees it: a connect within the timeout is a pass.
+          name: `${name}-tg`,
+          protocol: "TCP",
+          port: 80,
+          targetType: "ip",
+          healthCheckProtocol: "TCP",
+          healthCheckIntervalSeconds: 5,
+          healthCheckTimeoutSeconds: 2,
+          healthyThresholdCount: 2,
+        }
+      : {
+          name: `${name}-tg`,
+          protocol: "HTTP",
+          port: 80,
+          targetType: "ip",
+          healthCheckPath: "/health",
+          healthCheckIntervalSeconds: 5,
+          healthCheckTimeoutSeconds: 2,
+          healthyThresholdCount: 2,
+        },
+  );
   await call("PATCH", `/v1/target-groups/${name}-tg/attributes`, {
     attributes: [
       { key: "deregistration_delay.timeout_seconds", value: "2" },
-      { key: "load_balancing.algorithm.type", value: "least_outstanding_requests" },
+      // NLB balances by flow hash: it has no algorithm attribute.
+      ...(nlb ? [] : [{ key: "load_balancing.algorithm.type", value: "least_outstanding_requests" }]),
     ],
   });
   await call("POST", `/v1/load-balancers/${name}/listeners`, {
-    protocol: "HTTP",
+    protocol: nlb ? "TCP" : "HTTP",
     port: listenerPort,
     defaultActions: [{ type: "forward", targetGroupArn: tg.targetGroupArn }],
   });
@@ -110,6 +135,27 @@ async function setUp(): Promise<void> {
   });
 }
 
+/**
+ * One GET on a connection of its own (closed after it): through an NLB each connection is a flow pinned
+ * to one target, so only new connections reach instances added since.
+ */
+function getOnce(url: string): Promise<{ ok: boolean; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, timeout: 30_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ ok: (res.statusCode ?? 0) < 400, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 /** Keeps `concurrency` requests to /burn in flight through the listener, counting answers per instance. */
 function driveLoad(
   concurrency: number,
@@ -120,8 +166,11 @@ function driveLoad(
   const loop = async () => {
     while (running) {
       try {
-        const res = await fetch(`http://127.0.0.1:${listenerPort}/burn?ms=40`);
-        const body = (await res.json()) as { instanceId?: string };
+        const url = `http://127.0.0.1:${listenerPort}/burn?ms=40`;
+        const res = nlb
+          ? await getOnce(url)
+          : await fetch(url).then(async (r) => ({ ok: r.ok, body: await r.text() }));
+        const body = JSON.parse(res.body) as { instanceId?: string };
         if (!res.ok) failed++;
         const id = body.instanceId ?? "?";
         served.set(id, (served.get(id) ?? 0) + 1);
@@ -174,11 +223,12 @@ async function report(started: number, served: Map<string, number>): Promise<num
 
 async function main(): Promise<void> {
   console.log(
-    `scaleout at ${api}; setting up '${name}' (listener :${listenerPort}, ${image ? `image ${image}` : "process driver command"})`,
+    `scaleout at ${api}; setting up '${name}' (${nlb ? "network load balancer, TCP listener" : "listener"} :${listenerPort}, ${image ? `image ${image}` : "process driver command"})`,
   );
   await setUp();
   // Ctrl-C still cleans up (unless --keep); a second Ctrl-C leaves at once.
   process.once("SIGINT", () => {
+    interrupted = true;
     console.log(
       keep ? "\ninterrupted (--keep: left in place)" : "\ninterrupted: deleting what this example created...",
     );
@@ -223,6 +273,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Interrupted: the clean-up deletes what the report loop still reads; the clean-up ends the process.
+  if (interrupted) return;
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

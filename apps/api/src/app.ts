@@ -36,6 +36,10 @@ import { scheduledActionRoutes } from "./routes/scheduled-actions.ts";
 import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
 import { type HealthChecks, systemRoutes } from "./routes/system.ts";
 import { targetGroupRoutes } from "./routes/target-groups.ts";
+import { wafAssociationRoutes } from "./routes/waf-associations.ts";
+import { wafIpSetRoutes } from "./routes/waf-ip-sets.ts";
+import { wafSampledRoutes } from "./routes/waf-sampled.ts";
+import { wafWebAclRoutes } from "./routes/waf-web-acls.ts";
 import { warmPoolRoutes } from "./routes/warm-pools.ts";
 
 /** A malformed or oversized path parameter is a client error in the `{ code, message }` shape too. */
@@ -106,6 +110,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(instanceRefreshRoutes, { prefix: "/v1", ...deps });
   await app.register(instanceMoveRoutes, { prefix: "/v1", ...deps });
   await app.register(instanceRoutes, { prefix: "/v1", ...deps });
+  await app.register(wafWebAclRoutes, { prefix: "/v1", ...deps });
+  await app.register(wafIpSetRoutes, { prefix: "/v1", ...deps });
+  await app.register(wafAssociationRoutes, { prefix: "/v1", ...deps });
   await app.register(warmPoolRoutes, { prefix: "/v1", ...deps });
   await app.register(scheduledActionRoutes, { prefix: "/v1", ...deps });
   await app.register(groupMetricRoutes, { prefix: "/v1", ...deps });
@@ -113,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(alarmRoutes, { prefix: "/v1", ...deps });
   await app.register(metricRoutes, { prefix: "/v1", ...deps });
   await app.register(certificateRoutes, { prefix: "/v1", ...deps });
+  await app.register(wafSampledRoutes, { prefix: "/v1", ...deps });
   await app.register(consolePlugin, { ...options.console, ...deps, apiToken: options.apiToken });
   await app.register(prometheusRoutes, {
     ...deps,

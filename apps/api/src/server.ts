@@ -9,6 +9,7 @@ import {
   createRedis,
   createRedisEvents,
   redisAnswers,
+  redisWafState,
 } from "@scaleout/queue";
 import {
   createCertificateAuthority,
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
       portProbe,
       // RequestCertificate's issuer, kept beside the registry so that clients trust it across restarts.
       certificateAuthority: createCertificateAuthority(join(config.dataDir, "ca"), Date.now),
+      // GetSampledRequests and GetRateBasedStatementManagedKeys read what the proxy keeps in Redis.
+      wafState: redisWafState(redis, config.redisPrefix),
     }),
   );
   // GET /v1/events: one blocking reader for every client of this process (it blocks, so it is its own).

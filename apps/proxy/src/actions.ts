@@ -54,7 +54,8 @@ function hostAsSent(ctx: RequestContext): string {
 }
 
 /**
- * A request's rule, for every listener kind (HTTP/1.1, upgrades, HTTP/2): the first matching rule's action
+ * A request's rule, for every listener kind (HTTP/1.1, upgrades, HTTP/2), after the load balancer's web ACL
+ * (AWS WAF, which may answer it first): the first matching rule's action
  * answers it here (fixed response, redirect; a 503 when no rule or no target can take it), or picks
  * `ctx.target`. Answers the cookies to set when the request goes to its target, undefined when it was
  * answered.
@@ -65,6 +66,7 @@ export function runRule(
   ctx: RequestContext,
   res: ClientResponse,
 ): Array<[string, string]> | undefined {
+  if (ctx.lb.webAcl && router.screen(ctx, res, outcomes)) return undefined;
   const rule = router.match(ctx.listener, ctx.facts);
   if (!rule) {
     outcomes.answerError(ctx, res, 503, "NoRule");

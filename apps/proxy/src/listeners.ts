@@ -4,6 +4,7 @@ import type { ListenOptions, Socket } from "node:net";
 import type { H2Response } from "./h2/response.ts";
 import type { SecureListenerServer } from "./h2/server.ts";
 import { offerHttp2 } from "./h2/sessions.ts";
+import { isLayer4Protocol } from "./l4/protocols.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, Snapshot } from "./snapshot.ts";
@@ -104,7 +105,9 @@ export class Listeners {
   async sync(snapshot: Snapshot): Promise<void> {
     this.current = snapshot;
     for (const [port, binding] of this.bindings) {
-      if (snapshot.listeners.has(port)) continue;
+      const listener = snapshot.listeners.get(port);
+      // A port that became a network load balancer's is l4/'s to bind.
+      if (listener && !isLayer4Protocol(listener.protocol)) continue;
       this.bindings.delete(port);
       // Stop accepting; requests in flight finish, idle keep-alive connections close now.
       binding.server.close();
@@ -113,8 +116,7 @@ export class Listeners {
     this.tlsProblems = new Map();
     const binds: Array<Promise<void>> = [];
     for (const listener of snapshot.listeners.values()) {
-      // UDP listeners are l4/udp-listeners.ts's (a TCP_UDP listener's TCP side is bound here).
-      if (listener.protocol === "UDP") continue;
+      if (isLayer4Protocol(listener.protocol)) continue;
       let existing = this.bindings.get(listener.port);
       if (existing && existing.protocol !== listener.protocol) {
         this.bindings.delete(listener.port);
@@ -293,6 +295,8 @@ export class Listeners {
   /** provisioning → active once every listener of a load balancer is bound; active_impaired when one cannot be. */
   private markLoadBalancers(snapshot: Snapshot): void {
     for (const lb of snapshot.loadBalancers.values()) {
+      // A network load balancer's listeners are l4/'s, and so is its state.
+      if (lb.type === "network") continue;
       let reason: string | null = null;
       for (const l of snapshot.listeners.values()) {
         if (l.loadBalancerArn !== lb.arn) continue;

@@ -1,6 +1,7 @@
 import type { Sample } from "@scaleout/core";
 import type { DataPlane } from "./data-plane.ts";
 import { type HostCounts, networkHostCounts } from "./health-host-counts.ts";
+import { networkElbSamples } from "./l4/flow-metrics.ts";
 import type { MetricsAggregator } from "./metrics.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
@@ -41,8 +42,21 @@ export class MetricsFlush {
       }
     }
     const samples = this.resources.metrics.drain(second, gauges);
+    for (const sample of this.resources.waf.drainMetrics(second)) samples.push(sample);
+    this.flushWaf(snapshot);
     if (networkGauges.length > 0) samples.push(...networkHostCounts(second, networkGauges));
+    // Network load balancers' flows (each worker's counts absorbed by the owner as they arrived).
+    samples.push(...networkElbSamples(second, this.resources.flows.export()));
     this.onSamples(samples);
     this.registry.recordSamples(samples);
+  }
+
+  /** WAF's sampled requests and managed keys to their sink (Redis), when there is one. */
+  private flushWaf(snapshot: NonNullable<DataPlane["snapshot"]>): void {
+    const sink = this.resources.options.wafSink;
+    if (!sink) return;
+    const acls = [];
+    for (const lb of snapshot.loadBalancers.values()) if (lb.webAcl) acls.push(lb.webAcl);
+    sink(this.resources.waf.drainSamples(acls, this.resources.now()));
   }
 }

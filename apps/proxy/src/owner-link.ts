@@ -1,5 +1,7 @@
+import type { FlowRecord } from "./l4/flow-counters.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
+import type { WafReport } from "./waf/recorder.ts";
 import { type HealthEntry, isOwnerMessage, type WorkerMessage } from "./worker-messages.ts";
 
 /** What a worker does with its owner's messages, and what it reports. */
@@ -10,10 +12,15 @@ export interface OwnerLinkHandlers {
   close(graceMs: number): void;
   /** The counters since the last call. */
   metrics(): CounterRecord[];
+  /** Network load balancers' flow counts since the last call. */
+  flows?(): FlowRecord[];
   /** The snapshot version routed on, and the in-flight count of every draining target. */
   inflight(): { version: number; counts: Array<[string, string, number]> };
   /** Prometheus figures since the last call; `withProcess`: include the process's own figures. */
   prometheus?(withProcess: boolean): Promise<ServingFigures>;
+  /** WAF figures since the last call, and the owner's rate-based verdict to apply. */
+  waf?(): WafReport;
+  wafShared?(verdict: Array<[string, string[]]>): void;
 }
 
 /**
@@ -46,6 +53,9 @@ export class OwnerLink {
         case "close":
           this.handlers.close(message.graceMs);
           return;
+        case "waf-shared":
+          this.handlers.wafShared?.(message.verdict);
+          return;
       }
     });
     let ticks = 0;
@@ -77,13 +87,18 @@ export class OwnerLink {
   async finish(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     const counters = this.handlers.metrics();
-    if (counters.length === 0) return;
-    await new Promise<void>((resolve) => this.send({ type: "metrics", counters }, resolve));
+    const flows = this.handlers.flows?.() ?? [];
+    if (counters.length === 0 && flows.length === 0) return;
+    await new Promise<void>((resolve) => this.send({ type: "metrics", counters, flows }, resolve));
   }
 
   private reportMetrics(): void {
     const counters = this.handlers.metrics();
-    if (counters.length > 0) this.send({ type: "metrics", counters });
+    const flows = this.handlers.flows?.() ?? [];
+    if (counters.length > 0 || flows.length > 0) this.send({ type: "metrics", counters, flows });
+    const waf = this.handlers.waf?.();
+    if (waf && (waf.counters.length > 0 || waf.samples.length > 0 || waf.rates.length > 0))
+      this.send({ type: "waf", report: waf });
   }
 
   private send(message: WorkerMessage, done?: () => void): void {

@@ -5,6 +5,7 @@ import { Forwarding } from "./forwarding.ts";
 import { H2Requests } from "./h2/requests.ts";
 import { HealthChecker } from "./health-checker.ts";
 import { HttpRequests } from "./http-requests.ts";
+import { L4Listeners } from "./l4/l4-listeners.ts";
 import { UdpListeners } from "./l4/udp-listeners.ts";
 import { Listeners } from "./listeners.ts";
 import { MetricsFlush } from "./metrics-flush.ts";
@@ -43,6 +44,8 @@ export class LoadBalancerProxy {
   private readonly registry: RegistryWriter;
   private readonly outcomes: RequestOutcomes;
   private readonly listeners: Listeners | undefined;
+  /** Network load balancers' TCP and TLS listeners (the stream side of layer 4). */
+  private readonly l4: L4Listeners | undefined;
   /** UDP listeners: served by one process (the only one, or the owner), see l4/udp-listeners.ts. */
   readonly udp: UdpListeners | undefined;
   private readonly health: HealthChecker | undefined;
@@ -75,11 +78,15 @@ export class LoadBalancerProxy {
         {
           sync: () => this.syncMessage(),
           version: () => this.version,
-          metrics: (records) => resources.metrics.absorb(records),
+          metrics: (records, flows) => {
+            resources.metrics.absorb(records);
+            resources.flows.absorb(flows);
+          },
           prometheus: (worker, figures) =>
             figures === "exited" ? prometheus?.forget(worker) : prometheus?.report(worker, figures),
           loadBalancerState: (arn, state, reason) =>
             this.registry.recordLoadBalancerState(arn, state, reason),
+          waf: (report) => resources.waf.absorb(report, resources.now()),
         },
         resources.log,
       );
@@ -99,6 +106,7 @@ export class LoadBalancerProxy {
     let drained = () => this.draining.sweep();
     let registry: Pick<RegistryWriter, "recordLoadBalancerState"> = this.registry;
     if (role.kind === "worker") {
+      resources.waf.limiters.reporting = true;
       const workerFigures = processRegistry("proxy-workers");
       const link = new OwnerLink({
         sync: async (version, health) => {
@@ -112,6 +120,9 @@ export class LoadBalancerProxy {
         },
         close: (graceMs) => void this.closeWorker(graceMs),
         metrics: () => resources.metrics.export(),
+        waf: () => resources.waf.export(),
+        wafShared: (verdict) => resources.waf.applyShared(verdict),
+        flows: () => resources.flows.export(),
         inflight: () => this.inflightReport(),
         prometheus: async (withProcess) => ({
           ...takeTargetFigures(this.plane),
@@ -147,6 +158,7 @@ export class LoadBalancerProxy {
     );
     const http2 = new H2Requests(resources, this.plane, normaliser, router, forwarding, this.outcomes);
     this.listeners = new Listeners(resources, registry, http, http2);
+    this.l4 = new L4Listeners(resources, this.plane, registry, drained);
   }
 
   /**
@@ -177,7 +189,7 @@ export class LoadBalancerProxy {
 
   /** The ports currently bound (for tests and the banner). */
   boundPorts(): number[] {
-    return this.listeners?.boundPorts() ?? [];
+    return [...(this.listeners?.boundPorts() ?? []), ...(this.l4?.boundPorts() ?? [])];
   }
 
   /** The worker processes' pids (owner only). */
@@ -194,6 +206,15 @@ export class LoadBalancerProxy {
     await this.reload();
     this.pool?.start();
     this.timers.push(setInterval(() => this.metricsFlush.flush(), 1000));
+    // WAF rate-based rules over several workers: the owner sums their counts and tells each the keys over.
+    const pool = this.pool;
+    if (pool)
+      this.timers.push(
+        setInterval(() => {
+          const verdict = this.resources.waf.sharedOverLimit(this.resources.now());
+          if (verdict.length > 0) pool.broadcast({ type: "waf-shared", verdict });
+        }, 250),
+      );
     this.timers.push(setInterval(() => this.draining.sweep(), 100));
     for (const timer of this.timers) timer.unref();
   }
@@ -205,7 +226,7 @@ export class LoadBalancerProxy {
   async reload(): Promise<boolean> {
     let next: Snapshot;
     try {
-      next = loadSnapshot(this.resources.db);
+      next = loadSnapshot(this.resources.db, this.resources.waf.limiters);
     } catch (error) {
       this.resources.log.warn("could not read the registry; serving the last configuration", error);
       if (this.link) this.retryReload();
@@ -214,7 +235,7 @@ export class LoadBalancerProxy {
     const removed = this.plane.apply(next);
     this.health?.sync(removed);
     this.pool?.broadcast(this.syncMessage());
-    await this.listeners?.sync(next);
+    await Promise.all([this.listeners?.sync(next), this.l4?.sync(next)]);
     await this.udp?.sync(next);
     return true;
   }
@@ -225,7 +246,7 @@ export class LoadBalancerProxy {
     this.health?.close();
     this.udp?.close();
     await this.pool?.close(graceMs);
-    const closed = this.listeners?.close() ?? [];
+    const closed = [...(this.listeners?.close() ?? []), ...(this.l4?.close() ?? [])];
     // Real time, not the injected clock: this waits for sockets, which only real time moves.
     const deadline = Date.now() + graceMs;
     while (this.outcomes.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

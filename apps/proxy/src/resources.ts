@@ -1,8 +1,10 @@
 import type { Random } from "@scaleout/core";
 import type { Db } from "@scaleout/db";
+import type { WafSampleBatch } from "@scaleout/queue";
 import type { AccessLog } from "./access-log.ts";
 import { FlowCounters } from "./l4/flow-counters.ts";
 import { MetricsAggregator } from "./metrics.ts";
+import { WafRecorder } from "./waf/recorder.ts";
 
 export interface ProxyOptions {
   db: Db;
@@ -32,6 +34,8 @@ export interface ProxyOptions {
   now?: () => number;
   /** Weighted forward picks; tests inject a deterministic sequence. */
   random?: Random;
+  /** Where WAF's sampled requests and rate-based managed keys go each second (server.ts: Redis). */
+  wafSink?: (batch: WafSampleBatch) => void;
 }
 
 /**
@@ -44,6 +48,8 @@ export interface SystemResources {
   now: () => number;
   random: Random;
   metrics: MetricsAggregator;
+  /** AWS WAF: rate counters, AWS/WAFV2 counts and sampled requests (waf/recorder.ts). */
+  waf: WafRecorder;
   /** Layer-4 flows' counts (AWS/NetworkELB), by load balancer, target group, target and protocol. */
   flows: FlowCounters;
   accessLog: AccessLog;
@@ -57,6 +63,7 @@ export function createResources(options: ProxyOptions): SystemResources {
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     metrics: new MetricsAggregator(),
+    waf: new WafRecorder(),
     flows: new FlowCounters(),
     accessLog: options.accessLog,
     options,

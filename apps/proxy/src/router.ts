@@ -1,9 +1,11 @@
 import { type Action, pickWeightedGroup, type RequestFacts } from "@scaleout/core";
+import type { ClientResponse } from "./client-messages.ts";
 import type { DataPlane } from "./data-plane.ts";
-import type { RequestContext } from "./request-context.ts";
+import type { RequestContext, RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
 import type { CompiledRule, ListenerConfig } from "./snapshot.ts";
 import { groupCookie, stickyGroupArn, stickyTarget } from "./stickiness.ts";
+import { screenRequest } from "./waf/screen.ts";
 
 /**
  * Request facts → rule → action → target group → target: the one routing decision every listener kind
@@ -15,6 +17,11 @@ export class Router {
     private readonly resources: SystemResources,
     private readonly plane: DataPlane,
   ) {}
+
+  /** The load balancer's web ACL, before any rule: answers whether it answered the request (blocked). */
+  screen(ctx: RequestContext, res: ClientResponse, outcomes: RequestOutcomes): boolean {
+    return screenRequest(this.resources, ctx, res, outcomes);
+  }
 
   /** The first rule by priority whose conditions hold; the default rule (priority null) always does. */
   match(listener: ListenerConfig, facts: RequestFacts): CompiledRule | undefined {

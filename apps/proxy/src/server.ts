@@ -2,7 +2,7 @@ import cluster from "node:cluster";
 import { guardProcess, readSettings } from "@scaleout/config";
 import { udpFlowIdleSeconds } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
-import { createRedis, publishMetricSnapshots } from "@scaleout/queue";
+import { createRedis, publishMetricSnapshots, writeWafSamples } from "@scaleout/queue";
 import { createAccessLog } from "./access-log.ts";
 import { LoadBalancerProxy, type ProxyRole } from "./proxy.ts";
 import { watchConfiguration } from "./watch.ts";
@@ -31,6 +31,10 @@ async function main(): Promise<void> {
     return;
   }
   const log = processLog;
+  // GET /metrics on the api merges what this publishes (fast mode: every second, for tests and demos);
+  // WAF's sampled requests and managed keys go here too (GetSampledRequests reads them).
+  const publisher = settings.redisUrl ? createRedis(settings.redisUrl, "producer") : undefined;
+  publisher?.on("error", () => {}); // Redis down: the snapshot expires, traffic is unaffected
   const proxy = new LoadBalancerProxy(
     {
       db: handle.db,
@@ -40,6 +44,9 @@ async function main(): Promise<void> {
       log,
       reusePort: false,
       workerHeader: settings.proxy.workerHeader,
+      wafSink: publisher
+        ? (batch) => void writeWafSamples(publisher, settings.redisPrefix, batch).catch(() => {})
+        : undefined,
       udpIdleTimeoutMs: udpFlowIdleSeconds(settings.fast) * 1000,
     },
     role,
@@ -54,9 +61,6 @@ async function main(): Promise<void> {
     reload: () => proxy.reload(),
     log,
   });
-  // GET /metrics on the api merges what this publishes (fast mode: every second, for tests and demos).
-  const publisher = settings.redisUrl ? createRedis(settings.redisUrl, "producer") : undefined;
-  publisher?.on("error", () => {}); // Redis down: the snapshot expires, traffic is unaffected
   const publishing = publisher
     ? publishMetricSnapshots({
         redis: publisher,

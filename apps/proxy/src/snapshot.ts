@@ -1,14 +1,17 @@
 import {
   type Action,
+  type CompiledWebAcl,
   compileConditions,
   compileStoredMatcher,
   type DesyncMode,
   desyncModeOf,
   type HealthCheckSettings,
+  RateLimiterStore,
   type RequestMatcher,
 } from "@scaleout/core";
 import { type Db, readConfigVersion, readTransaction, schema } from "@scaleout/db";
 import { type ListenerTls, loadListenerTls } from "./tls/listener-tls.ts";
+import { loadWebAcls } from "./waf/load.ts";
 
 /**
  * An immutable, compiled copy of the registry: what the request path reads. A new configuration builds
@@ -45,6 +48,8 @@ export interface LoadBalancerConfig {
   accessLogs: boolean;
   /** routing.http2.enabled (default true): HTTPS listeners offer h2 by ALPN. */
   http2Enabled: boolean;
+  /** The associated AWS WAF web ACL, compiled (waf/load.ts); evaluated before listener rules. */
+  webAcl: CompiledWebAcl | undefined;
 }
 
 export interface CompiledRule {
@@ -115,7 +120,11 @@ export const loadBalancerDimension = (arn: string): string =>
 /** `arn:...:targetgroup/web-tg/73e2d6bc24d8a067` → `targetgroup/web-tg/73e2d6bc24d8a067`. */
 export const targetGroupDimension = (arn: string): string => arn.slice(arn.lastIndexOf(":") + 1);
 
-export function loadSnapshot(db: Db): Snapshot {
+/**
+ * `limiters`: rate-based rules' counters, kept by the caller across snapshots (a configuration change
+ * must not reset a flood's counts).
+ */
+export function loadSnapshot(db: Db, limiters = new RateLimiterStore()): Snapshot {
   // One read transaction: a consistent view even while the api writes.
   return readTransaction(db, (tx) => {
     const version = readConfigVersion(tx);
@@ -127,6 +136,7 @@ export function loadSnapshot(db: Db): Snapshot {
       if (row.address) instanceHosts.set(row.id, row.address);
     }
 
+    const webAcls = loadWebAcls(tx, limiters);
     const loadBalancers = new Map<string, LoadBalancerConfig>();
     for (const row of tx.select().from(schema.loadBalancers).all()) {
       const idle = Number(row.attributes["idle_timeout.timeout_seconds"] ?? "60");
@@ -147,6 +157,7 @@ export function loadSnapshot(db: Db): Snapshot {
         dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",
         accessLogs: row.attributes["access_logs.s3.enabled"] === "true",
         http2Enabled: row.attributes["routing.http2.enabled"] !== "false",
+        webAcl: webAcls.get(row.arn),
       });
     }
 

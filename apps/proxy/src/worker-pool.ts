@@ -3,9 +3,11 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DrainGate } from "./draining.ts";
+import type { FlowRecord } from "./l4/flow-counters.ts";
 import type { CounterRecord } from "./metrics.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
 import type { TargetState } from "./targets.ts";
+import type { WafReport } from "./waf/recorder.ts";
 import { isWorkerMessage, type OwnerMessage, type WorkerMessage } from "./worker-messages.ts";
 
 /** What the owner does with its workers' reports. */
@@ -14,10 +16,13 @@ export interface WorkerPoolHandlers {
   sync(): OwnerMessage;
   /** The snapshot version the owner routes on: an in-flight report from an older one does not count. */
   version(): number;
-  metrics(records: CounterRecord[]): void;
+  /** A worker's counters; `flows`: its network load balancers' flow counts. */
+  metrics(records: CounterRecord[], flows: FlowRecord[]): void;
   /** A worker's Prometheus figures; `exited`: that worker is gone, its gauges no longer count. */
   prometheus?(worker: number, figures: ServingFigures | "exited"): void;
   loadBalancerState(arn: string, state: string, reason: string | null): void;
+  /** A worker's WAF figures (waf/recorder.ts). */
+  waf?(report: WafReport): void;
 }
 
 interface Live {
@@ -206,7 +211,7 @@ export class WorkerPool implements DrainGate {
         send(entry.worker, this.handlers.sync());
         return;
       case "metrics":
-        this.handlers.metrics(message.counters);
+        this.handlers.metrics(message.counters, message.flows ?? []);
         return;
       case "inflight": {
         const counts = new Map<string, number>();
@@ -219,6 +224,9 @@ export class WorkerPool implements DrainGate {
         return;
       case "lb-state":
         this.handlers.loadBalancerState(message.arn, message.state, message.reason);
+        return;
+      case "waf":
+        this.handlers.waf?.(message.report);
         return;
     }
   }

@@ -16,7 +16,7 @@ import { freePort } from "@scaleout/queue";
 import { type ChangeEvents, createContext, createServices, type Services } from "@scaleout/services";
 import { eventually, integrationTest } from "@scaleout/testing";
 import { createAccessLog } from "../src/access-log.ts";
-import { LoadBalancerProxy } from "../src/proxy.ts";
+import { LoadBalancerProxy, type ProxyOptions } from "../src/proxy.ts";
 
 /** A free loopback port (bind port 0, read it, release it). */
 export { freePort };
@@ -369,6 +369,7 @@ export async function createHarness(
     events?: ChangeEvents;
     now?: () => number;
     connectionsPerTarget?: number;
+    wafSink?: ProxyOptions["wafSink"];
     udpFlowLimit?: number;
     udpIdleTimeoutMs?: number;
   } = {},
@@ -399,6 +400,7 @@ export async function createHarness(
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.now !== undefined && { now: options.now }),
     ...(options.connectionsPerTarget !== undefined && { connectionsPerTarget: options.connectionsPerTarget }),
+    ...(options.wafSink !== undefined && { wafSink: options.wafSink }),
     ...(options.udpFlowLimit !== undefined && { udpFlowLimit: options.udpFlowLimit }),
     ...(options.udpIdleTimeoutMs !== undefined && { udpIdleTimeoutMs: options.udpIdleTimeoutMs }),
   });

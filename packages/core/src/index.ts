@@ -44,6 +44,7 @@ export type * from "./types.ts";
 export * from "./validate.ts";
 export * from "./waf/capacity.ts";
 export * from "./waf/errors.ts";
+export * from "./waf/index.ts";
 export * from "./waf/ip-addresses.ts";
 /** Readers of hostile wafv2 JSON (members checked as the model constrains them). */
 export * as wafRead from "./waf/read.ts";

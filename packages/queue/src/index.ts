@@ -6,3 +6,4 @@ export * from "./metric-snapshots.ts";
 export * from "./names.ts";
 export * from "./redis.ts";
 export * from "./redis-server.ts";
+export * from "./waf-samples.ts";

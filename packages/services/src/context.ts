@@ -3,6 +3,7 @@ import { bumpConfigVersion, type Db, type Tx, writeTransaction } from "@scaleout
 import { type StartedActivity, takeStartedActivities } from "./activity-starts.ts";
 import { type CertificateAuthority, createCertificateAuthority } from "./certificate-authority.ts";
 import type { PortProbe } from "./port-probe.ts";
+import type { WafStateReader } from "./waf-sampled.ts";
 
 /**
  * What the control plane tells the outside world after a change has committed. The api implements it
@@ -58,6 +59,8 @@ export interface ServiceContext {
    * default one in memory, made on first use. Shared by the per-region copies of a context.
    */
   certificateAuthority: CertificateAuthority;
+  /** Where WAF's data-plane state (sampled requests, managed keys) is read; none by default (waf-sampled.ts). */
+  wafState?: WafStateReader;
 }
 
 export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "db">> = {}): ServiceContext {
@@ -75,6 +78,7 @@ export function createContext(db: Db, overrides: Partial<Omit<ServiceContext, "d
     now,
     portProbe: overrides.portProbe ?? (() => undefined),
     certificateAuthority: overrides.certificateAuthority ?? createCertificateAuthority(undefined, now),
+    ...(overrides.wafState && { wafState: overrides.wafState }),
   };
 }
 

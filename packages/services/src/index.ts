@@ -25,6 +25,7 @@ import { taggingService } from "./tagging.ts";
 import { targetGroupService } from "./target-groups.ts";
 import { webAclAssociationService } from "./waf-associations.ts";
 import { ipSetService } from "./waf-ip-sets.ts";
+import { wafSampledService } from "./waf-sampled.ts";
 import { wafTagService } from "./waf-tags.ts";
 import { webAclService } from "./waf-web-acls.ts";
 import { warmPoolService } from "./warm-pools.ts";
@@ -79,6 +80,7 @@ export * from "./user-data.ts";
 export * from "./waf-associations.ts";
 export * from "./waf-common.ts";
 export * from "./waf-ip-sets.ts";
+export * from "./waf-sampled.ts";
 export * from "./waf-tags.ts";
 export * from "./waf-web-acls.ts";
 export * from "./warm-pool-instances.ts";
@@ -117,6 +119,7 @@ export function createServices(ctx: ServiceContext) {
     scheduledActions: scheduledActionService(ctx),
     groupMetrics: groupMetricService(ctx),
     lifecycleHooks: lifecycleHookService(ctx),
+    wafSampled: wafSampledService(ctx),
     webAcls: webAclService(ctx),
     ipSets: ipSetService(ctx),
     webAclAssociations: webAclAssociationService(ctx),

@@ -111,6 +111,17 @@ export function ipSetService(ctx: ServiceContext) {
       });
     },
 
+    /** The REST door's address of an IP set: its Id (the Name comes with the row). */
+    byId(id: string): Row {
+      const row = db
+        .select()
+        .from(ipSets)
+        .where(eq(ipSets.id, readId(id)))
+        .get();
+      if (!row) throw nonexistent();
+      return row;
+    },
+
     get(input: Input) {
       const row = findRow(db, input);
       return { IPSet: ipSetView(row), LockToken: row.lockToken };

@@ -153,6 +153,17 @@ export function webAclService(ctx: ServiceContext) {
       return db.select().from(webAcls).where(eq(webAcls.arn, arn)).get();
     },
 
+    /** The REST door's address of a web ACL: its Id (the Name comes with the row). */
+    byId(id: string): Row {
+      const row = db
+        .select()
+        .from(webAcls)
+        .where(eq(webAcls.id, readId(id)))
+        .get();
+      if (!row) throw nonexistent();
+      return row;
+    },
+
     list(input: Input) {
       const Scope = readScope(input.Scope);
       const rows = db.select().from(webAcls).where(eq(webAcls.scope, Scope)).all();

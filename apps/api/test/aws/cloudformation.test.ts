@@ -58,6 +58,17 @@ describe("ValidateTemplate", () => {
     }
   });
 
+  test("a template of the CDK's shape: SSM parameter types, Rules, IAM capabilities", async () => {
+    const result = await cloudFormation.send(
+      new ValidateTemplateCommand({ TemplateBody: readFileSync(join(examples, "cdk-shaped.json"), "utf8") }),
+    );
+    expect(result.Parameters?.map((p) => p.ParameterKey)).toContain("BootstrapVersion");
+    expect(result.Capabilities).toEqual(["CAPABILITY_IAM"]);
+    expect(result.CapabilitiesReason).toBe(
+      "The following resource(s) require capabilities: [AWS::IAM::Role, AWS::IAM::InstanceProfile]",
+    );
+  });
+
   test("IAM resources ask for capabilities", async () => {
     const result = await cloudFormation.send(
       new ValidateTemplateCommand({
@@ -130,6 +141,16 @@ describe("GetTemplateSummary", () => {
     expect(summary.Parameters?.find((p) => p.ParameterKey === "Subnets")?.ParameterType).toBe(
       "List<AWS::EC2::Subnet::Id>",
     );
+  });
+
+  test("TreatUnrecognizedResourceTypesAsWarnings lists the types scaleout cannot deploy", async () => {
+    const summary = await cloudFormation.send(
+      new GetTemplateSummaryCommand({
+        TemplateBody: "Resources:\n  Vpc: {Type: AWS::EC2::VPC}\n  Bucket: {Type: AWS::S3::Bucket}\n",
+        TemplateSummaryConfig: { TreatUnrecognizedResourceTypesAsWarnings: true },
+      }),
+    );
+    expect(summary.Warnings?.UnrecognizedResourceTypes).toEqual(["AWS::S3::Bucket"]);
   });
 
   test("a stack name answers as for a stack that does not exist", async () => {

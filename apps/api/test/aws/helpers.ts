@@ -15,6 +15,7 @@ import {
   instanceRegistry,
   type PortProbe,
   type Services,
+  type WafStateReader,
 } from "@scaleout/services";
 import { tempDir } from "@scaleout/testing";
 import type { FastifyInstance } from "fastify";
@@ -56,6 +57,8 @@ export async function startAwsApi(
     portProbe?: PortProbe;
     /** Receives every response body the api sends (what a test searches for what must never leave). */
     onBody?: (body: string) => void;
+    /** Where GetSampledRequests and GetRateBasedStatementManagedKeys read (the proxy's Redis). */
+    wafState?: WafStateReader;
   } = {},
 ): Promise<AwsTestApi> {
   const dir = tempDir();
@@ -75,6 +78,7 @@ export async function startAwsApi(
       limits: limitsFor(options.fast ?? false),
       events,
       ...(options.portProbe && { portProbe: options.portProbe }),
+      ...(options.wafState && { wafState: options.wafState }),
     }),
   );
   const app = await buildApp({

@@ -1,14 +1,30 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { CreateLoadBalancerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
   AssociateWebACLCommand,
+  CheckCapacityCommand,
   CreateIPSetCommand,
   CreateWebACLCommand,
+  DeleteIPSetCommand,
+  DeleteWebACLCommand,
   DisassociateWebACLCommand,
   GetIPSetCommand,
   GetWebACLCommand,
   GetWebACLForResourceCommand,
+  ListIPSetsCommand,
+  ListResourcesForWebACLCommand,
+  ListTagsForResourceCommand,
+  ListWebACLsCommand,
+  type Rule,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateIPSetCommand,
+  UpdateWebACLCommand,
   type WAFV2Client,
 } from "@aws-sdk/client-wafv2";
+import { readConfigVersion } from "@scaleout/db";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AwsTestApi, failure, startAwsApi } from "./helpers.ts";
 
@@ -150,4 +166,377 @@ describe("wafv2 through WAFV2Client", () => {
     expect(error.Parameter).toBe("RateBasedStatement");
     expect(String(error.Reason)).toMatch(/nested/);
   });
+
+  test("UpdateWebACL: a new LockToken on every change, a stale one refused", async () => {
+    const { Summary } = await waf.send(
+      new CreateWebACLCommand({
+        Name: "locked",
+        Scope: "REGIONAL",
+        DefaultAction: { Allow: {} },
+        VisibilityConfig: visibility("locked"),
+      }),
+    );
+    const key = { Name: "locked", Scope: "REGIONAL" as const, Id: Summary?.Id };
+    const before = readConfigVersion(api.handle.db);
+    const updated = await waf.send(
+      new UpdateWebACLCommand({
+        ...key,
+        LockToken: Summary?.LockToken,
+        DefaultAction: { Block: {} },
+        Description: "blocks by default",
+        VisibilityConfig: visibility("locked"),
+        Rules: [sizeRule("big", 0)],
+      }),
+    );
+    expect(updated.NextLockToken).toMatch(/^[0-9a-f-]{36}$/);
+    expect(updated.NextLockToken).not.toBe(Summary?.LockToken);
+    // The proxy reloads on the configuration version: every change bumps it.
+    expect(readConfigVersion(api.handle.db)).toBeGreaterThan(before);
+    const got = await waf.send(new GetWebACLCommand(key));
+    expect(got.WebACL?.DefaultAction).toEqual({ Block: {} });
+    expect(got.WebACL?.Description).toBe("blocks by default");
+    expect(got.WebACL?.Capacity).toBe(1);
+    expect(got.LockToken).toBe(updated.NextLockToken);
+
+    const stale = await failure(
+      waf.send(
+        new UpdateWebACLCommand({
+          ...key,
+          LockToken: Summary?.LockToken,
+          DefaultAction: { Allow: {} },
+          VisibilityConfig: visibility("locked"),
+        }),
+      ),
+    );
+    expect(stale.name).toBe("WAFOptimisticLockException");
+    const staleDelete = await failure(
+      waf.send(new DeleteWebACLCommand({ ...key, LockToken: Summary?.LockToken })),
+    );
+    expect(staleDelete.name).toBe("WAFOptimisticLockException");
+    await waf.send(new DeleteWebACLCommand({ ...key, LockToken: updated.NextLockToken }));
+    expect((await failure(waf.send(new GetWebACLCommand(key)))).name).toBe("WAFNonexistentItemException");
+  });
+
+  test("DeleteWebACL while associated, DeleteIPSet while referenced: WAFAssociatedItemException", async () => {
+    const set = await waf.send(
+      new CreateIPSetCommand({
+        Name: "in-use",
+        Scope: "REGIONAL",
+        IPAddressVersion: "IPV6",
+        Addresses: ["2001:DB8::1/128"],
+      }),
+    );
+    const acl = await waf.send(
+      new CreateWebACLCommand({
+        Name: "guarding",
+        Scope: "REGIONAL",
+        DefaultAction: { Allow: {} },
+        VisibilityConfig: visibility("guarding"),
+        Rules: [
+          {
+            Name: "v6",
+            Priority: 0,
+            Statement: { IPSetReferenceStatement: { ARN: set.Summary?.ARN } },
+            Action: { Block: {} },
+            VisibilityConfig: visibility("v6"),
+          },
+        ],
+      }),
+    );
+    const { elbv2 } = api.clients();
+    const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: "waf-guarded" }));
+    const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn ?? "";
+    await waf.send(new AssociateWebACLCommand({ WebACLArn: acl.Summary?.ARN, ResourceArn: lbArn }));
+    const listed = await waf.send(
+      new ListResourcesForWebACLCommand({
+        WebACLArn: acl.Summary?.ARN,
+        ResourceType: "APPLICATION_LOAD_BALANCER",
+      }),
+    );
+    expect(listed.ResourceArns).toEqual([lbArn]);
+
+    const aclKey = {
+      Name: "guarding",
+      Scope: "REGIONAL" as const,
+      Id: acl.Summary?.Id,
+      LockToken: acl.Summary?.LockToken,
+    };
+    expect((await failure(waf.send(new DeleteWebACLCommand(aclKey)))).name).toBe(
+      "WAFAssociatedItemException",
+    );
+    const setKey = { Name: "in-use", Scope: "REGIONAL" as const, Id: set.Summary?.Id };
+    const got = await waf.send(new GetIPSetCommand(setKey));
+    expect(got.IPSet?.Addresses).toEqual(["2001:db8::1/128"]);
+    expect(
+      (await failure(waf.send(new DeleteIPSetCommand({ ...setKey, LockToken: got.LockToken })))).name,
+    ).toBe("WAFAssociatedItemException");
+
+    // An IP set's update replaces its addresses; its stale token is refused.
+    const next = await waf.send(
+      new UpdateIPSetCommand({ ...setKey, LockToken: got.LockToken, Addresses: ["2001:db8::/32"] }),
+    );
+    expect(
+      (
+        await failure(
+          waf.send(new UpdateIPSetCommand({ ...setKey, LockToken: got.LockToken, Addresses: [] })),
+        )
+      ).name,
+    ).toBe("WAFOptimisticLockException");
+
+    await waf.send(new DisassociateWebACLCommand({ ResourceArn: lbArn }));
+    await waf.send(new DeleteWebACLCommand(aclKey));
+    await waf.send(new DeleteIPSetCommand({ ...setKey, LockToken: next.NextLockToken }));
+  });
+
+  test("AssociateWebACL: an NLB and a malformed ARN are invalid, an unknown ALB does not exist", async () => {
+    const { Summary } = await waf.send(
+      new CreateWebACLCommand({
+        Name: "assoc",
+        Scope: "REGIONAL",
+        DefaultAction: { Allow: {} },
+        VisibilityConfig: visibility("assoc"),
+      }),
+    );
+    const { elbv2 } = api.clients();
+    const network = await elbv2.send(new CreateLoadBalancerCommand({ Name: "waf-nlb", Type: "network" }));
+    const nlbArn = network.LoadBalancers?.[0]?.LoadBalancerArn;
+    expect(nlbArn).toMatch(/:loadbalancer\/net\//);
+    const nlb = await failure(
+      waf.send(new AssociateWebACLCommand({ WebACLArn: Summary?.ARN, ResourceArn: nlbArn })),
+    );
+    expect(nlb.name).toBe("WAFInvalidParameterException");
+    expect(nlb.Field).toBe("RESOURCE_ARN");
+    const garbage = await failure(
+      waf.send(
+        new AssociateWebACLCommand({
+          WebACLArn: Summary?.ARN,
+          ResourceArn: "arn:aws:s3:::a-bucket-of-things",
+        }),
+      ),
+    );
+    expect(garbage.name).toBe("WAFInvalidParameterException");
+    const unknown = await failure(
+      waf.send(
+        new AssociateWebACLCommand({
+          WebACLArn: Summary?.ARN,
+          ResourceArn:
+            "arn:aws:elasticloadbalancing:eu-west-1:000000000000:loadbalancer/app/gone/0123456789abcdef",
+        }),
+      ),
+    );
+    expect(unknown.name).toBe("WAFNonexistentItemException");
+  });
+
+  test("tags on web ACLs and IP sets", async () => {
+    const set = await waf.send(
+      new CreateIPSetCommand({
+        Name: "tagged",
+        Scope: "REGIONAL",
+        IPAddressVersion: "IPV4",
+        Addresses: [],
+        Tags: [{ Key: "team", Value: "edge" }],
+      }),
+    );
+    const arn = set.Summary?.ARN;
+    await waf.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "env", Value: "ci" }] }));
+    const tags = await waf.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    expect(tags.TagInfoForResource?.ResourceARN).toBe(arn);
+    expect(tags.TagInfoForResource?.TagList).toEqual([
+      { Key: "env", Value: "ci" },
+      { Key: "team", Value: "edge" },
+    ]);
+    await waf.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ["team"] }));
+    expect(
+      (await waf.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).TagInfoForResource?.TagList,
+    ).toEqual([{ Key: "env", Value: "ci" }]);
+    const missing = await failure(
+      waf.send(
+        new ListTagsForResourceCommand({
+          ResourceARN:
+            "arn:aws:wafv2:eu-west-1:000000000000:regional/webacl/none/00000000-0000-0000-0000-000000000000",
+        }),
+      ),
+    );
+    expect(missing.name).toBe("WAFNonexistentItemException");
+  });
+
+  test("ListWebACLs and ListIPSets page with Limit and NextMarker", async () => {
+    for (const n of [1, 2, 3, 4, 5])
+      await waf.send(
+        new CreateWebACLCommand({
+          Name: `paged-${n}`,
+          Scope: "REGIONAL",
+          DefaultAction: { Allow: {} },
+          VisibilityConfig: visibility(`p${n}`),
+        }),
+      );
+    const names: string[] = [];
+    let marker: string | undefined;
+    let pages = 0;
+    do {
+      const page: { WebACLs?: Array<{ Name?: string }>; NextMarker?: string } = await waf.send(
+        new ListWebACLsCommand({
+          Scope: "REGIONAL",
+          Limit: 2,
+          ...(marker !== undefined && { NextMarker: marker }),
+        }),
+      );
+      pages++;
+      names.push(...(page.WebACLs ?? []).map((w) => w.Name ?? ""));
+      marker = page.NextMarker;
+    } while (marker !== undefined && pages < 20);
+    expect(names.filter((n) => n.startsWith("paged-"))).toEqual([
+      "paged-1",
+      "paged-2",
+      "paged-3",
+      "paged-4",
+      "paged-5",
+    ]);
+    expect(pages).toBe(Math.ceil(names.length / 2));
+    const sets = await waf.send(new ListIPSetsCommand({ Scope: "REGIONAL", Limit: 100 }));
+    expect(sets.IPSets?.map((s) => s.Name)).toContain("tagged");
+    expect((await failure(waf.send(new ListWebACLsCommand({ Scope: "REGIONAL", Limit: 101 })))).name).toBe(
+      "ValidationException",
+    );
+    expect(
+      (await failure(waf.send(new ListWebACLsCommand({ Scope: "REGIONAL", NextMarker: "garbage" })))).name,
+    ).toBe("WAFInvalidParameterException");
+  });
+
+  test("CheckCapacity answers WCUs; over 1500 a web ACL is WAFLimitsExceededException", async () => {
+    const heavy = (n: number): Rule => ({
+      Name: `heavy-${n}`,
+      Priority: n,
+      Statement: {
+        RateBasedStatement: {
+          Limit: 100,
+          AggregateKeyType: "CUSTOM_KEYS",
+          CustomKeys: [
+            { IP: {} },
+            { HTTPMethod: {} },
+            { UriPath: { TextTransformations: [{ Priority: 0, Type: "NONE" }] } },
+            { QueryString: { TextTransformations: [{ Priority: 0, Type: "NONE" }] } },
+            { Header: { Name: "x-key", TextTransformations: [{ Priority: 0, Type: "NONE" }] } },
+          ],
+        },
+      },
+      Action: { Block: {} },
+      VisibilityConfig: visibility(`heavy-${n}`),
+    });
+    const rules = Array.from({ length: 10 }, (_, n) => heavy(n));
+    expect((await waf.send(new CheckCapacityCommand({ Scope: "REGIONAL", Rules: rules }))).Capacity).toBe(
+      1520,
+    );
+    expect(
+      (await waf.send(new CheckCapacityCommand({ Scope: "REGIONAL", Rules: [sizeRule("s", 0)] }))).Capacity,
+    ).toBe(1);
+    const over = await failure(
+      waf.send(
+        new CreateWebACLCommand({
+          Name: "heavy",
+          Scope: "REGIONAL",
+          DefaultAction: { Allow: {} },
+          VisibilityConfig: visibility("heavy"),
+          Rules: rules,
+        }),
+      ),
+    );
+    expect(over.name).toBe("WAFLimitsExceededException");
+  });
+
+  test("scope CLOUDFRONT, an unknown IP set, a duplicate name", async () => {
+    const cloudfront = await failure(waf.send(new ListWebACLsCommand({ Scope: "CLOUDFRONT" })));
+    expect(cloudfront.name).toBe("WAFInvalidParameterException");
+    expect(cloudfront.Field).toBe("SCOPE_VALUE");
+    const unknownSet = await failure(
+      waf.send(
+        new CreateWebACLCommand({
+          Name: "dangling",
+          Scope: "REGIONAL",
+          DefaultAction: { Allow: {} },
+          VisibilityConfig: visibility("dangling"),
+          Rules: [
+            {
+              Name: "r",
+              Priority: 0,
+              Statement: {
+                IPSetReferenceStatement: {
+                  ARN: "arn:aws:wafv2:eu-west-1:000000000000:regional/ipset/none/00000000-0000-0000-0000-000000000000",
+                },
+              },
+              Action: { Block: {} },
+              VisibilityConfig: visibility("r"),
+            },
+          ],
+        }),
+      ),
+    );
+    expect(unknownSet.name).toBe("WAFNonexistentItemException");
+    const input = {
+      Name: "twice",
+      Scope: "REGIONAL" as const,
+      DefaultAction: { Allow: {} },
+      VisibilityConfig: visibility("twice"),
+    };
+    await waf.send(new CreateWebACLCommand(input));
+    expect((await failure(waf.send(new CreateWebACLCommand(input)))).name).toBe("WAFDuplicateItemException");
+    const badName = await failure(waf.send(new CreateWebACLCommand({ ...input, Name: "no spaces" })));
+    expect(badName.name).toBe("ValidationException");
+  });
 });
+
+const execFileAsync = promisify(execFile);
+const awsCli = await execFileAsync("aws", ["--version"]).then(
+  () => true,
+  () => false,
+);
+
+describe("the AWS CLI", () => {
+  test.skipIf(!awsCli)("aws wafv2 create-ip-set and list-ip-sets against the door", async () => {
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_DEFAULT_REGION: "eu-west-1",
+      AWS_CONFIG_FILE: join(import.meta.dirname, "no-such-aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(import.meta.dirname, "no-such-aws-credentials"),
+      AWS_MAX_ATTEMPTS: "1",
+    };
+    const cli = (...args: string[]) =>
+      execFileAsync("aws", ["--endpoint-url", api.endpoint, "--output", "json", "wafv2", ...args], {
+        env,
+        timeout: 30_000,
+      });
+    const created = await cli(
+      "create-ip-set",
+      "--name",
+      "from-cli",
+      "--scope",
+      "REGIONAL",
+      "--ip-address-version",
+      "IPV4",
+      "--addresses",
+      "127.0.0.2/32",
+    );
+    expect(JSON.parse(created.stdout).Summary.ARN).toMatch(/:eu-west-1:.*regional\/ipset\/from-cli\//);
+    const listed = await cli("list-ip-sets", "--scope", "REGIONAL");
+    expect(JSON.parse(listed.stdout).IPSets.map((s: { Name: string }) => s.Name)).toContain("from-cli");
+  });
+});
+
+function sizeRule(Name: string, Priority: number): Rule {
+  return {
+    Name,
+    Priority,
+    Statement: {
+      SizeConstraintStatement: {
+        FieldToMatch: { Body: { OversizeHandling: "MATCH" } },
+        ComparisonOperator: "GT",
+        Size: 8192,
+        TextTransformations: [{ Priority: 0, Type: "NONE" }],
+      },
+    },
+    Action: { Block: {} },
+    VisibilityConfig: visibility(Name),
+  };
+}

@@ -26,13 +26,13 @@ export type ListenerTls =
 type ListenerRow = typeof schema.listeners.$inferSelect;
 
 /**
- * Each HTTPS listener's certificates (listener_certificates joined to certificates) and security policy.
+ * Each HTTPS and TLS listener's certificates (listener_certificates joined to certificates) and security policy.
  * A listener stored before listener_certificates existed names its certificate only in its
  * `certificates` column: that certificate, when the store has it, is its default.
  */
 export function loadListenerTls(tx: Db | Tx, listeners: readonly ListenerRow[]): Map<string, ListenerTls> {
   const out = new Map<string, ListenerTls>();
-  if (!listeners.some((l) => l.protocol === "HTTPS")) return out;
+  if (!listeners.some((l) => l.protocol === "HTTPS" || l.protocol === "TLS")) return out;
   const byListener = new Map<string, ListenerCertificate[]>();
   const rows = tx
     .select({ link: schema.listenerCertificates, cert: schema.certificates })
@@ -45,7 +45,7 @@ export function loadListenerTls(tx: Db | Tx, listeners: readonly ListenerRow[]):
     byListener.set(link.listenerArn, list);
   }
   for (const listener of listeners) {
-    if (listener.protocol !== "HTTPS") continue;
+    if (listener.protocol !== "HTTPS" && listener.protocol !== "TLS") continue;
     let certificates = byListener.get(listener.arn) ?? [];
     if (certificates.length === 0) certificates = legacyDefault(tx, listener);
     const policyName = listener.sslPolicy ?? defaultSslPolicyName;

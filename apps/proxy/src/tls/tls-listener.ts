@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import type { SecureContext } from "node:tls";
+import type { SecureContext, Server as TlsServer } from "node:tls";
 import {
   createSecureListenerServer,
   type SecureListenerHandlers,
@@ -13,7 +13,7 @@ import type { ListenerContexts } from "./secure-contexts.ts";
  * connection and never speaks must not hold it (Node's default is 120 s). ALB's own bound is not
  * documented; 10 s is generous for a handshake over any real network.
  */
-const handshakeTimeoutMs = 10_000;
+export const handshakeTimeoutMs = 10_000;
 
 /** The live contexts of one listener: replaced on a reload, read by every new connection. */
 export interface TlsState {
@@ -34,10 +34,18 @@ export function createTlsServer(
   handlers: SecureListenerHandlers,
 ): SecureListenerServer {
   const server = createSecureListenerServer({ handshakeTimeout: handshakeTimeoutMs }, http2, now, handlers);
+  startOnServerNameContext(server, state);
+  return server;
+}
+
+/**
+ * Makes a node:tls server start each connection's handshake on the context its ClientHello's server name
+ * selects (HTTPS listeners here, layer-4 TLS listeners in l4/). A server name callback would come too
+ * late: OpenSSL has taken the protocol versions and ciphers from the first context by then.
+ */
+export function startOnServerNameContext(server: TlsServer, state: TlsState): void {
   // node:tls's own accept: it wraps the socket with the server's context (`_sharedCreds`) at once.
-  const accept = server.listeners("connection") as Array<
-    (this: SecureListenerServer, socket: Socket) => void
-  >;
+  const accept = server.listeners("connection") as Array<(this: TlsServer, socket: Socket) => void>;
   server.removeAllListeners("connection");
   const handOver = (socket: Socket, context: SecureContext) => {
     // Set and used in the same synchronous call: no other connection can see this one's context.
@@ -49,7 +57,6 @@ export function createTlsServer(
     if (only) handOver(socket, only);
     else awaitClientHello(socket, (serverName) => handOver(socket, state.contexts.contextFor(serverName)));
   });
-  return server;
 }
 
 /**

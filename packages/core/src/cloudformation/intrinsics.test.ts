@@ -105,7 +105,9 @@ describe("intrinsic functions", () => {
     expect(() => resolve({ Ref: ["x"] })).toThrow(
       "Template error: every Ref object must have a single String value.",
     );
-    expect(() => resolve({ "Fn::Join": [","] })).toThrow(/Fn::Join object requires a list of 2 parameters/);
+    expect(() => resolve({ "Fn::Join": [","] })).toThrow(
+      /every Fn::Join object requires two parameters, \(1\) a string delimiter/,
+    );
     expect(() => resolve({ "Fn::Join": [",", "notalist"] })).toThrow(/requires a list/);
     expect(() => resolve({ Ref: "Gone" })).toThrow(/Unresolved resource dependencies \[Gone\]/);
   });

@@ -1,5 +1,6 @@
 import { Errors } from "../errors.ts";
 import { cidrBlocks } from "./cidr.ts";
+import { functionArguments } from "./function-arguments.ts";
 import type { BoundParameter } from "./parameters.ts";
 import { isPseudoParameter, type PseudoParameters } from "./pseudo-parameters.ts";
 import { parseSub, subReference } from "./sub.ts";
@@ -58,19 +59,6 @@ function describe(value: Evaluated): string {
   return typeof value === "object" ? "an object" : `'${String(value)}'`;
 }
 
-function arguments_(
-  argument: TemplateValue,
-  name: string,
-  count: number | [number, number],
-): TemplateValue[] {
-  const [min, max] = typeof count === "number" ? [count, count] : count;
-  if (!Array.isArray(argument) || argument.length < min || argument.length > max) {
-    const expected = min === max ? `${min}` : `${min} to ${max}`;
-    throw templateError(`every ${name} object requires a list of ${expected} parameters.`);
-  }
-  return argument;
-}
-
 function ref(context: EvaluationContext, name: string): Evaluated {
   const parameter = Object.hasOwn(context.parameters, name) ? context.parameters[name] : undefined;
   if (parameter !== undefined) return parameter.list ?? parameter.value;
@@ -116,7 +104,7 @@ function condition(context: EvaluationContext, name: string): boolean {
 
 function sub(context: EvaluationContext, argument: TemplateValue): string {
   const [text, variablesValue] = Array.isArray(argument)
-    ? arguments_(argument, "Fn::Sub", [1, 2])
+    ? functionArguments("Fn::Sub", argument)
     : [argument, undefined];
   if (typeof text !== "string") throw templateError("Fn::Sub requires a string as its first parameter");
   const variables = variablesValue === undefined ? {} : evaluate(context, variablesValue);
@@ -165,7 +153,7 @@ function call(
       const parts =
         typeof argument === "string" && argument.includes(".")
           ? [argument.slice(0, argument.indexOf(".")), argument.slice(argument.indexOf(".") + 1)]
-          : arguments_(argument, "Fn::GetAtt", 2);
+          : functionArguments("Fn::GetAtt", argument);
       const logicalId = parts[0];
       if (typeof logicalId !== "string")
         throw templateError("every Fn::GetAtt object requires two non-empty parameters.");
@@ -176,13 +164,13 @@ function call(
     case "Fn::Sub":
       return sub(context, argument);
     case "Fn::Join": {
-      const [delimiter, list] = arguments_(argument, "Fn::Join", 2);
+      const [delimiter, list] = functionArguments("Fn::Join", argument);
       if (typeof delimiter !== "string") throw templateError("Fn::Join requires a string delimiter");
       const values = asList(evaluate(context, list ?? null), "Fn::Join");
       return values.map((v) => asString(v, "Fn::Join")).join(delimiter);
     }
     case "Fn::Select": {
-      const [at, list] = arguments_(argument, "Fn::Select", 2);
+      const [at, list] = functionArguments("Fn::Select", argument);
       const values = asList(evaluate(context, list ?? null), "Fn::Select");
       const i = index(evaluate(context, at ?? null), "Fn::Select");
       const value = values[i];
@@ -191,32 +179,32 @@ function call(
       return value;
     }
     case "Fn::Split": {
-      const [delimiter, text] = arguments_(argument, "Fn::Split", 2);
+      const [delimiter, text] = functionArguments("Fn::Split", argument);
       if (typeof delimiter !== "string" || delimiter === "")
         throw templateError("Fn::Split requires a non-empty string delimiter");
       return asString(evaluate(context, text ?? null), "Fn::Split").split(delimiter);
     }
     case "Fn::If": {
-      const [name, whenTrue, whenFalse] = arguments_(argument, "Fn::If", 3);
+      const [name, whenTrue, whenFalse] = functionArguments("Fn::If", argument);
       if (typeof name !== "string")
         throw templateError("Fn::If requires a condition name as its first parameter");
       return evaluate(context, (condition(context, name) ? whenTrue : whenFalse) ?? null);
     }
     case "Fn::Equals": {
-      const [a, b] = arguments_(argument, "Fn::Equals", 2);
+      const [a, b] = functionArguments("Fn::Equals", argument);
       return equal(evaluate(context, a ?? null), evaluate(context, b ?? null));
     }
     case "Fn::And":
     case "Fn::Or": {
-      const conditions = arguments_(argument, name, [2, 10]).map((c) => truth(evaluate(context, c), name));
+      const conditions = functionArguments(name, argument).map((c) => truth(evaluate(context, c), name));
       return name === "Fn::And" ? conditions.every(Boolean) : conditions.some(Boolean);
     }
     case "Fn::Not": {
-      const [only] = arguments_(argument, "Fn::Not", 1);
+      const [only] = functionArguments("Fn::Not", argument);
       return !truth(evaluate(context, only ?? null), "Fn::Not");
     }
     case "Fn::FindInMap": {
-      const [map, top, second] = arguments_(argument, "Fn::FindInMap", 3).map((a) =>
+      const [map, top, second] = functionArguments("Fn::FindInMap", argument).map((a) =>
         asString(evaluate(context, a), "Fn::FindInMap"),
       ) as [string, string, string];
       const mapping = Object.hasOwn(context.mappings, map) ? context.mappings[map] : undefined;
@@ -234,7 +222,7 @@ function call(
       return context.availabilityZones(region === "" ? context.pseudo.region : region);
     }
     case "Fn::Cidr": {
-      const [block, count, bits] = arguments_(argument, "Fn::Cidr", 3).map((a) => evaluate(context, a));
+      const [block, count, bits] = functionArguments("Fn::Cidr", argument).map((a) => evaluate(context, a));
       return cidrBlocks(
         asString(block ?? null, "Fn::Cidr"),
         index(count ?? null, "Fn::Cidr count"),

@@ -37,3 +37,26 @@ export function partitionOf(region: string): { partition: string; urlSuffix: str
  * do; the extra zones are placeholders.
  */
 export const availabilityZonesOf = (region: string): string[] => [`${region}a`, `${region}b`, `${region}c`];
+
+/**
+ * A stack's pseudo parameters from its region, account, name and id's UUID: the id is CloudFormation's
+ * stack ARN (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`).
+ */
+export function stackPseudoParameters(stack: {
+  region: string;
+  accountId: string;
+  stackName: string;
+  stackUuid: string;
+  notificationArns?: string[];
+}): PseudoParameters {
+  const { partition, urlSuffix } = partitionOf(stack.region);
+  return {
+    region: stack.region,
+    accountId: stack.accountId,
+    stackName: stack.stackName,
+    stackId: `arn:${partition}:cloudformation:${stack.region}:${stack.accountId}:stack/${stack.stackName}/${stack.stackUuid}`,
+    partition,
+    urlSuffix,
+    notificationArns: stack.notificationArns ?? [],
+  };
+}

@@ -92,6 +92,8 @@ describe("template bodies", () => {
     expect(formatError("A: [1, 2\n")).toMatch(/^Template format error: YAML not well-formed\./);
     expect(formatError("A: !Bogus x")).toMatch(/Unsupported tag !Bogus/);
     expect(formatError("- a\n- b\n")).toMatch(/^Template format error: not a valid template/);
+    expect(formatError("")).toMatch(/^Template format error: not a valid template/);
+    expect(formatError("a: 1\n---\nb: 2\n")).toMatch(/A template is one YAML document/);
   });
 
   it("bounds alias expansion (billion laughs) and nesting, without crashing the process", () => {

@@ -1,4 +1,4 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from "yaml";
+import { Composer, type Document, isAlias, isMap, isScalar, isSeq, type Node, Parser } from "yaml";
 import { jsonTooDeep } from "../json-depth.ts";
 import { expandShortTag, isShortTag } from "./short-tags.ts";
 import { formatError, type TemplateObject, type TemplateValue } from "./value.ts";
@@ -113,19 +113,23 @@ export function parseTemplateBody(body: string, limit: number = maxTemplateBytes
       );
     }
   }
-  if (yamlDepth(body, maxTemplateDepth) > maxTemplateDepth)
+  // One parse into tokens: their depth is checked before the (recursive) composer sees them.
+  const tokens = [...new Parser().parse(body)];
+  if (yamlDepth(tokens, maxTemplateDepth) > maxTemplateDepth)
     throw formatError(
       `${language} not well-formed. The template nests deeper than ${maxTemplateDepth} levels`,
     );
-  let doc: Document;
+  let documents: Document[];
   try {
-    doc = parseDocument(body, { uniqueKeys: true, prettyErrors: false, strict: true });
+    documents = [...new Composer({ uniqueKeys: true, prettyErrors: false, strict: true }).compose(tokens)];
   } catch (error) {
-    // The parser recurses per nesting level: a body of nothing but `[[[[` overflows the stack.
     if (error instanceof RangeError)
       throw formatError(`${language} not well-formed. The template nests too deeply`);
     throw formatError(`${language} not well-formed.`);
   }
+  const doc = documents[0];
+  if (doc === undefined) throw formatError("not a valid template: the body is empty");
+  if (documents.length > 1) throw formatError(`${language} not well-formed. A template is one YAML document`);
   const problem = doc.errors[0];
   if (problem !== undefined) {
     const duplicate = problem.code === "DUPLICATE_KEY" ? " Duplicate key" : "";

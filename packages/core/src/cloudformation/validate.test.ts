@@ -142,6 +142,29 @@ Outputs:
     );
   });
 
+  it("checks function arguments before anything is evaluated", () => {
+    const withValue = (value: unknown) => json({ Resources: { A: { ...bucket, Properties: { X: value } } } });
+    expect(message(withValue({ Ref: ["A"] }))).toBe(
+      "Template error: every Ref object must have a single String value.",
+    );
+    expect(message(withValue({ "Fn::Join": ["-"] }))).toMatch(
+      /^Template error: every Fn::Join object requires two parameters/,
+    );
+    expect(message(withValue({ "Fn::Select": "0" }))).toBe(
+      "Template error: Fn::Select requires a list argument with two elements: an integer index and a list",
+    );
+    expect(message(withValue({ "Fn::GetAtt": ["A", ""] }))).toBe(
+      "Template error: every Fn::GetAtt object requires two non-empty parameters.",
+    );
+    expect(message(withValue({ "Fn::FindInMap": ["M", "k"] }))).toMatch(/requires three parameters/);
+    expect(message(withValue({ "Fn::Sub": [1] }))).toMatch(
+      /Fn::Sub intrinsic functions don't specify expected arguments/,
+    );
+    expect(message(withValue({ "Fn::Or": [{ Condition: "C" }] }))).toMatch(
+      /Fn::Or requires a list of 2 to 10 conditions/,
+    );
+  });
+
   it("finds circular dependencies through Ref, GetAtt, Sub and DependsOn", () => {
     const cycle = {
       Resources: {

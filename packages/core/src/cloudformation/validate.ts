@@ -1,3 +1,4 @@
+import { checkFunctionArguments } from "./function-arguments.ts";
 import { resourceGraph } from "./graph.ts";
 import { isPseudoParameter } from "./pseudo-parameters.ts";
 import { collectReferences, emptyReferences, type References } from "./references.ts";
@@ -41,7 +42,12 @@ function checkConditionNames(template: Template, references: References, where: 
  * parameters have no values yet.
  */
 export function checkTemplate(template: Template): void {
-  checkFunctions(template.body);
+  // Rules have functions of their own (Fn::Contains, Fn::EachMemberIn...), and are not evaluated.
+  for (const [section, value] of Object.entries(template.body)) {
+    if (section === "Rules") continue;
+    checkFunctions(value);
+    checkFunctionArguments(value);
+  }
   const isParameter = (name: string) => Object.hasOwn(template.parameters, name) || isPseudoParameter(name);
   for (const name of Object.keys(template.parameters)) {
     if (Object.hasOwn(template.resources, name))

@@ -1,4 +1,4 @@
-import { Parser } from "yaml";
+import type { CST } from "yaml";
 
 const collections = new Set(["block-map", "block-seq", "flow-collection"]);
 
@@ -7,12 +7,11 @@ const collections = new Set(["block-map", "block-seq", "flow-collection"]);
  * package lexes and parses without recursion, but composes documents recursively: a body such as
  * `a: [[[[…` a few thousand levels deep exhausts the stack inside a regular expression compile, which
  * V8 reports as a fatal out-of-memory (it kills the process; no catch helps). So the depth is measured
- * first, with an explicit stack, and a deep body never reaches the composer.
+ * on the parser's tokens first, with an explicit stack, and a deep body never reaches the composer.
  */
-export function yamlDepth(text: string, stopAbove: number): number {
+export function yamlDepth(tokens: readonly CST.Token[], stopAbove: number): number {
   let deepest = 0;
-  const stack: Array<{ node: unknown; depth: number }> = [];
-  for (const token of new Parser().parse(text)) stack.push({ node: token, depth: 0 });
+  const stack: Array<{ node: unknown; depth: number }> = tokens.map((token) => ({ node: token, depth: 0 }));
   while (stack.length > 0) {
     const entry = stack.pop();
     if (entry === undefined) break;

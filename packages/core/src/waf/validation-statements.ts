@@ -38,7 +38,10 @@ export interface StatementOptions {
   fast: boolean;
 }
 
-/** The transformations the data plane applies (types.ts); WAF has a few more. */
+/**
+ * The transformations the data plane applies (wafplane's core/src/waf/transform.ts,
+ * `supportedTransformations`); the rest of types.ts's list and of the wafv2 model is refused by name.
+ */
 export const evaluatedTransformations: readonly TextTransformationType[] = [
   "NONE",
   "COMPRESS_WHITE_SPACE",
@@ -48,24 +51,24 @@ export const evaluatedTransformations: readonly TextTransformationType[] = [
   "URL_DECODE",
   "BASE64_DECODE",
   "HEX_DECODE",
-  "MD5",
-  "REPLACE_COMMENTS",
-  "ESCAPE_SEQ_DECODE",
-  "SQL_HEX_DECODE",
-  "CSS_DECODE",
-  "JS_DECODE",
   "NORMALIZE_PATH",
   "NORMALIZE_PATH_WIN",
   "REMOVE_NULLS",
   "REPLACE_NULLS",
   "BASE64_DECODE_EXT",
   "URL_DECODE_UNI",
-  "UTF8_TO_UNICODE",
 ];
 
 /** Every transformation of the wafv2 model: one of these that scaleout lacks is refused by name. */
 const modelTransformations = [
   ...evaluatedTransformations,
+  "MD5",
+  "REPLACE_COMMENTS",
+  "ESCAPE_SEQ_DECODE",
+  "SQL_HEX_DECODE",
+  "CSS_DECODE",
+  "JS_DECODE",
+  "UTF8_TO_UNICODE",
   "REMOVE_WHITESPACE",
   "TRIM",
   "TRIM_LEFT",
@@ -111,14 +114,42 @@ const unevaluatedFields = [
   "UriFragment",
 ];
 
+/** The members of the model's unions (wafv2 2019-07-29): FieldToMatch, RateBasedStatementCustomKey, Statement. */
+const fieldToMatchMembers = [
+  "SingleHeader",
+  "SingleQueryArgument",
+  "AllQueryArguments",
+  "UriPath",
+  "QueryString",
+  "Body",
+  "Method",
+  ...unevaluatedFields,
+];
+const customKeyMembers = [
+  "Header",
+  "Cookie",
+  "QueryArgument",
+  "QueryString",
+  "HTTPMethod",
+  "ForwardedIP",
+  "IP",
+  "LabelNamespace",
+  "UriPath",
+  "JA3Fingerprint",
+  "JA4Fingerprint",
+  "ASN",
+];
+const statementMembers = [...Object.keys(statementFields), ...Object.keys(unevaluatedStatements)];
+
 const exactlyOne = "You have used none or multiple values for a field that requires exactly one value.";
 
 /** WAF's reason for something scaleout leaves out, naming it. */
 const notEvaluated = (what: string) => `scaleout does not evaluate ${what} (docs/aws-differences.md)`;
 
 /** The one member of a union that is set, or WAF's refusal. */
-function oneOf(value: Obj, field: string, name: string): string {
-  const set = setMembers(value);
+function oneOf(value: Obj, field: string, name: string, known: readonly string[]): string {
+  // Members the model does not have are ignored, as AWS's JSON protocol ignores them.
+  const set = setMembers(value).filter((key) => known.includes(key));
   const only = set[0];
   if (set.length !== 1 || only === undefined) throw invalidParameter(field, name, exactlyOne);
   return only;
@@ -161,7 +192,7 @@ const headerNamePattern = /.*\S.*/s;
 
 export function readFieldToMatch(value: unknown, path: string): FieldToMatch {
   const field = obj(value, path);
-  const member = oneOf(field, "FIELD_TO_MATCH", "FieldToMatch");
+  const member = oneOf(field, "FIELD_TO_MATCH", "FieldToMatch", fieldToMatchMembers);
   const at = `${path}.${member}`;
   if (unevaluatedFields.includes(member))
     throw invalidParameter("FIELD_TO_MATCH", member, notEvaluated(`the request component ${member}`));
@@ -174,7 +205,7 @@ export function readFieldToMatch(value: unknown, path: string): FieldToMatch {
             max: 64,
             pattern: headerNamePattern,
             patternText: ".*\\S.*",
-          }).toLowerCase(),
+          }),
         },
       };
     case "SingleQueryArgument":
@@ -185,7 +216,7 @@ export function readFieldToMatch(value: unknown, path: string): FieldToMatch {
             max: 64,
             pattern: headerNamePattern,
             patternText: ".*\\S.*",
-          }).toLowerCase(),
+          }),
         },
       };
     case "AllQueryArguments":
@@ -257,7 +288,7 @@ function readCustomKeys(value: unknown, path: string): RateBasedStatementCustomK
   return arr(value, path, { min: 1, max: 5 }).map((item, i): RateBasedStatementCustomKey => {
     const at = `${path}.${i + 1}.member`;
     const key = obj(item, at);
-    const member = oneOf(key, "CUSTOM_KEYS", "CustomKey");
+    const member = oneOf(key, "CUSTOM_KEYS", "CustomKey", customKeyMembers);
     const inner = `${at}.${member}`;
     const named = () => {
       const part = obj(key[member], inner);
@@ -419,7 +450,7 @@ function readNested(value: unknown, path: string, options: StatementOptions, fie
 }
 
 function readAny(statement: Obj, path: string, options: StatementOptions): Statement {
-  const member = oneOf(statement, "STATEMENT", "Statement");
+  const member = oneOf(statement, "STATEMENT", "Statement", statementMembers);
   const at = `${path}.${member.charAt(0).toLowerCase()}${member.slice(1)}`;
   const unevaluated = unevaluatedStatements[member];
   if (unevaluated !== undefined) throw invalidParameter(unevaluated, member, notEvaluated(member));

@@ -138,16 +138,18 @@ const notEvaluated = (what: string) => `scaleout does not evaluate ${what} (docs
 
 export function readDefaultAction(value: unknown, path: string, bodies: BodyKeys): DefaultAction {
   const action = obj(value, path);
-  const set = setMembers(action);
+  const set = setMembers(action).filter((key) => key === "Block" || key === "Allow");
   if (set.length !== 1) throw invalidParameter("DEFAULT_ACTION", "DefaultAction", exactlyOne);
   if (set[0] === "Block") return { Block: readBlock(action.Block, `${path}.block`, bodies) };
   if (set[0] === "Allow") return { Allow: readHandling(action.Allow, `${path}.allow`) };
   throw invalidParameter("DEFAULT_ACTION", String(set[0]), exactlyOne);
 }
 
+const ruleActionMembers = ["Block", "Allow", "Count", "Captcha", "Challenge", "Monetize"];
+
 function readRuleAction(value: unknown, path: string, bodies: BodyKeys): RuleAction {
   const action = obj(value, path);
-  const set = setMembers(action);
+  const set = setMembers(action).filter((key) => ruleActionMembers.includes(key));
   const only = set[0];
   if (set.length !== 1 || only === undefined) throw invalidParameter("RULE_ACTION", "Action", exactlyOne);
   switch (only) {

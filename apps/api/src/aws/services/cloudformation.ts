@@ -86,10 +86,11 @@ const operations = {
       version: str,
       metadata: str,
       declaredTransforms: list(str),
+      warnings: struct({ unrecognizedResourceTypes: list(str) }),
     }),
     support: "partial",
     notes:
-      "TemplateBody only (TemplateURL refused: no S3; StackName answers as for a stack that does not exist until stacks land); no ResourceIdentifierSummaries",
+      "TemplateBody only (TemplateURL refused: no S3; StackName answers as for a stack that does not exist until stacks land); no ResourceIdentifierSummaries; Warnings lists the types scaleout cannot deploy",
     run: (input) => {
       if (
         input.stackName !== undefined &&
@@ -115,6 +116,10 @@ const operations = {
         version: template.formatVersion ?? "2010-09-09",
         metadata: template.metadata === undefined ? undefined : JSON.stringify(template.metadata),
         declaredTransforms: [],
+        // Unrecognized here means not deployable by scaleout (see docs/aws-differences.md).
+        ...(input.templateSummaryConfig?.treatUnrecognizedResourceTypesAsWarnings === true && {
+          warnings: { unrecognizedResourceTypes: CloudFormation.unsupportedResourceTypes(template) },
+        }),
       };
     },
   }),

@@ -2,6 +2,7 @@ import { type AwsError, WafError } from "@scaleout/core";
 import { type AwsService, operation } from "../operation.ts";
 import { doc, struct } from "../shapes.ts";
 import { wafv2InputErrors } from "./wafv2-errors.ts";
+import { wafv2SampledOperations } from "./wafv2-sampled.ts";
 
 /*
  * AWS WAF (wafv2 2019-07-29) on the AWS door: awsJson1_1, `X-Amz-Target: AWSWAF_20190729.<Operation>`.
@@ -205,6 +206,8 @@ const operations = {
     support: "implemented",
     run: (input, { services }) => services.wafTags.list(input),
   }),
+
+  ...wafv2SampledOperations,
 };
 
 export const wafv2: AwsService = {

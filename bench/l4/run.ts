@@ -1,0 +1,320 @@
+// bench/l4: scaleout's network load balancer (a TCP listener) beside HAProxy in TCP mode and nginx's
+// stream module, all up at once over the same two targets: connections per second (a new connection per
+// request), throughput over 1 and 8 connections, and 10,000 concurrent idle connections with each
+// proxy's memory. Prints every figure, the ratios to HAProxy and the issue's targets. See README.md.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { limitsFor } from "@scaleout/core";
+import { createDb, runMigrations } from "@scaleout/db";
+import { freePort } from "@scaleout/queue";
+import { createContext, createServices } from "@scaleout/services";
+import { cpuMicros, median, processTree, rssMb, start, stopAll } from "../lib/measure.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    repeats: { type: "string", default: "3" },
+    idle: { type: "string", default: "10000" },
+    concurrency: { type: "string", default: "50" },
+    systems: { type: "string", default: "scaleout,haproxy,nginx" },
+    bundle: { type: "string" },
+    quick: { type: "boolean", default: false },
+  },
+});
+const seconds = flags.quick ? 1 : Number(flags.seconds);
+const repeats = flags.quick ? 1 : Number(flags.repeats);
+const idleCount = flags.quick ? 500 : Number(flags.idle);
+const concurrency = Number(flags.concurrency);
+const kinds = new Set((flags.systems ?? "").split(","));
+const here = resolve(import.meta.dirname);
+const root = resolve(here, "../..");
+
+interface System {
+  name: string;
+  port: number;
+  pid: number;
+}
+
+/** Starts a node script that prints `{ port }` first; answers the child and the port. */
+async function startScript(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ["pipe", "pipe", "inherit"] });
+  const line = await firstLine(child);
+  return { child, value: JSON.parse(line) as Record<string, number> };
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    if (!child.stdout) return reject(new Error("no stdout"));
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      lines.close();
+      resolveLine(line);
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code} before answering`)));
+  });
+}
+
+/** Waits until a request through `port` is answered whole (the system is up and routes to a target). */
+async function waitForAnswer(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((done) => {
+      let got = 0;
+      const socket = connect({ port, host: "127.0.0.1" }, () => socket.write("R"));
+      socket.on("data", (c: Buffer) => {
+        got += c.length;
+      });
+      socket.on("error", () => done(false));
+      socket.on("close", () => done(got === 32));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`nothing answers through port ${port}`);
+}
+
+function writeRegistry(dataDir: string, port: number, targets: number[]): void {
+  const handle = createDb(join(dataDir, "scaleout.db"));
+  runMigrations(handle.db);
+  const services = createServices(createContext(handle.db, { limits: limitsFor(true) }));
+  const { loadBalancer } = services.loadBalancers.create({ name: "bench", type: "network" });
+  const { targetGroup } = services.targetGroups.create({
+    name: "bench-tg",
+    protocol: "TCP",
+    port: 80,
+    targetType: "ip",
+    healthCheckProtocol: "TCP",
+  });
+  services.listeners.create(loadBalancer.loadBalancerArn, {
+    protocol: "TCP",
+    port,
+    defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
+  });
+  // As HAProxy's and nginx's timeouts below: no idle flow is cut during a run.
+  services.targetGroups.register(
+    "bench-tg",
+    targets.map((p) => ({ id: "127.0.0.1", port: p })),
+  );
+  handle.close();
+}
+
+async function startScaleout(work: string, targets: number[], bundle: string): Promise<System> {
+  const port = await freePort();
+  const dataDir = join(work, "scaleout");
+  writeRegistry(dataDir, port, targets);
+  const child = start(process.execPath, [bundle], {
+    ...process.env,
+    SCALEOUT_DATA_DIR: dataDir,
+    REDIS_URL: "",
+    NODE_ENV: "production",
+    SCALEOUT_ACCESS_LOG: "off",
+    SCALEOUT_PROXY_WORKERS: "1",
+  });
+  return { name: "scaleout w1", port, pid: child.pid ?? 0 };
+}
+
+async function startHaproxy(work: string, targets: number[]): Promise<System> {
+  const port = await freePort();
+  const conf = join(work, "haproxy.cfg");
+  writeFileSync(
+    conf,
+    `global
+  nbthread 1
+  maxconn 40000
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 400s
+  timeout server 400s
+frontend bench
+  bind 127.0.0.1:${port}
+  default_backend targets
+backend targets
+  balance roundrobin
+${targets.map((t, i) => `  server t${i} 127.0.0.1:${t}`).join("\n")}
+`,
+  );
+  const child = start("haproxy", ["-f", conf, "-db"]);
+  return { name: "HAProxy tcp 1 thread", port, pid: child.pid ?? 0 };
+}
+
+async function startNginx(work: string, targets: number[]): Promise<System> {
+  const port = await freePort();
+  const conf = join(work, "nginx.conf");
+  writeFileSync(
+    conf,
+    `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+pid ${work}/nginx.pid;
+error_log ${work}/nginx-error.log;
+events { worker_connections 40000; }
+stream {
+  upstream targets { hash $remote_addr$remote_port consistent; ${targets.map((t) => `server 127.0.0.1:${t};`).join(" ")} }
+  server { listen 127.0.0.1:${port}; proxy_pass targets; proxy_timeout 400s; }
+}
+`,
+  );
+  const child = start("nginx", ["-c", conf, "-p", work, "-g", "daemon off;"]);
+  return { name: "nginx stream 1 worker", port, pid: child.pid ?? 0 };
+}
+
+async function load(args: string[]): Promise<Record<string, number>> {
+  const { value } = await startScript(join(here, "load.cjs"), args);
+  return value;
+}
+
+interface Figures {
+  connectionsPerSecond: number;
+  cpuPerConnectionUs: number;
+  mbPerSecond1: number;
+  mbPerSecond8: number;
+  idleOpen: number;
+  idleKbEach: number;
+  idleRssMb: number;
+}
+
+/** One run per system per round, each round starting one system further along. */
+async function alternate(
+  systems: System[],
+  run: (s: System) => Promise<number>,
+): Promise<Map<System, number>> {
+  const samples = new Map<System, number[]>(systems.map((s) => [s, []]));
+  for (let r = 0; r < repeats; r++) {
+    for (let i = 0; i < systems.length; i++) {
+      const s = systems[(i + r) % systems.length] as System;
+      samples.get(s)?.push(await run(s));
+    }
+  }
+  return new Map([...samples].map(([s, v]) => [s, median(v)]));
+}
+
+async function idleRow(system: System): Promise<{ open: number; kbEach: number; rssMb: number }> {
+  await new Promise((r) => setTimeout(r, 2000));
+  const pids = processTree(system.pid);
+  const before = rssMb(pids);
+  const child = spawn(
+    process.execPath,
+    [join(here, "load.cjs"), "idle", String(system.port), String(idleCount)],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  const report = JSON.parse(await firstLine(child)) as { open: number; failed: number };
+  // Let every flow reach its target and the proxies settle.
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = rssMb(processTree(system.pid));
+  child.stdin?.end();
+  await new Promise((r) => child.once("exit", r));
+  return { open: report.open, kbEach: ((after - before) * 1024) / Math.max(1, report.open), rssMb: after };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "scaleout-bench-l4-"));
+  try {
+    let bundle = flags.bundle ? resolve(flags.bundle) : join(root, "dist", "proxy.mjs");
+    if (!flags.bundle) {
+      const built = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
+      if (built.status !== 0) throw new Error("build failed");
+      bundle = join(root, "dist", "proxy.mjs");
+    }
+    const targets = await Promise.all([0, 1].map(() => startScript(join(here, "target.cjs"), [])));
+    const targetPorts = targets.map((t) => t.value.port ?? 0);
+    const systems: System[] = [];
+    if (kinds.has("scaleout")) systems.push(await startScaleout(work, targetPorts, bundle));
+    if (kinds.has("haproxy")) systems.push(await startHaproxy(work, targetPorts));
+    if (kinds.has("nginx")) systems.push(await startNginx(work, targetPorts));
+    for (const s of systems) await waitForAnswer(s.port);
+    process.stdout.write(
+      `bench/l4: ${systems.map((s) => s.name).join(", ")}; two node targets; ${seconds} s runs, median of ${repeats}; ${idleCount} idle connections\n`,
+    );
+
+    // Warm-up: every system a short run of each kind.
+    for (const s of systems) {
+      await load(["rate", String(s.port), String(concurrency), "1"]);
+      await load(["stream", String(s.port), "1", "1"]);
+    }
+    const cpu = new Map<System, number[]>(systems.map((s) => [s, []]));
+    const rate = await alternate(systems, async (s) => {
+      const pids = processTree(s.pid);
+      const cpuBefore = cpuMicros(pids);
+      const result = await load(["rate", String(s.port), String(concurrency), String(seconds)]);
+      const used = cpuMicros(pids) - cpuBefore;
+      cpu.get(s)?.push(used / Math.max(1, result.done ?? 0));
+      return result.perSecond ?? 0;
+    });
+    const one = await alternate(
+      systems,
+      async (s) => (await load(["stream", String(s.port), "1", String(seconds)])).mbPerSecond ?? 0,
+    );
+    const eight = await alternate(
+      systems,
+      async (s) => (await load(["stream", String(s.port), "8", String(seconds)])).mbPerSecond ?? 0,
+    );
+    const figures = new Map<System, Figures>();
+    for (const s of systems) {
+      const idle = await idleRow(s);
+      figures.set(s, {
+        connectionsPerSecond: rate.get(s) ?? 0,
+        cpuPerConnectionUs: median(cpu.get(s) ?? []),
+        mbPerSecond1: one.get(s) ?? 0,
+        mbPerSecond8: eight.get(s) ?? 0,
+        idleOpen: idle.open,
+        idleKbEach: idle.kbEach,
+        idleRssMb: idle.rssMb,
+      });
+    }
+    report(systems, figures);
+  } finally {
+    stopAll();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function report(systems: System[], figures: Map<System, Figures>): void {
+  const rows: Array<[string, (f: Figures) => string]> = [
+    [`connections/s (c${concurrency}, new connection per request)`, (f) => f.connectionsPerSecond.toFixed(0)],
+    ["CPU per connection (µs, whole process tree)", (f) => f.cpuPerConnectionUs.toFixed(0)],
+    ["MB/s over 1 connection", (f) => f.mbPerSecond1.toFixed(0)],
+    ["MB/s over 8 connections", (f) => f.mbPerSecond8.toFixed(0)],
+    [`idle connections held (of ${idleCount})`, (f) => String(f.idleOpen)],
+    ["KB per idle connection (RSS growth)", (f) => f.idleKbEach.toFixed(2)],
+    ["RSS with them (MB, process tree)", (f) => f.idleRssMb.toFixed(0)],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const columns = systems.map((s) => s.name.padStart(22)).join("");
+  process.stdout.write(`\n${"".padEnd(width)}${columns}\n`);
+  for (const [label, value] of rows) {
+    const cells = systems.map((s) => {
+      const f = figures.get(s);
+      return (f ? value(f) : "-").padStart(22);
+    });
+    process.stdout.write(`${label.padEnd(width)}${cells.join("")}\n`);
+  }
+  const scaleout = systems.find((s) => s.name.startsWith("scaleout"));
+  const haproxy = systems.find((s) => s.name.startsWith("HAProxy"));
+  const s = scaleout && figures.get(scaleout);
+  const h = haproxy && figures.get(haproxy);
+  if (!s) return;
+  process.stdout.write("\n");
+  const line = (ok: boolean, text: string) => process.stdout.write(`${ok ? "PASS" : "MISS"} ${text}\n`);
+  if (h) {
+    const r1 = s.mbPerSecond1 / h.mbPerSecond1;
+    const r8 = s.mbPerSecond8 / h.mbPerSecond8;
+    const rc = s.connectionsPerSecond / h.connectionsPerSecond;
+    line(r1 >= 0.8, `MB/s over 1 connection ≥ 0.8× HAProxy: ${r1.toFixed(2)}×`);
+    line(r8 >= 0.8, `MB/s over 8 connections ≥ 0.8× HAProxy: ${r8.toFixed(2)}×`);
+    line(rc >= 0.5, `connections/s ≥ 0.5× HAProxy: ${rc.toFixed(2)}×`);
+  }
+  line(
+    s.idleKbEach <= 4 && s.idleOpen === idleCount,
+    `≤ 4 KB per idle connection at ${idleCount}: ${s.idleKbEach.toFixed(2)} KB (${s.idleOpen} held)`,
+  );
+}
+
+await main();
