@@ -59,7 +59,10 @@ test.skipIf(chromiumPath === undefined)(
         await driver.terminate(instance.instanceId, { graceSeconds: 0 });
       await driver.close();
     });
-    const sys = await startSystem({ redisUrl, prefix, dataDir, compute: "process" });
+    // With a token, as a user who set SCALEOUT_API_TOKEN opens it: the first page exchanges it for the
+    // console's cookie, and every page and stream after it (same browser context) rides on that cookie.
+    const token = `console-e2e-${prefix}`;
+    const sys = await startSystem({ redisUrl, prefix, dataDir, compute: "process", apiToken: token });
     system = sys;
     const fail = (what: string) => (error: unknown) => {
       throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}\n${sys.output()}`);
@@ -103,7 +106,9 @@ test.skipIf(chromiumPath === undefined)(
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const groupPage = await context.newPage();
     const topologyPage = await context.newPage();
-    await groupPage.goto(`${sys.api}/console#/groups/${name}`);
+    expect((await fetch(`${sys.api}/v1/load-balancers`)).status, "no token, no answer").toBe(401);
+    await groupPage.goto(`${sys.api}/console?token=${encodeURIComponent(token)}#/groups/${name}`);
+    expect(groupPage.url(), "the token leaves the address bar").not.toContain("token=");
     await topologyPage.goto(`${sys.api}/console#/topology`);
 
     // A target turns healthy: the first instance's, coloured on the topology page.
