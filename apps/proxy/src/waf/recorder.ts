@@ -198,6 +198,12 @@ export class WafRecorder {
     return batch;
   }
 
+  /** The samples since the last call, dropped (a proxy without a sink). */
+  discardSamples(): void {
+    this.samples = [];
+    this.population = new Map();
+  }
+
   /** The owner's verdict for workers: every limiter's keys over the limit by the sum of all workers' counts. */
   sharedOverLimit(now: number): Array<[string, string[]]> {
     const verdict: Array<[string, string[]]> = [];
