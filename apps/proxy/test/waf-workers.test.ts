@@ -61,8 +61,10 @@ test("with two workers, a key is blocked on its total over both workers", async 
           ? true
           : undefined;
       },
-      { timeoutMs: 20_000, message: `two workers answering; the proxy said: ${proxy.output()}` },
-    );
+      { timeoutMs: 30_000, message: "two workers answering" },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the proxy said: ${proxy.output()}`);
+    });
     // 70 requests on new connections from 127.0.0.2: over the limit in total, under it on either worker.
     const first: Reply[] = [];
     for (let i = 0; i < limit + 20; i++) first.push(await send(port, "/", { localAddress: "127.0.0.2" }));
