@@ -74,7 +74,8 @@ export function runRule(
   }
   const action = rule.action;
   ctx.rulePriority = rule.priority === null ? "0" : String(rule.priority);
-  ctx.action = action.type;
+  // ALB logs the web ACL among the actions executed (`waf,forward`) when one judged the request.
+  ctx.action = ctx.lb.webAcl ? `waf,${action.type}` : action.type;
   if (action.type === "fixed-response") {
     const sent = sendFixedResponse(res, action.fixedResponseConfig);
     outcomes.finish(ctx, { elbStatus: sent.status, sentBytes: sent.sentBytes });

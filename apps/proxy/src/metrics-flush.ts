@@ -54,7 +54,11 @@ export class MetricsFlush {
   /** WAF's sampled requests and managed keys to their sink (Redis), when there is one. */
   private flushWaf(snapshot: NonNullable<DataPlane["snapshot"]>): void {
     const sink = this.resources.options.wafSink;
-    if (!sink) return;
+    // Nowhere to keep them (no Redis): the second's samples are dropped, not hoarded.
+    if (!sink) {
+      this.resources.waf.discardSamples();
+      return;
+    }
     const acls = [];
     for (const lb of snapshot.loadBalancers.values()) if (lb.webAcl) acls.push(lb.webAcl);
     sink(this.resources.waf.drainSamples(acls, this.resources.now()));

@@ -1,5 +1,5 @@
 import { CloudFormation } from "@scaleout/core";
-import { schema } from "@scaleout/db";
+import { schema, writeTransaction } from "@scaleout/db";
 import { and, eq, ne } from "drizzle-orm";
 import { planOf, resolveOutputs, resolveProperties, resourceValues } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
@@ -108,7 +108,7 @@ function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void 
       throw new Error(`Export with name ${output.ExportName} is already exported by stack ${other.name}`);
     }
   }
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     tx.delete(schema.cfnExports).where(eq(schema.cfnExports.stackId, scope.stack.stackId)).run();
     for (const output of outputs) {
       if (output.ExportName === undefined) continue;

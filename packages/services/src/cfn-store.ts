@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type CloudFormation, Errors } from "@scaleout/core";
-import { type Db, schema } from "@scaleout/db";
+import { type Db, schema, writeTransaction } from "@scaleout/db";
 import { and, asc, desc, eq, isNull, max, or } from "drizzle-orm";
 
 /*
@@ -101,7 +101,8 @@ export interface EventInput {
 }
 
 export function addEvent(db: Db, stackId: string, event: EventInput, now: number): void {
-  db.transaction((tx) => {
+  // Reads the last seq, then inserts: immediate, or a write meanwhile fails it with SQLITE_BUSY.
+  writeTransaction(db, (tx) => {
     const last = tx
       .select({ seq: max(cfnStackEvents.seq) })
       .from(cfnStackEvents)

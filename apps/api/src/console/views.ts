@@ -1,6 +1,7 @@
 import type { Action, Page, RuleCondition } from "@scaleout/core";
 import type { Services } from "@scaleout/services";
 import type { CapacityHistory } from "./capacity-history.ts";
+import { collectedCapacity } from "./capacity-metrics.ts";
 import type {
   AlarmView,
   GroupDetailView,
@@ -145,6 +146,8 @@ export function alarmViews(services: Services, only?: (dimensions: string) => bo
     }));
 }
 
+const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list && list.length > 0 ? list : undefined);
+
 export function groupDetailView(services: Services, name: string, history: CapacityHistory): GroupDetailView {
   const group = services.groups.get(name);
   return {
@@ -165,7 +168,9 @@ export function groupDetailView(services: Services, name: string, history: Capac
       startTime: a.startTime,
       ...(a.endTime !== undefined && { endTime: a.endTime }),
     })),
-    history: history.of(name),
+    // The group's published metrics when it has them (they survive an api restart), else this api's samples.
+    history:
+      nonEmpty(collectedCapacity(services, name, group.enabledMetrics, Date.now())) ?? history.of(name),
     alarms: alarmViews(services, (dimensions) => dimensions.includes(`AutoScalingGroupName=${name}`)),
   };
 }

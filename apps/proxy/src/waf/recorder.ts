@@ -187,7 +187,9 @@ export class WafRecorder {
         const ipv6: string[] = [];
         for (const limiter of rule.rateLimiters) {
           for (const key of limiter.overLimit(now)) {
-            const address = parseIp(key);
+            // IP keys are addresses (source) or their /32 and /128 forms (forwarded, rate-based.ts).
+            const slash = key.indexOf("/");
+            const address = parseIp(slash === -1 ? key : key.slice(0, slash));
             if (address?.version === 4) ipv4.push(formatIp(address));
             else if (address) ipv6.push(formatIp(address));
           }
@@ -196,6 +198,12 @@ export class WafRecorder {
       }
     }
     return batch;
+  }
+
+  /** The samples since the last call, dropped (a proxy without a sink). */
+  discardSamples(): void {
+    this.samples = [];
+    this.population = new Map();
   }
 
   /** The owner's verdict for workers: every limiter's keys over the limit by the sum of all workers' counts. */

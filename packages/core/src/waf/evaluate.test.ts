@@ -301,7 +301,11 @@ describe("web ACL evaluation", () => {
     expect(evaluateWebAcl(forwarded, from("9.9.9.9"), 1).action).toBe("BLOCK");
     expect(evaluateWebAcl(forwarded, from("8.8.8.8"), 2).action).toBe("ALLOW");
     expect(evaluateWebAcl(forwarded, from("junk"), 3).action).toBe("ALLOW");
-    expect(forwarded.rules[0]?.rateLimiters[0]?.overLimit(4)).toEqual(["9.9.9.9"]);
+    expect(forwarded.rules[0]?.rateLimiters[0]?.overLimit(4)).toEqual(["9.9.9.9/32"]);
+    // Another spelling of an address counted is the same key.
+    expect(evaluateWebAcl(forwarded, from("009.9.9.9"), 5).action).toBe("BLOCK");
+    expect(evaluateWebAcl(forwarded, from("2001:db8::1"), 6).action).toBe("ALLOW");
+    expect(evaluateWebAcl(forwarded, from("2001:0db8:0::1"), 7).action).toBe("BLOCK");
 
     const custom = compileWebAcl(
       acl([

@@ -1,4 +1,4 @@
-import { parseIp } from "./ip-numbers.ts";
+import { formatIp, parseIp } from "./ip-numbers.ts";
 import { type EvaluationContext, forwardedAddresses, headerOf, queryArgumentsOf } from "./request-view.ts";
 import type { CompileEnv, Matcher } from "./statements.ts";
 import { compileTransformations } from "./transform.ts";
@@ -48,7 +48,10 @@ function keyOf(
   const forwardedIp = (ctx: EvaluationContext): string | typeof noAddress => {
     // Rate-based rules take the header's first address.
     const first = forwardedAddresses(ctx, forwardedHeader, "FIRST")?.[0];
-    return first !== undefined && parseIp(first) ? first : noAddress;
+    const address = first === undefined ? undefined : parseIp(first);
+    // One spelling an address (`0::1` is `::1`, `010.0.0.1` is `10.0.0.1`): a client cannot dodge its
+    // count by writing its address differently. The key is the CIDR form WAF's managed keys answer.
+    return address ? formatIp(address) : noAddress;
   };
   switch (statement.AggregateKeyType) {
     case "IP":
