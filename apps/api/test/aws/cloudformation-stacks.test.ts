@@ -56,6 +56,15 @@ async function stackWhen(
   );
 }
 
+/** The stack's failure events, for an assertion's message. */
+async function causes(cfn: CloudFormationClient, name: string): Promise<string> {
+  const { StackEvents } = await cfn.send(new DescribeStackEventsCommand({ StackName: name }));
+  return (StackEvents ?? [])
+    .filter((e) => e.ResourceStatusReason !== undefined)
+    .map((e) => `${e.LogicalResourceId} ${e.ResourceStatus} ${e.ResourceStatusReason}`)
+    .join("\n");
+}
+
 const settled = (status: string) => !status.endsWith("_IN_PROGRESS");
 
 test("the example template deploys, serves through its listener, updates its launch template, and deletes everything", async ({
@@ -84,7 +93,7 @@ test("the example template deploys, serves through its listener, updates its lau
   expect(StackId).toMatch(new RegExp(`^arn:aws:cloudformation:eu-west-1:\\d{12}:stack/${name}/`));
   const created = await stackWhen(cfn, name, settled, system);
   const createdMs = Date.now() - started;
-  expect(created.StackStatus, created.StackStatusReason).toBe("CREATE_COMPLETE");
+  expect(created.StackStatus, await causes(cfn, name)).toBe("CREATE_COMPLETE");
   console.log(`stack creation (10 resources, CREATE_COMPLETE): ${createdMs} ms`);
   expect(created.Outputs?.find((o) => o.OutputKey === "Url")?.OutputValue).toMatch(
     new RegExp(`^http://${name}-alb-\\d+\\..*:${port}/$`),
