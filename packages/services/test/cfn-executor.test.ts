@@ -44,7 +44,7 @@ Resources:
   Group:
     Type: AWS::ElasticLoadBalancingV2::TargetGroup
     Properties:
-      Name: ${options.groupName ?? '!Sub "${AWS::StackName}-tg"'}
+      Name: ${options.groupName ?? `!Sub "\${AWS::StackName}-tg"`}
       Port: 80
       Protocol: HTTP
       VpcId: !Ref Vpc
