@@ -3,6 +3,6 @@
 # target side) and 10,000 in the load generator, past the usual limit; raised here for every process the
 # bench starts (they inherit it). Arguments go to run.ts.
 set -euo pipefail
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+ulimit -n "$(ulimit -Hn)"
 cd "$(dirname "$0")/../.."
 exec npx tsx bench/l4/run.ts "$@"

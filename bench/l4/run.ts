@@ -28,7 +28,12 @@ const { values: flags } = parseArgs({
 });
 const seconds = flags.quick ? 1 : Number(flags.seconds);
 const repeats = flags.quick ? 1 : Number(flags.repeats);
-const idleCount = flags.quick ? 500 : Number(flags.idle);
+/**
+ * Each idle connection costs a proxy two descriptors (client and target side): the count is capped to
+ * what this machine's descriptor limit lets a proxy hold (run.sh raises the soft limit to the hard one).
+ */
+const fdLimit = Number(spawnSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).stdout.trim()) || 1024;
+const idleCount = Math.min(flags.quick ? 500 : Number(flags.idle), Math.floor((fdLimit - 200) / 2));
 const concurrency = Number(flags.concurrency);
 const kinds = new Set((flags.systems ?? "").split(","));
 const here = resolve(import.meta.dirname);
@@ -40,9 +45,17 @@ interface System {
   pid: number;
 }
 
+/** The targets and load generators this bench started: stopped by pid when it ends. */
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGTERM");
+});
+
 /** Starts a node script that prints `{ port }` first; answers the child and the port. */
 async function startScript(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const child = spawn(process.execPath, [script, ...args], { env, stdio: ["pipe", "pipe", "inherit"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   const line = await firstLine(child);
   return { child, value: JSON.parse(line) as Record<string, number> };
 }
@@ -125,7 +138,7 @@ async function startHaproxy(work: string, targets: number[]): Promise<System> {
     conf,
     `global
   nbthread 1
-  maxconn 40000
+  maxconn ${Math.floor((fdLimit - 20) / 2)}
 defaults
   mode tcp
   timeout connect 5s
@@ -150,10 +163,10 @@ async function startNginx(work: string, targets: number[]): Promise<System> {
     conf,
     `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile ${fdLimit};
 pid ${work}/nginx.pid;
 error_log ${work}/nginx-error.log;
-events { worker_connections 40000; }
+events { worker_connections ${idleCount * 2 + 200}; }
 stream {
   upstream targets { hash $remote_addr$remote_port consistent; ${targets.map((t) => `server 127.0.0.1:${t};`).join(" ")} }
   server { listen 127.0.0.1:${port}; proxy_pass targets; proxy_timeout 400s; }
@@ -231,7 +244,7 @@ async function main(): Promise<void> {
     if (kinds.has("nginx")) systems.push(await startNginx(work, targetPorts));
     for (const s of systems) await waitForAnswer(s.port);
     process.stdout.write(
-      `bench/l4: ${systems.map((s) => s.name).join(", ")}; two node targets; ${seconds} s runs, median of ${repeats}; ${idleCount} idle connections\n`,
+      `bench/l4: ${systems.map((s) => s.name).join(", ")}; two node targets; ${seconds} s runs, median of ${repeats}; ${idleCount} idle connections (descriptor limit ${fdLimit})\n`,
     );
 
     // Warm-up: every system a short run of each kind.
@@ -271,6 +284,7 @@ async function main(): Promise<void> {
     }
     report(systems, figures);
   } finally {
+    for (const child of children) child.kill("SIGTERM");
     stopAll();
     rmSync(work, { recursive: true, force: true });
   }

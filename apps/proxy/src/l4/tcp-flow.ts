@@ -83,7 +83,6 @@ export class TcpFlow {
     const { client, upstream, to, settings } = this;
     const counts = to.counts;
     const raw = this.upstreamRaw;
-    client.setNoDelay(true);
     raw.setTimeout(settings.connectTimeoutMs);
     const connected = () => {
       raw.setTimeout(0);
