@@ -5,6 +5,7 @@
 // running, so EC2's check sees nothing wrong) replaced because the group uses ELB health checks.
 
 import { readdirSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { CreateAutoScalingGroupCommand, SetDesiredCapacityCommand } from "@aws-sdk/client-auto-scaling";
 import {
@@ -46,6 +47,23 @@ function instancePid(instanceId: string): number | undefined {
     }
   }
   return undefined;
+}
+
+/** The first line a new connection through the listener reads: the instance's id. */
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    socket.setTimeout(5_000, () => socket.destroy(new Error("no greeting")));
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+      const end = text.indexOf("\n");
+      if (end === -1) return;
+      socket.destroy();
+      resolve(text.slice(0, end));
+    });
+    socket.on("error", reject);
+  });
 }
 
 async function targetHealth(system: SdkSystem, targetGroupArn: string) {
@@ -91,11 +109,12 @@ test("a group with a TCP target group: register, TCP health checks, ELB replacem
       Attributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "2" }],
     }),
   );
+  const listenerPort = await freePort();
   await elbv2.send(
     new CreateListenerCommand({
       LoadBalancerArn: lbArn,
       Protocol: "TCP",
-      Port: await freePort(),
+      Port: listenerPort,
       DefaultActions: [{ Type: "forward", TargetGroupArn: targetGroupArn }],
     }),
   );
@@ -135,6 +154,16 @@ test("a group with a TCP target group: register, TCP health checks, ELB replacem
   const two = await instancesWhen(system, name, inService(2), "two instances InService");
   const secondId = two.find((i) => i.InstanceId !== firstId)?.InstanceId ?? "";
   await healthyIds([firstId, secondId]);
+  // New connections through the TCP listener are flows spread over both instances (each greets with its id).
+  const greeted = await eventually(
+    async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 16; i++) ids.add(await greeting(listenerPort));
+      return ids.has(firstId) && ids.has(secondId) ? ids : undefined;
+    },
+    { timeoutMs: 20_000, message: "both instances greeting through the TCP listener" },
+  );
+  expect(greeted.size).toBe(2);
 
   // The second instance stops accepting connections while its process runs on: TCP checks fail, the
   // target turns unhealthy, and the group (ELB health checks) replaces the instance.

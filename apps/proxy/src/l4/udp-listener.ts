@@ -3,8 +3,8 @@ import type { FlowTable } from "@scaleout/core";
 import type { TargetGroupRuntime } from "../targets.ts";
 import type { FlowCounters } from "./flow-counters.ts";
 import { flowTarget } from "./flow-target.ts";
-import type { UdpStats } from "./udp-counting.ts";
 import { UdpFlow, type UdpFlowEnd } from "./udp-flow.ts";
+import type { UdpStats } from "./udp-stats.ts";
 
 /** Where one UDP listener's flows go, as of the last snapshot. */
 export interface UdpRoute {

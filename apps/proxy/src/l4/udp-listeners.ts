@@ -3,9 +3,9 @@ import type { DataPlane } from "../data-plane.ts";
 import type { SystemResources } from "../resources.ts";
 import type { ListenerConfig, Snapshot } from "../snapshot.ts";
 import { forwardedGroupArn } from "./protocols.ts";
-import { UdpStats } from "./udp-counting.ts";
 import type { UdpFlow } from "./udp-flow.ts";
 import { UdpListener, type UdpRoute, type UdpShared } from "./udp-listener.ts";
+import { UdpStats } from "./udp-stats.ts";
 
 /** Listener protocols with a UDP side. */
 const udpProtocols = new Set(["UDP", "TCP_UDP"]);

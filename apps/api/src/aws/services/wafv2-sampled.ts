@@ -99,7 +99,7 @@ export const wafv2SampledOperations = {
       ruleGroupRuleName: str,
       ruleName: req(str),
     }),
-    output: struct({ managedKeysIPV4: ManagedKeys, managedKeysIPV6: ManagedKeys, nextMarker: str }),
+    output: struct({ managedKeysIPV4: ManagedKeys, managedKeysIPV6: ManagedKeys }),
     support: "implemented",
     notes:
       "The keys over the limit now, summed over every proxy worker, refreshed each second (WAF: with a delay of up to tens of seconds). IP and FORWARDED_IP aggregation only, as WAF.",
