@@ -1,6 +1,6 @@
 import type { ChangeSetRow, Services, StackRow } from "@scaleout/services";
 import { operation } from "../operation.ts";
-import { bool, list, req, str, struct, ts, unsupported } from "../shapes.ts";
+import { bool, int, list, req, str, struct, ts, unsupported } from "../shapes.ts";
 import { Parameter } from "./cloudformation-stacks.ts";
 
 /*
@@ -87,7 +87,7 @@ export const changeSetOperations = {
       capabilities: list(str),
       resourceTypes: list(str),
       roleARN: str,
-      rollbackConfiguration: struct({ monitoringTimeInMinutes: str }),
+      rollbackConfiguration: struct({ monitoringTimeInMinutes: int }),
       notificationARNs: list(str),
       tags: list(struct({ key: str, value: str })),
       changeSetName: req(str),

@@ -1,7 +1,7 @@
 import { Errors } from "@scaleout/core";
 import type { Services, StackEventRow, StackRow } from "@scaleout/services";
 import { operation } from "../operation.ts";
-import { bool, list, req, str, struct, ts, unsupported } from "../shapes.ts";
+import { bool, int, list, req, str, struct, ts, unsupported } from "../shapes.ts";
 
 /*
  * CloudFormation's stack operations on the door (botocore cloudformation 2010-05-15). Each writes the
@@ -61,6 +61,7 @@ const StackEvent = struct({
   resourceProperties: str,
 });
 
+/** DescribeStackResources' member: `Timestamp`, no metadata. */
 const StackResource = struct({
   stackName: str,
   stackId: str,
@@ -68,6 +69,19 @@ const StackResource = struct({
   physicalResourceId: str,
   resourceType: str,
   timestamp: ts,
+  resourceStatus: str,
+  resourceStatusReason: str,
+  description: str,
+  driftInformation: struct({ stackResourceDriftStatus: str }),
+});
+
+/** DescribeStackResource's detail: `LastUpdatedTimestamp` and `Metadata` instead. */
+const StackResourceDetail = struct({
+  stackName: str,
+  stackId: str,
+  logicalResourceId: str,
+  physicalResourceId: str,
+  resourceType: str,
   lastUpdatedTimestamp: ts,
   resourceStatus: str,
   resourceStatusReason: str,
@@ -161,8 +175,8 @@ export const stackOperations = {
       templateURL: noTemplateUrl,
       parameters: list(Parameter),
       disableRollback: bool,
-      rollbackConfiguration: struct({ monitoringTimeInMinutes: str }),
-      timeoutInMinutes: str,
+      rollbackConfiguration: struct({ monitoringTimeInMinutes: int }),
+      timeoutInMinutes: int,
       notificationARNs: list(str),
       capabilities: list(str),
       resourceTypes: list(str),
@@ -204,7 +218,7 @@ export const stackOperations = {
       capabilities: list(str),
       resourceTypes: list(str),
       roleARN: str,
-      rollbackConfiguration: struct({ monitoringTimeInMinutes: str }),
+      rollbackConfiguration: struct({ monitoringTimeInMinutes: int }),
       stackPolicyBody: str,
       stackPolicyURL: str,
       notificationARNs: list(str),
@@ -295,7 +309,7 @@ export const stackOperations = {
 
   DescribeStackResource: operation({
     input: struct({ stackName: req(str), logicalResourceId: req(str) }),
-    output: struct({ stackResourceDetail: StackResource }),
+    output: struct({ stackResourceDetail: StackResourceDetail }),
     support: "implemented",
     run: (input, { services }) => {
       const { stack, resources } = services.cfnStacks.resources(input.stackName);
