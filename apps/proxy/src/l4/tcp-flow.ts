@@ -41,10 +41,11 @@ export interface FlowTarget {
 }
 
 /**
- * Bytes a flow's socket buffers before it pushes back: 16 KiB (node's default) paused the reading side
- * after every 64 KiB read; a few reads' worth lets reads and writes overlap. Idle flows allocate none.
+ * Bytes a flow's socket buffers before it pushes back. With node's 16 KiB default, every 64 KiB read
+ * pauses its reader at once; 128 KiB lets one read wait in the buffer while the next is read, and bounds
+ * an active flow's buffers to a few reads. Idle flows allocate none of it.
  */
-export const flowHighWaterMark = 256 * 1024;
+export const flowHighWaterMark = 128 * 1024;
 
 const resetCodes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE"]);
 
