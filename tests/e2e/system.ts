@@ -24,6 +24,8 @@ export interface SystemOptions {
   env?: NodeJS.ProcessEnv;
   /** Lines of output kept for diagnostics; default 4000. */
   keepLines?: number;
+  /** SCALEOUT_API_TOKEN for the three; `call` and `ok` then send it as a bearer token. */
+  apiToken?: string;
 }
 
 export interface ApiAnswer<T> {
@@ -77,6 +79,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     SCALEOUT_REDIS_PREFIX: options.prefix,
     SCALEOUT_COMPUTE: options.compute,
     REDIS_URL: options.redisUrl,
+    ...(options.apiToken !== undefined && { SCALEOUT_API_TOKEN: options.apiToken }),
   };
 
   const record = (name: string, stream: NodeJS.ReadableStream | null) => {
@@ -102,12 +105,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   }
 
   const call = async <T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> => {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (options.apiToken !== undefined) headers.authorization = `Bearer ${options.apiToken}`;
     const res = await fetch(`${api}${path}`, {
       method,
-      ...(body !== undefined && {
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }),
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { createDb } from "@scaleout/db";
+import { freePort } from "@scaleout/queue";
 import { integrationTest as test } from "@scaleout/testing";
 import { describe, expect, onTestFinished } from "vitest";
 import {
@@ -55,9 +56,11 @@ describe("the api over a real socket", () => {
     expect((await http(first.base, "POST", "/v1/load-balancers", { name: "web" })).status).toBe(201);
     const tg = await http(first.base, "POST", "/v1/target-groups", issueTargetGroup);
     expect(tg.status).toBe(201);
+    // A free port: this api probes it (a port another program holds is refused), and 8080 may be held by
+    // anything on a shared machine (a README walk, another test's proxy).
     const listener = await http(first.base, "POST", "/v1/load-balancers/web/listeners", {
       protocol: "HTTP",
-      port: 8080,
+      port: await freePort(),
       defaultActions: [{ type: "forward", targetGroupArn: tg.body.targetGroupArn }],
     });
     expect(listener.status).toBe(201);
@@ -182,7 +185,11 @@ describe("the api over a real socket", () => {
       // Every seventh name is also created with other settings.
       if (i % 7 === 0) tasks.push(send(other, "clash", 81));
     }
-    // Listeners race for the same ports through both processes.
+    // Listeners race for the same ports through both processes: ten free ones (the api refuses a port
+    // another program holds, and any fixed one may be held on a shared machine).
+    const racePorts = new Set<number>();
+    while (racePorts.size < 10) racePorts.add(await freePort());
+    const portList = [...racePorts];
     await http(a.base, "POST", "/v1/load-balancers", { name: "race" });
     const listenerTasks = Array.from({ length: 20 }, (_, i) => async () => {
       const reply = await http(
@@ -191,7 +198,7 @@ describe("the api over a real socket", () => {
         "/v1/load-balancers/race/listeners",
         {
           protocol: "HTTP",
-          port: 9100 + Math.floor(i / 2),
+          port: portList[Math.floor(i / 2)],
           defaultActions: [{ type: "fixed-response", fixedResponseConfig: { statusCode: "200" } }],
         },
       );

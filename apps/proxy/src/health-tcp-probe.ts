@@ -2,8 +2,9 @@ import { connect } from "node:net";
 import type { HealthCheckResult } from "@scaleout/core";
 
 /**
- * NLB's TCP health check: a connection that opens within the timeout is a pass, and nothing is sent. The
- * connection is reset once open (as NLB's checker does), so a check leaves no TIME_WAIT behind on either side.
+ * NLB's TCP health check: a connection that opens within the timeout is a pass, and nothing is sent. It
+ * is closed with a FIN, not a reset: a reset makes a plain server's socket emit ECONNRESET, which crashes
+ * a target that has no error handler (bench/l4-udp's first target did, on its first check).
  */
 export function checkTcp(host: string, port: number, timeoutMs: number): Promise<HealthCheckResult> {
   return new Promise((resolve) => {
@@ -13,7 +14,7 @@ export function checkTcp(host: string, port: number, timeoutMs: number): Promise
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.resetAndDestroy();
+      socket.destroy();
       resolve(result);
     };
     // A timer rather than socket.setTimeout: the latter counts idleness, and a connect that never

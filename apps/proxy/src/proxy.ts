@@ -158,7 +158,9 @@ export class LoadBalancerProxy {
     );
     const http2 = new H2Requests(resources, this.plane, normaliser, router, forwarding, this.outcomes);
     this.listeners = new Listeners(resources, registry, http, http2);
-    this.l4 = new L4Listeners(resources, this.plane, registry, drained);
+    const udp = this.udp;
+    // A UDP side that cannot bind impairs its load balancer as a TCP side does (one process: both here).
+    this.l4 = new L4Listeners(resources, this.plane, registry, drained, () => udp?.problems() ?? new Map());
   }
 
   /**
@@ -235,8 +237,9 @@ export class LoadBalancerProxy {
     const removed = this.plane.apply(next);
     this.health?.sync(removed);
     this.pool?.broadcast(this.syncMessage());
-    await Promise.all([this.listeners?.sync(next), this.l4?.sync(next)]);
+    // UDP first: the TCP side's sync marks network load balancers with the UDP side's problems too.
     await this.udp?.sync(next);
+    await Promise.all([this.listeners?.sync(next), this.l4?.sync(next)]);
     return true;
   }
 

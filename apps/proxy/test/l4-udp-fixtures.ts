@@ -71,7 +71,7 @@ export interface UdpTarget {
   answerFromElsewhere: boolean;
   /** Echo what is not a DNS query instead of ignoring it. */
   echo: boolean;
-  /** Health checks (TCP connects) accepted. */
+  /** TCP connections accepted (health checks, and a TCP_UDP listener's TCP flows). */
   checks: number;
   close(): Promise<void>;
 }
@@ -127,10 +127,11 @@ function serveUdpTarget(name: string, index: number, udp: Socket, tcp: Server, p
     if (!reply) return;
     (target.answerFromElsewhere ? other : udp).send(reply, rinfo.port, rinfo.address);
   });
+  // TCP: health checks, and a TCP_UDP listener's TCP side, answered with the target's name.
   tcp.on("connection", (socket) => {
     target.checks++;
     socket.on("error", () => {});
-    socket.end();
+    socket.end(`${name}\n`);
   });
   return target;
 }

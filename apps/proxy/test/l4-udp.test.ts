@@ -1,6 +1,9 @@
+import { createSocket } from "node:dgram";
+import { connect } from "node:net";
 import { eventually } from "@scaleout/testing";
 import { describe, expect } from "vitest";
-import { createHarness, type Harness, proxyTest as test } from "./helpers.ts";
+import { loadBalancerDimension } from "../src/snapshot.ts";
+import { createHarness, type Harness, loopback, readToClose, proxyTest as test } from "./helpers.ts";
 import {
   askUntilAnswered,
   startUdpTarget,
@@ -46,13 +49,28 @@ async function withUdp(
   }
 }
 
+/** A metric's sum over the last five minutes in AWS/NetworkELB, by load balancer. */
+function networkSum(h: Harness, metricName: string, lbArn: string): number {
+  const now = Math.floor(Date.now() / 1000);
+  const { datapoints } = h.services.metrics.statistics({
+    namespace: "AWS/NetworkELB",
+    metricName,
+    dimensions: [{ name: "LoadBalancer", value: loadBalancerDimension(lbArn) }],
+    startTime: now - 300,
+    endTime: now + 60,
+    period: 60,
+    statistics: ["Sum"],
+  });
+  return datapoints.reduce((n, d) => n + (d.sum ?? 0), 0);
+}
+
 describe.concurrent("UDP listeners", () => {
   test("DNS queries through a UDP listener: ids echoed, each client's flow pinned, clients spread", async ({
     dataDir,
   }) => {
     await withUdp(dataDir, {}, async (h, targets, clients) => {
       const list = await targets(3);
-      const { port } = await udpLoadBalancer(h, list);
+      const { port, lbArn } = await udpLoadBalancer(h, list);
       for (const t of list) await h.waitForState("dns-tg", t.port, "healthy");
       const many = await clients(12, port);
       const answeredBy = new Map<UdpClient, Set<string>>();
@@ -77,6 +95,32 @@ describe.concurrent("UDP listeners", () => {
       expect(sources).toBe(12);
       expect(h.proxy.udp?.flows).toBe(12);
       expect(h.warnings).toEqual([]);
+      // Counted in AWS/NetworkELB: twelve new UDP flows, and their bytes.
+      await eventually(() => (networkSum(h, "NewFlowCount_UDP", lbArn) === 12 ? true : undefined), {
+        message: `NewFlowCount_UDP 12 (now ${networkSum(h, "NewFlowCount_UDP", lbArn)})`,
+      });
+      expect(networkSum(h, "ProcessedBytes_UDP", lbArn)).toBeGreaterThan(12 * 5 * 2 * 29);
+    });
+  });
+
+  test("a TCP_UDP listener serves both on one port: DNS over UDP, and a TCP flow, to the same group", async ({
+    dataDir,
+  }) => {
+    await withUdp(dataDir, {}, async (h, targets, clients) => {
+      const list = await targets(2);
+      const { port } = await udpLoadBalancer(h, list, { protocol: "TCP_UDP" });
+      for (const t of list) await h.waitForState("dns-tg", t.port, "healthy");
+      const [client] = await clients(1, port);
+      if (!client) throw new Error("no client");
+      const answer = await askUntilAnswered(client, 4242);
+      expect(answer.id).toBe(4242);
+      expect(list.map((t) => t.address)).toContain(answer.address);
+      // The same port over TCP: a flow to one of the group's targets, which answers its name.
+      const names = new Set<string>();
+      for (let i = 0; i < 6; i++) names.add((await readToClose(connect(port, loopback))).trim());
+      for (const name of names) expect(list.map((t) => t.name)).toContain(name);
+      expect(h.proxy.boundPorts()).toContain(port);
+      expect(h.proxy.udp?.boundPorts()).toContain(port);
     });
   });
 
@@ -131,6 +175,69 @@ describe.concurrent("UDP listeners", () => {
       const [other] = await clients(1, second.port);
       if (!other) throw new Error("no client");
       expect((await askUntilAnswered(other, 9)).id).toBe(9);
+    });
+  });
+
+  test("a UDP port that cannot be bound impairs its load balancer, and binds on a later reload", async ({
+    dataDir,
+  }) => {
+    await withUdp(dataDir, {}, async (h, targets) => {
+      const [t] = await targets(1);
+      if (!t) throw new Error("no target");
+      // Someone else holds the UDP port the listener asks for.
+      const squatter = createSocket("udp4");
+      await new Promise<void>((resolve) => squatter.bind(0, loopback, resolve));
+      const taken = squatter.address().port;
+      const lbArn = h.services.loadBalancers.create({ name: "busy", type: "network" }).loadBalancer
+        .loadBalancerArn;
+      const tgArn = h.services.targetGroups.create({
+        name: "busy-tg",
+        protocol: "UDP",
+        port: 53,
+        targetType: "ip",
+      }).targetGroup.targetGroupArn;
+      h.services.listeners.create(lbArn, {
+        protocol: "UDP",
+        port: taken,
+        defaultActions: [{ type: "forward", targetGroupArn: tgArn }],
+      });
+      await h.reload();
+      const impaired = h.services.loadBalancers.get("busy").state;
+      expect(impaired?.code).toBe("active_impaired");
+      expect(impaired?.reason).toContain(`cannot bind ${loopback}:${taken}/udp: EADDRINUSE`);
+      squatter.close();
+      await h.reload();
+      expect(h.proxy.udp?.boundPorts()).toContain(taken);
+      expect(h.services.loadBalancers.get("busy").state.code).toBe("active");
+    });
+  });
+
+  test("a deregistered target's flow lives through the deregistration delay, then ends", async ({
+    dataDir,
+  }) => {
+    await withUdp(dataDir, {}, async (h, targets, clients) => {
+      const [t] = await targets(1);
+      if (!t) throw new Error("no target");
+      const { port } = await udpLoadBalancer(h, [t], {
+        attributes: { "deregistration_delay.timeout_seconds": "2" },
+      });
+      await h.waitForState("dns-tg", t.port, "healthy");
+      const [client] = await clients(1, port);
+      if (!client) throw new Error("no client");
+      await askUntilAnswered(client, 1);
+      h.services.targetGroups.deregister("dns-tg", [{ id: loopback, port: t.port }]);
+      const deregisteredAt = Date.now();
+      await h.reload();
+      expect(h.health("dns-tg")[t.port]?.state).toBe("draining");
+      // The open flow keeps its target while the target drains.
+      expect((await client.ask(2))?.id).toBe(2);
+      await eventually(() => (h.proxy.udp?.flows === 0 ? true : undefined), {
+        timeoutMs: 10_000,
+        message: "the flow ended with the delay",
+      });
+      expect(Date.now() - deregisteredAt).toBeGreaterThanOrEqual(1_500);
+      // No target left: a new datagram is dropped, not answered.
+      expect(await client.ask(3, 300)).toBeNull();
     });
   });
 

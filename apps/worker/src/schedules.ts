@@ -1,5 +1,6 @@
 import { QueueName, type Queues } from "@scaleout/queue";
 import type { WorkerTiming } from "./context.ts";
+import { armCfnSchedule } from "./processors/cfn-stacks.ts";
 import { resyncJobName } from "./processors/reconcile-group.ts";
 
 /** Scheduler ids: one per periodic job, so a restarted worker updates its schedules instead of adding more. */
@@ -43,6 +44,7 @@ export async function armSchedules(queues: Queues, timing: WorkerTiming, reason:
     { every: timing.resyncMs },
     { name: resyncJobName, data: { groupName: "", reason: "periodic resync" }, opts: periodic },
   );
+  await armCfnSchedule(queues, 250);
   // Adopt what an earlier worker left, or act on what changed during an outage, at once, not at the first tick.
   await queues[QueueName.reconcileGroup].add(
     resyncJobName,

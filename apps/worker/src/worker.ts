@@ -24,6 +24,7 @@ import { loggingActivityEnds } from "./activity-log.ts";
 import { defaultTiming, type WorkerContext, type WorkerTiming } from "./context.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createInstanceMetadata, type InstanceMetadata } from "./metadata/instance-metadata.ts";
+import { cfnStacksProcessor } from "./processors/cfn-stacks.ts";
 import { createMetricsCollector } from "./processors/collect-metrics.ts";
 import { createAlarmEvaluator } from "./processors/evaluate-alarms.ts";
 import { executePolicyProcessor } from "./processors/execute-policy.ts";
@@ -192,6 +193,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     startOne(QueueName.evaluateAlarms, () => evaluate(), 1);
     startOne(QueueName.executePolicy, executePolicyProcessor(ctx), 1);
     startOne(QueueName.runScheduledActions, runScheduledActionsProcessor(ctx), 1);
+    // Stack operations run long (a group waits for its instances): several at once, beside the finder.
+    startOne(QueueName.cfnStacks, cfnStacksProcessor(ctx), 8);
 
     await armSchedules(queues, timing, "worker started");
     // Fast mode (tests, demos) publishes every second so a scrape sees a job soon after it ran.

@@ -73,7 +73,10 @@ describe("collect-metrics, evaluate-alarms and execute-policy (process driver)",
         period: 1,
         evaluationPeriods: 2,
         datapointsToAlarm: 2,
-        threshold: 30,
+        // Low: on a loaded machine (CI: 2 cores, the suite twice) a burning instance gets what the scheduler
+        // gives it, at times a sixth of a core, while an idle one stays near 0 %. 5 % still tells them apart,
+        // for one instance and for the two-instance average that must stay above it below.
+        threshold: 5,
         comparisonOperator: "GreaterThanThreshold",
         alarmActions: [policy.policyARN],
       });
@@ -106,7 +109,7 @@ describe("collect-metrics, evaluate-alarms and execute-policy (process driver)",
             `^At ${when} a monitor alarm ${alarmName} in state ALARM triggered policy add-one changing the desired capacity from 1 to 2\\.  At ${when} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 1 to 2\\.$`,
           ),
         );
-        // Staying in ALARM (one instance still burns: the group's average stays above 30 %), it invokes
+        // Staying in ALARM (one instance still burns: the group's average stays above 5 %), it invokes
         // the policy again every period in fast mode; at the maximum that changes nothing, but each is an
         // Action in the alarm's history.
         await eventually(

@@ -50,6 +50,8 @@ export * from "./waf/ip-addresses.ts";
 export * as wafRead from "./waf/read.ts";
 export type * from "./waf/types.ts";
 export * from "./waf/validation.ts";
+export * from "./waf/validation-parts.ts";
+export * from "./waf/validation-rate-based.ts";
 export * from "./waf/validation-statements.ts";
 export * from "./warm-pool.ts";
 export * from "./weighted-pick.ts";

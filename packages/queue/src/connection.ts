@@ -27,6 +27,7 @@ export function createQueues(
     [QueueName.executePolicy]: make(QueueName.executePolicy),
     [QueueName.reconcileGroup]: make(QueueName.reconcileGroup),
     [QueueName.runScheduledActions]: make(QueueName.runScheduledActions),
+    [QueueName.cfnStacks]: make(QueueName.cfnStacks),
   } as Queues;
 }
 

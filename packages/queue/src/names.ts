@@ -5,6 +5,7 @@ export const QueueName = {
   executePolicy: "execute-policy",
   reconcileGroup: "reconcile-group",
   runScheduledActions: "run-scheduled-actions",
+  cfnStacks: "cfn-stacks",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -44,6 +45,10 @@ export const eventStreamMaxLength = 10_000;
 export type CollectMetricsJob = Record<string, never>;
 export type EvaluateAlarmsJob = Record<string, never>;
 export type RunScheduledActionsJob = Record<string, never>;
+/** A stack operation to carry out; an empty stackId asks for a look for stacks in progress. */
+export interface CfnStackJob {
+  stackId: string;
+}
 
 export interface JobPayloads {
   [QueueName.collectMetrics]: CollectMetricsJob;
@@ -51,4 +56,5 @@ export interface JobPayloads {
   [QueueName.executePolicy]: ExecutePolicyJob;
   [QueueName.reconcileGroup]: ReconcileGroupJob;
   [QueueName.runScheduledActions]: RunScheduledActionsJob;
+  [QueueName.cfnStacks]: CfnStackJob;
 }

@@ -1,6 +1,8 @@
 import { alarmService } from "./alarms.ts";
 import { autoScalingGroupService } from "./auto-scaling-groups.ts";
 import { certificateService } from "./certificates.ts";
+import { cfnChangeSetService } from "./cfn-change-sets.ts";
+import { cfnStackService } from "./cfn-stacks.ts";
 import type { ServiceContext } from "./context.ts";
 import { ec2InstanceService } from "./ec2-instances.ts";
 import { groupMetricService } from "./group-metrics.ts";
@@ -38,6 +40,17 @@ export * from "./certificate-authority.ts";
 export * from "./certificate-errors.ts";
 export * from "./certificate-inputs.ts";
 export * from "./certificates.ts";
+export * from "./cfn-change-sets.ts";
+export * from "./cfn-executor.ts";
+export * from "./cfn-stacks.ts";
+export {
+  inProgressStatuses,
+  isInProgress,
+  type StackEventRow,
+  type StackResourceRow,
+  type StackRow,
+  stacksInProgress,
+} from "./cfn-store.ts";
 export * from "./context.ts";
 export * from "./ec2-instances.ts";
 export * from "./group-capacity.ts";
@@ -92,7 +105,10 @@ export * from "./warm-pools.ts";
  * whichever way a request comes in.
  */
 export function createServices(ctx: ServiceContext) {
+  const cfnStacks = cfnStackService(ctx);
   return {
+    cfnStacks,
+    cfnChangeSets: cfnChangeSetService(ctx, cfnStacks),
     ctx,
     loadBalancers: loadBalancerService(ctx),
     listeners: listenerService(ctx),

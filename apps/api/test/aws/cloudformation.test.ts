@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import {
   CloudFormationClient,
-  CreateStackCommand,
+  CreateStackSetCommand,
   GetTemplateSummaryCommand,
   ValidateTemplateCommand,
 } from "@aws-sdk/client-cloudformation";
@@ -162,7 +162,7 @@ describe("GetTemplateSummary", () => {
 
 test("operations not yet served answer InvalidAction, never a 5xx", async () => {
   const error = await failure(
-    cloudFormation.send(new CreateStackCommand({ StackName: "web", TemplateBody: yamlTemplate })),
+    cloudFormation.send(new CreateStackSetCommand({ StackSetName: "web", TemplateBody: yamlTemplate })),
   );
   expect(error.name).toBe("InvalidAction");
   expect((error.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(400);

@@ -14,6 +14,7 @@ import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
 import {
   addressOf,
+  afterNextPass,
   answers,
   groupOf,
   inService,
@@ -22,6 +23,7 @@ import {
   type SdkSystem,
   startSdkSystem,
   states,
+  workerLogged,
 } from "./system-fixture.ts";
 
 let running: SdkSystem | undefined;
@@ -56,7 +58,7 @@ test(
     await system.autoScaling.send(
       new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 2 }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await afterNextPass(system, name);
     expect((await groupOf(system, name)).Instances).toHaveLength(1);
 
     // AddToLoadBalancer suspended: the instance launched once Launch resumes is not registered.
@@ -70,14 +72,14 @@ test(
     const added = two.find((i) => i.InstanceId !== only?.InstanceId)?.InstanceId ?? "";
     const addedPort = (await addressOf(system, added)).port;
     const firstPort = (await addressOf(system, only?.InstanceId ?? "")).port;
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await afterNextPass(system, name);
     expect(await registeredPorts(system, targetGroupArn)).toEqual([firstPort]);
     expect(addedPort).toBeGreaterThan(0);
     // Resumed, it still stays out: AWS registers only the instances launched after the resume.
     await system.autoScaling.send(
       new ResumeProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["AddToLoadBalancer"] }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await afterNextPass(system, name);
     expect(await registeredPorts(system, targetGroupArn)).toEqual([firstPort]);
 
     // Terminate suspended: a lower desired capacity terminates nothing until it is resumed.
@@ -87,7 +89,7 @@ test(
     await system.autoScaling.send(
       new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 1 }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await afterNextPass(system, name);
     expect(states((await groupOf(system, name)).Instances ?? [])).toEqual(["InService", "InService"]);
     await system.autoScaling.send(
       new ResumeProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["Terminate"] }),
@@ -98,6 +100,8 @@ test(
     await system.autoScaling.send(
       new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["ReplaceUnhealthy"] }),
     );
+    // No pass that read the group before the suspension is still running when the health changes.
+    await afterNextPass(system, name);
     await system.autoScaling.send(
       new SetInstanceHealthCommand({
         InstanceId: kept?.InstanceId,
@@ -105,7 +109,7 @@ test(
         ShouldRespectGracePeriod: false,
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await afterNextPass(system, name);
     const marked = (await groupOf(system, name)).Instances ?? [];
     expect(marked.map((i) => [i.InstanceId, i.LifecycleState, i.HealthStatus])).toEqual([
       [kept?.InstanceId, "InService", "Unhealthy"],
@@ -162,7 +166,8 @@ test(
     await system.cloudWatch.send(
       new SetAlarmStateCommand({ AlarmName: `${name}-high`, StateValue: "ALARM", StateReason: "test" }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // The action's job ran and skipped the policy: the desired capacity it would have changed is still 1.
+    await workerLogged(system, "policy skipped: AlarmNotification is suspended", { alarm: `${name}-high` });
     expect((await groupOf(system, name)).DesiredCapacity).toBe(1);
     await system.autoScaling.send(
       new ResumeProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["AlarmNotification"] }),
@@ -190,6 +195,8 @@ test(
     await system.autoScaling.send(
       new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: ["HealthCheck"] }),
     );
+    // A pass that read the group before the suspension would still check (CI: it replaced the instance).
+    await afterNextPass(system, name);
     const { port } = await addressOf(system, instanceId);
     const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
     const { pid } = (await res.json()) as { pid: number };
@@ -197,7 +204,7 @@ test(
     await eventually(async () => ((await answers(port)) ? undefined : true), {
       message: "the instance gone",
     });
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await afterNextPass(system, name);
     const unnoticed = (await groupOf(system, name)).Instances ?? [];
     expect(unnoticed.map((i) => [i.InstanceId, i.LifecycleState, i.HealthStatus])).toEqual([
       [instanceId, "InService", "Healthy"],

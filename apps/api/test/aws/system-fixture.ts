@@ -65,7 +65,8 @@ export async function startSdkSystem(options: {
   prefix: string;
   dataDir: string;
 }): Promise<SdkSystem> {
-  const sys = await startSystem({ ...options, compute: "process" });
+  // The worker at debug: its `reconcile pass` lines are what afterNextPass waits on.
+  const sys = await startSystem({ ...options, compute: "process", env: { LOG_LEVEL: "debug" } });
   const config = {
     endpoint: sys.api,
     region: "eu-west-1",
@@ -144,6 +145,57 @@ export function instancesWhen(
 export const states = (instances: Instance[]) => instances.map((i) => i.LifecycleState).sort();
 export const inService = (count: number) => (instances: Instance[]) =>
   instances.length === count && instances.every((i) => i.LifecycleState === "InService");
+
+/** How many of the worker's `reconcile pass` lines (debug) are of `group` and started at or after `since`. */
+function passesSince(output: string, group: string, since: number): number {
+  let count = 0;
+  for (const line of output.split("\n")) {
+    if (!line.includes('"msg":"reconcile pass"')) continue;
+    try {
+      const record = JSON.parse(line.slice(line.indexOf("{"))) as { group?: unknown; startedAt?: unknown };
+      if (record.group === group && typeof record.startedAt === "number" && record.startedAt >= since)
+        count++;
+    } catch {
+      // a line cut by the output's limit
+    }
+  }
+  return count;
+}
+
+/**
+ * Resolves once a reconcile pass of `group` that started after this call has ended. Passes of a group
+ * run one after another, so every pass that could have read the state before the changes made so far has
+ * ended too: what a negative assertion ("nothing launched", "still Healthy") waits for instead of a
+ * guessed sleep, which a loaded machine outlasts.
+ */
+export async function afterNextPass(system: SdkSystem, group: string): Promise<void> {
+  const since = Date.now();
+  await eventually(() => (passesSince(system.sys.output(), group, since) > 0 ? true : undefined), {
+    timeoutMs: 30_000,
+    message: `a reconcile pass of ${group} started after ${new Date(since).toISOString()}`,
+  });
+}
+
+/** Resolves once the worker has logged `message` (info or above) with these fields. */
+export async function workerLogged(
+  system: SdkSystem,
+  message: string,
+  fields: Record<string, string>,
+): Promise<void> {
+  const matches = (line: string) => {
+    if (!line.includes(`"msg":${JSON.stringify(message)}`)) return false;
+    try {
+      const record = JSON.parse(line.slice(line.indexOf("{"))) as Record<string, unknown>;
+      return Object.entries(fields).every(([key, value]) => record[key] === value);
+    } catch {
+      return false;
+    }
+  };
+  await eventually(() => (system.sys.output().split("\n").some(matches) ? true : undefined), {
+    timeoutMs: 30_000,
+    message: `the worker's line ${message} ${JSON.stringify(fields)}`,
+  });
+}
 
 /** Ports of the targets registered (not draining) in a target group. */
 export async function registeredPorts(system: SdkSystem, targetGroupArn: string): Promise<number[]> {

@@ -1,7 +1,8 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { type FlowTable, flowHash, pickByFlowHash } from "@scaleout/core";
+import type { FlowTable } from "@scaleout/core";
 import type { TargetGroupRuntime } from "../targets.ts";
 import type { FlowCounters } from "./flow-counters.ts";
+import { flowTarget } from "./flow-target.ts";
 import type { UdpStats } from "./udp-counting.ts";
 import { UdpFlow, type UdpFlowEnd } from "./udp-flow.ts";
 
@@ -105,10 +106,8 @@ export class UdpListener {
     const group = this.route.group;
     if (!group) return undefined;
     const config = group.config;
-    const sticky =
-      config.attributes["stickiness.enabled"] === "true" &&
-      config.attributes["stickiness.type"] === "source_ip";
-    const hash = flowHash(
+    const target = flowTarget(
+      group,
       {
         protocol: "UDP",
         sourceIp: rinfo.address,
@@ -116,9 +115,8 @@ export class UdpListener {
         destinationIp: this.destinationIp,
         destinationPort: this.port,
       },
-      sticky ? "source_ip" : "none",
+      now,
     );
-    const target = pickByFlowHash(group.routableTargets(now), hash);
     if (!target) return undefined;
     const count = this.shared.counting.count({
       loadBalancer: this.route.loadBalancer,

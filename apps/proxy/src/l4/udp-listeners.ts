@@ -2,19 +2,13 @@ import { defaultUdpFlowLimit, FlowTable, udpFlowIdleSeconds } from "@scaleout/co
 import type { DataPlane } from "../data-plane.ts";
 import type { SystemResources } from "../resources.ts";
 import type { ListenerConfig, Snapshot } from "../snapshot.ts";
+import { forwardedGroupArn } from "./protocols.ts";
 import { UdpStats } from "./udp-counting.ts";
 import type { UdpFlow } from "./udp-flow.ts";
 import { UdpListener, type UdpRoute, type UdpShared } from "./udp-listener.ts";
 
 /** Listener protocols with a UDP side. */
 const udpProtocols = new Set(["UDP", "TCP_UDP"]);
-
-/** The group a layer 4 listener forwards to: its default action's (NLB forwards to one group). */
-function forwardedGroup(listener: ListenerConfig): string | undefined {
-  const action = listener.rules[listener.rules.length - 1]?.action;
-  if (action?.type !== "forward") return undefined;
-  return action.targetGroupArn ?? action.forwardConfig?.targetGroups[0]?.targetGroupArn;
-}
 
 /**
  * The UDP side of a network load balancer: a socket per UDP or TCP_UDP listener port, and one flow table
@@ -34,6 +28,8 @@ export class UdpListeners {
   private readonly idleMs: number;
   private readonly sweepTimer: NodeJS.Timeout;
   private current: Snapshot | undefined;
+  /** Ports whose UDP side could not be bound, with why: they impair their load balancer (L4Listeners). */
+  private failures = new Map<number, string>();
 
   constructor(
     private readonly resources: SystemResources,
@@ -68,9 +64,15 @@ export class UdpListeners {
     return [...this.bound.values()].filter((l) => l.state === "bound").map((l) => l.port);
   }
 
+  /** UDP sides that could not be bound, by port, as a load balancer's state reason words them. */
+  problems(): ReadonlyMap<number, string> {
+    return this.failures;
+  }
+
   /** Binds new UDP listeners, unbinds removed ones, and points every listener at its current group. */
   async sync(snapshot: Snapshot): Promise<void> {
     this.current = snapshot;
+    const failures = new Map<number, string>();
     for (const [port, listener] of this.bound) {
       const config = snapshot.listeners.get(port);
       if (config && udpProtocols.has(config.protocol) && listener.state !== "failed") continue;
@@ -96,15 +98,18 @@ export class UdpListeners {
       binds.push(
         listener.bind().then((problem) => {
           // Tried again on the next reload (the failed listener is unbound then).
-          if (problem !== null) this.resources.log.error(`listener ${config.arn}: ${problem}`);
+          if (problem === null) return;
+          failures.set(config.port, problem);
+          this.resources.log.error(`listener ${config.arn}: ${problem}`);
         }),
       );
     }
     await Promise.all(binds);
+    this.failures = failures;
   }
 
   private routeOf(config: ListenerConfig): UdpRoute {
-    const groupArn = forwardedGroup(config);
+    const groupArn = forwardedGroupArn(config);
     return {
       listenerArn: config.arn,
       loadBalancer: this.current?.loadBalancers.get(config.loadBalancerArn)?.dimension ?? "",

@@ -153,12 +153,21 @@ export function createReconciler(ctx: WorkerContext) {
     /** One pass over one group; passes of the same group in this process run one after another. */
     async run(groupName: string): Promise<PassOutcome> {
       const previous = running.get(groupName) ?? Promise.resolve();
-      const current = previous.catch(() => undefined).then(() => pass(groupName));
+      let startedAt: number | undefined;
+      const current = previous
+        .catch(() => undefined)
+        .then(() => {
+          startedAt = Date.now();
+          return pass(groupName);
+        });
       running.set(groupName, current);
       try {
         return await current;
       } finally {
         if (running.get(groupName) === current) running.delete(groupName);
+        // Debug, every pass: what a test waits on to know a pass has seen a change it made before
+        // `startedAt` (a negative assertion: "nothing launched") without sleeping a guessed time.
+        if (startedAt !== undefined) log.debug("reconcile pass", { group: groupName, startedAt });
       }
     },
   };

@@ -11,6 +11,8 @@ export * from "./pseudo-parameters.ts";
 export * from "./references.ts";
 export * from "./resource-type.ts";
 export * from "./resource-types.ts";
+export * from "./schedule.ts";
+export * from "./stack-status.ts";
 export * from "./stack-values.ts";
 export * from "./sub.ts";
 export * from "./summary.ts";

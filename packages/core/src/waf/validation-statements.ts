@@ -1,85 +1,26 @@
 import { invalidParameter, wafCheck } from "./errors.ts";
+import { arr, num, type Obj, obj, optObj, shown, str } from "./read.ts";
+import { regexRefusal } from "./regex-guard.ts";
+import type { PositionalConstraint, SizeComparisonOperator, Statement } from "./types.ts";
 import {
-  arr,
-  empty,
-  isObj,
-  num,
-  type Obj,
-  obj,
-  optNum,
-  optObj,
-  optStr,
-  setMembers,
-  shown,
-  str,
-  violated,
-} from "./read.ts";
-import type {
-  FieldToMatch,
-  ForwardedIPConfig,
-  PositionalConstraint,
-  RateBasedStatement,
-  RateBasedStatementCustomKey,
-  SizeComparisonOperator,
-  Statement,
-  TextTransformation,
-  TextTransformationType,
-} from "./types.ts";
+  exactlyOne,
+  notEvaluated,
+  oneMemberOf,
+  readFieldToMatch,
+  readForwardedIPConfig,
+  readSearchString,
+  readTextTransformations,
+  refusePreParse,
+  type StatementOptions,
+} from "./validation-parts.ts";
+import { readRateBased } from "./validation-rate-based.ts";
 
 /*
  * A rule's statement tree, read from hostile JSON into the contract's shape (types.ts) with WAF's checks:
- * exactly one member a union, a rate-based statement only at the top of a rule, the transformations'
- * priorities unique, and the statement types and request components scaleout does not evaluate refused by
- * name (WAFInvalidParameterException) rather than stored and silently never matched.
+ * exactly one member a union, a rate-based statement only at the top of a rule (not in And, Or, Not nor a
+ * scope-down statement), And and Or of two or more, and the statement types scaleout does not evaluate
+ * refused by name (WAFInvalidParameterException).
  */
-
-export interface StatementOptions {
-  /** Fast mode: rate-based evaluation windows shorter than WAF's 60 s are allowed. */
-  fast: boolean;
-}
-
-/**
- * The transformations the data plane applies (wafplane's core/src/waf/transform.ts,
- * `supportedTransformations`); the rest of types.ts's list and of the wafv2 model is refused by name.
- */
-export const evaluatedTransformations: readonly TextTransformationType[] = [
-  "NONE",
-  "COMPRESS_WHITE_SPACE",
-  "HTML_ENTITY_DECODE",
-  "LOWERCASE",
-  "CMD_LINE",
-  "URL_DECODE",
-  "BASE64_DECODE",
-  "HEX_DECODE",
-  "NORMALIZE_PATH",
-  "NORMALIZE_PATH_WIN",
-  "REMOVE_NULLS",
-  "REPLACE_NULLS",
-  "BASE64_DECODE_EXT",
-  "URL_DECODE_UNI",
-];
-
-/** Every transformation of the wafv2 model: one of these that scaleout lacks is refused by name. */
-const modelTransformations = [
-  ...evaluatedTransformations,
-  "MD5",
-  "REPLACE_COMMENTS",
-  "ESCAPE_SEQ_DECODE",
-  "SQL_HEX_DECODE",
-  "CSS_DECODE",
-  "JS_DECODE",
-  "UTF8_TO_UNICODE",
-  "REMOVE_WHITESPACE",
-  "TRIM",
-  "TRIM_LEFT",
-  "TRIM_RIGHT",
-  "REMOVE_COMMENTS_CHAR",
-  "UPPERCASE",
-  "CMD_LINE_WIN",
-  "CMD_LINE_UNIX",
-  "JS_DECODE_EXT",
-  "SHA256",
-];
 
 /** Statement members scaleout does not evaluate, with WAF's name of the field. */
 const unevaluatedStatements: Readonly<Record<string, string>> = {
@@ -104,336 +45,7 @@ const statementFields: Readonly<Record<string, string>> = {
   NotStatement: "NOT_STATEMENT",
 };
 
-const unevaluatedFields = [
-  "JsonBody",
-  "Headers",
-  "Cookies",
-  "HeaderOrder",
-  "JA3Fingerprint",
-  "JA4Fingerprint",
-  "UriFragment",
-];
-
-/** The members of the model's unions (wafv2 2019-07-29): FieldToMatch, RateBasedStatementCustomKey, Statement. */
-const fieldToMatchMembers = [
-  "SingleHeader",
-  "SingleQueryArgument",
-  "AllQueryArguments",
-  "UriPath",
-  "QueryString",
-  "Body",
-  "Method",
-  ...unevaluatedFields,
-];
-const customKeyMembers = [
-  "Header",
-  "Cookie",
-  "QueryArgument",
-  "QueryString",
-  "HTTPMethod",
-  "ForwardedIP",
-  "IP",
-  "LabelNamespace",
-  "UriPath",
-  "JA3Fingerprint",
-  "JA4Fingerprint",
-  "ASN",
-];
 const statementMembers = [...Object.keys(statementFields), ...Object.keys(unevaluatedStatements)];
-
-const exactlyOne = "You have used none or multiple values for a field that requires exactly one value.";
-
-/** WAF's reason for something scaleout leaves out, naming it. */
-const notEvaluated = (what: string) => `scaleout does not evaluate ${what} (docs/aws-differences.md)`;
-
-/** The one member of a union that is set, or WAF's refusal. */
-function oneOf(value: Obj, field: string, name: string, known: readonly string[]): string {
-  // Members the model does not have are ignored, as AWS's JSON protocol ignores them.
-  const set = setMembers(value).filter((key) => known.includes(key));
-  const only = set[0];
-  if (set.length !== 1 || only === undefined) throw invalidParameter(field, name, exactlyOne);
-  return only;
-}
-
-// ---- Parts ----------------------------------------------------------------------------------------------
-
-export function readTextTransformations(value: unknown, path: string): TextTransformation[] {
-  const list = arr(value, path, { min: 1 }).map((item, i): TextTransformation => {
-    const at = `${path}.${i + 1}.member`;
-    const t = obj(item, at);
-    const type = str(t.Type, `${at}.type`, { enum: modelTransformations });
-    wafCheck(
-      (evaluatedTransformations as readonly string[]).includes(type),
-      "TEXT_TRANSFORMATION",
-      type,
-      notEvaluated(`the text transformation ${type}`),
-    );
-    return { Priority: num(t.Priority, `${at}.priority`, { min: 0 }), Type: type as TextTransformationType };
-  });
-  const priorities = list.map((t) => t.Priority);
-  const duplicate = priorities.find((p, i) => priorities.indexOf(p) !== i);
-  if (duplicate !== undefined)
-    throw invalidParameter(
-      "TEXT_TRANSFORMATION",
-      String(duplicate),
-      "Duplicate priority in text transformations.",
-    );
-  // WAF allows at most 10 transformations a statement (quota "text transformations per rule statement").
-  wafCheck(
-    list.length <= 10,
-    "TEXT_TRANSFORMATION",
-    String(list.length),
-    "Exceeded maximum of 10 text transformations.",
-  );
-  return list;
-}
-
-const headerNamePattern = /.*\S.*/s;
-
-export function readFieldToMatch(value: unknown, path: string): FieldToMatch {
-  const field = obj(value, path);
-  const member = oneOf(field, "FIELD_TO_MATCH", "FieldToMatch", fieldToMatchMembers);
-  const at = `${path}.${member}`;
-  if (unevaluatedFields.includes(member))
-    throw invalidParameter("FIELD_TO_MATCH", member, notEvaluated(`the request component ${member}`));
-  switch (member) {
-    case "SingleHeader":
-      return {
-        SingleHeader: {
-          Name: str(obj(field[member], at).Name, `${at}.name`, {
-            min: 1,
-            max: 64,
-            pattern: headerNamePattern,
-            patternText: ".*\\S.*",
-          }),
-        },
-      };
-    case "SingleQueryArgument":
-      return {
-        SingleQueryArgument: {
-          Name: str(obj(field[member], at).Name, `${at}.name`, {
-            min: 1,
-            max: 64,
-            pattern: headerNamePattern,
-            patternText: ".*\\S.*",
-          }),
-        },
-      };
-    case "AllQueryArguments":
-      return { AllQueryArguments: empty(field[member], at) };
-    case "UriPath":
-      return { UriPath: empty(field[member], at) };
-    case "QueryString":
-      return { QueryString: empty(field[member], at) };
-    case "Method":
-      return { Method: empty(field[member], at) };
-    case "Body": {
-      const body = obj(field[member], at);
-      const handling = optStr<"CONTINUE" | "MATCH" | "NO_MATCH">(
-        body.OversizeHandling,
-        `${at}.oversizeHandling`,
-        {
-          enum: ["CONTINUE", "MATCH", "NO_MATCH"],
-        },
-      );
-      return { Body: handling === undefined ? {} : { OversizeHandling: handling } };
-    }
-    default:
-      throw invalidParameter("FIELD_TO_MATCH", member, exactlyOne);
-  }
-}
-
-function refusePreParse(statement: Obj, path: string): void {
-  if (statement.PreParseTextTransformations !== undefined && statement.PreParseTextTransformations !== null)
-    throw invalidParameter(
-      "PRE_PARSE_TEXT_TRANSFORMATION",
-      `${path}.preParseTextTransformations`,
-      notEvaluated("PreParseTextTransformations"),
-    );
-}
-
-export function readForwardedIPConfig(value: unknown, path: string): ForwardedIPConfig {
-  const config = obj(value, path);
-  return {
-    HeaderName: str(config.HeaderName, `${path}.headerName`, {
-      min: 1,
-      max: 255,
-      pattern: /^[a-zA-Z0-9-]+$/,
-      patternText: "^[a-zA-Z0-9-]+$",
-    }),
-    FallbackBehavior: str<"MATCH" | "NO_MATCH">(config.FallbackBehavior, `${path}.fallbackBehavior`, {
-      enum: ["MATCH", "NO_MATCH"],
-    }),
-  };
-}
-
-/** SearchString is a blob: base64 on the wire, 1 to 200 bytes once decoded (WAF's quota), kept as base64. */
-function readSearchString(value: unknown, path: string): string {
-  const text = str(value, path);
-  const compact = text.replace(/[\r\n\t ]/g, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1)
-    throw violated(path, text, "Member must be base64-encoded bytes");
-  const bytes = Buffer.from(compact, "base64");
-  wafCheck(bytes.length >= 1, "BYTE_MATCH_STATEMENT", "SearchString", "The search string must not be empty.");
-  wafCheck(
-    bytes.length <= 200,
-    "BYTE_MATCH_STATEMENT",
-    "SearchString",
-    "The search string is longer than 200 bytes.",
-  );
-  return bytes.toString("base64");
-}
-
-function readCustomKeys(value: unknown, path: string): RateBasedStatementCustomKey[] {
-  return arr(value, path, { min: 1, max: 5 }).map((item, i): RateBasedStatementCustomKey => {
-    const at = `${path}.${i + 1}.member`;
-    const key = obj(item, at);
-    const member = oneOf(key, "CUSTOM_KEYS", "CustomKey", customKeyMembers);
-    const inner = `${at}.${member}`;
-    const named = () => {
-      const part = obj(key[member], inner);
-      return {
-        Name: str(part.Name, `${inner}.name`, {
-          min: 1,
-          max: 64,
-          pattern: headerNamePattern,
-          patternText: ".*\\S.*",
-        }),
-        TextTransformations: readTextTransformations(
-          part.TextTransformations,
-          `${inner}.textTransformations`,
-        ),
-      };
-    };
-    const transformed = () => ({
-      TextTransformations: readTextTransformations(
-        obj(key[member], inner).TextTransformations,
-        `${inner}.textTransformations`,
-      ),
-    });
-    switch (member) {
-      case "Header":
-        return { Header: named() };
-      case "QueryArgument":
-        return { QueryArgument: named() };
-      case "QueryString":
-        return { QueryString: transformed() };
-      case "UriPath":
-        return { UriPath: transformed() };
-      case "HTTPMethod":
-        return { HTTPMethod: empty(key[member], inner) };
-      case "ForwardedIP":
-        return { ForwardedIP: empty(key[member], inner) };
-      case "IP":
-        return { IP: empty(key[member], inner) };
-      case "LabelNamespace":
-        return {
-          LabelNamespace: {
-            Namespace: str(obj(key[member], inner).Namespace, `${inner}.namespace`, {
-              min: 1,
-              max: 1024,
-              pattern: /^[0-9A-Za-z_\-:]+:$/,
-              patternText: "^[0-9A-Za-z_\\-:]+:$",
-            }),
-          },
-        };
-      default:
-        throw invalidParameter("CUSTOM_KEYS", member, notEvaluated(`the custom aggregation key ${member}`));
-    }
-  });
-}
-
-/** WAF's evaluation windows; fast mode allows any whole number of seconds from 1 to 600. */
-export const evaluationWindows = [60, 120, 300, 600] as const;
-
-function readRateBased(value: unknown, path: string, options: StatementOptions): RateBasedStatement {
-  const rate = obj(value, path);
-  const Limit = num(rate.Limit, `${path}.limit`, { min: 10, max: 2_000_000_000 });
-  const window = optNum(rate.EvaluationWindowSec, `${path}.evaluationWindowSec`);
-  if (window !== undefined) {
-    const allowed = options.fast
-      ? window >= 1 && window <= 600
-      : (evaluationWindows as readonly number[]).includes(window);
-    wafCheck(
-      allowed,
-      "RATE_BASED_STATEMENT",
-      String(window),
-      options.fast
-        ? "EvaluationWindowSec must be between 1 and 600 seconds in fast mode."
-        : "EvaluationWindowSec must be one of 60, 120, 300, 600.",
-    );
-  }
-  const AggregateKeyType = str<RateBasedStatement["AggregateKeyType"]>(
-    rate.AggregateKeyType,
-    `${path}.aggregateKeyType`,
-    {
-      enum: ["IP", "FORWARDED_IP", "CUSTOM_KEYS", "CONSTANT"],
-    },
-  );
-  const forwarded = optObj(rate.ForwardedIPConfig, `${path}.forwardedIPConfig`);
-  const hasKeys = rate.CustomKeys !== undefined && rate.CustomKeys !== null;
-  // ForwardedIPConfig belongs to FORWARDED_IP (and to CUSTOM_KEYS with a ForwardedIP key), CustomKeys to
-  // CUSTOM_KEYS; CONSTANT counts every request together and so needs a scope-down statement.
-  const usesForwardedKey =
-    AggregateKeyType === "CUSTOM_KEYS" &&
-    Array.isArray(rate.CustomKeys) &&
-    rate.CustomKeys.some((k) => isObj(k) && k.ForwardedIP !== undefined && k.ForwardedIP !== null);
-  if (AggregateKeyType === "FORWARDED_IP" || usesForwardedKey)
-    wafCheck(
-      forwarded !== undefined,
-      "FORWARDED_IP_CONFIG",
-      "ForwardedIPConfig",
-      `ForwardedIPConfig is required when ${AggregateKeyType === "FORWARDED_IP" ? "AggregateKeyType is FORWARDED_IP" : "a custom key is ForwardedIP"}.`,
-    );
-  else
-    wafCheck(
-      forwarded === undefined,
-      "FORWARDED_IP_CONFIG",
-      "ForwardedIPConfig",
-      `ForwardedIPConfig is not allowed when AggregateKeyType is ${AggregateKeyType}.`,
-    );
-  if (AggregateKeyType === "CUSTOM_KEYS")
-    wafCheck(
-      hasKeys,
-      "CUSTOM_KEYS",
-      "CustomKeys",
-      "CustomKeys are required when AggregateKeyType is CUSTOM_KEYS.",
-    );
-  else
-    wafCheck(
-      !hasKeys,
-      "CUSTOM_KEYS",
-      "CustomKeys",
-      `CustomKeys are not allowed when AggregateKeyType is ${AggregateKeyType}.`,
-    );
-  const scopeDown = rate.ScopeDownStatement;
-  const hasScopeDown = scopeDown !== undefined && scopeDown !== null;
-  if (AggregateKeyType === "CONSTANT")
-    wafCheck(
-      hasScopeDown,
-      "SCOPE_DOWN",
-      "ScopeDownStatement",
-      "A ScopeDownStatement is required when AggregateKeyType is CONSTANT.",
-    );
-  const statement: RateBasedStatement = { Limit, AggregateKeyType };
-  if (window !== undefined) statement.EvaluationWindowSec = window;
-  if (hasScopeDown)
-    statement.ScopeDownStatement = readNested(scopeDown, `${path}.scopeDownStatement`, options, "SCOPE_DOWN");
-  if (forwarded !== undefined)
-    statement.ForwardedIPConfig = readForwardedIPConfig(forwarded, `${path}.forwardedIPConfig`);
-  if (hasKeys) {
-    const keys = readCustomKeys(rate.CustomKeys, `${path}.customKeys`);
-    const kinds = keys.map((k) => JSON.stringify(k));
-    wafCheck(
-      new Set(kinds).size === kinds.length,
-      "CUSTOM_KEYS",
-      "CustomKeys",
-      "Duplicate custom aggregation keys.",
-    );
-    statement.CustomKeys = keys;
-  }
-  return statement;
-}
 
 // ---- Statements -----------------------------------------------------------------------------------------
 
@@ -450,7 +62,7 @@ function readNested(value: unknown, path: string, options: StatementOptions, fie
 }
 
 function readAny(statement: Obj, path: string, options: StatementOptions): Statement {
-  const member = oneOf(statement, "STATEMENT", "Statement", statementMembers);
+  const member = oneMemberOf(statement, "STATEMENT", "Statement", statementMembers);
   const at = `${path}.${member.charAt(0).toLowerCase()}${member.slice(1)}`;
   const unevaluated = unevaluatedStatements[member];
   if (unevaluated !== undefined) throw invalidParameter(unevaluated, member, notEvaluated(member));
@@ -498,11 +110,9 @@ function readAny(statement: Obj, path: string, options: StatementOptions): State
     case "RegexMatchStatement": {
       refusePreParse(inner, at);
       const RegexString = str(inner.RegexString, `${at}.regexString`, { min: 1, max: 512 });
-      try {
-        new RegExp(RegexString);
-      } catch {
-        throw invalidParameter("STATEMENT", RegexString, "The regular expression is not valid.");
-      }
+      // What the data plane's backtracking engine cannot run safely (regex-guard.ts) is refused here.
+      const refusal = regexRefusal(RegexString);
+      if (refusal !== undefined) throw invalidParameter("STATEMENT", RegexString, `${refusal}.`);
       return {
         RegexMatchStatement: {
           RegexString,
@@ -544,7 +154,11 @@ function readAny(statement: Obj, path: string, options: StatementOptions): State
         },
       };
     case "RateBasedStatement":
-      return { RateBasedStatement: readRateBased(inner, at, options) };
+      return {
+        RateBasedStatement: readRateBased(inner, at, options, (scopeDown, scopePath) =>
+          readNested(scopeDown, scopePath, options, "SCOPE_DOWN"),
+        ),
+      };
     case "AndStatement":
     case "OrStatement": {
       const field = member === "AndStatement" ? "AND_STATEMENT" : "OR_STATEMENT";

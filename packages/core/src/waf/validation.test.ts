@@ -240,6 +240,9 @@ describe("web ACL rules, read as WAF reads them", () => {
     });
     expect(rules(rule("a", 1, regex("^/api/v[0-9]+/")))).toHaveLength(1);
     expect(refusal(() => rules(rule("a", 1, regex("(unclosed")))).code).toBe("WAFInvalidParameterException");
+    // What the data plane's backtracking engine cannot run safely (regex-guard.ts).
+    expect(refusal(() => rules(rule("a", 1, regex("^(a+)+$")))).message).toMatch(/nested quantifiers/);
+    expect(refusal(() => rules(rule("a", 1, regex("(?<=admin)/x")))).message).toMatch(/lookaround/);
   });
 
   test("custom responses: codes 200 to 599 and a body key the web ACL defines", () => {

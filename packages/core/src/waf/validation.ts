@@ -10,7 +10,8 @@ import type {
   WafRule,
   WafScope,
 } from "./types.ts";
-import { readStatement, type StatementOptions } from "./validation-statements.ts";
+import { exactlyOne, notEvaluated, type StatementOptions } from "./validation-parts.ts";
+import { readStatement } from "./validation-statements.ts";
 
 /*
  * The wafv2 inputs of web ACLs, read from hostile JSON into the contract's shape (types.ts), checked as
@@ -132,9 +133,6 @@ function readHandling(value: unknown, path: string): NonNullable<RuleAction["All
         },
       };
 }
-
-const exactlyOne = "You have used none or multiple values for a field that requires exactly one value.";
-const notEvaluated = (what: string) => `scaleout does not evaluate ${what} (docs/aws-differences.md)`;
 
 export function readDefaultAction(value: unknown, path: string, bodies: BodyKeys): DefaultAction {
   const action = obj(value, path);

@@ -8,10 +8,11 @@ const deleteTimeoutMs = 10 * 60_000;
 
 function fieldsOf(properties: ProviderRequest["properties"]) {
   const zones = prop<string[] | string>(properties, "VPCZoneIdentifier");
-  const launchTemplate = prop<{ launchTemplateId?: string; launchTemplateName?: string; version?: string | number }>(
-    properties,
-    "LaunchTemplate",
-  );
+  const launchTemplate = prop<{
+    launchTemplateId?: string;
+    launchTemplateName?: string;
+    version?: string | number;
+  }>(properties, "LaunchTemplate");
   return {
     minSize: numberProp(properties, "MinSize"),
     maxSize: numberProp(properties, "MaxSize"),
@@ -30,7 +31,9 @@ function fieldsOf(properties: ProviderRequest["properties"]) {
       launchTemplate === undefined
         ? undefined
         : {
-            ...(launchTemplate.launchTemplateId !== undefined && { launchTemplateId: launchTemplate.launchTemplateId }),
+            ...(launchTemplate.launchTemplateId !== undefined && {
+              launchTemplateId: launchTemplate.launchTemplateId,
+            }),
             ...(launchTemplate.launchTemplateName !== undefined && {
               launchTemplateName: launchTemplate.launchTemplateName,
             }),
@@ -53,16 +56,23 @@ export const autoScalingGroupProvider: ResourceProvider = {
       autoScalingGroupName: name,
       ...defined(fieldsOf(properties)),
       targetGroupARNs: prop<string[]>(properties, "TargetGroupARNs"),
-      tags: prop<Array<{ key: string; value?: string; propagateAtLaunch?: boolean | string }>>(properties, "Tags")?.map(
-        (tag) => ({ ...tag, propagateAtLaunch: tag.propagateAtLaunch === true || tag.propagateAtLaunch === "true" }),
-      ),
+      tags: prop<Array<{ key: string; value?: string; propagateAtLaunch?: boolean | string }>>(
+        properties,
+        "Tags",
+      )?.map((tag) => ({
+        ...tag,
+        propagateAtLaunch: tag.propagateAtLaunch === true || tag.propagateAtLaunch === "true",
+      })),
     };
     // The service checks every member, as it does for CreateAutoScalingGroup on either door.
     services.groups.create(defined(input) as CreateGroupInput);
     return { physicalId: name, attributes: {} };
   },
   update({ services, physicalId, properties }) {
-    services.groups.update(physicalId, defined(fieldsOf(properties)) as Parameters<typeof services.groups.update>[1]);
+    services.groups.update(
+      physicalId,
+      defined(fieldsOf(properties)) as Parameters<typeof services.groups.update>[1],
+    );
     return { physicalId, attributes: {} };
   },
   /** Deletes the group with its instances and waits until the last one has terminated, as CloudFormation does. */

@@ -27,13 +27,19 @@ export const scalingPolicyProvider: ResourceProvider = {
     const group = requiredString(properties, "AutoScalingGroupName");
     const policyName = generatedName(stackName, logicalId, 255);
     const { policy } = services.policies.put(group, { policyName, ...inputOf(properties) });
-    return { physicalId: policy.policyARN, attributes: { Arn: policy.policyARN, PolicyName: policyName, Group: group } };
+    return {
+      physicalId: policy.policyARN,
+      attributes: { Arn: policy.policyARN, PolicyName: policyName, Group: group },
+    };
   },
   update({ services, physicalId, properties }) {
     const group = requiredString(properties, "AutoScalingGroupName");
     const policyName = physicalId.slice(physicalId.lastIndexOf("policyName/") + 11);
     const { policy } = services.policies.put(group, { policyName, ...inputOf(properties) });
-    return { physicalId: policy.policyARN, attributes: { Arn: policy.policyARN, PolicyName: policyName, Group: group } };
+    return {
+      physicalId: policy.policyARN,
+      attributes: { Arn: policy.policyARN, PolicyName: policyName, Group: group },
+    };
   },
   delete({ services, physicalId, properties }) {
     const group = requiredString(properties, "AutoScalingGroupName");

@@ -1,5 +1,5 @@
-import { decodeUserData } from "../user-data.ts";
 import type { LaunchTemplateData } from "../launch-templates.ts";
+import { decodeUserData } from "../user-data.ts";
 import type { ProviderRequest, ResourceProvider } from "./types.ts";
 import { generatedName, stringProp } from "./types.ts";
 
@@ -15,7 +15,11 @@ function dataOf(properties: ProviderRequest["properties"]): LaunchTemplateData {
   };
 }
 
-const attributesOf = (view: { launchTemplateId: string; defaultVersionNumber: number; latestVersionNumber: number }) => ({
+const attributesOf = (view: {
+  launchTemplateId: string;
+  defaultVersionNumber: number;
+  latestVersionNumber: number;
+}) => ({
   LaunchTemplateId: view.launchTemplateId,
   // CloudFormation gives version numbers as strings.
   DefaultVersionNumber: String(view.defaultVersionNumber),

@@ -15,8 +15,12 @@ export const loadBalancerProvider: ResourceProvider = {
       tags: tagsProp(properties),
     });
     const attributes = prop<Array<{ key: string; value: string }>>(properties, "LoadBalancerAttributes");
-    if (attributes !== undefined) services.loadBalancers.modifyAttributes(loadBalancer.loadBalancerArn, attributes);
-    return { physicalId: loadBalancer.loadBalancerArn, attributes: attributesOf(services, loadBalancer.loadBalancerArn) };
+    if (attributes !== undefined)
+      services.loadBalancers.modifyAttributes(loadBalancer.loadBalancerArn, attributes);
+    return {
+      physicalId: loadBalancer.loadBalancerArn,
+      attributes: attributesOf(services, loadBalancer.loadBalancerArn),
+    };
   },
   update({ services, physicalId, properties }) {
     const attributes = prop<Array<{ key: string; value: string }>>(properties, "LoadBalancerAttributes");

@@ -39,7 +39,14 @@ export const targetGroupProvider: ResourceProvider = {
     const name = stringProp(properties, "Name") ?? generatedName(stackName, logicalId, 32);
     const { targetGroup } = services.targetGroups.create({
       name,
-      ...settingsOf(properties, ["Protocol", "ProtocolVersion", "Port", "TargetType", "VpcId", ...healthCheckProperties]),
+      ...settingsOf(properties, [
+        "Protocol",
+        "ProtocolVersion",
+        "Port",
+        "TargetType",
+        "VpcId",
+        ...healthCheckProperties,
+      ]),
       tags: tagsProp(properties),
     });
     const arn = targetGroup.targetGroupArn;

@@ -30,7 +30,9 @@ const vpcOf = (request: ProviderRequest) => stringProp(request.properties, "VpcI
 
 const placeholders: Record<string, Placeholder> = {
   "AWS::CDK::Metadata": { id: () => hex(32) },
-  "AWS::CloudFormation::WaitConditionHandle": { id: (r) => `https://cloudformation-waitcondition.local/${r.logicalId}/${hex(16)}` },
+  "AWS::CloudFormation::WaitConditionHandle": {
+    id: (r) => `https://cloudformation-waitcondition.local/${r.logicalId}/${hex(16)}`,
+  },
   "AWS::EC2::VPC": {
     id: ec2Id("vpc"),
     attributes: (id, r) => ({
@@ -72,7 +74,10 @@ const placeholders: Record<string, Placeholder> = {
   },
   "AWS::EC2::NatGateway": { id: ec2Id("nat") },
   "AWS::EC2::NetworkAcl": { id: ec2Id("acl"), attributes: (id) => ({ Id: id }) },
-  "AWS::EC2::VPCEndpoint": { id: ec2Id("vpce"), attributes: (id) => ({ Id: id, DnsEntries: [], NetworkInterfaceIds: [] }) },
+  "AWS::EC2::VPCEndpoint": {
+    id: ec2Id("vpce"),
+    attributes: (id) => ({ Id: id, DnsEntries: [], NetworkInterfaceIds: [] }),
+  },
   "AWS::IAM::Role": {
     id: named("RoleName"),
     attributes: (id, r) => ({ Arn: arn("iam", `role/${id}`)(r), RoleId: `AROA${hex(17).toUpperCase()}` }),

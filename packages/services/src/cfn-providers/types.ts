@@ -105,7 +105,11 @@ export function booleanProp(properties: Record<string, TemplateValue>, name: str
 export function requiredString(properties: Record<string, TemplateValue>, name: string): string {
   const value = stringProp(properties, name);
   if (value === undefined)
-    throw new AwsError("ValidationError", 400, `Property validation failure: [The property ${name} is required]`);
+    throw new AwsError(
+      "ValidationError",
+      400,
+      `Property validation failure: [The property ${name} is required]`,
+    );
   return value;
 }
 
@@ -132,7 +136,9 @@ export function generatedName(stackName: string, logicalId: string, max: number)
 
 /** Whether an error says the resource is already gone (a delete then succeeds, as CloudFormation's does). */
 export function isNotFound(error: unknown): boolean {
-  return error instanceof AwsError && /NotFound|not found|does not exist/i.test(`${error.code} ${error.message}`);
+  return (
+    error instanceof AwsError && /NotFound|not found|does not exist/i.test(`${error.code} ${error.message}`)
+  );
 }
 
 export async function deleting(action: () => Promise<void> | void): Promise<void> {

@@ -1,6 +1,8 @@
 import { type AwsError, CloudFormation, Errors } from "@scaleout/core";
 import { type AwsService, operation, validationErrors } from "../operation.ts";
 import { bool, list, str, struct, unsupported } from "../shapes.ts";
+import { changeSetOperations } from "./cloudformation-changesets.ts";
+import { stackOperations } from "./cloudformation-stacks.ts";
 
 /*
  * The CloudFormation door (botocore cloudformation 2010-05-15, query protocol). This first part serves
@@ -41,6 +43,8 @@ function templateOf(input: { templateBody?: string; templateURL?: string }): Clo
 }
 
 const operations = {
+  ...stackOperations,
+  ...changeSetOperations,
   ValidateTemplate: operation({
     input: struct(templateSource),
     output: struct({

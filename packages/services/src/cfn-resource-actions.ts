@@ -1,0 +1,185 @@
+import { AwsError, type CloudFormation } from "@scaleout/core";
+import { providerOf } from "./cfn-providers/index.ts";
+import {
+  addEvent,
+  putResource,
+  type ResourceSnapshot,
+  type StackResourceRow,
+  type StackRow,
+} from "./cfn-store.ts";
+import type { Services } from "./index.ts";
+
+type TemplateValue = CloudFormation.TemplateValue;
+
+/*
+ * One resource's create, update and delete as the executor runs them: the provider's call between
+ * CloudFormation's resource events. None throws: a failure is the resource's *_FAILED status, and the
+ * message returned names the cause, in CloudFormation's words.
+ */
+
+const handlerCodes: Array<[RegExp, string]> = [
+  [/NotFound|not found|does not exist/i, "NotFound"],
+  [/Duplicate|AlreadyExists|already exists/i, "AlreadyExists"],
+  [/Limit|TooMany/i, "ServiceLimitExceeded"],
+  [/InUse|in use/i, "ResourceConflict"],
+];
+
+/** A provider's error as CloudFormation words a resource handler's failure. */
+export function handlerMessage(error: unknown): string {
+  if (error instanceof AwsError) {
+    const code =
+      handlerCodes.find(([pattern]) => pattern.test(`${error.code} ${error.message}`))?.[1] ??
+      "InvalidRequest";
+    return `Resource handler returned message: "${error.message} (Status Code: ${error.statusCode}, Error Code: ${error.code})" (HandlerErrorCode: ${code})`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `Resource handler returned message: "${message}" (HandlerErrorCode: GeneralServiceException)`;
+}
+
+export interface ActionScope {
+  services: Services;
+  stack: Pick<StackRow, "stackId" | "name">;
+}
+
+const request = (scope: ActionScope, logicalId: string, properties: Record<string, TemplateValue>) => ({
+  services: scope.services,
+  stackName: scope.stack.name,
+  logicalId,
+  properties,
+  now: () => scope.services.ctx.now(),
+});
+
+const withRef = (physicalId: string, attributes: Record<string, TemplateValue>) => ({
+  Ref: physicalId,
+  ...attributes,
+});
+
+/**
+ * Creates a resource (`phase` CREATE, or UPDATE when an update adds or replaces it). Returns the
+ * failure message, or undefined once it is complete.
+ */
+export async function createResource(
+  scope: ActionScope,
+  logicalId: string,
+  type: string,
+  resolve: () => Record<string, TemplateValue>,
+  phase: "CREATE" | "UPDATE" = "CREATE",
+  firstReason: string | null = null,
+): Promise<string | undefined> {
+  const db = scope.services.ctx.db;
+  const now = () => scope.services.ctx.now();
+  const stackId = scope.stack.stackId;
+  let properties: Record<string, TemplateValue> = {};
+  let physicalId: string | null = null;
+  const write = (status: string, reason: string | null, attributes: Record<string, TemplateValue> = {}) =>
+    putResource(
+      db,
+      stackId,
+      { logicalId, type, physicalId, status, statusReason: reason, properties, attributes },
+      now(),
+    );
+  try {
+    properties = resolve();
+    write(`${phase}_IN_PROGRESS`, firstReason);
+    const provider = providerOf(type);
+    if (provider === undefined) throw new Error(`Unrecognized resource type ${type}`);
+    const result = await provider.create(request(scope, logicalId, properties));
+    physicalId = result.physicalId;
+    write(`${phase}_IN_PROGRESS`, "Resource creation Initiated");
+    write(`${phase}_COMPLETE`, null, withRef(result.physicalId, result.attributes));
+    return undefined;
+  } catch (error) {
+    const message = handlerMessage(error);
+    write(`${phase}_FAILED`, message);
+    return message;
+  }
+}
+
+/** Updates a resource in place (the provider's update) to `properties`. */
+export async function updateResource(
+  scope: ActionScope,
+  row: Pick<StackResourceRow, "logicalId" | "type" | "physicalId" | "properties">,
+  properties: Record<string, TemplateValue>,
+  previous: Record<string, TemplateValue>,
+): Promise<string | undefined> {
+  const db = scope.services.ctx.db;
+  const now = () => scope.services.ctx.now();
+  const { logicalId, type, physicalId } = row;
+  const write = (status: string, reason: string | null, attributes: Record<string, TemplateValue> = {}) =>
+    putResource(
+      db,
+      scope.stack.stackId,
+      { logicalId, type, physicalId, status, statusReason: reason, properties, attributes },
+      now(),
+    );
+  try {
+    const provider = providerOf(type);
+    if (provider?.update === undefined || physicalId === null)
+      throw new Error(`${type} cannot be updated in place`);
+    write("UPDATE_IN_PROGRESS", null);
+    const result = await provider.update({ ...request(scope, logicalId, properties), physicalId, previous });
+    write("UPDATE_COMPLETE", null, withRef(result.physicalId, result.attributes));
+    return undefined;
+  } catch (error) {
+    const message = handlerMessage(error);
+    write("UPDATE_FAILED", message);
+    return message;
+  }
+}
+
+/**
+ * Deletes a physical resource. `row: true` moves the resource's row through DELETE_*; otherwise (an old
+ * physical resource of a replaced one, in cleanup) only events are written. Retain skips the delete.
+ */
+export async function deleteResource(
+  scope: ActionScope,
+  resource: Pick<ResourceSnapshot, "logicalId" | "type" | "physicalId" | "properties" | "attributes">,
+  options: { policy?: string | undefined; row: boolean },
+): Promise<string | undefined> {
+  const db = scope.services.ctx.db;
+  const now = () => scope.services.ctx.now();
+  const { logicalId, type, physicalId, properties, attributes } = resource;
+  const write = (status: string, reason: string | null) => {
+    if (options.row)
+      putResource(
+        db,
+        scope.stack.stackId,
+        { logicalId, type, physicalId, status, statusReason: reason, properties, attributes },
+        now(),
+      );
+    else putEvent(scope, { logicalId, type, physicalId, status, reason });
+  };
+  if (options.policy === "Retain" || options.policy === "RetainExceptOnCreate") {
+    write("DELETE_SKIPPED", null);
+    return undefined;
+  }
+  if (physicalId === null) {
+    write("DELETE_COMPLETE", null);
+    return undefined;
+  }
+  write("DELETE_IN_PROGRESS", null);
+  try {
+    const provider = providerOf(type);
+    if (provider !== undefined)
+      await provider.delete({ ...request(scope, logicalId, properties), physicalId });
+    write("DELETE_COMPLETE", null);
+    return undefined;
+  } catch (error) {
+    const message = handlerMessage(error);
+    write("DELETE_FAILED", message);
+    return message;
+  }
+}
+
+function putEvent(
+  scope: ActionScope,
+  event: {
+    logicalId: string;
+    type: string;
+    physicalId: string | null;
+    status: string;
+    reason: string | null;
+  },
+): void {
+  addEvent(scope.services.ctx.db, scope.stack.stackId, event, scope.services.ctx.now());
+}
