@@ -10,7 +10,7 @@ import type { TlsState } from "../tls/tls-listener.ts";
 import type { FlowProtocol } from "./flow-counters.ts";
 import { flowTarget } from "./flow-target.ts";
 import { forwardedGroupArn, hasTcpSide, tcpIdleTimeoutMs } from "./protocols.ts";
-import { type FlowSettings, resetSocket, TcpFlow } from "./tcp-flow.ts";
+import { type FlowSettings, flowHighWaterMark, resetSocket, TcpFlow } from "./tcp-flow.ts";
 import { createTlsTerminator } from "./tls-termination.ts";
 
 interface L4Binding {
@@ -148,7 +148,7 @@ export class L4Listeners {
     const tls: TlsState | undefined = contexts ? { contexts } : undefined;
     const server = tls
       ? createTlsTerminator(tls, listener.alpnPolicy)
-      : createServer({ allowHalfOpen: true, noDelay: true });
+      : createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: flowHighWaterMark });
     const binding: L4Binding = {
       server,
       protocol: listener.protocol,
@@ -263,12 +263,16 @@ export class L4Listeners {
     binding.flows.add(flow);
   }
 
-  /** Flows on which nothing moved for the listener's tcp.idle_timeout.seconds are reset on both sides. */
+  /**
+   * Flows on which nothing moved for the listener's tcp.idle_timeout.seconds are reset on both sides;
+   * flows whose target has not answered the connect in time reset their client.
+   */
   private sweepIdle(): void {
     const now = this.resources.now();
     for (const binding of this.bindings.values()) {
       for (const flow of binding.flows) {
-        if (flow.moved) {
+        if (flow.connectExpired(now)) binding.flows.delete(flow);
+        else if (flow.moved) {
           flow.moved = false;
           flow.lastActive = now;
         } else if (now - flow.lastActive >= binding.idleMs) {

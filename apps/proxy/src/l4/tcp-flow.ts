@@ -1,4 +1,4 @@
-import { connect as netConnect, Socket } from "node:net";
+import { type NetConnectOpts, connect as netConnect, Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { TargetGroupRuntime, TargetState } from "../targets.ts";
 import type { FlowCount } from "./flow-counters.ts";
@@ -40,13 +40,21 @@ export interface FlowTarget {
   proxyHeader: Uint8Array | undefined;
 }
 
+/**
+ * Bytes a flow's socket buffers before it pushes back. With node's 16 KiB default, every 64 KiB read
+ * pauses its reader at once; 128 KiB lets one read wait in the buffer while the next is read, and bounds
+ * an active flow's buffers to a few reads. Idle flows allocate none of it.
+ */
+export const flowHighWaterMark = 128 * 1024;
+
 const resetCodes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE"]);
 
 /**
  * One client connection spliced to one target both ways: backpressure by pipe (a side that cannot
  * take more pauses the other's reads), half-close passed on (allowHalfOpen: a FIN from one side ends
  * the other's writes, the other direction keeps flowing), resets passed on as resets and counted by
- * who sent them. Activity is a flag the idle sweep reads, so a chunk costs no timer refresh.
+ * who sent them. Activity is a flag the idle sweep reads, so a chunk costs no timer refresh; the
+ * connect timeout is the same sweep's.
  */
 export class TcpFlow {
   /** Something moved since the idle sweep last looked. */
@@ -58,6 +66,8 @@ export class TcpFlow {
   private readonly upstreamRaw: Socket;
   private open = 2;
   private finished = false;
+  private connected = false;
+  private readonly startedAt: number;
 
   constructor(
     readonly client: Socket,
@@ -66,11 +76,21 @@ export class TcpFlow {
     now: number,
   ) {
     this.lastActive = now;
+    this.startedAt = now;
     const { target, counts } = to;
     counts.open();
     target.outstanding++;
     target.inflight.add(this);
-    const raw = netConnect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    // node:net passes the stream options on to the socket; its types do not list them.
+    const options: NetConnectOpts & { writableHighWaterMark: number; readableHighWaterMark: number } = {
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      writableHighWaterMark: flowHighWaterMark,
+      readableHighWaterMark: flowHighWaterMark,
+    };
+    const raw = netConnect(options);
     this.upstreamRaw = raw;
     this.upstream = to.tls
       ? // Half-open as its TCP socket is (node:tls takes allowHalfOpen from the socket it wraps).
@@ -80,32 +100,30 @@ export class TcpFlow {
   }
 
   private splice(): void {
-    const { client, upstream, to, settings } = this;
+    const { client, upstream, to } = this;
     const counts = to.counts;
     const raw = this.upstreamRaw;
-    raw.setTimeout(settings.connectTimeoutMs);
-    const connected = () => {
-      raw.setTimeout(0);
-      raw.off("timeout", onConnectTimeout);
-    };
-    const onConnectTimeout = () => {
-      // No answer from the target: the load balancer gives up on the flow and resets its client.
-      counts.elbResets++;
-      this.resetBoth();
-    };
-    raw.once("connect", connected);
-    raw.once("timeout", onConnectTimeout);
+    raw.once("connect", () => {
+      this.connected = true;
+    });
     if (to.proxyHeader) upstream.write(to.proxyHeader);
+    // By hand rather than pipe(): one listener a direction for data, count and backpressure, and no
+    // pipe bookkeeping per socket (an idle flow's memory is mostly its two sockets' listeners).
     client.on("data", (chunk: Buffer) => {
       this.moved = true;
       counts.fromClient(chunk.length);
+      if (!upstream.write(chunk)) client.pause();
     });
     upstream.on("data", (chunk: Buffer) => {
       this.moved = true;
       counts.fromTarget(chunk.length);
+      if (!client.write(chunk)) upstream.pause();
     });
-    client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on("drain", () => client.resume());
+    client.on("drain", () => upstream.resume());
+    // A FIN is passed on; the other direction keeps flowing (allowHalfOpen on both sockets).
+    client.on("end", () => upstream.end());
+    upstream.on("end", () => client.end());
     client.on("error", (error: NodeJS.ErrnoException) => {
       // The client's reset is passed on to the target, as a reset.
       if (error.code === "ECONNRESET") counts.clientResets++;
@@ -123,9 +141,23 @@ export class TcpFlow {
     if (upstream !== raw) raw.on("error", onUpstreamError);
     const onClose = () => {
       if (--this.open === 0) this.finish();
+      // One side gone without an error (a destroy): the other cannot carry the flow alone.
+      else if (!client.destroyed && upstream.destroyed && !client.writableEnded) client.end();
     };
     client.once("close", onClose);
     upstream.once("close", onClose);
+  }
+
+  /**
+   * Called by the idle sweep: a target that has not answered the connect within the timeout (10 s, as
+   * NLB and ALB) is given up on, and the client reset. A sweep rather than a timer per flow: timers
+   * cost every new connection.
+   */
+  connectExpired(now: number): boolean {
+    if (this.connected || now - this.startedAt < this.settings.connectTimeoutMs) return false;
+    this.to.counts.elbResets++;
+    this.resetBoth();
+    return true;
   }
 
   private secured(): boolean {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:tls";
 import { handshakeTimeoutMs, startOnServerNameContext, type TlsState } from "../tls/tls-listener.ts";
+import { flowHighWaterMark } from "./tcp-flow.ts";
 
 /**
  * A TLS listener's ALPN offer by its AlpnPolicy, in the server's order of preference (OpenSSL takes the
@@ -32,6 +33,7 @@ export function createTlsTerminator(state: TlsState, alpnPolicy: string | null):
     handshakeTimeout: handshakeTimeoutMs,
     allowHalfOpen: true,
     noDelay: true,
+    highWaterMark: flowHighWaterMark,
     ...(alpn && { ALPNProtocols: alpn }),
   });
   startOnServerNameContext(server, state);
