@@ -83,12 +83,20 @@ export async function startTcpTarget(
   const server: Server = options.tls
     ? createTlsServer({ ...options.tls, allowHalfOpen: true }, serve)
     : createServer({ allowHalfOpen: true }, serve);
+  // Every raw connection, TLS handshakes included: a health check's connect that closes with a FIN
+  // before any handshake stays half-open (allowHalfOpen) and would hold server.close() forever.
+  const raw = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    raw.add(socket);
+    socket.on("close", () => raw.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, loopback, resolve));
   const address = server.address();
   target.port = typeof address === "object" && address ? address.port : 0;
   target.close = () =>
     new Promise<void>((resolve) => {
       for (const socket of open) socket.destroy();
+      for (const socket of raw) socket.destroy();
       server.close(() => resolve());
     });
   return target;
