@@ -36,6 +36,8 @@ integrationTest(
     const handle = createDb(join(dataDir, "scaleout.db"));
     runMigrations(handle.db);
     const redis = createRedis(redisUrl, "producer");
+    // A producer connection queues nothing offline: wait until it is ready before writing samples.
+    if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
     const services = createServices(
       createContext(handle.db, {
         limits: limitsFor(true),

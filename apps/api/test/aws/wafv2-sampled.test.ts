@@ -23,6 +23,8 @@ const visibility = (MetricName: string) => ({
 
 integrationTest("sampled requests and managed keys through WAFV2Client", async ({ redisUrl, prefix }) => {
   const redis = createRedis(redisUrl, "producer");
+  // A producer connection queues nothing offline: wait until it is ready before writing samples.
+  if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
   const api = await startAwsApi({ fast: true, wafState: redisWafState(redis, prefix) });
   try {
     const waf = api.clients().wafv2;
