@@ -1,4 +1,7 @@
+import type { WafSampledRequest } from "@scaleout/core";
 import type { Redis } from "ioredis";
+
+export type { WafSampledRequest };
 
 /**
  * AWS WAF's data-plane state that the api reads (GetSampledRequests, GetRateBasedStatementManagedKeys),
@@ -7,25 +10,6 @@ import type { Redis } from "ioredis";
  * samples. Managed keys: per web ACL and rule, the keys over the limit now, rewritten every second and
  * expiring a few seconds after the proxy stops writing them.
  */
-
-/** One sampled request in GetSampledRequests' shape (SampledHTTPRequest), Timestamp in epoch seconds. */
-export interface WafSampledRequest {
-  Request: {
-    ClientIP: string;
-    Country: string;
-    URI: string;
-    Method: string;
-    HTTPVersion: string;
-    Headers: Array<{ Name: string; Value: string }>;
-  };
-  Weight: number;
-  Timestamp: number;
-  Action: string;
-  RuleNameWithinRuleGroup?: string;
-  RequestHeadersInserted?: Array<{ Name: string; Value: string }>;
-  ResponseCodeSent?: number;
-  Labels?: Array<{ Name: string }>;
-}
 
 export interface WafSampleBatch {
   /** [web ACL ARN, rule metric name, minute (epoch minutes), sample] */

@@ -1,4 +1,4 @@
-import { WafErrors } from "@scaleout/core";
+import { WafErrors, type WafSampledRequest } from "@scaleout/core";
 import { schema } from "@scaleout/db";
 import { and, eq } from "drizzle-orm";
 import type { ServiceContext } from "./context.ts";
@@ -10,32 +10,13 @@ import type { ServiceContext } from "./context.ts";
  * (no samples, no managed keys).
  */
 
-/** One sampled request as GetSampledRequests answers it (Timestamp in epoch seconds). */
-export interface WafSampledRequestView {
-  Request: {
-    ClientIP: string;
-    Country: string;
-    URI: string;
-    Method: string;
-    HTTPVersion: string;
-    Headers: Array<{ Name: string; Value: string }>;
-  };
-  Weight: number;
-  Timestamp: number;
-  Action: string;
-  RuleNameWithinRuleGroup?: string;
-  RequestHeadersInserted?: Array<{ Name: string; Value: string }>;
-  ResponseCodeSent?: number;
-  Labels?: Array<{ Name: string }>;
-}
-
 export interface WafStateReader {
   samples(
     webAclArn: string,
     ruleMetricName: string,
     startSeconds: number,
     endSeconds: number,
-  ): Promise<{ samples: WafSampledRequestView[]; population: number }>;
+  ): Promise<{ samples: WafSampledRequest[]; population: number }>;
   managedKeys(webAclArn: string, ruleName: string): Promise<{ ipv4: string[]; ipv6: string[] } | undefined>;
 }
 

@@ -197,3 +197,25 @@ export interface IpSet {
   /** CIDR blocks, as given (normalised: 10.0.0.1/32). */
   Addresses: string[];
 }
+
+/**
+ * One sampled request in GetSampledRequests' shape (SampledHTTPRequest), Timestamp in epoch seconds: what
+ * the proxy records and the api answers.
+ */
+export interface WafSampledRequest {
+  Request: {
+    ClientIP: string;
+    Country: string;
+    URI: string;
+    Method: string;
+    HTTPVersion: string;
+    Headers: Array<{ Name: string; Value: string }>;
+  };
+  Weight: number;
+  Timestamp: number;
+  Action: string;
+  RuleNameWithinRuleGroup?: string;
+  RequestHeadersInserted?: Array<{ Name: string; Value: string }>;
+  ResponseCodeSent?: number;
+  Labels?: Array<{ Name: string }>;
+}
