@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
-import type { ListenOptions, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { H2Response } from "./h2/response.ts";
 import type { SecureListenerServer } from "./h2/server.ts";
 import { offerHttp2 } from "./h2/sessions.ts";
 import { isLayer4Protocol } from "./l4/protocols.ts";
+import { listenOnPort } from "./listen-port.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, Snapshot } from "./snapshot.ts";
@@ -263,32 +264,16 @@ export class Listeners {
     });
     this.applyTimeouts(binding, snapshot, listener);
     this.bindings.set(port, binding);
-    const host = this.resources.options.bindHost;
-    return new Promise((resolve) => {
-      server.on("error", (error: NodeJS.ErrnoException) => {
-        const wasBound = binding.state === "bound";
-        binding.state = "failed";
-        binding.reason = `Listener on port ${port} cannot ${wasBound ? "serve" : "bind"} ${host}:${port}: ${error.code ?? error.message}`;
-        this.resources.log.error(`listener ${listener.arn}: ${binding.reason}`);
-        if (wasBound) {
-          // Lost after binding: the load balancer says so now, and the next reload binds again.
-          server.close();
-          if (this.current) this.markLoadBalancers(this.current);
-        }
-        resolve();
-      });
-      // reusePort: every worker process binds the port itself and the kernel spreads connections
-      // (SO_REUSEPORT; Node >= 22.12 binds it in the worker, bypassing the cluster primary).
-      const options: ListenOptions & { reusePort?: boolean } = { port, host };
-      if (this.resources.options.reusePort) options.reusePort = true;
-      server.listen(options, () => {
-        binding.state = "bound";
+    return listenOnPort(server, binding, listener, this.resources, {
+      lost: () => {
+        if (this.current) this.markLoadBalancers(this.current);
+      },
+      bound: (host) => {
         const name = listener.loadBalancerArn.split("/")[2] ?? listener.loadBalancerArn;
         this.resources.log[this.resources.options.announceListeners === false ? "debug" : "info"](
           `listener bound: ${listener.protocol} ${host}:${port} (load balancer ${name})`,
         );
-        resolve();
-      });
+      },
     });
   }
 

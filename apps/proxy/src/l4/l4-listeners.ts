@@ -1,7 +1,8 @@
-import { createServer, type ListenOptions, type Server, type Socket } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import type { Server as TlsServer } from "node:tls";
 import { encodeProxyV2 } from "@scaleout/core";
 import type { DataPlane } from "../data-plane.ts";
+import { listenOnPort } from "../listen-port.ts";
 import type { RegistryWriter } from "../registry-writer.ts";
 import type { SystemResources } from "../resources.ts";
 import type { ListenerConfig, Snapshot } from "../snapshot.ts";
@@ -171,26 +172,10 @@ export class L4Listeners {
       });
     }
     this.bindings.set(port, binding);
-    const host = this.resources.options.bindHost;
-    return new Promise((resolve) => {
-      server.on("error", (error: NodeJS.ErrnoException) => {
-        const wasBound = binding.state === "bound";
-        binding.state = "failed";
-        binding.reason = `Listener on port ${port} cannot ${wasBound ? "serve" : "bind"} ${host}:${port}: ${error.code ?? error.message}`;
-        this.resources.log.error(`listener ${listener.arn}: ${binding.reason}`);
-        if (wasBound) {
-          server.close();
-          if (this.current) this.markLoadBalancers(this.current);
-        }
-        resolve();
-      });
-      // As Listeners binds: SO_REUSEPORT in each worker where Node has it, cluster's sharing otherwise.
-      const options: ListenOptions & { reusePort?: boolean } = { port, host };
-      if (this.resources.options.reusePort) options.reusePort = true;
-      server.listen(options, () => {
-        binding.state = "bound";
-        resolve();
-      });
+    return listenOnPort(server, binding, listener, this.resources, {
+      lost: () => {
+        if (this.current) this.markLoadBalancers(this.current);
+      },
     });
   }
 
