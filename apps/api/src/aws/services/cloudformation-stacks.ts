@@ -61,34 +61,24 @@ const StackEvent = struct({
   resourceProperties: str,
 });
 
-/** DescribeStackResources' member: `Timestamp`, no metadata. */
-const StackResource = struct({
+/** What DescribeStackResources' members and DescribeStackResource's detail share. */
+const stackResourceMembers = {
   stackName: str,
   stackId: str,
   logicalResourceId: str,
   physicalResourceId: str,
   resourceType: str,
-  timestamp: ts,
   resourceStatus: str,
   resourceStatusReason: str,
   description: str,
   driftInformation: struct({ stackResourceDriftStatus: str }),
-});
+};
+
+/** DescribeStackResources' member: `Timestamp`, no metadata. */
+const StackResource = struct({ ...stackResourceMembers, timestamp: ts });
 
 /** DescribeStackResource's detail: `LastUpdatedTimestamp` and `Metadata` instead. */
-const StackResourceDetail = struct({
-  stackName: str,
-  stackId: str,
-  logicalResourceId: str,
-  physicalResourceId: str,
-  resourceType: str,
-  lastUpdatedTimestamp: ts,
-  resourceStatus: str,
-  resourceStatusReason: str,
-  description: str,
-  metadata: str,
-  driftInformation: struct({ stackResourceDriftStatus: str }),
-});
+const StackResourceDetail = struct({ ...stackResourceMembers, lastUpdatedTimestamp: ts, metadata: str });
 
 const StackResourceSummary = struct({
   logicalResourceId: str,
