@@ -17,3 +17,13 @@ export const tags = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.resourceArn, t.key] })],
 );
+
+/**
+ * One row: this installation's id, generated once. Labels carry it on every instance a driver starts,
+ * so two scaleouts sharing a Docker engine or a swarm adopt and reap only their own.
+ */
+export const installation = sqliteTable("installation", {
+  id: integer("id").primaryKey(),
+  installationId: text("installation_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
