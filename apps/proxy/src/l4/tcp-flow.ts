@@ -171,6 +171,12 @@ export class TcpFlow {
     this.upstream.destroy();
   }
 
+  /** Its listener was deleted: both sides are reset (counted as the load balancer's resets). */
+  listenerGone(): void {
+    this.to.counts.elbResets += 2;
+    this.resetBoth();
+  }
+
   /** The idle timeout ran out: NLB resets both sides. */
   idleReset(): void {
     this.to.counts.elbResets += 2;
