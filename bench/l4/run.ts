@@ -25,6 +25,8 @@ const { values: flags } = parseArgs({
     concurrency: { type: "string", default: "50" },
     systems: { type: "string", default: "scaleout,haproxy,nginx" },
     bundle: { type: "string" },
+    /** A second scaleout from another bundle (a build from before a change), measured in the same run. */
+    baseline: { type: "string" },
     quick: { type: "boolean", default: false },
     /** The node scaleout's proxy runs on: 24 (packages/node-runtime, as npm start), system, or a path. */
     node: { type: "string", default: "24" },
@@ -32,7 +34,7 @@ const { values: flags } = parseArgs({
     rows: { type: "string", default: "rate,stream,idle" },
   },
 });
-const rows = new Set((flags.rows ?? "").split(","));
+const rowKinds = new Set((flags.rows ?? "").split(","));
 const seconds = flags.quick ? 1 : Number(flags.seconds);
 const repeats = flags.quick ? 1 : Number(flags.repeats);
 /**
@@ -128,9 +130,9 @@ function writeRegistry(dataDir: string, port: number, targets: number[]): void {
   handle.close();
 }
 
-async function startScaleout(work: string, targets: number[], bundle: string): Promise<System> {
+async function startScaleout(work: string, targets: number[], bundle: string, label = ""): Promise<System> {
   const port = await freePort();
-  const dataDir = join(work, "scaleout");
+  const dataDir = join(work, label ? "scaleout-before" : "scaleout");
   writeRegistry(dataDir, port, targets);
   const child = start(runtime.node, [bundle], {
     ...process.env,
@@ -141,7 +143,7 @@ async function startScaleout(work: string, targets: number[], bundle: string): P
     SCALEOUT_PROXY_WORKERS: "1",
   });
   return {
-    name: `scaleout w1 node ${runtimeVersions.node.replace(/^v(\d+).*/, "$1")}`,
+    name: `scaleout w1 node ${runtimeVersions.node.replace(/^v(\d+).*/, "$1")}${label}`,
     port,
     pid: child.pid ?? 0,
   };
@@ -259,6 +261,8 @@ async function main(): Promise<void> {
     const targetPorts = targets.map((t) => t.value.port ?? 0);
     const systems: System[] = [];
     if (kinds.has("scaleout")) systems.push(await startScaleout(work, targetPorts, bundle));
+    if (flags.baseline)
+      systems.push(await startScaleout(work, targetPorts, resolve(flags.baseline), " before"));
     if (kinds.has("haproxy")) systems.push(await startHaproxy(work, targetPorts));
     if (kinds.has("nginx")) systems.push(await startNginx(work, targetPorts));
     for (const s of systems) await waitForAnswer(s.port);
@@ -268,8 +272,8 @@ async function main(): Promise<void> {
 
     // Warm-up: every system a short run of each kind.
     for (const s of systems) {
-      if (rows.has("rate")) await load(["rate", String(s.port), String(concurrency), "1"]);
-      if (rows.has("stream")) await load(["stream", String(s.port), "1", "1"]);
+      if (rowKinds.has("rate")) await load(["rate", String(s.port), String(concurrency), "1"]);
+      if (rowKinds.has("stream")) await load(["stream", String(s.port), "1", "1"]);
     }
     /** A load run, with the CPU time the system's process tree spent in it (µs). */
     const measured = async (s: System, args: string[]) => {
@@ -284,7 +288,7 @@ async function main(): Promise<void> {
       eight: new Map<System, number[]>(systems.map((s) => [s, []])),
     };
     const none = new Map<System, number>();
-    const rate = !rows.has("rate")
+    const rate = !rowKinds.has("rate")
       ? none
       : await alternate(systems, async (s) => {
           const { result, cpu: used } = await measured(s, [
@@ -310,16 +314,16 @@ async function main(): Promise<void> {
         into.get(s)?.push(used / Math.max(1, mbPerSecond * (seconds + 1)));
         return mbPerSecond;
       });
-    const one = rows.has("stream") ? await stream(1, cpu.one) : none;
-    const eight = rows.has("stream") ? await stream(8, cpu.eight) : none;
+    const one = rowKinds.has("stream") ? await stream(1, cpu.one) : none;
+    const eight = rowKinds.has("stream") ? await stream(8, cpu.eight) : none;
     const figures = new Map<System, Figures>();
     for (const s of systems) {
-      const idle = rows.has("idle")
+      const idle = rowKinds.has("idle")
         ? await idleRow(s)
         : { open: Number.NaN, kbEach: Number.NaN, rssMb: Number.NaN };
       figures.set(s, {
         connectionsPerSecond: rate.get(s) ?? Number.NaN,
-        cpuPerConnectionUs: rows.has("rate") ? median(cpu.rate.get(s) ?? []) : Number.NaN,
+        cpuPerConnectionUs: rowKinds.has("rate") ? median(cpu.rate.get(s) ?? []) : Number.NaN,
         mbPerSecond1: one.get(s) ?? Number.NaN,
         cpuPerMb1Us: median(cpu.one.get(s) ?? []),
         mbPerSecond8: eight.get(s) ?? Number.NaN,
@@ -367,17 +371,17 @@ function report(systems: System[], figures: Map<System, Figures>): void {
   if (!s) return;
   process.stdout.write("\n");
   const line = (ok: boolean, text: string) => process.stdout.write(`${ok ? "PASS" : "MISS"} ${text}\n`);
-  if (h && rows.has("stream")) {
+  if (h && rowKinds.has("stream")) {
     const r1 = s.mbPerSecond1 / h.mbPerSecond1;
     const r8 = s.mbPerSecond8 / h.mbPerSecond8;
     line(r1 >= 0.8, `MB/s over 1 connection ≥ 0.8× HAProxy: ${r1.toFixed(2)}×`);
     line(r8 >= 0.8, `MB/s over 8 connections ≥ 0.8× HAProxy: ${r8.toFixed(2)}×`);
   }
-  if (h && rows.has("rate")) {
+  if (h && rowKinds.has("rate")) {
     const rc = s.connectionsPerSecond / h.connectionsPerSecond;
     line(rc >= 0.5, `connections/s ≥ 0.5× HAProxy: ${rc.toFixed(2)}×`);
   }
-  if (rows.has("idle"))
+  if (rowKinds.has("idle"))
     line(
       s.idleKbEach <= 4 && s.idleOpen === idleCount,
       `≤ 4 KB per idle connection at ${idleCount}: ${s.idleKbEach.toFixed(2)} KB (${s.idleOpen} held)`,
