@@ -9,10 +9,10 @@
 //   appCommand    what each instance runs, as a shell command (default: scaleout's example app on this
 //                 node: the instance's user data, which scaleout's process driver runs as /bin/sh -c)
 import { fileURLToPath } from "node:url";
-import { App, Duration, Stack, type StackProps } from "aws-cdk-lib/core";
 import * as autoscaling from "aws-cdk-lib/aws-autoscaling";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import { App, Duration, Stack, type StackProps } from "aws-cdk-lib/core";
 import type { Construct } from "constructs";
 
 const exampleApp = fileURLToPath(new URL("../../../app/server.js", import.meta.url));

@@ -3,6 +3,7 @@ import { lifecycleHookProvider } from "./autoscaling-lifecycle-hook.ts";
 import { scalingPolicyProvider } from "./autoscaling-scaling-policy.ts";
 import { scheduledActionProvider } from "./autoscaling-scheduled-action.ts";
 import { alarmProvider } from "./cloudwatch-alarm.ts";
+import { customProviderOf } from "./custom-resources.ts";
 import { launchTemplateProvider } from "./ec2-launch-template.ts";
 import { listenerProvider } from "./elbv2-listener.ts";
 import { listenerRuleProvider } from "./elbv2-listener-rule.ts";
@@ -28,7 +29,11 @@ const providers: Record<string, ResourceProvider> = {
 
 /** The provider of a resource type: one that acts, a placeholder, or none (the stack fails). */
 export function providerOf(type: string): ResourceProvider | undefined {
-  return (Object.hasOwn(providers, type) ? providers[type] : undefined) ?? placeholderProvider(type);
+  return (
+    (Object.hasOwn(providers, type) ? providers[type] : undefined) ??
+    placeholderProvider(type) ??
+    customProviderOf(type)
+  );
 }
 
 export const supportedResourceTypes = [...Object.keys(providers), ...placeholderTypes];
