@@ -139,3 +139,22 @@ test("a failed rule refuses CreateStack and CreateChangeSet with its AssertDescr
     }),
   ).toThrow("bootstrap too old");
 });
+
+test("a custom resource answers no data: a GetAtt of it fails the stack, which rolls back", async () => {
+  services.cfnStacks.create({
+    stackName: "custom",
+    templateBody: `
+Resources:
+  Thing:
+    Type: AWS::CloudFormation::CustomResource
+    Properties: { ServiceToken: arn:aws:lambda:eu-west-1:123456789012:function:f }
+  Param:
+    Type: AWS::SSM::Parameter
+    Properties: { Type: String, Value: !GetAtt Thing.Result }
+`,
+  });
+  await run("custom", "ROLLBACK_COMPLETE");
+  const failed = services.cfnStacks.events("custom").find((e) => e.status === "CREATE_FAILED");
+  expect(failed?.logicalId).toBe("Param");
+  expect(failed?.statusReason).toMatch(/Thing/);
+});
