@@ -13,6 +13,7 @@ import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
+  CreateStackCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
@@ -119,6 +120,23 @@ test("a cdk-synthesized app deploys through a change set, serves through its lis
     maxAttempts: 1,
   });
   const name = `cdk${prefix.replace(/[^a-zA-Z0-9]/g, "").slice(-8)}`;
+  // An SSM parameter name that neither a stack here nor scaleout's documented defaults hold.
+  const imageKey = Object.keys(JSON.parse(template).Parameters).find((k) =>
+    k.startsWith("SsmParameterValue"),
+  );
+  const missing = await cfn
+    .send(
+      new CreateStackCommand({
+        StackName: name,
+        TemplateBody: template,
+        Capabilities: ["CAPABILITY_IAM"],
+        Parameters: [{ ParameterKey: imageKey, ParameterValue: "/my/golden-image" }],
+      }),
+    )
+    .catch((error: Error) => error);
+  expect((missing as Error).message).toBe(
+    "Unable to fetch parameters [/my/golden-image] from parameter store for this account.",
+  );
   const started = Date.now();
   // What `cdk deploy` calls once its assets are published: a CREATE change set with the capabilities
   // the CDK always grants, executed when it is ready.
