@@ -67,11 +67,17 @@ const now = (scope: ActionScope) => scope.services.ctx.now();
 const rowsOf = (scope: ActionScope) => stackResources(scope.services.ctx.db, scope.stack.stackId);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Resources whose provider call was under way when the previous run stopped: failed, as interrupted. */
-function failInterrupted(scope: ActionScope): string[] {
+/**
+ * Resources whose provider call was under way when the previous run stopped: failed, as interrupted,
+ * except those `resumable` keeps in progress (a stack's create resumes their creates).
+ */
+function failInterrupted(
+  scope: ActionScope,
+  resumable: (row: StackResourceRow) => boolean = () => false,
+): string[] {
   const failed: string[] = [];
   for (const row of rowsOf(scope)) {
-    if (!row.status.endsWith("_IN_PROGRESS")) continue;
+    if (!row.status.endsWith("_IN_PROGRESS") || resumable(row)) continue;
     const phase = row.status.slice(0, row.status.indexOf("_IN_PROGRESS"));
     putResource(
       scope.services.ctx.db,
@@ -125,7 +131,13 @@ function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void 
 
 async function create(scope: ActionScope, stack: StackRow): Promise<void> {
   const db = scope.services.ctx.db;
-  const failed = failInterrupted(scope);
+  // A create the previous run stopped inside is run again: its provider adopts what the call made.
+  const resumed = new Set(
+    rowsOf(scope)
+      .filter((row) => row.status === "CREATE_IN_PROGRESS")
+      .map((row) => row.logicalId),
+  );
+  const failed = failInterrupted(scope, (row) => resumed.has(row.logicalId));
   let reason: string | undefined;
   try {
     const plan = planOf(scope.services.ctx, stack, stack.templateBody, stack.parameters);
@@ -142,7 +154,15 @@ async function create(scope: ActionScope, stack: StackRow): Promise<void> {
           .filter((id) => !done.has(id))
           .map(async (id) => {
             const type = plan.resources[id]?.type ?? "";
-            const failure = await createResource(scope, id, type, () => resolveProperties(plan, values, id));
+            const failure = await createResource(
+              scope,
+              id,
+              type,
+              () => resolveProperties(plan, values, id),
+              "CREATE",
+              null,
+              resumed.has(id),
+            );
             return failure === undefined ? undefined : id;
           }),
       );

@@ -5,7 +5,7 @@ import type { ProviderRequest, ResourceProvider } from "./types.ts";
 
 type TemplateValue = CloudFormation.TemplateValue;
 
-import { booleanProp, generatedName, isNotFound, numberProp, prop, stringProp } from "./types.ts";
+import { booleanProp, found, generatedName, isNotFound, numberProp, prop, stringProp } from "./types.ts";
 
 /** How long a delete waits for the group's instances to terminate (CloudFormation waits too). */
 const deleteTimeoutMs = 10 * 60_000;
@@ -122,12 +122,16 @@ function defined<T extends object>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 }
 
+const nameOf = ({ stackName, logicalId, properties, token }: ProviderRequest) =>
+  stringProp(properties, "AutoScalingGroupName") ?? generatedName(stackName, logicalId, 255, token);
+
 /** AWS::AutoScaling::AutoScalingGroup. Ref: the group's name. */
 export const autoScalingGroupProvider: ResourceProvider = {
   replaces: ["AutoScalingGroupName"],
   namedBy: "AutoScalingGroupName",
-  create({ services, stackName, logicalId, properties }) {
-    const name = stringProp(properties, "AutoScalingGroupName") ?? generatedName(stackName, logicalId, 255);
+  create(request) {
+    const { services, properties } = request;
+    const name = nameOf(request);
     const input = {
       autoScalingGroupName: name,
       ...defined(fieldsOf(properties)),
@@ -143,6 +147,10 @@ export const autoScalingGroupProvider: ResourceProvider = {
     // The service checks every member, as it does for CreateAutoScalingGroup on either door.
     services.groups.create(defined(input) as CreateGroupInput);
     return { physicalId: name, attributes: {} };
+  },
+  adopt(request) {
+    const group = found(() => request.services.groups.get(nameOf(request)));
+    return group === undefined ? undefined : { physicalId: group.autoScalingGroupName, attributes: {} };
   },
   async update({ services, physicalId, properties, previous, updatePolicy, now }) {
     services.groups.update(
