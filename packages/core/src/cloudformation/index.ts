@@ -13,6 +13,7 @@ export * from "./references.ts";
 export * from "./resource-placeholder.ts";
 export * from "./resource-type.ts";
 export * from "./resource-types.ts";
+export * from "./rolling-update.ts";
 export * from "./schedule.ts";
 export * from "./stack-status.ts";
 export * from "./stack-values.ts";
