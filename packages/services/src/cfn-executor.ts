@@ -24,9 +24,11 @@ type TemplateValue = CloudFormation.TemplateValue;
  * The stack executor: it takes a stack in an *_IN_PROGRESS status to the status CloudFormation ends
  * that operation in, resource by resource in the engine's waves (a wave's resources at once), writing
  * each step to the store first. It runs in the worker (cfn-stacks job); a worker that dies mid-operation
- * leaves the stack in progress, and the job's next run resumes it from the store: a resource whose
- * provider call was under way is failed ("the operation was interrupted") and the stack rolls back, so
- * an interrupted operation always ends in a CloudFormation state, never hangs.
+ * leaves the stack in progress, and the job's next run resumes it from the store. A create under way in
+ * the stack's creation is run again, its provider adopting what the interrupted call made (the create's
+ * token gives the same names and client tokens); any other resource whose provider call was under way
+ * is failed ("the operation was interrupted") and the stack rolls back, so an interrupted operation
+ * always ends in a CloudFormation state, never hangs.
  */
 
 const interrupted =

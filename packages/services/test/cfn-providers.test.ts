@@ -1,7 +1,9 @@
 import { join } from "node:path";
+import { CloudFormation } from "@scaleout/core";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
 import { tempDir } from "@scaleout/testing";
 import { afterEach, beforeEach, expect, test } from "vitest";
+import { actingProviderTypes, providerOf } from "../src/cfn-providers/index.ts";
 import { generatedName } from "../src/cfn-providers/types.ts";
 import { createToken } from "../src/cfn-resource-actions.ts";
 import { putResource } from "../src/cfn-store.ts";
@@ -209,4 +211,14 @@ test("a create resumed after the worker stopped inside the provider calls adopts
   expect(services.launchTemplates.list({}).items).toHaveLength(1);
   expect(physical("resume", "Fleet")).toBe(fleet.autoScalingGroupName);
   expect(services.groups.list({}).items).toHaveLength(1);
+});
+
+test("the engine's registry and the providers name the same types: each acting type has a provider, each placeholder the generic one", () => {
+  for (const type of CloudFormation.supportedResourceTypes()) expect(providerOf(type), type).toBeDefined();
+  for (const type of actingProviderTypes()) {
+    const spec = CloudFormation.resourceTypeSpec(type);
+    expect(spec, type).toBeDefined();
+    expect(spec?.placeholder, type).toBeUndefined();
+  }
+  expect(providerOf("AWS::S3::Bucket")).toBeUndefined();
 });

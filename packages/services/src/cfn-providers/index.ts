@@ -36,3 +36,6 @@ const providers: Record<string, ResourceProvider> = {
 export function providerOf(type: string): ResourceProvider | undefined {
   return (Object.hasOwn(providers, type) ? providers[type] : undefined) ?? placeholderProvider(type);
 }
+
+/** The types with a provider of their own (every other supported type is a placeholder). */
+export const actingProviderTypes = (): string[] => Object.keys(providers);
