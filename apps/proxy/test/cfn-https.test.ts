@@ -14,10 +14,10 @@ const template = (port: number, targetPort: number) => `
 Resources:
   Cert:
     Type: AWS::CertificateManager::Certificate
-    Properties: { DomainName: app.example.com, ValidationMethod: DNS }
+    Properties: { DomainName: app.example.com, ValidationMethod: DNS, KeyAlgorithm: EC_prime256v1 }
   AdminCert:
     Type: AWS::CertificateManager::Certificate
-    Properties: { DomainName: admin.example.com }
+    Properties: { DomainName: admin.example.com, KeyAlgorithm: EC_prime256v1 }
   LoadBalancer:
     Type: AWS::ElasticLoadBalancingV2::LoadBalancer
     Properties: { Subnets: [subnet-a] }

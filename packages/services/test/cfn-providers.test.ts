@@ -38,13 +38,14 @@ Resources:
     Properties:
       DomainName: ${options.domain ?? "app.example.com"}
       ValidationMethod: DNS
+      KeyAlgorithm: EC_prime256v1
       Tags: [{ Key: team, Value: ${options.team ?? "web"} }]
   Other:
     Type: AWS::CertificateManager::Certificate
-    Properties: { DomainName: other.example.com }
+    Properties: { DomainName: other.example.com, KeyAlgorithm: EC_prime256v1 }
   Third:
     Type: AWS::CertificateManager::Certificate
-    Properties: { DomainName: third.example.com }
+    Properties: { DomainName: third.example.com, KeyAlgorithm: EC_prime256v1 }
   LoadBalancer:
     Type: AWS::ElasticLoadBalancingV2::LoadBalancer
     Properties: { Subnets: [subnet-a] }
@@ -172,6 +173,7 @@ test("a create resumed after the worker stopped inside the provider calls adopts
   // the executor derives for that create, with no physical id recorded.
   const { certificateArn } = await services.certificates.request({
     domainName: "app.example.com",
+    keyAlgorithm: "EC_prime256v1",
     idempotencyToken: token("Cert"),
   });
   const launchTemplate = services.launchTemplates.create({
@@ -184,10 +186,27 @@ test("a create resumed after the worker stopped inside the provider calls adopts
     maxSize: 3,
     launchTemplate: { launchTemplateId: launchTemplate.launchTemplateId, version: "1" },
   });
+  const { loadBalancer } = services.loadBalancers.create({
+    name: generatedName("resume", "LoadBalancer", 32, token("LoadBalancer")),
+  });
+  const { targetGroup } = services.targetGroups.create({
+    name: generatedName("resume", "Group", 32, token("Group")),
+    port: 80,
+    protocol: "HTTP",
+  });
+  const listener = services.listeners.create(loadBalancer.loadBalancerArn, {
+    protocol: "HTTPS",
+    port: 18443,
+    certificates: [{ certificateArn }],
+    defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
+  });
   const interrupted = [
     ["Cert", "AWS::CertificateManager::Certificate"],
     ["Template", "AWS::EC2::LaunchTemplate"],
     ["Fleet", "AWS::AutoScaling::AutoScalingGroup"],
+    ["LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer"],
+    ["Group", "AWS::ElasticLoadBalancingV2::TargetGroup"],
+    ["Listener", "AWS::ElasticLoadBalancingV2::Listener"],
   ];
   for (const [logicalId, type] of interrupted)
     putResource(
@@ -210,6 +229,11 @@ test("a create resumed after the worker stopped inside the provider calls adopts
   expect(certificates.filter((domain) => domain === "app.example.com")).toHaveLength(1);
   expect(services.launchTemplates.list({}).items).toHaveLength(1);
   expect(physical("resume", "Fleet")).toBe(fleet.autoScalingGroupName);
+  expect(physical("resume", "LoadBalancer")).toBe(loadBalancer.loadBalancerArn);
+  expect(physical("resume", "Group")).toBe(targetGroup.targetGroupArn);
+  expect(physical("resume", "Listener")).toBe(listener.listenerArn);
+  expect(services.loadBalancers.list({}).items).toHaveLength(1);
+  expect(services.listeners.list({ loadBalancerName: loadBalancer.loadBalancerArn }).items).toHaveLength(1);
   expect(services.groups.list({}).items).toHaveLength(1);
 });
 
