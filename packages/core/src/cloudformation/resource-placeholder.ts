@@ -40,7 +40,8 @@ function fill(template: string, input: PlaceholderInput, values: Record<string, 
 /** The resource's name: its naming property's value, or CloudFormation's generated name. */
 export function placeholderName(spec: PlaceholderSpec, input: PlaceholderInput): string {
   const given = spec.nameProperty === undefined ? undefined : text(property(input, spec.nameProperty));
-  return given ?? generatedName(input.stackName, input.logicalId, spec.nameMax ?? 64, input.seed);
+  if (given !== undefined && given !== "") return given;
+  return generatedName(input.stackName, input.logicalId, spec.nameMax ?? 64, input.seed);
 }
 
 export function placeholderPhysicalId(spec: PlaceholderSpec, input: PlaceholderInput): string {
