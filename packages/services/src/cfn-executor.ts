@@ -1,6 +1,7 @@
 import { CloudFormation } from "@scaleout/core";
 import { schema, writeTransaction } from "@scaleout/db";
 import { and, eq, ne } from "drizzle-orm";
+import { exportChangeInUse } from "./cfn-imports.ts";
 import { planOf, resolveOutputs, resolveProperties, resourceValues } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import { type ActionScope, createResource, deleteResource, updateResource } from "./cfn-resource-actions.ts";
@@ -116,6 +117,8 @@ function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void 
       throw new Error(`Export with name ${output.ExportName} is already exported by stack ${other.name}`);
     }
   }
+  const inUse = exportChangeInUse(scope.services.ctx, scope.stack.stackId, outputs);
+  if (inUse !== undefined) throw new Error(inUse);
   writeTransaction(db, (tx) => {
     tx.delete(schema.cfnExports).where(eq(schema.cfnExports.stackId, scope.stack.stackId)).run();
     for (const output of outputs) {
