@@ -1,4 +1,5 @@
 import { generatedName, seededHex } from "./generated-name.ts";
+import { partitionOf } from "./pseudo-parameters.ts";
 import type { PlaceholderAttribute, PlaceholderSpec } from "./resource-type.ts";
 import type { TemplateValue } from "./value.ts";
 
@@ -26,7 +27,7 @@ const property = (input: PlaceholderInput, name: string) =>
 
 function fill(template: string, input: PlaceholderInput, values: Record<string, string>): string {
   const all: Record<string, string> = {
-    partition: "aws",
+    partition: partitionOf(input.partition.region).partition,
     region: input.partition.region,
     account: input.partition.accountId,
     ...values,
