@@ -7,7 +7,13 @@ import { createSwarmDriver } from "./swarm-driver.ts";
 
 export * from "./container-usage.ts";
 export * from "./docker-driver.ts";
-export { createDockerEngine, type DockerEngine, detectEngine, type EngineKind } from "./docker-engine.ts";
+export {
+  createDockerEngine,
+  type DockerEngine,
+  detectEngine,
+  type EngineKind,
+  engineMessage,
+} from "./docker-engine.ts";
 export * from "./driver.ts";
 export * from "./example-image.ts";
 export * from "./instance-environment.ts";

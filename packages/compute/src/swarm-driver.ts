@@ -223,9 +223,9 @@ export function createSwarmDriver(options: SwarmDriverOptions = {}): ComputeDriv
   }
 
   /**
-   * Scales the instance's service to `replicas` (an update: the task since then is the instance's). A
-   * scale-up also forces a new task: with RestartPolicy none, Swarm does not fill a slot whose old task
-   * it has not reaped yet.
+   * Scales the instance's service to `replicas`. A scale-up also forces a new task (ForceUpdate): with
+   * RestartPolicy none, Swarm does not fill a slot whose old task it has not reaped yet, and the new
+   * template generation tells the new task from the old ones (swarm-instances.ts).
    */
   async function scale(instanceId: string, replicas: number): Promise<SwarmService> {
     const service = await findService(instanceId);

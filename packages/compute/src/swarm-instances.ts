@@ -5,8 +5,10 @@ import { swarmLabels } from "./swarm-service.ts";
  * What a Swarm service, its tasks and the swarm's nodes say about one instance. Pure: the swarm driver
  * fetches them, this decides.
  *
- * The instance is its service; the task that runs it is the first one created since the service's last
- * update (a park or a resume scales it, which is an update). Services run with RestartPolicy none, so
+ * The instance is its service; the task that runs it is the first one created from the service's current
+ * task template: a resume bumps the template's ForceUpdate, and each task carries the template it was
+ * made from (the service's UpdatedAt cannot tell: Swarm's allocator updates a service after its first
+ * task exists). Services run with RestartPolicy none, so
  * Swarm never starts a second task by itself; should one appear all the same (a node left and Swarm
  * rescheduled, someone changed the policy), the instance counts as ended: AWS replaces an instance that
  * fails with a new instance id, and so does the reconciler, never the same id on another machine.
@@ -21,7 +23,7 @@ export interface SwarmService {
     Name?: string;
     Labels?: Record<string, string> | null;
     Mode?: { Replicated?: { Replicas?: number } };
-    TaskTemplate?: { Resources?: { Limits?: { NanoCPUs?: number } } };
+    TaskTemplate?: { ForceUpdate?: number; Resources?: { Limits?: { NanoCPUs?: number } } };
   };
 }
 
@@ -31,6 +33,7 @@ export interface SwarmTask {
   NodeID?: string;
   CreatedAt?: string;
   DesiredState?: string;
+  Spec?: { ForceUpdate?: number };
   Status?: {
     Timestamp?: string;
     State?: string;
@@ -63,11 +66,11 @@ const time = (value: string | undefined): number => {
   return Number.isFinite(ms) ? ms : 0;
 };
 
-/** The tasks since the service's last update, oldest first: the first is the instance's. */
+/** The tasks of the service's current task template, oldest first: the first is the instance's. */
 export function currentTasks(service: SwarmService, tasks: SwarmTask[]): SwarmTask[] {
-  const since = time(service.UpdatedAt);
+  const generation = service.Spec?.TaskTemplate?.ForceUpdate ?? 0;
   return tasks
-    .filter((task) => task.ServiceID === service.ID && time(task.CreatedAt) >= since)
+    .filter((task) => task.ServiceID === service.ID && (task.Spec?.ForceUpdate ?? 0) === generation)
     .sort((a, b) => time(a.CreatedAt) - time(b.CreatedAt));
 }
 
