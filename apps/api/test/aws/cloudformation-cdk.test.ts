@@ -6,7 +6,7 @@
 // DeleteStack removes every resource and instance.
 
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
@@ -77,6 +77,8 @@ async function synth(outdir: string, listenerPort: number): Promise<string> {
       maxBuffer: 16 * 1024 * 1024,
     },
   );
+  // No context lookup ran: the CLI writes what it looked up to cdk.context.json.
+  expect(existsSync(join(cdkApp, "cdk.context.json"))).toBe(false);
   return readFileSync(join(outdir, "WebService.template.json"), "utf8");
 }
 
