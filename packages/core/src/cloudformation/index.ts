@@ -14,6 +14,7 @@ export * from "./references.ts";
 export * from "./resource-type.ts";
 export * from "./resource-types.ts";
 export * from "./schedule.ts";
+export * from "./signals.ts";
 export * from "./stack-status.ts";
 export * from "./stack-values.ts";
 export * from "./sub.ts";
