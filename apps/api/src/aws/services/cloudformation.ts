@@ -2,6 +2,7 @@ import { type AwsError, CloudFormation, Errors } from "@scaleout/core";
 import { type AwsService, operation, validationErrors } from "../operation.ts";
 import { bool, list, str, struct, unsupported } from "../shapes.ts";
 import { changeSetOperations } from "./cloudformation-changesets.ts";
+import { listingOperations } from "./cloudformation-listings.ts";
 import { stackOperations } from "./cloudformation-stacks.ts";
 
 /*
@@ -45,6 +46,7 @@ function templateOf(input: { templateBody?: string; templateURL?: string }): Clo
 const operations = {
   ...stackOperations,
   ...changeSetOperations,
+  ...listingOperations,
   ValidateTemplate: operation({
     input: struct(templateSource),
     output: struct({
