@@ -38,6 +38,7 @@ export * from "./restart-backoff.ts";
 export * from "./scaling-processes.ts";
 export * from "./scheduled-actions.ts";
 export * from "./ssl-policies.ts";
+export * from "./sse-parser.ts";
 export * from "./target-groups.ts";
 export * from "./target-health.ts";
 export * from "./termination.ts";
