@@ -83,9 +83,7 @@ export function writeLoadBalancerState(db: Db, arn: string, state: string, reaso
 }
 
 /** Every target's health as recorded: what a proxy that does not check routes on until it hears more. */
-export function readTargetHealth(
-  db: Db,
-): Array<{
+export function readTargetHealth(db: Db): Array<{
   targetGroupArn: string;
   key: string;
   state: string;

@@ -33,7 +33,8 @@ export interface ProxyReport {
 }
 
 export interface ProxyFeedOptions {
-  db: Db;
+  /** The registry, read when used (tests point one app at each test's own file). */
+  db: () => Db;
   now?: () => number;
   /** How long a health-check lease lasts unless renewed (fast mode: 3 s; otherwise 10 s). */
   leaseTtlMs?: number;
@@ -131,7 +132,7 @@ export class ProxyFeed {
    * metrics from every proxy, each write idempotent or additive.
    */
   report(report: ProxyReport): { health: number; drained: number; removed: number; samples: number } {
-    const db = this.options.db;
+    const db = this.options.db();
     const now = this.now();
     if (report.health && report.health.length > 0 && !holdsLease(this.lease, report.proxy, now))
       throw new LeaseNotHeld(`Proxy '${report.proxy}' does not hold the health-check lease`);
@@ -208,7 +209,7 @@ export class ProxyFeed {
 
   private readVersion(): number | undefined {
     try {
-      return readConfigVersion(this.options.db);
+      return readConfigVersion(this.options.db());
     } catch (error) {
       this.options.log.warn(error, "proxy feed: could not read the configuration version");
       return undefined;
@@ -218,7 +219,7 @@ export class ProxyFeed {
   /** The registry rows now, serialised once for every proxy when small enough to push. */
   private readSnapshot(): { version: number; text: string | undefined } | undefined {
     try {
-      const data = readRegistryData(this.options.db);
+      const data = readRegistryData(this.options.db());
       const text = JSON.stringify(data);
       return { version: data.version, text: text.length <= maxPushedBytes ? text : undefined };
     } catch (error) {
@@ -229,7 +230,7 @@ export class ProxyFeed {
 
   private readHealth(): ReturnType<typeof readTargetHealth> {
     try {
-      return readTargetHealth(this.options.db);
+      return readTargetHealth(this.options.db());
     } catch (error) {
       this.options.log.warn(error, "proxy feed: could not read target health");
       return [];
