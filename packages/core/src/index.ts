@@ -37,6 +37,7 @@ export { normaliseRequestPath } from "./request-target.ts";
 export * from "./restart-backoff.ts";
 export * from "./scaling-processes.ts";
 export * from "./scheduled-actions.ts";
+export * from "./sse-parser.ts";
 export * from "./ssl-policies.ts";
 export * from "./target-groups.ts";
 export * from "./target-health.ts";
