@@ -19,6 +19,7 @@ export * from "./resource-types-custom.ts";
 export * from "./rolling-update.ts";
 export * from "./rules.ts";
 export * from "./schedule.ts";
+export * from "./signals.ts";
 export * from "./ssm-parameters.ts";
 export * from "./stack-status.ts";
 export * from "./stack-values.ts";
