@@ -29,6 +29,8 @@ export * from "./metrics.ts";
 export * from "./network-target-groups.ts";
 export * from "./nlb-health-checks.ts";
 export * from "./pagination.ts";
+export * from "./proxy-etag.ts";
+export * from "./proxy-lease.ts";
 export * from "./proxy-protocol.ts";
 export * from "./redirect.ts";
 export { normaliseRequestPath } from "./request-target.ts";

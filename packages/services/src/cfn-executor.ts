@@ -25,9 +25,11 @@ type TemplateValue = CloudFormation.TemplateValue;
  * The stack executor: it takes a stack in an *_IN_PROGRESS status to the status CloudFormation ends
  * that operation in, resource by resource in the engine's waves (a wave's resources at once), writing
  * each step to the store first. It runs in the worker (cfn-stacks job); a worker that dies mid-operation
- * leaves the stack in progress, and the job's next run resumes it from the store: a resource whose
- * provider call was under way is failed ("the operation was interrupted") and the stack rolls back, so
- * an interrupted operation always ends in a CloudFormation state, never hangs.
+ * leaves the stack in progress, and the job's next run resumes it from the store. A create under way in
+ * the stack's creation is run again, its provider adopting what the interrupted call made (the create's
+ * token gives the same names and client tokens); any other resource whose provider call was under way
+ * is failed ("the operation was interrupted") and the stack rolls back, so an interrupted operation
+ * always ends in a CloudFormation state, never hangs.
  */
 
 const interrupted =
@@ -68,11 +70,17 @@ const now = (scope: ActionScope) => scope.services.ctx.now();
 const rowsOf = (scope: ActionScope) => stackResources(scope.services.ctx.db, scope.stack.stackId);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Resources whose provider call was under way when the previous run stopped: failed, as interrupted. */
-function failInterrupted(scope: ActionScope): string[] {
+/**
+ * Resources whose provider call was under way when the previous run stopped: failed, as interrupted,
+ * except those `resumable` keeps in progress (a stack's create resumes their creates).
+ */
+function failInterrupted(
+  scope: ActionScope,
+  resumable: (row: StackResourceRow) => boolean = () => false,
+): string[] {
   const failed: string[] = [];
   for (const row of rowsOf(scope)) {
-    if (!row.status.endsWith("_IN_PROGRESS")) continue;
+    if (!row.status.endsWith("_IN_PROGRESS") || resumable(row)) continue;
     const phase = row.status.slice(0, row.status.indexOf("_IN_PROGRESS"));
     putResource(
       scope.services.ctx.db,
@@ -128,7 +136,13 @@ function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void 
 
 async function create(scope: ActionScope, stack: StackRow): Promise<void> {
   const db = scope.services.ctx.db;
-  const failed = failInterrupted(scope);
+  // A create the previous run stopped inside is run again: its provider adopts what the call made.
+  const resumed = new Set(
+    rowsOf(scope)
+      .filter((row) => row.status === "CREATE_IN_PROGRESS")
+      .map((row) => row.logicalId),
+  );
+  const failed = failInterrupted(scope, (row) => resumed.has(row.logicalId));
   let reason: string | undefined;
   try {
     const plan = planOf(scope.services.ctx, stack, stack.templateBody, stack.parameters);
@@ -152,6 +166,7 @@ async function create(scope: ActionScope, stack: StackRow): Promise<void> {
               () => resolveProperties(plan, values, id),
               "CREATE",
               null,
+              resumed.has(id),
               creationPolicyOf(plan, values, id),
             );
             return failure === undefined ? undefined : id;
@@ -298,6 +313,7 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
               resolve,
               "CREATE",
               null,
+              false,
               creationPolicyOf(plan, values, id),
             )) === undefined
               ? undefined
@@ -362,6 +378,7 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
             () => properties,
             "UPDATE",
             "Requested update requires the creation of a new physical resource; hence creating one.",
+            false,
             creationPolicyOf(plan, values, id),
           );
           return failure === undefined ? undefined : id;

@@ -5,6 +5,7 @@ import { checkImportsExist, exportInUseOnDelete, listImports } from "./cfn-impor
 import { planOf, pseudoOf } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import { type SignalInput, signalResource } from "./cfn-signals.ts";
+import { bindStackParameters } from "./cfn-ssm-parameters.ts";
 import {
   addEvent,
   findStack,
@@ -102,7 +103,10 @@ const toInputs = (parameters: ParameterWire[] = []): CloudFormation.ParameterInp
     ...(p.usePreviousValue === true && { usePreviousValue: true }),
   }));
 
-/** Binds the parameters (CloudFormation's errors for missing or disallowed ones) and stores every value. */
+/**
+ * Binds the parameters (CloudFormation's errors for missing or disallowed ones), resolves the SSM-typed
+ * ones and checks the Rules (cfn-ssm-parameters.ts), and stores every value.
+ */
 export function boundParameters(
   ctx: ServiceContext,
   template: CloudFormation.Template,
@@ -110,15 +114,11 @@ export function boundParameters(
   parameters: ParameterWire[] | undefined,
   previous?: Record<string, string>,
 ): Array<Record<string, unknown>> {
-  const plan = CloudFormation.planStack(template, {
+  return bindStackParameters(ctx.db, template, {
     parameters: toInputs(parameters),
     ...(previous !== undefined && { previousParameters: previous }),
     pseudo: pseudoOf(ctx, stack),
   });
-  return Object.entries(plan.parameters).map(([key, bound]) => ({
-    ParameterKey: key,
-    ParameterValue: bound.value,
-  }));
 }
 
 export const parameterValues = (stack: StackRow): Record<string, string> =>

@@ -150,6 +150,7 @@ export const changeSetOperations = {
         parameters: changeSet.parameters.map((p) => ({
           parameterKey: String(p.ParameterKey ?? ""),
           parameterValue: String(p.ParameterValue ?? ""),
+          ...(typeof p.ResolvedValue === "string" && { resolvedValue: p.ResolvedValue }),
         })),
         creationTime: iso(changeSet.createdAt),
         executionStatus: changeSet.executionStatus,

@@ -103,7 +103,11 @@ function parametersOut(services: Services, stack: StackRow) {
   }
   return stack.parameters.map((p) => {
     const key = String(p.ParameterKey ?? "");
-    return { parameterKey: key, parameterValue: noEcho.has(key) ? "****" : text(p.ParameterValue) };
+    return {
+      parameterKey: key,
+      parameterValue: noEcho.has(key) ? "****" : text(p.ParameterValue),
+      resolvedValue: text(p.ResolvedValue),
+    };
   });
 }
 
