@@ -104,6 +104,12 @@ describe.skipIf(engine === "none" && !required)("swarm driver on a single-node s
     expect((await mine.inspect(instance.instanceId))?.state).toBe("running");
     expect((await mine.list(group)).map((i) => i.instanceId)).toEqual([instance.instanceId]);
 
+    // CPU from the engine's stats of the task's container (this node's): the second reading has a delta.
+    expect(await mine.sample(instance.instanceId)).toMatchObject({ cpuPercent: 0 });
+    const second = await mine.sample(instance.instanceId);
+    expect(second?.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(second?.memoryBytes).toBeGreaterThan(0);
+
     // Limits and reservations went to Swarm: its scheduler places by them.
     const { stdout } = await docker("docker", [
       "service",
