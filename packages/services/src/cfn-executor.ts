@@ -167,6 +167,7 @@ async function create(scope: ActionScope, stack: StackRow): Promise<void> {
               "CREATE",
               null,
               resumed.has(id),
+              creationPolicyOf(plan, values, id),
             );
             return failure === undefined ? undefined : id;
           }),
@@ -248,6 +249,13 @@ async function removeAll(scope: ActionScope, stack: StackRow, kind: "DELETE" | "
   setStackStatus(db, stack, kind === "DELETE" ? "DELETE_COMPLETE" : "ROLLBACK_COMPLETE", null, now(scope));
 }
 
+/** A resource's CreationPolicy with its functions evaluated (Count is often a Ref of a parameter). */
+const creationPolicyOf =
+  (plan: CloudFormation.StackPlan, values: CloudFormation.ResourceValues, logicalId: string) => () => {
+    const declared = plan.resources[logicalId]?.creationPolicy;
+    return declared === undefined ? undefined : CloudFormation.resolveValue(plan.context(values), declared);
+  };
+
 const snapshotOf = (
   row: StackResourceRow,
   declaration?: CloudFormation.ResourceDeclaration,
@@ -298,7 +306,16 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
           const row = rowsOf(scope).find((r) => r.logicalId === id);
           const resolve = () => resolveProperties(plan, values, id);
           if (row === undefined || row.physicalId === null)
-            return (await createResource(scope, id, declaration.type, resolve)) === undefined
+            return (await createResource(
+              scope,
+              id,
+              declaration.type,
+              resolve,
+              "CREATE",
+              null,
+              false,
+              creationPolicyOf(plan, values, id),
+            )) === undefined
               ? undefined
               : id;
           let properties: Record<string, TemplateValue>;
@@ -361,6 +378,8 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
             () => properties,
             "UPDATE",
             "Requested update requires the creation of a new physical resource; hence creating one.",
+            false,
+            creationPolicyOf(plan, values, id),
           );
           return failure === undefined ? undefined : id;
         }),

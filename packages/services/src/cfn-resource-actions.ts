@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AwsError, CloudFormation } from "@scaleout/core";
 import { providerOf } from "./cfn-providers/index.ts";
+import { awaitSignals, lastEventSeq } from "./cfn-signals.ts";
 import {
   addEvent,
   putResource,
@@ -72,7 +73,9 @@ const withRef = (physicalId: string, attributes: Record<string, TemplateValue>) 
 /**
  * Creates a resource (`phase` CREATE, or UPDATE when an update adds or replaces it). Returns the
  * failure message, or undefined once it is complete. `resuming`: the stack's create stopped inside this
- * resource's provider call; the provider adopts what that call made, or creates it now.
+ * resource's provider call; the provider adopts what that call made, or creates it now. A resource whose
+ * CreationPolicy (resolved by `creationPolicy`) asks for signals stays in progress until they arrive
+ * (cfn-signals.ts).
  */
 export async function createResource(
   scope: ActionScope,
@@ -82,10 +85,14 @@ export async function createResource(
   phase: "CREATE" | "UPDATE" = "CREATE",
   firstReason: string | null = null,
   resuming = false,
+  creationPolicy?: () => TemplateValue | undefined,
 ): Promise<string | undefined> {
   const db = scope.services.ctx.db;
   const now = () => scope.services.ctx.now();
   const stackId = scope.stack.stackId;
+  // Signals recorded from here on are this creation's; its Timeout counts from here too.
+  const since = lastEventSeq(db, stackId);
+  const startedAt = now();
   let properties: Record<string, TemplateValue> = {};
   let physicalId: string | null = null;
   const write = (status: string, reason: string | null, attributes: Record<string, TemplateValue> = {}) =>
@@ -108,6 +115,20 @@ export async function createResource(
     const result = adopted ?? (await provider.create(call));
     physicalId = result.physicalId;
     write(`${phase}_IN_PROGRESS`, "Resource creation Initiated");
+    const policy = CloudFormation.signalPolicyOf(creationPolicy?.());
+    if (policy !== undefined) {
+      const failure = await awaitSignals(scope.services.ctx, {
+        stackId,
+        logicalId,
+        since,
+        startedAt,
+        policy,
+      });
+      if (failure !== undefined) {
+        write(`${phase}_FAILED`, failure, withRef(result.physicalId, result.attributes));
+        return failure;
+      }
+    }
     write(`${phase}_COMPLETE`, null, withRef(result.physicalId, result.attributes));
     return undefined;
   } catch (error) {

@@ -5,6 +5,7 @@ import { checkImportsExist, exportInUseOnDelete, listImports } from "./cfn-impor
 import { planOf, pseudoOf } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import { bindStackParameters } from "./cfn-ssm-parameters.ts";
+import { type SignalInput, signalResource } from "./cfn-signals.ts";
 import {
   addEvent,
   findStack,
@@ -309,6 +310,8 @@ export function cfnStackService(ctx: ServiceContext) {
     },
     exports: () => db.select().from(schema.cfnExports).orderBy(schema.cfnExports.name).all(),
     imports: (exportName: string) => listImports(ctx, exportName),
+    /** SignalResource: a signal for a resource waiting on its CreationPolicy. */
+    signal: (input: SignalInput) => signalResource(ctx, input),
 
     setTerminationProtection(name: string, enabled: boolean): string {
       const stack = findStack(db, name);

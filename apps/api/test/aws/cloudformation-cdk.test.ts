@@ -7,7 +7,7 @@
 
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
@@ -48,13 +48,24 @@ afterEach(async () => {
 async function synth(outdir: string, listenerPort: number): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith("AWS_")) delete env[key];
+  // The CLI and the app it runs (cdk.json: `node --import tsx ...`) on the node running this test.
   await execFileAsync(
-    join(cdkApp, "node_modules", ".bin", "cdk"),
-    ["synth", "--no-notices", "--quiet", "--output", outdir, "--context", `listenerPort=${listenerPort}`],
+    process.execPath,
+    [
+      join(cdkApp, "node_modules", "aws-cdk", "bin", "cdk"),
+      "synth",
+      "--no-notices",
+      "--quiet",
+      "--output",
+      outdir,
+      "--context",
+      `listenerPort=${listenerPort}`,
+    ],
     {
       cwd: cdkApp,
       env: {
         ...env,
+        PATH: `${dirname(process.execPath)}${delimiter}${env.PATH ?? ""}`,
         CDK_DISABLE_VERSION_CHECK: "1",
         CDK_DISABLE_CLI_TELEMETRY: "true",
         AWS_EC2_METADATA_DISABLED: "true",

@@ -20,6 +20,7 @@ export * from "./rolling-update.ts";
 export * from "./rules.ts";
 export * from "./schedule.ts";
 export * from "./ssm-parameters.ts";
+export * from "./signals.ts";
 export * from "./stack-status.ts";
 export * from "./stack-values.ts";
 export * from "./sub.ts";

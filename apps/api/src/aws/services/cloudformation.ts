@@ -3,6 +3,7 @@ import { type AwsService, operation, validationErrors } from "../operation.ts";
 import { bool, list, str, struct, unsupported } from "../shapes.ts";
 import { changeSetOperations } from "./cloudformation-changesets.ts";
 import { listingOperations } from "./cloudformation-listings.ts";
+import { signalOperations } from "./cloudformation-signals.ts";
 import { stackOperations } from "./cloudformation-stacks.ts";
 
 /*
@@ -47,6 +48,7 @@ const operations = {
   ...stackOperations,
   ...changeSetOperations,
   ...listingOperations,
+  ...signalOperations,
   ValidateTemplate: operation({
     input: struct(templateSource),
     output: struct({
