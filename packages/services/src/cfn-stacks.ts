@@ -4,8 +4,8 @@ import { eq } from "drizzle-orm";
 import { checkImportsExist, exportInUseOnDelete, listImports } from "./cfn-imports.ts";
 import { planOf, pseudoOf } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
-import { bindStackParameters } from "./cfn-ssm-parameters.ts";
 import { type SignalInput, signalResource } from "./cfn-signals.ts";
+import { bindStackParameters } from "./cfn-ssm-parameters.ts";
 import {
   addEvent,
   findStack,
