@@ -43,7 +43,12 @@ afterEach(async () => {
   cleanup = [];
 });
 
-describe.skipIf(engine === "none" && !required)("swarm driver on a single-node swarm", () => {
+const skipped = engine === "none" && !required;
+// The reason shows in the report beside the skipped tests.
+const because = skipped ? " (skipped: no Docker engine answers on DOCKER_HOST or /var/run/docker.sock)" : "";
+if (skipped) console.warn(`swarm driver tests${because}`);
+
+describe.skipIf(skipped)(`swarm driver on a single-node swarm${because}`, () => {
   let swarm: SingleNodeSwarm | undefined;
   beforeAll(async () => {
     if (engine === "none") throw new Error("CI=true but no Docker engine answers on DOCKER_HOST");
