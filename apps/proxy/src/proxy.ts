@@ -13,16 +13,22 @@ import { RequestNormaliser } from "./normalise.ts";
 import { OwnerLink } from "./owner-link.ts";
 import { ProxyPrometheus, processRegistry } from "./prometheus.ts";
 import { takeTargetFigures } from "./prometheus-figures.ts";
-import { RegistryWriter } from "./registry-writer.ts";
+import { type RegistryWriter, SqliteRegistryWriter } from "./registry-writer.ts";
 import { RequestOutcomes } from "./request-context.ts";
 import { createResources, type ProxyOptions, type SystemResources } from "./resources.ts";
 import { Router } from "./router.ts";
-import { loadSnapshot, type Snapshot } from "./snapshot.ts";
+import { compileSnapshot, type Snapshot } from "./snapshot.ts";
 import { Tunnel } from "./tunnel.ts";
-import type { OwnerMessage } from "./worker-messages.ts";
+import type { HealthEntry, OwnerMessage } from "./worker-messages.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
 export type { ProxyOptions } from "./resources.ts";
+
+/** The local registry's writer: the proxy's SQLite handle. */
+function localWriter(options: ProxyOptions, resources: SystemResources): RegistryWriter {
+  if (!options.db) throw new Error("a proxy without a SQLite handle needs a registry writer");
+  return new SqliteRegistryWriter(options.db, resources.log, resources.now);
+}
 
 /**
  * How this process takes part: `single` does everything (workers = 1); with several workers the
@@ -66,7 +72,7 @@ export class LoadBalancerProxy {
     const resources = createResources(options);
     this.resources = resources;
     this.plane = new DataPlane(resources);
-    this.registry = new RegistryWriter(resources);
+    this.registry = options.writer ?? localWriter(options, resources);
     this.outcomes = new RequestOutcomes(resources);
     const prometheus = role.kind === "worker" ? undefined : new ProxyPrometheus();
     this.prometheus = prometheus;
@@ -251,7 +257,9 @@ export class LoadBalancerProxy {
   async reload(): Promise<boolean> {
     let next: Snapshot;
     try {
-      next = loadSnapshot(this.resources.db, this.resources.waf.limiters);
+      const data = await this.resources.source.read(this.version);
+      if (data === "unchanged") return true;
+      next = compileSnapshot(data, this.resources.waf.limiters);
     } catch (error) {
       this.resources.log.warn("could not read the registry; serving the last configuration", error);
       if (this.link) this.retryReload();
@@ -302,6 +310,20 @@ export class LoadBalancerProxy {
         if (target.state === "draining") counts.push([arn, target.key, target.outstanding]);
     }
     return { version: this.version, counts };
+  }
+
+  /**
+   * Health as another proxy's checks found it (several proxies fed by one api: the lease holder's, passed
+   * on by the api). A proxy that checks itself does not take it: its own checks are the source.
+   */
+  applyHealth(entries: readonly HealthEntry[]): void {
+    if (this.resources.options.checksActive?.() ?? true) return;
+    for (const entry of entries) this.plane.applyHealth(entry);
+  }
+
+  /** Every target's health as this process routes on it (the agreement test compares proxies' views). */
+  healthView(): HealthEntry[] {
+    return this.plane.healthView();
   }
 
   /** A worker whose reload failed tries again shortly: its owner sends the next sync only on a change. */

@@ -61,7 +61,7 @@ const test = integrationTest.extend<{ driver: ComputeDriver }>({
   },
 });
 
-async function specFor(overrides: Partial<LaunchSpec> = {}): Promise<LaunchSpec> {
+async function specFor(overrides: Partial<LaunchSpec> = {}): Promise<LaunchSpec & { hostPort: number }> {
   return {
     instanceId: newInstanceId(),
     groupName: "web",
