@@ -47,7 +47,7 @@ const memory = () => {
   gc();
   gc();
   const m = process.memoryUsage();
-  return { heap: m.heapUsed, rss: m.rss };
+  return { heap: m.heapUsed, rss: m.rss, total: m.heapTotal };
 };
 await new Promise((resolve) => setTimeout(resolve, 200));
 const before = memory();
@@ -61,9 +61,9 @@ const client = spawn(
 await new Promise<void>((resolve) => client.stdout?.once("data", () => resolve()));
 await new Promise((resolve) => setTimeout(resolve, 1500));
 const after = memory();
-const each = (k: "heap" | "rss") => ((after[k] - before[k]) / Math.max(1, flows.size)).toFixed(0);
+const each = (k: "heap" | "rss" | "total") => ((after[k] - before[k]) / Math.max(1, flows.size)).toFixed(0);
 process.stdout.write(
-  `${process.version}: ${flows.size} idle flows; per flow after GC: heap ${each("heap")} B, RSS ${each("rss")} B\n`,
+  `${process.version}: ${flows.size} idle flows; per flow after GC: heap ${each("heap")} B (committed ${each("total")} B), RSS ${each("rss")} B\n`,
 );
 client.stdin?.end();
 await new Promise((resolve) => setTimeout(resolve, 300));

@@ -210,6 +210,8 @@ interface Figures {
   cpuPerMb8Us: number;
   idleOpen: number;
   idleKbEach: number;
+  /** Over the second half of the idle connections alone. */
+  idleKbMarginal: number;
   idleRssMb: number;
 }
 
@@ -228,24 +230,44 @@ async function alternate(
   return new Map([...samples].map(([s, v]) => [s, median(v)]));
 }
 
-async function idleRow(system: System): Promise<{ open: number; kbEach: number; rssMb: number }> {
+/**
+ * The idle connections in two halves, each by a load generator of its own: the growth over all of them,
+ * and the growth over the second half alone (what one more idle connection costs, once one-off growth
+ * such as a runtime's young generation has happened in the first).
+ */
+async function idleRow(
+  system: System,
+): Promise<{ open: number; kbEach: number; kbMarginal: number; rssMb: number }> {
   await new Promise((r) => setTimeout(r, 2000));
   const pids = processTree(system.pid);
   const before = rssMb(pids);
-  const child = spawn(
-    process.execPath,
-    [join(here, "load.cjs"), "idle", String(system.port), String(idleCount)],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-    },
-  );
-  const report = JSON.parse(await firstLine(child)) as { open: number; failed: number };
-  // Let every flow reach its target and the proxies settle.
-  await new Promise((r) => setTimeout(r, 3000));
-  const after = rssMb(processTree(system.pid));
-  child.stdin?.end();
-  await new Promise((r) => child.once("exit", r));
-  return { open: report.open, kbEach: ((after - before) * 1024) / Math.max(1, report.open), rssMb: after };
+  const half = Math.floor(idleCount / 2);
+  const openHalf = async (count: number) => {
+    const child = spawn(
+      process.execPath,
+      [join(here, "load.cjs"), "idle", String(system.port), String(count)],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
+    const report = JSON.parse(await firstLine(child)) as { open: number; failed: number };
+    // Let every flow reach its target and the proxies settle.
+    await new Promise((r) => setTimeout(r, 3000));
+    return { child, open: report.open, rss: rssMb(processTree(system.pid)) };
+  };
+  const first = await openHalf(half);
+  const second = await openHalf(idleCount - half);
+  for (const { child } of [first, second]) {
+    child.stdin?.end();
+    await new Promise((r) => child.once("exit", r));
+  }
+  const open = first.open + second.open;
+  return {
+    open,
+    kbEach: ((second.rss - before) * 1024) / Math.max(1, open),
+    kbMarginal: ((second.rss - first.rss) * 1024) / Math.max(1, second.open),
+    rssMb: second.rss,
+  };
 }
 
 async function main(): Promise<void> {
@@ -320,16 +342,17 @@ async function main(): Promise<void> {
     for (const s of systems) {
       const idle = rowKinds.has("idle")
         ? await idleRow(s)
-        : { open: Number.NaN, kbEach: Number.NaN, rssMb: Number.NaN };
+        : { open: Number.NaN, kbEach: Number.NaN, kbMarginal: Number.NaN, rssMb: Number.NaN };
       figures.set(s, {
         connectionsPerSecond: rate.get(s) ?? Number.NaN,
         cpuPerConnectionUs: rowKinds.has("rate") ? median(cpu.rate.get(s) ?? []) : Number.NaN,
         mbPerSecond1: one.get(s) ?? Number.NaN,
-        cpuPerMb1Us: median(cpu.one.get(s) ?? []),
+        cpuPerMb1Us: rowKinds.has("stream") ? median(cpu.one.get(s) ?? []) : Number.NaN,
         mbPerSecond8: eight.get(s) ?? Number.NaN,
-        cpuPerMb8Us: median(cpu.eight.get(s) ?? []),
+        cpuPerMb8Us: rowKinds.has("stream") ? median(cpu.eight.get(s) ?? []) : Number.NaN,
         idleOpen: idle.open,
         idleKbEach: idle.kbEach,
+        idleKbMarginal: idle.kbMarginal,
         idleRssMb: idle.rssMb,
       });
     }
@@ -351,6 +374,7 @@ function report(systems: System[], figures: Map<System, Figures>): void {
     ["CPU per MB, 8 connections (µs, process tree)", (f) => f.cpuPerMb8Us.toFixed(0)],
     [`idle connections held (of ${idleCount})`, (f) => String(f.idleOpen)],
     ["KB per idle connection (RSS growth)", (f) => f.idleKbEach.toFixed(2)],
+    ["KB per idle connection, second half alone", (f) => f.idleKbMarginal.toFixed(2)],
     ["RSS with them (MB, process tree)", (f) => f.idleRssMb.toFixed(0)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
@@ -381,11 +405,16 @@ function report(systems: System[], figures: Map<System, Figures>): void {
     const rc = s.connectionsPerSecond / h.connectionsPerSecond;
     line(rc >= 0.5, `connections/s ≥ 0.5× HAProxy: ${rc.toFixed(2)}×`);
   }
-  if (rowKinds.has("idle"))
+  if (rowKinds.has("idle")) {
     line(
       s.idleKbEach <= 4 && s.idleOpen === idleCount,
       `≤ 4 KB per idle connection at ${idleCount}: ${s.idleKbEach.toFixed(2)} KB (${s.idleOpen} held)`,
     );
+    line(
+      s.idleKbMarginal <= 4 && s.idleOpen === idleCount,
+      `≤ 4 KB per idle connection, second half alone: ${s.idleKbMarginal.toFixed(2)} KB`,
+    );
+  }
 }
 
 await main();
