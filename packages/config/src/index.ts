@@ -47,6 +47,8 @@ export interface Settings {
     sharing: "reuseport" | "cluster";
     /** SCALEOUT_PROXY_WORKER_HEADER=1: answer `x-scaleout-worker: <pid>` (diagnostics, tests). */
     workerHeader: boolean;
+    /** SCALEOUT_PROXY_HTTP_SERVER=own|node: plain HTTP listeners on the proxy's own server side or node:http's (default). */
+    httpServer: "own" | "node";
   };
 }
 
@@ -159,6 +161,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       workers: proxyWorkers(env.SCALEOUT_PROXY_WORKERS),
       sharing: proxySharing(env.SCALEOUT_PROXY_SHARING),
       workerHeader: env.SCALEOUT_PROXY_WORKER_HEADER === "1",
+      httpServer: env.SCALEOUT_PROXY_HTTP_SERVER === "own" ? "own" : "node",
     },
   };
 }
