@@ -42,6 +42,8 @@ export class Http1Connection {
   private body: { req: IncomingMessage; left: number; chunked: ChunkedDecoder | undefined } | undefined;
   private inFlight = false;
   private closed = false;
+  /** The request being answered and its response, until the response finishes. */
+  private current: { req: IncomingMessage; res: ServerResponse } | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -51,9 +53,11 @@ export class Http1Connection {
     socket.on("timeout", () => socket.destroy());
     socket.on("error", () => socket.destroy());
     socket.on("close", () => this.onClose());
-    socket.on("end", () => {
-      // The client finished sending: answer what is in flight, then close.
-      if (!this.inFlight) socket.end();
+    socket.on("end", () => this.onEnd());
+    // ServerResponse waits for 'drain' on itself: node:http's server relays the socket's.
+    socket.on("drain", () => {
+      const res = this.current?.res;
+      if (res?.writableNeedDrain) res.emit("drain");
     });
     this.waitForHead(true);
   }
@@ -63,6 +67,17 @@ export class Http1Connection {
     if (this.inFlight || this.body) return false;
     this.socket.destroy();
     return true;
+  }
+
+  /**
+   * The client ended its side. As node:http (allowHalfOpen off for HTTP): a request in flight is
+   * aborted (the proxy logs 460 and cancels its target exchange) and the connection is ended.
+   */
+  private onEnd(): void {
+    const current = this.current;
+    if (current && !current.req.destroyed) current.req.destroy(aborted());
+    if (current) current.res.shouldKeepAlive = false;
+    if (this.socket.writable) this.socket.end();
   }
 
   private waitForHead(idle: boolean): void {
@@ -139,6 +154,7 @@ export class Http1Connection {
     const res: LastResponse = new ServerResponse(req);
     res.shouldKeepAlive = head.keepAlive;
     res.assignSocket(socket);
+    this.current = { req, res };
     res.once("finish", () => this.finished(req, res));
     if (head.body === "none") {
       req.complete = true;
@@ -191,6 +207,7 @@ export class Http1Connection {
     const socket = this.socket;
     res.detachSocket(socket);
     this.inFlight = false;
+    this.current = undefined;
     // As node:http's server: a finished response then closes (its 'close' listeners run).
     process.nextTick(emitClose, res);
     // A body not read to its end, or a response that said it was the last: the connection ends here.
@@ -219,4 +236,9 @@ function emitClose(res: ServerResponse): void {
   if (res.destroyed) return;
   res.destroyed = true;
   res.emit("close");
+}
+
+/** node:http's error for a request whose client went away. */
+function aborted(): Error {
+  return Object.assign(new Error("aborted"), { code: "ECONNRESET" });
 }
