@@ -133,9 +133,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes, { prefix: "/v1", ...(options.events && { events: options.events }) });
   const feed = new ProxyFeed({
     ...options.proxyFeed,
-    db: options.services.ctx.db,
+    db: () => options.services.ctx.db,
     log: { warn: (error, message) => app.log.warn({ err: error }, message) },
   });
-  await app.register(proxyRoutes, { prefix: "/v1", db: options.services.ctx.db, feed });
+  await app.register(proxyRoutes, { prefix: "/v1", db: () => options.services.ctx.db, feed });
   return app;
 }

@@ -64,6 +64,8 @@ export class LoadBalancerProxy {
   private timers: NodeJS.Timeout[] = [];
   /** A worker's close, once started. */
   private closing: Promise<void> | undefined;
+  /** A worker: the UDP ports its owner could not bind (the owner alone serves UDP), from its last sync. */
+  private ownerUdpProblems: ReadonlyMap<number, string> = new Map();
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ProxyOptions, role: ProxyRole = { kind: "single" }) {
@@ -115,8 +117,13 @@ export class LoadBalancerProxy {
       resources.waf.limiters.reporting = true;
       const workerFigures = processRegistry("proxy-workers");
       const link = new OwnerLink({
-        sync: async (version, health) => {
+        sync: async (version, health, udpProblems) => {
+          const problems = new Map(udpProblems);
+          const changed = !sameProblems(problems, this.ownerUdpProblems);
+          this.ownerUdpProblems = problems;
           if (version !== this.version) await this.reload();
+          // The owner rebound a UDP port (or lost one) without a configuration change.
+          else if (changed) this.l4?.refreshStates();
           for (const entry of health) this.plane.applyHealth(entry);
         },
         health: (entry) => this.plane.applyHealth(entry),
@@ -165,8 +172,15 @@ export class LoadBalancerProxy {
     const http2 = new H2Requests(resources, this.plane, normaliser, router, forwarding, this.outcomes);
     this.listeners = new Listeners(resources, registry, http, http2);
     const udp = this.udp;
-    // A UDP side that cannot bind impairs its load balancer as a TCP side does (one process: both here).
-    this.l4 = new L4Listeners(resources, this.plane, registry, drained, () => udp?.problems() ?? new Map());
+    // A UDP side that cannot bind impairs its load balancer as a TCP side does: this process's UDP
+    // listeners', or, in a worker, those the owner's syncs name.
+    this.l4 = new L4Listeners(
+      resources,
+      this.plane,
+      registry,
+      drained,
+      () => udp?.problems() ?? this.ownerUdpProblems,
+    );
   }
 
   /**
@@ -198,6 +212,11 @@ export class LoadBalancerProxy {
   /** The ports currently bound (for tests and the banner). */
   boundPorts(): number[] {
     return [...(this.listeners?.boundPorts() ?? []), ...(this.l4?.boundPorts() ?? [])];
+  }
+
+  /** TCP and TLS flows open in this process (tests: a deleted listener's flows are gone). */
+  tcpFlows(): number {
+    return this.l4?.openFlows() ?? 0;
   }
 
   /** The worker processes' pids (owner only). */
@@ -244,9 +263,10 @@ export class LoadBalancerProxy {
     }
     const removed = this.plane.apply(next);
     this.health?.sync(removed);
-    this.pool?.broadcast(this.syncMessage());
-    // UDP first: the TCP side's sync marks network load balancers with the UDP side's problems too.
+    // UDP first: the TCP side's sync (here, or the workers' on this sync) marks network load balancers
+    // with the UDP side's problems too.
     await this.udp?.sync(next);
+    this.pool?.broadcast(this.syncMessage());
     await Promise.all([this.listeners?.sync(next), this.l4?.sync(next)]);
     return true;
   }
@@ -275,7 +295,8 @@ export class LoadBalancerProxy {
   }
 
   private syncMessage(): OwnerMessage {
-    return { type: "sync", version: this.version, health: this.plane.healthView() };
+    const udp = [...(this.udp?.problems() ?? [])];
+    return { type: "sync", version: this.version, health: this.plane.healthView(), udp };
   }
 
   private inflightReport(): { version: number; counts: Array<[string, string, number]> } {
@@ -311,3 +332,6 @@ export class LoadBalancerProxy {
     this.retryTimer.unref();
   }
 }
+
+const sameProblems = (a: ReadonlyMap<number, string>, b: ReadonlyMap<number, string>): boolean =>
+  a.size === b.size && [...a].every(([port, problem]) => b.get(port) === problem);

@@ -121,14 +121,19 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
     renameSync(temporary, recordPath(record.instanceId));
   }
 
-  function readRecord(instanceId: string): InstanceRecord | undefined {
+  /** The record of an instance, whichever installation wrote it. */
+  function readAnyRecord(instanceId: string): InstanceRecord | undefined {
     if (!validInstanceId.test(instanceId)) return undefined;
     try {
-      const record = parseRecord(readFileSync(recordPath(instanceId), "utf8"));
-      return record && ours(record) ? record : undefined;
+      return parseRecord(readFileSync(recordPath(instanceId), "utf8"));
     } catch {
       return undefined;
     }
+  }
+
+  function readRecord(instanceId: string): InstanceRecord | undefined {
+    const record = readAnyRecord(instanceId);
+    return record && ours(record) ? record : undefined;
   }
 
   function removeFiles(instanceId: string): void {
@@ -272,8 +277,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
   ): Promise<void> {
     // Without a record, the worker that spawned it may have died before writing one: find it by the
     // instance id in its environment, so it is not left running unseen.
-    const record = readRecord(instanceId) ?? unrecordedLeader(instanceId);
     previousCpu.delete(instanceId);
+    const any = readAnyRecord(instanceId);
+    // Another installation's instance: not this driver's to stop.
+    if (any && !ours(any)) return;
+    const record = any ?? unrecordedLeader(instanceId);
     if (!record) return;
     const graceMs = Math.max(0, (terminateOptions.graceSeconds ?? defaultGrace) * 1000);
     terminating.add(instanceId);

@@ -246,3 +246,38 @@ test("the engine's registry and the providers name the same types: each acting t
   }
   expect(providerOf("AWS::S3::Bucket")).toBeUndefined();
 });
+
+test("placeholders take their name property and fail without a required property, in CloudFormation's words", async () => {
+  services.cfnStacks.create({
+    stackName: "named",
+    templateBody: `
+Resources:
+  Handler:
+    Type: AWS::Lambda::Function
+    Properties: { FunctionName: cleanup, Code: { ZipFile: "x" }, Role: arn:aws:iam::123456789012:role/r }
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: { TopicName: alerts }
+Outputs:
+  Arn: { Value: !GetAtt Handler.Arn }
+  Topic: { Value: !GetAtt Topic.TopicName }
+`,
+  });
+  expect(await run("named")).toBe("CREATE_COMPLETE");
+  expect(physical("named", "Handler")).toBe("cleanup");
+  expect(outputs("named")).toEqual({
+    Arn: "arn:aws:lambda:us-east-1:000000000000:function:cleanup",
+    Topic: "alerts",
+  });
+  expect(physical("named", "Topic")).toBe("arn:aws:sns:us-east-1:000000000000:alerts");
+
+  services.cfnStacks.create({
+    stackName: "nocode",
+    templateBody: "Resources:\n  Handler:\n    Type: AWS::Lambda::Function\n    Properties: { Role: r }\n",
+  });
+  expect(await run("nocode")).toBe("ROLLBACK_COMPLETE");
+  const failed = services.cfnStacks.events("nocode").find((e) => e.status === "CREATE_FAILED");
+  expect(failed?.statusReason).toContain(
+    "Properties validation failed for resource Handler with message: [#: required key [Code] not found]",
+  );
+});

@@ -4,6 +4,7 @@ import {
   type Db,
   deleteDrainedTarget,
   readConfigVersion,
+  readRegistryData,
   readTargetHealth,
   recordSamples,
   writeLoadBalancerState,
@@ -32,11 +33,12 @@ export interface ProxyReport {
 }
 
 export interface ProxyFeedOptions {
-  db: Db;
+  /** The registry, read when used (tests point one app at each test's own file). */
+  db: () => Db;
   now?: () => number;
   /** How long a health-check lease lasts unless renewed (fast mode: 3 s; otherwise 10 s). */
   leaseTtlMs?: number;
-  /** How often the configuration version is read while a proxy follows (it is one row). */
+  /** How often the configuration version is read while a proxy follows (one row by its key: cheap). */
   versionPollMs?: number;
   /** How often recorded health is compared with what was passed on (writers other than proxies' reports). */
   healthSweepMs?: number;
@@ -46,7 +48,13 @@ export interface ProxyFeedOptions {
 }
 
 /** Bytes a slow proxy may have queued before it is dropped (it reconnects and starts with a hello). */
-const maxQueuedBytes = 8 * 1024 * 1024;
+const maxQueuedBytes = 16 * 1024 * 1024;
+/**
+ * A registry up to this size travels in the stream itself (`snapshot` events): a change then costs a
+ * proxy no request of its own, which is most of the 100 ms budget on a loaded machine. Larger ones are
+ * announced (`version`) and fetched with GET /v1/proxy/snapshot.
+ */
+const maxPushedBytes = 4 * 1024 * 1024;
 
 /** A report from a proxy that does not hold the lease names health: refused, never written. */
 export class LeaseNotHeld extends Error {}
@@ -89,18 +97,18 @@ export class ProxyFeed {
       this.clients.delete(res);
       if (this.clients.size === 0) this.stopTimers();
     });
-    this.version = this.readVersion() ?? this.version;
+    const snapshot = this.readSnapshot();
+    if (snapshot) this.version = snapshot.version;
     const entries: FeedHealthEntry[] = [];
     for (const row of health) {
       this.passed.set(`${row.targetGroupArn}|${row.key}`, stateKey(row.state, row.reason, row.description));
       entries.push([row.targetGroupArn, row.key, row.state, row.reason, row.description, 0]);
     }
-    this.write(res, "hello", {
-      version: this.version,
-      seq: this.seq,
-      health: entries,
-      lease: this.currentLease(),
-    });
+    this.send(
+      res,
+      `event: hello\ndata: ${JSON.stringify({ version: this.version, seq: this.seq, health: entries, lease: this.currentLease() ?? null })}\n\n`,
+    );
+    if (snapshot?.text !== undefined) this.send(res, `event: snapshot\ndata: ${snapshot.text}\n\n`);
     return undefined;
   }
 
@@ -124,7 +132,7 @@ export class ProxyFeed {
    * metrics from every proxy, each write idempotent or additive.
    */
   report(report: ProxyReport): { health: number; drained: number; removed: number; samples: number } {
-    const db = this.options.db;
+    const db = this.options.db();
     const now = this.now();
     if (report.health && report.health.length > 0 && !holdsLease(this.lease, report.proxy, now))
       throw new LeaseNotHeld(`Proxy '${report.proxy}' does not hold the health-check lease`);
@@ -161,11 +169,15 @@ export class ProxyFeed {
   private startTimers(): void {
     const poll = setInterval(() => {
       const version = this.readVersion();
-      if (version !== undefined && version !== this.version) {
-        this.version = version;
-        this.broadcast("version", { version });
-      }
-    }, this.options.versionPollMs ?? 20);
+      if (version === undefined || version === this.version) return;
+      const snapshot = this.readSnapshot();
+      if (!snapshot) return;
+      this.version = snapshot.version;
+      if (snapshot.text !== undefined) {
+        const text = `event: snapshot\ndata: ${snapshot.text}\n\n`;
+        for (const res of this.clients) this.send(res, text);
+      } else this.broadcast("version", { version: snapshot.version });
+    }, this.options.versionPollMs ?? 10);
     const sweep = setInterval(() => this.sweepHealth(), this.options.healthSweepMs ?? 1000);
     const heartbeat = setInterval(() => {
       for (const res of this.clients) this.send(res, ": heartbeat\n\n");
@@ -197,16 +209,28 @@ export class ProxyFeed {
 
   private readVersion(): number | undefined {
     try {
-      return readConfigVersion(this.options.db);
+      return readConfigVersion(this.options.db());
     } catch (error) {
       this.options.log.warn(error, "proxy feed: could not read the configuration version");
       return undefined;
     }
   }
 
+  /** The registry rows now, serialised once for every proxy when small enough to push. */
+  private readSnapshot(): { version: number; text: string | undefined } | undefined {
+    try {
+      const data = readRegistryData(this.options.db());
+      const text = JSON.stringify(data);
+      return { version: data.version, text: text.length <= maxPushedBytes ? text : undefined };
+    } catch (error) {
+      this.options.log.warn(error, "proxy feed: could not read the registry");
+      return undefined;
+    }
+  }
+
   private readHealth(): ReturnType<typeof readTargetHealth> {
     try {
-      return readTargetHealth(this.options.db);
+      return readTargetHealth(this.options.db());
     } catch (error) {
       this.options.log.warn(error, "proxy feed: could not read target health");
       return [];
@@ -216,10 +240,6 @@ export class ProxyFeed {
   private broadcast(event: string, data: unknown): void {
     const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const res of this.clients) this.send(res, text);
-  }
-
-  private write(res: ServerResponse, event: string, data: unknown): void {
-    this.send(res, `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   private send(res: ServerResponse, text: string): void {

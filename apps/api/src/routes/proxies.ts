@@ -113,7 +113,7 @@ const ReportBody = Type.Object(
 );
 
 export interface ProxyRouteOptions {
-  db: Db;
+  db: () => Db;
   feed: ProxyFeed;
 }
 
@@ -148,7 +148,7 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
       let body: string;
       let version: number;
       try {
-        const data = readRegistryData(db);
+        const data = readRegistryData(db());
         version = data.version;
         if (etagMatches(request.headers["if-none-match"], version))
           return reply.code(304).header("etag", configEtag(version)).send(null);

@@ -55,7 +55,9 @@ class WebService extends Stack {
   }
 }
 
-const app = new App();
+// aws-cdk-lib's built-in CloudFormation validation (a WebAssembly rules engine) takes most of the CPU
+// of a synth of this app, 3-4 s; the template is deployed to scaleout, which validates it on its own.
+const app = new App({ builtinCloudFormationValidation: false });
 const listenerPort = Number(app.node.tryGetContext("listenerPort") ?? 80);
 if (!Number.isInteger(listenerPort) || listenerPort < 1 || listenerPort > 65535)
   throw new Error(`context listenerPort must be a port (1-65535), not ${listenerPort}`);

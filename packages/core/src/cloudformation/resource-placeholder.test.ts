@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generatedName } from "./generated-name.ts";
 import { placeholderAttributes, placeholderPhysicalId } from "./resource-placeholder.ts";
-import { resourceTypeSpec } from "./resource-types.ts";
+import { resourceTypeSpec, supportedResourceTypes } from "./resource-types.ts";
+import type { TemplateValue } from "./value.ts";
 
 const input = (properties: Record<string, string> = {}, seed = "seed-1") => ({
   stackName: "web",
@@ -56,6 +58,37 @@ describe("placeholder values from the declarative spec", () => {
     const policy = specOf("AWS::IAM::ManagedPolicy");
     expect(placeholderPhysicalId(policy, input({ ManagedPolicyName: "read" }))).toBe(
       "arn:aws:iam::123456789012:policy/read",
+    );
+  });
+
+  it("makes values of any properties a template gives, never throwing (fuzz)", () => {
+    const placeholders = supportedResourceTypes().filter((type) => resourceTypeSpec(type)?.placeholder);
+    const value: fc.Arbitrary<TemplateValue> = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...placeholders),
+        fc.dictionary(
+          fc.constantFrom("RoleName", "TopicName", "Name", "CidrBlock", "VpcId", "{name}"),
+          value,
+        ),
+        fc.string(),
+        (type, properties, seed) => {
+          const spec = specOf(type);
+          const given = { ...input(), properties, seed };
+          const id = placeholderPhysicalId(spec, given);
+          expect(typeof id).toBe("string");
+          const attributes = placeholderAttributes(spec, id, given);
+          expect(Object.keys(attributes).sort()).toEqual(Object.keys(spec.attributes).sort());
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,4 +1,5 @@
 import { generatedName, seededHex } from "./generated-name.ts";
+import { partitionOf } from "./pseudo-parameters.ts";
 import type { PlaceholderAttribute, PlaceholderSpec } from "./resource-type.ts";
 import type { TemplateValue } from "./value.ts";
 
@@ -26,7 +27,7 @@ const property = (input: PlaceholderInput, name: string) =>
 
 function fill(template: string, input: PlaceholderInput, values: Record<string, string>): string {
   const all: Record<string, string> = {
-    partition: "aws",
+    partition: partitionOf(input.partition.region).partition,
     region: input.partition.region,
     account: input.partition.accountId,
     ...values,
@@ -40,7 +41,8 @@ function fill(template: string, input: PlaceholderInput, values: Record<string, 
 /** The resource's name: its naming property's value, or CloudFormation's generated name. */
 export function placeholderName(spec: PlaceholderSpec, input: PlaceholderInput): string {
   const given = spec.nameProperty === undefined ? undefined : text(property(input, spec.nameProperty));
-  return given ?? generatedName(input.stackName, input.logicalId, spec.nameMax ?? 64, input.seed);
+  if (given !== undefined && given !== "") return given;
+  return generatedName(input.stackName, input.logicalId, spec.nameMax ?? 64, input.seed);
 }
 
 export function placeholderPhysicalId(spec: PlaceholderSpec, input: PlaceholderInput): string {

@@ -30,6 +30,7 @@ const lambdaFunction: ResourceTypeSpec = {
   replacing: ["FunctionName"],
   placeholder: {
     idPrefix: "name",
+    nameProperty: "FunctionName",
     attributes: {
       Arn: { arn: "arn:{partition}:lambda:{region}:{account}:function:{physicalId}" },
       SnapStartResponse: { constant: [] },

@@ -66,7 +66,10 @@ export const certificateProvider: ResourceProvider = {
 /** ACM takes a validation domain per name; CloudFormation's HostedZoneId (Route 53) has no use here. */
 function validationOptionsOf(properties: ProviderRequest["properties"]) {
   const options = prop<DomainValidationOptions>(properties, "DomainValidationOptions");
-  return options?.map((option) => ({
+  if (options === undefined) return undefined;
+  if (!Array.isArray(options) || !options.every((option) => option !== null && typeof option === "object"))
+    throw new AwsError("ValidationError", 400, "Property DomainValidationOptions must be a list of objects");
+  return options.map((option) => ({
     domainName: option.domainName,
     validationDomain: option.validationDomain ?? option.domainName,
   }));

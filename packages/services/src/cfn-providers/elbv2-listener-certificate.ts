@@ -4,10 +4,14 @@ import { deleting, prop, requiredString } from "./types.ts";
 
 type Certificates = Array<{ certificateArn?: string }>;
 
-const arnsOf = (properties: ProviderRequest["properties"]): string[] =>
-  (prop<Certificates>(properties, "Certificates") ?? []).flatMap((c) =>
-    typeof c.certificateArn === "string" ? [c.certificateArn] : [],
+/** The certificates' ARNs; what is not a list of certificates names none (create has refused it). */
+function arnsOf(properties: ProviderRequest["properties"]): string[] {
+  const list = prop<Certificates>(properties, "Certificates");
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((c) =>
+    c !== null && typeof c === "object" && typeof c.certificateArn === "string" ? [c.certificateArn] : [],
   );
+}
 
 /**
  * AWS::ElasticLoadBalancingV2::ListenerCertificate: certificates added to a secure listener's SNI list

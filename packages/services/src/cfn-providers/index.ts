@@ -5,7 +5,6 @@ import { scalingPolicyProvider } from "./autoscaling-scaling-policy.ts";
 import { scheduledActionProvider } from "./autoscaling-scheduled-action.ts";
 import { warmPoolProvider } from "./autoscaling-warm-pool.ts";
 import { alarmProvider } from "./cloudwatch-alarm.ts";
-import { customProviderOf } from "./custom-resources.ts";
 import { launchTemplateProvider } from "./ec2-launch-template.ts";
 import { listenerProvider } from "./elbv2-listener.ts";
 import { listenerCertificateProvider } from "./elbv2-listener-certificate.ts";
@@ -35,11 +34,7 @@ const providers: Record<string, ResourceProvider> = {
 
 /** The provider of a resource type: one that acts, a placeholder, or none (the stack fails). */
 export function providerOf(type: string): ResourceProvider | undefined {
-  return (
-    (Object.hasOwn(providers, type) ? providers[type] : undefined) ??
-    placeholderProvider(type) ??
-    customProviderOf(type)
-  );
+  return (Object.hasOwn(providers, type) ? providers[type] : undefined) ?? placeholderProvider(type);
 }
 
 /** The types with a provider of their own (every other supported type is a placeholder). */

@@ -1,4 +1,4 @@
-import { CloudFormation } from "@scaleout/core";
+import { AwsError, CloudFormation } from "@scaleout/core";
 import type { ProviderRequest, ResourceProvider } from "./types.ts";
 
 /*
@@ -18,20 +18,37 @@ function inputOf(request: ProviderRequest): CloudFormation.PlaceholderInput {
   };
 }
 
-/** The provider of a placeholder type, or undefined for a type that is not one. */
+/** A placeholder still needs what CloudFormation's schema requires of its type (a function's Code). */
+function checkRequired(type: CloudFormation.ResourceTypeSpec, request: ProviderRequest): void {
+  const missing = CloudFormation.missingProperties(type, request.properties);
+  if (missing.length > 0)
+    throw new AwsError(
+      "ValidationError",
+      400,
+      `Properties validation failed for resource ${request.logicalId} with message: [${missing.map((name) => `#: required key [${name}] not found`).join(", ")}]`,
+    );
+}
+
+/**
+ * The provider of a placeholder type (core's list, and the custom resources and Lambda functions of
+ * resource-types-custom.ts, which the CDK adds and nothing runs), or undefined for a type that is none.
+ */
 export function placeholderProvider(type: string): ResourceProvider | undefined {
-  const spec = CloudFormation.resourceTypeSpec(type)?.placeholder;
-  if (spec === undefined) return undefined;
+  const typeSpec = CloudFormation.resourceTypeSpec(type);
+  const spec = typeSpec?.placeholder;
+  if (typeSpec === undefined || spec === undefined) return undefined;
   return {
     // A new name makes a new record (the registry says so); any other change re-reads the properties.
     replaces: spec.nameProperty === undefined ? [] : [spec.nameProperty],
     ...(spec.nameProperty !== undefined && { namedBy: spec.nameProperty }),
     create(request) {
+      checkRequired(typeSpec, request);
       const input = inputOf(request);
       const physicalId = CloudFormation.placeholderPhysicalId(spec, input);
       return { physicalId, attributes: CloudFormation.placeholderAttributes(spec, physicalId, input) };
     },
     update(request) {
+      checkRequired(typeSpec, request);
       return {
         physicalId: request.physicalId,
         attributes: CloudFormation.placeholderAttributes(spec, request.physicalId, inputOf(request)),

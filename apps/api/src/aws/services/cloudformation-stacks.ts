@@ -103,10 +103,11 @@ function parametersOut(services: Services, stack: StackRow) {
   }
   return stack.parameters.map((p) => {
     const key = String(p.ParameterKey ?? "");
+    const masked = (value: unknown) => (noEcho.has(key) && value !== undefined ? "****" : text(value));
     return {
       parameterKey: key,
-      parameterValue: noEcho.has(key) ? "****" : text(p.ParameterValue),
-      resolvedValue: text(p.ResolvedValue),
+      parameterValue: masked(p.ParameterValue),
+      resolvedValue: masked(p.ResolvedValue),
     };
   });
 }

@@ -1,0 +1,59 @@
+// The least a proxy can do per request, on either server side: `http` (node:http) or `net` (raw
+// sockets, head found by its blank line). Both forward the same way: one GET over a keep-alive raw socket
+// to the target (target port in argv[3]), the answer's head and Content-Length body read, and a response
+// of the same bytes written back. The difference between the two is what node:http's server side costs.
+const net = require("node:net");
+const kind = process.argv[2];
+const targetPort = Number(process.argv[3]);
+const idle = [];
+function connect() {
+  const socket = net.connect(targetPort, "127.0.0.1");
+  // The target closes idle keep-alive sockets after 5 s: forget them.
+  socket.on("error", () => socket.destroy());
+  socket.on("close", () => {
+    const at = idle.indexOf(socket);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return socket;
+}
+function upstream(done) {
+  const socket = idle.pop() ?? connect();
+  let buffered = "";
+  const onData = (chunk) => {
+    buffered += chunk.toString("latin1");
+    const end = buffered.indexOf("\r\n\r\n");
+    if (end < 0) return;
+    const length = Number(/content-length: (\d+)/i.exec(buffered)?.[1] ?? 0);
+    if (buffered.length < end + 4 + length) return;
+    socket.off("data", onData);
+    idle.push(socket);
+    done(buffered.slice(end + 4, end + 4 + length));
+  };
+  socket.on("data", onData);
+  socket.write("GET / HTTP/1.1\r\nhost: target\r\nx-forwarded-for: 127.0.0.1\r\n\r\n", "latin1");
+}
+const head = (length, close) =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
+let server;
+if (kind === "http") {
+  server = require("node:http").createServer((req, res) => {
+    upstream((body) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+      res.end(body, "latin1");
+    });
+  });
+} else {
+  server = net.createServer((socket) => {
+    socket.on("error", () => socket.destroy());
+    socket.on("data", (chunk) => {
+      if (chunk.indexOf("\r\n\r\n") < 0) return;
+      const close = chunk.indexOf("onnection: close") >= 0;
+      upstream((body) => {
+        const response = head(body.length, close) + body;
+        if (close) socket.end(response, "latin1");
+        else socket.write(response, "latin1");
+      });
+    });
+  });
+}
+server.listen(0, "127.0.0.1", () => process.send(server.address().port));
