@@ -47,6 +47,11 @@ export interface Settings {
     sharing: "reuseport" | "cluster";
     /** SCALEOUT_PROXY_WORKER_HEADER=1: answer `x-scaleout-worker: <pid>` (diagnostics, tests). */
     workerHeader: boolean;
+    /**
+     * SCALEOUT_LOCAL_PROXY=off: npm start runs no proxy of its own; proxies started with `scaleout proxy
+     * --api` serve instead, all agreeing on health (docs/multi-host.md). Default on.
+     */
+    local: boolean;
   };
 }
 
@@ -159,6 +164,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       workers: proxyWorkers(env.SCALEOUT_PROXY_WORKERS),
       sharing: proxySharing(env.SCALEOUT_PROXY_SHARING),
       workerHeader: env.SCALEOUT_PROXY_WORKER_HEADER === "1",
+      local: env.SCALEOUT_LOCAL_PROXY !== "off",
     },
   };
 }
