@@ -136,10 +136,12 @@ describe("proxies fed by the api", () => {
     };
     const checksBefore = flapping.health.checks;
     const started = performance.now();
-    const windowMs = 6000;
+    // Failing for 3 s (two failed checks: unhealthy), then passing for 3 s (two passes: healthy again).
+    const windowMs = 6500;
+    flapping.health.status = 500;
     const flip = setInterval(() => {
       flapping.health.status = flapping.health.status === 200 ? 500 : 200;
-    }, 2000);
+    }, 3000);
     let samples = 0;
     let disagreements = 0;
     const views = new Set<string>();
