@@ -1,5 +1,7 @@
+import type { AddressInfo } from "node:net";
+import { schema } from "@scaleout/db";
 import { describe, expect } from "vitest";
-import { expectError, expectStatus, seedWeb, apiTest as test } from "./helpers.ts";
+import { buildTestApp, expectError, expectStatus, seedWeb, apiTest as test } from "./helpers.ts";
 
 /*
  * The api's side of proxies on other hosts (routes/proxies.ts): the snapshot and its ETag, the
@@ -121,5 +123,42 @@ describe("proxy feed", () => {
         400,
       ]);
     expect((await api.request("POST", "/v1/proxy/lease", { proxy: "" })).status).toBe(400);
+  });
+
+  test("a draining target is recorded drained once every following proxy has reported it", async ({
+    dataDir,
+  }) => {
+    const t = await buildTestApp({ dataDir, fast: true });
+    try {
+      const { targetGroupArn } = await seedWeb(t);
+      const target = { id: "127.0.0.1", port: 9002 };
+      expectStatus(await t.request("POST", "/v1/target-groups/web-tg/targets", { targets: [target] }), 200);
+      expectStatus(
+        await t.request("POST", "/v1/target-groups/web-tg/targets/deregister", { targets: [target] }),
+        200,
+      );
+      await t.app.listen({ host: "127.0.0.1", port: 0 });
+      const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const streams = await Promise.all(
+        ["a", "b"].map(async (proxy) => {
+          const response = await fetch(`${base}/v1/proxy/changes?proxy=${proxy}`);
+          const reader = response.body?.getReader();
+          await reader?.read(); // the hello: following from here
+          return reader;
+        }),
+      );
+      const drainedAt = () =>
+        t.handle.db.select({ drainedAt: schema.targets.drainedAt }).from(schema.targets).get()?.drainedAt;
+      const report = (proxy: string) =>
+        t.request("POST", "/v1/proxy/reports", { proxy, drained: [{ targetGroupArn, ...target, at: 1234 }] });
+      expectStatus(await report("a"), 200);
+      expect(drainedAt()).toBeNull();
+      // b still has requests to it; once it reports too, the instance may stop.
+      expectStatus(await report("b"), 200);
+      expect(drainedAt()).toBe(1234);
+      for (const reader of streams) await reader?.cancel();
+    } finally {
+      await t.close();
+    }
   });
 });

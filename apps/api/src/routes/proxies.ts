@@ -176,8 +176,23 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
         summary: "Server-sent events for proxies: configuration version, target health, lease",
         description:
           "`text/event-stream`. First `hello` (`{version, seq, health, lease}`: the version and every target's health), then `version` (`{version}`: fetch the snapshot), `health` (`{seq, entries}`: transitions as the lease holder's checks found them) and `lease` (`{holder}`). A comment line arrives every 5 s.",
+        querystring: Type.Object(
+          {
+            proxy: Type.Optional({
+              ...ProxyId,
+              description:
+                "The following proxy's id: a draining target is recorded drained once every proxy that follows with an id has reported it",
+            }),
+          },
+          { additionalProperties: false },
+        ),
         produces: ["text/event-stream"],
-        response: { 200: Type.String({ description: "text/event-stream" }), 401: errorRef, 503: errorRef },
+        response: {
+          200: Type.String({ description: "text/event-stream" }),
+          400: errorRef,
+          401: errorRef,
+          503: errorRef,
+        },
       },
     },
     async (request, reply) => {
@@ -193,7 +208,7 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
         connection: "keep-alive",
         "x-accel-buffering": "no",
       });
-      const refused = feed.follow(res);
+      const refused = feed.follow(res, request.query.proxy);
       if (refused) {
         res.end(`event: refused\ndata: ${JSON.stringify({ reason: refused })}\n\n`);
       }
@@ -233,7 +248,7 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
         tags: ["Proxy"],
         summary: "What a proxy writes: health transitions, drained targets, load balancer state, metrics",
         description:
-          "Health is accepted only from the lease holder (409 otherwise). Drained and removed targets apply only to rows still draining; samples add to the metric store's seconds.",
+          "Health is accepted only from the lease holder (409 otherwise). A drained target is recorded once every proxy following the change stream with an id has reported it; drained and removed targets apply only to rows still draining; samples add to the metric store's seconds.",
         body: ReportBody,
         response: {
           200: Type.Object({

@@ -100,7 +100,7 @@ export class RemoteProxy {
         },
         health: (_seq, entries) => this.proxy.applyHealth(entries),
       },
-      { log: this.options.log },
+      { log: this.options.log, proxy: this.options.id },
     );
   }
 
