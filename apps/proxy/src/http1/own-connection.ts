@@ -7,14 +7,12 @@ import {
   type RequestHeadLimits,
 } from "@scaleout/core";
 
-/** What a connection asks of its server: its timeouts now, and where requests and upgrades go. */
+/** What a connection asks of its server: where requests and upgrades go, and its waiting sweep. */
 export interface ConnectionOwner {
-  readonly keepAliveTimeout: number;
-  readonly headersTimeout: number;
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
-  /** The connection is idle between requests (closeIdleConnections may end it) or not. */
-  idle(connection: Http1Connection, idle: boolean): void;
+  /** The connection waits for a head (the server's sweep times it out), or is serving one. */
+  waiting(connection: Http1Connection, waiting: boolean): void;
 }
 
 export const headLimits: RequestHeadLimits = {
@@ -44,6 +42,9 @@ export class Http1Connection {
   private closed = false;
   /** The request being answered and its response, until the response finishes. */
   private current: { req: IncomingMessage; res: ServerResponse } | undefined;
+  /** While waiting for a head: since when (ms), and whether no byte of it has come (keep-alive idle). */
+  waitingSince = 0;
+  idle = true;
 
   constructor(
     readonly socket: Socket,
@@ -81,8 +82,10 @@ export class Http1Connection {
   }
 
   private waitForHead(idle: boolean): void {
-    this.socket.setTimeout(idle ? this.owner.keepAliveTimeout : this.owner.headersTimeout);
-    this.owner.idle(this, idle);
+    // No socket timer: one costs a refresh on every read and write. The server's sweep enforces these.
+    this.waitingSince = Date.now();
+    this.idle = idle;
+    this.owner.waiting(this, true);
   }
 
   private onData(chunk: Buffer): void {
@@ -104,7 +107,8 @@ export class Http1Connection {
   private next(): void {
     const bytes = this.buffered;
     if (bytes === undefined || bytes.length === 0) return;
-    if (this.scanned === 0) this.waitForHead(false);
+    // The head's first bytes: from here headersTimeout applies, not keepAliveTimeout.
+    if (this.idle) this.waitForHead(false);
     const result = parseRequestHead(bytes, 0, headLimits, this.scanned);
     if (result.kind === "incomplete") {
       this.scanned = bytes.length;
@@ -114,7 +118,7 @@ export class Http1Connection {
     if (result.kind === "invalid") {
       this.buffered = undefined;
       this.inFlight = true;
-      this.socket.setTimeout(0);
+      this.owner.waiting(this, false);
       this.socket.end(refusal(result.status));
       return;
     }
@@ -138,8 +142,7 @@ export class Http1Connection {
       head.rawHeaders.length,
     );
     this.inFlight = true;
-    this.owner.idle(this, false);
-    socket.setTimeout(0);
+    this.owner.waiting(this, false);
     if (head.upgrade) {
       (req as IncomingMessage & { upgrade: boolean }).upgrade = true;
       req.complete = true;
@@ -223,7 +226,7 @@ export class Http1Connection {
 
   private onClose(): void {
     this.closed = true;
-    this.owner.idle(this, false);
+    this.owner.waiting(this, false);
     const body = this.body;
     this.body = undefined;
     // As node:http: a request whose body never finished is aborted.

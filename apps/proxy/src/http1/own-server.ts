@@ -15,12 +15,28 @@ export class OwnHttpServer extends Server implements ConnectionOwner {
   headersTimeout = 60_000;
   /** Accepted for node:http's shape; a whole-request deadline is not enforced (the proxy sets 0). */
   requestTimeout = 0;
-  private readonly idleConnections = new Set<Http1Connection>();
+  /** Connections waiting for a head (before their first request, or between two). */
+  private readonly waitingConnections = new Set<Http1Connection>();
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void) {
-    // Half-open: a client that ends its side after a request still gets its response (as node:http).
+    // Half-open: the end of a client's side is handled by the connection (as node:http handles it).
     super({ allowHalfOpen: true, noDelay: true });
     this.on("connection", (socket: Socket) => new Http1Connection(socket, this));
+    // As node:http's connectionsCheckingInterval: one timer for all waiting connections, every second.
+    this.sweep = setInterval(() => this.expire(Date.now()), 1000).unref();
+    this.on("close", () => clearInterval(this.sweep));
+  }
+
+  /** Ends the connections that waited too long: idle ones past keepAliveTimeout, heads past headersTimeout. */
+  private expire(now: number): void {
+    for (const connection of this.waitingConnections) {
+      const limit = connection.idle ? this.keepAliveTimeout : this.headersTimeout;
+      if (limit > 0 && now - connection.waitingSince >= limit) {
+        this.waitingConnections.delete(connection);
+        connection.socket.destroy();
+      }
+    }
   }
 
   request(req: IncomingMessage, res: ServerResponse): void {
@@ -32,14 +48,13 @@ export class OwnHttpServer extends Server implements ConnectionOwner {
     else this.emit("upgrade", req, socket, head);
   }
 
-  idle(connection: Http1Connection, idle: boolean): void {
-    if (idle) this.idleConnections.add(connection);
-    else this.idleConnections.delete(connection);
+  waiting(connection: Http1Connection, waiting: boolean): void {
+    if (waiting) this.waitingConnections.add(connection);
+    else this.waitingConnections.delete(connection);
   }
 
   /** Ends every connection between requests (a listener going away: in-flight requests finish). */
   closeIdleConnections(): void {
-    for (const connection of this.idleConnections) connection.closeIfIdle();
-    this.idleConnections.clear();
+    for (const connection of this.waitingConnections) if (connection.idle) connection.closeIfIdle();
   }
 }
