@@ -354,13 +354,13 @@ function report(systems: System[], figures: Map<System, Figures>): void {
     ["RSS with them (MB, process tree)", (f) => f.idleRssMb.toFixed(0)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  const columns = systems.map((s) => s.name.padStart(22)).join("");
+  const columns = systems.map((s) => s.name.padStart(28)).join("");
   process.stdout.write(`\n${"".padEnd(width)}${columns}\n`);
   for (const [label, value] of rows) {
     const cells = systems.map((s) => {
       const f = figures.get(s);
       const text = f ? value(f) : "-";
-      return (text === "NaN" ? "-" : text).padStart(22);
+      return (text === "NaN" ? "-" : text).padStart(28);
     });
     process.stdout.write(`${label.padEnd(width)}${cells.join("")}\n`);
   }

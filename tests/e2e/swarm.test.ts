@@ -43,7 +43,12 @@ afterEach(async () => {
   cleanup = [];
 });
 
-describe.skipIf(engine === "none" && !required)("swarm driver on a single-node swarm", () => {
+const skipped = engine === "none" && !required;
+// The reason shows in the report beside the skipped tests.
+const because = skipped ? " (skipped: no Docker engine answers on DOCKER_HOST or /var/run/docker.sock)" : "";
+if (skipped) console.warn(`swarm driver tests${because}`);
+
+describe.skipIf(skipped)(`swarm driver on a single-node swarm${because}`, () => {
   let swarm: SingleNodeSwarm | undefined;
   beforeAll(async () => {
     if (engine === "none") throw new Error("CI=true but no Docker engine answers on DOCKER_HOST");
@@ -103,6 +108,12 @@ describe.skipIf(engine === "none" && !required)("swarm driver on a single-node s
     expect(await plainDocker.list(group)).toEqual([]);
     expect((await mine.inspect(instance.instanceId))?.state).toBe("running");
     expect((await mine.list(group)).map((i) => i.instanceId)).toEqual([instance.instanceId]);
+
+    // CPU from the engine's stats of the task's container (this node's): the second reading has a delta.
+    expect(await mine.sample(instance.instanceId)).toMatchObject({ cpuPercent: 0 });
+    const second = await mine.sample(instance.instanceId);
+    expect(second?.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(second?.memoryBytes).toBeGreaterThan(0);
 
     // Limits and reservations went to Swarm: its scheduler places by them.
     const { stdout } = await docker("docker", [

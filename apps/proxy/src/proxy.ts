@@ -99,7 +99,11 @@ export class LoadBalancerProxy {
         resources.log,
       );
       this.pool = pool;
-      this.draining = new Draining(resources, this.plane, this.registry, pool);
+      // The owner's own UDP flows hold a draining target as the workers' requests and flows do.
+      this.draining = new Draining(resources, this.plane, this.registry, {
+        busy: (groupArn, target) => target.outstanding > 0 || pool.busy(groupArn, target),
+        left: (groupArn, key) => pool.left(groupArn, key),
+      });
       this.udp = new UdpListeners(resources, this.plane, () => this.draining.sweep());
       this.health = new HealthChecker(resources, this.plane, this.registry, (arn, t) =>
         pool.broadcast({

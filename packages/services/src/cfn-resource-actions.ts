@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AwsError, CloudFormation } from "@scaleout/core";
 import { providerOf } from "./cfn-providers/index.ts";
-import { awaitSignals, lastEventSeq } from "./cfn-signals.ts";
+import { awaitSignals, creationStart, lastEventSeq } from "./cfn-signals.ts";
 import {
   addEvent,
   putResource,
@@ -90,9 +90,11 @@ export async function createResource(
   const db = scope.services.ctx.db;
   const now = () => scope.services.ctx.now();
   const stackId = scope.stack.stackId;
-  // Signals recorded from here on are this creation's; its Timeout counts from here too.
-  const since = lastEventSeq(db, stackId);
-  const startedAt = now();
+  // Signals recorded from here on are this creation's, and its Timeout counts from here; a resumed
+  // create goes on from where the stopped one began, keeping the signals that came meanwhile.
+  const { since, startedAt } = resuming
+    ? creationStart(db, stackId, logicalId, now())
+    : { since: lastEventSeq(db, stackId), startedAt: now() };
   let properties: Record<string, TemplateValue> = {};
   let physicalId: string | null = null;
   const write = (status: string, reason: string | null, attributes: Record<string, TemplateValue> = {}) =>

@@ -71,6 +71,28 @@ export function lastEventSeq(db: Db, stackId: string): number {
   );
 }
 
+/**
+ * Where a stack create's resource began, for a create resumed after the worker stopped: its first event
+ * (a stack's create makes each resource once, so all its events are this creation's).
+ */
+export function creationStart(
+  db: Db,
+  stackId: string,
+  logicalId: string,
+  now: number,
+): { since: number; startedAt: number } {
+  const first = db
+    .select({ seq: cfnStackEvents.seq, timestamp: cfnStackEvents.timestamp })
+    .from(cfnStackEvents)
+    .where(and(eq(cfnStackEvents.stackId, stackId), eq(cfnStackEvents.logicalId, logicalId)))
+    .orderBy(asc(cfnStackEvents.seq))
+    .limit(1)
+    .get();
+  return first === undefined
+    ? { since: lastEventSeq(db, stackId), startedAt: now }
+    : { since: first.seq - 1, startedAt: first.timestamp };
+}
+
 function signalsSince(
   db: Db,
   stackId: string,

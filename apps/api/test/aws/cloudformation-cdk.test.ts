@@ -6,13 +6,14 @@
 // DeleteStack removes every resource and instance.
 
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
+  CreateStackCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
@@ -76,6 +77,8 @@ async function synth(outdir: string, listenerPort: number): Promise<string> {
       maxBuffer: 16 * 1024 * 1024,
     },
   );
+  // No context lookup ran: the CLI writes what it looked up to cdk.context.json.
+  expect(existsSync(join(cdkApp, "cdk.context.json"))).toBe(false);
   return readFileSync(join(outdir, "WebService.template.json"), "utf8");
 }
 
@@ -119,6 +122,23 @@ test("a cdk-synthesized app deploys through a change set, serves through its lis
     maxAttempts: 1,
   });
   const name = `cdk${prefix.replace(/[^a-zA-Z0-9]/g, "").slice(-8)}`;
+  // An SSM parameter name that neither a stack here nor scaleout's documented defaults hold.
+  const imageKey = Object.keys(JSON.parse(template).Parameters).find((k) =>
+    k.startsWith("SsmParameterValue"),
+  );
+  const missing = await cfn
+    .send(
+      new CreateStackCommand({
+        StackName: name,
+        TemplateBody: template,
+        Capabilities: ["CAPABILITY_IAM"],
+        Parameters: [{ ParameterKey: imageKey, ParameterValue: "/my/golden-image" }],
+      }),
+    )
+    .catch((error: Error) => error);
+  expect((missing as Error).message).toBe(
+    "Unable to fetch parameters [/my/golden-image] from parameter store for this account.",
+  );
   const started = Date.now();
   // What `cdk deploy` calls once its assets are published: a CREATE change set with the capabilities
   // the CDK always grants, executed when it is ready.

@@ -222,8 +222,9 @@ export class TcpFlow {
     client.on("error", onClientError);
     upstream.on("error", onTargetError);
     if (upstream !== raw) raw.on("error", onTargetError);
-    client.once("close", onSocketClose);
-    upstream.once("close", onSocketClose);
+    // on, not once: a socket closes once, and once's wrapper would be two more objects a socket.
+    client.on("close", onSocketClose);
+    upstream.on("close", onSocketClose);
   }
 
   /** A read from a plain TCP target (onread); false pauses the target's reads until the client drains. */
