@@ -91,8 +91,33 @@ describe("proxy feed", () => {
       minimum: 3,
       maximum: 3,
     };
+    const waf = {
+      samples: [
+        [
+          "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acl/0123",
+          "rule",
+          29_000_000,
+          {
+            Request: {
+              ClientIP: "127.0.0.1",
+              Country: "-",
+              URI: "/",
+              Method: "GET",
+              HTTPVersion: "HTTP/1.1",
+              Headers: [],
+            },
+            Weight: 1,
+            Timestamp: 1_700_000_000,
+            Action: "BLOCK",
+          },
+        ],
+      ],
+      population: [],
+      managedKeys: [],
+    };
     const ok = await api.request("POST", "/v1/proxy/reports", {
       proxy: "p1",
+      waf,
       samples: [sample],
       loadBalancerStates: [{ arn: loadBalancerArn, state: "active", reason: null }],
     });
@@ -116,6 +141,8 @@ describe("proxy feed", () => {
       },
       { proxy: "p1", loadBalancerStates: [{ arn: loadBalancerArn, state: "provisioning", reason: null }] },
       { proxy: "p1", extra: true },
+      { proxy: "p1", waf: { ...waf, samples: [["arn", "rule", 1, { Weight: 1 }]] } },
+      { proxy: "p1", waf: { samples: [], population: [["arn", "rule", -1, 3]], managedKeys: [] } },
       [],
     ])
       expect([JSON.stringify(bad), (await api.request("POST", "/v1/proxy/reports", bad)).status]).toEqual([

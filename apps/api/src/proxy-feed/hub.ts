@@ -11,6 +11,7 @@ import {
   writeTargetDrained,
   writeTargetHealth,
 } from "@scaleout/db";
+import type { WafSampleBatch } from "@scaleout/queue";
 
 /** One target's health as the proxies pass it on: group ARN, `id:port`, state, reason, description, healthy since. */
 export type FeedHealthEntry = [string, string, string, string | null, string | null, number];
@@ -30,6 +31,7 @@ export interface ProxyReport {
   removed?: Array<{ targetGroupArn: string; id: string; port: number }>;
   loadBalancerStates?: Array<{ arn: string; state: string; reason: string | null }>;
   samples?: Sample[];
+  waf?: WafSampleBatch;
 }
 
 type DrainRef = { targetGroupArn: string; id: string; port: number };
@@ -46,6 +48,8 @@ export interface ProxyFeedOptions {
   healthSweepMs?: number;
   heartbeatMs?: number;
   maxClients?: number;
+  /** Where WAF's sampled requests from proxies go (server.ts: Redis, as the local proxy writes them). */
+  wafSink?: (batch: WafSampleBatch) => Promise<void>;
   log: { warn(error: unknown, message: string): void };
 }
 
@@ -173,6 +177,12 @@ export class ProxyFeed {
     }
     for (const s of report.loadBalancerStates ?? []) writeLoadBalancerState(db, s.arn, s.state, s.reason);
     if (report.samples && report.samples.length > 0) recordSamples(db, report.samples);
+    if (report.waf)
+      void this.options
+        .wafSink?.(report.waf)
+        .catch((error: unknown) =>
+          this.options.log.warn(error, "proxy feed: could not keep WAF's sampled requests"),
+        );
     return { health: entries.length, drained, removed, samples: report.samples?.length ?? 0 };
   }
 

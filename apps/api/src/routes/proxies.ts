@@ -55,6 +55,69 @@ const Sample = Type.Object(
   { additionalProperties: false },
 );
 
+const Header = Type.Object(
+  { Name: Type.String({ maxLength: 1024 }), Value: Type.String({ maxLength: 8192 }) },
+  { additionalProperties: false },
+);
+const Minute = Type.Integer({ minimum: 0, maximum: 200_000_000 });
+/** WAF's sampled requests, their populations and rate-based managed keys (queue waf-samples.ts). */
+const WafBatch = Type.Object(
+  {
+    samples: Type.Array(
+      Type.Tuple([
+        Arn,
+        Type.String({ maxLength: 255 }),
+        Minute,
+        Type.Object(
+          {
+            Request: Type.Object(
+              {
+                ClientIP: Type.String({ maxLength: 64 }),
+                Country: Type.String({ maxLength: 8 }),
+                URI: Type.String({ maxLength: 8192 }),
+                Method: Type.String({ maxLength: 64 }),
+                HTTPVersion: Type.String({ maxLength: 16 }),
+                Headers: Type.Array(Header, { maxItems: 200 }),
+              },
+              { additionalProperties: false },
+            ),
+            Weight: Type.Integer({ minimum: 0 }),
+            Timestamp: Type.Number({ minimum: 0 }),
+            Action: Type.String({ maxLength: 32 }),
+            RuleNameWithinRuleGroup: Type.Optional(Type.String({ maxLength: 255 })),
+            RequestHeadersInserted: Type.Optional(Type.Array(Header, { maxItems: 100 })),
+            ResponseCodeSent: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+            Labels: Type.Optional(
+              Type.Array(
+                Type.Object({ Name: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }),
+                {
+                  maxItems: 100,
+                },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+      { maxItems: 10_000 },
+    ),
+    population: Type.Array(
+      Type.Tuple([Arn, Type.String({ maxLength: 255 }), Minute, Type.Integer({ minimum: 0 })]),
+      { maxItems: 10_000 },
+    ),
+    managedKeys: Type.Array(
+      Type.Tuple([
+        Arn,
+        Type.String({ maxLength: 255 }),
+        Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10_000 }),
+        Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10_000 }),
+      ]),
+      { maxItems: 1000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const ReportBody = Type.Object(
   {
     proxy: ProxyId,
@@ -108,6 +171,7 @@ const ReportBody = Type.Object(
       ),
     ),
     samples: Type.Optional(Type.Array(Sample, { maxItems: 50_000 })),
+    waf: Type.Optional(WafBatch),
   },
   { additionalProperties: false },
 );

@@ -63,6 +63,7 @@ export class RemoteProxy {
       reusePort: options.reusePort ?? false,
       workerHeader: options.workerHeader ?? false,
       udpIdleTimeoutMs: udpFlowIdleSeconds(options.fast) * 1000,
+      wafSink: (batch) => this.writer.recordWaf(batch),
     });
   }
 
