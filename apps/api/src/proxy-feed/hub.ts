@@ -247,13 +247,17 @@ export class ProxyFeed {
    */
   private sweepHealth(): void {
     const entries: FeedHealthEntry[] = [];
+    const current = new Set<string>();
     for (const row of this.readHealth()) {
       const id = `${row.targetGroupArn}|${row.key}`;
+      current.add(id);
       const state = stateKey(row.state, row.reason, row.description);
       if (this.passed.get(id) === state) continue;
       this.passed.set(id, state);
       entries.push([row.targetGroupArn, row.key, row.state, row.reason, row.description, 0]);
     }
+    // Deregistered targets leave the map, so it stays the size of the registry.
+    for (const id of this.passed.keys()) if (!current.has(id)) this.passed.delete(id);
     if (entries.length > 0) this.broadcast("health", { seq: ++this.seq, entries });
   }
 
