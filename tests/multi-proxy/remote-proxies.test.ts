@@ -174,6 +174,45 @@ describe("proxies fed by the api", () => {
     expect(checks).toBeGreaterThanOrEqual(Math.floor(elapsed / 1000) - 2);
   });
 
+  it("when the lease holder dies, the other proxy takes the checks over once the lease expires", async () => {
+    const holding = (p: RemoteProxyProcess) => {
+      const lines = p
+        .output()
+        .split("\n")
+        .filter((l) => l.includes("health-check lease"));
+      return lines.at(-1)?.includes("holding the health-check lease") === true;
+    };
+    const holderIndex = proxies.findIndex(holding);
+    const holder = proxies[holderIndex];
+    const other = proxies[1 - holderIndex];
+    if (!holder || !other)
+      throw new Error(`no proxy holds the lease:\n${proxies.map((p) => p.output()).join("\n")}`);
+    holder.child.kill("SIGKILL");
+    const killedAt = performance.now();
+    await eventually(() => (holding(other) ? true : undefined), {
+      timeoutMs: 10_000,
+      message: "the other proxy holding the lease",
+    });
+    const takeover = Math.round(performance.now() - killedAt);
+    const checks = flapping.health.checks;
+    await eventually(() => (flapping.health.checks >= checks + 2 ? true : undefined), {
+      timeoutMs: 5000,
+      message: "health checks from the new holder",
+    });
+    console.log(
+      `lease holder killed: the other proxy took the checks over after ${takeover} ms (lease 1.5 s)`,
+    );
+    expect(takeover).toBeLessThan(5000);
+
+    // Back to two proxies for the next test: the dead one starts again on its address.
+    const host = hosts[holderIndex] ?? hosts[0];
+    proxies[holderIndex] = spawnRemoteProxy(apiUrl, host, `proxy-${holderIndex + 2}-again`);
+    await eventually(async () => ((await get(host, port, "/new1")).body === "rule 1" ? true : undefined), {
+      timeoutMs: 20_000,
+      message: `the proxy on ${host} serving again`,
+    });
+  });
+
   it("stopping the api leaves both serving their last configuration", async () => {
     await app.close();
     for (const host of hosts) {
