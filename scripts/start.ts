@@ -128,6 +128,8 @@ async function main(): Promise<void> {
     );
   }
   for (const name of apps) {
+    // Proxies fed by the api serve instead (docs/multi-host.md).
+    if (name === "proxy" && !settings.proxy.local) continue;
     services.push({
       name,
       // dist/<app>.mjs, built above. detached: a process group of its own, so a terminal's Ctrl-C

@@ -5,7 +5,13 @@
 // registry knows are stopped, never another scaleout's.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ComputeDriver, createDockerDriver, createProcessDriver, detectDocker } from "@scaleout/compute";
+import {
+  type ComputeDriver,
+  createDockerDriver,
+  createProcessDriver,
+  createSwarmDriver,
+  detectEngine,
+} from "@scaleout/compute";
 import { readSettings } from "@scaleout/config";
 import Database from "better-sqlite3";
 
@@ -73,9 +79,13 @@ async function main(): Promise<void> {
   const drivers: StopInstancesOptions["drivers"] = [
     { driver: await createProcessDriver({ stateDir: join(settings.dataDir, "instances") }) },
   ];
-  if (await detectDocker({})) {
+  const engine = await detectEngine({});
+  if (engine !== "none") {
     const known = registryInstanceIds(settings.databaseFile);
     drivers.push({ driver: createDockerDriver({}), keep: (id) => known.has(id) });
+    // A swarm manager's services too (SCALEOUT_COMPUTE=swarm, or auto on a manager).
+    if (engine === "swarm-manager")
+      drivers.push({ driver: createSwarmDriver({}), keep: (id) => known.has(id) });
   }
   const results = await stopInstances({ drivers });
   for (const { driver } of drivers) await driver.close();

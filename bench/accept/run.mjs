@@ -23,20 +23,30 @@ for (const k of kinds) {
   const child = k.startsWith("proxy-")
     ? fork(new URL("./min-proxy.cjs", import.meta.url), [k.slice(6), String(targetPort)])
     : fork(new URL("./server.cjs", import.meta.url), [k]);
-  servers[k] = { child, port: await new Promise((r) => child.once("message", r)), runs: { close: [], ka: [] } };
+  servers[k] = {
+    child,
+    port: await new Promise((r) => child.once("message", r)),
+    runs: { close: [], ka: [] },
+  };
 }
 for (let r = 0; r < repeats; r++) {
- for (const mode of modes) {
-  for (let i = 0; i < kinds.length; i++) {
-    const k = kinds[(i + r) % kinds.length];
-    const s = servers[k];
-    const before = cpu(s.child.pid);
-    const out = spawnSync("wrk", ["-t1", "-c50", `-d${seconds}s`, ...(mode === "close" ? ["-H", "Connection: close"] : []), `http://127.0.0.1:${s.port}/`]).stdout.toString();
-    const used = cpu(s.child.pid) - before;
-    const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-    s.runs[mode].push({ us: used / requests, rate: requests / seconds });
+  for (const mode of modes) {
+    for (let i = 0; i < kinds.length; i++) {
+      const k = kinds[(i + r) % kinds.length];
+      const s = servers[k];
+      const before = cpu(s.child.pid);
+      const out = spawnSync("wrk", [
+        "-t1",
+        "-c50",
+        `-d${seconds}s`,
+        ...(mode === "close" ? ["-H", "Connection: close"] : []),
+        `http://127.0.0.1:${s.port}/`,
+      ]).stdout.toString();
+      const used = cpu(s.child.pid) - before;
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+      s.runs[mode].push({ us: used / requests, rate: requests / seconds });
+    }
   }
- }
 }
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const k of kinds) {
@@ -44,7 +54,9 @@ for (const k of kinds) {
   for (const mode of modes) {
     const runs = s.runs[mode];
     const unit = mode === "close" ? "connection" : "keep-alive request";
-    console.log(`${k}: ${median(runs.map((x) => x.us)).toFixed(1)} µs CPU per ${unit} (runs ${runs.map((x) => x.us.toFixed(1)).join(" ")}), ${median(runs.map((x) => x.rate)).toFixed(0)}/s`);
+    console.log(
+      `${k}: ${median(runs.map((x) => x.us)).toFixed(1)} µs CPU per ${unit} (runs ${runs.map((x) => x.us.toFixed(1)).join(" ")}), ${median(runs.map((x) => x.rate)).toFixed(0)}/s`,
+    );
   }
   s.child.kill();
 }

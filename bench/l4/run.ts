@@ -13,6 +13,8 @@ import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
+import { chooseNode, nodeVersions } from "../../scripts/node-runtime.mjs";
+import { ensureSqliteBinding } from "../../scripts/sqlite-binding.mjs";
 import { cpuMicros, median, processTree, rssMb, start, stopAll } from "../lib/measure.ts";
 
 const { values: flags } = parseArgs({
@@ -23,9 +25,16 @@ const { values: flags } = parseArgs({
     concurrency: { type: "string", default: "50" },
     systems: { type: "string", default: "scaleout,haproxy,nginx" },
     bundle: { type: "string" },
+    /** A second scaleout from another bundle (a build from before a change), measured in the same run. */
+    baseline: { type: "string" },
     quick: { type: "boolean", default: false },
+    /** The node scaleout's proxy runs on: 24 (packages/node-runtime, as npm start), system, or a path. */
+    node: { type: "string", default: "24" },
+    /** Which rows: rate (connections/s), stream (MB/s over 1 and 8), idle (memory per idle connection). */
+    rows: { type: "string", default: "rate,stream,idle" },
   },
 });
+const rowKinds = new Set((flags.rows ?? "").split(","));
 const seconds = flags.quick ? 1 : Number(flags.seconds);
 const repeats = flags.quick ? 1 : Number(flags.repeats);
 /**
@@ -38,6 +47,11 @@ const concurrency = Number(flags.concurrency);
 const kinds = new Set((flags.systems ?? "").split(","));
 const here = resolve(import.meta.dirname);
 const root = resolve(here, "../..");
+const log = (message: string) => process.stderr.write(`bench/l4: ${message}\n`);
+/** The node scaleout runs on (Node 24 by default, as npm start), with a better-sqlite3 binding for it. */
+const runtime = chooseNode(root, flags.node ?? "24", log);
+const runtimeVersions = nodeVersions(runtime.node, log);
+ensureSqliteBinding(root, runtime.node, runtimeVersions.modules, log, runtimeVersions.node);
 
 interface System {
   name: string;
@@ -116,11 +130,11 @@ function writeRegistry(dataDir: string, port: number, targets: number[]): void {
   handle.close();
 }
 
-async function startScaleout(work: string, targets: number[], bundle: string): Promise<System> {
+async function startScaleout(work: string, targets: number[], bundle: string, label = ""): Promise<System> {
   const port = await freePort();
-  const dataDir = join(work, "scaleout");
+  const dataDir = join(work, label ? "scaleout-before" : "scaleout");
   writeRegistry(dataDir, port, targets);
-  const child = start(process.execPath, [bundle], {
+  const child = start(runtime.node, [bundle], {
     ...process.env,
     SCALEOUT_DATA_DIR: dataDir,
     REDIS_URL: "",
@@ -128,7 +142,11 @@ async function startScaleout(work: string, targets: number[], bundle: string): P
     SCALEOUT_ACCESS_LOG: "off",
     SCALEOUT_PROXY_WORKERS: "1",
   });
-  return { name: "scaleout w1", port, pid: child.pid ?? 0 };
+  return {
+    name: `scaleout w1 node ${runtimeVersions.node.replace(/^v(\d+).*/, "$1")}${label}`,
+    port,
+    pid: child.pid ?? 0,
+  };
 }
 
 async function startHaproxy(work: string, targets: number[]): Promise<System> {
@@ -186,7 +204,10 @@ interface Figures {
   connectionsPerSecond: number;
   cpuPerConnectionUs: number;
   mbPerSecond1: number;
+  /** CPU time of the system's process tree per MB moved (µs). */
+  cpuPerMb1Us: number;
   mbPerSecond8: number;
+  cpuPerMb8Us: number;
   idleOpen: number;
   idleKbEach: number;
   idleRssMb: number;
@@ -240,6 +261,8 @@ async function main(): Promise<void> {
     const targetPorts = targets.map((t) => t.value.port ?? 0);
     const systems: System[] = [];
     if (kinds.has("scaleout")) systems.push(await startScaleout(work, targetPorts, bundle));
+    if (flags.baseline)
+      systems.push(await startScaleout(work, targetPorts, resolve(flags.baseline), " before"));
     if (kinds.has("haproxy")) systems.push(await startHaproxy(work, targetPorts));
     if (kinds.has("nginx")) systems.push(await startNginx(work, targetPorts));
     for (const s of systems) await waitForAnswer(s.port);
@@ -249,34 +272,62 @@ async function main(): Promise<void> {
 
     // Warm-up: every system a short run of each kind.
     for (const s of systems) {
-      await load(["rate", String(s.port), String(concurrency), "1"]);
-      await load(["stream", String(s.port), "1", "1"]);
+      if (rowKinds.has("rate")) await load(["rate", String(s.port), String(concurrency), "1"]);
+      if (rowKinds.has("stream")) await load(["stream", String(s.port), "1", "1"]);
     }
-    const cpu = new Map<System, number[]>(systems.map((s) => [s, []]));
-    const rate = await alternate(systems, async (s) => {
+    /** A load run, with the CPU time the system's process tree spent in it (µs). */
+    const measured = async (s: System, args: string[]) => {
       const pids = processTree(s.pid);
       const cpuBefore = cpuMicros(pids);
-      const result = await load(["rate", String(s.port), String(concurrency), String(seconds)]);
-      const used = cpuMicros(pids) - cpuBefore;
-      cpu.get(s)?.push(used / Math.max(1, result.done ?? 0));
-      return result.perSecond ?? 0;
-    });
-    const one = await alternate(
-      systems,
-      async (s) => (await load(["stream", String(s.port), "1", String(seconds)])).mbPerSecond ?? 0,
-    );
-    const eight = await alternate(
-      systems,
-      async (s) => (await load(["stream", String(s.port), "8", String(seconds)])).mbPerSecond ?? 0,
-    );
+      const result = await load(args);
+      return { result, cpu: cpuMicros(pids) - cpuBefore };
+    };
+    const cpu = {
+      rate: new Map<System, number[]>(systems.map((s) => [s, []])),
+      one: new Map<System, number[]>(systems.map((s) => [s, []])),
+      eight: new Map<System, number[]>(systems.map((s) => [s, []])),
+    };
+    const none = new Map<System, number>();
+    const rate = !rowKinds.has("rate")
+      ? none
+      : await alternate(systems, async (s) => {
+          const { result, cpu: used } = await measured(s, [
+            "rate",
+            String(s.port),
+            String(concurrency),
+            String(seconds),
+          ]);
+          cpu.rate.get(s)?.push(used / Math.max(1, result.done ?? 0));
+          return result.perSecond ?? 0;
+        });
+    // CPU per MB: the stream runs count a second of warm-up the MB/s leaves out; the CPU of both is
+    // divided by the MB of the measured seconds and the warm-up at the same rate.
+    const stream = (connections: number, into: Map<System, number[]>) =>
+      alternate(systems, async (s) => {
+        const { result, cpu: used } = await measured(s, [
+          "stream",
+          String(s.port),
+          String(connections),
+          String(seconds),
+        ]);
+        const mbPerSecond = result.mbPerSecond ?? 0;
+        into.get(s)?.push(used / Math.max(1, mbPerSecond * (seconds + 1)));
+        return mbPerSecond;
+      });
+    const one = rowKinds.has("stream") ? await stream(1, cpu.one) : none;
+    const eight = rowKinds.has("stream") ? await stream(8, cpu.eight) : none;
     const figures = new Map<System, Figures>();
     for (const s of systems) {
-      const idle = await idleRow(s);
+      const idle = rowKinds.has("idle")
+        ? await idleRow(s)
+        : { open: Number.NaN, kbEach: Number.NaN, rssMb: Number.NaN };
       figures.set(s, {
-        connectionsPerSecond: rate.get(s) ?? 0,
-        cpuPerConnectionUs: median(cpu.get(s) ?? []),
-        mbPerSecond1: one.get(s) ?? 0,
-        mbPerSecond8: eight.get(s) ?? 0,
+        connectionsPerSecond: rate.get(s) ?? Number.NaN,
+        cpuPerConnectionUs: rowKinds.has("rate") ? median(cpu.rate.get(s) ?? []) : Number.NaN,
+        mbPerSecond1: one.get(s) ?? Number.NaN,
+        cpuPerMb1Us: median(cpu.one.get(s) ?? []),
+        mbPerSecond8: eight.get(s) ?? Number.NaN,
+        cpuPerMb8Us: median(cpu.eight.get(s) ?? []),
         idleOpen: idle.open,
         idleKbEach: idle.kbEach,
         idleRssMb: idle.rssMb,
@@ -295,18 +346,21 @@ function report(systems: System[], figures: Map<System, Figures>): void {
     [`connections/s (c${concurrency}, new connection per request)`, (f) => f.connectionsPerSecond.toFixed(0)],
     ["CPU per connection (µs, whole process tree)", (f) => f.cpuPerConnectionUs.toFixed(0)],
     ["MB/s over 1 connection", (f) => f.mbPerSecond1.toFixed(0)],
+    ["CPU per MB, 1 connection (µs, process tree)", (f) => f.cpuPerMb1Us.toFixed(0)],
     ["MB/s over 8 connections", (f) => f.mbPerSecond8.toFixed(0)],
+    ["CPU per MB, 8 connections (µs, process tree)", (f) => f.cpuPerMb8Us.toFixed(0)],
     [`idle connections held (of ${idleCount})`, (f) => String(f.idleOpen)],
     ["KB per idle connection (RSS growth)", (f) => f.idleKbEach.toFixed(2)],
     ["RSS with them (MB, process tree)", (f) => f.idleRssMb.toFixed(0)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  const columns = systems.map((s) => s.name.padStart(22)).join("");
+  const columns = systems.map((s) => s.name.padStart(28)).join("");
   process.stdout.write(`\n${"".padEnd(width)}${columns}\n`);
   for (const [label, value] of rows) {
     const cells = systems.map((s) => {
       const f = figures.get(s);
-      return (f ? value(f) : "-").padStart(22);
+      const text = f ? value(f) : "-";
+      return (text === "NaN" ? "-" : text).padStart(28);
     });
     process.stdout.write(`${label.padEnd(width)}${cells.join("")}\n`);
   }
@@ -317,18 +371,21 @@ function report(systems: System[], figures: Map<System, Figures>): void {
   if (!s) return;
   process.stdout.write("\n");
   const line = (ok: boolean, text: string) => process.stdout.write(`${ok ? "PASS" : "MISS"} ${text}\n`);
-  if (h) {
+  if (h && rowKinds.has("stream")) {
     const r1 = s.mbPerSecond1 / h.mbPerSecond1;
     const r8 = s.mbPerSecond8 / h.mbPerSecond8;
-    const rc = s.connectionsPerSecond / h.connectionsPerSecond;
     line(r1 >= 0.8, `MB/s over 1 connection ≥ 0.8× HAProxy: ${r1.toFixed(2)}×`);
     line(r8 >= 0.8, `MB/s over 8 connections ≥ 0.8× HAProxy: ${r8.toFixed(2)}×`);
+  }
+  if (h && rowKinds.has("rate")) {
+    const rc = s.connectionsPerSecond / h.connectionsPerSecond;
     line(rc >= 0.5, `connections/s ≥ 0.5× HAProxy: ${rc.toFixed(2)}×`);
   }
-  line(
-    s.idleKbEach <= 4 && s.idleOpen === idleCount,
-    `≤ 4 KB per idle connection at ${idleCount}: ${s.idleKbEach.toFixed(2)} KB (${s.idleOpen} held)`,
-  );
+  if (rowKinds.has("idle"))
+    line(
+      s.idleKbEach <= 4 && s.idleOpen === idleCount,
+      `≤ 4 KB per idle connection at ${idleCount}: ${s.idleKbEach.toFixed(2)} KB (${s.idleOpen} held)`,
+    );
 }
 
 await main();

@@ -19,7 +19,7 @@ export interface SystemOptions {
   prefix: string;
   /** A temporary data directory: the registry, the process driver's records, the access log. */
   dataDir: string;
-  compute: "process" | "docker";
+  compute: "process" | "docker" | "swarm";
   /** More environment for all three (DOCKER_HOST, ...). The worker must log at info: its start line is awaited. */
   env?: NodeJS.ProcessEnv;
   /** Lines of output kept for diagnostics; default 4000. */
@@ -45,6 +45,8 @@ export interface RunningSystem {
   ok<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
   /** SIGTERM to one process, SIGKILL after `timeoutMs`; resolves when it has exited. */
   stopOne(name: AppName, timeoutMs?: number): Promise<void>;
+  /** Starts one process again after `stopOne` (a worker restart); resolves once it is spawned. */
+  startOne(name: AppName): void;
   /** Proxy, worker, api in that order, as scripts/start.ts stops them. */
   stop(timeoutMs?: number): Promise<void>;
   /** SIGKILL whatever is still running (a test's afterEach). */
@@ -91,7 +93,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     });
   };
 
-  for (const name of apps) {
+  const spawnApp = (name: AppName) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "apps", name, "src", "server.ts")], {
       cwd: root,
       // The api logs every request at info: only its warnings are worth keeping here.
@@ -102,7 +104,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     record(name, child.stdout);
     record(name, child.stderr);
     child.once("exit", (code, signal) => lines.push(`[${name}] exited (${signal ?? `code ${code}`})`));
-  }
+  };
+  for (const name of apps) spawnApp(name);
 
   const call = async <T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> => {
     const headers: Record<string, string> = {};
@@ -144,6 +147,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       return answer.body;
     },
     stopOne,
+    startOne(name) {
+      const child = children.get(name);
+      if (alive(child)) throw new Error(`${name} is still running`);
+      spawnApp(name);
+    },
     async stop(timeoutMs = 15_000) {
       for (const name of ["proxy", "worker", "api"] as const) await stopOne(name, timeoutMs);
     },

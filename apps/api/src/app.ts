@@ -16,6 +16,7 @@ import { jsonBodyPlugin } from "./plugins/json-body.ts";
 import { openapiPlugin } from "./plugins/openapi.ts";
 import { requestLogPlugin } from "./plugins/request-log.ts";
 import { trustPlugin } from "./plugins/trust.ts";
+import { ProxyFeed, type ProxyFeedOptions } from "./proxy-feed/hub.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
 import { autoScalingGroupRoutes } from "./routes/auto-scaling-groups.ts";
 import { certificateRoutes } from "./routes/certificates.ts";
@@ -31,6 +32,7 @@ import { listenerRoutes } from "./routes/listeners.ts";
 import { loadBalancerRoutes } from "./routes/load-balancers.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { type PrometheusOptions, prometheusRoutes } from "./routes/prometheus.ts";
+import { proxyRoutes } from "./routes/proxies.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { scheduledActionRoutes } from "./routes/scheduled-actions.ts";
 import { sslPolicyRoutes } from "./routes/ssl-policies.ts";
@@ -59,6 +61,8 @@ export interface AppOptions {
   events?: EventStreamOptions;
   /** The console's change announcements and tick (console/plugin.ts). */
   console?: Omit<ConsoleOptions, "services" | "apiToken">;
+  /** Proxies fed by the api (routes/proxies.ts): the lease's length; by default 10 s. */
+  proxyFeed?: Omit<ProxyFeedOptions, "db" | "log">;
   /** GET /metrics merges the worker's and proxy's snapshots from this Redis; without it, the api's own. */
   prometheus?: PrometheusOptions;
 }
@@ -127,5 +131,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.prometheus && { prometheus: options.prometheus }),
   });
   await app.register(eventRoutes, { prefix: "/v1", ...(options.events && { events: options.events }) });
+  const feed = new ProxyFeed({
+    ...options.proxyFeed,
+    db: () => options.services.ctx.db,
+    log: { warn: (error, message) => app.log.warn({ err: error }, message) },
+  });
+  await app.register(proxyRoutes, { prefix: "/v1", db: () => options.services.ctx.db, feed });
   return app;
 }

@@ -82,6 +82,8 @@ async function main(): Promise<void> {
     events: { follower },
     console: { changes },
     prometheus: { redis, prefix: config.redisPrefix },
+    // Proxies fed by the api: the holder of the health-check lease renews it three times a lease.
+    proxyFeed: { leaseTtlMs: config.fast ? 3000 : 10_000 },
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: processLogOptions("api"),
     trust: {

@@ -70,6 +70,8 @@ export class HealthChecker {
   /** One round of checks for a group; answers when every check of the round has settled. */
   async run(runtime: TargetGroupRuntime, only?: readonly TargetState[]): Promise<void> {
     if (this.closing) return;
+    // Several proxies fed by one api: only the lease holder checks (its timers run in every proxy, cheap).
+    if (!(this.resources.options.checksActive?.() ?? true)) return;
     const targets = (only ?? [...runtime.targets.values()]).filter((t) => t.state !== "draining");
     await Promise.all(
       targets.map(async (target) => {

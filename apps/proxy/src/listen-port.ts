@@ -46,3 +46,19 @@ export function listenOnPort(
     });
   });
 }
+
+/**
+ * The one info line a listener's binding logs once bound (`listener bound: TCP 127.0.0.1:8080 (load
+ * balancer web)`), HTTP and layer 4 alike, UDP sides with `/udp`; debug when listeners are not announced.
+ */
+export function announceBound(
+  resources: SystemResources,
+  listener: ListenerConfig,
+  host: string,
+  suffix = "",
+): void {
+  const name = listener.loadBalancerArn.split("/")[2] ?? listener.loadBalancerArn;
+  resources.log[resources.options.announceListeners === false ? "debug" : "info"](
+    `listener bound: ${listener.protocol} ${host}:${listener.port}${suffix} (load balancer ${name})`,
+  );
+}

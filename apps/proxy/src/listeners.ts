@@ -6,7 +6,7 @@ import type { SecureListenerServer } from "./h2/server.ts";
 import { offerHttp2 } from "./h2/sessions.ts";
 import { OwnHttpServer } from "./http1/own-server.ts";
 import { isLayer4Protocol } from "./l4/protocols.ts";
-import { listenOnPort } from "./listen-port.ts";
+import { announceBound, listenOnPort } from "./listen-port.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
 import type { SystemResources } from "./resources.ts";
 import type { ListenerConfig, Snapshot } from "./snapshot.ts";
@@ -274,12 +274,7 @@ export class Listeners {
       lost: () => {
         if (this.current) this.markLoadBalancers(this.current);
       },
-      bound: (host) => {
-        const name = listener.loadBalancerArn.split("/")[2] ?? listener.loadBalancerArn;
-        this.resources.log[this.resources.options.announceListeners === false ? "debug" : "info"](
-          `listener bound: ${listener.protocol} ${host}:${port} (load balancer ${name})`,
-        );
-      },
+      bound: (host) => announceBound(this.resources, listener, host),
     });
   }
 

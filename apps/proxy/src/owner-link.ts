@@ -6,7 +6,7 @@ import { type HealthEntry, isOwnerMessage, type WorkerMessage } from "./worker-m
 
 /** What a worker does with its owner's messages, and what it reports. */
 export interface OwnerLinkHandlers {
-  sync(version: number, health: HealthEntry[]): Promise<void>;
+  sync(version: number, health: HealthEntry[], udpProblems: Array<[number, string]>): Promise<void>;
   health(entry: HealthEntry): void;
   drained(group: string, key: string): void;
   close(graceMs: number): void;
@@ -41,7 +41,7 @@ export class OwnerLink {
       switch (message.type) {
         case "sync":
           this.queue = this.queue
-            .then(() => this.handlers.sync(message.version, message.health))
+            .then(() => this.handlers.sync(message.version, message.health, message.udp ?? []))
             .then(() => this.reportInflight());
           return;
         case "health":

@@ -13,16 +13,22 @@ import { RequestNormaliser } from "./normalise.ts";
 import { OwnerLink } from "./owner-link.ts";
 import { ProxyPrometheus, processRegistry } from "./prometheus.ts";
 import { takeTargetFigures } from "./prometheus-figures.ts";
-import { RegistryWriter } from "./registry-writer.ts";
+import { type RegistryWriter, SqliteRegistryWriter } from "./registry-writer.ts";
 import { RequestOutcomes } from "./request-context.ts";
 import { createResources, type ProxyOptions, type SystemResources } from "./resources.ts";
 import { Router } from "./router.ts";
-import { loadSnapshot, type Snapshot } from "./snapshot.ts";
+import { compileSnapshot, type Snapshot } from "./snapshot.ts";
 import { Tunnel } from "./tunnel.ts";
-import type { OwnerMessage } from "./worker-messages.ts";
+import type { HealthEntry, OwnerMessage } from "./worker-messages.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
 export type { ProxyOptions } from "./resources.ts";
+
+/** The local registry's writer: the proxy's SQLite handle. */
+function localWriter(options: ProxyOptions, resources: SystemResources): RegistryWriter {
+  if (!options.db) throw new Error("a proxy without a SQLite handle needs a registry writer");
+  return new SqliteRegistryWriter(options.db, resources.log, resources.now);
+}
 
 /**
  * How this process takes part: `single` does everything (workers = 1); with several workers the
@@ -58,13 +64,15 @@ export class LoadBalancerProxy {
   private timers: NodeJS.Timeout[] = [];
   /** A worker's close, once started. */
   private closing: Promise<void> | undefined;
+  /** A worker: the UDP ports its owner could not bind (the owner alone serves UDP), from its last sync. */
+  private ownerUdpProblems: ReadonlyMap<number, string> = new Map();
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ProxyOptions, role: ProxyRole = { kind: "single" }) {
     const resources = createResources(options);
     this.resources = resources;
     this.plane = new DataPlane(resources);
-    this.registry = new RegistryWriter(resources);
+    this.registry = options.writer ?? localWriter(options, resources);
     this.outcomes = new RequestOutcomes(resources);
     const prometheus = role.kind === "worker" ? undefined : new ProxyPrometheus();
     this.prometheus = prometheus;
@@ -91,7 +99,11 @@ export class LoadBalancerProxy {
         resources.log,
       );
       this.pool = pool;
-      this.draining = new Draining(resources, this.plane, this.registry, pool);
+      // The owner's own UDP flows hold a draining target as the workers' requests and flows do.
+      this.draining = new Draining(resources, this.plane, this.registry, {
+        busy: (groupArn, target) => target.outstanding > 0 || pool.busy(groupArn, target),
+        left: (groupArn, key) => pool.left(groupArn, key),
+      });
       this.udp = new UdpListeners(resources, this.plane, () => this.draining.sweep());
       this.health = new HealthChecker(resources, this.plane, this.registry, (arn, t) =>
         pool.broadcast({
@@ -109,8 +121,13 @@ export class LoadBalancerProxy {
       resources.waf.limiters.reporting = true;
       const workerFigures = processRegistry("proxy-workers");
       const link = new OwnerLink({
-        sync: async (version, health) => {
+        sync: async (version, health, udpProblems) => {
+          const problems = new Map(udpProblems);
+          const changed = !sameProblems(problems, this.ownerUdpProblems);
+          this.ownerUdpProblems = problems;
           if (version !== this.version) await this.reload();
+          // The owner rebound a UDP port (or lost one) without a configuration change.
+          else if (changed) this.l4?.refreshStates();
           for (const entry of health) this.plane.applyHealth(entry);
         },
         health: (entry) => this.plane.applyHealth(entry),
@@ -159,8 +176,15 @@ export class LoadBalancerProxy {
     const http2 = new H2Requests(resources, this.plane, normaliser, router, forwarding, this.outcomes);
     this.listeners = new Listeners(resources, registry, http, http2);
     const udp = this.udp;
-    // A UDP side that cannot bind impairs its load balancer as a TCP side does (one process: both here).
-    this.l4 = new L4Listeners(resources, this.plane, registry, drained, () => udp?.problems() ?? new Map());
+    // A UDP side that cannot bind impairs its load balancer as a TCP side does: this process's UDP
+    // listeners', or, in a worker, those the owner's syncs name.
+    this.l4 = new L4Listeners(
+      resources,
+      this.plane,
+      registry,
+      drained,
+      () => udp?.problems() ?? this.ownerUdpProblems,
+    );
   }
 
   /**
@@ -192,6 +216,11 @@ export class LoadBalancerProxy {
   /** The ports currently bound (for tests and the banner). */
   boundPorts(): number[] {
     return [...(this.listeners?.boundPorts() ?? []), ...(this.l4?.boundPorts() ?? [])];
+  }
+
+  /** TCP and TLS flows open in this process (tests: a deleted listener's flows are gone). */
+  tcpFlows(): number {
+    return this.l4?.openFlows() ?? 0;
   }
 
   /** The worker processes' pids (owner only). */
@@ -228,7 +257,9 @@ export class LoadBalancerProxy {
   async reload(): Promise<boolean> {
     let next: Snapshot;
     try {
-      next = loadSnapshot(this.resources.db, this.resources.waf.limiters);
+      const data = await this.resources.source.read(this.version);
+      if (data === "unchanged") return true;
+      next = compileSnapshot(data, this.resources.waf.limiters);
     } catch (error) {
       this.resources.log.warn("could not read the registry; serving the last configuration", error);
       if (this.link) this.retryReload();
@@ -236,9 +267,10 @@ export class LoadBalancerProxy {
     }
     const removed = this.plane.apply(next);
     this.health?.sync(removed);
-    this.pool?.broadcast(this.syncMessage());
-    // UDP first: the TCP side's sync marks network load balancers with the UDP side's problems too.
+    // UDP first: the TCP side's sync (here, or the workers' on this sync) marks network load balancers
+    // with the UDP side's problems too.
     await this.udp?.sync(next);
+    this.pool?.broadcast(this.syncMessage());
     await Promise.all([this.listeners?.sync(next), this.l4?.sync(next)]);
     return true;
   }
@@ -267,7 +299,8 @@ export class LoadBalancerProxy {
   }
 
   private syncMessage(): OwnerMessage {
-    return { type: "sync", version: this.version, health: this.plane.healthView() };
+    const udp = [...(this.udp?.problems() ?? [])];
+    return { type: "sync", version: this.version, health: this.plane.healthView(), udp };
   }
 
   private inflightReport(): { version: number; counts: Array<[string, string, number]> } {
@@ -277,6 +310,20 @@ export class LoadBalancerProxy {
         if (target.state === "draining") counts.push([arn, target.key, target.outstanding]);
     }
     return { version: this.version, counts };
+  }
+
+  /**
+   * Health as another proxy's checks found it (several proxies fed by one api: the lease holder's, passed
+   * on by the api). A proxy that checks itself does not take it: its own checks are the source.
+   */
+  applyHealth(entries: readonly HealthEntry[]): void {
+    if (this.resources.options.checksActive?.() ?? true) return;
+    for (const entry of entries) this.plane.applyHealth(entry);
+  }
+
+  /** Every target's health as this process routes on it (the agreement test compares proxies' views). */
+  healthView(): HealthEntry[] {
+    return this.plane.healthView();
   }
 
   /** A worker whose reload failed tries again shortly: its owner sends the next sync only on a change. */
@@ -289,3 +336,6 @@ export class LoadBalancerProxy {
     this.retryTimer.unref();
   }
 }
+
+const sameProblems = (a: ReadonlyMap<number, string>, b: ReadonlyMap<number, string>): boolean =>
+  a.size === b.size && [...a].every(([port, problem]) => b.get(port) === problem);

@@ -1,7 +1,12 @@
 import type { Sample } from "@scaleout/core";
-import { recordSamples, schema } from "@scaleout/db";
-import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
-import type { SystemResources } from "./resources.ts";
+import {
+  type Db,
+  deleteDrainedTarget,
+  recordSamples,
+  writeLoadBalancerState,
+  writeTargetDrained,
+  writeTargetHealth,
+} from "@scaleout/db";
 
 export interface TargetKey {
   id: string;
@@ -16,127 +21,79 @@ export interface TargetHealthRow extends TargetKey {
 
 /**
  * The proxy's only writer of the registry: target health, drained targets leaving, load balancer state
- * and metric samples. Every write is best effort: SQLite may be locked or read-only, and the data plane
- * keeps serving; each method answers whether the write happened so its caller can retry.
+ * and metric samples. Every write is best effort: SQLite may be locked or read-only (the local writer),
+ * the api unreachable (remote/api-writer.ts), and the data plane keeps serving; each method answers
+ * whether the write happened (or was queued) so its caller can retry.
  */
-export class RegistryWriter {
-  constructor(private readonly resources: SystemResources) {}
+export interface RegistryWriter {
+  recordHealth(groupArn: string, target: TargetHealthRow): boolean;
+  markTargetDrained(groupArn: string, target: TargetKey, at: number): boolean;
+  deleteDrainedTarget(groupArn: string, target: TargetKey): boolean;
+  recordLoadBalancerState(arn: string, state: string, reason: string | null): boolean;
+  recordSamples(samples: Sample[]): boolean;
+}
 
-  /** Health is the proxy's to write: DescribeTargetHealth reads it back. A draining row is the api's. */
+type WriterLog = Pick<Console, "info" | "warn">;
+
+/** The load balancer's state line, once a change was written (however many workers report the same). */
+export function logLoadBalancerState(
+  log: WriterLog,
+  arn: string,
+  state: string,
+  reason: string | null,
+): void {
+  const name = arn.split("/")[2] ?? arn;
+  const text = `load balancer ${name} is ${state}${reason === null ? ": every listener bound" : `: ${reason}`}`;
+  if (state === "active") log.info(text);
+  else log.warn(text);
+}
+
+/** The local proxy's writer: the registry's SQLite file, shared with the api and the worker. */
+export class SqliteRegistryWriter implements RegistryWriter {
+  constructor(
+    private readonly db: Db,
+    private readonly log: WriterLog,
+    private readonly now: () => number,
+  ) {}
+
   recordHealth(groupArn: string, target: TargetHealthRow): boolean {
-    try {
-      this.resources.db
-        .update(schema.targets)
-        .set({
-          state: target.state,
-          reason: target.reason,
-          description: target.description,
-          updatedAt: this.resources.now(),
-        })
-        .where(
-          and(
-            eq(schema.targets.targetGroupArn, groupArn),
-            eq(schema.targets.targetId, target.id),
-            eq(schema.targets.port, target.port),
-            ne(schema.targets.state, "draining"),
-          ),
-        )
-        .run();
-      return true;
-    } catch (error) {
-      this.resources.log.warn(`could not record the health of ${target.id}:${target.port}`, error);
-      return false;
-    }
+    return this.attempt(`could not record the health of ${target.id}:${target.port}`, () =>
+      writeTargetHealth(this.db, groupArn, target, this.now()),
+    );
   }
 
-  /**
-   * A draining target's in-flight requests are done: its instance may stop now (the worker reads
-   * drained_at), while the row stays `draining` until its deadline. The first time counts.
-   */
+  /** Its instance may stop now (the worker reads drained_at); the row stays `draining` until its deadline. */
   markTargetDrained(groupArn: string, target: TargetKey, at: number): boolean {
-    try {
-      this.resources.db
-        .update(schema.targets)
-        .set({ drainedAt: at })
-        .where(
-          and(
-            eq(schema.targets.targetGroupArn, groupArn),
-            eq(schema.targets.targetId, target.id),
-            eq(schema.targets.port, target.port),
-            eq(schema.targets.state, "draining"),
-            isNull(schema.targets.drainedAt),
-          ),
-        )
-        .run();
-      return true;
-    } catch (error) {
-      this.resources.log.warn(
-        `could not record target ${target.id}:${target.port} as drained; retrying`,
-        error,
-      );
-      return false;
-    }
+    return this.attempt(`could not record target ${target.id}:${target.port} as drained; retrying`, () =>
+      writeTargetDrained(this.db, groupArn, target, at),
+    );
   }
 
-  /** A drained target leaves its group; only a row still draining (not registered again) goes. */
   deleteDrainedTarget(groupArn: string, target: TargetKey): boolean {
-    try {
-      this.resources.db
-        .delete(schema.targets)
-        .where(
-          and(
-            eq(schema.targets.targetGroupArn, groupArn),
-            eq(schema.targets.targetId, target.id),
-            eq(schema.targets.port, target.port),
-            eq(schema.targets.state, "draining"),
-          ),
-        )
-        .run();
-      return true;
-    } catch (error) {
-      this.resources.log.warn(`could not remove drained target ${target.id}:${target.port}; retrying`, error);
-      return false;
-    }
+    return this.attempt(`could not remove drained target ${target.id}:${target.port}; retrying`, () =>
+      deleteDrainedTarget(this.db, groupArn, target),
+    );
   }
 
-  /**
-   * Written only when it differs, so that the one log line of the change comes once, however many
-   * workers report the same state (each reports what its own listeners found).
-   */
   recordLoadBalancerState(arn: string, state: string, reason: string | null): boolean {
-    try {
-      const { changes } = this.resources.db
-        .update(schema.loadBalancers)
-        .set({ state, stateReason: reason })
-        .where(
-          and(
-            eq(schema.loadBalancers.arn, arn),
-            or(
-              ne(schema.loadBalancers.state, state),
-              sql`${schema.loadBalancers.stateReason} IS NOT ${reason}`,
-            ),
-          ),
-        )
-        .run();
-      if (changes > 0) {
-        const name = arn.split("/")[2] ?? arn;
-        const text = `load balancer ${name} is ${state}${reason === null ? ": every listener bound" : `: ${reason}`}`;
-        if (state === "active") this.resources.log.info(text);
-        else this.resources.log.warn(text);
-      }
-      return true;
-    } catch (error) {
-      this.resources.log.warn(`could not record load balancer ${arn} as ${state}`, error);
-      return false;
-    }
+    return this.attempt(`could not record load balancer ${arn} as ${state}`, () => {
+      if (writeLoadBalancerState(this.db, arn, state, reason))
+        logLoadBalancerState(this.log, arn, state, reason);
+    });
   }
 
   recordSamples(samples: Sample[]): boolean {
+    return this.attempt("could not write metrics; this second is lost", () =>
+      recordSamples(this.db, samples),
+    );
+  }
+
+  private attempt(failure: string, write: () => unknown): boolean {
     try {
-      recordSamples(this.resources.db, samples);
+      write();
       return true;
     } catch (error) {
-      this.resources.log.warn("could not write metrics; this second is lost", error);
+      this.log.warn(failure, error);
       return false;
     }
   }

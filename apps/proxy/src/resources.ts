@@ -4,10 +4,22 @@ import type { WafSampleBatch } from "@scaleout/queue";
 import type { AccessLog } from "./access-log.ts";
 import { FlowCounters } from "./l4/flow-counters.ts";
 import { MetricsAggregator } from "./metrics.ts";
+import type { RegistryWriter } from "./registry-writer.ts";
+import { type SnapshotSource, sqliteSource } from "./snapshot-source.ts";
 import { WafRecorder } from "./waf/recorder.ts";
 
 export interface ProxyOptions {
-  db: Db;
+  /** The local registry (read and written), unless `source` and `writer` say otherwise. */
+  db?: Db;
+  /** Where snapshots come from (remote/api-source.ts for a proxy fed by the api); default: `db`. */
+  source?: SnapshotSource;
+  /** Where health, drained targets, load balancer state and metrics go; default: `db`. */
+  writer?: RegistryWriter;
+  /**
+   * Whether this process runs health checks now (several proxies fed by one api: only the lease holder,
+   * remote/lease.ts); default always. The others route on the health the api passes on.
+   */
+  checksActive?: () => boolean;
   bindHost: string;
   accessLog: AccessLog;
   /** Log every load balancer's requests, whatever its access_logs.s3.enabled attribute says. */
@@ -41,11 +53,11 @@ export interface ProxyOptions {
 }
 
 /**
- * What every system of the proxy shares: the registry handle, the log, the clock, the metrics and the
+ * What every system of the proxy shares: where the registry comes from, the log, the clock, the metrics and the
  * access log. Systems take this object rather than each other, so a system can be built and tested alone.
  */
 export interface SystemResources {
-  db: Db;
+  source: SnapshotSource;
   log: Pick<Console, "debug" | "info" | "warn" | "error">;
   now: () => number;
   random: Random;
@@ -59,8 +71,11 @@ export interface SystemResources {
 }
 
 export function createResources(options: ProxyOptions): SystemResources {
+  const db = options.db;
+  const source = options.source ?? (db ? sqliteSource(db) : undefined);
+  if (!source) throw new Error("a proxy needs a registry: a SQLite handle or a snapshot source");
   return {
-    db: options.db,
+    source,
     log: options.log,
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,

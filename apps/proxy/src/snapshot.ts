@@ -9,7 +9,7 @@ import {
   RateLimiterStore,
   type RequestMatcher,
 } from "@scaleout/core";
-import { type Db, readConfigVersion, readTransaction, schema } from "@scaleout/db";
+import { type Db, type RegistryData, readRegistryData } from "@scaleout/db";
 import { type ListenerTls, loadListenerTls } from "./tls/listener-tls.ts";
 import { loadWebAcls } from "./waf/load.ts";
 
@@ -125,131 +125,130 @@ export const targetGroupDimension = (arn: string): string => arn.slice(arn.lastI
  * must not reset a flood's counts).
  */
 export function loadSnapshot(db: Db, limiters = new RateLimiterStore()): Snapshot {
-  // One read transaction: a consistent view even while the api writes.
-  return readTransaction(db, (tx) => {
-    const version = readConfigVersion(tx);
-    const instanceHosts = new Map<string, string>();
-    for (const row of tx
-      .select({ id: schema.instances.id, address: schema.instances.address })
-      .from(schema.instances)
-      .all()) {
-      if (row.address) instanceHosts.set(row.id, row.address);
-    }
+  return compileSnapshot(readRegistryData(db), limiters);
+}
 
-    const webAcls = loadWebAcls(tx, limiters);
-    const loadBalancers = new Map<string, LoadBalancerConfig>();
-    for (const row of tx.select().from(schema.loadBalancers).all()) {
-      const idle = Number(row.attributes["idle_timeout.timeout_seconds"] ?? "60");
-      const keepAlive = Number(row.attributes["client_keep_alive.seconds"] ?? "3600");
-      loadBalancers.set(row.arn, {
-        arn: row.arn,
-        name: row.name,
-        type: row.type,
-        attributes: row.attributes,
-        state: row.state,
-        stateReason: row.stateReason,
-        dimension: loadBalancerDimension(row.arn),
-        idleTimeoutMs: idle * 1000,
-        clientKeepAliveMs: keepAlive * 1000,
-        desyncMode: desyncModeOf(row.attributes["routing.http.desync_mitigation_mode"]),
-        xffMode: (row.attributes["routing.http.xff_header_processing.mode"] ??
-          "append") as LoadBalancerConfig["xffMode"],
-        dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",
-        accessLogs: row.attributes["access_logs.s3.enabled"] === "true",
-        http2Enabled: row.attributes["routing.http2.enabled"] !== "false",
-        webAcl: webAcls.get(row.arn),
-      });
-    }
+/**
+ * Compiles the registry's rows (read from SQLite here, or received from the api by a remote proxy) into
+ * what the request path reads. Throws on rows it cannot compile; the caller keeps its last snapshot.
+ */
+export function compileSnapshot(data: RegistryData, limiters = new RateLimiterStore()): Snapshot {
+  const version = data.version;
+  const instanceHosts = new Map<string, string>();
+  for (const row of data.instances) if (row.address) instanceHosts.set(row.id, row.address);
 
-    const usage = new Map<string, Set<string>>();
-    for (const row of tx.select().from(schema.actionTargetGroups).all()) {
-      const set = usage.get(row.targetGroupArn) ?? new Set<string>();
-      set.add(row.loadBalancerArn);
-      usage.set(row.targetGroupArn, set);
-    }
+  const webAcls = loadWebAcls(data, limiters);
+  const loadBalancers = new Map<string, LoadBalancerConfig>();
+  for (const row of data.loadBalancers) {
+    const idle = Number(row.attributes["idle_timeout.timeout_seconds"] ?? "60");
+    const keepAlive = Number(row.attributes["client_keep_alive.seconds"] ?? "3600");
+    loadBalancers.set(row.arn, {
+      arn: row.arn,
+      name: row.name,
+      type: row.type,
+      attributes: row.attributes,
+      state: row.state,
+      stateReason: row.stateReason,
+      dimension: loadBalancerDimension(row.arn),
+      idleTimeoutMs: idle * 1000,
+      clientKeepAliveMs: keepAlive * 1000,
+      desyncMode: desyncModeOf(row.attributes["routing.http.desync_mitigation_mode"]),
+      xffMode: (row.attributes["routing.http.xff_header_processing.mode"] ??
+        "append") as LoadBalancerConfig["xffMode"],
+      dropInvalidHeaders: row.attributes["routing.http.drop_invalid_header_fields.enabled"] === "true",
+      accessLogs: row.attributes["access_logs.s3.enabled"] === "true",
+      http2Enabled: row.attributes["routing.http2.enabled"] !== "false",
+      webAcl: webAcls.get(row.arn),
+    });
+  }
 
-    const targetsByGroup = new Map<string, TargetConfig[]>();
-    for (const row of tx.select().from(schema.targets).all()) {
-      const host = /^i-[0-9a-f]+$/.test(row.targetId) ? instanceHosts.get(row.targetId) : row.targetId;
-      if (host === undefined) continue; // an instance target whose instance has no address yet
-      const list = targetsByGroup.get(row.targetGroupArn) ?? [];
-      list.push({
-        key: `${row.targetId}:${row.port}`,
-        id: row.targetId,
-        port: row.port,
-        host,
-        state: row.state,
-        reason: row.reason,
-        description: row.description,
-        registeredAt: row.registeredAt,
-        drainDeadline: row.drainDeadline,
-      });
-      targetsByGroup.set(row.targetGroupArn, list);
-    }
+  const usage = new Map<string, Set<string>>();
+  for (const row of data.actionTargetGroups) {
+    const set = usage.get(row.targetGroupArn) ?? new Set<string>();
+    set.add(row.loadBalancerArn);
+    usage.set(row.targetGroupArn, set);
+  }
 
-    const targetGroups = new Map<string, TargetGroupConfig>();
-    for (const row of tx.select().from(schema.targetGroups).all()) {
-      const a = row.attributes;
-      const stickinessOn = a["stickiness.enabled"] === "true";
-      targetGroups.set(row.arn, {
-        arn: row.arn,
-        name: row.name,
-        dimension: targetGroupDimension(row.arn),
-        protocol: row.protocol,
-        port: row.port,
-        attributes: a,
-        healthCheck: row.healthCheck,
-        // The api checked the matcher (ALB: 200-499, NLB: up to 599); what is stored must not fail the load.
-        healthy: compileStoredMatcher(row.healthCheck.matcher.httpCode),
-        algorithm: a["load_balancing.algorithm.type"] ?? "round_robin",
-        slowStartSeconds: Number(a["slow_start.duration_seconds"] ?? "0"),
-        deregistrationDelaySeconds: Number(a["deregistration_delay.timeout_seconds"] ?? "300"),
-        stickiness: !stickinessOn
-          ? { type: "none" }
-          : a["stickiness.type"] === "app_cookie"
-            ? {
-                type: "app_cookie",
-                cookieName: a["stickiness.app_cookie.cookie_name"] ?? "",
-                durationSeconds: Number(a["stickiness.app_cookie.duration_seconds"] ?? "86400"),
-              }
-            : {
-                type: "lb_cookie",
-                durationSeconds: Number(a["stickiness.lb_cookie.duration_seconds"] ?? "86400"),
-              },
-        targets: targetsByGroup.get(row.arn) ?? [],
-        loadBalancerArns: usage.get(row.arn) ?? new Set(),
-      });
-    }
+  const targetsByGroup = new Map<string, TargetConfig[]>();
+  for (const row of data.targets) {
+    const host = /^i-[0-9a-f]+$/.test(row.targetId) ? instanceHosts.get(row.targetId) : row.targetId;
+    if (host === undefined) continue; // an instance target whose instance has no address yet
+    const list = targetsByGroup.get(row.targetGroupArn) ?? [];
+    list.push({
+      key: `${row.targetId}:${row.port}`,
+      id: row.targetId,
+      port: row.port,
+      host,
+      state: row.state,
+      reason: row.reason,
+      description: row.description,
+      registeredAt: row.registeredAt,
+      drainDeadline: row.drainDeadline,
+    });
+    targetsByGroup.set(row.targetGroupArn, list);
+  }
 
-    const rulesByListener = new Map<string, CompiledRule[]>();
-    for (const row of tx.select().from(schema.rules).all()) {
-      const list = rulesByListener.get(row.listenerArn) ?? [];
-      const action = row.actions[row.actions.length - 1];
-      if (!action) continue;
-      list.push({ arn: row.arn, priority: row.priority, matches: compileConditions(row.conditions), action });
-      rulesByListener.set(row.listenerArn, list);
-    }
+  const targetGroups = new Map<string, TargetGroupConfig>();
+  for (const row of data.targetGroups) {
+    const a = row.attributes;
+    const stickinessOn = a["stickiness.enabled"] === "true";
+    targetGroups.set(row.arn, {
+      arn: row.arn,
+      name: row.name,
+      dimension: targetGroupDimension(row.arn),
+      protocol: row.protocol,
+      port: row.port,
+      attributes: a,
+      healthCheck: row.healthCheck,
+      // The api checked the matcher (ALB: 200-499, NLB: up to 599); what is stored must not fail the load.
+      healthy: compileStoredMatcher(row.healthCheck.matcher.httpCode),
+      algorithm: a["load_balancing.algorithm.type"] ?? "round_robin",
+      slowStartSeconds: Number(a["slow_start.duration_seconds"] ?? "0"),
+      deregistrationDelaySeconds: Number(a["deregistration_delay.timeout_seconds"] ?? "300"),
+      stickiness: !stickinessOn
+        ? { type: "none" }
+        : a["stickiness.type"] === "app_cookie"
+          ? {
+              type: "app_cookie",
+              cookieName: a["stickiness.app_cookie.cookie_name"] ?? "",
+              durationSeconds: Number(a["stickiness.app_cookie.duration_seconds"] ?? "86400"),
+            }
+          : {
+              type: "lb_cookie",
+              durationSeconds: Number(a["stickiness.lb_cookie.duration_seconds"] ?? "86400"),
+            },
+      targets: targetsByGroup.get(row.arn) ?? [],
+      loadBalancerArns: usage.get(row.arn) ?? new Set(),
+    });
+  }
 
-    const listenerRows = tx.select().from(schema.listeners).all();
-    const tlsByListener = loadListenerTls(tx, listenerRows);
-    const listeners = new Map<number, ListenerConfig>();
-    for (const row of listenerRows) {
-      const rules = (rulesByListener.get(row.arn) ?? []).sort(
-        (a, b) => (a.priority ?? Number.MAX_SAFE_INTEGER) - (b.priority ?? Number.MAX_SAFE_INTEGER),
-      );
-      listeners.set(row.port, {
-        arn: row.arn,
-        port: row.port,
-        protocol: row.protocol,
-        protocolLower: row.protocol.toLowerCase(),
-        loadBalancerArn: row.loadBalancerArn,
-        rules,
-        tls: tlsByListener.get(row.arn),
-        alpnPolicy: row.alpnPolicy,
-        attributes: row.attributes,
-      });
-    }
+  const rulesByListener = new Map<string, CompiledRule[]>();
+  for (const row of data.rules) {
+    const list = rulesByListener.get(row.listenerArn) ?? [];
+    const action = row.actions[row.actions.length - 1];
+    if (!action) continue;
+    list.push({ arn: row.arn, priority: row.priority, matches: compileConditions(row.conditions), action });
+    rulesByListener.set(row.listenerArn, list);
+  }
 
-    return { version, loadBalancers, listeners, targetGroups };
-  });
+  const tlsByListener = loadListenerTls(data);
+  const listeners = new Map<number, ListenerConfig>();
+  for (const row of data.listeners) {
+    const rules = (rulesByListener.get(row.arn) ?? []).sort(
+      (a, b) => (a.priority ?? Number.MAX_SAFE_INTEGER) - (b.priority ?? Number.MAX_SAFE_INTEGER),
+    );
+    listeners.set(row.port, {
+      arn: row.arn,
+      port: row.port,
+      protocol: row.protocol,
+      protocolLower: row.protocol.toLowerCase(),
+      loadBalancerArn: row.loadBalancerArn,
+      rules,
+      tls: tlsByListener.get(row.arn),
+      alpnPolicy: row.alpnPolicy,
+      attributes: row.attributes,
+    });
+  }
+
+  return { version, loadBalancers, listeners, targetGroups };
 }

@@ -20,8 +20,12 @@ export type HealthEntry = [
 ];
 
 export type OwnerMessage =
-  /** Route on `version` (reload from SQLite if older) with this health view of every target. */
-  | { type: "sync"; version: number; health: HealthEntry[] }
+  /**
+   * Route on `version` (reload from SQLite if older) with this health view of every target; `udp`: the
+   * UDP ports the owner (which alone serves UDP) could not bind, with why, for the workers' load
+   * balancer states.
+   */
+  | { type: "sync"; version: number; health: HealthEntry[]; udp?: Array<[port: number, problem: string]> }
   /** One target's health moved. */
   | { type: "health"; entry: HealthEntry }
   /** The owner removed a drained target: it leaves, and what is still in flight to it is cut off. */

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { type ComputeDriver, createDriver } from "@scaleout/compute";
+import { type ComputeDriver, createDriver, createPortAllocator } from "@scaleout/compute";
 import type { Settings } from "@scaleout/config";
-import { createDb, runMigrations } from "@scaleout/db";
+import { createDb, readInstallationId, runMigrations } from "@scaleout/db";
 import {
   closeQueues,
   createQueues,
@@ -99,11 +99,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     runMigrations(handle.db);
     const ownDriver = options.driver === undefined;
+    // The driver allocates instance ports; it must avoid every port the registry knows (listeners not
+    // bound yet, metadata ports), which it can ask once the services exist.
+    let registryPorts: () => Iterable<number> = () => [];
     const driver =
       options.driver ??
       (await createDriver(settings.compute, {
         stateDir: join(settings.dataDir, "instances"),
         graceSeconds: timing.terminateGraceSeconds,
+        installationId: readInstallationId(handle.db),
+        ports: createPortAllocator({ reserved: () => registryPorts() }),
       }));
     if (ownDriver) closers.push(() => driver.close());
 
@@ -142,10 +147,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     closers.push(() => metadata.close());
     // Instances that outlived the previous worker are served again before any job runs.
     await metadata.sync();
+    const registry = instanceRegistry(services.ctx);
+    registryPorts = () => registry.portsInUse();
     const ctx: WorkerContext = {
       db: handle.db,
       services,
-      registry: instanceRegistry(services.ctx),
+      registry,
       driver,
       queues,
       timing,

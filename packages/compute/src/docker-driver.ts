@@ -1,4 +1,5 @@
-import { Agent, request } from "undici";
+import { type ContainerStats, type CpuReading, containerUsage } from "./container-usage.ts";
+import { createDockerEngine, engineFailure, engineMessage } from "./docker-engine.ts";
 import {
   type ComputeDriver,
   LaunchError,
@@ -8,71 +9,29 @@ import {
   type UsageSample,
 } from "./driver.ts";
 import { awsInstanceEnvironment } from "./instance-environment.ts";
+import { instanceLabels } from "./instance-labels.ts";
+import { createPortAllocator, type PortAllocator } from "./port-allocator.ts";
 
-// Pinned so the engine answers with the shapes this file reads, whatever its own version (Debian's
-// docker.io 20.10 speaks 1.41 at most).
-const apiVersion = "/v1.41";
-const defaultSocket = "/var/run/docker.sock";
+export { DockerEngineError, detectDocker, dockerSocketPath } from "./docker-engine.ts";
+
 const namePrefix = "scaleout-";
 
-/** Container labels; a restarted worker finds its instances by them. */
-export const dockerLabels = {
-  managed: "scaleout.managed",
-  group: "scaleout.group",
-  instanceId: "scaleout.instance-id",
-  launchTemplateId: "scaleout.launch-template-id",
-  launchTemplateVersion: "scaleout.launch-template-version",
-  hostPort: "scaleout.host-port",
-} as const;
+/** Container labels (instance-labels.ts). */
+export const dockerLabels = instanceLabels;
 
 export interface DockerDriverOptions {
   /** `unix:///path/docker.sock`; defaults to `DOCKER_HOST`, then `unix:///var/run/docker.sock`. */
   host?: string;
   /** Seconds between SIGTERM and SIGKILL when `terminate` is not given its own; default 2. */
   graceSeconds?: number;
-}
-
-/** A Docker Engine API call that failed; `message` is the engine's. */
-export class DockerEngineError extends Error {
-  override name = "DockerEngineError";
-  constructor(
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(message);
-  }
-}
-
-/** The socket path of a `unix://` Docker host (or of `DOCKER_HOST`, or the default socket). */
-export function dockerSocketPath(host: string | undefined = process.env.DOCKER_HOST): string {
-  if (!host) return defaultSocket;
-  if (host.startsWith("unix://")) return host.slice("unix://".length);
-  if (host.startsWith("/")) return host;
-  // tcp:// engines may be remote; scaleout only talks to the local engine.
-  throw new Error(`Unsupported Docker host ${host}: scaleout talks to a local engine over a unix:// socket`);
-}
-
-/** Resolves true when a Docker engine answers `/_ping` on the socket within `timeoutMs`. */
-export async function detectDocker(options: { host?: string; timeoutMs?: number } = {}): Promise<boolean> {
-  let socketPath: string;
-  try {
-    socketPath = dockerSocketPath(options.host ?? process.env.DOCKER_HOST);
-  } catch {
-    return false;
-  }
-  const agent = new Agent({ connect: { socketPath } });
-  try {
-    const response = await request(`http://docker${apiVersion}/_ping`, {
-      dispatcher: agent,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 1_000),
-    });
-    const body = await response.body.text();
-    return response.statusCode === 200 && body.trim() === "OK";
-  } catch {
-    return false;
-  } finally {
-    await agent.destroy().catch(() => undefined);
-  }
+  /**
+   * The installation id (readInstallationId) every container is labelled with; the driver lists, adopts
+   * and reaps only containers with it. Absent: unlabelled, and every scaleout container is listed (one
+   * installation per engine, as before installation ids).
+   */
+  installationId?: string;
+  /** Where ports for launches without a `hostPort` come from; default: free loopback ports. */
+  ports?: PortAllocator;
 }
 
 interface ContainerState {
@@ -96,71 +55,20 @@ interface ContainerSummary {
   Labels?: Record<string, string> | null;
 }
 
-interface CpuStats {
-  cpu_usage?: { total_usage?: number; percpu_usage?: number[] | null };
-  system_cpu_usage?: number;
-  online_cpus?: number;
-}
-
-interface ContainerStats {
-  read?: string;
-  cpu_stats?: CpuStats;
-  memory_stats?: { usage?: number; stats?: Record<string, number> };
-}
-
-interface CpuReading {
-  containerCpu: number;
-  systemCpu: number;
-}
-
-interface ApiResponse {
-  statusCode: number;
-  body: unknown;
-}
-
 /**
  * The docker driver: one container per instance, through the Docker Engine API on the local socket.
  * It never pulls images (no registry is reachable): an image must exist locally.
  */
 export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDriver {
-  const socketPath = dockerSocketPath(options.host ?? process.env.DOCKER_HOST);
-  const agent = new Agent({ connect: { socketPath } });
+  const engine = createDockerEngine(options.host);
+  const api = engine.call;
+  const fail = engineFailure;
+  const installationId = options.installationId;
+  const ports = options.ports ?? createPortAllocator();
   const defaultGrace = options.graceSeconds ?? 2;
   // CPU percent is a delta between two readings; one-shot stats carry no previous reading of their own.
   const previousCpu = new Map<string, CpuReading>();
   const cpuLimits = new Map<string, number>();
-
-  async function api(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<ApiResponse> {
-    const response = await request(`http://docker${apiVersion}${path}`, {
-      method,
-      dispatcher: agent,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.body.text();
-    let parsed: unknown = text;
-    if (text.length > 0) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // Some endpoints (ping, errors from proxies) answer plain text; keep it as is.
-      }
-    }
-    return { statusCode: response.statusCode, body: parsed };
-  }
-
-  function engineMessage(response: ApiResponse): string {
-    const body = response.body;
-    if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string") {
-      return body.message;
-    }
-    if (typeof body === "string" && body.trim()) return body.trim();
-    return `Docker engine answered HTTP ${response.statusCode}`;
-  }
-
-  function fail(response: ApiResponse): never {
-    throw new DockerEngineError(engineMessage(response), response.statusCode);
-  }
 
   const containerName = (instanceId: string) => `${namePrefix}${instanceId}`;
 
@@ -170,7 +78,12 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
     if (response.statusCode !== 200) fail(response);
     const container = response.body as ContainerInspect;
     // The name prefix alone could match a container someone else made; only labelled ones are ours.
-    if (container.Config?.Labels?.[dockerLabels.managed] !== "true") return undefined;
+    const labels = container.Config?.Labels ?? {};
+    if (labels[dockerLabels.managed] !== "true") return undefined;
+    // Another installation's (found by name: an instance id is random, so only a caller guessing ids
+    // gets here). One without the label predates installation ids: it was this engine's only user's.
+    const owner = labels[dockerLabels.installation];
+    if (installationId !== undefined && owner !== undefined && owner !== installationId) return undefined;
     return container;
   }
 
@@ -222,8 +135,9 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
       );
     }
     const bridge = spec.networkMode === "bridge";
+    const hostPort = spec.hostPort ?? (await ports.allocate());
     // Without a containerPort the app listens inside the container on the same number it is published on.
-    const containerPort = bridge ? (spec.containerPort ?? spec.hostPort) : spec.hostPort;
+    const containerPort = bridge ? (spec.containerPort ?? hostPort) : hostPort;
     // The metadata service listens on the host's loopback: reachable with host networking (what scaleout
     // runs), not from a bridge network's own loopback (docs/aws-differences.md).
     const env: Record<string, string> = {
@@ -246,14 +160,15 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
         [dockerLabels.instanceId]: spec.instanceId,
         [dockerLabels.launchTemplateId]: spec.launchTemplateId,
         [dockerLabels.launchTemplateVersion]: String(spec.launchTemplateVersion),
-        [dockerLabels.hostPort]: String(spec.hostPort),
+        [dockerLabels.hostPort]: String(hostPort),
+        ...(installationId !== undefined && { [dockerLabels.installation]: installationId }),
       },
       ...(bridge ? { ExposedPorts: { [portKey]: {} } } : {}),
       HostConfig: {
         NetworkMode: bridge ? "bridge" : "host",
         // Published on loopback only: nothing outside this machine may reach an instance.
         ...(bridge
-          ? { PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: String(spec.hostPort) }] } }
+          ? { PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: String(hostPort) }] } }
           : {}),
         ...(spec.cpu !== undefined ? { NanoCpus: Math.round(spec.cpu * 1e9) } : {}),
         ...(spec.memoryMiB !== undefined ? { Memory: Math.round(spec.memoryMiB * 1024 * 1024) } : {}),
@@ -306,6 +221,7 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
 
   async function list(groupName?: string): Promise<RunningInstance[]> {
     const labelFilters = [`${dockerLabels.managed}=true`];
+    if (installationId !== undefined) labelFilters.push(`${dockerLabels.installation}=${installationId}`);
     if (groupName !== undefined) labelFilters.push(`${dockerLabels.group}=${groupName}`);
     const filters = encodeURIComponent(JSON.stringify({ label: labelFilters }));
     const response = await api("GET", `/containers/json?all=true&filters=${filters}`);
@@ -346,39 +262,14 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
       return undefined;
     }
     if (response.statusCode !== 200) fail(response);
-    const stats = response.body as ContainerStats;
-    const cpu = stats.cpu_stats;
-    const containerCpu = cpu?.cpu_usage?.total_usage;
-    const systemCpu = cpu?.system_cpu_usage;
+    const usage = containerUsage(response.body as ContainerStats, previousCpu.get(instanceId), limit);
     // A stopped container answers with empty readings: there is nothing to sample.
-    if (containerCpu === undefined || systemCpu === undefined || systemCpu === 0) {
+    if (!usage) {
       previousCpu.delete(instanceId);
       return undefined;
     }
-    const onlineCpus = cpu?.online_cpus || cpu?.cpu_usage?.percpu_usage?.length || 1;
-    const previous = previousCpu.get(instanceId);
-    previousCpu.set(instanceId, { containerCpu, systemCpu });
-    let cpuPercent = 0;
-    if (previous && systemCpu > previous.systemCpu && containerCpu >= previous.containerCpu) {
-      // docker stats: share of all host CPU time, times the CPU count, so 100 = one full core.
-      cpuPercent =
-        ((containerCpu - previous.containerCpu) / (systemCpu - previous.systemCpu)) * onlineCpus * 100;
-    }
-    if (limit > 0) {
-      // Relative to the allowance, so 100 = all of it. The engine enforces the limit, so anything above
-      // 100 is measurement jitter.
-      cpuPercent = Math.min(100, cpuPercent / limit);
-    }
-    const memoryStats = stats.memory_stats;
-    // As docker stats: page cache the kernel can drop is not the app's memory (cgroup v1, then v2 key).
-    const inactiveFile = memoryStats?.stats?.total_inactive_file ?? memoryStats?.stats?.inactive_file ?? 0;
-    const usage = memoryStats?.usage ?? 0;
-    const read = stats.read ? Date.parse(stats.read) : Number.NaN;
-    return {
-      cpuPercent: Math.max(0, cpuPercent),
-      memoryBytes: Math.max(0, usage - (usage >= inactiveFile ? inactiveFile : 0)),
-      at: Number.isFinite(read) ? read : Date.now(),
-    };
+    previousCpu.set(instanceId, usage.reading);
+    return usage.sample;
   }
 
   async function park(
@@ -426,7 +317,7 @@ export function createDockerDriver(options: DockerDriverOptions = {}): ComputeDr
     park,
     resume,
     async close() {
-      await agent.close();
+      await engine.close();
     },
   };
 }

@@ -1,7 +1,10 @@
 /**
- * How the worker runs instances. Two real drivers implement it: `docker` (Docker Engine API on the local
- * socket) and `process` (local child processes). Every instance carries labels (group, instance id,
- * launch template version) so a restarted worker can find what is running and adopt it.
+ * How the worker runs instances. Three real drivers implement it: `docker` (Docker Engine API on the local
+ * socket), `swarm` (one Swarm service per instance, through the same engine, on any node of the swarm) and
+ * `process` (local child processes). Every instance carries labels (group, instance id, launch template
+ * version, installation id) so a restarted worker can find what is running and adopt it, and leaves alone
+ * what another scaleout sharing the engine runs. The driver decides where an instance answers (address
+ * and port): the reconciler only asks for launches and terminations.
  */
 
 import type { InstanceAwsAccess } from "./instance-environment.ts";
@@ -18,15 +21,21 @@ export interface LaunchSpec {
   environment: Record<string, string>;
   /** The instance's metadata service and AWS endpoint, given to it as AWS_* variables (under the template's). */
   aws?: InstanceAwsAccess;
-  /** host: the instance listens on `hostPort` given in PORT. bridge: `containerPort` published on 127.0.0.1:`hostPort`. */
+  /** host: the instance listens on its port, given in PORT. bridge: `containerPort` published on 127.0.0.1. */
   networkMode: "host" | "bridge";
-  /** The loopback port the instance must answer on (PORT for host mode; the published port for bridge). */
-  hostPort: number;
+  /**
+   * The port the instance must answer on (PORT for host mode; the published port for bridge). Absent:
+   * the driver allocates one and reports it in the launched instance's `port`.
+   */
+  hostPort?: number;
   /** The port inside the container for bridge mode (PORT is set to it). */
   containerPort?: number;
-  /** CPU limit in cores (0.5 = half a core). */
+  /** CPU limit in cores (0.5 = half a core). Swarm also reserves it on the node it places the instance on. */
   cpu?: number;
+  /** Memory limit; swarm also reserves it. */
   memoryMiB?: number;
+  /** Swarm placement constraints (`node.labels.zone==a`); other drivers run on this machine and ignore them. */
+  placementConstraints?: string[];
 }
 
 export interface InstanceLabels {
@@ -47,7 +56,10 @@ export interface RunningInstance extends InstanceLabels {
   /** Container id or process id. */
   ref: string;
   state: RuntimeState;
-  /** Where the instance answers: always a loopback address. */
+  /**
+   * Where the instance answers, as the driver reports it: loopback for the process and docker drivers,
+   * the address of the swarm node that runs it for the swarm driver.
+   */
   address: string;
   port: number;
   startedAt?: number;
@@ -65,16 +77,22 @@ export interface UsageSample {
 }
 
 export interface ComputeDriver {
-  readonly name: "docker" | "process";
+  readonly name: "docker" | "process" | "swarm";
   /**
    * Starts an instance. Resolves once the runtime has started it (not when the app is ready: health
    * checks decide that). Rejects with `LaunchError` carrying the engine's or OS's reason when it cannot
    * start (missing image, bad command).
    */
   launch(spec: LaunchSpec): Promise<RunningInstance>;
-  /** Stops and removes an instance; resolves when it is gone. Unknown ids resolve quietly. */
+  /**
+   * Stops and removes an instance; resolves when it is gone. Unknown ids (and another installation's
+   * instances) resolve quietly.
+   */
   terminate(instanceId: string, options?: { graceSeconds?: number }): Promise<void>;
-  /** Everything this driver runs for scaleout, optionally for one group, including exited ones. */
+  /**
+   * Everything this driver runs for this scaleout installation, optionally for one group, including exited
+   * ones; never another installation's instances (they are neither adopted nor reaped).
+   */
   list(groupName?: string): Promise<RunningInstance[]>;
   inspect(instanceId: string): Promise<RunningInstance | undefined>;
   /**

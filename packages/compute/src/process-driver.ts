@@ -22,6 +22,7 @@ import {
   type UsageSample,
 } from "./driver.ts";
 import { processInstanceEnvironment } from "./instance-environment.ts";
+import { createPortAllocator, type PortAllocator } from "./port-allocator.ts";
 import {
   groupAlive,
   groupUsage,
@@ -39,6 +40,14 @@ export interface ProcessDriverOptions {
   graceSeconds?: number;
   /** How long a new process must stay up for `launch` to resolve; default 150 ms. */
   startupWindowMs?: number;
+  /**
+   * The installation id written in each record; `list` skips records of another installation (two
+   * scaleouts given the same state directory). Records without one predate installation ids and count
+   * as this installation's.
+   */
+  installationId?: string;
+  /** Where ports for launches without a `hostPort` come from; default: free loopback ports. */
+  ports?: PortAllocator;
 }
 
 /** What the process driver keeps on disk per instance, so a restarted worker can adopt it. */
@@ -56,6 +65,7 @@ interface InstanceRecord {
   cpu?: number;
   /** Written by the driver that spawned the process when it sees the exit. */
   exit?: ExitStatus & { at: number };
+  installationId?: string;
 }
 
 interface CpuReading {
@@ -88,6 +98,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
   const { stateDir } = options;
   const defaultGrace = options.graceSeconds ?? 2;
   const startupWindowMs = options.startupWindowMs ?? 150;
+  const ports = options.ports ?? createPortAllocator();
+  const ours = (record: InstanceRecord) =>
+    options.installationId === undefined ||
+    record.installationId === undefined ||
+    record.installationId === options.installationId;
   const previousCpu = new Map<string, CpuReading>();
   // The exits of processes this driver spawned: the kernel reports a death before Node.js delivers the
   // exit status, and in that gap the status is known to be coming.
@@ -106,13 +121,19 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
     renameSync(temporary, recordPath(record.instanceId));
   }
 
-  function readRecord(instanceId: string): InstanceRecord | undefined {
+  /** The record of an instance, whichever installation wrote it. */
+  function readAnyRecord(instanceId: string): InstanceRecord | undefined {
     if (!validInstanceId.test(instanceId)) return undefined;
     try {
       return parseRecord(readFileSync(recordPath(instanceId), "utf8"));
     } catch {
       return undefined;
     }
+  }
+
+  function readRecord(instanceId: string): InstanceRecord | undefined {
+    const record = readAnyRecord(instanceId);
+    return record && ours(record) ? record : undefined;
   }
 
   function removeFiles(instanceId: string): void {
@@ -178,7 +199,8 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
     // A process cannot have a network namespace of its own, so bridge mode runs as host mode: the
     // instance listens on hostPort directly and containerPort is ignored.
     // A clean environment: the launch template's variables and PORT, never scaleout's own settings.
-    const env = processInstanceEnvironment(spec);
+    const hostPort = spec.hostPort ?? (await ports.allocate());
+    const env = processInstanceEnvironment({ ...spec, hostPort });
     const output = openSync(logPath(spec.instanceId), "a");
     let child: ReturnType<typeof spawn>;
     try {
@@ -217,10 +239,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
       launchTemplateVersion: spec.launchTemplateVersion,
       pid,
       startTicks: stat.startTicks,
-      port: spec.hostPort,
+      port: hostPort,
       startedAt: Date.now(),
       command: [file, ...args],
       ...(spec.cpu !== undefined ? { cpu: spec.cpu } : {}),
+      ...(options.installationId !== undefined ? { installationId: options.installationId } : {}),
     };
     // Recorded before the startup window: a worker dying inside it must not orphan the process.
     writeRecord(record);
@@ -254,8 +277,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ComputeDrive
   ): Promise<void> {
     // Without a record, the worker that spawned it may have died before writing one: find it by the
     // instance id in its environment, so it is not left running unseen.
-    const record = readRecord(instanceId) ?? unrecordedLeader(instanceId);
     previousCpu.delete(instanceId);
+    const any = readAnyRecord(instanceId);
+    // Another installation's instance: not this driver's to stop.
+    if (any && !ours(any)) return;
+    const record = any ?? unrecordedLeader(instanceId);
     if (!record) return;
     const graceMs = Math.max(0, (terminateOptions.graceSeconds ?? defaultGrace) * 1000);
     terminating.add(instanceId);

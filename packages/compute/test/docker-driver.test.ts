@@ -43,7 +43,10 @@ const test = integrationTest.extend<{ driver: ComputeDriver; group: string }>({
   },
 });
 
-async function specFor(group: string, overrides: Partial<LaunchSpec> = {}): Promise<LaunchSpec> {
+async function specFor(
+  group: string,
+  overrides: Partial<LaunchSpec> = {},
+): Promise<LaunchSpec & { hostPort: number }> {
   return {
     instanceId: newInstanceId(),
     groupName: group,

@@ -34,8 +34,8 @@ export interface Settings {
   };
   /** SCALEOUT_BIND_HOST: where the proxy binds listeners. */
   bindHost: string;
-  /** SCALEOUT_COMPUTE=docker|process; unset: docker when an engine answers. */
-  compute: "docker" | "process" | undefined;
+  /** SCALEOUT_COMPUTE=docker|swarm|process; unset: swarm when the engine is a swarm manager, docker when one answers. */
+  compute: "docker" | "swarm" | "process" | undefined;
   proxy: {
     /** SCALEOUT_PROXY_WORKERS: worker processes sharing every listener port; unset or `auto`: one a core. 1: one process. */
     workers: number;
@@ -47,6 +47,11 @@ export interface Settings {
     sharing: "reuseport" | "cluster";
     /** SCALEOUT_PROXY_WORKER_HEADER=1: answer `x-scaleout-worker: <pid>` (diagnostics, tests). */
     workerHeader: boolean;
+    /**
+     * SCALEOUT_LOCAL_PROXY=off: npm start runs no proxy of its own; proxies started with `scaleout proxy
+     * --api` serve instead, all agreeing on health (docs/multi-host.md). Default on.
+     */
+    local: boolean;
     /** SCALEOUT_PROXY_HTTP_SERVER=own|node: plain HTTP listeners on the proxy's own server side or node:http's (default). */
     httpServer: "own" | "node";
   };
@@ -134,8 +139,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const dataDir = env.SCALEOUT_DATA_DIR || join(process.cwd(), ".data");
   const fast = env.SCALEOUT_FAST === "1" || env.SCALEOUT_FAST === "true";
   const compute = env.SCALEOUT_COMPUTE || undefined;
-  if (compute !== undefined && compute !== "docker" && compute !== "process") {
-    throw new Error(`SCALEOUT_COMPUTE must be docker or process, not '${compute}'`);
+  if (compute !== undefined && compute !== "docker" && compute !== "swarm" && compute !== "process") {
+    throw new Error(`SCALEOUT_COMPUTE must be docker, swarm or process, not '${compute}'`);
   }
   return {
     dataDir,
@@ -161,6 +166,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       workers: proxyWorkers(env.SCALEOUT_PROXY_WORKERS),
       sharing: proxySharing(env.SCALEOUT_PROXY_SHARING),
       workerHeader: env.SCALEOUT_PROXY_WORKER_HEADER === "1",
+      local: env.SCALEOUT_LOCAL_PROXY !== "off",
       httpServer: env.SCALEOUT_PROXY_HTTP_SERVER === "own" ? "own" : "node",
     },
   };

@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * HMAC of the token, which the api checks without storing anything. Such a key may only do what an
  * instance needs for its own lifecycle, and only for itself (as an instance profile allowing
  * autoscaling:CompleteLifecycleAction on its own group would): complete or heartbeat its lifecycle
- * action, and describe itself.
+ * action, describe itself, and signal a CloudFormation resource as itself (cfn-signal's UniqueId).
  */
 
 const prefix = "SCALEOUT-";
@@ -33,6 +33,8 @@ export function instanceOfAccessKey(token: string, accessKeyId: string): string 
 const allowed: Record<string, (params: URLSearchParams, instanceId: string) => boolean> = {
   CompleteLifecycleAction: (p, id) => p.get("InstanceId") === id,
   RecordLifecycleActionHeartbeat: (p, id) => p.get("InstanceId") === id,
+  // cfn-signal from the instance for its own CreationPolicy count: its instance id is the UniqueId.
+  SignalResource: (p, id) => p.get("UniqueId") === id,
   DescribeAutoScalingInstances: (p, id) =>
     p.get("InstanceIds.member.1") === id &&
     [...p.keys()].every((key) => !key.startsWith("InstanceIds.member.") || key === "InstanceIds.member.1"),
@@ -56,6 +58,7 @@ export function instanceMayCall(instanceId: string, query: string, body: string)
 
 /** AWS's AccessDenied message for a call the instance's role does not allow. */
 export function instanceAccessDenied(accountId: string, instanceId: string, action: string): string {
-  const permission = `autoscaling:${action || "Unknown"}`;
+  const service = action === "SignalResource" ? "cloudformation" : "autoscaling";
+  const permission = `${service}:${action || "Unknown"}`;
   return `User: arn:aws:sts::${accountId}:assumed-role/scaleout-instance/${instanceId} is not authorized to perform: ${permission} because no identity-based policy allows the ${permission} action`;
 }

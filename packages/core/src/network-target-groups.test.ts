@@ -140,6 +140,13 @@ describe("network target groups: attributes", () => {
     expect(defaultNetworkTargetGroupAttributes("TCP", "ip")["preserve_client_ip.enabled"]).toBe("false");
     expect(defaultNetworkTargetGroupAttributes("TLS", "ip")["preserve_client_ip.enabled"]).toBe("false");
     expect(defaultNetworkTargetGroupAttributes("UDP", "ip")["preserve_client_ip.enabled"]).toBe("true");
+    // Connection termination at the end of the deregistration delay: on for new UDP and TCP_UDP groups.
+    for (const protocol of ["UDP", "TCP_UDP"])
+      expect(
+        defaultNetworkTargetGroupAttributes(protocol, "ip")[
+          "deregistration_delay.connection_termination.enabled"
+        ],
+      ).toBe("true");
     expect(defaultNetworkTargetGroupAttributes("TCP", "instance")).toMatchObject({
       "deregistration_delay.timeout_seconds": "300",
       "deregistration_delay.connection_termination.enabled": "false",

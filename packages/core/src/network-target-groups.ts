@@ -25,7 +25,11 @@ const healthyTargets = (percentage: boolean) => ({
 export function networkTargetGroupAttributeSpecs(protocol: string, targetType: string): AttributeSpecs {
   return {
     "deregistration_delay.timeout_seconds": { default: "300", ...intRange(0, 3600) },
-    "deregistration_delay.connection_termination.enabled": { default: "false", ...bool },
+    // AWS: on for new UDP and TCP_UDP groups, off otherwise (the API reference's TargetGroupAttribute).
+    "deregistration_delay.connection_termination.enabled": {
+      default: carriesUdp(protocol) ? "true" : "false",
+      ...bool,
+    },
     "load_balancing.cross_zone.enabled": {
       default: "use_load_balancer_configuration",
       ...oneOf("true", "false", "use_load_balancer_configuration"),

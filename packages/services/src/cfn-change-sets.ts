@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AwsError, CloudFormation, Errors } from "@scaleout/core";
 import { schema } from "@scaleout/db";
 import { and, desc, eq } from "drizzle-orm";
+import { checkImportsExist } from "./cfn-imports.ts";
 import { planOf, resolveProperties, resourceValues } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import {
@@ -212,6 +213,7 @@ export function cfnChangeSetService(ctx: ServiceContext, stacks: CfnStackService
         input.parameters,
         stack === undefined ? undefined : parameterValues(stack),
       );
+      checkImportsExist(ctx, identity, body ?? "", parameters);
       if (stack === undefined) {
         stack = {
           stackId: identity.stackId,

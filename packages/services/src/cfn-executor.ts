@@ -1,6 +1,7 @@
 import { CloudFormation } from "@scaleout/core";
 import { schema, writeTransaction } from "@scaleout/db";
 import { and, eq, ne } from "drizzle-orm";
+import { exportChangeInUse } from "./cfn-imports.ts";
 import { planOf, resolveOutputs, resolveProperties, resourceValues } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
 import { type ActionScope, createResource, deleteResource, updateResource } from "./cfn-resource-actions.ts";
@@ -24,9 +25,11 @@ type TemplateValue = CloudFormation.TemplateValue;
  * The stack executor: it takes a stack in an *_IN_PROGRESS status to the status CloudFormation ends
  * that operation in, resource by resource in the engine's waves (a wave's resources at once), writing
  * each step to the store first. It runs in the worker (cfn-stacks job); a worker that dies mid-operation
- * leaves the stack in progress, and the job's next run resumes it from the store: a resource whose
- * provider call was under way is failed ("the operation was interrupted") and the stack rolls back, so
- * an interrupted operation always ends in a CloudFormation state, never hangs.
+ * leaves the stack in progress, and the job's next run resumes it from the store. A create under way in
+ * the stack's creation is run again, its provider adopting what the interrupted call made (the create's
+ * token gives the same names and client tokens); any other resource whose provider call was under way
+ * is failed ("the operation was interrupted") and the stack rolls back, so an interrupted operation
+ * always ends in a CloudFormation state, never hangs.
  */
 
 const interrupted =
@@ -67,11 +70,17 @@ const now = (scope: ActionScope) => scope.services.ctx.now();
 const rowsOf = (scope: ActionScope) => stackResources(scope.services.ctx.db, scope.stack.stackId);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Resources whose provider call was under way when the previous run stopped: failed, as interrupted. */
-function failInterrupted(scope: ActionScope): string[] {
+/**
+ * Resources whose provider call was under way when the previous run stopped: failed, as interrupted,
+ * except those `resumable` keeps in progress (a stack's create resumes their creates).
+ */
+function failInterrupted(
+  scope: ActionScope,
+  resumable: (row: StackResourceRow) => boolean = () => false,
+): string[] {
   const failed: string[] = [];
   for (const row of rowsOf(scope)) {
-    if (!row.status.endsWith("_IN_PROGRESS")) continue;
+    if (!row.status.endsWith("_IN_PROGRESS") || resumable(row)) continue;
     const phase = row.status.slice(0, row.status.indexOf("_IN_PROGRESS"));
     putResource(
       scope.services.ctx.db,
@@ -108,6 +117,8 @@ function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void 
       throw new Error(`Export with name ${output.ExportName} is already exported by stack ${other.name}`);
     }
   }
+  const inUse = exportChangeInUse(scope.services.ctx, scope.stack.stackId, outputs);
+  if (inUse !== undefined) throw new Error(inUse);
   writeTransaction(db, (tx) => {
     tx.delete(schema.cfnExports).where(eq(schema.cfnExports.stackId, scope.stack.stackId)).run();
     for (const output of outputs) {
@@ -125,7 +136,13 @@ function writeOutputs(scope: ActionScope, plan: CloudFormation.StackPlan): void 
 
 async function create(scope: ActionScope, stack: StackRow): Promise<void> {
   const db = scope.services.ctx.db;
-  const failed = failInterrupted(scope);
+  // A create the previous run stopped inside is run again: its provider adopts what the call made.
+  const resumed = new Set(
+    rowsOf(scope)
+      .filter((row) => row.status === "CREATE_IN_PROGRESS")
+      .map((row) => row.logicalId),
+  );
+  const failed = failInterrupted(scope, (row) => resumed.has(row.logicalId));
   let reason: string | undefined;
   try {
     const plan = planOf(scope.services.ctx, stack, stack.templateBody, stack.parameters);
@@ -142,7 +159,16 @@ async function create(scope: ActionScope, stack: StackRow): Promise<void> {
           .filter((id) => !done.has(id))
           .map(async (id) => {
             const type = plan.resources[id]?.type ?? "";
-            const failure = await createResource(scope, id, type, () => resolveProperties(plan, values, id));
+            const failure = await createResource(
+              scope,
+              id,
+              type,
+              () => resolveProperties(plan, values, id),
+              "CREATE",
+              null,
+              resumed.has(id),
+              creationPolicyOf(plan, values, id),
+            );
             return failure === undefined ? undefined : id;
           }),
       );
@@ -223,6 +249,13 @@ async function removeAll(scope: ActionScope, stack: StackRow, kind: "DELETE" | "
   setStackStatus(db, stack, kind === "DELETE" ? "DELETE_COMPLETE" : "ROLLBACK_COMPLETE", null, now(scope));
 }
 
+/** A resource's CreationPolicy with its functions evaluated (Count is often a Ref of a parameter). */
+const creationPolicyOf =
+  (plan: CloudFormation.StackPlan, values: CloudFormation.ResourceValues, logicalId: string) => () => {
+    const declared = plan.resources[logicalId]?.creationPolicy;
+    return declared === undefined ? undefined : CloudFormation.resolveValue(plan.context(values), declared);
+  };
+
 const snapshotOf = (
   row: StackResourceRow,
   declaration?: CloudFormation.ResourceDeclaration,
@@ -273,7 +306,16 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
           const row = rowsOf(scope).find((r) => r.logicalId === id);
           const resolve = () => resolveProperties(plan, values, id);
           if (row === undefined || row.physicalId === null)
-            return (await createResource(scope, id, declaration.type, resolve)) === undefined
+            return (await createResource(
+              scope,
+              id,
+              declaration.type,
+              resolve,
+              "CREATE",
+              null,
+              false,
+              creationPolicyOf(plan, values, id),
+            )) === undefined
               ? undefined
               : id;
           let properties: Record<string, TemplateValue>;
@@ -336,6 +378,8 @@ async function update(scope: ActionScope, stack: StackRow): Promise<void> {
             () => properties,
             "UPDATE",
             "Requested update requires the creation of a new physical resource; hence creating one.",
+            false,
+            creationPolicyOf(plan, values, id),
           );
           return failure === undefined ? undefined : id;
         }),

@@ -1,6 +1,7 @@
 import { CloudFormation } from "@scaleout/core";
 import { type Db, schema } from "@scaleout/db";
 import { eq } from "drizzle-orm";
+import { storedResolvedValues } from "./cfn-ssm-parameters.ts";
 import type { StackResourceRow, StackRow } from "./cfn-store.ts";
 import type { ServiceContext } from "./context.ts";
 
@@ -42,6 +43,7 @@ export function planOf(
   const template = CloudFormation.validateTemplateBody(templateBody);
   return CloudFormation.planStack(template, {
     parameters: parameterInputs(parameters),
+    resolvedParameters: storedResolvedValues(parameters),
     ...(previousParameters !== undefined && { previousParameters }),
     pseudo: pseudoOf(ctx, stack),
   });

@@ -1,5 +1,7 @@
-import { AwsError, type CloudFormation } from "@scaleout/core";
+import { randomUUID } from "node:crypto";
+import { AwsError, CloudFormation } from "@scaleout/core";
 import { providerOf } from "./cfn-providers/index.ts";
+import { awaitSignals, creationStart, lastEventSeq } from "./cfn-signals.ts";
 import {
   addEvent,
   putResource,
@@ -41,13 +43,27 @@ export interface ActionScope {
   stack: Pick<StackRow, "stackId" | "name">;
 }
 
-const request = (scope: ActionScope, logicalId: string, properties: Record<string, TemplateValue>) => ({
+const request = (
+  scope: ActionScope,
+  logicalId: string,
+  properties: Record<string, TemplateValue>,
+  token = createToken(scope.stack.stackId, logicalId),
+) => ({
   services: scope.services,
   stackName: scope.stack.name,
   logicalId,
   properties,
   now: () => scope.services.ctx.now(),
+  token,
 });
+
+/**
+ * The token of a resource's create in the stack's creation: a stack is created once under its id, so
+ * the stack id and the logical id name that create, and a resumed create comes to the same token. 32 hex
+ * digits, which ACM's IdempotencyToken takes.
+ */
+export const createToken = (stackId: string, logicalId: string): string =>
+  CloudFormation.seededHex(`${stackId}|${logicalId}`, 32);
 
 const withRef = (physicalId: string, attributes: Record<string, TemplateValue>) => ({
   Ref: physicalId,
@@ -56,7 +72,10 @@ const withRef = (physicalId: string, attributes: Record<string, TemplateValue>) 
 
 /**
  * Creates a resource (`phase` CREATE, or UPDATE when an update adds or replaces it). Returns the
- * failure message, or undefined once it is complete.
+ * failure message, or undefined once it is complete. `resuming`: the stack's create stopped inside this
+ * resource's provider call; the provider adopts what that call made, or creates it now. A resource whose
+ * CreationPolicy (resolved by `creationPolicy`) asks for signals stays in progress until they arrive
+ * (cfn-signals.ts).
  */
 export async function createResource(
   scope: ActionScope,
@@ -65,10 +84,17 @@ export async function createResource(
   resolve: () => Record<string, TemplateValue>,
   phase: "CREATE" | "UPDATE" = "CREATE",
   firstReason: string | null = null,
+  resuming = false,
+  creationPolicy?: () => TemplateValue | undefined,
 ): Promise<string | undefined> {
   const db = scope.services.ctx.db;
   const now = () => scope.services.ctx.now();
   const stackId = scope.stack.stackId;
+  // Signals recorded from here on are this creation's, and its Timeout counts from here; a resumed
+  // create goes on from where the stopped one began, keeping the signals that came meanwhile.
+  const { since, startedAt } = resuming
+    ? creationStart(db, stackId, logicalId, now())
+    : { since: lastEventSeq(db, stackId), startedAt: now() };
   let properties: Record<string, TemplateValue> = {};
   let physicalId: string | null = null;
   const write = (status: string, reason: string | null, attributes: Record<string, TemplateValue> = {}) =>
@@ -80,12 +106,31 @@ export async function createResource(
     );
   try {
     properties = resolve();
-    write(`${phase}_IN_PROGRESS`, firstReason);
+    write(`${phase}_IN_PROGRESS`, resuming ? "Resumed: the worker running the create stopped" : firstReason);
     const provider = providerOf(type);
     if (provider === undefined) throw new Error(`Unrecognized resource type ${type}`);
-    const result = await provider.create(request(scope, logicalId, properties));
+    // Within an update an add or a replacement is a create of its own: each gets a new token.
+    const token =
+      phase === "CREATE" ? createToken(scope.stack.stackId, logicalId) : randomUUID().replaceAll("-", "");
+    const call = request(scope, logicalId, properties, token);
+    const adopted = resuming ? await provider.adopt?.(call) : undefined;
+    const result = adopted ?? (await provider.create(call));
     physicalId = result.physicalId;
     write(`${phase}_IN_PROGRESS`, "Resource creation Initiated");
+    const policy = CloudFormation.signalPolicyOf(creationPolicy?.());
+    if (policy !== undefined) {
+      const failure = await awaitSignals(scope.services.ctx, {
+        stackId,
+        logicalId,
+        since,
+        startedAt,
+        policy,
+      });
+      if (failure !== undefined) {
+        write(`${phase}_FAILED`, failure, withRef(result.physicalId, result.attributes));
+        return failure;
+      }
+    }
     write(`${phase}_COMPLETE`, null, withRef(result.physicalId, result.attributes));
     return undefined;
   } catch (error) {

@@ -1,8 +1,11 @@
 import { AwsError, CloudFormation, Errors } from "@scaleout/core";
 import { schema } from "@scaleout/db";
 import { eq } from "drizzle-orm";
+import { checkImportsExist, exportInUseOnDelete, listImports } from "./cfn-imports.ts";
 import { planOf, pseudoOf } from "./cfn-plan.ts";
 import { providerOf } from "./cfn-providers/index.ts";
+import { type SignalInput, signalResource } from "./cfn-signals.ts";
+import { bindStackParameters } from "./cfn-ssm-parameters.ts";
 import {
   addEvent,
   findStack,
@@ -100,7 +103,10 @@ const toInputs = (parameters: ParameterWire[] = []): CloudFormation.ParameterInp
     ...(p.usePreviousValue === true && { usePreviousValue: true }),
   }));
 
-/** Binds the parameters (CloudFormation's errors for missing or disallowed ones) and stores every value. */
+/**
+ * Binds the parameters (CloudFormation's errors for missing or disallowed ones), resolves the SSM-typed
+ * ones and checks the Rules (cfn-ssm-parameters.ts), and stores every value.
+ */
 export function boundParameters(
   ctx: ServiceContext,
   template: CloudFormation.Template,
@@ -108,15 +114,11 @@ export function boundParameters(
   parameters: ParameterWire[] | undefined,
   previous?: Record<string, string>,
 ): Array<Record<string, unknown>> {
-  const plan = CloudFormation.planStack(template, {
+  return bindStackParameters(ctx.db, template, {
     parameters: toInputs(parameters),
     ...(previous !== undefined && { previousParameters: previous }),
     pseudo: pseudoOf(ctx, stack),
   });
-  return Object.entries(plan.parameters).map(([key, bound]) => ({
-    ParameterKey: key,
-    ParameterValue: bound.value,
-  }));
 }
 
 export const parameterValues = (stack: StackRow): Record<string, string> =>
@@ -193,6 +195,7 @@ export function cfnStackService(ctx: ServiceContext) {
         throw new AwsError("AlreadyExistsException", 400, `Stack [${input.stackName}] already exists`);
       const stackId = storeArn(ctx.partition.region, ctx.partition.accountId, input.stackName);
       const parameters = boundParameters(ctx, template, { name: input.stackName, stackId }, input.parameters);
+      checkImportsExist(ctx, { name: input.stackName, stackId }, input.templateBody ?? "", parameters);
       const stack: StackRow = {
         stackId,
         name: input.stackName,
@@ -250,6 +253,7 @@ export function cfnStackService(ctx: ServiceContext) {
         stack.parameters as CloudFormation.TemplateValue,
       );
       if (sameTemplate && sameParameters) throw new Errors.ValidationError("No updates are to be performed.");
+      checkImportsExist(ctx, stack, body ?? "", parameters);
       startUpdate(stack, body ?? "", parameters, input.capabilities ?? stack.capabilities);
       return stack.stackId;
     },
@@ -272,6 +276,19 @@ export function cfnStackService(ctx: ServiceContext) {
         throw new Errors.ValidationError(
           `Stack [${stack.name}] cannot be deleted while in status ${stack.status}`,
         );
+      const inUse = exportInUseOnDelete(ctx, stack);
+      if (inUse !== undefined) {
+        // CloudFormation accepts the delete, then the stack goes back to its status with the reason.
+        const event = { logicalId: stack.name, physicalId: stack.stackId, type: stackType };
+        addEvent(
+          db,
+          stack.stackId,
+          { ...event, status: "DELETE_IN_PROGRESS", reason: "User Initiated" },
+          ctx.now(),
+        );
+        setStackStatus(db, stack, stack.status, inUse, ctx.now());
+        return;
+      }
       setStackStatus(db, stack, "DELETE_IN_PROGRESS", "User Initiated", ctx.now());
     },
 
@@ -291,7 +308,10 @@ export function cfnStackService(ctx: ServiceContext) {
       const stack = findStack(db, name);
       return { stack, resources: stackResources(db, stack.stackId) };
     },
-    exports: () => db.select().from(schema.cfnExports).all(),
+    exports: () => db.select().from(schema.cfnExports).orderBy(schema.cfnExports.name).all(),
+    imports: (exportName: string) => listImports(ctx, exportName),
+    /** SignalResource: a signal for a resource waiting on its CreationPolicy. */
+    signal: (input: SignalInput) => signalResource(ctx, input),
 
     setTerminationProtection(name: string, enabled: boolean): string {
       const stack = findStack(db, name);

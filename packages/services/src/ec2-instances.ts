@@ -23,7 +23,7 @@ import { readGroupTags } from "./tagging.ts";
  * EC2's DescribeInstances and DescribeInstanceStatus over the instances of groups (and the detached
  * ones, which keep running), so that scripts that look an instance's address up work. Rows are the
  * registry's; a Terminated row is listed as `terminated` until the reconciler prunes it (an hour, like
- * EC2's). The instance answers on loopback; its port is the `scaleout:port` tag.
+ * EC2's). The instance answers at the address its driver reported (loopback, or a swarm node's); its port is the `scaleout:port` tag.
  */
 
 const { instances, autoScalingGroups, launchTemplateVersions } = schema;

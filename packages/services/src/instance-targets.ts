@@ -13,7 +13,7 @@ type InstanceRow = typeof instances.$inferSelect;
 type TargetGroupRow = typeof targetGroups.$inferSelect;
 export type TargetRow = typeof targets.$inferSelect;
 
-/** Where instances answer: the runtime only ever publishes on loopback. */
+/** Where an instance answers when its row has no address of its own (rows from before drivers reported one). */
 export const instanceAddress = "127.0.0.1";
 
 /** The target an instance is in a target group: its address for ip groups, its id for instance groups. */

@@ -60,7 +60,8 @@ export interface GroupSnapshot {
 
 export interface LaunchPlan {
   instanceId: string;
-  port: number;
+  /** Absent: the driver allocates the port, and the row learns it (and the address) when the launch completes. */
+  port?: number;
 }
 
 export interface Launched {
@@ -98,8 +99,9 @@ export function plannedInstanceRow(
     protectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
     driver: options.driver,
     driverRef: null,
-    address: instanceAddress,
-    port: plan.port,
+    // Where it answers is the driver's to say (a swarm node's address); known once the launch completes.
+    address: plan.port === undefined ? null : instanceAddress,
+    port: plan.port ?? null,
     launchedAt: options.now,
     inServiceAt: null,
     terminatingAt: null,

@@ -145,7 +145,7 @@ test("update: a failing resource rolls every change back (UPDATE_ROLLBACK_COMPLE
   expect(events("web")).toContain("web UPDATE_ROLLBACK_IN_PROGRESS");
 });
 
-test("an interrupted create (the worker stopped mid-resource) ends ROLLBACK_COMPLETE, naming the interruption", async () => {
+test("an interrupted create (the worker stopped mid-resource) resumes that resource's create", async () => {
   services.cfnStacks.create({ stackName: "web", templateBody: template() });
   const stack = services.cfnStacks.get("web");
   // What a worker that died inside the provider call leaves: the resource in progress, no physical id.
@@ -162,10 +162,24 @@ test("an interrupted create (the worker stopped mid-resource) ends ROLLBACK_COMP
     },
     Date.now(),
   );
-  expect(await runStackOperation(services, stack.stackId)).toBe("ROLLBACK_COMPLETE");
-  const failed = services.cfnStacks.events("web").find((e) => e.status === "CREATE_FAILED");
+  expect(await runStackOperation(services, stack.stackId)).toBe("CREATE_COMPLETE");
+  const resumed = services.cfnStacks
+    .events("web")
+    .find((e) => e.logicalId === "Vpc" && e.statusReason?.startsWith("Resumed") === true);
+  expect(resumed?.status).toBe("CREATE_IN_PROGRESS");
+  expect(resources("web").Vpc?.physicalId).toMatch(/^vpc-[0-9a-f]{17}$/);
+});
+
+test("an interrupted update fails the resource under way and rolls the update back", async () => {
+  await created("web");
+  services.cfnStacks.update({ stackName: "web", templateBody: template({ interval: 10 }) });
+  const stack = services.cfnStacks.get("web");
+  const group = resources("web").Group;
+  if (group === undefined) throw new Error("no Group row");
+  putResource(handle.db, stack.stackId, { ...group, status: "UPDATE_IN_PROGRESS" }, Date.now());
+  expect(await runStackOperation(services, stack.stackId)).toBe("UPDATE_ROLLBACK_COMPLETE");
+  const failed = services.cfnStacks.events("web").find((e) => e.status === "UPDATE_FAILED");
   expect(failed?.statusReason).toMatch(/The operation was interrupted/);
-  expect(services.loadBalancers.list({}).items).toEqual([]);
 });
 
 test("delete: reverse order, DeletionPolicy Retain keeps the resource (DELETE_SKIPPED)", async () => {

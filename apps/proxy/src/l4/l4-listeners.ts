@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { Server as TlsServer } from "node:tls";
 import { encodeProxyV2 } from "@scaleout/core";
 import type { DataPlane } from "../data-plane.ts";
-import { listenOnPort } from "../listen-port.ts";
+import { announceBound, listenOnPort } from "../listen-port.ts";
 import type { RegistryWriter } from "../registry-writer.ts";
 import type { SystemResources } from "../resources.ts";
 import type { ListenerConfig, Snapshot } from "../snapshot.ts";
@@ -71,7 +71,7 @@ export class L4Listeners {
     return ports;
   }
 
-  /** Flows open in this process (tests, diagnostics). */
+  /** Flows open in this process (tests, diagnostics): every one is in its listener's binding. */
   openFlows(): number {
     let n = 0;
     for (const binding of this.bindings.values()) n += binding.flows.size;
@@ -80,12 +80,21 @@ export class L4Listeners {
 
   async sync(snapshot: Snapshot): Promise<void> {
     this.current = snapshot;
+    /** Open flows of listeners bound anew (a protocol or ALPN change): the new binding sweeps them. */
+    const carried = new Map<number, Set<TcpFlow>>();
     for (const [port, binding] of this.bindings) {
       const listener = snapshot.listeners.get(port);
       if (listener && this.fits(binding, listener)) continue;
       this.bindings.delete(port);
-      // Stop accepting; open flows go on (NLB keeps established flows of a deleted listener briefly).
       binding.server.close();
+      if (listener && hasTcpSide(listener.protocol)) {
+        carried.set(port, binding.flows);
+        continue;
+      }
+      // The listener is gone: its flows end now, reset both ways as NLB resets the connections of a
+      // deleted listener; nothing would sweep them (or free them) any more.
+      for (const flow of binding.flows) flow.listenerGone();
+      binding.flows.clear();
     }
     this.tlsProblems = new Map();
     const binds: Array<Promise<void>> = [];
@@ -103,9 +112,15 @@ export class L4Listeners {
         if (existing.tls && contexts) existing.tls.contexts = contexts;
         continue;
       }
-      if (listener.protocol === "TLS" && !contexts) continue;
-      binds.push(this.bind(listener, contexts));
+      const flows = carried.get(listener.port);
+      carried.delete(listener.port);
+      if (listener.protocol === "TLS" && !contexts) {
+        for (const flow of flows ?? []) flow.listenerGone();
+        continue;
+      }
+      binds.push(this.bind(listener, contexts, flows));
     }
+    for (const flows of carried.values()) for (const flow of flows) flow.listenerGone();
     this.contexts.sweep();
     await Promise.all(binds);
     this.markLoadBalancers(snapshot);
@@ -144,7 +159,11 @@ export class L4Listeners {
     }
   }
 
-  private bind(listener: ListenerConfig, contexts: ListenerContexts | undefined): Promise<void> {
+  private bind(
+    listener: ListenerConfig,
+    contexts: ListenerContexts | undefined,
+    flows: Set<TcpFlow> = new Set(),
+  ): Promise<void> {
     const port = listener.port;
     const tls: TlsState | undefined = contexts ? { contexts } : undefined;
     const server = tls
@@ -158,7 +177,7 @@ export class L4Listeners {
       state: "binding",
       reason: null,
       idleMs: tcpIdleTimeoutMs(listener),
-      flows: new Set(),
+      flows,
     };
     const protocol: FlowProtocol = tls ? "TLS" : "TCP";
     server.on(tls ? "secureConnection" : "connection", (socket: Socket) =>
@@ -176,6 +195,7 @@ export class L4Listeners {
       lost: () => {
         if (this.current) this.markLoadBalancers(this.current);
       },
+      bound: (host) => announceBound(this.resources, listener, host),
     });
   }
 
@@ -266,6 +286,11 @@ export class L4Listeners {
         }
       }
     }
+  }
+
+  /** Marks network load balancers again (another system's problems changed without a reload). */
+  refreshStates(): void {
+    if (this.current) this.markLoadBalancers(this.current);
   }
 
   /** Network load balancers: active once every listener is served; active_impaired with the reasons. */

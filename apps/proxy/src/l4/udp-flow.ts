@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
-import type { TargetState } from "../targets.ts";
+import type { TargetGroupRuntime, TargetState } from "../targets.ts";
 import type { FlowCount } from "./flow-counters.ts";
 
 /** Datagrams a flow holds while its upstream socket connects (microseconds on loopback); more are dropped. */
@@ -25,15 +25,21 @@ export class UdpFlow {
   private readonly socket: Socket;
   private pending: Buffer[] | undefined = [];
   private ended = false;
-  /** Registered in the target's in-flight set: a draining target's delay running out ends the flow. */
-  private readonly handle = { abort: () => this.end("deregistered") };
+  /**
+   * The target left its group (deregistered, the delay ran out) and the flow lives on: NLB ends it then
+   * only with deregistration_delay.connection_termination.enabled (the default of UDP groups); with it
+   * off, the flow continues until it idles out.
+   */
+  detached = false;
+  /** Registered in the target's in-flight set: a draining target's delay running out reaches the flow. */
+  private readonly handle = { abort: () => this.deregistered() };
 
   constructor(
     readonly key: string,
     readonly clientAddress: string,
     readonly clientPort: number,
     readonly target: TargetState,
-    readonly groupArn: string,
+    private readonly group: TargetGroupRuntime,
     readonly count: FlowCount,
     private readonly events: UdpFlowEvents,
   ) {
@@ -58,6 +64,22 @@ export class UdpFlow {
     target.outstanding++;
     target.inflight.add(this.handle);
     count.open();
+  }
+
+  /** The group the flow was opened in (a listener that now forwards elsewhere starts its flows over). */
+  get groupArn(): string {
+    return this.group.config.arn;
+  }
+
+  private deregistered(): void {
+    const terminate =
+      this.group.config.attributes["deregistration_delay.connection_termination.enabled"] === "true";
+    if (terminate) {
+      this.end("deregistered");
+      return;
+    }
+    this.detached = true;
+    this.target.inflight.delete(this.handle);
   }
 
   /** A client datagram towards the target. Answers false when it had to be dropped. */

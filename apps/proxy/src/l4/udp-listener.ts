@@ -30,8 +30,9 @@ export interface UdpShared {
  * that maps each client address to a flow in the shared table. A new flow picks its target by NLB's
  * 5-tuple hash among the group's routable targets (healthy, or all when none is: fail-open) and keeps it:
  * later datagrams of the flow follow it while it lives, even if the target turns unhealthy (NLB's
- * target_failover.on_unhealthy=no_rebalance, the default) or drains; a flow whose target left its group,
- * or whose listener now forwards elsewhere, starts over on its next datagram.
+ * target_failover.on_unhealthy=no_rebalance, the default) or drains, and past the deregistration delay
+ * when connection termination is off; a flow whose target otherwise left its group, or whose listener
+ * now forwards elsewhere, starts over on its next datagram.
  */
 export class UdpListener {
   readonly socket: Socket;
@@ -98,7 +99,7 @@ export class UdpListener {
     return (
       group !== undefined &&
       flow.groupArn === group.config.arn &&
-      group.targets.get(flow.target.key) === flow.target
+      (flow.detached || group.targets.get(flow.target.key) === flow.target)
     );
   }
 
@@ -124,7 +125,7 @@ export class UdpListener {
       target: target.key,
       protocol: "UDP",
     });
-    const flow = new UdpFlow(key, rinfo.address, rinfo.port, target, config.arn, count, this.events);
+    const flow = new UdpFlow(key, rinfo.address, rinfo.port, target, group, count, this.events);
     this.shared.stats.flowsOpened++;
     for (const evicted of this.shared.table.add(key, flow, now)) evicted.end("evicted");
     return flow;

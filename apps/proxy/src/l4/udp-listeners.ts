@@ -1,5 +1,6 @@
 import { defaultUdpFlowLimit, FlowTable, udpFlowIdleSeconds } from "@scaleout/core";
 import type { DataPlane } from "../data-plane.ts";
+import { announceBound } from "../listen-port.ts";
 import type { SystemResources } from "../resources.ts";
 import type { ListenerConfig, Snapshot } from "../snapshot.ts";
 import { forwardedGroupArn } from "./protocols.ts";
@@ -97,8 +98,11 @@ export class UdpListeners {
       this.bound.set(config.port, listener);
       binds.push(
         listener.bind().then((problem) => {
+          if (problem === null) {
+            announceBound(this.resources, config, this.resources.options.bindHost, "/udp");
+            return;
+          }
           // Tried again on the next reload (the failed listener is unbound then).
-          if (problem === null) return;
           failures.set(config.port, problem);
           this.resources.log.error(`listener ${config.arn}: ${problem}`);
         }),

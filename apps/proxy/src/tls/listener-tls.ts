@@ -4,8 +4,7 @@ import {
   type SelectableCertificate,
   type SslPolicy,
 } from "@scaleout/core";
-import { type Db, schema, type Tx } from "@scaleout/db";
-import { eq } from "drizzle-orm";
+import type { RegistryData } from "@scaleout/db";
 
 /** One certificate of a listener, with the material its TLS server needs. */
 export interface ListenerCertificate extends SelectableCertificate {
@@ -23,50 +22,49 @@ export type ListenerTls =
   | { problem: null; policy: SslPolicy; certificates: ListenerCertificate[] }
   | { problem: string };
 
-type ListenerRow = typeof schema.listeners.$inferSelect;
+type CertificateRow = RegistryData["certificates"][number];
 
 /**
  * Each HTTPS and TLS listener's certificates (listener_certificates joined to certificates) and security policy.
  * A listener stored before listener_certificates existed names its certificate only in its
  * `certificates` column: that certificate, when the store has it, is its default.
  */
-export function loadListenerTls(tx: Db | Tx, listeners: readonly ListenerRow[]): Map<string, ListenerTls> {
+export function loadListenerTls(data: RegistryData): Map<string, ListenerTls> {
   const out = new Map<string, ListenerTls>();
-  if (!listeners.some((l) => l.protocol === "HTTPS" || l.protocol === "TLS")) return out;
+  if (!data.listeners.some((l) => l.protocol === "HTTPS" || l.protocol === "TLS")) return out;
+  const certificates = new Map<string, CertificateRow>();
+  for (const cert of data.certificates) certificates.set(cert.arn, cert);
   const byListener = new Map<string, ListenerCertificate[]>();
-  const rows = tx
-    .select({ link: schema.listenerCertificates, cert: schema.certificates })
-    .from(schema.listenerCertificates)
-    .innerJoin(schema.certificates, eq(schema.listenerCertificates.certificateArn, schema.certificates.arn))
-    .all();
-  for (const { link, cert } of rows) {
+  for (const link of data.listenerCertificates) {
+    const cert = certificates.get(link.certificateArn);
+    if (!cert) continue;
     const list = byListener.get(link.listenerArn) ?? [];
     list.push(listenerCertificate(cert, link.isDefault));
     byListener.set(link.listenerArn, list);
   }
-  for (const listener of listeners) {
+  for (const listener of data.listeners) {
     if (listener.protocol !== "HTTPS" && listener.protocol !== "TLS") continue;
-    let certificates = byListener.get(listener.arn) ?? [];
-    if (certificates.length === 0) certificates = legacyDefault(tx, listener);
+    let chosen = byListener.get(listener.arn) ?? [];
+    if (chosen.length === 0) {
+      const legacy = certificates.get(listener.certificates?.[0]?.certificateArn ?? "");
+      chosen = legacy ? [listenerCertificate(legacy, true)] : [];
+    }
     const policyName = listener.sslPolicy ?? defaultSslPolicyName;
     const policy = findSslPolicy(policyName);
     if (!policy)
       out.set(listener.arn, {
         problem: `Listener on port ${listener.port}: unknown SslPolicy ${policyName}`,
       });
-    else if (!certificates.some((c) => c.isDefault))
+    else if (!chosen.some((c) => c.isDefault))
       out.set(listener.arn, {
         problem: `Listener on port ${listener.port} has no default certificate in the certificate store`,
       });
-    else out.set(listener.arn, { problem: null, policy, certificates });
+    else out.set(listener.arn, { problem: null, policy, certificates: chosen });
   }
   return out;
 }
 
-function listenerCertificate(
-  cert: typeof schema.certificates.$inferSelect,
-  isDefault: boolean,
-): ListenerCertificate {
+function listenerCertificate(cert: CertificateRow, isDefault: boolean): ListenerCertificate {
   const names = [cert.domainName, ...cert.subjectAlternativeNames];
   return {
     arn: cert.arn,
@@ -78,11 +76,4 @@ function listenerCertificate(
     chainPem: cert.chainPem,
     privateKeyPem: cert.privateKeyPem,
   };
-}
-
-function legacyDefault(tx: Db | Tx, listener: ListenerRow): ListenerCertificate[] {
-  const arn = listener.certificates?.[0]?.certificateArn;
-  if (arn === undefined) return [];
-  const cert = tx.select().from(schema.certificates).where(eq(schema.certificates.arn, arn)).get();
-  return cert ? [listenerCertificate(cert, true)] : [];
 }

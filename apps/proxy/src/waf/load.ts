@@ -1,7 +1,5 @@
 import { type CompiledWebAcl, compileIpSets, compileWebAcl, type RateLimiterStore } from "@scaleout/core";
-import { type Db, schema } from "@scaleout/db";
-
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+import type { RegistryData } from "@scaleout/db";
 
 /** `arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>` → `awswaf:<account>:webacl:<name>:`. */
 export function labelNamespaceOf(arn: string, name: string): string {
@@ -13,28 +11,24 @@ export function labelNamespaceOf(arn: string, name: string): string {
  * The web ACLs associated with load balancers, compiled, by load balancer ARN: IP sets once, each web
  * ACL once however many load balancers it protects. Unassociated web ACLs cost nothing here.
  */
-export function loadWebAcls(tx: Tx, limiters: RateLimiterStore): Map<string, CompiledWebAcl> {
+export function loadWebAcls(data: RegistryData, limiters: RateLimiterStore): Map<string, CompiledWebAcl> {
   const byLoadBalancer = new Map<string, CompiledWebAcl>();
-  const associations = tx.select().from(schema.webAclAssociations).all();
+  const associations = data.webAclAssociations;
   if (associations.length === 0) {
     limiters.sweep();
     return byLoadBalancer;
   }
   const ipSets = compileIpSets(
-    tx
-      .select()
-      .from(schema.ipSets)
-      .all()
-      .map((row) => ({
-        Name: row.name,
-        Id: row.id,
-        ARN: row.arn,
-        IPAddressVersion: row.ipAddressVersion === "IPV6" ? "IPV6" : "IPV4",
-        Addresses: row.addresses,
-      })),
+    data.ipSets.map((row) => ({
+      Name: row.name,
+      Id: row.id,
+      ARN: row.arn,
+      IPAddressVersion: row.ipAddressVersion === "IPV6" ? "IPV6" : "IPV4",
+      Addresses: row.addresses,
+    })),
   );
   const compiled = new Map<string, CompiledWebAcl>();
-  for (const row of tx.select().from(schema.webAcls).all()) {
+  for (const row of data.webAcls) {
     if (!associations.some((a) => a.webAclArn === row.arn)) continue;
     compiled.set(
       row.arn,

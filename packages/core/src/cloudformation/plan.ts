@@ -3,6 +3,7 @@ import { type ResourceGraph, resourceGraph } from "./graph.ts";
 import type { EvaluationContext, ResourceValues } from "./intrinsics.ts";
 import { type BoundParameter, bindParameters, type ParameterInput } from "./parameters.ts";
 import { availabilityZonesOf, isPseudoParameter, type PseudoParameters } from "./pseudo-parameters.ts";
+import { withResolvedValues } from "./ssm-parameters.ts";
 import type { OutputDeclaration, ResourceDeclaration, Template } from "./template.ts";
 
 export interface StackInputs {
@@ -10,6 +11,8 @@ export interface StackInputs {
   /** The stack's previous parameter values, for UsePreviousValue on updates. */
   previousParameters?: Readonly<Record<string, string>>;
   pseudo: PseudoParameters;
+  /** The values SSM-typed parameters resolved to (ssm-parameters.ts), by key: what their Ref gives. */
+  resolvedParameters?: Readonly<Record<string, string>>;
   /** The zones Fn::GetAZs gives; defaults to availabilityZonesOf. */
   availabilityZones?: (region: string) => string[];
 }
@@ -29,7 +32,7 @@ export interface StackPlan {
 }
 
 /** Before any resource exists: Refs to resources and imports answer nothing. */
-const noResources: ResourceValues = {
+export const noResources: ResourceValues = {
   ref: () => undefined,
   getAtt: () => undefined,
   importValue: () => undefined,
@@ -41,7 +44,11 @@ const noResources: ResourceValues = {
  * resources that exist under them and the order they are created in. Pure; no resource is touched.
  */
 export function planStack(template: Template, inputs: StackInputs): StackPlan {
-  const parameters = bindParameters(template.parameters, inputs.parameters, inputs.previousParameters);
+  const parameters = withResolvedValues(
+    bindParameters(template.parameters, inputs.parameters, inputs.previousParameters),
+    template.parameters,
+    inputs.resolvedParameters ?? {},
+  );
   const availabilityZones = inputs.availabilityZones ?? availabilityZonesOf;
   const base = {
     parameters,

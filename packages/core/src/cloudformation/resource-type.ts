@@ -29,17 +29,27 @@ export interface ResourceTypeSpec {
 
 export type RefValue = "arn" | "name" | "id";
 
-/** How a placeholder's values are made up: an id with AWS's prefix for the type, and its attributes. */
+/**
+ * How a placeholder's values are made up (resource-placeholder.ts interprets it): an id with AWS's prefix
+ * for the type, or a name, and its attributes.
+ */
 export interface PlaceholderSpec {
-  /** Prefix of the generated physical id (`vpc-`), or `name` for types whose Ref is a name. */
+  /** Prefix of the generated physical id (`vpc-`), or `name` for types whose physical id is a name. */
   idPrefix: string;
-  /** Each attribute: a property of the resource, the physical id, a generated id, or a constant. */
+  /** The property that names a `name` resource (RoleName); without it (or its value) a name is generated. */
+  nameProperty?: string;
+  /** The longest generated name (64 unless said). */
+  nameMax?: number;
+  /** A physical id made of the name (an ARN, for types whose Ref is one): `{name}` stands for the name. */
+  idTemplate?: string;
+  /** Each attribute: a property of the resource, the physical id, the name, a generated id, or a constant. */
   attributes: Readonly<Record<string, PlaceholderAttribute>>;
 }
 
 export type PlaceholderAttribute =
   | { property: string; fallback?: string | string[] }
   | { physicalId: true }
+  | { name: true }
   | { generated: string }
   | { arn: string }
   | { constant: string | string[] };

@@ -105,6 +105,7 @@ export const actingResourceTypes: Readonly<Record<string, ResourceTypeSpec>> = {
       "ValidationMethod",
       "DomainName",
       "CertificateAuthorityArn",
+      "KeyAlgorithm",
     ],
   },
 };

@@ -7,8 +7,9 @@ import type { PlaceholderSpec, ResourceTypeSpec } from "./resource-type.ts";
  * connect them to the acting resources resolve. Nothing is provisioned; docs/aws-differences.md lists them.
  */
 
+/** An ARN attribute; IAM is global, its ARNs name no region. */
 const arn = (service: string, resource: string) => ({
-  arn: `arn:{partition}:${service}:{region}:{account}:${resource}`,
+  arn: `arn:{partition}:${service}:${service === "iam" ? "" : "{region}"}:{account}:${resource}`,
 });
 
 function placeholder(
@@ -16,7 +17,9 @@ function placeholder(
   spec: PlaceholderSpec,
   required: readonly string[] = [],
 ): ResourceTypeSpec {
-  return { required, ref, attributes: Object.keys(spec.attributes), replacing: [], placeholder: spec };
+  // A new name is a new resource (CloudFormation replaces a renamed role, log group, topic...).
+  const replacing = spec.nameProperty === undefined ? [] : [spec.nameProperty];
+  return { required, ref, attributes: Object.keys(spec.attributes), replacing, placeholder: spec };
 }
 
 export const placeholderResourceTypes: Readonly<Record<string, ResourceTypeSpec>> = {
@@ -88,40 +91,88 @@ export const placeholderResourceTypes: Readonly<Record<string, ResourceTypeSpec>
     idPrefix: "nat-",
     attributes: { NatGatewayId: { physicalId: true } },
   }),
+  "AWS::EC2::NetworkAcl": placeholder("id", { idPrefix: "acl-", attributes: { Id: { physicalId: true } } }, [
+    "VpcId",
+  ]),
+  "AWS::EC2::VPCEndpoint": placeholder(
+    "id",
+    {
+      idPrefix: "vpce-",
+      attributes: {
+        Id: { physicalId: true },
+        CreationTimestamp: { constant: "1970-01-01T00:00:00Z" },
+        DnsEntries: { constant: [] },
+        NetworkInterfaceIds: { constant: [] },
+      },
+    },
+    ["ServiceName", "VpcId"],
+  ),
   "AWS::IAM::Role": placeholder(
     "name",
     {
       idPrefix: "name",
+      nameProperty: "RoleName",
       attributes: { Arn: arn("iam", "role/{physicalId}"), RoleId: { generated: "AROA" } },
     },
     ["AssumeRolePolicyDocument"],
   ),
   "AWS::IAM::InstanceProfile": placeholder(
     "name",
-    { idPrefix: "name", attributes: { Arn: arn("iam", "instance-profile/{physicalId}") } },
+    {
+      idPrefix: "name",
+      nameProperty: "InstanceProfileName",
+      attributes: { Arn: arn("iam", "instance-profile/{physicalId}") },
+    },
     ["Roles"],
   ),
-  "AWS::IAM::Policy": placeholder("id", { idPrefix: "name", attributes: { Id: { physicalId: true } } }, [
-    "PolicyDocument",
-    "PolicyName",
-  ]),
+  "AWS::IAM::Policy": placeholder(
+    "id",
+    { idPrefix: "name", nameProperty: "PolicyName", attributes: { Id: { physicalId: true } } },
+    ["PolicyDocument", "PolicyName"],
+  ),
   "AWS::IAM::ManagedPolicy": placeholder(
     "arn",
-    { idPrefix: "name", attributes: { PolicyArn: arn("iam", "policy/{physicalId}") } },
+    {
+      idPrefix: "name",
+      nameProperty: "ManagedPolicyName",
+      idTemplate: "arn:{partition}:iam::{account}:policy/{name}",
+      attributes: { PolicyArn: { physicalId: true } },
+    },
     ["PolicyDocument"],
   ),
   "AWS::Logs::LogGroup": placeholder("name", {
     idPrefix: "name",
+    nameProperty: "LogGroupName",
+    nameMax: 512,
     attributes: { Arn: arn("logs", "log-group:{physicalId}:*") },
   }),
   "AWS::SSM::Parameter": placeholder(
     "name",
     {
       idPrefix: "name",
+      nameProperty: "Name",
       attributes: { Type: { property: "Type", fallback: "String" }, Value: { property: "Value" } },
     },
     ["Type", "Value"],
   ),
   "AWS::CDK::Metadata": placeholder("id", { idPrefix: "name", attributes: {} }),
-  "AWS::CloudFormation::WaitConditionHandle": placeholder("id", { idPrefix: "name", attributes: {} }),
+  // Ref gives the URL a wait condition is signalled at; nothing here listens on it.
+  "AWS::CloudFormation::WaitConditionHandle": placeholder("id", {
+    idPrefix: "name",
+    idTemplate: "https://cloudformation-waitcondition-{region}.s3.amazonaws.com/{name}",
+    attributes: {},
+  }),
+  // Waits when it carries a CreationPolicy (signalled by SignalResource, as any resource with one);
+  // the Handle form's URL is not served, so without a CreationPolicy it completes at once.
+  "AWS::CloudFormation::WaitCondition": placeholder("id", {
+    idPrefix: "name",
+    attributes: { Data: { constant: "{}" } },
+  }),
+  "AWS::SNS::Topic": placeholder("arn", {
+    idPrefix: "name",
+    nameProperty: "TopicName",
+    nameMax: 256,
+    idTemplate: "arn:{partition}:sns:{region}:{account}:{name}",
+    attributes: { TopicArn: { physicalId: true }, TopicName: { name: true } },
+  }),
 };

@@ -1,5 +1,6 @@
 import type { ResourceTypeSpec } from "./resource-type.ts";
 import { actingResourceTypes } from "./resource-types-acting.ts";
+import { customResourceTypeSpec } from "./resource-types-custom.ts";
 import { placeholderResourceTypes } from "./resource-types-placeholders.ts";
 import type { Template } from "./template.ts";
 import { formatError } from "./value.ts";
@@ -8,7 +9,7 @@ import { formatError } from "./value.ts";
 export function resourceTypeSpec(type: string): ResourceTypeSpec | undefined {
   if (Object.hasOwn(actingResourceTypes, type)) return actingResourceTypes[type];
   if (Object.hasOwn(placeholderResourceTypes, type)) return placeholderResourceTypes[type];
-  return undefined;
+  return customResourceTypeSpec(type);
 }
 
 /** Every resource type scaleout deploys, acting ones first. */

@@ -1,11 +1,11 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { CloudFormation } from "@scaleout/core";
+import { CloudFormation } from "@scaleout/core";
 import type { CreateGroupInput } from "../auto-scaling-groups.ts";
 import type { ProviderRequest, ResourceProvider } from "./types.ts";
 
 type TemplateValue = CloudFormation.TemplateValue;
 
-import { booleanProp, generatedName, isNotFound, numberProp, prop, stringProp } from "./types.ts";
+import { booleanProp, found, generatedName, isNotFound, numberProp, prop, stringProp } from "./types.ts";
 
 /** How long a delete waits for the group's instances to terminate (CloudFormation waits too). */
 const deleteTimeoutMs = 10 * 60_000;
@@ -48,21 +48,14 @@ function fieldsOf(properties: ProviderRequest["properties"]) {
   };
 }
 
-interface Rolling {
-  minInService: number;
-  /** PauseTime: how long a new instance warms up before the next batch (CloudFormation's default PT0S). */
-  pauseSeconds: number;
-}
-
-/** An ISO 8601 duration as PauseTime writes it (PT5M, PT1H30M, PT45S); anything else counts as none. */
-function durationSeconds(text: string | undefined): number {
-  const match = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(text ?? "");
-  if (match === null) return 0;
-  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
-}
-
-/** UpdatePolicy's AutoScalingRollingUpdate (or AutoScalingReplacingUpdate): how the instances roll. */
-function rollingUpdateOf(policy: TemplateValue | undefined): Rolling | undefined {
+/**
+ * UpdatePolicy's AutoScalingRollingUpdate, or AutoScalingReplacingUpdate: a new group's worth of
+ * instances launched before the old ones go (scaleout keeps the group and rolls its instances).
+ */
+function rollingUpdateOf(
+  policy: TemplateValue | undefined,
+  desired: number,
+): CloudFormation.RollingUpdate | undefined {
   if (policy === undefined || policy === null || typeof policy !== "object" || Array.isArray(policy))
     return undefined;
   const rolling = Object.hasOwn(policy, "AutoScalingRollingUpdate")
@@ -74,33 +67,31 @@ function rollingUpdateOf(policy: TemplateValue | undefined): Rolling | undefined
   if (rolling !== undefined && rolling !== null && typeof rolling === "object" && !Array.isArray(rolling))
     return {
       minInService: numberProp(rolling, "MinInstancesInService") ?? 0,
-      pauseSeconds: durationSeconds(stringProp(rolling, "PauseTime")),
+      maxBatchSize: numberProp(rolling, "MaxBatchSize") ?? 1,
+      pauseSeconds: CloudFormation.pauseSeconds(stringProp(rolling, "PauseTime")),
+      waitOnResourceSignals: booleanProp(rolling, "WaitOnResourceSignals") ?? false,
     };
-  if (replacing !== undefined) return { minInService: 0, pauseSeconds: 0 };
+  if (replacing !== undefined)
+    return { minInService: desired, maxBatchSize: desired, pauseSeconds: 0, waitOnResourceSignals: false };
   return undefined;
 }
 
 /**
  * Rolls the group's instances onto its new launch template through an instance refresh (CloudFormation
- * replaces them batch by batch; an instance refresh is scaleout's way to), and waits for it to end.
- * MinInstancesInService becomes the refresh's minimum healthy percentage of the desired capacity; with
- * all of them kept in service, new instances launch before old ones go (maximum healthy 200 %).
+ * replaces them batch by batch; an instance refresh is scaleout's way to), and waits for it to end. The
+ * batches' bounds become the refresh's healthy percentages (core's rolling-update.ts).
  */
 async function refresh(
   services: ProviderRequest["services"],
   groupName: string,
-  rolling: Rolling,
+  policy: TemplateValue | undefined,
   now: () => number,
 ): Promise<void> {
   const desired = services.groups.get(groupName).desiredCapacity;
-  if (desired === 0) return;
-  const minHealthyPercentage = Math.min(100, Math.floor((100 * rolling.minInService) / desired));
+  const rolling = rollingUpdateOf(policy, desired);
+  if (rolling === undefined || desired === 0) return;
   const { instanceRefreshId } = services.instanceRefreshes.start(groupName, {
-    preferences: {
-      minHealthyPercentage,
-      instanceWarmup: rolling.pauseSeconds,
-      ...(minHealthyPercentage === 100 && { maxHealthyPercentage: 200 }),
-    },
+    preferences: CloudFormation.rollingRefreshPreferences(desired, rolling),
   });
   const deadline = now() + refreshTimeoutMs;
   while (now() < deadline) {
@@ -122,12 +113,16 @@ function defined<T extends object>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 }
 
+const nameOf = ({ stackName, logicalId, properties, token }: ProviderRequest) =>
+  stringProp(properties, "AutoScalingGroupName") ?? generatedName(stackName, logicalId, 255, token);
+
 /** AWS::AutoScaling::AutoScalingGroup. Ref: the group's name. */
 export const autoScalingGroupProvider: ResourceProvider = {
   replaces: ["AutoScalingGroupName"],
   namedBy: "AutoScalingGroupName",
-  create({ services, stackName, logicalId, properties }) {
-    const name = stringProp(properties, "AutoScalingGroupName") ?? generatedName(stackName, logicalId, 255);
+  create(request) {
+    const { services, properties } = request;
+    const name = nameOf(request);
     const input = {
       autoScalingGroupName: name,
       ...defined(fieldsOf(properties)),
@@ -144,16 +139,19 @@ export const autoScalingGroupProvider: ResourceProvider = {
     services.groups.create(defined(input) as CreateGroupInput);
     return { physicalId: name, attributes: {} };
   },
+  adopt(request) {
+    const group = found(() => request.services.groups.get(nameOf(request)));
+    return group === undefined ? undefined : { physicalId: group.autoScalingGroupName, attributes: {} };
+  },
   async update({ services, physicalId, properties, previous, updatePolicy, now }) {
     services.groups.update(
       physicalId,
       defined(fieldsOf(properties)) as Parameters<typeof services.groups.update>[1],
     );
-    const rolling = rollingUpdateOf(updatePolicy);
     const templateChanged =
       JSON.stringify(fieldsOf(previous).launchTemplate) !==
       JSON.stringify(fieldsOf(properties).launchTemplate);
-    if (rolling !== undefined && templateChanged) await refresh(services, physicalId, rolling, now);
+    if (templateChanged) await refresh(services, physicalId, updatePolicy, now);
     return { physicalId, attributes: {} };
   } /** Deletes the group with its instances and waits until the last one has terminated, as CloudFormation does. */,
   async delete({ services, physicalId, now }) {

@@ -19,9 +19,10 @@ function inputOf(properties: ProviderRequest["properties"]): Wire<PutLifecycleHo
 export const lifecycleHookProvider: ResourceProvider = {
   replaces: ["AutoScalingGroupName", "LifecycleHookName"],
   namedBy: "LifecycleHookName",
-  create({ services, stackName, logicalId, properties }) {
+  create({ services, stackName, logicalId, properties, token }) {
     const group = requiredString(properties, "AutoScalingGroupName");
-    const name = stringProp(properties, "LifecycleHookName") ?? generatedName(stackName, logicalId, 255);
+    const name =
+      stringProp(properties, "LifecycleHookName") ?? generatedName(stackName, logicalId, 255, token);
     services.lifecycleHooks.put(group, name, inputOf(properties));
     return { physicalId: name, attributes: {} };
   },

@@ -23,9 +23,9 @@ function inputOf(properties: ProviderRequest["properties"]): PolicyInput {
 /** AWS::AutoScaling::ScalingPolicy. Ref: the policy ARN; GetAtt Arn and PolicyName. */
 export const scalingPolicyProvider: ResourceProvider = {
   replaces: ["AutoScalingGroupName"],
-  create({ services, stackName, logicalId, properties }) {
+  create({ services, stackName, logicalId, properties, token }) {
     const group = requiredString(properties, "AutoScalingGroupName");
-    const policyName = generatedName(stackName, logicalId, 255);
+    const policyName = generatedName(stackName, logicalId, 255, token);
     const { policy } = services.policies.put(group, { policyName, ...inputOf(properties) });
     return {
       physicalId: policy.policyARN,

@@ -20,8 +20,8 @@ function inputOf(name: string, properties: ProviderRequest["properties"]): Sched
 /** AWS::AutoScaling::ScheduledAction. Ref: the action's name; GetAtt ScheduledActionName. */
 export const scheduledActionProvider: ResourceProvider = {
   replaces: ["AutoScalingGroupName"],
-  create({ services, stackName, logicalId, properties }) {
-    const name = generatedName(stackName, logicalId, 255);
+  create({ services, stackName, logicalId, properties, token }) {
+    const name = generatedName(stackName, logicalId, 255, token);
     services.scheduledActions.put(
       requiredString(properties, "AutoScalingGroupName"),
       inputOf(name, properties),

@@ -29,8 +29,8 @@ function inputOf(properties: ProviderRequest["properties"]): PutAlarm {
 export const alarmProvider: ResourceProvider = {
   replaces: ["AlarmName"],
   namedBy: "AlarmName",
-  create({ services, stackName, logicalId, properties }) {
-    const name = stringProp(properties, "AlarmName") ?? generatedName(stackName, logicalId, 255);
+  create({ services, stackName, logicalId, properties, token }) {
+    const name = stringProp(properties, "AlarmName") ?? generatedName(stackName, logicalId, 255, token);
     const { alarm } = services.alarms.put(name, inputOf(properties));
     return { physicalId: name, attributes: { Arn: alarm.alarmArn } };
   },

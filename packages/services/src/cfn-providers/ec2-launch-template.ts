@@ -1,7 +1,7 @@
 import type { LaunchTemplateData } from "../launch-templates.ts";
 import { decodeUserData } from "../user-data.ts";
 import type { ProviderRequest, ResourceProvider } from "./types.ts";
-import { generatedName, stringProp } from "./types.ts";
+import { found, generatedName, stringProp } from "./types.ts";
 
 /** LaunchTemplateData as the EC2 door reads it: ImageId is the image, UserData what an instance runs. */
 function dataOf(properties: ProviderRequest["properties"]): LaunchTemplateData {
@@ -26,18 +26,27 @@ const attributesOf = (view: {
   LatestVersionNumber: String(view.latestVersionNumber),
 });
 
+const nameOf = ({ stackName, logicalId, properties, token }: ProviderRequest) =>
+  stringProp(properties, "LaunchTemplateName") ?? generatedName(stackName, logicalId, 125, token);
+
 /** AWS::EC2::LaunchTemplate. Ref: the launch template id (lt-...). */
 export const launchTemplateProvider: ResourceProvider = {
   replaces: ["LaunchTemplateName"],
   namedBy: "LaunchTemplateName",
-  create({ services, stackName, logicalId, properties }) {
+  create(request) {
+    const { services, properties } = request;
     const view = services.launchTemplates.create({
-      launchTemplateName:
-        stringProp(properties, "LaunchTemplateName") ?? generatedName(stackName, logicalId, 125),
+      launchTemplateName: nameOf(request),
       versionDescription: stringProp(properties, "VersionDescription"),
       ...dataOf(properties),
     });
     return { physicalId: view.launchTemplateId, attributes: attributesOf(view) };
+  },
+  adopt(request) {
+    const view = found(() => request.services.launchTemplates.get(nameOf(request)));
+    return view === undefined
+      ? undefined
+      : { physicalId: view.launchTemplateId, attributes: attributesOf(view) };
   },
   /** A change of LaunchTemplateData makes a new version, the default one, as CloudFormation does. */
   update({ services, physicalId, properties }) {

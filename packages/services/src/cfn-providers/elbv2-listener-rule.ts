@@ -15,6 +15,16 @@ export const listenerRuleProvider: ResourceProvider = {
     });
     return { physicalId: rule.ruleArn, attributes: { RuleArn: rule.ruleArn, IsDefault: rule.isDefault } };
   },
+  /** The rule the interrupted call made: the listener's at the same priority. */
+  adopt({ services, properties }) {
+    const priority = String(numberProp(properties, "Priority"));
+    const rule = services.rules
+      .list({ listenerId: requiredString(properties, "ListenerArn"), pageSize: 100 })
+      .items.find((candidate) => candidate.priority === priority);
+    return rule === undefined
+      ? undefined
+      : { physicalId: rule.ruleArn, attributes: { RuleArn: rule.ruleArn, IsDefault: rule.isDefault } };
+  },
   update({ services, physicalId, properties }) {
     const rule = services.rules.modify(physicalId, {
       conditions: prop<RuleCondition[]>(properties, "Conditions") ?? [],

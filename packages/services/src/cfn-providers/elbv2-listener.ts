@@ -16,6 +16,16 @@ export const listenerProvider: ResourceProvider = {
     });
     return { physicalId: listener.listenerArn, attributes: { ListenerArn: listener.listenerArn } };
   },
+  /** The listener the interrupted call made: the load balancer's on the same port. */
+  adopt({ services, properties }) {
+    const port = numberProp(properties, "Port");
+    const listener = services.listeners
+      .list({ loadBalancerName: requiredString(properties, "LoadBalancerArn"), pageSize: 100 })
+      .items.find((candidate) => candidate.port === port);
+    return listener === undefined
+      ? undefined
+      : { physicalId: listener.listenerArn, attributes: { ListenerArn: listener.listenerArn } };
+  },
   update({ services, physicalId, properties }) {
     services.listeners.modify(physicalId, {
       protocol: stringProp(properties, "Protocol"),

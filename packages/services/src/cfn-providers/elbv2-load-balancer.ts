@@ -5,8 +5,8 @@ import { generatedName, prop, stringProp, tagsProp } from "./types.ts";
 export const loadBalancerProvider: ResourceProvider = {
   replaces: ["Name", "Scheme", "Type"],
   namedBy: "Name",
-  create({ services, stackName, logicalId, properties }) {
-    const name = stringProp(properties, "Name") ?? generatedName(stackName, logicalId, 32);
+  create({ services, stackName, logicalId, properties, token }) {
+    const name = stringProp(properties, "Name") ?? generatedName(stackName, logicalId, 32, token);
     const { loadBalancer } = services.loadBalancers.create({
       name,
       scheme: stringProp(properties, "Scheme"),

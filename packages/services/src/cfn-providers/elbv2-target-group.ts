@@ -35,8 +35,8 @@ type Targets = Array<{ id: string; port?: number; availabilityZone?: string }>;
 export const targetGroupProvider: ResourceProvider = {
   replaces: ["Name", "Port", "Protocol", "ProtocolVersion", "TargetType", "VpcId", "IpAddressType"],
   namedBy: "Name",
-  create({ services, stackName, logicalId, properties }) {
-    const name = stringProp(properties, "Name") ?? generatedName(stackName, logicalId, 32);
+  create({ services, stackName, logicalId, properties, token }) {
+    const name = stringProp(properties, "Name") ?? generatedName(stackName, logicalId, 32, token);
     const { targetGroup } = services.targetGroups.create({
       name,
       ...settingsOf(properties, [

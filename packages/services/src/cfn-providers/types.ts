@@ -1,4 +1,4 @@
-import { AwsError, type CloudFormation } from "@scaleout/core";
+import { AwsError, CloudFormation } from "@scaleout/core";
 import type { Services } from "../index.ts";
 
 type TemplateValue = CloudFormation.TemplateValue;
@@ -21,6 +21,12 @@ export interface ProviderRequest {
   now(): number;
   /** The resource's UpdatePolicy attribute, on updates (a group's rolling update). */
   updatePolicy?: TemplateValue;
+  /**
+   * Names this create: the same when an interrupted create resumes (it derives from the stack and the
+   * logical id), new for each replacement. It seeds generated names and is the client token where a
+   * service takes one, so a resumed create comes to what the interrupted call made.
+   */
+  token: string;
 }
 
 /**
@@ -37,6 +43,12 @@ export interface ResourceProvider {
   replaces: readonly string[];
   /** Whether a replacement must be created under a generated name (a custom name cannot be reused). */
   namedBy?: string;
+  /**
+   * On a resumed create (the worker stopped inside the provider's create), the physical resource the
+   * interrupted call made, found by the name or token it would use again; undefined when it made none.
+   * A provider whose create is idempotent by itself (a put, a client token) needs none.
+   */
+  adopt?(request: ProviderRequest): Promise<Provisioned | undefined> | Provisioned | undefined;
 }
 
 /**
@@ -120,20 +132,13 @@ export function tagsProp(properties: Record<string, TemplateValue>, name = "Tags
   return prop<Array<{ key: string; value: string }>>(properties, name);
 }
 
-const suffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
 /**
- * The name CloudFormation gives a resource without one: `<stack>-<logical id>-<random>`, the first two
- * cut so the whole fits `max` characters (32 for ELB names), with only the characters a name may hold.
+ * The name CloudFormation gives a resource without one: `<stack>-<logical id>-<12 characters>`, cut to
+ * `max` (32 for ELB names). Pass the request's token as `seed`: a resumed create then comes to the same
+ * name, and finds what the interrupted call made.
  */
-export function generatedName(stackName: string, logicalId: string, max: number): string {
-  let suffix = "";
-  for (let i = 0; i < 12; i++) suffix += suffixAlphabet[Math.floor(Math.random() * suffixAlphabet.length)];
-  const room = Math.max(2, max - suffix.length - 2);
-  const clean = (text: string) => text.replace(/[^A-Za-z0-9-]/g, "").replace(/^-+|-+$/g, "");
-  const stack = clean(stackName).slice(0, Math.ceil(room / 2));
-  const logical = clean(logicalId).slice(0, room - stack.length);
-  return `${stack}-${logical}-${suffix}`.slice(0, max).replace(/-+$/, "");
+export function generatedName(stackName: string, logicalId: string, max: number, seed?: string): string {
+  return CloudFormation.generatedName(stackName, logicalId, max, seed);
 }
 
 /** Whether an error says the resource is already gone (a delete then succeeds, as CloudFormation's does). */
@@ -141,6 +146,16 @@ export function isNotFound(error: unknown): boolean {
   return (
     error instanceof AwsError && /NotFound|not found|does not exist/i.test(`${error.code} ${error.message}`)
   );
+}
+
+/** What a lookup finds, or undefined where the service says it does not exist. */
+export function found<T>(lookup: () => T): T | undefined {
+  try {
+    return lookup();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 export async function deleting(action: () => Promise<void> | void): Promise<void> {

@@ -3,7 +3,7 @@ import { Timestamp } from "./common.ts";
 
 /*
  * An Auto Scaling instance as EC2's DescribeInstances and DescribeInstanceStatus describe it. The
- * address is loopback; the port the instance answers on is in the `scaleout:port` tag (EC2 has no
+ * address is the one its driver reports (loopback, or a swarm node's); the port is in the `scaleout:port` tag (EC2 has no
  * member for it) and in the REST view's `port`.
  */
 

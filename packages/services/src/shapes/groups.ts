@@ -66,7 +66,10 @@ export const Instance = Type.Object(
     ...InstanceSummary.properties,
     autoScalingGroupName: Type.String(),
     privateIpAddress: Type.Optional(
-      Type.String({ description: "scaleout: the loopback address the instance answers on" }),
+      Type.String({
+        description:
+          "scaleout: the address the instance answers on (loopback for the process and docker drivers, its node's for swarm)",
+      }),
     ),
     port: Type.Optional(Type.Integer({ description: "scaleout: the port the instance answers on" })),
     launchTime: Timestamp(),

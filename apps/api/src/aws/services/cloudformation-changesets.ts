@@ -1,3 +1,4 @@
+import { CloudFormation } from "@scaleout/core";
 import type { ChangeSetRow, Services, StackRow } from "@scaleout/services";
 import { operation } from "../operation.ts";
 import { bool, int, list, req, str, struct, ts, unsupported } from "../shapes.ts";
@@ -149,6 +150,7 @@ export const changeSetOperations = {
         parameters: changeSet.parameters.map((p) => ({
           parameterKey: String(p.ParameterKey ?? ""),
           parameterValue: String(p.ParameterValue ?? ""),
+          ...(typeof p.ResolvedValue === "string" && { resolvedValue: p.ResolvedValue }),
         })),
         creationTime: iso(changeSet.createdAt),
         executionStatus: changeSet.executionStatus,
@@ -193,7 +195,13 @@ export const changeSetOperations = {
     support: "implemented",
     run: (input, { services }: { services: Services }) => {
       const stack = services.cfnStacks.get(input.stackName);
-      return { summaries: services.cfnChangeSets.list(input.stackName).map((row) => summaryOut(stack, row)) };
+      const page = CloudFormation.cfnPage(
+        services.cfnChangeSets.list(input.stackName),
+        input.nextToken,
+        `ListChangeSets:${stack.stackId}`,
+        (row) => row.changeSetId,
+      );
+      return { summaries: page.items.map((row) => summaryOut(stack, row)), nextToken: page.nextToken };
     },
   }),
 };

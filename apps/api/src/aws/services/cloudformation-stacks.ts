@@ -17,7 +17,7 @@ export const Parameter = struct({
 const Output = struct({ outputKey: str, outputValue: str, description: str, exportName: str });
 const Tag = struct({ key: str, value: str });
 
-const Stack = struct({
+export const Stack = struct({
   stackId: str,
   stackName: str,
   changeSetId: str,
@@ -36,7 +36,7 @@ const Stack = struct({
   driftInformation: struct({ stackDriftStatus: str }),
 });
 
-const StackSummary = struct({
+export const StackSummary = struct({
   stackId: str,
   stackName: str,
   templateDescription: str,
@@ -48,7 +48,7 @@ const StackSummary = struct({
   driftInformation: struct({ stackDriftStatus: str }),
 });
 
-const StackEvent = struct({
+export const StackEvent = struct({
   stackId: str,
   eventId: str,
   stackName: str,
@@ -80,7 +80,7 @@ const StackResource = struct({ ...stackResourceMembers, timestamp: ts });
 /** DescribeStackResource's detail: `LastUpdatedTimestamp` and `Metadata` instead. */
 const StackResourceDetail = struct({ ...stackResourceMembers, lastUpdatedTimestamp: ts, metadata: str });
 
-const StackResourceSummary = struct({
+export const StackResourceSummary = struct({
   logicalResourceId: str,
   physicalResourceId: str,
   resourceType: str,
@@ -90,7 +90,7 @@ const StackResourceSummary = struct({
   driftInformation: struct({ stackResourceDriftStatus: str }),
 });
 
-const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+export const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
 
 /** The stack's parameters as DescribeStacks shows them: NoEcho values masked. */
@@ -103,7 +103,12 @@ function parametersOut(services: Services, stack: StackRow) {
   }
   return stack.parameters.map((p) => {
     const key = String(p.ParameterKey ?? "");
-    return { parameterKey: key, parameterValue: noEcho.has(key) ? "****" : text(p.ParameterValue) };
+    const masked = (value: unknown) => (noEcho.has(key) && value !== undefined ? "****" : text(value));
+    return {
+      parameterKey: key,
+      parameterValue: masked(p.ParameterValue),
+      resolvedValue: masked(p.ResolvedValue),
+    };
   });
 }
 
@@ -132,7 +137,7 @@ export function stackOut(services: Services, stack: StackRow) {
   };
 }
 
-function eventOut(stack: StackRow, event: StackEventRow) {
+export function eventOut(stack: StackRow, event: StackEventRow) {
   return {
     stackId: stack.stackId,
     eventId: event.eventId,
@@ -249,54 +254,6 @@ export const stackOperations = {
     },
   }),
 
-  DescribeStacks: operation({
-    input: struct({ stackName: str, nextToken: str }),
-    output: struct({ stacks: list(Stack), nextToken: str }),
-    support: "implemented",
-    run: (input, { services }) => {
-      const stacks =
-        input.stackName === undefined
-          ? services.cfnStacks.list().filter((s) => s.deletedAt === null && s.status !== "REVIEW_IN_PROGRESS")
-          : [services.cfnStacks.get(input.stackName)];
-      return { stacks: stacks.map((s) => stackOut(services, s)) };
-    },
-  }),
-
-  ListStacks: operation({
-    input: struct({ nextToken: str, stackStatusFilter: list(str) }),
-    output: struct({ stackSummaries: list(StackSummary), nextToken: str }),
-    support: "implemented",
-    run: (input, { services }) => {
-      const filter = input.stackStatusFilter;
-      const stacks = services.cfnStacks
-        .list()
-        .filter((s) => filter === undefined || filter.length === 0 || filter.includes(s.status));
-      return {
-        stackSummaries: stacks.map((s) => ({
-          stackId: s.stackId,
-          stackName: s.name,
-          templateDescription: s.description ?? undefined,
-          creationTime: iso(s.createdAt),
-          lastUpdatedTime: iso(s.updatedAt),
-          deletionTime: iso(s.deletedAt),
-          stackStatus: s.status,
-          stackStatusReason: s.statusReason ?? undefined,
-          driftInformation: { stackDriftStatus: "NOT_CHECKED" },
-        })),
-      };
-    },
-  }),
-
-  DescribeStackEvents: operation({
-    input: struct({ stackName: req(str), nextToken: str }),
-    output: struct({ stackEvents: list(StackEvent), nextToken: str }),
-    support: "implemented",
-    run: (input, { services }) => {
-      const stack = services.cfnStacks.get(input.stackName);
-      return { stackEvents: services.cfnStacks.events(stack.stackId).map((e) => eventOut(stack, e)) };
-    },
-  }),
-
   DescribeStackResource: operation({
     input: struct({ stackName: req(str), logicalResourceId: req(str) }),
     output: struct({ stackResourceDetail: StackResourceDetail }),
@@ -332,26 +289,6 @@ export const stackOperations = {
     },
   }),
 
-  ListStackResources: operation({
-    input: struct({ stackName: req(str), nextToken: str }),
-    output: struct({ stackResourceSummaries: list(StackResourceSummary), nextToken: str }),
-    support: "implemented",
-    run: (input, { services }) => {
-      const { resources } = services.cfnStacks.resources(input.stackName);
-      return {
-        stackResourceSummaries: resources.map((r) => ({
-          logicalResourceId: r.logicalId,
-          physicalResourceId: r.physicalId ?? undefined,
-          resourceType: r.type,
-          lastUpdatedTimestamp: iso(r.updatedAt),
-          resourceStatus: r.status,
-          resourceStatusReason: r.statusReason ?? undefined,
-          driftInformation: { stackResourceDriftStatus: "NOT_CHECKED" },
-        })),
-      };
-    },
-  }),
-
   GetTemplate: operation({
     input: struct({ stackName: str, changeSetName: str, templateStage: str }),
     output: struct({ templateBody: str, stagesAvailable: list(str) }),
@@ -366,20 +303,6 @@ export const stackOperations = {
       const stack = services.cfnStacks.get(input.stackName);
       return { templateBody: stack.templateBody, stagesAvailable: ["Original", "Processed"] };
     },
-  }),
-
-  ListExports: operation({
-    input: struct({ nextToken: str }),
-    output: struct({
-      exports: list(struct({ exportingStackId: str, name: str, value: str })),
-      nextToken: str,
-    }),
-    support: "implemented",
-    run: (_input, { services }) => ({
-      exports: services.cfnStacks
-        .exports()
-        .map((e) => ({ exportingStackId: e.stackId, name: e.name, value: e.value })),
-    }),
   }),
 
   UpdateTerminationProtection: operation({

@@ -2,6 +2,8 @@ import { type AwsError, CloudFormation, Errors } from "@scaleout/core";
 import { type AwsService, operation, validationErrors } from "../operation.ts";
 import { bool, list, str, struct, unsupported } from "../shapes.ts";
 import { changeSetOperations } from "./cloudformation-changesets.ts";
+import { listingOperations } from "./cloudformation-listings.ts";
+import { signalOperations } from "./cloudformation-signals.ts";
 import { stackOperations } from "./cloudformation-stacks.ts";
 
 /*
@@ -45,6 +47,8 @@ function templateOf(input: { templateBody?: string; templateURL?: string }): Clo
 const operations = {
   ...stackOperations,
   ...changeSetOperations,
+  ...listingOperations,
+  ...signalOperations,
   ValidateTemplate: operation({
     input: struct(templateSource),
     output: struct({

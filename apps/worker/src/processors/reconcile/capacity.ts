@@ -64,8 +64,8 @@ export function createCapacityStep(ctx: WorkerContext, launcher: Launcher, warmP
         : pass.replaced >= count
           ? sentence
           : activityCauses.join(group.capacityCause, sentence);
-    const ports = await launcher.pickPorts(count);
-    const plans: LaunchPlan[] = ports.map((port) => ({ instanceId: newInstanceId(), port }));
+    // The driver allocates each instance's port and reports it when the launch completes.
+    const plans: LaunchPlan[] = Array.from({ length: count }, () => ({ instanceId: newInstanceId() }));
     const rows = registry.beginLaunches(snapshot, plans, {
       cause,
       driver: driver.name,

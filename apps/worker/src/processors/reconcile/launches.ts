@@ -1,4 +1,4 @@
-import { LaunchError, type LaunchSpec } from "@scaleout/compute";
+import { LaunchError, type LaunchSpec, placementFromEnvironment } from "@scaleout/compute";
 import { freePort } from "@scaleout/queue";
 import type { GroupSnapshot, InstanceRow, Launched, ResolvedLaunchTemplate } from "@scaleout/services";
 import type { WorkerContext } from "../../context.ts";
@@ -19,12 +19,12 @@ export function createLauncher(ctx: WorkerContext) {
   const { registry, driver, log, timing, metadata } = ctx;
   const backoffs = new Map<string, Backoff>();
 
-  /** Free loopback ports for `count` new instances, none that an instance or a listener holds. */
+  /** Free loopback ports for `count` metadata services, none that an instance or a listener holds. */
   async function pickPorts(count: number): Promise<number[]> {
     const taken = registry.portsInUse();
     const ports: number[] = [];
     for (let attempt = 0; ports.length < count; attempt++) {
-      if (attempt > count * 20) throw new Error("could not find free loopback ports for new instances");
+      if (attempt > count * 20) throw new Error("could not find free loopback ports for metadata services");
       const port = await freePort();
       if (taken.has(port)) continue;
       taken.add(port);
@@ -51,6 +51,7 @@ export function createLauncher(ctx: WorkerContext) {
 
   function specFor(resolved: ResolvedLaunchTemplate, row: InstanceRow): LaunchSpec {
     const { version } = resolved;
+    const placement = placementFromEnvironment(version.environment);
     return {
       instanceId: row.id,
       groupName: row.groupName,
@@ -58,9 +59,11 @@ export function createLauncher(ctx: WorkerContext) {
       launchTemplateVersion: row.launchTemplateVersion,
       ...(version.image !== null && { image: version.image }),
       ...(version.command !== null && { command: version.command }),
-      environment: version.environment,
+      environment: placement.environment,
+      ...(placement.constraints.length > 0 && { placementConstraints: placement.constraints }),
       networkMode: version.networkMode === "bridge" ? "bridge" : "host",
-      hostPort: row.port ?? 0,
+      // Rows planned before drivers allocated ports carry one; new rows leave it to the driver.
+      ...(row.port !== null && { hostPort: row.port }),
       ...(version.containerPort !== null && { containerPort: version.containerPort }),
       ...(version.cpu !== null && { cpu: version.cpu }),
       ...(version.memoryMiB !== null && { memoryMiB: version.memoryMiB }),

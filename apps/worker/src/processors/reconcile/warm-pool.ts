@@ -126,7 +126,7 @@ export function createWarmPool(ctx: WorkerContext, launcher: Launcher) {
     }
     if (!registry.drained(row.id)) return;
     const launching = row.inServiceAt === null;
-    const ready = await accepts(instance.port, 250);
+    const ready = await accepts(instance.address, instance.port, 250);
     if (!ready && pass.now < row.launchedAt + preparationLimitMs && launching) return;
     // Launch hooks hold a new pool instance (Warmed:Pending:Wait) before it parks.
     if (row.lifecycleState === "Warmed:Pending" && launching && pools.beginPoolLaunchWait(row.id)) return;
@@ -187,8 +187,7 @@ export function createWarmPool(ctx: WorkerContext, launcher: Launcher) {
     if (!pool) return;
     const key = launcher.backoffKey(snapshot);
     if (launcher.backingOff(snapshot.group.name, key, Date.now()) > 0) return;
-    const ports = await launcher.pickPorts(count);
-    const plans: LaunchPlan[] = ports.map((port) => ({ instanceId: newInstanceId(), port }));
+    const plans: LaunchPlan[] = Array.from({ length: count }, () => ({ instanceId: newInstanceId() }));
     const cause = warmPoolActivities.launchCause(Date.now(), size, target);
     const rows = pools.beginPoolLaunches(snapshot, plans, {
       cause,
@@ -348,10 +347,10 @@ function activityCausesEc2(at: number): string {
   return `At ${isoSeconds(at)} an instance was taken out of the warm pool in response to an EC2 health check indicating it has been terminated or stopped.`;
 }
 
-/** Whether something accepts a TCP connection on the loopback port within `timeoutMs`. */
-function accepts(port: number, timeoutMs: number): Promise<boolean> {
+/** Whether something accepts a TCP connection at the instance's address and port within `timeoutMs`. */
+function accepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
+    const socket = connect({ host: host || "127.0.0.1", port });
     const done = (result: boolean) => {
       socket.destroy();
       resolve(result);
