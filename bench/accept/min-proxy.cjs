@@ -36,7 +36,7 @@ const head = (length, close) =>
   `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
 let server;
 if (kind === "http") {
-  server = require("node:http").createServer((req, res) => {
+  server = require("node:http").createServer((_req, res) => {
     upstream((body) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
       res.end(body, "latin1");
