@@ -161,7 +161,9 @@ for (const variant of scaleout && flags.variants ? flags.variants.split(";") : [
           .split(" ")
           .filter(Boolean);
   const setting = /^([A-Z][A-Z0-9_]*)=(.*)$/;
-  const env = Object.fromEntries(words.flatMap((w) => (setting.test(w) ? [w.split(/=(.*)/s).slice(0, 2)] : [])));
+  const env = Object.fromEntries(
+    words.flatMap((w) => (setting.test(w) ? [w.split(/=(.*)/s).slice(0, 2)] : [])),
+  );
   // A variant of settings alone keeps the shipped node flags, so it differs from scaleout w1 in them only.
   const args = words.filter((w) => !setting.test(w));
   push(
