@@ -51,8 +51,18 @@ const { values: flags } = parseArgs({
     // The flood's distinct keys and seconds (with --waf).
     "flood-keys": { type: "string", default: "100000" },
     "flood-seconds": { type: "string", default: "20" },
+    // One proxy process against two fed by the api, behind the same listener (bench/multi-proxy).
+    "multi-proxy": { type: "boolean", default: false },
   },
 });
+if (flags["multi-proxy"]) {
+  // Its own harness (an api, two `scaleout proxy --api` processes); --seconds and --repeats carry over.
+  const args = ["bench/multi-proxy/run.ts"];
+  if (flags.seconds) args.push("--seconds", flags.seconds);
+  if (flags.repeats) args.push("--repeats", flags.repeats);
+  const run = spawnSync(process.execPath, [...process.execArgv, ...args], { stdio: "inherit" });
+  process.exit(run.status ?? 1);
+}
 const number = (value: string | undefined, fallback: number): number => {
   const n = value === undefined ? fallback : Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
