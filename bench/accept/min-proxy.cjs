@@ -36,10 +36,48 @@ const head = (length, close) =>
   `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
 let server;
 if (kind === "http") {
-  server = require("node:http").createServer((req, res) => {
+  server = require("node:http").createServer((_req, res) => {
     upstream((body) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
       res.end(body, "latin1");
+    });
+  });
+} else if (kind === "objects") {
+  // net sockets, but node:http's IncomingMessage and ServerResponse per request (as the proxy's own
+  // server side keeps them): what those objects cost apart from node:http's Server and llhttp.
+  const { IncomingMessage, ServerResponse } = require("node:http");
+  server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    socket.on("error", () => socket.destroy());
+    socket.on("end", () => socket.end());
+    socket.on("data", (chunk) => {
+      const end = chunk.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const lines = chunk.toString("latin1", 0, end).split("\r\n");
+      const [method, url] = lines[0].split(" ");
+      const raw = lines.slice(1).flatMap((line) => {
+        const colon = line.indexOf(":");
+        return [line.slice(0, colon), line.slice(colon + 1).trim()];
+      });
+      const req = new IncomingMessage(socket);
+      req.method = method;
+      req.url = url;
+      req.httpVersion = "1.1";
+      req.httpVersionMajor = 1;
+      req.httpVersionMinor = 1;
+      req._addHeaderLines(raw, raw.length);
+      req.complete = true;
+      req.push(null);
+      const res = new ServerResponse(req);
+      res.shouldKeepAlive = !/close/i.test(req.headers.connection ?? "");
+      res.assignSocket(socket);
+      res.once("finish", () => {
+        res.detachSocket(socket);
+        if (res._last) socket.end();
+      });
+      upstream((body) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+        res.end(body, "latin1");
+      });
     });
   });
 } else {

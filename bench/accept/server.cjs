@@ -4,7 +4,7 @@ const kind = process.argv[2];
 const body = JSON.stringify({ ok: true, pad: "x".repeat(80) });
 let server;
 if (kind === "http") {
-  server = require("node:http").createServer((req, res) => {
+  server = require("node:http").createServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
   });

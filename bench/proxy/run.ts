@@ -37,7 +37,8 @@ const { values: flags } = parseArgs({
     // Leaves out scaleout wN: a profile (BENCH_NODE_ARGS=--cpu-prof) of the one-worker build alone.
     "w1-only": { type: "boolean", default: false },
     // More one-worker copies of the current build with other node flags, to measure a flag (GC, JIT):
-    // --variants "single-gc=--single-threaded-gc;semi16=--max-semi-space-size=16".
+    // --variants "single-gc=--single-threaded-gc;semi16=--max-semi-space-size=16"; words NAME=value
+    // (upper case) are settings in the environment instead: --variants "own=SCALEOUT_PROXY_HTTP_SERVER=own".
     variants: { type: "string" },
     // One more copy of the current build at one worker with the load balancer's access log on
     // (access_logs.s3.enabled, lines to <data dir>/logs/access.log): what logging every request costs.
@@ -50,8 +51,18 @@ const { values: flags } = parseArgs({
     // The flood's distinct keys and seconds (with --waf).
     "flood-keys": { type: "string", default: "100000" },
     "flood-seconds": { type: "string", default: "20" },
+    // One proxy process against two fed by the api, behind the same listener (bench/multi-proxy).
+    "multi-proxy": { type: "boolean", default: false },
   },
 });
+if (flags["multi-proxy"]) {
+  // Its own harness (an api, two `scaleout proxy --api` processes); --seconds and --repeats carry over.
+  const args = ["bench/multi-proxy/run.ts"];
+  if (flags.seconds) args.push("--seconds", flags.seconds);
+  if (flags.repeats) args.push("--repeats", flags.repeats);
+  const run = spawnSync(process.execPath, [...process.execArgv, ...args], { stdio: "inherit" });
+  process.exit(run.status ?? 1);
+}
 const number = (value: string | undefined, fallback: number): number => {
   const n = value === undefined ? fallback : Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
@@ -152,20 +163,27 @@ for (const [i, file] of baselineFiles.entries()) {
 for (const variant of scaleout && flags.variants ? flags.variants.split(";") : []) {
   const eq = variant.indexOf("=");
   const name = eq === -1 ? variant : variant.slice(0, eq);
-  const args =
+  const words =
     eq === -1
       ? []
       : variant
           .slice(eq + 1)
           .split(" ")
           .filter(Boolean);
+  const setting = /^([A-Z][A-Z0-9_]*)=(.*)$/;
+  const env = Object.fromEntries(
+    words.flatMap((w) => (setting.test(w) ? [w.split(/=(.*)/s).slice(0, 2)] : [])),
+  );
+  // A variant of settings alone keeps the shipped node flags, so it differs from scaleout w1 in them only.
+  const args = words.filter((w) => !setting.test(w));
   push(
     await startScaleout(work, targetPorts, {
       bundle,
       workers: 1,
       name: `${name} w1`,
-      nodeArgs: args,
+      nodeArgs: args.length > 0 ? args : nodeArgs,
       accessLog,
+      env,
     }),
   );
 }

@@ -190,6 +190,8 @@ export async function startScaleout(
     accessLog?: boolean;
     /** A 10-rule web ACL associated with the load balancer (waf.ts). */
     waf?: boolean;
+    /** More environment for the process (a variant's settings, e.g. SCALEOUT_PROXY_HTTP_SERVER=own). */
+    env?: Record<string, string>;
   },
 ): Promise<System> {
   const port = await freePort();
@@ -202,6 +204,7 @@ export async function startScaleout(
     REDIS_URL: "",
     NODE_ENV: "production",
     [workersSetting]: String(options.workers),
+    ...options.env,
   });
   const knows = buildKnowsWorkers(options.bundle);
   return {

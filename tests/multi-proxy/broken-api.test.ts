@@ -59,15 +59,16 @@ let proxy: RemoteProxyProcess;
 let stream: ServerResponse | undefined;
 let snapshotAnswer: (res: ServerResponse) => void;
 const server = createServer((req, res) => {
-  if (req.url === "/v1/proxy/changes") {
+  const path = new URL(req.url ?? "/", "http://api").pathname;
+  if (path === "/v1/proxy/changes") {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write(`event: hello\ndata: ${JSON.stringify({ version: 1, seq: 0, health: [] })}\n\n`);
     res.write(`event: snapshot\ndata: ${JSON.stringify(registry(1, port, "good 1"))}\n\n`);
     stream = res;
     return;
   }
-  if (req.url === "/v1/proxy/snapshot") return snapshotAnswer(res);
-  if (req.url === "/v1/proxy/lease") {
+  if (path === "/v1/proxy/snapshot") return snapshotAnswer(res);
+  if (path === "/v1/proxy/lease") {
     res.writeHead(200, { "content-type": "application/json" });
     res.end('{"held": "yes", "ttlMs": -1}');
     return;

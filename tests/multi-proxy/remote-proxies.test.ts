@@ -136,10 +136,12 @@ describe("proxies fed by the api", () => {
     };
     const checksBefore = flapping.health.checks;
     const started = performance.now();
-    const windowMs = 6000;
+    // Failing for 3 s (two failed checks: unhealthy), then passing for 3 s (two passes: healthy again).
+    const windowMs = 6500;
+    flapping.health.status = 500;
     const flip = setInterval(() => {
       flapping.health.status = flapping.health.status === 200 ? 500 : 200;
-    }, 2000);
+    }, 3000);
     let samples = 0;
     let disagreements = 0;
     const views = new Set<string>();
@@ -170,6 +172,45 @@ describe("proxies fed by the api", () => {
     // One checker: about one check a second (two proxies each checking would be two).
     expect(checks).toBeLessThanOrEqual(Math.ceil(elapsed / 1000) + 2);
     expect(checks).toBeGreaterThanOrEqual(Math.floor(elapsed / 1000) - 2);
+  });
+
+  it("when the lease holder dies, the other proxy takes the checks over once the lease expires", async () => {
+    const holding = (p: RemoteProxyProcess) => {
+      const lines = p
+        .output()
+        .split("\n")
+        .filter((l) => l.includes("health-check lease"));
+      return lines.at(-1)?.includes("holding the health-check lease") === true;
+    };
+    const holderIndex = proxies.findIndex(holding);
+    const holder = proxies[holderIndex];
+    const other = proxies[1 - holderIndex];
+    if (!holder || !other)
+      throw new Error(`no proxy holds the lease:\n${proxies.map((p) => p.output()).join("\n")}`);
+    holder.child.kill("SIGKILL");
+    const killedAt = performance.now();
+    await eventually(() => (holding(other) ? true : undefined), {
+      timeoutMs: 10_000,
+      message: "the other proxy holding the lease",
+    });
+    const takeover = Math.round(performance.now() - killedAt);
+    const checks = flapping.health.checks;
+    await eventually(() => (flapping.health.checks >= checks + 2 ? true : undefined), {
+      timeoutMs: 5000,
+      message: "health checks from the new holder",
+    });
+    console.log(
+      `lease holder killed: the other proxy took the checks over after ${takeover} ms (lease 1.5 s)`,
+    );
+    expect(takeover).toBeLessThan(5000);
+
+    // Back to two proxies for the next test: the dead one starts again on its address.
+    const host = hosts[holderIndex] ?? hosts[0];
+    proxies[holderIndex] = spawnRemoteProxy(apiUrl, host, `proxy-${holderIndex + 2}-again`);
+    await eventually(async () => ((await get(host, port, "/new1")).body === "rule 1" ? true : undefined), {
+      timeoutMs: 20_000,
+      message: `the proxy on ${host} serving again`,
+    });
   });
 
   it("stopping the api leaves both serving their last configuration", async () => {

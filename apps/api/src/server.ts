@@ -10,6 +10,7 @@ import {
   createRedisEvents,
   redisAnswers,
   redisWafState,
+  writeWafSamples,
 } from "@scaleout/queue";
 import {
   createCertificateAuthority,
@@ -83,7 +84,10 @@ async function main(): Promise<void> {
     console: { changes },
     prometheus: { redis, prefix: config.redisPrefix },
     // Proxies fed by the api: the holder of the health-check lease renews it three times a lease.
-    proxyFeed: { leaseTtlMs: config.fast ? 3000 : 10_000 },
+    proxyFeed: {
+      leaseTtlMs: config.fast ? 3000 : 10_000,
+      wafSink: (batch) => writeWafSamples(redis, config.redisPrefix, batch),
+    },
     ...(config.api.token !== undefined && { apiToken: config.api.token }),
     logger: processLogOptions("api"),
     trust: {

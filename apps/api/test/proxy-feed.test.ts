@@ -1,5 +1,7 @@
+import type { AddressInfo } from "node:net";
+import { schema } from "@scaleout/db";
 import { describe, expect } from "vitest";
-import { expectError, expectStatus, seedWeb, apiTest as test } from "./helpers.ts";
+import { buildTestApp, expectError, expectStatus, seedWeb, apiTest as test } from "./helpers.ts";
 
 /*
  * The api's side of proxies on other hosts (routes/proxies.ts): the snapshot and its ETag, the
@@ -89,8 +91,33 @@ describe("proxy feed", () => {
       minimum: 3,
       maximum: 3,
     };
+    const waf = {
+      samples: [
+        [
+          "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/acl/0123",
+          "rule",
+          29_000_000,
+          {
+            Request: {
+              ClientIP: "127.0.0.1",
+              Country: "-",
+              URI: "/",
+              Method: "GET",
+              HTTPVersion: "HTTP/1.1",
+              Headers: [],
+            },
+            Weight: 1,
+            Timestamp: 1_700_000_000,
+            Action: "BLOCK",
+          },
+        ],
+      ],
+      population: [],
+      managedKeys: [],
+    };
     const ok = await api.request("POST", "/v1/proxy/reports", {
       proxy: "p1",
+      waf,
       samples: [sample],
       loadBalancerStates: [{ arn: loadBalancerArn, state: "active", reason: null }],
     });
@@ -114,6 +141,8 @@ describe("proxy feed", () => {
       },
       { proxy: "p1", loadBalancerStates: [{ arn: loadBalancerArn, state: "provisioning", reason: null }] },
       { proxy: "p1", extra: true },
+      { proxy: "p1", waf: { ...waf, samples: [["arn", "rule", 1, { Weight: 1 }]] } },
+      { proxy: "p1", waf: { samples: [], population: [["arn", "rule", -1, 3]], managedKeys: [] } },
       [],
     ])
       expect([JSON.stringify(bad), (await api.request("POST", "/v1/proxy/reports", bad)).status]).toEqual([
@@ -121,5 +150,42 @@ describe("proxy feed", () => {
         400,
       ]);
     expect((await api.request("POST", "/v1/proxy/lease", { proxy: "" })).status).toBe(400);
+  });
+
+  test("a draining target is recorded drained once every following proxy has reported it", async ({
+    dataDir,
+  }) => {
+    const t = await buildTestApp({ dataDir, fast: true });
+    try {
+      const { targetGroupArn } = await seedWeb(t);
+      const target = { id: "127.0.0.1", port: 9002 };
+      expectStatus(await t.request("POST", "/v1/target-groups/web-tg/targets", { targets: [target] }), 200);
+      expectStatus(
+        await t.request("POST", "/v1/target-groups/web-tg/targets/deregister", { targets: [target] }),
+        200,
+      );
+      await t.app.listen({ host: "127.0.0.1", port: 0 });
+      const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const streams = await Promise.all(
+        ["a", "b"].map(async (proxy) => {
+          const response = await fetch(`${base}/v1/proxy/changes?proxy=${proxy}`);
+          const reader = response.body?.getReader();
+          await reader?.read(); // the hello: following from here
+          return reader;
+        }),
+      );
+      const drainedAt = () =>
+        t.handle.db.select({ drainedAt: schema.targets.drainedAt }).from(schema.targets).get()?.drainedAt;
+      const report = (proxy: string) =>
+        t.request("POST", "/v1/proxy/reports", { proxy, drained: [{ targetGroupArn, ...target, at: 1234 }] });
+      expectStatus(await report("a"), 200);
+      expect(drainedAt()).toBeNull();
+      // b still has requests to it; once it reports too, the instance may stop.
+      expectStatus(await report("b"), 200);
+      expect(drainedAt()).toBe(1234);
+      for (const reader of streams) await reader?.cancel();
+    } finally {
+      await t.close();
+    }
   });
 });

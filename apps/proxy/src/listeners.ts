@@ -4,6 +4,7 @@ import type { Socket } from "node:net";
 import type { H2Response } from "./h2/response.ts";
 import type { SecureListenerServer } from "./h2/server.ts";
 import { offerHttp2 } from "./h2/sessions.ts";
+import { OwnHttpServer } from "./http1/own-server.ts";
 import { isLayer4Protocol } from "./l4/protocols.ts";
 import { announceBound, listenOnPort } from "./listen-port.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
@@ -24,7 +25,7 @@ export interface Http2Handler {
 }
 
 interface Binding {
-  server: Server | SecureListenerServer;
+  server: Server | SecureListenerServer | OwnHttpServer;
   /** HTTPS: the same server, with its HTTP/2 connections. */
   secure: SecureListenerServer | undefined;
   /** The listener's protocol when bound: a listener modified between HTTP and HTTPS is bound anew. */
@@ -225,7 +226,12 @@ export class Listeners {
         )
       : undefined;
     // headersTimeout is enforced by this sweep: Node's default of 30 s would let a slow header outlive it.
-    const server = secure ?? createServer({ connectionsCheckingInterval: 1000 }, onRequest);
+    // SCALEOUT_PROXY_HTTP_SERVER=own: plain HTTP on the proxy's own server side (http1/own-server.ts).
+    const server =
+      secure ??
+      (this.resources.options.httpServer === "own"
+        ? new OwnHttpServer(onRequest)
+        : createServer({ connectionsCheckingInterval: 1000 }, onRequest));
     const binding: Binding = {
       server,
       secure,

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       log,
       reusePort: false,
       workerHeader: settings.proxy.workerHeader,
+      httpServer: settings.proxy.httpServer,
       wafSink: publisher
         ? (batch) => void writeWafSamples(publisher, settings.redisPrefix, batch).catch(() => {})
         : undefined,

@@ -390,6 +390,8 @@ export async function createHarness(
   const proxy = new LoadBalancerProxy({
     db: proxyHandle.db,
     bindHost: loopback,
+    // SCALEOUT_PROXY_HTTP_SERVER=own runs the suite on the own server side (as readSettings reads it).
+    httpServer: process.env.SCALEOUT_PROXY_HTTP_SERVER === "own" ? "own" : "node",
     accessLog: createAccessLog({ file: accessLogFile }),
     log: {
       debug: () => {},

@@ -9,23 +9,15 @@ import {
   type UsageSample,
 } from "./driver.ts";
 import { awsInstanceEnvironment } from "./instance-environment.ts";
+import { instanceLabels } from "./instance-labels.ts";
 import { createPortAllocator, type PortAllocator } from "./port-allocator.ts";
 
 export { DockerEngineError, detectDocker, dockerSocketPath } from "./docker-engine.ts";
 
 const namePrefix = "scaleout-";
 
-/** Container labels; a restarted worker finds its instances by them. */
-export const dockerLabels = {
-  managed: "scaleout.managed",
-  group: "scaleout.group",
-  instanceId: "scaleout.instance-id",
-  launchTemplateId: "scaleout.launch-template-id",
-  launchTemplateVersion: "scaleout.launch-template-version",
-  hostPort: "scaleout.host-port",
-  /** The scaleout installation (its registry) that launched it: another one sharing the engine leaves it be. */
-  installation: "scaleout.installation",
-} as const;
+/** Container labels (instance-labels.ts). */
+export const dockerLabels = instanceLabels;
 
 export interface DockerDriverOptions {
   /** `unix:///path/docker.sock`; defaults to `DOCKER_HOST`, then `unix:///var/run/docker.sock`. */

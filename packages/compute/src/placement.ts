@@ -1,6 +1,6 @@
 /*
  * Where a launch template asks Swarm to place its instances. Launch template versions have no column for
- * it (a migration is the coordinator's; NOTES-swarm.md), so it rides in the template's environment under
+ * it (a migration is the coordinator's; docs/notes/swarm.md), so it rides in the template's environment under
  * one reserved name, as the docs say (docs/aws-differences.md): the variable is taken out of what the
  * instance sees and becomes the service's placement constraints.
  */

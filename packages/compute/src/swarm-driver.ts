@@ -165,6 +165,22 @@ export function createSwarmDriver(options: SwarmDriverOptions = {}): ComputeDriv
     throw new LaunchError(reason);
   }
 
+  /**
+   * Stops the service's containers on this node, with `grace`: Swarm takes about 3 s to stop the task of
+   * a removed or scaled-down service by itself (measured: docs/multi-host.md), and never restarts one
+   * (RestartPolicy none). Tasks on other nodes are Swarm's to stop.
+   */
+  async function stopLocalTasks(serviceId: string, grace: number): Promise<void> {
+    const label = filters({ label: [`com.docker.swarm.service.id=${serviceId}`] });
+    const local = await api("GET", `/containers/json?filters=${label}`);
+    if (local.statusCode !== 200) return;
+    await Promise.all(
+      (local.body as Array<{ Id: string }>).map((container) =>
+        api("POST", `/containers/${container.Id}/stop?t=${grace}`).catch(() => undefined),
+      ),
+    );
+  }
+
   async function terminate(
     instanceId: string,
     terminateOptions: { graceSeconds?: number } = {},
@@ -174,17 +190,7 @@ export function createSwarmDriver(options: SwarmDriverOptions = {}): ComputeDriv
     if (!service) return;
     const grace = Math.max(0, Math.ceil(terminateOptions.graceSeconds ?? graceSeconds));
     const label = filters({ label: [`com.docker.swarm.service.id=${service.ID}`] });
-    // A task on this node is stopped directly, with this call's grace: Swarm takes about 3 s to stop a
-    // removed service's task by itself (measured: docs/multi-host.md), and it never restarts one
-    // (RestartPolicy none). Tasks on other nodes are Swarm's to stop.
-    const local = await api("GET", `/containers/json?filters=${label}`);
-    if (local.statusCode === 200) {
-      await Promise.all(
-        (local.body as Array<{ Id: string }>).map((container) =>
-          api("POST", `/containers/${container.Id}/stop?t=${grace}`).catch(() => undefined),
-        ),
-      );
-    }
+    await stopLocalTasks(service.ID, grace);
     await removeService(service.ID);
     // Gone when its container no longer runs: a stopped one serves nothing, and the agent removes it in
     // its own time. Only this node's can be watched through this socket.
@@ -261,11 +267,13 @@ export function createSwarmDriver(options: SwarmDriverOptions = {}): ComputeDriv
     return service;
   }
 
-  async function park(instanceId: string): Promise<void> {
+  async function park(instanceId: string, parkOptions: { graceSeconds?: number } = {}): Promise<void> {
     // A task cannot be frozen with its memory (hibernation): a parked instance has no task, as a
     // stopped EC2 instance runs nothing, and starts afresh (possibly on another node) when resumed.
+    const grace = Math.max(0, Math.ceil(parkOptions.graceSeconds ?? graceSeconds));
     const service = await scale(instanceId, 0);
-    const deadline = Date.now() + (graceSeconds + 10) * 1000;
+    await stopLocalTasks(service.ID, grace);
+    const deadline = Date.now() + (grace + 10) * 1000;
     while (Date.now() < deadline) {
       const tasks = await tasksOf([service.ID]);
       if (!tasks.some((task) => task.Status?.State === "running")) return;

@@ -1,21 +1,14 @@
 import type { LaunchSpec } from "./driver.ts";
 import { awsInstanceEnvironment } from "./instance-environment.ts";
+import { instanceLabels } from "./instance-labels.ts";
 
 /*
  * The Swarm service that is one instance: its labels and the spec the engine is asked to create, from a
  * LaunchSpec. Pure; the swarm driver sends it.
  */
 
-/** Service labels; a restarted worker finds its instances by them (the docker driver's names). */
-export const swarmLabels = {
-  managed: "scaleout.managed",
-  group: "scaleout.group",
-  instanceId: "scaleout.instance-id",
-  launchTemplateId: "scaleout.launch-template-id",
-  launchTemplateVersion: "scaleout.launch-template-version",
-  hostPort: "scaleout.host-port",
-  installation: "scaleout.installation",
-} as const;
+/** Service labels: the docker driver's names (instance-labels.ts). */
+export const swarmLabels = instanceLabels;
 
 /**
  * On the task's container: which instance it serves, but not `scaleout.managed`, so a docker driver on

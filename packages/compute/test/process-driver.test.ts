@@ -297,7 +297,10 @@ describe("process driver", () => {
     await expect(driver.park(newInstanceId())).rejects.toBeInstanceOf(LaunchError);
   });
 
-  test("a command that cannot run is a LaunchError with the OS's reason", async ({ driver }) => {
+  test("a command that cannot run is a LaunchError with the OS's reason", async ({ dataDir }) => {
+    // A start-up window long enough for node to boot and crash on a loaded machine: the crash must land
+    // inside it for launch to reject (the default 150 ms is the product's choice, not the point here).
+    const driver = createProcessDriver({ stateDir: dataDir, graceSeconds: 1, startupWindowMs: 10_000 });
     const missing = driver.launch(await specFor({ command: ["/nonexistent/scaleout-app", "--serve"] }));
     await expect(missing).rejects.toBeInstanceOf(LaunchError);
     await expect(missing).rejects.toThrow(/ENOENT \(no such file or directory\)/);
@@ -322,5 +325,6 @@ describe("process driver", () => {
       );
     }
     expect(await driver.list()).toEqual([]);
+    await driver.close();
   });
 });

@@ -13,6 +13,7 @@ export * from "./flow-hash.ts";
 export * from "./flow-table.ts";
 export * from "./group-metrics.ts";
 export * from "./http-request.ts";
+export * from "./http1-chunked.ts";
 export * from "./http1-request-head.ts";
 export * from "./http2-headers.ts";
 export * from "./ids.ts";

@@ -11,6 +11,7 @@ import {
   writeTargetDrained,
   writeTargetHealth,
 } from "@scaleout/db";
+import type { WafSampleBatch } from "@scaleout/queue";
 
 /** One target's health as the proxies pass it on: group ARN, `id:port`, state, reason, description, healthy since. */
 export type FeedHealthEntry = [string, string, string, string | null, string | null, number];
@@ -30,7 +31,10 @@ export interface ProxyReport {
   removed?: Array<{ targetGroupArn: string; id: string; port: number }>;
   loadBalancerStates?: Array<{ arn: string; state: string; reason: string | null }>;
   samples?: Sample[];
+  waf?: WafSampleBatch;
 }
+
+type DrainRef = { targetGroupArn: string; id: string; port: number };
 
 export interface ProxyFeedOptions {
   /** The registry, read when used (tests point one app at each test's own file). */
@@ -44,6 +48,8 @@ export interface ProxyFeedOptions {
   healthSweepMs?: number;
   heartbeatMs?: number;
   maxClients?: number;
+  /** Where WAF's sampled requests from proxies go (server.ts: Redis, as the local proxy writes them). */
+  wafSink?: (batch: WafSampleBatch) => Promise<void>;
   log: { warn(error: unknown, message: string): void };
 }
 
@@ -66,6 +72,13 @@ export class LeaseNotHeld extends Error {}
  */
 export class ProxyFeed {
   private readonly clients = new Set<ServerResponse>();
+  /** The proxies following now, by stream (a stream opened without `?proxy=` names none). */
+  private readonly followers = new Map<ServerResponse, string>();
+  /**
+   * Draining targets some proxies have reported drained, by `group|id:port`: the registry records a target
+   * drained (its instance may stop) once every following proxy has, since each has its own requests to it.
+   */
+  private readonly drainReports = new Map<string, { at: number; by: Set<string>; ref: DrainRef }>();
   private readonly now: () => number;
   private readonly ttlMs: number;
   private version = -1;
@@ -87,15 +100,19 @@ export class ProxyFeed {
   }
 
   /** Opens a stream on `res` (already hijacked): a hello with the version and every target's health. */
-  follow(res: ServerResponse): "full" | "closed" | undefined {
+  follow(res: ServerResponse, proxy?: string): "full" | "closed" | undefined {
     if (this.closed) return "closed";
     if (this.clients.size >= (this.options.maxClients ?? 100)) return "full";
     const health = this.readHealth();
     if (this.clients.size === 0) this.startTimers();
     this.clients.add(res);
+    if (proxy !== undefined) this.followers.set(res, proxy);
     res.once("close", () => {
       this.clients.delete(res);
+      this.followers.delete(res);
       if (this.clients.size === 0) this.stopTimers();
+      // A proxy gone (stopped, or its host lost) no longer holds a draining target back.
+      this.settleDrains();
     });
     const snapshot = this.readSnapshot();
     if (snapshot) this.version = snapshot.version;
@@ -144,13 +161,46 @@ export class ProxyFeed {
       entries.push([h.targetGroupArn, key, h.state, h.reason, h.description, h.healthySince ?? 0]);
     }
     if (entries.length > 0) this.broadcast("health", { seq: ++this.seq, entries });
-    let drained = 0;
-    for (const d of report.drained ?? []) drained += writeTargetDrained(db, d.targetGroupArn, d, d.at);
+    for (const d of report.drained ?? []) {
+      const key = `${d.targetGroupArn}|${d.id}:${d.port}`;
+      const entry = this.drainReports.get(key) ?? { at: d.at, by: new Set<string>(), ref: d };
+      entry.by.add(report.proxy);
+      entry.at = Math.max(entry.at, d.at);
+      // Bounded: a proxy reporting targets that never settle cannot grow this without end.
+      if (this.drainReports.size < 100_000 || this.drainReports.has(key)) this.drainReports.set(key, entry);
+    }
+    const drained = this.settleDrains();
     let removed = 0;
-    for (const r of report.removed ?? []) removed += deleteDrainedTarget(db, r.targetGroupArn, r);
+    for (const r of report.removed ?? []) {
+      removed += deleteDrainedTarget(db, r.targetGroupArn, r);
+      this.drainReports.delete(`${r.targetGroupArn}|${r.id}:${r.port}`);
+    }
     for (const s of report.loadBalancerStates ?? []) writeLoadBalancerState(db, s.arn, s.state, s.reason);
     if (report.samples && report.samples.length > 0) recordSamples(db, report.samples);
+    if (report.waf)
+      void this.options
+        .wafSink?.(report.waf)
+        .catch((error: unknown) =>
+          this.options.log.warn(error, "proxy feed: could not keep WAF's sampled requests"),
+        );
     return { health: entries.length, drained, removed, samples: report.samples?.length ?? 0 };
+  }
+
+  /** Records the drained targets every following proxy has reported; answers how many it recorded. */
+  private settleDrains(): number {
+    if (this.drainReports.size === 0) return 0;
+    const following = new Set(this.followers.values());
+    let written = 0;
+    for (const [key, entry] of this.drainReports) {
+      if ([...following].some((proxy) => !entry.by.has(proxy))) continue;
+      this.drainReports.delete(key);
+      try {
+        written += writeTargetDrained(this.options.db(), entry.ref.targetGroupArn, entry.ref, entry.at);
+      } catch (error) {
+        this.options.log.warn(error, "proxy feed: could not record a drained target");
+      }
+    }
+    return written;
   }
 
   /** Ends every stream (the api is closing): the proxies keep serving and reconnect when it returns. */
@@ -197,13 +247,17 @@ export class ProxyFeed {
    */
   private sweepHealth(): void {
     const entries: FeedHealthEntry[] = [];
+    const current = new Set<string>();
     for (const row of this.readHealth()) {
       const id = `${row.targetGroupArn}|${row.key}`;
+      current.add(id);
       const state = stateKey(row.state, row.reason, row.description);
       if (this.passed.get(id) === state) continue;
       this.passed.set(id, state);
       entries.push([row.targetGroupArn, row.key, row.state, row.reason, row.description, 0]);
     }
+    // Deregistered targets leave the map, so it stays the size of the registry.
+    for (const id of this.passed.keys()) if (!current.has(id)) this.passed.delete(id);
     if (entries.length > 0) this.broadcast("health", { seq: ++this.seq, entries });
   }
 

@@ -55,6 +55,69 @@ const Sample = Type.Object(
   { additionalProperties: false },
 );
 
+const Header = Type.Object(
+  { Name: Type.String({ maxLength: 1024 }), Value: Type.String({ maxLength: 8192 }) },
+  { additionalProperties: false },
+);
+const Minute = Type.Integer({ minimum: 0, maximum: 200_000_000 });
+/** WAF's sampled requests, their populations and rate-based managed keys (queue waf-samples.ts). */
+const WafBatch = Type.Object(
+  {
+    samples: Type.Array(
+      Type.Tuple([
+        Arn,
+        Type.String({ maxLength: 255 }),
+        Minute,
+        Type.Object(
+          {
+            Request: Type.Object(
+              {
+                ClientIP: Type.String({ maxLength: 64 }),
+                Country: Type.String({ maxLength: 8 }),
+                URI: Type.String({ maxLength: 8192 }),
+                Method: Type.String({ maxLength: 64 }),
+                HTTPVersion: Type.String({ maxLength: 16 }),
+                Headers: Type.Array(Header, { maxItems: 200 }),
+              },
+              { additionalProperties: false },
+            ),
+            Weight: Type.Integer({ minimum: 0 }),
+            Timestamp: Type.Number({ minimum: 0 }),
+            Action: Type.String({ maxLength: 32 }),
+            RuleNameWithinRuleGroup: Type.Optional(Type.String({ maxLength: 255 })),
+            RequestHeadersInserted: Type.Optional(Type.Array(Header, { maxItems: 100 })),
+            ResponseCodeSent: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+            Labels: Type.Optional(
+              Type.Array(
+                Type.Object({ Name: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }),
+                {
+                  maxItems: 100,
+                },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+      { maxItems: 10_000 },
+    ),
+    population: Type.Array(
+      Type.Tuple([Arn, Type.String({ maxLength: 255 }), Minute, Type.Integer({ minimum: 0 })]),
+      { maxItems: 10_000 },
+    ),
+    managedKeys: Type.Array(
+      Type.Tuple([
+        Arn,
+        Type.String({ maxLength: 255 }),
+        Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10_000 }),
+        Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10_000 }),
+      ]),
+      { maxItems: 1000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const ReportBody = Type.Object(
   {
     proxy: ProxyId,
@@ -108,6 +171,7 @@ const ReportBody = Type.Object(
       ),
     ),
     samples: Type.Optional(Type.Array(Sample, { maxItems: 50_000 })),
+    waf: Type.Optional(WafBatch),
   },
   { additionalProperties: false },
 );
@@ -176,8 +240,23 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
         summary: "Server-sent events for proxies: configuration version, target health, lease",
         description:
           "`text/event-stream`. First `hello` (`{version, seq, health, lease}`: the version and every target's health), then `version` (`{version}`: fetch the snapshot), `health` (`{seq, entries}`: transitions as the lease holder's checks found them) and `lease` (`{holder}`). A comment line arrives every 5 s.",
+        querystring: Type.Object(
+          {
+            proxy: Type.Optional({
+              ...ProxyId,
+              description:
+                "The following proxy's id: a draining target is recorded drained once every proxy that follows with an id has reported it",
+            }),
+          },
+          { additionalProperties: false },
+        ),
         produces: ["text/event-stream"],
-        response: { 200: Type.String({ description: "text/event-stream" }), 401: errorRef, 503: errorRef },
+        response: {
+          200: Type.String({ description: "text/event-stream" }),
+          400: errorRef,
+          401: errorRef,
+          503: errorRef,
+        },
       },
     },
     async (request, reply) => {
@@ -193,7 +272,7 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
         connection: "keep-alive",
         "x-accel-buffering": "no",
       });
-      const refused = feed.follow(res);
+      const refused = feed.follow(res, request.query.proxy);
       if (refused) {
         res.end(`event: refused\ndata: ${JSON.stringify({ reason: refused })}\n\n`);
       }
@@ -233,7 +312,7 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
         tags: ["Proxy"],
         summary: "What a proxy writes: health transitions, drained targets, load balancer state, metrics",
         description:
-          "Health is accepted only from the lease holder (409 otherwise). Drained and removed targets apply only to rows still draining; samples add to the metric store's seconds.",
+          "Health is accepted only from the lease holder (409 otherwise). A drained target is recorded once every proxy following the change stream with an id has reported it; drained and removed targets apply only to rows still draining; samples add to the metric store's seconds.",
         body: ReportBody,
         response: {
           200: Type.Object({

@@ -43,13 +43,12 @@ Parameters:
 Resources:
   Vpc: { Type: AWS::EC2::VPC }
   Waiting:
-    Type: AWS::SSM::Parameter
+    Type: AWS::CloudFormation::WaitCondition
     DependsOn: Vpc
     CreationPolicy: { ResourceSignal: { Count: !Ref Count, Timeout: ${timeout} } }
-    Properties: { Type: String, Value: waiting }
   After:
     Type: AWS::SSM::Parameter
-    Properties: { Type: String, Value: !Ref Waiting }
+    Properties: { Type: String, Value: !GetAtt Waiting.Data }
 `;
 
 async function started(name: string, body: string) {

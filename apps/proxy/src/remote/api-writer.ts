@@ -1,4 +1,5 @@
 import type { Sample } from "@scaleout/core";
+import type { WafSampleBatch } from "@scaleout/queue";
 import {
   logLoadBalancerState,
   type RegistryWriter,
@@ -25,6 +26,8 @@ export class ApiRegistryWriter implements RegistryWriter {
   private removed = new Map<string, Ref>();
   private states = new Map<string, { arn: string; state: string; reason: string | null }>();
   private samples: Sample[] = [];
+  /** WAF's sampled requests, populations and managed keys since the last report (dropped if the api is away). */
+  private waf: WafSampleBatch | undefined;
   /** The last state sent of each load balancer: its line is logged once a change. */
   private readonly sentStates = new Map<string, string>();
   private sending = false;
@@ -83,6 +86,19 @@ export class ApiRegistryWriter implements RegistryWriter {
     return true;
   }
 
+  /** WAF's second of sampled requests (the local proxy writes them to Redis; this one sends them). */
+  recordWaf(batch: WafSampleBatch): void {
+    if (batch.samples.length === 0 && batch.population.length === 0 && batch.managedKeys.length === 0) return;
+    const waiting = this.waf ?? { samples: [], population: [], managedKeys: [] };
+    // Managed keys are a view, the newest replaces; samples are bounded as AWS keeps 100 a minute.
+    this.waf = {
+      samples: [...waiting.samples, ...batch.samples].slice(-5000),
+      population: [...waiting.population, ...batch.population].slice(-5000),
+      managedKeys: batch.managedKeys.length > 0 ? batch.managedKeys : waiting.managedKeys,
+    };
+    this.flushSoon(250);
+  }
+
   /** Sends what waits, once (the proxy is stopping). */
   async close(): Promise<void> {
     this.closed = true;
@@ -105,7 +121,10 @@ export class ApiRegistryWriter implements RegistryWriter {
     const removed = [...this.removed.values()];
     const states = [...this.states.values()];
     const samples = this.samples.slice(0, 10_000);
-    if (health.length + drained.length + removed.length + states.length + samples.length === 0) return;
+    const waf = this.waf;
+    if (health.length + drained.length + removed.length + states.length + samples.length === 0 && !waf)
+      return;
+    this.waf = undefined;
     this.health = new Map();
     this.drained = new Map();
     this.removed = new Map();
@@ -119,6 +138,7 @@ export class ApiRegistryWriter implements RegistryWriter {
       ...(removed.length > 0 && { removed }),
       ...(states.length > 0 && { loadBalancerStates: states }),
       ...(samples.length > 0 && { samples }),
+      ...(waf && { waf }),
     };
     let failed = false;
     try {

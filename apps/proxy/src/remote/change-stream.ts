@@ -12,6 +12,8 @@ export interface ChangeHandlers {
 }
 
 export interface ChangeStreamOptions {
+  /** This proxy's id: the api waits for every following proxy before it records a target drained. */
+  proxy?: string;
   /** No byte (the api sends a comment every 5 s) for this long: the stream is dead, reconnect. */
   idleMs?: number;
   /** The wait before a reconnection doubles from `retryMs` up to `maxRetryMs`. */
@@ -87,7 +89,9 @@ export function followChanges(
     };
     touch();
     try {
-      const response = await fetch(client.url("v1/proxy/changes"), {
+      const url = client.url("v1/proxy/changes");
+      if (options.proxy !== undefined) url.searchParams.set("proxy", options.proxy);
+      const response = await fetch(url, {
         headers: client.headers({ accept: "text/event-stream" }),
         signal: abort.signal,
         redirect: "error",

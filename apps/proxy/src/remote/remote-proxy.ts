@@ -63,6 +63,7 @@ export class RemoteProxy {
       reusePort: options.reusePort ?? false,
       workerHeader: options.workerHeader ?? false,
       udpIdleTimeoutMs: udpFlowIdleSeconds(options.fast) * 1000,
+      wafSink: (batch) => this.writer.recordWaf(batch),
     });
   }
 
@@ -100,7 +101,7 @@ export class RemoteProxy {
         },
         health: (_seq, entries) => this.proxy.applyHealth(entries),
       },
-      { log: this.options.log },
+      { log: this.options.log, proxy: this.options.id },
     );
   }
 

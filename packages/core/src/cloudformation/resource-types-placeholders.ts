@@ -162,6 +162,12 @@ export const placeholderResourceTypes: Readonly<Record<string, ResourceTypeSpec>
     idTemplate: "https://cloudformation-waitcondition-{region}.s3.amazonaws.com/{name}",
     attributes: {},
   }),
+  // Waits when it carries a CreationPolicy (signalled by SignalResource, as any resource with one);
+  // the Handle form's URL is not served, so without a CreationPolicy it completes at once.
+  "AWS::CloudFormation::WaitCondition": placeholder("id", {
+    idPrefix: "name",
+    attributes: { Data: { constant: "{}" } },
+  }),
   "AWS::SNS::Topic": placeholder("arn", {
     idPrefix: "name",
     nameProperty: "TopicName",
