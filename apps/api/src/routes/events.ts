@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type EventFollower, isStreamId, type StreamEvent } from "@scaleout/queue";
 import { Type } from "@sinclair/typebox";
 import { errorRef } from "../schemas/common.ts";
+import { openEventStream } from "./event-stream.ts";
 
 /*
  * GET /v1/events: the events stream as server-sent events. Each event is the JSON EventBridge delivers
@@ -135,21 +136,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events?: EventStreamOption
           : false;
       };
 
-      reply.hijack();
-      const res = reply.raw;
+      const res = openEventStream(request, reply);
       clients.add(res);
-      // The response lasts as long as the client stays: no socket inactivity timeout applies to it.
-      request.raw.socket.setTimeout(0);
-      // What the hooks already set (the CORS headers of an allowed origin): hijacking skips Fastify's send.
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined) res.setHeader(name, value);
-      }
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-        "x-accel-buffering": "no",
-      });
 
       // Nothing is written once the response has ended (a slow client dropped, a shutdown): a write after
       // end would be an error event.

@@ -4,6 +4,7 @@ import { type Db, readRegistryData } from "@scaleout/db";
 import { Type } from "@sinclair/typebox";
 import { LeaseNotHeld, type ProxyFeed } from "../proxy-feed/hub.ts";
 import { errorRef } from "../schemas/common.ts";
+import { openEventStream } from "./event-stream.ts";
 
 /*
  * What a proxy on another host follows instead of the SQLite file (docs/multi-host.md): the registry's
@@ -260,18 +261,7 @@ export const proxyRoutes: FastifyPluginAsyncTypebox<ProxyRouteOptions> = async (
       },
     },
     async (request, reply) => {
-      reply.hijack();
-      const res = reply.raw;
-      request.raw.socket.setTimeout(0);
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined) res.setHeader(name, value);
-      }
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-        "x-accel-buffering": "no",
-      });
+      const res = openEventStream(request, reply);
       const refused = feed.follow(res, request.query.proxy);
       if (refused) {
         res.end(`event: refused\ndata: ${JSON.stringify({ reason: refused })}\n\n`);
