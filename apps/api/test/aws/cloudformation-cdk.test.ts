@@ -30,7 +30,7 @@ import {
 import { freePort } from "@scaleout/queue";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
-import { inService, instancesWhen, type SdkSystem, startSdkSystem } from "./system-fixture.ts";
+import { inService, instancesWhen, type SdkSystem, servedThrough, startSdkSystem } from "./system-fixture.ts";
 
 const execFileAsync = promisify(execFile);
 const cdkApp = join(import.meta.dirname, "..", "..", "..", "..", "examples", "cloudformation", "cdk-app");
@@ -197,22 +197,7 @@ test("a cdk-synthesized app deploys through a change set, serves through its lis
   const groupName =
     StackResources?.find((r) => r.ResourceType === "AWS::AutoScaling::AutoScalingGroup")
       ?.PhysicalResourceId ?? "";
-  const served = await eventually(
-    async () => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
-        const body = await res.text();
-        return res.status === 200 ? body : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      message: `traffic through the listener\n${system.sys.output().slice(-3000)}`,
-    },
-  );
+  const served = await servedThrough(system, port);
   const [instance] = await instancesWhen(system, groupName, inService(1), "one InService instance");
   expect(served).toContain(instance?.InstanceId ?? "no instance");
 

@@ -20,7 +20,14 @@ import { freePort } from "@scaleout/queue";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
 import { exampleApp } from "../../../../tests/e2e/system.ts";
-import { groupOf, inService, instancesWhen, type SdkSystem, startSdkSystem } from "./system-fixture.ts";
+import {
+  groupOf,
+  inService,
+  instancesWhen,
+  type SdkSystem,
+  servedThrough,
+  startSdkSystem,
+} from "./system-fixture.ts";
 
 const examples = join(import.meta.dirname, "..", "..", "..", "..", "examples", "cloudformation");
 const template = readFileSync(join(examples, "web-service.yaml"), "utf8");
@@ -108,22 +115,7 @@ test("the example template deploys, serves through its listener, updates its lau
   expect(groupName).toMatch(new RegExp(`^${name}-Group-`));
 
   // A request through the listener reaches one of the group's instances.
-  const served = await eventually(
-    async () => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
-        const body = await res.text();
-        return res.status === 200 ? body : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      message: `traffic through the listener\n${system.sys.output().slice(-3000)}`,
-    },
-  );
+  const served = await servedThrough(system, port);
   const [instance] = await instancesWhen(system, groupName, inService(1), "one InService instance");
   expect(served).toContain(instance?.InstanceId ?? "no instance");
 

@@ -226,6 +226,26 @@ export async function answers(port: number): Promise<boolean> {
   }
 }
 
+/** The body of the first 200 a listener's port answers `/` with (within 30 s), for "traffic reaches an instance". */
+export function servedThrough(system: SdkSystem, port: number): Promise<string> {
+  return eventually(
+    async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
+        const body = await res.text();
+        return res.status === 200 ? body : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      message: `traffic through the listener\n${system.sys.output().slice(-3000)}`,
+    },
+  );
+}
+
 export async function activities(system: SdkSystem, name: string) {
   const { Activities } = await system.autoScaling.send(
     new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }),
