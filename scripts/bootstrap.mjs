@@ -80,6 +80,46 @@ function supervise(cmd, cmdArgs, env) {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
+/**
+ * Runs the commands at once, each line of their output prefixed with the command's name so the two
+ * reports stay apart; answers the names of those that failed. A signal to this process reaches them all.
+ */
+async function runBeside(commands, env) {
+  const children = commands.map(([name, cmd, cmdArgs]) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env });
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      let rest = "";
+      from.setEncoding("utf8");
+      from.on("data", (text) => {
+        const lines = (rest + text).split("\n");
+        rest = lines.pop() ?? "";
+        if (lines.length > 0) to.write(lines.map((line) => `${name} │ ${line}\n`).join(""));
+      });
+      from.on("end", () => {
+        if (rest !== "") to.write(`${name} │ ${rest}\n`);
+      });
+    }
+    return { name, child };
+  });
+  for (const signal of ["SIGINT", "SIGTERM"])
+    process.on(signal, () => {
+      for (const { child } of children) child.kill(signal);
+    });
+  const statuses = await Promise.all(
+    children.map(
+      ({ name, child }) =>
+        new Promise((resolve) => {
+          child.on("error", () => resolve({ name, ok: false }));
+          child.on("close", (code) => resolve({ name, ok: code === 0 }));
+        }),
+    ),
+  );
+  return statuses.filter(({ ok }) => !ok).map(({ name }) => name);
+}
+
 installIfNeeded();
 ensureRedis();
 const { node, label } = chooseNode(root, process.env.SCALEOUT_NODE ?? "24", log);
@@ -97,19 +137,42 @@ if (command === "start") {
 } else if (command === "stop-instances") {
   supervise(node, ["--import", "tsx", join(root, "scripts", "stop-instances.ts"), ...args], env);
 } else if (command === "test") {
-  const steps = [
-    ["lint (biome)", bin("biome"), ["check", "."]],
-    ["type check (tsc)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]],
-    ["tests (vitest)", bin("vitest"), ["run", ...args]],
-  ];
-  for (const [name, cmd, cmdArgs] of steps) {
-    log(`${name}...`);
-    const status = run(cmd, cmdArgs, { env });
-    if (status !== 0) {
-      log(`${name} failed`);
-      process.exit(status);
+  // SCALEOUT_STATIC_CHECKS=skip: the tests alone, for a second pass on another node (.ci/run), where
+  // lint and type check would only repeat the first pass's verdict on the same sources.
+  if (process.env.SCALEOUT_STATIC_CHECKS !== "skip") {
+    for (const [name, cmd, cmdArgs] of [
+      ["lint (biome)", bin("biome"), ["check", "."]],
+      ["type check (tsc)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]],
+    ]) {
+      log(`${name}...`);
+      const status = run(cmd, cmdArgs, { env });
+      if (status !== 0) {
+        log(`${name} failed`);
+        process.exit(status);
+      }
     }
   }
+  const vitest = bin("vitest");
+  if (args.length > 0) {
+    // Arguments (files, filters, options) make it one run of exactly what they say.
+    log("tests (vitest)...");
+    const status = run(vitest, ["run", ...args], { env });
+    if (status !== 0) log("tests (vitest) failed");
+    process.exit(status);
+  }
+  // The whole suite (vitest.config.ts) as two vitest runs side by side, one file at a time each: the
+  // system files (whole systems, CPU measurements) in one, the unit and integration files in the other.
+  // A system file thus never runs beside another system file, only beside a lighter one.
+  log("tests: system files beside unit and integration files (vitest, two runs)...");
+  const failed = await runBeside(
+    [
+      ["system", vitest, ["run", "--project", "system", "--maxWorkers=1"]],
+      ["tests", vitest, ["run", "--project", "unit", "--project", "integration", "--maxWorkers=1"]],
+    ],
+    env,
+  );
+  for (const name of failed) log(`${name} failed`);
+  process.exit(failed.length > 0 ? 1 : 0);
 } else {
   log(`unknown command '${command}': use start, stop-instances or test`);
   process.exit(2);

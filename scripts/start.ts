@@ -15,6 +15,7 @@ import {
   stopOrphanedRedis,
   waitForRedisReady,
 } from "@scaleout/queue";
+import { proxyNodeEnv, proxyNodeFlags } from "../apps/proxy/src/process-settings.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { ensurePortFree, waitForPort } from "./port-probe.ts";
 import { jsonLine, type LogRecord, parseLine, prettyLine } from "./pretty-log.ts";
@@ -24,27 +25,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const apps = ["api", "worker", "proxy"] as const;
 /**
  * Node flags per process. A small young generation keeps RSS down: V8 otherwise reserves up to ~48 MB
- * of semi-space. The mostly idle api and worker take the smallest; the proxy, which allocates per
- * request, measured the same throughput at 8 MB as at the default 16 MB with ~20 MB less RSS
- * (bench/proxy with BENCH_NODE_ARGS). Its old generation is capped at 1 GB, which keeps it near the
- * live heap (about 15 MB) instead of up to 4× it (bench/proxy-memory; see workerV8Flags in the proxy's
- * worker-pool.ts, which its workers get too).
+ * of semi-space; the mostly idle api and worker take the smallest. The proxy's are declared with it
+ * (apps/proxy/src/process-settings.ts), where its workers and the benches take them too.
  */
-const nodeFlags: Record<(typeof apps)[number], string[]> = {
+const nodeFlags: Record<(typeof apps)[number], readonly string[]> = {
   api: ["--max-semi-space-size=2"],
   worker: ["--max-semi-space-size=2"],
-  proxy: ["--max-semi-space-size=8", "--max-old-space-size=1024"],
+  proxy: proxyNodeFlags,
 };
 /**
- * Environment a process gets unless this one's has its own: glibc reads its malloc settings at exec.
- * `MALLOC_ARENA_MAX=2` holds the proxy's RSS down on Node 24 (see workerMallocEnv in the proxy's
- * worker-pool.ts, which its workers get too): after c200 one process held 120 MB against 122-141 MB in
- * three runs (after 1 MiB responses lower in two of them), at no more CPU (bench/proxy-memory).
+ * Environment a process gets unless this one's has its own: glibc reads its malloc settings at exec
+ * (the proxy's: process-settings.ts).
  */
-const nodeEnv: Record<(typeof apps)[number], Record<string, string>> = {
+const nodeEnv: Record<(typeof apps)[number], Readonly<Record<string, string>>> = {
   api: {},
   worker: {},
-  proxy: { MALLOC_ARENA_MAX: "2" },
+  proxy: proxyNodeEnv,
 };
 const stopTimeoutMs = 15_000;
 /** Said on Ctrl-C: the instances are meant to outlive scaleout (the next start adopts them). */

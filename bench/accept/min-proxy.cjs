@@ -1,13 +1,19 @@
 // The least a proxy can do per request, on either server side: `http` (node:http) or `net` (raw
 // sockets, head found by its blank line). Both forward the same way: one GET over a keep-alive raw socket
-// to the target (target port in argv[3]), the answer's head and Content-Length body read, and a response
-// of the same bytes written back. The difference between the two is what node:http's server side costs.
+// to the target (target ports in argv[3], comma-separated: round robin), the answer's head and
+// Content-Length body read, and a response of the same bytes written back. The difference between the two
+// is what node:http's server side costs. It listens on argv[4] (bench/proxy's `min` system) or on a free
+// port it sends to its parent (bench/accept forks it).
 const net = require("node:net");
 const kind = process.argv[2];
-const targetPort = Number(process.argv[3]);
+const targetPorts = process.argv[3].split(",").map(Number);
+const listenPort = Number(process.argv[4] ?? 0);
+let turn = 0;
+// One pool for all targets: which target a new connection goes to is the round robin's.
 const idle = [];
 function connect() {
-  const socket = net.connect(targetPort, "127.0.0.1");
+  turn = (turn + 1) % targetPorts.length;
+  const socket = net.connect(targetPorts[turn], "127.0.0.1");
   // The target closes idle keep-alive sockets after 5 s: forget them.
   socket.on("error", () => socket.destroy());
   socket.on("close", () => {
@@ -94,4 +100,5 @@ if (kind === "http") {
     });
   });
 }
-server.listen(0, "127.0.0.1", () => process.send(server.address().port));
+server.listen(listenPort, "127.0.0.1", () => process.send?.(server.address().port));
+process.on("SIGTERM", () => process.exit(0));

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { FlowCount } from "../../apps/proxy/src/l4/flow-counters.ts";
-import { flowHighWaterMark, TcpFlow } from "../../apps/proxy/src/l4/tcp-flow.ts";
+import { flowHighWaterMark, forgetAddresses, TcpFlow } from "../../apps/proxy/src/l4/tcp-flow.ts";
 import type { TargetGroupRuntime, TargetState } from "../../apps/proxy/src/targets.ts";
 
 const n = Number(process.argv[2] ?? "5000");
@@ -31,6 +31,9 @@ const settings = { connectTimeoutMs: 10_000, drained: () => {}, ended: (f: TcpFl
 const server = createServer(
   { allowHalfOpen: true, noDelay: true, highWaterMark: flowHighWaterMark },
   (socket: Socket) => {
+    // As the listener's accept: the 5-tuple read, then node's cached copies of it dropped.
+    void [socket.remoteAddress, socket.remotePort, socket.localAddress, socket.localPort];
+    forgetAddresses(socket);
     const to = {
       runtime: runtime as unknown as TargetGroupRuntime,
       target: target as unknown as TargetState,

@@ -13,9 +13,11 @@ import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
+import { proxyNodeEnv, proxyNodeFlags } from "../../apps/proxy/src/process-settings.ts";
 import { chooseNode, nodeVersions } from "../../scripts/node-runtime.mjs";
 import { ensureSqliteBinding } from "../../scripts/sqlite-binding.mjs";
 import { cpuMicros, median, processTree, rssMb, start, stopAll } from "../lib/measure.ts";
+import { parseVariants } from "../lib/variants.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,6 +34,12 @@ const { values: flags } = parseArgs({
     node: { type: "string", default: "24" },
     /** Which rows: rate (connections/s), stream (MB/s over 1 and 8), idle (memory per idle connection). */
     rows: { type: "string", default: "rate,stream,idle" },
+    /**
+     * More one-process scaleouts of the current build with other node flags, as bench/proxy's:
+     * "semi2=--max-semi-space-size=2 --max-old-space-size=1024;semi4=..."; upper-case NAME=value words
+     * go to the environment instead.
+     */
+    variants: { type: "string" },
   },
 });
 const rowKinds = new Set((flags.rows ?? "").split(","));
@@ -130,12 +138,27 @@ function writeRegistry(dataDir: string, port: number, targets: number[]): void {
   handle.close();
 }
 
-async function startScaleout(work: string, targets: number[], bundle: string, label = ""): Promise<System> {
+/**
+ * npm start's node flags for the proxy (scripts/start.ts takes them from the same place);
+ * BENCH_NODE_ARGS replaces them, as in bench/proxy (e.g. "--cpu-prof --cpu-prof-dir=/tmp/l4-prof").
+ */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? proxyNodeFlags.join(" ")).split(" ").filter(Boolean);
+
+async function startScaleout(
+  work: string,
+  targets: number[],
+  bundle: string,
+  label = "",
+  variant: { args: string[]; env: Record<string, string> } = { args: nodeArgs, env: {} },
+): Promise<System> {
   const port = await freePort();
-  const dataDir = join(work, label ? "scaleout-before" : "scaleout");
+  const dataDir = join(work, `scaleout${label.replace(/[^a-z0-9]+/gi, "-")}`);
   writeRegistry(dataDir, port, targets);
-  const child = start(runtime.node, [bundle], {
+  // npm start's environment for the proxy, under the shell's and a variant's.
+  const child = start(runtime.node, [...variant.args, bundle], {
+    ...proxyNodeEnv,
     ...process.env,
+    ...variant.env,
     SCALEOUT_DATA_DIR: dataDir,
     REDIS_URL: "",
     NODE_ENV: "production",
@@ -238,9 +261,16 @@ async function alternate(
 async function idleRow(
   system: System,
 ): Promise<{ open: number; kbEach: number; kbMarginal: number; rssMb: number }> {
-  await new Promise((r) => setTimeout(r, 2000));
-  const pids = processTree(system.pid);
-  const before = rssMb(pids);
+  // Settled first: a process just started (the first one measured) still grows by itself for a few
+  // seconds, which would be counted against its connections.
+  let before = rssMb(processTree(system.pid));
+  for (let waited = 0; waited < 20; waited++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = rssMb(processTree(system.pid));
+    const steady = Math.abs(now - before) < 0.25;
+    before = now;
+    if (steady && waited >= 1) break;
+  }
   const half = Math.floor(idleCount / 2);
   const openHalf = async (count: number) => {
     const child = spawn(
@@ -285,6 +315,14 @@ async function main(): Promise<void> {
     if (kinds.has("scaleout")) systems.push(await startScaleout(work, targetPorts, bundle));
     if (flags.baseline)
       systems.push(await startScaleout(work, targetPorts, resolve(flags.baseline), " before"));
+    for (const variant of kinds.has("scaleout") ? parseVariants(flags.variants, nodeArgs) : []) {
+      systems.push(
+        await startScaleout(work, targetPorts, bundle, ` ${variant.name}`, {
+          args: variant.nodeArgs,
+          env: variant.env,
+        }),
+      );
+    }
     if (kinds.has("haproxy")) systems.push(await startHaproxy(work, targetPorts));
     if (kinds.has("nginx")) systems.push(await startNginx(work, targetPorts));
     for (const s of systems) await waitForAnswer(s.port);

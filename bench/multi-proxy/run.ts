@@ -55,7 +55,7 @@ services.targetGroups.register(
   targetPorts.map((port) => ({ id: "127.0.0.1", port })),
 );
 const port = await freePort();
-services.listeners.create(lb, {
+const { listenerArn } = services.listeners.create(lb, {
   protocol: "HTTP",
   port,
   defaultActions: [{ type: "forward", targetGroupArn: targetGroup.targetGroupArn }],
@@ -71,6 +71,39 @@ for (const [i, host] of hosts.entries()) {
   process.on("exit", () => child.kill("SIGTERM"));
 }
 for (const host of hosts) await waitForHttp(`http://${host}:${port}/`, 60_000);
+
+/**
+ * Issue 17's propagation figure: from the api's answer to a CreateRule (REST) until a proxy serves the
+ * new rule, polled back to back on each proxy. The worse of the two proxies counts for a rule.
+ */
+async function servedAfterCreate(n: number): Promise<number[]> {
+  const path = `/propagation-${n}`;
+  const body = `rule ${n}`;
+  const response = await fetch(`${api}/v1/listeners/${encodeURIComponent(listenerArn)}/rules`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      priority: 100 + n,
+      conditions: [{ field: "path-pattern", values: [path] }],
+      actions: [{ type: "fixed-response", fixedResponseConfig: { statusCode: "200", messageBody: body } }],
+    }),
+  });
+  if (response.status !== 201) throw new Error(`CreateRule answered ${response.status}`);
+  const created = performance.now();
+  return Promise.all(
+    hosts.map(async (host) => {
+      const deadline = created + 10_000;
+      while (performance.now() < deadline) {
+        const answer = await fetch(`http://${host}:${port}${path}`);
+        if ((await answer.text()) === body) return performance.now() - created;
+      }
+      throw new Error(`${host} did not serve ${path} within 10 s`);
+    }),
+  );
+}
+const propagation: number[][] = [];
+for (let n = 1; n <= 5; n++) propagation.push(await servedAfterCreate(n));
+const worstPerRule = propagation.map((times) => Math.max(...times));
 
 const rows: Record<"one" | "two", number[]> = { one: [], two: [] };
 const measure = async (row: "one" | "two", runSeconds: number) => {
@@ -102,6 +135,8 @@ process.stdout.write(
     `  one proxy process (127.0.0.2)                 ${Math.round(one)} req/s (median; runs ${rows.one.map(Math.round).join(", ")})`,
     `  two proxy processes (127.0.0.2 + 127.0.0.3)   ${Math.round(two)} req/s (median; runs ${rows.two.map(Math.round).join(", ")})`,
     `  two / one: ${(two / one).toFixed(2)}`,
+    `  rule created through the api → served by both proxies, ms (5 rules; 127.0.0.2 / 127.0.0.3): ${propagation.map((t) => t.map(Math.round).join(" / ")).join(", ")}`,
+    `${median(worstPerRule) < 100 ? "PASS" : "MISS"} a new rule served by both proxies within 100 ms (median of the worse proxy): ${Math.round(median(worstPerRule))} ms`,
     "",
   ].join("\n"),
 );

@@ -1,9 +1,9 @@
 // Preloaded into every proxy process (`--import`): on SIGUSR2 it writes this process's memory breakdown
-// to $PROXY_MEMORY_DIR/<pid>.json, and a heap snapshot as well when PROXY_MEMORY_SNAPSHOT=1. Cluster
+// to $PROXY_MEMORY_DIR/<pid>.json, and a heap snapshot as well while $PROXY_MEMORY_DIR/snapshot exists. Cluster
 // workers inherit the flag, so owner and workers answer alike.
 
 import cluster from "node:cluster";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import v8 from "node:v8";
@@ -40,12 +40,13 @@ if (dir) {
       code: heap.total_physical_size,
       external: heap.external_memory,
       mallocked: heap.malloced_memory,
+      peakMallocked: heap.peak_malloced_memory,
       spaces,
       handles: process.getActiveResourcesInfo().length,
       gc,
     };
     // A heap snapshot collects first: the heap used after it is what is live, the rest was garbage.
-    if (process.env.PROXY_MEMORY_SNAPSHOT === "1") {
+    if (existsSync(join(dir, "snapshot"))) {
       report.snapshot = v8.writeHeapSnapshot(join(dir, `${process.pid}.heapsnapshot`));
       report.liveHeap = process.memoryUsage().heapUsed;
     }

@@ -13,11 +13,12 @@
 // A word of a variant of the form NAME=value (no leading `--`) goes into that system's environment
 // instead of its node flags: `"MALLOC_ARENA_MAX=2 --max-semi-space-size=8"` (glibc reads it at exec).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "@scaleout/queue";
+import { proxyNodeFlags } from "../../apps/proxy/src/process-settings.ts";
 import {
   cpuMicros,
   establishedTo,
@@ -41,11 +42,13 @@ const { values: flags } = parseArgs({
     // The default is the shipped command's flags (scripts/start.ts), as in bench/proxy.
     variants: {
       type: "string",
-      default: process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=1024",
+      default: process.env.BENCH_NODE_ARGS ?? proxyNodeFlags.join(" "),
     },
     // The baseline's own node flags (e.g. the shipped ones before a change), instead of --variants.
     "baseline-flags": { type: "string" },
     snapshot: { type: "boolean", default: false },
+    // A new connection per request at c50 (bench/proxy's close50 row), after c200.
+    close: { type: "boolean", default: false },
     // After c200, 1 MiB responses at c8 (bench/proxy's large8 row): the RSS after it and its CPU a MiB.
     large: { type: "boolean", default: false },
     // Another node binary to run the systems (and this script) on, e.g. Node 24's from the
@@ -75,7 +78,6 @@ if (!flags.bundle) {
 const probe = join(import.meta.dirname, "probe.mjs");
 const work = mkdtempSync(join(tmpdir(), "scaleout-proxy-memory-"));
 process.env.PROXY_MEMORY_DIR = work;
-if (flags.snapshot) process.env.PROXY_MEMORY_SNAPSHOT = "1";
 
 const targets = [await freePort(), await freePort()];
 for (const port of targets)
@@ -86,16 +88,28 @@ const builds = [
   ...(flags.baseline ? [{ label: "baseline", bundle: resolve(flags.baseline) }] : []),
 ];
 const variants = flags.variants.split(";").map((v) => v.trim());
+// The rows, in bench/proxy's order (its RSS figure is the largest process after any of them).
+interface Row {
+  id: string;
+  connections: number;
+  path: string;
+  extra: string[];
+}
+const rows: Row[] = [
+  { id: "c50", connections: 50, path: "/", extra: [] },
+  { id: "c200", connections: 200, path: "/", extra: [] },
+  ...(flags.close ? [{ id: "close50", connections: 50, path: "/", extra: ["-H", "Connection: close"] }] : []),
+  ...(flags.large ? [{ id: "1MiB c8", connections: 8, path: "/1m", extra: [] }] : []),
+];
 interface Measured {
   system: System;
-  rps: number[];
-  cpu50: number[];
-  cpu200: number[];
-  largest: number[];
-  sum: number[];
+  /** Per row id: the rate, p99, CPU µs a request (a connection, a MiB), largest and summed RSS after it. */
+  rate: Map<string, number[]>;
+  cpu: Map<string, number[]>;
+  p99: Map<string, number[]>;
+  largest: Map<string, number[]>;
+  sum: Map<string, number[]>;
   sockets: number[];
-  largeRss: number[];
-  largeCpu: number[];
   requests: number;
 }
 const measured: Measured[] = [];
@@ -114,19 +128,24 @@ for (const b of builds)
         const at = w.indexOf("=");
         process.env[w.slice(0, at)] = w.slice(at + 1);
       }
-      const system = await startScaleout(work, targets, { bundle: b.bundle, workers, name, nodeArgs });
+      // A variant names its environment itself (the shipped one is a variant like any other here).
+      const system = await startScaleout(work, targets, {
+        bundle: b.bundle,
+        workers,
+        name,
+        nodeArgs,
+        shippedEnv: false,
+      });
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
       measured.push({
         system,
-        rps: [],
-        cpu50: [],
-        cpu200: [],
-        largest: [],
-        sum: [],
+        rate: new Map(),
+        cpu: new Map(),
+        p99: new Map(),
+        largest: new Map(),
+        sum: new Map(),
         sockets: [],
-        largeRss: [],
-        largeCpu: [],
         requests: 0,
       });
     }
@@ -142,13 +161,20 @@ interface Report {
   usage: NodeJS.MemoryUsage;
   anon: number;
   file: number;
+  mallocked: number;
+  peakMallocked: number;
   spaces: Record<string, { size: number; used: number }>;
   liveHeap?: number;
   gc: { minor: number; major: number; incremental: number; count: number };
 }
+let snapshotNext = false;
 async function reports(pids: number[]): Promise<Report[]> {
+  // The probe writes a heap snapshot too while this file exists.
+  const marker = join(work, "snapshot");
+  if (snapshotNext) writeFileSync(marker, "");
   for (const pid of pids) process.kill(pid, "SIGUSR2");
-  await new Promise((r) => setTimeout(r, flags.snapshot ? 8000 : 500));
+  await new Promise((r) => setTimeout(r, snapshotNext ? 8000 : 500));
+  if (snapshotNext) rmSync(marker);
   return pids.flatMap((pid) => {
     try {
       return [JSON.parse(readFileSync(join(work, `${pid}.json`), "utf8")) as Report];
@@ -160,7 +186,7 @@ async function reports(pids: number[]): Promise<Report[]> {
 function line(r: Report): string {
   const space = (name: string) => mb(r.spaces[name]?.size ?? 0);
   const live = r.liveHeap === undefined ? "" : ` live ${mb(r.liveHeap)}`;
-  return `    ${r.role.padEnd(7)} rss ${mb(r.usage.rss)} (anon ${mb(r.anon)}, file ${mb(r.file)}) heap used ${mb(r.usage.heapUsed)} of ${mb(r.usage.heapTotal)} (new ${space("new_space")}, old ${space("old_space")}, code ${space("code_space")}, large ${space("large_object_space")})${live}, external ${mb(r.usage.external)}, arrayBuffers ${mb(r.usage.arrayBuffers)}`;
+  return `    ${r.role.padEnd(7)} rss ${mb(r.usage.rss)} (anon ${mb(r.anon)}, file ${mb(r.file)}) heap used ${mb(r.usage.heapUsed)} of ${mb(r.usage.heapTotal)} (new ${space("new_space")}, old ${space("old_space")}, code ${space("code_space")}, large ${space("large_object_space")})${live}, external ${mb(r.usage.external)}, arrayBuffers ${mb(r.usage.arrayBuffers)}, rest of anon ${mb(r.anon - r.usage.heapTotal - r.usage.external)} (V8 malloc ${mb(r.mallocked)}, peak ${mb(r.peakMallocked)})`;
 }
 
 console.log(
@@ -168,61 +194,70 @@ console.log(
 );
 const idle = new Map<Measured, Report[]>();
 for (const m of measured) idle.set(m, await reports(processTree(m.system.pid ?? 0)));
-const last = new Map<Measured, Report[]>();
+// In the last round, every process's report after each row: where the RSS went at that row.
+const last = new Map<Measured, Map<string, Report[]>>();
+const push = (map: Map<string, number[]>, id: string, value: number) =>
+  map.set(id, [...(map.get(id) ?? []), value]);
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < measured.length; i++) {
     const m = measured[(i + round) % measured.length];
     if (!m) continue;
     const pid = m.system.pid ?? 0;
-    const url = `http://127.0.0.1:${m.system.port}/`;
-    let before = cpuMicros(processTree(pid));
-    const c50 = await wrkAsync(url, 50, seconds);
-    let after = cpuMicros(processTree(pid));
-    m.cpu50.push((after - before) / c50.requests);
-    m.requests += c50.requests;
-    let peak = 0;
-    before = after;
-    const c200 = await wrkAsync(url, 200, seconds, [], () => {
-      peak = Math.max(peak, establishedTo(processTree(pid), targets));
-    });
-    after = cpuMicros(processTree(pid));
-    m.cpu200.push((after - before) / c200.requests);
-    m.requests += c200.requests;
-    m.rps.push(c200.requestsPerSecond);
-    m.sockets.push(peak);
-    const each = rssMbEach(processTree(pid));
-    m.largest.push(Math.max(...each));
-    m.sum.push(each.reduce((a, b) => a + b, 0));
-    if (flags.large) {
-      before = cpuMicros(processTree(pid));
-      const large = await wrkAsync(`${url}1m`, 8, seconds);
-      after = cpuMicros(processTree(pid));
-      // One response is 1 MiB: requests are MiB.
-      m.largeCpu.push((after - before) / Math.max(1, large.requests));
-      m.largeRss.push(Math.max(...rssMbEach(processTree(pid))));
+    const url = `http://127.0.0.1:${m.system.port}`;
+    for (const row of rows) {
+      let peak = 0;
+      const before = cpuMicros(processTree(pid));
+      const run = await wrkAsync(`${url}${row.path}`, row.connections, seconds, row.extra, () => {
+        peak = Math.max(peak, establishedTo(processTree(pid), targets));
+      });
+      const after = cpuMicros(processTree(pid));
+      // A request of the 1 MiB row is a MiB; of close50, a connection.
+      push(m.cpu, row.id, (after - before) / Math.max(1, run.requests));
+      push(m.rate, row.id, run.requestsPerSecond);
+      push(m.p99, row.id, run.p99Ms);
+      if (row.path === "/") m.requests += run.requests;
+      if (row.id === "c200") m.sockets.push(peak);
+      const each = rssMbEach(processTree(pid));
+      push(m.largest, row.id, Math.max(...each));
+      push(
+        m.sum,
+        row.id,
+        each.reduce((a, b) => a + b, 0),
+      );
+      if (round === rounds - 1) {
+        // The snapshot (a full GC first) only after the last row: it would change what the next row starts from.
+        snapshotNext = flags.snapshot && row === rows[rows.length - 1];
+        const byRow = last.get(m) ?? new Map<string, Report[]>();
+        byRow.set(row.id, await reports(processTree(pid)));
+        last.set(m, byRow);
+      }
     }
-    if (round === rounds - 1) last.set(m, await reports(processTree(pid)));
   }
 }
+const med = (map: Map<string, number[]>, id: string) => median(map.get(id) ?? [0]);
 for (const m of measured) {
-  console.log(
-    `${m.system.name}: c200 ${median(m.rps).toFixed(0)} req/s, CPU µs/request c50 ${median(m.cpu50).toFixed(1)} c200 ${median(m.cpu200).toFixed(1)}, RSS after c200 largest ${median(m.largest).toFixed(1)} MB, sum ${median(m.sum).toFixed(1)} MB, upstream sockets ${median(m.sockets)}`,
-  );
-  if (flags.large)
+  console.log(`${m.system.name}: upstream sockets at c200 ${median(m.sockets)}`);
+  for (const row of rows) {
+    const unit = row.id === "close50" ? "connection" : row.path === "/1m" ? "MiB" : "request";
     console.log(
-      `  1 MiB c8: CPU µs/MiB ${median(m.largeCpu).toFixed(0)}, RSS after it largest ${median(m.largeRss).toFixed(1)} MB`,
+      `  ${row.id.padEnd(8)} ${med(m.rate, row.id).toFixed(0)}/s, p99 ${med(m.p99, row.id).toFixed(2)} ms, CPU µs a ${unit} ${med(m.cpu, row.id).toFixed(1)}, RSS after it largest ${med(m.largest, row.id).toFixed(1)} MB, sum ${med(m.sum, row.id).toFixed(1)} MB`,
     );
+  }
   const gcMs = (r: Report) => r.gc.minor + r.gc.major + r.gc.incremental;
-  const spent =
-    (last.get(m) ?? []).reduce((n, r) => n + gcMs(r), 0) -
-    (idle.get(m) ?? []).reduce((n, r) => n + gcMs(r), 0);
+  const gcCount = (r: Report) => r.gc.count;
+  const final = [...(last.get(m)?.values() ?? [])].at(-1) ?? [];
+  const spent = final.reduce((n, r) => n + gcMs(r), 0) - (idle.get(m) ?? []).reduce((n, r) => n + gcMs(r), 0);
+  const count =
+    final.reduce((n, r) => n + gcCount(r), 0) - (idle.get(m) ?? []).reduce((n, r) => n + gcCount(r), 0);
   console.log(
-    `  GC during the runs: ${((spent * 1000) / m.requests).toFixed(1)} µs a request (${m.requests} requests)`,
+    `  GC during the runs: ${((spent * 1000) / m.requests).toFixed(1)} µs a small request (${m.requests} requests, ${count} collections, all rows)`,
   );
   console.log("  idle");
   for (const r of idle.get(m) ?? []) console.log(line(r));
-  console.log(flags.large ? "  after the last 1 MiB run" : "  after the last c200");
-  for (const r of last.get(m) ?? []) console.log(line(r));
+  for (const [id, rs] of last.get(m) ?? []) {
+    console.log(`  after the last ${id}`);
+    for (const r of rs) console.log(line(r));
+  }
 }
 if (flags.snapshot)
   console.log(

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@scaleout/queue";
+import { proxyNodeFlags } from "../../apps/proxy/src/process-settings.ts";
 import { cpuMicros, median, processTree, start, stopAll, waitForHttp, wrk } from "../lib/measure.ts";
 import { writeRegistry } from "./systems.ts";
 
@@ -32,9 +33,7 @@ const pipe = start(process.execPath, [
   String(targetB),
 ]);
 
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=1024")
-  .split(" ")
-  .filter(Boolean);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? proxyNodeFlags.join(" ")).split(" ").filter(Boolean);
 const variants: Array<{ name: string; port: number; pid: number | undefined }> = [
   { name: "node pipe proxy", port: pipePort, pid: pipe.pid },
 ];

@@ -124,8 +124,9 @@ export async function runMatrix(options: {
   const { systems, seconds, repeats, targetPorts, log } = options;
   const cells: Cell[] = [];
   for (const scenario of options.scenarios) {
+    const rowSystems = systems.filter((system) => !(system.smallOnly && scenario.unit === "MiB"));
     // Warm-up per scenario: JIT, keep-alive pools at this concurrency, TCP state from the previous row.
-    for (const system of systems) {
+    for (const system of rowSystems) {
       await wrkAsync(
         `http://127.0.0.1:${system.port}${scenario.path}`,
         scenario.connections,
@@ -133,7 +134,7 @@ export async function runMatrix(options: {
         scenario.wrkExtra,
       );
     }
-    const rowCells = systems.map((system): Cell => ({ system, scenario, runs: [] }));
+    const rowCells = rowSystems.map((system): Cell => ({ system, scenario, runs: [] }));
     for (let round = 0; round < repeats; round++) {
       for (let k = 0; k < rowCells.length; k++) {
         const cell = rowCells[(round + k) % rowCells.length];

@@ -8,7 +8,9 @@ import { availableParallelism, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "@scaleout/queue";
+import { proxyNodeFlags } from "../../apps/proxy/src/process-settings.ts";
 import { hasCommand, processTree, start, stopAll, waitForHttp } from "../lib/measure.ts";
+import { parseVariants } from "../lib/variants.ts";
 import { runMatrix, scenarios } from "./matrix.ts";
 import { Report } from "./report.ts";
 import {
@@ -16,6 +18,7 @@ import {
   directTarget,
   type System,
   startHaproxy,
+  startMinimal,
   startNginx,
   startScaleout,
   workersSetting,
@@ -30,7 +33,8 @@ const { values: flags } = parseArgs({
     bundle: { type: "string" },
     baseline: { type: "string" },
     quick: { type: "boolean", default: false },
-    // A subset for development, e.g. --systems scaleout,nginx (kinds: scaleout, nginx, haproxy, direct).
+    // A subset for development, e.g. --systems scaleout,nginx (kinds: scaleout, nginx, haproxy, direct,
+    // min: bench/accept's minimal proxy on node:http, small rows only).
     systems: { type: "string", default: "scaleout,nginx,haproxy" },
     // A subset of rows, e.g. --rows ka50,close50 (ids: ka<c>, close50, large8).
     rows: { type: "string" },
@@ -38,7 +42,7 @@ const { values: flags } = parseArgs({
     "w1-only": { type: "boolean", default: false },
     // More one-worker copies of the current build with other node flags, to measure a flag (GC, JIT):
     // --variants "single-gc=--single-threaded-gc;semi16=--max-semi-space-size=16"; words NAME=value
-    // (upper case) are settings in the environment instead: --variants "own=SCALEOUT_PROXY_HTTP_SERVER=own".
+    // (upper case) are settings in the environment instead: --variants "hdr=SCALEOUT_PROXY_WORKER_HEADER=1".
     variants: { type: "string" },
     // One more copy of the current build at one worker with the load balancer's access log on
     // (access_logs.s3.enabled, lines to <data dir>/logs/access.log): what logging every request costs.
@@ -102,9 +106,7 @@ if (!flags.bundle && kinds.has("scaleout")) {
 }
 // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/proxy-prof", profiles the proxy under the load.
 // The default is the shipped command's flags (scripts/start.ts).
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8 --max-old-space-size=1024")
-  .split(" ")
-  .filter(Boolean);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? proxyNodeFlags.join(" ")).split(" ").filter(Boolean);
 const accessLog = flags["access-log"];
 
 const work = mkdtempSync(join(tmpdir(), "scaleout-bench-proxy-"));
@@ -160,30 +162,15 @@ for (const [i, file] of baselineFiles.entries()) {
   bundleOf.set(system, file);
   baseline ??= system;
 }
-for (const variant of scaleout && flags.variants ? flags.variants.split(";") : []) {
-  const eq = variant.indexOf("=");
-  const name = eq === -1 ? variant : variant.slice(0, eq);
-  const words =
-    eq === -1
-      ? []
-      : variant
-          .slice(eq + 1)
-          .split(" ")
-          .filter(Boolean);
-  const setting = /^([A-Z][A-Z0-9_]*)=(.*)$/;
-  const env = Object.fromEntries(
-    words.flatMap((w) => (setting.test(w) ? [w.split(/=(.*)/s).slice(0, 2)] : [])),
-  );
-  // A variant of settings alone keeps the shipped node flags, so it differs from scaleout w1 in them only.
-  const args = words.filter((w) => !setting.test(w));
+for (const variant of scaleout ? parseVariants(flags.variants, nodeArgs) : []) {
   push(
     await startScaleout(work, targetPorts, {
       bundle,
       workers: 1,
-      name: `${name} w1`,
-      nodeArgs: args.length > 0 ? args : nodeArgs,
+      name: `${variant.name} w1`,
+      nodeArgs: variant.nodeArgs,
       accessLog,
-      env,
+      env: variant.env,
     }),
   );
 }
@@ -222,6 +209,7 @@ const haproxyOne = kinds.has("haproxy")
 const haproxyAll = kinds.has("haproxy")
   ? push(await startHaproxy(work, targetPorts, cores, `HAProxy ${cores} threads`))
   : undefined;
+if (kinds.has("min")) push(await startMinimal(targetPorts, nodeArgs));
 if (kinds.has("direct")) push(directTarget(targetPorts[0] ?? 0));
 
 await Promise.all(
@@ -235,6 +223,7 @@ const header: string[] = [
   "targets: two single-threaded node:http servers (100-byte JSON on /, 1 MiB on /1m); scaleout: one listener with 10 path rules before the default forward",
 ];
 for (const system of systems) {
+  if (system.kind === "minimal" && system.note) header.push(`${system.name}: ${system.note}`);
   if (system.kind !== "scaleout" || system.pid === undefined) continue;
   const file = bundleOf.get(system) ?? bundle;
   const knows = buildKnowsWorkers(file);

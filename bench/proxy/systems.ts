@@ -7,10 +7,11 @@ import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
 import { createContext, createServices, type Services } from "@scaleout/services";
+import { proxyNodeEnv } from "../../apps/proxy/src/process-settings.ts";
 import { start } from "../lib/measure.ts";
 import { addWebAcl } from "./waf.ts";
 
-export type SystemKind = "direct" | "scaleout" | "nginx" | "haproxy";
+export type SystemKind = "direct" | "scaleout" | "nginx" | "haproxy" | "minimal";
 
 export interface System {
   /** Column and row label, e.g. "scaleout w2", "nginx auto". */
@@ -23,6 +24,8 @@ export interface System {
   workers: number;
   /** Something the reader must know to read this system's figures honestly. */
   note: string | undefined;
+  /** Measured in the small-response rows only (the minimal proxy asks its target for `/` whatever the path). */
+  smallOnly?: boolean;
 }
 
 /** The name of the setting h/workers adds; a build that never mentions it runs one process whatever we pass. */
@@ -84,6 +87,30 @@ http {
     pid: child.pid,
     workers: workers === "auto" ? cores : workers,
     note: undefined,
+  };
+}
+
+/**
+ * bench/accept's minimal proxy on node:http (min-proxy.cjs): each request forwarded as one fixed GET over
+ * a keep-alive raw socket to the targets, its body answered back; no routing, no header rewriting, no
+ * metrics, no timers of its own. Beside scaleout w1 (the same node:http server side, the same node and
+ * flags) the difference is the proxy's own work per connection and per request. Small responses only.
+ */
+export async function startMinimal(targets: number[], nodeArgs: string[]): Promise<System> {
+  const port = await freePort();
+  const script = join(import.meta.dirname, "..", "accept", "min-proxy.cjs");
+  const child = start(process.execPath, [...nodeArgs, script, "http", targets.join(","), String(port)], {
+    ...proxyNodeEnv,
+    ...process.env,
+  });
+  return {
+    name: "minimal proxy",
+    kind: "minimal",
+    port,
+    pid: child.pid,
+    workers: 1,
+    note: "bench/accept/min-proxy.cjs on node:http, scaleout's node flags: the floor of a proxy on node:http (small-response rows only)",
+    smallOnly: true,
   };
 }
 
@@ -190,8 +217,13 @@ export async function startScaleout(
     accessLog?: boolean;
     /** A 10-rule web ACL associated with the load balancer (waf.ts). */
     waf?: boolean;
-    /** More environment for the process (a variant's settings, e.g. SCALEOUT_PROXY_HTTP_SERVER=own). */
+    /** More environment for the process (a variant's settings, e.g. SCALEOUT_PROXY_WORKER_HEADER=1). */
     env?: Record<string, string>;
+    /**
+     * npm start's environment for the proxy (process-settings.ts) under the shell's (default true);
+     * false for a bench whose variants name their environment themselves (bench/proxy-memory).
+     */
+    shippedEnv?: boolean;
   },
 ): Promise<System> {
   const port = await freePort();
@@ -199,6 +231,7 @@ export async function startScaleout(
   writeRegistry(dataDir, port, targets, 10, options.accessLog);
   if (options.waf) addWebAcl(dataDir);
   const child = start(process.execPath, [...options.nodeArgs, options.bundle], {
+    ...(options.shippedEnv !== false && proxyNodeEnv),
     ...process.env,
     SCALEOUT_DATA_DIR: dataDir,
     REDIS_URL: "",

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { connect } from "node:tls";
 import { parseArgs } from "node:util";
 import { freePort } from "@scaleout/queue";
+import { proxyNodeFlags } from "../../apps/proxy/src/process-settings.ts";
 import { cpuMicros, hasCommand, median, processTree, start, stopAll } from "../lib/measure.ts";
 import { makeCertificate, startTlsNginx, startTlsScaleout, type TlsSystem } from "./systems.ts";
 
@@ -183,7 +184,8 @@ const nodeVersion = spawnSync(
     encoding: "utf8",
   },
 ).stdout.trim();
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=8").split(" ").filter(Boolean);
+// The default is the shipped command's flags (apps/proxy/src/process-settings.ts).
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? proxyNodeFlags.join(" ")).split(" ").filter(Boolean);
 
 const work = mkdtempSync(join(tmpdir(), "scaleout-bench-tls-"));
 const targetPorts = [await freePort(), await freePort()];

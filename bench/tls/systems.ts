@@ -8,6 +8,7 @@ import { findSslPolicy, limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { freePort } from "@scaleout/queue";
 import { createContext, createServices } from "@scaleout/services";
+import { proxyNodeEnv } from "../../apps/proxy/src/process-settings.ts";
 import { start } from "../lib/measure.ts";
 import { addUnmatchedRules } from "../proxy/systems.ts";
 
@@ -172,6 +173,8 @@ export async function startTlsScaleout(
   const dataDir = join(work, options.name.replace(/[^a-z0-9]+/gi, "-"));
   writeTlsRegistry(dataDir, port, targets, cert, policyName);
   const child = start(options.node, [...options.nodeArgs, options.bundle], {
+    // npm start's environment for the proxy, unless the shell running the bench sets its own.
+    ...proxyNodeEnv,
     ...process.env,
     SCALEOUT_DATA_DIR: dataDir,
     REDIS_URL: "",

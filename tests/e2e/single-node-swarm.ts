@@ -1,4 +1,4 @@
-// A single-node swarm on the engine in DOCKER_HOST for the swarm driver's test: made a manager when it
+// A single-node swarm on the engine at `host` (default DOCKER_HOST) for the swarm driver's test: made a manager when it
 // is not one yet, and left (only then) when the test is done, so the engine ends as the test found it.
 import { createServer } from "node:net";
 import { createDockerEngine, detectEngine, engineMessage } from "@scaleout/compute";
@@ -23,10 +23,10 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
-export async function ensureSingleNodeSwarm(): Promise<SingleNodeSwarm> {
-  if ((await detectEngine({ timeoutMs: 10_000 })) === "swarm-manager")
+export async function ensureSingleNodeSwarm(host?: string): Promise<SingleNodeSwarm> {
+  if ((await detectEngine({ timeoutMs: 10_000, ...(host !== undefined && { host }) })) === "swarm-manager")
     return { created: false, initMs: 0, restore: async () => {} };
-  const engine = createDockerEngine();
+  const engine = createDockerEngine(host);
   try {
     const started = Date.now();
     // Loopback only: the swarm's control plane must not listen beyond this machine.
@@ -40,7 +40,7 @@ export async function ensureSingleNodeSwarm(): Promise<SingleNodeSwarm> {
       created: true,
       initMs,
       async restore() {
-        const left = createDockerEngine();
+        const left = createDockerEngine(host);
         try {
           const answer = await left.call("POST", "/swarm/leave?force=true");
           if (answer.statusCode !== 200)

@@ -1,7 +1,8 @@
 // Instances on Docker Swarm (issue 17): the real api, worker and proxy as child processes with
-// SCALEOUT_COMPUTE=swarm, on a single-node swarm of the engine in DOCKER_HOST (made a manager here when it
-// is not one, and left again afterwards), with the example image from `docker import` on the host
-// network. A group scales 0 → 3 → 1 with every instance a Swarm service, traffic reaches them through a
+// SCALEOUT_COMPUTE=swarm, on a single-node swarm of a Docker engine of the test's own (private-docker-engine.ts:
+// the shared engine of the other test files never becomes a swarm manager while they run beside it; where
+// no dockerd can be started, the engine in DOCKER_HOST, made a manager here when it is not one and left
+// again afterwards), with the example image from `docker import` on the host network. A group scales 0 → 3 → 1 with every instance a Swarm service, traffic reaches them through a
 // listener, a killed task's instance is replaced by a new one, and a restarted worker adopts what runs
 // without launching duplicates. Beside it, two installations sharing the swarm leave each other's
 // services alone.
@@ -20,13 +21,22 @@ import {
 import { newInstanceId, newLaunchTemplateId } from "@scaleout/core";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterAll, afterEach, beforeAll, describe, expect } from "vitest";
+import { canStartPrivateEngine, type PrivateEngine, startPrivateEngine } from "./private-docker-engine.ts";
 import { ensureSingleNodeSwarm, type SingleNodeSwarm } from "./single-node-swarm.ts";
 import { addLoadBalancedGroup, type RunningSystem, startSystem } from "./system.ts";
 
-const engine = await detectEngine({ timeoutMs: 10_000 });
+// The test's own engine where it can start one (root, dockerd on PATH); else the shared one, when it answers.
+const ownEngine = canStartPrivateEngine();
+const engine = ownEngine ? "engine" : await detectEngine({ timeoutMs: 10_000 });
 // CI starts a Docker engine, so there a missing one is a failure, not a reason to skip.
 const required = process.env.CI === "true";
-const docker = promisify(execFile);
+/** The engine's address (DOCKER_HOST), set in beforeAll: undefined means the shared engine's. */
+let host: string | undefined;
+const onEngine = () => (host !== undefined ? { host } : {});
+const docker = (args: string[]) =>
+  promisify(execFile)("docker", args, {
+    env: host !== undefined ? { ...process.env, DOCKER_HOST: host } : process.env,
+  });
 
 interface Instance {
   instanceId: string;
@@ -50,25 +60,32 @@ if (skipped) console.warn(`swarm driver tests${because}`);
 
 describe.skipIf(skipped)(`swarm driver on a single-node swarm${because}`, () => {
   let swarm: SingleNodeSwarm | undefined;
+  let privateEngine: PrivateEngine | undefined;
   beforeAll(async () => {
-    if (engine === "none") throw new Error("CI=true but no Docker engine answers on DOCKER_HOST");
-    await ensureExampleImage();
-    swarm = await ensureSingleNodeSwarm();
+    if (ownEngine) {
+      privateEngine = await startPrivateEngine();
+      host = privateEngine.host;
+      console.info(`swarm: own engine answering in ${privateEngine.startMs} ms`);
+    } else if (engine === "none") throw new Error("CI=true but no Docker engine answers on DOCKER_HOST");
+    await ensureExampleImage(host);
+    swarm = await ensureSingleNodeSwarm(host);
     console.info(
       `swarm: ${swarm.created ? `initialised in ${swarm.initMs} ms` : "the engine already was a manager"}`,
     );
   }, 60_000);
   afterAll(async () => {
-    await swarm?.restore();
-  }, 30_000);
+    // The own engine goes as a whole, swarm and all; the shared one leaves the swarm it was made part of.
+    if (privateEngine) await privateEngine.stop();
+    else await swarm?.restore();
+  }, 45_000);
 
   test("two installations sharing the swarm neither list nor reap each other's services", async ({
     prefix,
   }) => {
     const group = `shared-${prefix}`;
-    const mine = createSwarmDriver({ installationId: "aaaaaaaaaaaa", graceSeconds: 0 });
-    const theirs = createSwarmDriver({ installationId: "bbbbbbbbbbbb", graceSeconds: 0 });
-    const plainDocker = createDockerDriver({ installationId: "bbbbbbbbbbbb" });
+    const mine = createSwarmDriver({ installationId: "aaaaaaaaaaaa", graceSeconds: 0, ...onEngine() });
+    const theirs = createSwarmDriver({ installationId: "bbbbbbbbbbbb", graceSeconds: 0, ...onEngine() });
+    const plainDocker = createDockerDriver({ installationId: "bbbbbbbbbbbb", ...onEngine() });
     cleanup.push(async () => {
       for (const instance of await mine.list(group)) await mine.terminate(instance.instanceId);
       await Promise.all([mine.close(), theirs.close(), plainDocker.close()]);
@@ -116,7 +133,7 @@ describe.skipIf(skipped)(`swarm driver on a single-node swarm${because}`, () => 
     expect(second?.memoryBytes).toBeGreaterThan(0);
 
     // Limits and reservations went to Swarm: its scheduler places by them.
-    const { stdout } = await docker("docker", [
+    const { stdout } = await docker([
       "service",
       "inspect",
       serviceName(instance.instanceId),
@@ -143,12 +160,18 @@ describe.skipIf(skipped)(`swarm driver on a single-node swarm${because}`, () => 
     const marks: string[] = [];
     const mark = (what: string) => marks.push(`${what} +${((Date.now() - started) / 1000).toFixed(1)}s`);
     // The test's own view: no installation id, so it sees every scaleout service (of this group only).
-    const driver = createSwarmDriver({ graceSeconds: 0 });
+    const driver = createSwarmDriver({ graceSeconds: 0, ...onEngine() });
     cleanup.push(async () => {
       for (const instance of await driver.list(name)) await driver.terminate(instance.instanceId);
       await driver.close();
     });
-    const sys = await startSystem({ redisUrl, prefix, dataDir, compute: "swarm" });
+    const sys = await startSystem({
+      redisUrl,
+      prefix,
+      dataDir,
+      compute: "swarm",
+      ...(host !== undefined && { env: { DOCKER_HOST: host } }),
+    });
     system = sys;
     const fail = (message: string) => (error: unknown) => {
       throw new Error(
@@ -232,7 +255,7 @@ describe.skipIf(skipped)(`swarm driver on a single-node swarm${because}`, () => 
     expect(three).toContain(survivor);
 
     // ---- Kill the survivor's task: its instance ends and a new instance (a new id) replaces it ------
-    const { stdout } = await docker("docker", [
+    const { stdout } = await docker([
       "ps",
       "-q",
       "--filter",
@@ -240,7 +263,7 @@ describe.skipIf(skipped)(`swarm driver on a single-node swarm${because}`, () => 
     ]);
     const container = stdout.trim();
     expect(container).not.toBe("");
-    await docker("docker", ["kill", container]);
+    await docker(["kill", container]);
     mark("task killed");
     const [replacement] = await eventually(
       async () => {

@@ -188,4 +188,28 @@ describe("console", () => {
       await t.close();
     }
   });
+
+  test("a page of an allowed origin may follow the event stream: the CORS header comes with it", async ({
+    dataDir,
+  }) => {
+    const t = await buildTestApp({
+      dataDir,
+      trust: { bindHost: "127.0.0.1", allowedHosts: [], allowedOrigins: ["http://console.test"] },
+    });
+    try {
+      await seedGroup(t);
+      const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
+      const controller = new AbortController();
+      const res = await fetch(`${address}/console/events?view=topology`, {
+        headers: { origin: "http://console.test" },
+        signal: controller.signal,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("access-control-allow-origin")).toBe("http://console.test");
+      expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+      controller.abort();
+    } finally {
+      await t.close();
+    }
+  });
 });

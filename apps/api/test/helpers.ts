@@ -80,6 +80,8 @@ interface AppOptions {
   fast?: boolean;
   apiToken?: string;
   now?: () => number;
+  /** The host and origin checks' settings (the api's defaults when left out). */
+  trust?: { bindHost: string; allowedHosts: readonly string[]; allowedOrigins: readonly string[] };
 }
 
 /** Real services over a fresh SQLite file in `dataDir`, recording their events. */
@@ -102,10 +104,15 @@ type ServerErrors = TestApp["serverErrors"];
 /** Builds the app and records every 5xx it answers, whichever route or hook produced it. */
 async function readyApp(
   services: Services,
-  apiToken: string | undefined,
+  options: Pick<AppOptions, "apiToken" | "trust">,
   errors: () => ServerErrors,
 ): Promise<FastifyInstance> {
-  const app = await buildApp({ services, ...(apiToken !== undefined && { apiToken }) });
+  const { apiToken, trust } = options;
+  const app = await buildApp({
+    services,
+    ...(apiToken !== undefined && { apiToken }),
+    ...(trust !== undefined && { trust }),
+  });
   app.addHook("onResponse", async (request, reply) => {
     if (reply.statusCode >= 500)
       errors().push({ method: request.method, url: request.url, status: reply.statusCode, body: "" });
@@ -153,7 +160,7 @@ function testApp(
 export async function buildTestApp(options: AppOptions): Promise<TestApp> {
   const opened = openServices(options);
   const serverErrors: ServerErrors = [];
-  const app = await readyApp(opened.services, options.apiToken, () => serverErrors);
+  const app = await readyApp(opened.services, options, () => serverErrors);
   return testApp(app, opened, serverErrors, () => app.close());
 }
 
@@ -189,7 +196,7 @@ async function sharedTestApp(options: AppOptions): Promise<TestApp> {
       if (!slot.services) throw new Error("no test is using the shared app");
       return slot.services;
     });
-    entry = { app: await readyApp(services, undefined, () => slot.errors), slot };
+    entry = { app: await readyApp(services, {}, () => slot.errors), slot };
     shared.set(key, entry);
   }
   const { app, slot } = entry;
@@ -391,18 +398,22 @@ export async function startApi(env: {
       return code;
     },
   };
-  const deadline = Date.now() + 30_000;
+  // A bound, not a speed claim: on a loaded machine (two test forks) tsx's start of the api alone can
+  // take many seconds. The failure says what /healthz last answered.
+  const deadline = Date.now() + 60_000;
+  let last = "no answer";
   for (;;) {
     if (child.exitCode !== null) throw new Error(`api exited with ${child.exitCode}:\n${output}`);
     try {
       const response = await fetch(`${api.base}/healthz`);
       if (response.ok) return api;
-    } catch {
-      // not listening yet
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = `not answering (${String(error)})`;
     }
     if (Date.now() > deadline) {
       await api.stop();
-      throw new Error(`api did not answer /healthz within 30 s:\n${output}`);
+      throw new Error(`api not healthy within 60 s, /healthz last: ${last}:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

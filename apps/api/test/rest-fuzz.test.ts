@@ -32,7 +32,7 @@ apiTest(
     ];
     const swagger = api.app.swagger() as unknown as OpenApiDocument;
     // GET /v1/events streams for as long as its client stays, from Redis, which this app has none of
-    // (it answers 503 then, as documented): events.test.ts covers it. GET /v1/proxy/changes streams
+    // (it answers 503 then, as documented): events.system.test.ts covers it. GET /v1/proxy/changes streams
     // too: tests/multi-proxy covers it.
     const { "/v1/events": _stream, "/v1/proxy/changes": _changes, ...paths } = swagger.paths;
     const document: OpenApiDocument = { ...swagger, paths };

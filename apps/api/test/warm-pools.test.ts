@@ -3,7 +3,7 @@ import { expectError, expectStatus, seedGroup, apiTest as test } from "./helpers
 
 /*
  * The REST door of warm pools (no worker here: the configuration, its validation and the views; the
- * worker's side is in tests/e2e/warm-pool.test.ts and apps/worker/test/warm-pool.test.ts).
+ * worker's side is in tests/e2e/warm-pool.test.ts and apps/worker/test/warm-pool.system.test.ts).
  */
 
 describe("warm pools over REST", () => {

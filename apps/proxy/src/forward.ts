@@ -194,19 +194,28 @@ export class ForwardHandler implements ResponseSink {
     }
   }
 
-  onResponseData(chunk: Buffer, last: boolean): boolean {
-    if (!this.started) return true;
+  onResponseData(chunk: Buffer, last: boolean, done?: () => void): boolean {
+    if (!this.started) {
+      done?.();
+      return true;
+    }
     this.sent += chunk.length;
+    // The read buffer goes back once node:http's socket has written the bytes (the write's callback).
+    // An HTTP/2 stream's writes complete on the session's terms: its chunks never give it back.
+    const written = this.res.stream === undefined ? done : undefined;
     if (last) {
       // The body's last bytes end the response in the same call: node:http then writes them with the
       // head and attaches 'finish' to that write (no empty final write, no extra tick). A small body goes
       // as a latin1 string (byte for byte), which node:http joins to the head: one string, one write.
       this.ended = true;
-      if (chunk.length <= joinedBodyBytes) this.res.end(chunk.toString("latin1"), "latin1");
+      if (chunk.length <= joinedBodyBytes) {
+        this.res.end(chunk.toString("latin1"), "latin1");
+        done?.();
+      } else if (written) this.res.end(chunk, written);
       else this.res.end(chunk);
       return true;
     }
-    if (this.res.write(chunk)) return true;
+    if (written ? this.res.write(chunk, written) : this.res.write(chunk)) return true;
     this.onDrain ??= () => this.exchange?.resume();
     this.res.once("drain", this.onDrain);
     return false;

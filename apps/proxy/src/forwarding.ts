@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ClientResponse } from "./client-messages.ts";
+import { bodyStream, type ClientResponse } from "./client-messages.ts";
 import {
   connectionListed,
   ForwardHandler,
@@ -122,7 +122,7 @@ export class Forwarding implements ForwardOwner {
     handler.exchange = target.pool.request(
       {
         head,
-        body: hasBody ? req : undefined,
+        body: hasBody ? bodyStream(req) : undefined,
         chunked: hasBody && contentLength === undefined,
         headRequest: method === "HEAD",
         idempotent: idempotentMethods.has(method),

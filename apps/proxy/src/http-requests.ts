@@ -1,9 +1,12 @@
-import { type IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { runRule } from "./actions.ts";
+import type { Http1ClientResponse } from "./client-messages.ts";
 import type { DataPlane } from "./data-plane.ts";
 import { sendElbError } from "./forward.ts";
 import type { Forwarding } from "./forwarding.ts";
+import { endConnection } from "./http1/connection.ts";
+import type { Http1Request } from "./http1/request.ts";
+import { Http1Response } from "./http1/response.ts";
 import type { RequestHandlers } from "./listeners.ts";
 import type { RequestNormaliser } from "./normalise.ts";
 import { beginRequest, type RequestContext, type RequestOutcomes } from "./request-context.ts";
@@ -19,12 +22,6 @@ const maxForwardedFor = 30;
  * An exception anywhere in one request ends that request (500), never the process.
  */
 export class HttpRequests implements RequestHandlers {
-  /**
-   * Connections whose current response is their last (a refused or ambiguous request). node:http parses
-   * and dispatches a pipelined request before the first one's answer has gone out; it must not be served.
-   */
-  private readonly closing = new WeakSet<Socket>();
-
   constructor(
     private readonly resources: SystemResources,
     private readonly plane: DataPlane,
@@ -35,9 +32,7 @@ export class HttpRequests implements RequestHandlers {
     private readonly outcomes: RequestOutcomes,
   ) {}
 
-  request(req: IncomingMessage, res: ServerResponse, port: number): void {
-    // Left unanswered: the connection closes when the previous response ends.
-    if (this.closing.has(req.socket)) return;
+  request(req: Http1Request, res: Http1ClientResponse, port: number): void {
     const ctx = this.begin(req, port);
     if (!ctx) {
       sendElbError(res, 503);
@@ -51,17 +46,15 @@ export class HttpRequests implements RequestHandlers {
   }
 
   /**
-   * A request carrying Upgrade. Node hands over the raw socket; a ServerResponse on it lets every answer
+   * A request carrying Upgrade. The server hands over the raw socket; a response on it lets every answer
    * short of a tunnel (rule actions, errors, a target that does not switch) go out exactly as a plain
    * request's would, with `connection: close`: nothing after it on this connection is read, so a
    * pipelined request can never reach a target unrouted.
    */
-  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, port: number): void {
+  upgrade(req: Http1Request, socket: Socket, head: Buffer, port: number): void {
     socket.on("error", destroyOnError);
-    const res = new ServerResponse(req);
+    const res = new Http1Response(req, socket, endAfterResponse, 0);
     res.shouldKeepAlive = false;
-    res.assignSocket(socket);
-    res.once("finish", () => socket.end());
     const ctx = this.begin(req, port);
     if (!ctx) {
       sendElbError(res, 503);
@@ -74,7 +67,7 @@ export class HttpRequests implements RequestHandlers {
     }
   }
 
-  private begin(req: IncomingMessage, port: number): RequestContext | undefined {
+  private begin(req: Http1Request, port: number): RequestContext | undefined {
     return beginRequest(
       this.plane,
       this.resources,
@@ -89,7 +82,7 @@ export class HttpRequests implements RequestHandlers {
 
   private serve(
     ctx: RequestContext,
-    res: ServerResponse,
+    res: Http1ClientResponse,
     upgradeSocket: Socket | undefined,
     upgradeHead: Buffer | undefined,
   ): void {
@@ -100,15 +93,12 @@ export class HttpRequests implements RequestHandlers {
     }
     const rejection = this.normaliser.normalise(ctx);
     if (rejection) {
+      // The connection's last response: http1/ reads nothing after it, so a pipelined request is never served.
       res.shouldKeepAlive = false;
-      this.closing.add(ctx.req.socket);
       this.outcomes.answerError(ctx, res, rejection.status, rejection.reason);
       return;
     }
-    if (ctx.closeAfter) {
-      res.shouldKeepAlive = false;
-      this.closing.add(ctx.req.socket);
-    }
+    if (ctx.closeAfter) res.shouldKeepAlive = false;
 
     const cookies = runRule(this.router, this.outcomes, ctx, res);
     // runRule answered the request, or chose ctx.target (checked again for the compiler's sake).
@@ -117,7 +107,7 @@ export class HttpRequests implements RequestHandlers {
     else this.forwarding.dispatch(ctx, res, ctx.target, cookies, false);
   }
 
-  private failed(ctx: RequestContext, res: ServerResponse, error: unknown): void {
+  private failed(ctx: RequestContext, res: Http1ClientResponse, error: unknown): void {
     this.resources.log.error(`request ${ctx.traceId} failed inside the proxy`, error);
     try {
       this.outcomes.answerError(ctx, res, 500, "InternalError");
@@ -126,6 +116,14 @@ export class HttpRequests implements RequestHandlers {
     }
   }
 }
+
+/** An upgrade's answer short of a tunnel is the last thing on its connection. */
+const endAfterResponse = {
+  reusable: false,
+  responseFinished(res: Http1Response): void {
+    if (res.socket) endConnection(res.socket);
+  },
+};
 
 function destroyOnError(this: Socket): void {
   this.destroy();

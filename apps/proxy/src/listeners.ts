@@ -1,10 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import type { Socket } from "node:net";
+import type { Http1ClientResponse } from "./client-messages.ts";
 import type { H2Response } from "./h2/response.ts";
 import type { SecureListenerServer } from "./h2/server.ts";
 import { offerHttp2 } from "./h2/sessions.ts";
-import { OwnHttpServer } from "./http1/own-server.ts";
+import type { Http1Handlers } from "./http1/connections.ts";
+import type { Http1Request } from "./http1/request.ts";
+import { Http1Server } from "./http1/server.ts";
 import { isLayer4Protocol } from "./l4/protocols.ts";
 import { announceBound, listenOnPort } from "./listen-port.ts";
 import type { RegistryWriter } from "./registry-writer.ts";
@@ -15,8 +17,8 @@ import { createTlsServer, type TlsState } from "./tls/tls-listener.ts";
 
 /** What a listener's server hands its requests to. */
 export interface RequestHandlers {
-  request(req: IncomingMessage, res: ServerResponse, port: number): void;
-  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, port: number): void;
+  request(req: Http1Request, res: Http1ClientResponse, port: number): void;
+  upgrade(req: Http1Request, socket: Socket, head: Buffer, port: number): void;
 }
 
 /** What an HTTPS listener's server hands its HTTP/2 requests to. */
@@ -25,7 +27,7 @@ export interface Http2Handler {
 }
 
 interface Binding {
-  server: Server | SecureListenerServer | OwnHttpServer;
+  server: Http1Server | SecureListenerServer;
   /** HTTPS: the same server, with its HTTP/2 connections. */
   secure: SecureListenerServer | undefined;
   /** The listener's protocol when bound: a listener modified between HTTP and HTTPS is bound anew. */
@@ -41,19 +43,12 @@ interface Binding {
   bodyIdleMs: number;
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return length !== undefined ? length !== "0" : req.headers["transfer-encoding"] !== undefined;
-}
-
 /**
  * When a connection was accepted, on the socket itself: a WeakMap entry per connection cost an ephemeron
  * for the GC to trace (about 0.4 us a connection, measured with a new key each time).
  */
 const openedAt = Symbol("scaleout.openedAt");
 type TimedSocket = Socket & { [openedAt]?: number };
-
-const badRequest = "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
 
 /**
  * One HTTP server per listener port: binds, applies the load balancer's client timeouts, and keeps each
@@ -177,9 +172,10 @@ export class Listeners {
   private applyTimeouts(binding: Binding, snapshot: Snapshot, listener: ListenerConfig): void {
     const lb = snapshot.loadBalancers.get(listener.loadBalancerArn);
     const idle = lb?.idleTimeoutMs ?? 60_000;
-    binding.server.keepAliveTimeout = idle;
-    binding.server.headersTimeout = idle + 1000;
-    binding.server.requestTimeout = 0;
+    const http1 = binding.server.http1;
+    http1.keepAliveTimeout = idle;
+    http1.headersTimeout = idle + 1000;
+    http1.bodyTimeout = idle + 1000;
     binding.bodyIdleMs = idle + 1000;
     binding.keepAliveLifeMs = lb?.clientKeepAliveMs ?? 3_600_000;
     if (binding.secure) {
@@ -198,16 +194,15 @@ export class Listeners {
     const now = this.resources.now;
     // Diagnostics (SCALEOUT_PROXY_WORKER_HEADER): which worker process answered, for tests of the spread.
     const workerHeader = this.resources.options.workerHeader ? String(process.pid) : undefined;
-    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const onRequest = (req: Http1Request, res: Http1ClientResponse) => {
       const opened = (req.socket as TimedSocket)[openedAt];
       if (opened !== undefined && now() - opened >= binding.keepAliveLifeMs) res.shouldKeepAlive = false;
       if (workerHeader !== undefined) res.setHeader("x-scaleout-worker", workerHeader);
-      if (hasBody(req)) {
-        // With no 'timeout' listener, node:http destroys the socket when it fires.
-        req.socket.setTimeout(binding.bodyIdleMs);
-        req.once("end", () => req.socket.setTimeout(0));
-      }
       handlers.request(req, res, port);
+    };
+    const http1: Http1Handlers = {
+      request: onRequest,
+      upgrade: (req, socket, head) => handlers.upgrade(req, socket, head, port),
     };
     const tls: TlsState | undefined = contexts ? { contexts } : undefined;
     const http2 = this.http2;
@@ -217,7 +212,7 @@ export class Listeners {
           snapshot.loadBalancers.get(listener.loadBalancerArn)?.http2Enabled ?? true,
           now,
           {
-            http1: onRequest,
+            http1,
             http2: (req, res) => {
               if (workerHeader !== undefined) res.setHeader("x-scaleout-worker", workerHeader);
               http2.request(req, res, port);
@@ -225,13 +220,7 @@ export class Listeners {
           },
         )
       : undefined;
-    // headersTimeout is enforced by this sweep: Node's default of 30 s would let a slow header outlive it.
-    // SCALEOUT_PROXY_HTTP_SERVER=own: plain HTTP on the proxy's own server side (http1/own-server.ts).
-    const server =
-      secure ??
-      (this.resources.options.httpServer === "own"
-        ? new OwnHttpServer(onRequest)
-        : createServer({ connectionsCheckingInterval: 1000 }, onRequest));
+    const server = secure ?? new Http1Server(http1);
     const binding: Binding = {
       server,
       secure,
@@ -260,14 +249,6 @@ export class Listeners {
         if (lb) metrics.tlsNegotiationError(lb);
       });
     }
-    server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      handlers.upgrade(req, socket, head, port),
-    );
-    // What llhttp itself refuses (a malformed request line or header) is answered 400 and closed.
-    server.on("clientError", (_error, socket: Socket) => {
-      if (socket.writable) socket.end(badRequest);
-      else socket.destroy();
-    });
     this.applyTimeouts(binding, snapshot, listener);
     this.bindings.set(port, binding);
     return listenOnPort(server, binding, listener, this.resources, {

@@ -38,8 +38,6 @@ export interface ProxyOptions {
   announceListeners?: boolean;
   /** Answer every request with `x-scaleout-worker: <pid>` (diagnostics and tests of the spread over workers). */
   workerHeader?: boolean;
-  /** Plain HTTP listeners' server side: node:http's (default) or the proxy's own on net sockets. */
-  httpServer?: "node" | "own";
   /** UDP flows idle this long end (NLB: 120 s; fast mode shorter). */
   udpIdleTimeoutMs?: number;
   /** UDP flows one process holds at once; past it the least recently used is evicted. */

@@ -44,7 +44,6 @@ async function main(): Promise<void> {
       log,
       reusePort: false,
       workerHeader: settings.proxy.workerHeader,
-      httpServer: settings.proxy.httpServer,
       wafSink: publisher
         ? (batch) => void writeWafSamples(publisher, settings.redisPrefix, batch).catch(() => {})
         : undefined,

@@ -1,6 +1,7 @@
-import { type ClientRequest, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { type ClientRequest, type IncomingMessage, request } from "node:http";
 import { request as requestTls } from "node:https";
 import type { Socket } from "node:net";
+import type { ClientResponse } from "./client-messages.ts";
 import { connectionListed, type ForwardResult, hopByHop, sendElbError } from "./forward.ts";
 import { forwardHead } from "./forwarding.ts";
 import type { RequestContext, RequestOutcomes } from "./request-context.ts";
@@ -27,7 +28,7 @@ export class Tunnel {
 
   open(
     ctx: RequestContext,
-    res: ServerResponse,
+    res: ClientResponse,
     client: Socket,
     clientHead: Buffer,
     cookies: Array<[string, string]>,
@@ -55,7 +56,7 @@ class Upgrade {
     private readonly drained: () => void,
     private readonly ctx: RequestContext,
     private readonly target: TargetState,
-    private readonly res: ServerResponse,
+    private readonly res: ClientResponse,
     private readonly client: Socket,
     private readonly clientHead: Buffer,
     private readonly cookies: Array<[string, string]>,
@@ -126,7 +127,7 @@ class Upgrade {
   private switched(answer: IncomingMessage, socket: Socket, head: Buffer): void {
     const client = this.client;
     this.tunnelled = socket;
-    this.res.detachSocket(client);
+    // The response on the client's socket is left unwritten: the target's 101 goes out as it came.
     let text = `HTTP/1.1 101 ${answer.statusMessage ?? "Switching Protocols"}\r\n`;
     const raw = answer.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
@@ -164,7 +165,7 @@ class Upgrade {
     );
   }
 
-  /** Not 101: an ordinary response; the ServerResponse says `connection: close` and the socket ends after it. */
+  /** Not 101: an ordinary response; the response says `connection: close` and the socket ends after it. */
   private relay(answer: IncomingMessage): void {
     const relayed: Record<string, string | string[]> = {};
     const listed = connectionListed(answer.headers.connection);
@@ -187,11 +188,18 @@ class Upgrade {
       return;
     }
     let sent = 0;
+    const res = this.res;
+    // The body with backpressure: the target's answer pauses while the client's buffer is full.
     answer.on("data", (chunk: Buffer) => {
       sent += chunk.length;
+      if (res.write(chunk)) return;
+      answer.pause();
+      res.once("drain", () => answer.resume());
     });
-    answer.pipe(this.res);
-    answer.on("end", () => this.finish({ targetStatus: status, sentBytes: sent }));
+    answer.on("end", () => {
+      res.end();
+      this.finish({ targetStatus: status, sentBytes: sent });
+    });
     answer.on("error", () => {
       this.res.destroy();
       this.finish({ targetStatus: status, sentBytes: sent, errorReason: "TargetConnectionReset" });

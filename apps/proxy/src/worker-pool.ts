@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { DrainGate } from "./draining.ts";
 import type { FlowRecord } from "./l4/flow-counters.ts";
 import type { CounterRecord } from "./metrics.ts";
+import { proxyNodeEnv, proxyNodeFlags } from "./process-settings.ts";
 import type { ServingFigures } from "./prometheus-figures.ts";
 import type { TargetState } from "./targets.ts";
 import type { WafReport } from "./waf/recorder.ts";
@@ -52,7 +53,8 @@ export function workerEntry(ownUrl: string = import.meta.url): string | undefine
 
 /**
  * V8 flags a worker gets unless the owner was started with its own value of the same flag (the owner's
- * flags pass on to its workers). `--max-old-space-size=1024`: a worker's live heap is about 15 MB even at
+ * flags pass on to its workers): the old-generation cap of the shipped flags (process-settings.ts), so a
+ * proxy started without them still caps its workers. `--max-old-space-size=1024`: a worker's live heap is about 15 MB even at
  * c200, but with the default limit (2-4 GB) V8 lets the old generation grow to up to 4× the live size
  * between full collections, and that garbage is RSS. V8's heap controller caps its growing factor by the
  * limit: 1.3 at or under 256 MB, rising to 2 just under 2 GB, 4 from there; 1024 MB gives 1.6. Measured
@@ -60,17 +62,18 @@ export function workerEntry(ownUrl: string = import.meta.url): string | undefine
  * headroom of 0.3× the live heap (against 0.6×) runs full collections about twice as often (its GC and
  * CPU a request rose 5-10 µs in three runs).
  */
-export const workerV8Flags = ["--max-old-space-size=1024"];
+export const workerV8Flags = proxyNodeFlags.filter((flag) => flag.startsWith("--max-old-space-size="));
 
 /**
  * glibc malloc settings a worker gets unless the owner's environment has its own (glibc reads them at
- * exec, so they go into a child's environment; scripts/start.ts sets the same for the owner).
+ * exec, so they go into a child's environment; scripts/start.ts gives the owner the same,
+ * process-settings.ts).
  * `MALLOC_ARENA_MAX=2`: Node 24's V8 runs more threads, each of which may get an arena of its own that
  * is rarely given back. Measured on Node 24.22.3 (bench/proxy-memory, one process, same run, three runs):
  * RSS after c200 120/120/120 MB against 141/122/123; after the 1 MiB c8 row 154/164/191 MB against
  * 194/202/163; CPU a request within ±3 µs, a MiB lower. With two workers the runs did not separate.
  */
-export const workerMallocEnv: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
+export const workerMallocEnv: Readonly<Record<string, string>> = proxyNodeEnv;
 
 /** Each of `defaults` the owner's environment does not set: what cluster.fork adds to a worker's. */
 export function workerEnv(

@@ -42,7 +42,6 @@ export async function serveAsWorker(settings: Settings, handle: DbHandle): Promi
       reusePort: settings.proxy.sharing === "reuseport",
       announceListeners: process.env.SCALEOUT_PROXY_ANNOUNCES !== "0",
       workerHeader: settings.proxy.workerHeader,
-      httpServer: settings.proxy.httpServer,
     },
     { kind: "worker" },
   );

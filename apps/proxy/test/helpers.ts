@@ -172,6 +172,31 @@ export async function startTarget(name: string, options: { delayMs?: number } = 
   return target;
 }
 
+/**
+ * A raw target's reading side: calls `onHead` with the method and path (query included) of each request
+ * head that arrives on `socket`, several per connection when the client keeps it alive. Requests are
+ * expected without bodies. `onHead` answering `false` stops reading heads on that connection.
+ */
+export function eachRequestHead(
+  socket: Socket,
+  onHead: (method: string, path: string) => boolean | undefined,
+): void {
+  let buffer = "";
+  let stopped = false;
+  socket.on("data", (chunk: Buffer) => {
+    if (stopped) return;
+    buffer += chunk.toString("latin1");
+    for (;;) {
+      const end = buffer.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      const [method = "GET", path = "/"] = (buffer.slice(0, end).split("\r\n")[0] ?? "").split(" ");
+      buffer = buffer.slice(end + 4);
+      stopped = onHead(method, path) === false;
+      if (stopped) return;
+    }
+  });
+}
+
 /** A raw TCP server on loopback, for targets that do not speak HTTP properly. */
 export async function startRawServer(
   onConnection: (socket: Socket) => void,
@@ -390,8 +415,6 @@ export async function createHarness(
   const proxy = new LoadBalancerProxy({
     db: proxyHandle.db,
     bindHost: loopback,
-    // SCALEOUT_PROXY_HTTP_SERVER=own runs the suite on the own server side (as readSettings reads it).
-    httpServer: process.env.SCALEOUT_PROXY_HTTP_SERVER === "own" ? "own" : "node",
     accessLog: createAccessLog({ file: accessLogFile }),
     log: {
       debug: () => {},

@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import { expect } from "vitest";
 import { loopback, proxyTest as test } from "./helpers.ts";
 import { networkLoadBalancer, startTcpTarget } from "./l4-tcp-fixtures.ts";
+import { readWithStops } from "./read-with-stops.ts";
 
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -13,26 +14,9 @@ const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
  */
 async function stutteringEcho(port: number, data: Buffer): Promise<Buffer> {
   const socket = connect({ port, host: loopback, allowHalfOpen: true });
-  const chunks: Buffer[] = [];
-  let n = 0;
-  const ended = new Promise<void>((resolve, reject) => {
-    socket.on("end", resolve);
-    socket.on("error", reject);
-  });
-  socket.on("data", (chunk: Buffer) => {
-    chunks.push(chunk);
-    if (++n % 16 === 0) {
-      socket.pause();
-      setTimeout(() => socket.resume(), 20);
-    }
-  });
-  // A stop at first too: the kernel's buffers towards this client fill, and the proxy's writes queue.
-  socket.pause();
-  setTimeout(() => socket.resume(), 300);
+  const back = readWithStops(socket);
   socket.end(data);
-  await ended;
-  socket.destroy();
-  return Buffer.concat(chunks);
+  return back;
 }
 
 // Target → client bytes of plain TCP flows go through read buffers the proxy reuses (a shared one for

@@ -132,16 +132,17 @@ describe.concurrent("TCP listeners of network load balancers", () => {
     // so this one checks the attribute reaches the flows through a short value set in the registry.
     h.handle.sqlite
       .prepare("UPDATE listeners SET attributes = ? WHERE arn = ?")
-      .run(JSON.stringify({ "tcp.idle_timeout.seconds": "1" }), listenerArn);
+      .run(JSON.stringify({ "tcp.idle_timeout.seconds": "2" }), listenerArn);
     await h.reload();
 
     const client = await connectClient(port);
     await client.waitFor("hello t1\n");
-    // Traffic keeps it alive past the timeout.
-    for (let i = 0; i < 6; i++) {
-      client.socket.write(`k${i}`);
-      await client.waitFor(`k${i}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    // Traffic keeps it alive past the timeout: a byte every ~100 ms for 3 s, so a stall of the loaded
+    // machine's timers (seen: most of a second) still leaves the flow well inside its 2 s.
+    for (let i = 0; i < 30; i++) {
+      client.socket.write(`k${i}.`);
+      await client.waitFor(`k${i}.`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(client.socket.destroyed).toBe(false);
     // Then silence: a reset, and the target's side goes too.

@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import fc from "fast-check";
 import { describe, expect } from "vitest";
 import { ResponseParser } from "../src/upstream/parser.ts";
-import { loopback, send, startRawServer, proxyTest as test } from "./helpers.ts";
+import { eachRequestHead, loopback, send, startRawServer, proxyTest as test } from "./helpers.ts";
 
 /**
  * Nothing a target sends can crash the proxy: malformed responses, over real sockets, each end that one
@@ -17,25 +17,18 @@ const normal = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
  * framing ends); `/ok` and `/health` answer normally on a kept-alive connection.
  */
 async function rawTarget(cases: Map<number, Buffer>) {
-  return startRawServer((socket: Socket) => {
-    let buffer = "";
-    socket.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString("latin1");
-      for (;;) {
-        const end = buffer.indexOf("\r\n\r\n");
-        if (end === -1) return;
-        const path = (buffer.slice(0, end).split("\r\n")[0] ?? "").split(" ")[1] ?? "/";
-        buffer = buffer.slice(end + 4);
-        const match = /^\/case\/(\d+)$/.exec(path);
-        const bytes = match ? cases.get(Number(match[1])) : undefined;
-        if (bytes) {
-          socket.end(bytes);
-          return;
-        }
-        socket.write(normal);
+  return startRawServer((socket: Socket) =>
+    eachRequestHead(socket, (_method, path) => {
+      const match = /^\/case\/(\d+)$/.exec(path);
+      const bytes = match ? cases.get(Number(match[1])) : undefined;
+      if (bytes) {
+        socket.end(bytes);
+        return false;
       }
-    });
-  });
+      socket.write(normal);
+      return undefined;
+    }),
+  );
 }
 
 interface Answer {

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { describe, expect } from "vitest";
-import { send, sleep, startRawServer, proxyTest as test } from "./helpers.ts";
+import { eachRequestHead, send, sleep, startRawServer, proxyTest as test } from "./helpers.ts";
 
 /**
  * The proxy's own HTTP/1.1 client against targets that answer in every framing HTTP allows, in
@@ -11,20 +11,13 @@ type Responder = (method: string, path: string, socket: Socket) => void;
 
 /** A raw target: reads request heads (keep-alive, several per connection) and answers with `respond`. */
 async function rawTarget(respond: Responder) {
-  return startRawServer((socket) => {
-    let buffer = "";
-    socket.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString("latin1");
-      for (;;) {
-        const end = buffer.indexOf("\r\n\r\n");
-        if (end === -1) return;
-        const [method = "GET", path = "/"] = (buffer.slice(0, end).split("\r\n")[0] ?? "").split(" ");
-        buffer = buffer.slice(end + 4);
-        if (path === "/health") socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
-        else respond(method, path, socket);
-      }
-    });
-  });
+  return startRawServer((socket) =>
+    eachRequestHead(socket, (method, path) => {
+      if (path === "/health") socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+      else respond(method, path, socket);
+      return undefined;
+    }),
+  );
 }
 
 /** Writes `text` a few bytes at a time, each piece in its own turn of the event loop. */

@@ -48,13 +48,15 @@ test("with two workers, a key is blocked on its total over both workers", async 
   associate(handle.db, acl, lb);
   const proxy = spawnProxy(dataDir);
   try {
-    // Both workers bound and serving (from an address of its own: these requests count for it alone).
+    // Both workers bound and serving. Each attempt comes from an address of its own (127.0.4.N): its
+    // requests count for it alone. From one address, a worker that binds a second late would see the
+    // first worker's count for it pass the limit, and every later probe would be blocked.
+    let attempt = 0;
     await eventually(
       async () => {
+        const localAddress = `127.0.4.${(attempt++ % 250) + 1}`;
         const replies = await Promise.all(
-          Array.from({ length: 10 }, () =>
-            send(port, "/", { localAddress: "127.0.0.4" }).catch(() => undefined),
-          ),
+          Array.from({ length: 10 }, () => send(port, "/", { localAddress }).catch(() => undefined)),
         );
         return replies.every((r) => r?.status === 200) &&
           new Set(replies.map((r) => r && workerOf(r))).size === 2

@@ -52,8 +52,6 @@ export interface Settings {
      * --api` serve instead, all agreeing on health (docs/multi-host.md). Default on.
      */
     local: boolean;
-    /** SCALEOUT_PROXY_HTTP_SERVER=own|node: plain HTTP listeners on the proxy's own server side or node:http's (default). */
-    httpServer: "own" | "node";
   };
 }
 
@@ -167,7 +165,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       sharing: proxySharing(env.SCALEOUT_PROXY_SHARING),
       workerHeader: env.SCALEOUT_PROXY_WORKER_HEADER === "1",
       local: env.SCALEOUT_LOCAL_PROXY !== "off",
-      httpServer: env.SCALEOUT_PROXY_HTTP_SERVER === "own" ? "own" : "node",
     },
   };
 }

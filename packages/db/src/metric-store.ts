@@ -8,55 +8,87 @@ import { datapoints, metrics } from "./schema.ts";
  * The api (PutMetricData), the worker (CPU) and the proxy (ALB metrics) all write through here.
  */
 
-function metricId(
-  db: Db | Tx,
-  sample: Pick<Sample, "namespace" | "metricName" | "dimensions" | "unit" | "timestamp">,
-): number {
-  const key = dimensionsKey(sample.dimensions);
-  const row = db
+/**
+ * The two statements a sample needs, prepared once per database handle: built through drizzle's query
+ * builder on every call they cost the proxy's once-a-second flush (about 20 samples, 40 statements) more
+ * CPU and garbage than the statements themselves (a quarter of the proxy's allocations at a few thousand
+ * new connections a second, bench/proxy with a sampling heap profile).
+ */
+function prepareStatements(db: Db) {
+  const metric = db
     .insert(metrics)
     .values({
-      namespace: sample.namespace,
-      metricName: sample.metricName,
-      dimensionsKey: key,
-      dimensions: sample.dimensions,
-      unit: sample.unit ?? null,
-      lastTimestamp: sample.timestamp,
+      namespace: sql.placeholder("namespace"),
+      metricName: sql.placeholder("metricName"),
+      dimensionsKey: sql.placeholder("dimensionsKey"),
+      dimensions: sql.placeholder("dimensions"),
+      unit: sql.placeholder("unit"),
+      lastTimestamp: sql.placeholder("timestamp"),
     })
     .onConflictDoUpdate({
       target: [metrics.namespace, metrics.metricName, metrics.dimensionsKey],
       set: { lastTimestamp: sql`max(${metrics.lastTimestamp}, excluded.last_timestamp)` },
     })
     .returning({ id: metrics.id })
-    .get();
-  return row.id;
+    .prepare();
+  const datapoint = db
+    .insert(datapoints)
+    .values({
+      metricId: sql.placeholder("metricId"),
+      timestamp: sql.placeholder("timestamp"),
+      sampleCount: sql.placeholder("sampleCount"),
+      sum: sql.placeholder("sum"),
+      minimum: sql.placeholder("minimum"),
+      maximum: sql.placeholder("maximum"),
+    })
+    .onConflictDoUpdate({
+      target: [datapoints.metricId, datapoints.timestamp],
+      set: {
+        sampleCount: sql`${datapoints.sampleCount} + excluded.sample_count`,
+        sum: sql`${datapoints.sum} + excluded.sum`,
+        minimum: sql`min(${datapoints.minimum}, excluded.minimum)`,
+        maximum: sql`max(${datapoints.maximum}, excluded.maximum)`,
+      },
+    })
+    .prepare();
+  return { metric, datapoint };
+}
+
+const prepared = new WeakMap<Db, ReturnType<typeof prepareStatements>>();
+
+function statementsOf(db: Db): ReturnType<typeof prepareStatements> {
+  let statements = prepared.get(db);
+  if (!statements) {
+    statements = prepareStatements(db);
+    prepared.set(db, statements);
+  }
+  return statements;
 }
 
 /** Merges samples into their seconds, in one transaction. */
 export function recordSamples(db: Db, samples: Sample[]): void {
   if (samples.length === 0) return;
-  writeTransaction(db, (tx) => {
+  const { metric, datapoint } = statementsOf(db);
+  // The statements run on the transaction's connection: a better-sqlite3 database is one connection.
+  writeTransaction(db, () => {
     for (const sample of samples) {
-      const id = metricId(tx, sample);
-      tx.insert(datapoints)
-        .values({
-          metricId: id,
-          timestamp: sample.timestamp,
-          sampleCount: sample.sampleCount,
-          sum: sample.sum,
-          minimum: sample.minimum,
-          maximum: sample.maximum,
-        })
-        .onConflictDoUpdate({
-          target: [datapoints.metricId, datapoints.timestamp],
-          set: {
-            sampleCount: sql`${datapoints.sampleCount} + excluded.sample_count`,
-            sum: sql`${datapoints.sum} + excluded.sum`,
-            minimum: sql`min(${datapoints.minimum}, excluded.minimum)`,
-            maximum: sql`max(${datapoints.maximum}, excluded.maximum)`,
-          },
-        })
-        .run();
+      const row = metric.get({
+        namespace: sample.namespace,
+        metricName: sample.metricName,
+        dimensionsKey: dimensionsKey(sample.dimensions),
+        dimensions: sample.dimensions,
+        unit: sample.unit ?? null,
+        timestamp: sample.timestamp,
+      });
+      if (!row) throw new Error(`metric ${sample.namespace}/${sample.metricName} was not written`);
+      datapoint.run({
+        metricId: row.id,
+        timestamp: sample.timestamp,
+        sampleCount: sample.sampleCount,
+        sum: sample.sum,
+        minimum: sample.minimum,
+        maximum: sample.maximum,
+      });
     }
   });
 }

@@ -1,12 +1,11 @@
 import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
-import { tempDir } from "@scaleout/testing";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test } from "vitest";
 import { createCertificateAuthority } from "../src/certificate-authority.ts";
 import { keyUsageBits, newSerial, pem, writeCertificate } from "../src/certificate-der.ts";
-import { createContext, createServices, type Services } from "../src/index.ts";
+import type { Services } from "../src/index.ts";
+import { servicesPerTest } from "./services-per-test.ts";
 
 /*
  * The certificate store over a real SQLite file: imports checked as ACM checks them, requests issued by
@@ -15,26 +14,14 @@ import { createContext, createServices, type Services } from "../src/index.ts";
 
 const day = 24 * 60 * 60 * 1000;
 let now = Date.UTC(2026, 11, 1, 12);
-let temp: ReturnType<typeof tempDir>;
-let handle: DbHandle;
-let services: Services;
+
+const fresh = servicesPerTest((dir) => ({
+  now: () => now,
+  certificateAuthority: createCertificateAuthority(join(dir, "ca"), () => now),
+}));
 
 beforeEach(() => {
   now = Date.UTC(2026, 11, 1, 12);
-  temp = tempDir();
-  handle = createDb(join(temp.dir, "scaleout.db"));
-  runMigrations(handle.db);
-  services = createServices(
-    createContext(handle.db, {
-      now: () => now,
-      certificateAuthority: createCertificateAuthority(join(temp.dir, "ca"), () => now),
-    }),
-  );
-});
-
-afterEach(() => {
-  handle.close();
-  temp.remove();
 });
 
 /** Another CA (not scaleout's): what a user brings to ImportCertificate. */
@@ -54,12 +41,12 @@ async function outsideCertificate(
 describe("ImportCertificate", () => {
   test("reads names, key algorithm, serial and validity from the certificate", async () => {
     const material = await outsideCertificate(["imported.example.com", "*.imported.example.com"], "RSA_2048");
-    const { certificateArn } = services.certificates.import({
+    const { certificateArn } = fresh.services.certificates.import({
       ...material,
       tags: [{ key: "team", value: "web" }],
     });
     expect(certificateArn).toMatch(/^arn:aws:acm:us-east-1:000000000000:certificate\/[0-9a-f-]{36}$/);
-    const detail = services.certificates.describe(certificateArn);
+    const detail = fresh.services.certificates.describe(certificateArn);
     const x509 = new X509Certificate(material.certificate);
     expect(detail).toMatchObject({
       domainName: "imported.example.com",
@@ -75,7 +62,7 @@ describe("ImportCertificate", () => {
     });
     expect(detail.serial.replaceAll(":", "").toUpperCase()).toBe(x509.serialNumber);
     expect(Date.parse(detail.notAfter)).toBe(Date.parse(x509.validTo));
-    expect(services.certificates.listTags(certificateArn)).toEqual([{ key: "team", value: "web" }]);
+    expect(fresh.services.certificates.listTags(certificateArn)).toEqual([{ key: "team", value: "web" }]);
     expect(JSON.stringify(detail)).not.toContain("PRIVATE KEY");
   });
 
@@ -83,7 +70,7 @@ describe("ImportCertificate", () => {
     const good = await outsideCertificate();
     const other = await outsideCertificate(["other.example.com"]);
     const refused = (input: Parameters<Services["certificates"]["import"]>[0], message: RegExp) =>
-      expect(() => services.certificates.import(input)).toThrow(
+      expect(() => fresh.services.certificates.import(input)).toThrow(
         expect.objectContaining({ code: "ValidationException", message: expect.stringMatching(message) }),
       );
     refused({ ...good, privateKey: other.privateKey }, /does not match/);
@@ -111,35 +98,35 @@ describe("ImportCertificate", () => {
   test("an expired or not yet valid certificate is refused, and a certificate past NotAfter reads EXPIRED", async () => {
     const early = await outsideCertificate();
     now -= day;
-    expect(() => services.certificates.import(early)).toThrow(/not valid yet/);
+    expect(() => fresh.services.certificates.import(early)).toThrow(/not valid yet/);
     now += day;
-    const { certificateArn } = services.certificates.import(await outsideCertificate());
+    const { certificateArn } = fresh.services.certificates.import(await outsideCertificate());
     now += 396 * day;
-    expect(services.certificates.describe(certificateArn).status).toBe("EXPIRED");
-    expect(services.certificates.list({ certificateStatuses: ["ISSUED"] }).items).toEqual([]);
+    expect(fresh.services.certificates.describe(certificateArn).status).toBe("EXPIRED");
+    expect(fresh.services.certificates.list({ certificateStatuses: ["ISSUED"] }).items).toEqual([]);
   });
 
   test("re-importing to an ARN rotates the material and keeps the ARN and tags", async () => {
-    const { certificateArn } = services.certificates.import({
+    const { certificateArn } = fresh.services.certificates.import({
       ...(await outsideCertificate()),
       tags: [{ key: "a", value: "1" }],
     });
-    const before = services.certificates.describe(certificateArn);
+    const before = fresh.services.certificates.describe(certificateArn);
     now += day;
     const rotated = await outsideCertificate(["imported.example.com", "www.imported.example.com"]);
-    expect(services.certificates.import({ ...rotated, certificateArn })).toEqual({ certificateArn });
-    const after = services.certificates.describe(certificateArn);
+    expect(fresh.services.certificates.import({ ...rotated, certificateArn })).toEqual({ certificateArn });
+    const after = fresh.services.certificates.describe(certificateArn);
     expect(after.serial).not.toBe(before.serial);
     expect(after.subjectAlternativeNames).toEqual(["imported.example.com", "www.imported.example.com"]);
     expect(after.createdAt).toBe(before.createdAt);
     expect(after.importedAt).toBe(new Date(now).toISOString());
-    expect(services.certificates.get(certificateArn).certificate).toBe(rotated.certificate);
-    expect(services.certificates.listTags(certificateArn)).toEqual([{ key: "a", value: "1" }]);
+    expect(fresh.services.certificates.get(certificateArn).certificate).toBe(rotated.certificate);
+    expect(fresh.services.certificates.listTags(certificateArn)).toEqual([{ key: "a", value: "1" }]);
     const missing = certificateArn.replace(/.{12}$/, "000000000000");
-    expect(() => services.certificates.import({ ...rotated, certificateArn: missing })).toThrow(
+    expect(() => fresh.services.certificates.import({ ...rotated, certificateArn: missing })).toThrow(
       expect.objectContaining({ code: "ResourceNotFoundException" }),
     );
-    expect(() => services.certificates.import({ ...rotated, certificateArn: "arn:nope" })).toThrow(
+    expect(() => fresh.services.certificates.import({ ...rotated, certificateArn: "arn:nope" })).toThrow(
       expect.objectContaining({ code: "InvalidArnException" }),
     );
   });
@@ -147,12 +134,12 @@ describe("ImportCertificate", () => {
 
 describe("RequestCertificate", () => {
   test("the local CA issues at once: SANs with wildcards, serverAuth, 395 days, verifiable against the CA", async () => {
-    const { certificateArn } = await services.certificates.request({
+    const { certificateArn } = await fresh.services.certificates.request({
       domainName: "app.example.com",
       subjectAlternativeNames: ["*.app.example.com", "app.example.com"],
       keyAlgorithm: "EC_prime256v1",
     });
-    const detail = services.certificates.describe(certificateArn);
+    const detail = fresh.services.certificates.describe(certificateArn);
     expect(detail).toMatchObject({
       type: "AMAZON_ISSUED",
       status: "ISSUED",
@@ -167,10 +154,10 @@ describe("RequestCertificate", () => {
       ["app.example.com", "SUCCESS", "DNS"],
       ["*.app.example.com", "SUCCESS", "DNS"],
     ]);
-    const { certificate, certificateChain } = services.certificates.get(certificateArn);
+    const { certificate, certificateChain } = fresh.services.certificates.get(certificateArn);
     const leaf = new X509Certificate(certificate);
-    const root = new X509Certificate(services.certificates.authorityPem());
-    expect(certificateChain).toBe(services.certificates.authorityPem());
+    const root = new X509Certificate(fresh.services.certificates.authorityPem());
+    expect(certificateChain).toBe(fresh.services.certificates.authorityPem());
     expect(leaf.checkIssued(root) && leaf.verify(root.publicKey)).toBe(true);
     expect(leaf.checkHost("api.app.example.com")).toBe("*.app.example.com");
     expect(leaf.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1"]);
@@ -179,20 +166,20 @@ describe("RequestCertificate", () => {
   });
 
   test("the CA lives in the data directory, owner-only, and the next process reuses it", async () => {
-    await services.certificates.request({ domainName: "a.example.com" });
-    const ca = join(temp.dir, "ca");
+    await fresh.services.certificates.request({ domainName: "a.example.com" });
+    const ca = join(fresh.dir, "ca");
     expect(statSync(ca).mode & 0o777).toBe(0o700);
     expect(statSync(join(ca, "ca-key.pem")).mode & 0o777).toBe(0o600);
     const again = createCertificateAuthority(ca, () => now);
-    expect(again.certificatePem()).toBe(services.certificates.authorityPem());
+    expect(again.certificatePem()).toBe(fresh.services.certificates.authorityPem());
   });
 
   test("an empty CA directory is filled; an unreadable CA is reported, not silently replaced", async () => {
-    const empty = join(temp.dir, "empty-ca");
+    const empty = join(fresh.dir, "empty-ca");
     mkdirSync(empty);
     const authority = createCertificateAuthority(empty, () => now);
     expect(authority.certificatePem()).toContain("BEGIN CERTIFICATE");
-    expect(readdirSync(temp.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    expect(readdirSync(fresh.dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
 
     writeFileSync(join(empty, "ca-key.pem"), "garbage");
     expect(() => createCertificateAuthority(empty, () => now).certificatePem()).toThrow(
@@ -201,23 +188,23 @@ describe("RequestCertificate", () => {
   });
 
   test("an IdempotencyToken answers the same ARN for an hour", async () => {
-    const first = await services.certificates.request({
+    const first = await fresh.services.certificates.request({
       domainName: "a.example.com",
       idempotencyToken: "tok1",
     });
     expect(
-      await services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" }),
+      await fresh.services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" }),
     ).toEqual(first);
     now += 61 * 60 * 1000;
     expect(
-      await services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" }),
+      await fresh.services.certificates.request({ domainName: "a.example.com", idempotencyToken: "tok1" }),
     ).not.toEqual(first);
   });
 
   test("refuses bad names, too many names and unsupported key algorithms", async () => {
     const code = async (input: Parameters<Services["certificates"]["request"]>[0]) => {
       try {
-        await services.certificates.request(input);
+        await fresh.services.certificates.request(input);
         return "ok";
       } catch (error) {
         return (error as { code: string }).code;
@@ -251,7 +238,7 @@ describe("ListCertificates, tags, delete", () => {
       now += 1000;
       arns.push(
         (
-          await services.certificates.request({
+          await fresh.services.certificates.request({
             domainName: `n${i}.example.com`,
             keyAlgorithm: i % 2 ? "RSA_2048" : "EC_prime256v1",
           })
@@ -261,7 +248,7 @@ describe("ListCertificates, tags, delete", () => {
     const seen: string[] = [];
     let token: string | undefined;
     do {
-      const page = services.certificates.list({
+      const page = fresh.services.certificates.list({
         maxItems: 2,
         ...(token !== undefined && { nextToken: token }),
       });
@@ -270,52 +257,52 @@ describe("ListCertificates, tags, delete", () => {
       token = page.nextToken;
     } while (token !== undefined);
     expect(seen).toEqual(arns);
-    expect(services.certificates.list({ keyTypes: ["RSA_2048"] }).items.map((s) => s.certificateArn)).toEqual(
-      [arns[1], arns[3]],
-    );
     expect(
-      services.certificates.list({ sortOrder: "DESCENDING", maxItems: 1 }).items[0]?.certificateArn,
+      fresh.services.certificates.list({ keyTypes: ["RSA_2048"] }).items.map((s) => s.certificateArn),
+    ).toEqual([arns[1], arns[3]]);
+    expect(
+      fresh.services.certificates.list({ sortOrder: "DESCENDING", maxItems: 1 }).items[0]?.certificateArn,
     ).toBe(arns[4]);
-    expect(() => services.certificates.list({ nextToken: "junk" })).toThrow(
+    expect(() => fresh.services.certificates.list({ nextToken: "junk" })).toThrow(
       expect.objectContaining({ code: "InvalidArgsException" }),
     );
   });
 
   test("tags: add, remove by key or by key and value, at most 50", async () => {
-    const { certificateArn } = await services.certificates.request({ domainName: "t.example.com" });
-    services.certificates.addTags(certificateArn, [
+    const { certificateArn } = await fresh.services.certificates.request({ domainName: "t.example.com" });
+    fresh.services.certificates.addTags(certificateArn, [
       { key: "a", value: "1" },
       { key: "b", value: "2" },
       { key: "c" },
     ]);
-    services.certificates.removeTags(certificateArn, [{ key: "a", value: "wrong" }, { key: "b" }]);
-    expect(services.certificates.listTags(certificateArn)).toEqual([
+    fresh.services.certificates.removeTags(certificateArn, [{ key: "a", value: "wrong" }, { key: "b" }]);
+    expect(fresh.services.certificates.listTags(certificateArn)).toEqual([
       { key: "a", value: "1" },
       { key: "c", value: "" },
     ]);
     const many = Array.from({ length: 49 }, (_, i) => ({ key: `k${i}`, value: "v" }));
-    expect(() => services.certificates.addTags(certificateArn, many)).toThrow(
+    expect(() => fresh.services.certificates.addTags(certificateArn, many)).toThrow(
       expect.objectContaining({ code: "TooManyTagsException" }),
     );
   });
 
   test("a certificate a listener uses cannot be deleted; InUseBy names its load balancer", async () => {
-    const { certificateArn } = await services.certificates.request({ domainName: "used.example.com" });
-    const lb = services.loadBalancers.create({ name: "web" }).loadBalancer;
-    const listener = services.listeners.create("web", {
+    const { certificateArn } = await fresh.services.certificates.request({ domainName: "used.example.com" });
+    const lb = fresh.services.loadBalancers.create({ name: "web" }).loadBalancer;
+    const listener = fresh.services.listeners.create("web", {
       protocol: "HTTPS",
       port: 18443,
       certificates: [{ certificateArn }],
       defaultActions: [{ type: "fixed-response", fixedResponseConfig: { statusCode: "200" } }],
     });
-    expect(services.certificates.describe(certificateArn).inUseBy).toEqual([lb.loadBalancerArn]);
-    expect(services.certificates.list().items[0]?.inUse).toBe(true);
-    expect(() => services.certificates.delete(certificateArn)).toThrow(
+    expect(fresh.services.certificates.describe(certificateArn).inUseBy).toEqual([lb.loadBalancerArn]);
+    expect(fresh.services.certificates.list().items[0]?.inUse).toBe(true);
+    expect(() => fresh.services.certificates.delete(certificateArn)).toThrow(
       expect.objectContaining({ code: "ResourceInUseException" }),
     );
-    services.listeners.delete(listener.listenerArn);
-    services.certificates.delete(certificateArn);
-    expect(() => services.certificates.describe(certificateArn)).toThrow(
+    fresh.services.listeners.delete(listener.listenerArn);
+    fresh.services.certificates.delete(certificateArn);
+    expect(() => fresh.services.certificates.describe(certificateArn)).toThrow(
       expect.objectContaining({ code: "ResourceNotFoundException" }),
     );
   });

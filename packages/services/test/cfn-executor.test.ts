@@ -1,9 +1,7 @@
-import { join } from "node:path";
-import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
-import { tempDir } from "@scaleout/testing";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { putResource } from "../src/cfn-store.ts";
-import { createContext, createServices, runStackOperation, type Services } from "../src/index.ts";
+import { runStackOperation } from "../src/index.ts";
+import { servicesPerTest } from "./services-per-test.ts";
 
 /*
  * The stack executor over a real SQLite file, run in process (the worker's job calls the same function):
@@ -12,21 +10,7 @@ import { createContext, createServices, runStackOperation, type Services } from 
  * create that ends rolled back, and DeletionPolicy Retain.
  */
 
-let temp: ReturnType<typeof tempDir>;
-let handle: DbHandle;
-let services: Services;
-
-beforeEach(() => {
-  temp = tempDir();
-  handle = createDb(join(temp.dir, "scaleout.db"));
-  runMigrations(handle.db);
-  services = createServices(createContext(handle.db));
-});
-
-afterEach(() => {
-  handle.close();
-  temp.remove();
-});
+const fresh = servicesPerTest();
 
 const template = (
   options: { interval?: number; groupName?: string; extra?: string; retain?: boolean } = {},
@@ -64,32 +48,34 @@ Outputs:
 `;
 
 const resources = (name: string) =>
-  Object.fromEntries(services.cfnStacks.resources(name).resources.map((r) => [r.logicalId, r]));
+  Object.fromEntries(fresh.services.cfnStacks.resources(name).resources.map((r) => [r.logicalId, r]));
 const events = (name: string) =>
-  services.cfnStacks
+  fresh.services.cfnStacks
     .events(name)
     .map((e) => `${e.logicalId} ${e.status}`)
     .reverse();
 
 async function created(name: string, body = template()) {
-  services.cfnStacks.create({ stackName: name, templateBody: body });
-  expect(await runStackOperation(services, services.cfnStacks.get(name).stackId)).toBe("CREATE_COMPLETE");
+  fresh.services.cfnStacks.create({ stackName: name, templateBody: body });
+  expect(await runStackOperation(fresh.services, fresh.services.cfnStacks.get(name).stackId)).toBe(
+    "CREATE_COMPLETE",
+  );
 }
 
 test("create: every resource provisioned, outputs and exports written, GetAtt and Ref resolved", async () => {
   await created("web");
   const rows = resources("web");
-  const lb = services.loadBalancers.get(rows.LoadBalancer?.physicalId ?? "");
+  const lb = fresh.services.loadBalancers.get(rows.LoadBalancer?.physicalId ?? "");
   expect(lb.loadBalancerName).toBe("web-alb");
-  const listener = services.listeners.get(rows.Listener?.physicalId ?? "");
+  const listener = fresh.services.listeners.get(rows.Listener?.physicalId ?? "");
   expect(listener.port).toBe(18080);
   expect(listener.defaultActions[0]?.targetGroupArn).toBe(rows.Group?.physicalId);
   expect(rows.Vpc?.physicalId).toMatch(/^vpc-[0-9a-f]{17}$/);
-  expect(services.cfnStacks.get("web").outputs).toEqual([
+  expect(fresh.services.cfnStacks.get("web").outputs).toEqual([
     { OutputKey: "Dns", OutputValue: lb.dnsName, ExportName: "web-dns" },
   ]);
-  expect(services.cfnStacks.exports()).toEqual([
-    { name: "web-dns", stackId: services.cfnStacks.get("web").stackId, value: lb.dnsName },
+  expect(fresh.services.cfnStacks.exports()).toEqual([
+    { name: "web-dns", stackId: fresh.services.cfnStacks.get("web").stackId, value: lb.dnsName },
   ]);
   expect(events("web")[0]).toBe("web CREATE_IN_PROGRESS");
   expect(events("web").at(-1)).toBe("web CREATE_COMPLETE");
@@ -98,24 +84,26 @@ test("create: every resource provisioned, outputs and exports written, GetAtt an
 test("update: a health check changes in place, a new name replaces the target group and cleanup deletes the old", async () => {
   await created("web");
   const before = resources("web");
-  services.cfnStacks.update({
+  fresh.services.cfnStacks.update({
     stackName: "web",
     templateBody: template({ interval: 10, groupName: "web-tg2" }),
   });
-  expect(await runStackOperation(services, services.cfnStacks.get("web").stackId)).toBe("UPDATE_COMPLETE");
+  expect(await runStackOperation(fresh.services, fresh.services.cfnStacks.get("web").stackId)).toBe(
+    "UPDATE_COMPLETE",
+  );
   const after = resources("web");
   expect(after.Group?.physicalId).not.toBe(before.Group?.physicalId);
-  expect(services.targetGroups.get(after.Group?.physicalId ?? "").healthCheckIntervalSeconds).toBe(10);
-  expect(() => services.targetGroups.get(before.Group?.physicalId ?? "")).toThrow(/not found/i);
+  expect(fresh.services.targetGroups.get(after.Group?.physicalId ?? "").healthCheckIntervalSeconds).toBe(10);
+  expect(() => fresh.services.targetGroups.get(before.Group?.physicalId ?? "")).toThrow(/not found/i);
   // The listener now forwards to the new group: updated in place, same ARN.
   expect(after.Listener?.physicalId).toBe(before.Listener?.physicalId);
-  expect(services.listeners.get(after.Listener?.physicalId ?? "").defaultActions[0]?.targetGroupArn).toBe(
-    after.Group?.physicalId,
-  );
+  expect(
+    fresh.services.listeners.get(after.Listener?.physicalId ?? "").defaultActions[0]?.targetGroupArn,
+  ).toBe(after.Group?.physicalId);
   expect(events("web")).toContain("web UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
   expect(events("web").at(-1)).toBe("web UPDATE_COMPLETE");
   expect(() =>
-    services.cfnStacks.update({
+    fresh.services.cfnStacks.update({
       stackName: "web",
       templateBody: template({ interval: 10, groupName: "web-tg2" }),
     }),
@@ -129,28 +117,28 @@ test("update: a failing resource rolls every change back (UPDATE_ROLLBACK_COMPLE
     Type: AWS::ElasticLoadBalancingV2::TargetGroup
     DependsOn: Listener
     Properties: { Port: 80, Protocol: HTTP, HealthCheckIntervalSeconds: 500 }`;
-  services.cfnStacks.update({ stackName: "web", templateBody: template({ interval: 10, extra }) });
-  expect(await runStackOperation(services, services.cfnStacks.get("web").stackId)).toBe(
+  fresh.services.cfnStacks.update({ stackName: "web", templateBody: template({ interval: 10, extra }) });
+  expect(await runStackOperation(fresh.services, fresh.services.cfnStacks.get("web").stackId)).toBe(
     "UPDATE_ROLLBACK_COMPLETE",
   );
-  const stack = services.cfnStacks.get("web");
+  const stack = fresh.services.cfnStacks.get("web");
   expect(stack.templateBody).toBe(template());
   const after = resources("web");
   expect(Object.keys(after).sort()).toEqual(["Group", "Listener", "LoadBalancer", "Vpc"]);
   expect(after.Group?.physicalId).toBe(before.Group?.physicalId);
-  expect(services.targetGroups.get(after.Group?.physicalId ?? "").healthCheckIntervalSeconds).toBe(30);
-  const failed = services.cfnStacks.events("web").find((e) => e.status === "CREATE_FAILED");
+  expect(fresh.services.targetGroups.get(after.Group?.physicalId ?? "").healthCheckIntervalSeconds).toBe(30);
+  const failed = fresh.services.cfnStacks.events("web").find((e) => e.status === "CREATE_FAILED");
   expect(failed?.logicalId).toBe("Broken");
   expect(failed?.statusReason).toMatch(/^Resource handler returned message: /);
   expect(events("web")).toContain("web UPDATE_ROLLBACK_IN_PROGRESS");
 });
 
 test("an interrupted create (the worker stopped mid-resource) resumes that resource's create", async () => {
-  services.cfnStacks.create({ stackName: "web", templateBody: template() });
-  const stack = services.cfnStacks.get("web");
+  fresh.services.cfnStacks.create({ stackName: "web", templateBody: template() });
+  const stack = fresh.services.cfnStacks.get("web");
   // What a worker that died inside the provider call leaves: the resource in progress, no physical id.
   putResource(
-    handle.db,
+    fresh.db,
     stack.stackId,
     {
       logicalId: "Vpc",
@@ -162,8 +150,8 @@ test("an interrupted create (the worker stopped mid-resource) resumes that resou
     },
     Date.now(),
   );
-  expect(await runStackOperation(services, stack.stackId)).toBe("CREATE_COMPLETE");
-  const resumed = services.cfnStacks
+  expect(await runStackOperation(fresh.services, stack.stackId)).toBe("CREATE_COMPLETE");
+  const resumed = fresh.services.cfnStacks
     .events("web")
     .find((e) => e.logicalId === "Vpc" && e.statusReason?.startsWith("Resumed") === true);
   expect(resumed?.status).toBe("CREATE_IN_PROGRESS");
@@ -172,27 +160,27 @@ test("an interrupted create (the worker stopped mid-resource) resumes that resou
 
 test("an interrupted update fails the resource under way and rolls the update back", async () => {
   await created("web");
-  services.cfnStacks.update({ stackName: "web", templateBody: template({ interval: 10 }) });
-  const stack = services.cfnStacks.get("web");
+  fresh.services.cfnStacks.update({ stackName: "web", templateBody: template({ interval: 10 }) });
+  const stack = fresh.services.cfnStacks.get("web");
   const group = resources("web").Group;
   if (group === undefined) throw new Error("no Group row");
-  putResource(handle.db, stack.stackId, { ...group, status: "UPDATE_IN_PROGRESS" }, Date.now());
-  expect(await runStackOperation(services, stack.stackId)).toBe("UPDATE_ROLLBACK_COMPLETE");
-  const failed = services.cfnStacks.events("web").find((e) => e.status === "UPDATE_FAILED");
+  putResource(fresh.db, stack.stackId, { ...group, status: "UPDATE_IN_PROGRESS" }, Date.now());
+  expect(await runStackOperation(fresh.services, stack.stackId)).toBe("UPDATE_ROLLBACK_COMPLETE");
+  const failed = fresh.services.cfnStacks.events("web").find((e) => e.status === "UPDATE_FAILED");
   expect(failed?.statusReason).toMatch(/The operation was interrupted/);
 });
 
 test("delete: reverse order, DeletionPolicy Retain keeps the resource (DELETE_SKIPPED)", async () => {
   await created("web", template({ retain: true }));
   const lbArn = resources("web").LoadBalancer?.physicalId ?? "";
-  services.cfnStacks.delete("web");
-  const stackId = services.cfnStacks.list()[0]?.stackId ?? "";
-  expect(await runStackOperation(services, stackId)).toBe("DELETE_COMPLETE");
-  expect(services.loadBalancers.get(lbArn).loadBalancerName).toBe("web-alb");
-  expect(services.listeners.list({ loadBalancerName: lbArn }).items).toEqual([]);
+  fresh.services.cfnStacks.delete("web");
+  const stackId = fresh.services.cfnStacks.list()[0]?.stackId ?? "";
+  expect(await runStackOperation(fresh.services, stackId)).toBe("DELETE_COMPLETE");
+  expect(fresh.services.loadBalancers.get(lbArn).loadBalancerName).toBe("web-alb");
+  expect(fresh.services.listeners.list({ loadBalancerName: lbArn }).items).toEqual([]);
   expect(events(stackId)).toContain("LoadBalancer DELETE_SKIPPED");
-  expect(services.cfnStacks.exports()).toEqual([]);
-  expect(() => services.cfnStacks.get("web")).toThrow("Stack with id web does not exist");
+  expect(fresh.services.cfnStacks.exports()).toEqual([]);
+  expect(() => fresh.services.cfnStacks.get("web")).toThrow("Stack with id web does not exist");
 });
 
 const groupTemplate = `
@@ -244,22 +232,24 @@ Outputs:
 test("Auto Scaling resources: launch template, group, hook, scheduled action, policy and alarm, created and deleted", async () => {
   await created("asg", groupTemplate);
   const rows = resources("asg");
-  const group = services.groups.get(rows.Group?.physicalId ?? "");
+  const group = fresh.services.groups.get(rows.Group?.physicalId ?? "");
   expect(group.launchTemplate?.launchTemplateId).toBe(rows.Template?.physicalId);
   expect(group.launchTemplate?.version).toBe("1");
   expect(
-    services.lifecycleHooks.get(group.autoScalingGroupName, rows.Hook?.physicalId ?? "").heartbeatTimeout,
+    fresh.services.lifecycleHooks.get(group.autoScalingGroupName, rows.Hook?.physicalId ?? "")
+      .heartbeatTimeout,
   ).toBe(60);
   expect(
-    services.scheduledActions.get(group.autoScalingGroupName, rows.Nightly?.physicalId ?? "").recurrence,
+    fresh.services.scheduledActions.get(group.autoScalingGroupName, rows.Nightly?.physicalId ?? "")
+      .recurrence,
   ).toBe("0 2 * * *");
-  const alarm = services.alarms.get(rows.High?.physicalId ?? "");
+  const alarm = fresh.services.alarms.get(rows.High?.physicalId ?? "");
   expect(alarm.alarmActions).toEqual([rows.Cpu?.physicalId]);
-  expect(services.cfnStacks.get("asg").outputs[0]?.OutputValue).toBe(rows.Cpu?.physicalId);
-  services.cfnStacks.delete("asg");
-  const stackId = services.cfnStacks.list()[0]?.stackId ?? "";
-  expect(await runStackOperation(services, stackId)).toBe("DELETE_COMPLETE");
-  expect(() => services.groups.get(group.autoScalingGroupName)).toThrow(/not found/);
-  expect(() => services.alarms.get(rows.High?.physicalId ?? "")).toThrow();
-  expect(() => services.launchTemplates.get(rows.Template?.physicalId ?? "")).toThrow();
+  expect(fresh.services.cfnStacks.get("asg").outputs[0]?.OutputValue).toBe(rows.Cpu?.physicalId);
+  fresh.services.cfnStacks.delete("asg");
+  const stackId = fresh.services.cfnStacks.list()[0]?.stackId ?? "";
+  expect(await runStackOperation(fresh.services, stackId)).toBe("DELETE_COMPLETE");
+  expect(() => fresh.services.groups.get(group.autoScalingGroupName)).toThrow(/not found/);
+  expect(() => fresh.services.alarms.get(rows.High?.physicalId ?? "")).toThrow();
+  expect(() => fresh.services.launchTemplates.get(rows.Template?.physicalId ?? "")).toThrow();
 });

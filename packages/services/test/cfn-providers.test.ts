@@ -1,13 +1,11 @@
-import { join } from "node:path";
 import { CloudFormation } from "@scaleout/core";
-import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
-import { tempDir } from "@scaleout/testing";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { actingProviderTypes, providerOf } from "../src/cfn-providers/index.ts";
 import { generatedName } from "../src/cfn-providers/types.ts";
 import { createToken } from "../src/cfn-resource-actions.ts";
 import { putResource } from "../src/cfn-store.ts";
-import { createContext, createServices, runStackOperation, type Services } from "../src/index.ts";
+import { runStackOperation } from "../src/index.ts";
+import { servicesPerTest } from "./services-per-test.ts";
 
 /*
  * The providers of ListenerCertificate, WarmPool and CertificateManager::Certificate through the stack
@@ -15,21 +13,7 @@ import { createContext, createServices, runStackOperation, type Services } from 
  * create adopting what an interrupted provider call made instead of making it twice.
  */
 
-let temp: ReturnType<typeof tempDir>;
-let handle: DbHandle;
-let services: Services;
-
-beforeEach(() => {
-  temp = tempDir();
-  handle = createDb(join(temp.dir, "scaleout.db"));
-  runMigrations(handle.db);
-  services = createServices(createContext(handle.db));
-});
-
-afterEach(() => {
-  handle.close();
-  temp.remove();
-});
+const fresh = servicesPerTest();
 
 const template = (options: { domain?: string; sni?: string; poolMin?: number; team?: string } = {}) => `
 Resources:
@@ -90,28 +74,30 @@ Outputs:
 `;
 
 const rows = (name: string) =>
-  Object.fromEntries(services.cfnStacks.resources(name).resources.map((r) => [r.logicalId, r]));
+  Object.fromEntries(fresh.services.cfnStacks.resources(name).resources.map((r) => [r.logicalId, r]));
 const physical = (name: string, logicalId: string) => rows(name)[logicalId]?.physicalId ?? "";
 const outputs = (name: string) =>
-  Object.fromEntries(services.cfnStacks.get(name).outputs.map((o) => [o.OutputKey, o.OutputValue]));
+  Object.fromEntries(fresh.services.cfnStacks.get(name).outputs.map((o) => [o.OutputKey, o.OutputValue]));
 const listenerCertificates = (listenerArn: string) =>
-  services.listenerCertificates.list(listenerArn).items.map((c) => `${c.certificateArn} ${c.isDefault}`);
+  fresh.services.listenerCertificates
+    .list(listenerArn)
+    .items.map((c) => `${c.certificateArn} ${c.isDefault}`);
 
 async function run(name: string): Promise<string> {
-  return runStackOperation(services, services.cfnStacks.get(name).stackId);
+  return runStackOperation(fresh.services, fresh.services.cfnStacks.get(name).stackId);
 }
 
 test("a certificate the stack requests serves its HTTPS listener; SNI certificates and a warm pool act, update in place, and go with the stack", async () => {
-  services.cfnStacks.create({ stackName: "tls", templateBody: template() });
+  fresh.services.cfnStacks.create({ stackName: "tls", templateBody: template() });
   expect(await run("tls")).toBe("CREATE_COMPLETE");
   const cert = physical("tls", "Cert");
   expect(cert).toMatch(/^arn:aws:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/);
-  expect(services.certificates.describe(cert).status).toBe("ISSUED");
+  expect(fresh.services.certificates.describe(cert).status).toBe("ISSUED");
   const listener = physical("tls", "Listener");
-  expect(services.listeners.get(listener).certificates).toEqual([{ certificateArn: cert }]);
+  expect(fresh.services.listeners.get(listener).certificates).toEqual([{ certificateArn: cert }]);
   expect(listenerCertificates(listener)).toEqual([`${cert} true`, `${physical("tls", "Other")} false`]);
   const fleet = physical("tls", "Fleet");
-  expect(services.warmPools.describe(fleet).warmPoolConfiguration).toMatchObject({
+  expect(fresh.services.warmPools.describe(fleet).warmPoolConfiguration).toMatchObject({
     minSize: 1,
     poolState: "Running",
     instanceReusePolicy: { reuseOnScaleIn: true },
@@ -126,30 +112,30 @@ test("a certificate the stack requests serves its HTTPS listener; SNI certificat
 
   // In place: the SNI certificate, the pool's minimum and the certificate's tags. Replacement: the
   // domain name, a new certificate the listener moves to before the old one is deleted at cleanup.
-  services.cfnStacks.update({
+  fresh.services.cfnStacks.update({
     stackName: "tls",
     templateBody: template({ domain: "www.example.com", sni: "Third", poolMin: 2, team: "edge" }),
   });
   expect(await run("tls")).toBe("UPDATE_COMPLETE");
   const renewed = physical("tls", "Cert");
   expect(renewed).not.toBe(cert);
-  expect(services.certificates.describe(renewed).domainName).toBe("www.example.com");
-  expect(services.certificates.listTags(renewed)).toEqual([{ key: "team", value: "edge" }]);
-  expect(() => services.certificates.describe(cert)).toThrow(/Could not find certificate/);
+  expect(fresh.services.certificates.describe(renewed).domainName).toBe("www.example.com");
+  expect(fresh.services.certificates.listTags(renewed)).toEqual([{ key: "team", value: "edge" }]);
+  expect(() => fresh.services.certificates.describe(cert)).toThrow(/Could not find certificate/);
   expect(physical("tls", "Sni")).toBe(outputs("tls").SniId);
   expect(listenerCertificates(listener)).toEqual([`${renewed} true`, `${physical("tls", "Third")} false`]);
-  expect(services.warmPools.describe(fleet).warmPoolConfiguration?.minSize).toBe(2);
+  expect(fresh.services.warmPools.describe(fleet).warmPoolConfiguration?.minSize).toBe(2);
 
-  services.cfnStacks.delete("tls");
-  const stackId = services.cfnStacks.list()[0]?.stackId ?? "";
-  expect(await runStackOperation(services, stackId)).toBe("DELETE_COMPLETE");
-  expect(services.certificates.list({}).items).toEqual([]);
-  expect(() => services.groups.get(fleet)).toThrow(/not found/);
-  expect(services.loadBalancers.list({}).items).toEqual([]);
+  fresh.services.cfnStacks.delete("tls");
+  const stackId = fresh.services.cfnStacks.list()[0]?.stackId ?? "";
+  expect(await runStackOperation(fresh.services, stackId)).toBe("DELETE_COMPLETE");
+  expect(fresh.services.certificates.list({}).items).toEqual([]);
+  expect(() => fresh.services.groups.get(fleet)).toThrow(/not found/);
+  expect(fresh.services.loadBalancers.list({}).items).toEqual([]);
 });
 
 test("a private CA is refused with the stack rolled back; the failure names it", async () => {
-  services.cfnStacks.create({
+  fresh.services.cfnStacks.create({
     stackName: "pca",
     templateBody: `
 Resources:
@@ -161,40 +147,40 @@ Resources:
 `,
   });
   expect(await run("pca")).toBe("ROLLBACK_COMPLETE");
-  const failed = services.cfnStacks.events("pca").find((e) => e.status === "CREATE_FAILED");
+  const failed = fresh.services.cfnStacks.events("pca").find((e) => e.status === "CREATE_FAILED");
   expect(failed?.statusReason).toMatch(/no private certificate authorities/);
 });
 
 test("a create resumed after the worker stopped inside the provider calls adopts what those calls made", async () => {
-  services.cfnStacks.create({ stackName: "resume", templateBody: template() });
-  const { stackId } = services.cfnStacks.get("resume");
+  fresh.services.cfnStacks.create({ stackName: "resume", templateBody: template() });
+  const { stackId } = fresh.services.cfnStacks.get("resume");
   const token = (logicalId: string) => createToken(stackId, logicalId);
   // What the interrupted calls made before the worker stopped: each under the name (or client token)
   // the executor derives for that create, with no physical id recorded.
-  const { certificateArn } = await services.certificates.request({
+  const { certificateArn } = await fresh.services.certificates.request({
     domainName: "app.example.com",
     keyAlgorithm: "EC_prime256v1",
     idempotencyToken: token("Cert"),
   });
-  const launchTemplate = services.launchTemplates.create({
+  const launchTemplate = fresh.services.launchTemplates.create({
     launchTemplateName: generatedName("resume", "Template", 125, token("Template")),
     command: ["node", "app.js"],
   });
-  const fleet = services.groups.create({
+  const fleet = fresh.services.groups.create({
     autoScalingGroupName: generatedName("resume", "Fleet", 255, token("Fleet")),
     minSize: 0,
     maxSize: 3,
     launchTemplate: { launchTemplateId: launchTemplate.launchTemplateId, version: "1" },
   });
-  const { loadBalancer } = services.loadBalancers.create({
+  const { loadBalancer } = fresh.services.loadBalancers.create({
     name: generatedName("resume", "LoadBalancer", 32, token("LoadBalancer")),
   });
-  const { targetGroup } = services.targetGroups.create({
+  const { targetGroup } = fresh.services.targetGroups.create({
     name: generatedName("resume", "Group", 32, token("Group")),
     port: 80,
     protocol: "HTTP",
   });
-  const listener = services.listeners.create(loadBalancer.loadBalancerArn, {
+  const listener = fresh.services.listeners.create(loadBalancer.loadBalancerArn, {
     protocol: "HTTPS",
     port: 18443,
     certificates: [{ certificateArn }],
@@ -210,7 +196,7 @@ test("a create resumed after the worker stopped inside the provider calls adopts
   ];
   for (const [logicalId, type] of interrupted)
     putResource(
-      handle.db,
+      fresh.db,
       stackId,
       {
         logicalId: logicalId ?? "",
@@ -225,16 +211,18 @@ test("a create resumed after the worker stopped inside the provider calls adopts
   expect(await run("resume")).toBe("CREATE_COMPLETE");
   expect(physical("resume", "Cert")).toBe(certificateArn);
   expect(physical("resume", "Template")).toBe(launchTemplate.launchTemplateId);
-  const certificates = services.certificates.list({}).items.map((c) => c.domainName);
+  const certificates = fresh.services.certificates.list({}).items.map((c) => c.domainName);
   expect(certificates.filter((domain) => domain === "app.example.com")).toHaveLength(1);
-  expect(services.launchTemplates.list({}).items).toHaveLength(1);
+  expect(fresh.services.launchTemplates.list({}).items).toHaveLength(1);
   expect(physical("resume", "Fleet")).toBe(fleet.autoScalingGroupName);
   expect(physical("resume", "LoadBalancer")).toBe(loadBalancer.loadBalancerArn);
   expect(physical("resume", "Group")).toBe(targetGroup.targetGroupArn);
   expect(physical("resume", "Listener")).toBe(listener.listenerArn);
-  expect(services.loadBalancers.list({}).items).toHaveLength(1);
-  expect(services.listeners.list({ loadBalancerName: loadBalancer.loadBalancerArn }).items).toHaveLength(1);
-  expect(services.groups.list({}).items).toHaveLength(1);
+  expect(fresh.services.loadBalancers.list({}).items).toHaveLength(1);
+  expect(
+    fresh.services.listeners.list({ loadBalancerName: loadBalancer.loadBalancerArn }).items,
+  ).toHaveLength(1);
+  expect(fresh.services.groups.list({}).items).toHaveLength(1);
 });
 
 test("the engine's registry and the providers name the same types: each acting type has a provider, each placeholder the generic one", () => {
@@ -248,7 +236,7 @@ test("the engine's registry and the providers name the same types: each acting t
 });
 
 test("placeholders take their name property and fail without a required property, in CloudFormation's words", async () => {
-  services.cfnStacks.create({
+  fresh.services.cfnStacks.create({
     stackName: "named",
     templateBody: `
 Resources:
@@ -271,12 +259,12 @@ Outputs:
   });
   expect(physical("named", "Topic")).toBe("arn:aws:sns:us-east-1:000000000000:alerts");
 
-  services.cfnStacks.create({
+  fresh.services.cfnStacks.create({
     stackName: "nocode",
     templateBody: "Resources:\n  Handler:\n    Type: AWS::Lambda::Function\n    Properties: { Role: r }\n",
   });
   expect(await run("nocode")).toBe("ROLLBACK_COMPLETE");
-  const failed = services.cfnStacks.events("nocode").find((e) => e.status === "CREATE_FAILED");
+  const failed = fresh.services.cfnStacks.events("nocode").find((e) => e.status === "CREATE_FAILED");
   expect(failed?.statusReason).toContain(
     "Properties validation failed for resource Handler with message: [#: required key [Code] not found]",
   );

@@ -1,30 +1,14 @@
-import { join } from "node:path";
-import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
-import { tempDir } from "@scaleout/testing";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { putResource } from "../src/cfn-store.ts";
-import { createContext, createServices, runStackOperation, type Services } from "../src/index.ts";
+import { runStackOperation } from "../src/index.ts";
+import { servicesPerTest } from "./services-per-test.ts";
 
 /*
  * Signals over a real SQLite file with the executor in process: a stack create that the worker stopped
  * while a resource waited on its CreationPolicy resumes, and counts the signal that came meanwhile.
  */
 
-let temp: ReturnType<typeof tempDir>;
-let handle: DbHandle;
-let services: Services;
-
-beforeEach(() => {
-  temp = tempDir();
-  handle = createDb(join(temp.dir, "scaleout.db"));
-  runMigrations(handle.db);
-  services = createServices(createContext(handle.db));
-});
-
-afterEach(() => {
-  handle.close();
-  temp.remove();
-});
+const fresh = servicesPerTest();
 
 const template = `
 Resources:
@@ -35,10 +19,10 @@ Resources:
 `;
 
 test("a create resumed after the worker stopped keeps the signals that came meanwhile", async () => {
-  const stackId = services.cfnStacks.create({ stackName: "resumed", templateBody: template });
+  const stackId = fresh.services.cfnStacks.create({ stackName: "resumed", templateBody: template });
   // The stopped worker had begun the resource (the first event of its create); then a signal came.
   putResource(
-    handle.db,
+    fresh.db,
     stackId,
     {
       logicalId: "Waiting",
@@ -50,14 +34,14 @@ test("a create resumed after the worker stopped keeps the signals that came mean
     },
     Date.now(),
   );
-  services.cfnStacks.signal({
+  fresh.services.cfnStacks.signal({
     stackName: "resumed",
     logicalResourceId: "Waiting",
     uniqueId: "i-0ddddddddddddddd1",
     status: "SUCCESS",
   });
-  expect(await runStackOperation(services, stackId)).toBe("CREATE_COMPLETE");
-  const reasons = services.cfnStacks
+  expect(await runStackOperation(fresh.services, stackId)).toBe("CREATE_COMPLETE");
+  const reasons = fresh.services.cfnStacks
     .events("resumed")
     .filter((e) => e.logicalId === "Waiting")
     .map((e) => e.statusReason)

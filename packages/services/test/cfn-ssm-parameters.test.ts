@@ -1,8 +1,6 @@
-import { join } from "node:path";
-import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
-import { tempDir } from "@scaleout/testing";
-import { afterEach, beforeEach, expect, test } from "vitest";
-import { createContext, createServices, runStackOperation, type Services } from "../src/index.ts";
+import { expect, test } from "vitest";
+import { runStackOperation } from "../src/index.ts";
+import { servicesPerTest } from "./services-per-test.ts";
 
 /*
  * SSM-typed parameters over a real SQLite file: a name resolves to the value an AWS::SSM::Parameter of a
@@ -11,21 +9,7 @@ import { createContext, createServices, runStackOperation, type Services } from 
  * before anything is stored. The CDK's Lambda and custom resource placeholders deploy and delete.
  */
 
-let temp: ReturnType<typeof tempDir>;
-let handle: DbHandle;
-let services: Services;
-
-beforeEach(() => {
-  temp = tempDir();
-  handle = createDb(join(temp.dir, "scaleout.db"));
-  runMigrations(handle.db);
-  services = createServices(createContext(handle.db));
-});
-
-afterEach(() => {
-  handle.close();
-  temp.remove();
-});
+const fresh = servicesPerTest();
 
 const holder = (value: string) => `
 Resources:
@@ -68,19 +52,19 @@ Outputs:
 `;
 
 async function run(name: string, expected: string) {
-  expect(await runStackOperation(services, services.cfnStacks.get(name).stackId)).toBe(expected);
+  expect(await runStackOperation(fresh.services, fresh.services.cfnStacks.get(name).stackId)).toBe(expected);
 }
 
 test("a parameter a stack holds resolves for another stack; gone with its stack", async () => {
-  expect(() => services.cfnStacks.create({ stackName: "app", templateBody: consumer })).toThrow(
+  expect(() => fresh.services.cfnStacks.create({ stackName: "app", templateBody: consumer })).toThrow(
     "Unable to fetch parameters [/scaleout/image] from parameter store for this account.",
   );
-  services.cfnStacks.create({ stackName: "params", templateBody: holder("scaleout/example:latest") });
+  fresh.services.cfnStacks.create({ stackName: "params", templateBody: holder("scaleout/example:latest") });
   await run("params", "CREATE_COMPLETE");
 
-  services.cfnStacks.create({ stackName: "app", templateBody: consumer });
+  fresh.services.cfnStacks.create({ stackName: "app", templateBody: consumer });
   await run("app", "CREATE_COMPLETE");
-  const stack = services.cfnStacks.get("app");
+  const stack = fresh.services.cfnStacks.get("app");
   expect(stack.parameters).toEqual([
     { ParameterKey: "Image", ParameterValue: "/scaleout/image", ResolvedValue: "scaleout/example:latest" },
     { ParameterKey: "Version", ParameterValue: "/cdk-bootstrap/hnb659fds/version", ResolvedValue: "33" },
@@ -92,45 +76,45 @@ test("a parameter a stack holds resolves for another stack; gone with its stack"
       /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:app-Handler-[A-Z0-9]{12}$/,
     ),
   });
-  const launchTemplate = services.cfnStacks
+  const launchTemplate = fresh.services.cfnStacks
     .resources("app")
     .resources.find((r) => r.logicalId === "Template")?.physicalId;
-  expect(services.launchTemplates.get(launchTemplate ?? "").image).toBe("scaleout/example:latest");
+  expect(fresh.services.launchTemplates.get(launchTemplate ?? "").image).toBe("scaleout/example:latest");
 
   // An update resolves again: the holder's new value reaches the launch template.
-  services.cfnStacks.update({ stackName: "params", templateBody: holder("scaleout/example:v2") });
+  fresh.services.cfnStacks.update({ stackName: "params", templateBody: holder("scaleout/example:v2") });
   await run("params", "UPDATE_COMPLETE");
-  services.cfnStacks.update({
+  fresh.services.cfnStacks.update({
     stackName: "app",
     templateBody: consumer.replace("exec sleep 60", "exec sleep 61"),
     parameters: [{ parameterKey: "Image", usePreviousValue: true }],
   });
   await run("app", "UPDATE_COMPLETE");
-  expect(services.launchTemplates.get(launchTemplate ?? "").image).toBe("scaleout/example:v2");
+  expect(fresh.services.launchTemplates.get(launchTemplate ?? "").image).toBe("scaleout/example:v2");
 
-  services.cfnStacks.delete("app");
+  fresh.services.cfnStacks.delete("app");
   await run("app", "DELETE_COMPLETE");
-  services.cfnStacks.delete("params");
+  fresh.services.cfnStacks.delete("params");
   await run("params", "DELETE_COMPLETE");
-  expect(() => services.cfnStacks.create({ stackName: "again", templateBody: consumer })).toThrow(
+  expect(() => fresh.services.cfnStacks.create({ stackName: "again", templateBody: consumer })).toThrow(
     "Unable to fetch parameters [/scaleout/image] from parameter store for this account.",
   );
 });
 
 test("a failed rule refuses CreateStack and CreateChangeSet with its AssertDescription", async () => {
-  services.cfnStacks.create({ stackName: "params", templateBody: holder("x") });
+  fresh.services.cfnStacks.create({ stackName: "params", templateBody: holder("x") });
   await run("params", "CREATE_COMPLETE");
-  services.cfnStacks.create({
+  fresh.services.cfnStacks.create({
     stackName: "old",
     templateBody: `${holder("x").replace("/scaleout/image", "/old/version").replace('"x"', '"2"').replace("Image:", "Old:")}`,
   });
   await run("old", "CREATE_COMPLETE");
   const parameters = [{ parameterKey: "Version", parameterValue: "/old/version" }];
-  expect(() => services.cfnStacks.create({ stackName: "app", templateBody: consumer, parameters })).toThrow(
-    "bootstrap too old",
-  );
   expect(() =>
-    services.cfnChangeSets.create({
+    fresh.services.cfnStacks.create({ stackName: "app", templateBody: consumer, parameters }),
+  ).toThrow("bootstrap too old");
+  expect(() =>
+    fresh.services.cfnChangeSets.create({
       stackName: "app",
       changeSetName: "c",
       changeSetType: "CREATE",
@@ -141,7 +125,7 @@ test("a failed rule refuses CreateStack and CreateChangeSet with its AssertDescr
 });
 
 test("a custom resource answers no data: a GetAtt of it fails the stack, which rolls back", async () => {
-  services.cfnStacks.create({
+  fresh.services.cfnStacks.create({
     stackName: "custom",
     templateBody: `
 Resources:
@@ -154,7 +138,7 @@ Resources:
 `,
   });
   await run("custom", "ROLLBACK_COMPLETE");
-  const failed = services.cfnStacks.events("custom").find((e) => e.status === "CREATE_FAILED");
+  const failed = fresh.services.cfnStacks.events("custom").find((e) => e.status === "CREATE_FAILED");
   expect(failed?.logicalId).toBe("Param");
   expect(failed?.statusReason).toMatch(/Thing/);
 });

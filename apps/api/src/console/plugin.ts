@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Services } from "@scaleout/services";
 import { Type } from "@sinclair/typebox";
+import { openEventStream } from "../routes/event-stream.ts";
 import { assetTypes, findAssetDir, page, readAsset } from "./assets.ts";
 import { createCapacityHistory } from "./capacity-history.ts";
 import { createConsoleLive } from "./live.ts";
@@ -121,16 +122,9 @@ export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (a
           message: `Too many open console streams (at most ${maxClients})`,
         });
     }
-    reply.hijack();
-    const res = reply.raw;
+    // An allowed origin's page gets the CORS headers the hooks set, as with the other streams.
+    const res = openEventStream(request, reply);
     clients.add(res);
-    request.raw.socket.setTimeout(0);
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
     const stop = live.watch(keyOf(request.query), {
       send(event, json) {
         res.write(`event: ${event}\ndata: ${json}\n\n`);

@@ -15,7 +15,7 @@ import { type AwsTestApi, failure, startAwsApi } from "./helpers.ts";
 
 // Lifecycle hooks over the Auto Scaling door, without a worker: the api's `launch` stands in for it
 // (completeLaunch), so an instance of a hooked group lands in Pending:Wait with one action per hook.
-// apps/api/test/lifecycle-hooks-worker.test.ts runs the real worker.
+// apps/api/test/lifecycle-hooks-worker.system.test.ts runs the real worker.
 
 let api: AwsTestApi;
 beforeAll(async () => {

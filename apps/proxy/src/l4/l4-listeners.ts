@@ -11,7 +11,7 @@ import type { TlsState } from "../tls/tls-listener.ts";
 import type { FlowProtocol } from "./flow-counters.ts";
 import { flowTarget } from "./flow-target.ts";
 import { forwardedGroupArn, hasTcpSide, tcpIdleTimeoutMs } from "./protocols.ts";
-import { type FlowSettings, flowHighWaterMark, resetSocket, TcpFlow } from "./tcp-flow.ts";
+import { type FlowSettings, flowHighWaterMark, forgetAddresses, resetSocket, TcpFlow } from "./tcp-flow.ts";
 import { createTlsTerminator } from "./tls-termination.ts";
 
 interface L4Binding {
@@ -221,19 +221,15 @@ export class L4Listeners {
     const lb = snapshot?.loadBalancers.get(listener?.loadBalancerArn ?? "");
     const runtime = this.plane.groups.get(listener ? (forwardedGroupArn(listener) ?? "") : "");
     const now = this.resources.now();
-    const target =
-      runtime &&
-      flowTarget(
-        runtime,
-        {
-          sourceIp: socket.remoteAddress ?? "",
-          sourcePort: socket.remotePort ?? 0,
-          destinationIp: socket.localAddress ?? "",
-          destinationPort: socket.localPort ?? port,
-          protocol: "TCP",
-        },
-        now,
-      );
+    const tuple = {
+      sourceIp: socket.remoteAddress ?? "",
+      sourcePort: socket.remotePort ?? 0,
+      destinationIp: socket.localAddress ?? "",
+      destinationPort: socket.localPort ?? port,
+      protocol: "TCP",
+    } as const;
+    forgetAddresses(socket);
+    const target = runtime && flowTarget(runtime, tuple, now);
     if (!lb || !runtime || !target) {
       socket.on("error", () => {});
       const counts = this.listenerCounts(port, protocol);
@@ -253,8 +249,8 @@ export class L4Listeners {
             command: "PROXY",
             transport: "STREAM",
             addresses: {
-              source: { address: socket.remoteAddress ?? "0.0.0.0", port: socket.remotePort ?? 0 },
-              destination: { address: socket.localAddress ?? "0.0.0.0", port: socket.localPort ?? port },
+              source: { address: tuple.sourceIp || "0.0.0.0", port: tuple.sourcePort },
+              destination: { address: tuple.destinationIp || "0.0.0.0", port: tuple.destinationPort },
             },
             tlvs: [],
           })

@@ -19,6 +19,16 @@ export function resetSocket(socket: Socket): void {
   }
 }
 
+/**
+ * Drops what reading a socket's addresses left on it: node caches getpeername's and getsockname's
+ * answers on the socket (`_peername`, `_sockname`: an object and an address string each), which an idle
+ * flow would hold for its whole life (~150 B of its ~2.4 KB of heap). A later read asks the kernel again.
+ */
+export function forgetAddresses(socket: Socket): void {
+  Reflect.set(socket, "_peername", undefined);
+  Reflect.set(socket, "_sockname", undefined);
+}
+
 /** What a flow needs beyond its two ends; one object per listener binding, shared by its flows. */
 export interface FlowSettings {
   /** ALB's and NLB's connect timeout to targets (10 s). */
@@ -98,7 +108,10 @@ function onClientData(this: Socket, chunk: Buffer): void {
   if (!flow) return;
   flow.moved = true;
   flow.counts.fromClient(chunk.length);
-  if (!flow.upstream.write(chunk)) this.pause();
+  if (!flow.upstream.write(chunk)) {
+    this.pause();
+    flow.awaitDrain(flow.upstream, upstreamDrains, onTargetDrain);
+  }
 }
 
 /** A TLS target's bytes (node:tls reads its TCP socket itself). */
@@ -107,7 +120,10 @@ function onTargetData(this: Socket, chunk: Buffer): void {
   if (!flow) return;
   flow.moved = true;
   flow.counts.fromTarget(chunk.length);
-  if (!flow.client.write(chunk)) this.pause();
+  if (!flow.client.write(chunk)) {
+    this.pause();
+    flow.awaitDrain(flow.client, clientDrains, onClientDrain);
+  }
 }
 
 function onClientDrain(this: Socket): void {
@@ -135,13 +151,26 @@ function onTargetError(this: Socket, error: NodeJS.ErrnoException): void {
   flowOf(this)?.targetFailed(error);
 }
 
-function onTargetConnect(this: Socket): void {
-  const flow = flowOf(this);
-  if (flow) flow.connected = true;
-}
-
 function onSocketClose(this: Socket): void {
   flowOf(this)?.sideClosed();
+}
+
+/** Bits of TcpFlow's `drains`: whose 'drain' the flow listens to. */
+const clientDrains = 1;
+const upstreamDrains = 2;
+
+/**
+ * Listens to a socket's 'end'. node's own 'end' listener on every socket (onReadableStreamEnd) only
+ * stops the writes of a socket that is not half-open; both sides of a flow are, so there it does
+ * nothing, and it is taken off: the flow's listener is then the only one, which the EventEmitter keeps
+ * as the function itself instead of an array of two (~100 B a socket with its elements, for the
+ * flow's whole life). Under any other name (another node) it stays.
+ */
+function onEnd(socket: Socket, listener: (this: Socket) => void): void {
+  if (socket.allowHalfOpen)
+    for (const existing of socket.rawListeners("end"))
+      if (existing.name === "onReadableStreamEnd") socket.removeListener("end", existing as () => void);
+  socket.on("end", listener);
 }
 
 /**
@@ -158,18 +187,28 @@ export class TcpFlow {
   lastActive: number;
   readonly upstream: Socket;
   readonly counts: FlowCount;
+  /**
+   * Its target and group, kept as two fields rather than the FlowTarget it was given: one object
+   * fewer a flow (the rest of FlowTarget is only needed to start it).
+   */
+  private readonly target: TargetState;
+  private readonly runtime: TargetGroupRuntime;
   /** The TCP socket under a TLS target connection (resets go to it). */
   private readonly upstreamRaw: Socket;
   /** This flow's own read buffer once it streams from its target (see `sharedReadBuffer`). */
   readBuffer: Buffer | undefined;
   private open = 2;
   private finished = false;
-  connected = false;
+  /**
+   * Whose 'drain' the flow listens to (`clientDrains`, `upstreamDrains`): added at the first write that
+   * pushes back, as an idle flow never needs them (a listener is a property of the socket's events).
+   */
+  private drains = 0;
   private readonly startedAt: number;
 
   constructor(
     readonly client: Socket,
-    private readonly to: FlowTarget,
+    to: FlowTarget,
     private readonly settings: FlowSettings,
     now: number,
   ) {
@@ -177,6 +216,8 @@ export class TcpFlow {
     this.startedAt = now;
     const { target, counts } = to;
     this.counts = counts;
+    this.target = target;
+    this.runtime = to.runtime;
     counts.open();
     target.outstanding++;
     target.inflight.add(this);
@@ -197,17 +238,16 @@ export class TcpFlow {
       ? // Half-open as its TCP socket is (node:tls takes allowHalfOpen from the socket it wraps).
         tlsConnect({ socket: raw, rejectUnauthorized: false })
       : raw;
-    this.splice();
+    this.splice(to.proxyHeader);
   }
 
-  private splice(): void {
-    const { client, upstream, to } = this;
+  private splice(proxyHeader: Uint8Array | undefined): void {
+    const { client, upstream } = this;
     const raw = this.upstreamRaw;
     attach(client, this);
     attach(raw, this);
     if (upstream !== raw) attach(upstream, this);
-    raw.once("connect", onTargetConnect);
-    if (to.proxyHeader) upstream.write(to.proxyHeader);
+    if (proxyHeader) upstream.write(proxyHeader);
     client.on("data", onClientData);
     if (upstream === raw) {
       // onread delivers the bytes; flowing mode lets the end of the stream be emitted.
@@ -215,10 +255,8 @@ export class TcpFlow {
     } else {
       upstream.on("data", onTargetData);
     }
-    upstream.on("drain", onTargetDrain);
-    client.on("drain", onClientDrain);
-    client.on("end", onClientEnd);
-    upstream.on("end", onTargetEnd);
+    onEnd(client, onClientEnd);
+    onEnd(upstream, onTargetEnd);
     client.on("error", onClientError);
     upstream.on("error", onTargetError);
     if (upstream !== raw) raw.on("error", onTargetError);
@@ -239,7 +277,15 @@ export class TcpFlow {
     const ok = this.client.write(chunk);
     // A write the kernel did not take whole still refers to the buffer: the next read needs another.
     if (own && this.client.writableLength > 0) this.readBuffer = Buffer.allocUnsafeSlow(readBufferSize);
+    if (!ok) this.awaitDrain(this.client, clientDrains, onClientDrain);
     return ok;
+  }
+
+  /** A write to `socket` pushed back: its 'drain' resumes the other side (listened to from now on). */
+  awaitDrain(socket: Socket, bit: number, listener: (this: Socket) => void): void {
+    if ((this.drains & bit) !== 0) return;
+    this.drains |= bit;
+    socket.on("drain", listener);
   }
 
   clientFailed(error: NodeJS.ErrnoException): void {
@@ -252,7 +298,8 @@ export class TcpFlow {
   targetFailed(error: NodeJS.ErrnoException): void {
     const counts = this.counts;
     if (resetCodes.has(error.code ?? "")) counts.targetResets++;
-    else if (this.to.tls && !this.secured()) counts.targetTlsErrors++;
+    // A TLS target's socket is the TLS one over its TCP socket.
+    else if (this.upstream !== this.upstreamRaw && !this.secured()) counts.targetTlsErrors++;
     else counts.elbResets++;
     resetSocket(this.client);
     this.upstream.destroy();
@@ -271,8 +318,9 @@ export class TcpFlow {
    * cost every new connection.
    */
   connectExpired(now: number): boolean {
-    if (this.connected || now - this.startedAt < this.settings.connectTimeoutMs) return false;
-    this.to.counts.elbResets++;
+    // `connecting` (node's) turns false at the connect, or when the socket is destroyed before it.
+    if (!this.upstreamRaw.connecting || now - this.startedAt < this.settings.connectTimeoutMs) return false;
+    this.counts.elbResets++;
     this.resetBoth();
     return true;
   }
@@ -290,13 +338,13 @@ export class TcpFlow {
 
   /** Its listener was deleted: both sides are reset (counted as the load balancer's resets). */
   listenerGone(): void {
-    this.to.counts.elbResets += 2;
+    this.counts.elbResets += 2;
     this.resetBoth();
   }
 
   /** The idle timeout ran out: NLB resets both sides. */
   idleReset(): void {
-    this.to.counts.elbResets += 2;
+    this.counts.elbResets += 2;
     this.resetBoth();
   }
 
@@ -307,12 +355,12 @@ export class TcpFlow {
    */
   abort(): void {
     const terminate =
-      this.to.runtime.config.attributes["deregistration_delay.connection_termination.enabled"] === "true";
+      this.runtime.config.attributes["deregistration_delay.connection_termination.enabled"] === "true";
     if (terminate) {
-      this.to.counts.elbResets += 2;
+      this.counts.elbResets += 2;
       this.resetBoth();
     } else {
-      this.to.target.inflight.delete(this);
+      this.target.inflight.delete(this);
     }
   }
 
@@ -320,7 +368,7 @@ export class TcpFlow {
     if (this.finished) return;
     this.finished = true;
     this.readBuffer = undefined;
-    const { target, counts } = this.to;
+    const { target, counts } = this;
     counts.close();
     target.outstanding--;
     target.inflight.delete(this);

@@ -4,6 +4,7 @@ import { connect as connectTls, type TLSSocket } from "node:tls";
 import { UpstreamError } from "./errors.ts";
 import { type ExecuteResult, type ParserCallbacks, type ResponseHead, ResponseParser } from "./parser.ts";
 import type { TargetConnections } from "./pool.ts";
+import { type BufferedReader, bindReader, ReadBuffers, upstreamOnRead } from "./read-buffers.ts";
 import { RequestBody } from "./request-body.ts";
 
 export interface ResponseSink {
@@ -14,9 +15,12 @@ export interface ResponseSink {
   onResponseStart(status: number, fields: string[], connection: string): void;
   /**
    * Answers false when the client cannot take more for now: the target is paused until `resume()`.
-   * `last`: the body ends with these bytes (onResponseEnd follows once the read is parsed).
+   * `last`: the body ends with these bytes (onResponseEnd follows once the read is parsed). `done`, when
+   * given: `chunk` is a view of a buffer the connection reads into again once each such chunk is done
+   * (read-buffers.ts); the sink calls it once at most, when it no longer needs the bytes (written out, or
+   * dropped), or never.
    */
-  onResponseData(chunk: Buffer, last: boolean): boolean;
+  onResponseData(chunk: Buffer, last: boolean, done?: () => void): boolean;
   onResponseEnd(): void;
   /** `sent` says whether any byte of the request reached the target: if not, it is safe to try another. */
   onResponseError(error: UpstreamError, sent: boolean): void;
@@ -93,11 +97,12 @@ export class Exchange {
 }
 
 /** A keep-alive connection to a target, with the parser of its current response. */
-export class Connection implements ParserCallbacks {
+export class Connection implements ParserCallbacks, BufferedReader {
   readonly socket: Socket;
   exchange: Exchange | undefined;
   connected = false;
   reused = false;
+  readonly reads = new ReadBuffers();
   /** The pool's decay tick when this connection last went idle. */
   releasedAt = 0;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -123,7 +128,10 @@ export class Connection implements ParserCallbacks {
       this.socket = connectToHttpsTarget(pool, host, port);
       this.readyEvent = "secureConnect";
     } else {
-      this.socket = connect({ host, port, noDelay: true });
+      this.socket = connect({ host, port, noDelay: true, onread: upstreamOnRead });
+      bindReader(this.socket, this);
+      // onread delivers the bytes; flowing mode lets the end of the stream be emitted.
+      this.socket.resume();
       this.readyEvent = "connect";
     }
     this.connectTimer = setTimeout(() => {
@@ -134,14 +142,8 @@ export class Connection implements ParserCallbacks {
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     });
-    // Whatever a target sends, nothing thrown may escape a socket listener: it would end the process.
-    this.socket.on("data", (chunk: Buffer) => {
-      try {
-        this.onData(chunk);
-      } catch (error) {
-        this.crashed(error);
-      }
-    });
+    // node:tls reads the TCP socket under a TLS connection itself: its bytes come as 'data'.
+    if (pool.tls) this.socket.on("data", (chunk: Buffer) => this.relay(chunk));
     this.socket.on("error", (error: NodeJS.ErrnoException) => {
       const code = error.code === "ECONNREFUSED" ? "ECONNREFUSED" : "ECONNRESET";
       this.fail(new UpstreamError(code, error.message), true);
@@ -270,7 +272,24 @@ export class Connection implements ParserCallbacks {
       this.deliverHead(exchange);
       if (this.exchange !== exchange || exchange.done) return true;
     }
-    return exchange.sink.onResponseData(chunk, last);
+    return exchange.sink.onResponseData(chunk, last, this.reads.hold());
+  }
+
+  /** A read from a plain TCP target (onread, read-buffers.ts). */
+  fromRead(nread: number, buf: Uint8Array): boolean {
+    this.relay(this.reads.begin(nread, buf));
+    // Idle in the pool, it holds no buffer: the next large response takes one again.
+    this.reads.end(this.exchange === undefined);
+    return true;
+  }
+
+  /** Whatever a target sends, nothing thrown may escape a socket listener: it would end the process. */
+  private relay(chunk: Buffer): void {
+    try {
+      this.onData(chunk);
+    } catch (error) {
+      this.crashed(error);
+    }
   }
 
   private onData(chunk: Buffer): void {

@@ -203,7 +203,8 @@ export class ResponseParser {
       const text = buffer.toString("latin1");
       if (forbidden.test(text.replaceAll("\r\n", "").replace(/\r$/, "")))
         return "the response head has a control character or a bare CR/LF";
-      this.pending = buffer;
+      // A copy: `data` may be a view of a read buffer the next read overwrites (read-buffers.ts).
+      this.pending = buffer.buffer === data.buffer ? Buffer.from(buffer) : buffer;
       return -1;
     }
     if (end > maxHeadBytes) return "the response head is too large";
@@ -310,7 +311,7 @@ export class ResponseParser {
     if (lf === -1) {
       const pending = this.gather(data, offset);
       if (pending.length > maxChunkLineBytes) return "a chunk line is too long";
-      this.pending = pending;
+      this.pending = pending.buffer === data.buffer ? Buffer.from(pending) : pending;
       return -1;
     }
     const pendingLength = this.pending?.length ?? 0;

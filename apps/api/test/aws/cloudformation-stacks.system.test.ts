@@ -15,7 +15,10 @@ import {
   type Parameter,
   UpdateStackCommand,
 } from "@aws-sdk/client-cloudformation";
-import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { freePort } from "@scaleout/queue";
 import { eventually, integrationTest as test } from "@scaleout/testing";
 import { afterEach, expect } from "vitest";
@@ -118,6 +121,19 @@ test("the example template deploys, serves through its listener, updates its lau
   const served = await servedThrough(system, port);
   const [instance] = await instancesWhen(system, groupName, inService(1), "one InService instance");
   expect(served).toContain(instance?.InstanceId ?? "no instance");
+  // The rolling update below is judged by its failed requests, so it starts from a target the load
+  // balancer routes to: replacing one still in its first health checks leaves, as on AWS, a moment with
+  // no target to route to (503 NoRegisteredTargets; CI saw it when the update came that early).
+  await eventually(
+    async () => {
+      const { TargetHealthDescriptions } = await system.elbv2.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: physical.TargetGroup }),
+      );
+      const health = TargetHealthDescriptions?.find((d) => d.Target?.Id === instance?.InstanceId);
+      return health?.TargetHealth?.State === "healthy" ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, message: "the first instance healthy in its target group" },
+  );
 
   // An update of the launch template: a new version, and the group's UpdatePolicy (rolling, one in
   // service) rolls its instance through an instance refresh while requests keep arriving.

@@ -138,13 +138,23 @@ test("a group with a TCP target group: register, TCP health checks, ELB replacem
   // The first instance registers and passes its TCP checks.
   const [first] = await instancesWhen(system, name, inService(1), "the first instance InService");
   const firstId = first?.InstanceId ?? "";
+  // A bound, not a speed claim: a loaded machine (two test forks beside whole systems) can take many
+  // health-check intervals to start an instance. The failure names what the targets last were.
   const healthyIds = (wanted: string[]) =>
     eventually(
       async () => {
         const health = await targetHealth(system, targetGroupArn);
-        return wanted.every((id) => health.get(id)?.state === "healthy") ? health : undefined;
+        if (wanted.every((id) => health.get(id)?.state === "healthy")) return health;
+        throw new Error(
+          `last seen: ${wanted
+            .map((id) => {
+              const seen = health.get(id);
+              return `${id} ${seen?.state ?? "unregistered"}${seen?.reason ? ` (${seen.reason})` : ""}`;
+            })
+            .join(", ")}`,
+        );
       },
-      { timeoutMs: 20_000, message: `targets ${wanted.join(", ")} healthy` },
+      { timeoutMs: 45_000, intervalMs: 100, message: `targets ${wanted.join(", ")} healthy` },
     );
   const firstHealth = (await healthyIds([firstId])).get(firstId);
   expect(firstHealth?.port).toBe((await addressOf(system, firstId)).port);
