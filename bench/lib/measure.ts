@@ -206,7 +206,7 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
 const started: ChildProcess[] = [];
 
 export function start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(command, args, { env, stdio: ["ignore", process.env.BENCH_STDOUT ? "inherit" : "ignore", "inherit"] });
   started.push(child);
   return child;
 }

@@ -61,6 +61,6 @@ export class Draining {
     runtime.invalidate();
     this.plane.pools.release(target.origin);
     // The target has left the group first, so the sweep their completion triggers does not see it again.
-    for (const request of [...target.inflight]) request.abort(deregistrationElapsed());
+    for (const request of target.inflight.items()) request.abort(deregistrationElapsed());
   }
 }

@@ -1,6 +1,7 @@
 import { type ClientRequest, type ClientResponse, cutShort } from "./client-messages.ts";
+import type { InflightLink } from "./inflight-list.ts";
 import type { RequestContext } from "./request-context.ts";
-import type { TargetState } from "./targets.ts";
+import type { InflightEntry, TargetState } from "./targets.ts";
 import type { Exchange, ResponseSink } from "./upstream/connection.ts";
 import { UpstreamError } from "./upstream/errors.ts";
 
@@ -107,6 +108,8 @@ function onClientClose(this: ClientResponse): void {
  */
 export class ForwardHandler implements ResponseSink {
   exchange: Exchange | undefined = undefined;
+  /** Its place in the target's in-flight list (Forwarding adds and removes it). */
+  inflight: InflightLink<InflightEntry> | undefined = undefined;
   private started = false;
   private sent = 0;
   private readonly begin = performance.now();

@@ -118,7 +118,7 @@ export class Forwarding implements ForwardOwner {
     const hasBody =
       contentLength !== undefined ? contentLength !== "0" : headers["transfer-encoding"] !== undefined;
     const method = req.method ?? "";
-    target.inflight.add(handler);
+    handler.inflight = target.inflight.add(handler);
     handler.exchange = target.pool.request(
       {
         head,
@@ -136,7 +136,7 @@ export class Forwarding implements ForwardOwner {
   forwarded(handler: ForwardHandler, result: ForwardResult): void {
     const { ctx, res, target } = handler;
     target.outstanding--;
-    target.inflight.delete(handler);
+    target.inflight.remove(handler.inflight);
     // This runs inside the target socket's listeners: whatever goes wrong ends this request, not the process.
     try {
       const group = ctx.group;

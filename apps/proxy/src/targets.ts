@@ -8,10 +8,16 @@ import {
   slowStartWeight,
   weightedRandom,
 } from "@scaleout/core";
+import { InflightList } from "./inflight-list.ts";
 import type { TargetConfig, TargetGroupConfig } from "./snapshot.ts";
 import { TargetCounters } from "./target-counters.ts";
 import type { UpstreamError } from "./upstream/errors.ts";
 import { TargetConnections } from "./upstream/pool.ts";
+
+/** What is in flight on a target: a drained target's delay running out aborts it. */
+export interface InflightEntry {
+  abort(error: UpstreamError): void;
+}
 
 /**
  * A target as the proxy sees it at run time: its health, its in-flight count and its latency. It
@@ -38,7 +44,7 @@ export class TargetState implements Candidate {
   weight = 1;
   outstanding = 0;
   /** The forwarded requests in flight, so a drained target's delay can cut them off. */
-  readonly inflight = new Set<{ abort(error: UpstreamError): void }>();
+  readonly inflight = new InflightList<InflightEntry>();
   latency = 0;
   private latencyAt = 0;
   consecutivePasses = 0;

@@ -4,10 +4,11 @@ import type { Socket } from "node:net";
 import type { ClientResponse } from "./client-messages.ts";
 import { connectionListed, type ForwardResult, hopByHop, sendElbError } from "./forward.ts";
 import { forwardHead } from "./forwarding.ts";
+import type { InflightLink } from "./inflight-list.ts";
 import type { RequestContext, RequestOutcomes } from "./request-context.ts";
 import type { SystemResources } from "./resources.ts";
 import { applicationCookie, bindApplicationCookie, targetCookie } from "./stickiness.ts";
-import type { TargetState } from "./targets.ts";
+import type { InflightEntry, TargetState } from "./targets.ts";
 import { UpstreamError } from "./upstream/errors.ts";
 
 /**
@@ -49,6 +50,7 @@ class Upgrade {
   private readonly sentAt: number;
   private tunnelled: Socket | undefined;
   private released = false;
+  private inflight: InflightLink<InflightEntry> | undefined;
 
   constructor(
     private readonly resources: SystemResources,
@@ -84,7 +86,7 @@ class Upgrade {
       timeout: ctx.lb.idleTimeoutMs,
     });
     target.outstanding++;
-    target.inflight.add(this);
+    this.inflight = target.inflight.add(this);
     // Each listener runs on a socket's event: an exception ends this upgrade alone, never the process.
     this.upstream.on("upgrade", (answer: IncomingMessage, socket: Socket, head: Buffer) => {
       try {
@@ -236,7 +238,7 @@ class Upgrade {
     if (this.released) return;
     this.released = true;
     this.target.outstanding--;
-    this.target.inflight.delete(this);
+    this.target.inflight.remove(this.inflight);
     if (this.target.state === "draining" && this.target.outstanding === 0) this.drained();
   }
 }

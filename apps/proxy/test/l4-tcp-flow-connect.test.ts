@@ -3,6 +3,7 @@
 // (one 'end' listener each, no 'drain' listener until a write pushes back).
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { afterEach, expect, test } from "vitest";
+import { InflightList } from "../src/inflight-list.ts";
 import { FlowCount } from "../src/l4/flow-counters.ts";
 import { flowHighWaterMark, TcpFlow } from "../src/l4/tcp-flow.ts";
 import type { TargetGroupRuntime, TargetState } from "../src/targets.ts";
@@ -40,7 +41,13 @@ async function quietTarget() {
 /** A flow from a fresh client connection to `targetPort`, started at time `now`. */
 async function flowTo(targetPort: number, now: number) {
   const counts = new FlowCount({ loadBalancer: "lb", targetGroup: "tg", target: "t", protocol: "TCP" });
-  const target = { host: loopback, port: targetPort, outstanding: 0, inflight: new Set(), state: "healthy" };
+  const target = {
+    host: loopback,
+    port: targetPort,
+    outstanding: 0,
+    inflight: new InflightList(),
+    state: "healthy",
+  };
   const runtime = { config: { attributes: {} } };
   const settings = { connectTimeoutMs: 10_000, drained: () => {}, ended: () => {} };
   let made: (flow: TcpFlow) => void = () => {};

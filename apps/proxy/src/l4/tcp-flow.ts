@@ -1,6 +1,7 @@
 import { type NetConnectOpts, connect as netConnect, Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import type { TargetGroupRuntime, TargetState } from "../targets.ts";
+import type { InflightLink } from "../inflight-list.ts";
+import type { InflightEntry, TargetGroupRuntime, TargetState } from "../targets.ts";
 import type { FlowCount } from "./flow-counters.ts";
 
 /**
@@ -199,6 +200,8 @@ export class TcpFlow {
   readBuffer: Buffer | undefined;
   private open = 2;
   private finished = false;
+  /** Its place in the target's in-flight list (the deregistration delay cuts it off). */
+  private inflight: InflightLink<InflightEntry> | undefined;
   /**
    * Whose 'drain' the flow listens to (`clientDrains`, `upstreamDrains`): added at the first write that
    * pushes back, as an idle flow never needs them (a listener is a property of the socket's events).
@@ -220,7 +223,7 @@ export class TcpFlow {
     this.runtime = to.runtime;
     counts.open();
     target.outstanding++;
-    target.inflight.add(this);
+    this.inflight = target.inflight.add(this);
     // node:net passes the stream options on to the socket; its types do not list them.
     const options: NetConnectOpts & { writableHighWaterMark: number; readableHighWaterMark: number } = {
       host: target.host,
@@ -360,7 +363,7 @@ export class TcpFlow {
       this.counts.elbResets += 2;
       this.resetBoth();
     } else {
-      this.target.inflight.delete(this);
+      this.target.inflight.remove(this.inflight);
     }
   }
 
@@ -371,7 +374,7 @@ export class TcpFlow {
     const { target, counts } = this;
     counts.close();
     target.outstanding--;
-    target.inflight.delete(this);
+    target.inflight.remove(this.inflight);
     this.settings.ended(this);
     if (target.state === "draining" && target.outstanding === 0) this.settings.drained();
   }

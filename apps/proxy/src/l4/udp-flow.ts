@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from "node:dgram";
-import type { TargetGroupRuntime, TargetState } from "../targets.ts";
+import type { InflightLink } from "../inflight-list.ts";
+import type { InflightEntry, TargetGroupRuntime, TargetState } from "../targets.ts";
 import type { FlowCount } from "./flow-counters.ts";
 
 /** Datagrams a flow holds while its upstream socket connects (microseconds on loopback); more are dropped. */
@@ -33,6 +34,7 @@ export class UdpFlow {
   detached = false;
   /** Registered in the target's in-flight set: a draining target's delay running out reaches the flow. */
   private readonly handle = { abort: () => this.deregistered() };
+  private inflight: InflightLink<InflightEntry> | undefined;
 
   constructor(
     readonly key: string,
@@ -62,7 +64,7 @@ export class UdpFlow {
       for (const datagram of pending) this.send(datagram);
     });
     target.outstanding++;
-    target.inflight.add(this.handle);
+    this.inflight = target.inflight.add(this.handle);
     count.open();
   }
 
@@ -79,7 +81,7 @@ export class UdpFlow {
       return;
     }
     this.detached = true;
-    this.target.inflight.delete(this.handle);
+    this.target.inflight.remove(this.inflight);
   }
 
   /** A client datagram towards the target. Answers false when it had to be dropped. */
@@ -113,7 +115,7 @@ export class UdpFlow {
     this.ended = true;
     this.pending = undefined;
     this.target.outstanding--;
-    this.target.inflight.delete(this.handle);
+    this.target.inflight.remove(this.inflight);
     this.count.close();
     try {
       this.socket.close();
