@@ -205,8 +205,13 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
 
 const started: ChildProcess[] = [];
 
+/**
+ * Starts a process of the bench, stopped with the others at exit. Its stdout is dropped unless
+ * BENCH_STDOUT is set (e.g. to read `--trace-gc-nvp` given in BENCH_NODE_ARGS); stderr is the bench's.
+ */
 export function start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(command, args, { env, stdio: ["ignore", process.env.BENCH_STDOUT ? "inherit" : "ignore", "inherit"] });
+  const stdout = process.env.BENCH_STDOUT ? "inherit" : "ignore";
+  const child = spawn(command, args, { env, stdio: ["ignore", stdout, "inherit"] });
   started.push(child);
   return child;
 }
