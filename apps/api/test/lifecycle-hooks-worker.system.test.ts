@@ -319,6 +319,11 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
     const { autoScaling } = system.clients();
     const instanceId = await waitForState(name, "InService");
     const port = portOf(instanceId);
+    // Without a target group, InService does not wait for the app to listen: it answers once it has started.
+    await eventually(async () => ((await answers(port)) ? true : undefined), {
+      timeoutMs: 10_000,
+      message: "the instance answers",
+    });
     await autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 0 }));
     await waitForState(name, "Terminating:Wait");
     expect(await answers(port)).toBe(true);
