@@ -18,7 +18,7 @@ export class InflightLink<T = unknown> {
  *
  * Not a Set: with a target's Set taking one add and one delete per request, about a quarter of all a
  * request allocates outlived two young-generation collections and was promoted, left for full ones
- * (bench/proxy, c50, one worker: 365 KB promoted per scavenge with the Set, none without it, and 22 %
+ * (bench/proxy, c50, one worker: 365 KB promoted per scavenge with the Set, none without it, and 16-19 %
  * less CPU a request; docs/notes/perf.md). What the measurements point to: V8 rebuilds such a table as
  * deletions pile up, and the table it replaces, by then in the old generation, still points at the
  * entries it held; a young-generation collection takes every old-to-young pointer as a root, so those
