@@ -3,7 +3,6 @@ import { eventually } from "@scaleout/testing";
 import { describe, expect } from "vitest";
 import {
   activitiesOf,
-  answers,
   createExampleTemplate,
   createIpTargetGroup,
   driverKinds,
@@ -100,7 +99,8 @@ describe.each(driverKinds)("worker crash recovery, %s driver", (kind) => {
       // A clean stop: active jobs finish, the process exits 0, and the instances keep running.
       second.kill("SIGTERM");
       expect(await exited(second)).toEqual({ code: 0, signal: null });
-      for (const row of converged.rows) expect(await answers(row.port ?? 0)).toBe(true);
+      // An instance launched just before may still be starting its app: a killed one would never answer.
+      for (const row of converged.rows) await waitUntilAnswering(row.port ?? 0, 15_000);
     },
   );
 });

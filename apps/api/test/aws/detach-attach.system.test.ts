@@ -8,7 +8,7 @@ import { afterEach, expect } from "vitest";
 import {
   activities,
   addressOf,
-  answers,
+  answersWithin,
   groupOf,
   inService,
   instancesWhen,
@@ -52,7 +52,7 @@ test(
     await instancesWhen(system, from, inService(1), "one instance left in the group");
     // Several resync passes later it still runs (no pass took it for an orphan) and EC2 still sees it.
     await new Promise((resolve) => setTimeout(resolve, 4_500));
-    expect(await answers(port)).toBe(true);
+    expect(await answersWithin(port)).toBe(true);
     const outside = await addressOf(system, moved);
     expect(outside.instance?.State?.Name).toBe("running");
     expect(outside.instance?.Tags?.some((t) => t.Key === "aws:autoscaling:groupName")).toBe(false);
@@ -95,7 +95,7 @@ test(
     );
     expect((await groupOf(system, to)).DesiredCapacity).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 4_500));
-    expect(await answers(port)).toBe(true);
+    expect(await answersWithin(port)).toBe(true);
     expect(states((await groupOf(system, to)).Instances ?? [])).toEqual(["InService"]);
     expect(states((await groupOf(system, from)).Instances ?? [])).toEqual(["InService", "InService"]);
     const attachActivity = (await activities(system, to)).find(

@@ -14,7 +14,7 @@ import { afterEach, expect } from "vitest";
 import {
   activities,
   addressOf,
-  answers,
+  answersWithin,
   groupOf,
   inService,
   instancesWhen,
@@ -53,7 +53,7 @@ test(
     expect(found.instance?.State).toEqual({ Code: 16, Name: "running" });
     expect(found.address).toBe("127.0.0.1");
     expect(found.instance?.Tags).toContainEqual({ Key: "aws:autoscaling:groupName", Value: name });
-    expect(await answers(found.port)).toBe(true);
+    expect(await answersWithin(found.port)).toBe(true);
     const byTag = await system.ec2.send(
       new DescribeInstancesCommand({
         Filters: [
@@ -96,7 +96,7 @@ test(
     );
     expect(await registeredPorts(system, targetGroupArn)).not.toContain(found.port);
     expect((await groupOf(system, name)).DesiredCapacity).toBe(1);
-    expect(await answers(found.port)).toBe(true);
+    expect(await answersWithin(found.port)).toBe(true);
     // Not counted and not replaced: the group keeps one InService instance and launches nothing.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(states((await groupOf(system, name)).Instances ?? [])).toEqual(["InService", "Standby"]);

@@ -226,6 +226,22 @@ export async function answers(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * Whether the instance on a port answers /health within `timeoutMs`. InService does not mean the app has started
+ * to listen (a group without ELB checks does not wait for it), and under CI's load a start takes seconds; an
+ * instance that was killed never answers, so waiting proves "it runs" as well as a single try would.
+ */
+export async function answersWithin(port: number, timeoutMs = 15_000): Promise<boolean> {
+  try {
+    return await eventually(async () => ((await answers(port)) ? true : undefined), {
+      timeoutMs,
+      message: `an instance answers on port ${port}`,
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** The body of the first 200 a listener's port answers `/` with (within 30 s), for "traffic reaches an instance". */
 export function servedThrough(system: SdkSystem, port: number): Promise<string> {
   return eventually(
