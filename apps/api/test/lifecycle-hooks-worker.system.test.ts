@@ -280,15 +280,16 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
       {
         LifecycleHookName: "slow",
         LifecycleTransition: launching,
-        HeartbeatTimeout: 3,
+        HeartbeatTimeout: 6,
         DefaultResult: "CONTINUE",
       },
     ]);
-    const abandoned = await waitForState("timeout-abandon", "Pending:Wait");
+    // The held instance first: its timeout runs from Pending:Wait, and the first heartbeat follows both waits.
     const waiting = await waitForState("timeout-continue", "Pending:Wait");
+    const abandoned = await waitForState("timeout-abandon", "Pending:Wait");
 
-    // Heartbeats every second keep a 3 s timeout from applying.
-    const heldUntil = Date.now() + 4_500;
+    // Heartbeats every second keep a 6 s timeout (slack for a loaded machine) from applying for longer.
+    const heldUntil = Date.now() + 8_000;
     while (Date.now() < heldUntil) {
       await autoScaling.send(
         new RecordLifecycleActionHeartbeatCommand({

@@ -298,7 +298,7 @@ export async function answers(port: number, path = "/health"): Promise<boolean> 
   }
 }
 
-export async function waitUntilAnswering(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitUntilAnswering(port: number, timeoutMs = 15_000): Promise<void> {
   await eventually(async () => ((await answers(port)) ? true : undefined), {
     timeoutMs,
     intervalMs: 10,

@@ -129,19 +129,31 @@ describe.runIf(engineAnswers || required)("docker driver", () => {
     const first = await driver.sample(spec.instanceId);
     expect(first).toMatchObject({ cpuPercent: 0 });
     expect(first?.memoryBytes).toBeGreaterThan(1024 * 1024);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await driver.sample(spec.instanceId))?.cpuPercent).toBeLessThan(30);
+    // Idle, once the app's start-up work (V8's background threads count against the allowance) is over.
+    await eventually(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const idle = (await driver.sample(spec.instanceId))?.cpuPercent ?? 100;
+        return idle < 30 ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 0, message: "an idle sample under 30 %" },
+    );
 
     // A quarter of a core allowed and one core wanted: the whole allowance, whatever the host's CPU count
-    // (relative to the host it would be at most 12.5 % on two cores, 25 % of one core).
-    const burn = get(spec.hostPort, "/burn?ms=2000");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // (relative to the host it would be at most 12.5 % on two cores, 25 % of one core). The machine's other
+    // work decides when the burn starts and how much of its allowance it gets in any one second, so the
+    // samples are taken over the whole burn and the busiest counts.
+    const burn = get(spec.hostPort, "/burn?ms=6000");
+    const samples: number[] = [];
     await driver.sample(spec.instanceId);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const busy = await driver.sample(spec.instanceId);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      samples.push((await driver.sample(spec.instanceId))?.cpuPercent ?? 0);
+      if (Math.max(...samples) > 70) break;
+    }
     await burn;
-    expect(busy?.cpuPercent).toBeGreaterThan(70);
-    expect(busy?.cpuPercent).toBeLessThanOrEqual(100);
+    expect(Math.max(...samples)).toBeGreaterThan(70);
+    for (const sample of samples) expect(sample).toBeLessThanOrEqual(100);
   });
 
   test("terminate removes the container; unknown ids resolve quietly", async ({ driver, group }) => {

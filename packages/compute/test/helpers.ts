@@ -15,7 +15,7 @@ export async function get(port: number, path: string): Promise<{ status: number;
 }
 
 /** Resolves once the instance on `port` answers its health check; answers the time it took. */
-export async function waitUntilAnswering(port: number, since: number, timeoutMs = 10_000): Promise<number> {
+export async function waitUntilAnswering(port: number, since: number, timeoutMs = 15_000): Promise<number> {
   const deadline = since + timeoutMs;
   for (;;) {
     try {

@@ -221,9 +221,9 @@ describe("process driver", () => {
       expect(adopted[0]).toMatchObject({ instanceId: spec.instanceId, state: "running" });
 
       // Longer than the window, which opens once the burn has begun (two ticks in).
-      const burn = get(spec.hostPort, "/burn?ms=1500");
+      const burn = get(spec.hostPort, "/burn?ms=2500");
       await burning(Number(launched.ref));
-      const busy = await sampledBeside(driver, spec.instanceId, Number(launched.ref), 600);
+      const busy = await sampledBeside(driver, spec.instanceId, Number(launched.ref), 1_000);
       await burn;
       expect(busy.accounted).toBeGreaterThan(5);
       expect(Math.abs(busy.sampled - busy.accounted)).toBeLessThan(10);
@@ -273,7 +273,8 @@ describe("process driver", () => {
 
     let started = Date.now();
     await driver.terminate(polite.instanceId, { graceSeconds: 5 });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Well inside the 5 s grace period (slack for a loaded machine): it exited on SIGTERM, not SIGKILL.
+    expect(Date.now() - started).toBeLessThan(4_500);
     expect(await answers(polite.hostPort)).toBe(false);
 
     started = Date.now();
@@ -303,7 +304,7 @@ describe("process driver", () => {
 
     const resumed = await driver.resume(spec.instanceId);
     expect(resumed).toMatchObject({ state: "running", port: spec.hostPort, ref: instance.ref });
-    expect(await answersWithin(spec.hostPort, 2_000)).toBe(true);
+    expect(await answersWithin(spec.hostPort, 10_000)).toBe(true);
 
     // A parked instance terminates without waiting out the grace period: SIGCONT follows the SIGTERM.
     await driver.park(spec.instanceId);

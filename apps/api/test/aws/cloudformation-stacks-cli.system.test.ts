@@ -41,7 +41,8 @@ function aws(endpoint: string, args: string[]) {
       AWS_SHARED_CREDENTIALS_FILE: join(import.meta.dirname, "no-such-aws-credentials"),
       AWS_MAX_ATTEMPTS: "1",
     },
-    timeout: 90_000,
+    // The CLI's deploy waiter looks every 30 s: a stack slower than one look costs a second one.
+    timeout: 150_000,
   });
 }
 
@@ -109,5 +110,6 @@ test.skipIf(!awsCli)(
       { timeoutMs: 60_000, intervalMs: 200, message: "DELETE_COMPLETE" },
     );
   },
-  120_000,
+  // Two deploys whose waiter sleeps 30 s between looks, on a loaded machine.
+  240_000,
 );

@@ -101,7 +101,8 @@ test("a group with a TCP target group: register, TCP health checks, ELB replacem
     healthCheckIntervalSeconds: 1,
     healthCheckTimeoutSeconds: 1,
     healthyThresholdCount: 2,
-    unhealthyThresholdCount: 2,
+    // Five misses, not two: two checks stalled by a loaded machine would replace a healthy instance.
+    unhealthyThresholdCount: 5,
   });
   await elbv2.send(
     new ModifyTargetGroupAttributesCommand({

@@ -16,6 +16,7 @@ import {
   addressOf,
   afterNextPass,
   answers,
+  answersWithin,
   groupOf,
   inService,
   instancesWhen,
@@ -198,6 +199,8 @@ test(
     // A pass that read the group before the suspension would still check (CI: it replaced the instance).
     await afterNextPass(system, name);
     const { port } = await addressOf(system, instanceId);
+    // The instance left may be the one just launched, whose app may still be starting.
+    expect(await answersWithin(port)).toBe(true);
     const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
     const { pid } = (await res.json()) as { pid: number };
     process.kill(pid, "SIGKILL");
