@@ -94,7 +94,8 @@ export async function startTarget(name: string, options: { delayMs?: number } = 
     });
     res.end(body);
   };
-  const server = createServer((req, res) => {
+  // Heads as large as ALB forwards (64 KiB), not node:http's default 16 KiB.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     if (req.url === "/health") {
       target.health.checks++;
       if (target.health.hang) {

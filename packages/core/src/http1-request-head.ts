@@ -41,7 +41,7 @@ export type RequestHeadResult =
   | { kind: "invalid"; status: 400 | 431; reason: string };
 
 export interface RequestHeadLimits {
-  /** The whole head in bytes (request line, fields, line ends): node:http's maxHeaderSize (16 KiB). */
+  /** The whole head in bytes (request line, fields, line ends); the proxy gives ALB's 64 KiB. */
   maxHeadBytes: number;
   /** Header fields; node:http keeps the first maxHeadersCount (2000) silently, this refuses beyond. */
   maxHeaders: number;

@@ -1,8 +1,9 @@
-import { METHODS, maxHeaderSize } from "node:http";
+import { METHODS } from "node:http";
 import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import {
   ChunkedDecoder,
+  maxRequestHeadBytes,
   parseRequestHead,
   type RequestHeadFields,
   type RequestHeadLimits,
@@ -24,8 +25,12 @@ export interface ConnectionOwner {
   readonly listening: boolean;
 }
 
+/**
+ * ALB's limits, not node:http's 16 KiB head: a head may hold 64 KiB, so the classifier's own checks (a
+ * request line or a field over 16 KiB: 414 RequestLineTooLong, 431 HeaderTooLarge) answer with its reasons.
+ */
 export const headLimits: RequestHeadLimits = {
-  maxHeadBytes: maxHeaderSize,
+  maxHeadBytes: maxRequestHeadBytes,
   maxHeaders: 2000,
   methods: new Set(METHODS),
 };
