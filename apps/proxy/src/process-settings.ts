@@ -14,8 +14,21 @@
  * nothing at one, for twice the scavenges again. `--max-old-space-size=1024` keeps the old generation near
  * the live heap (about 15 MB) instead of up to 4× it (bench/proxy-memory; the why is at workerV8Flags in
  * worker-pool.ts).
+ *
+ * `--no-maglev`: V8's middle compiler tier is left out; hot functions go from the baseline tier to
+ * TurboFan, as a long-running proxy's hot path does anyway. Measured on Node 24.22.3 (bench/proxy-memory,
+ * shipped flags against the same plus `--no-maglev`, same runs, alternating, 2-3 rounds of 4-5 s, quiet
+ * machine): the largest process after c200 98.6 / 97.8 / 97.0 MB against 101.7 / 105.9 / 103.7 at one
+ * worker and 96.4 / 108.3 / 93.9 against 99.7 / 107.0 / 100.0 at two (V8's compiler zones peak lower:
+ * 5-6 MB against 9-11); after the 1 MiB row 109.6 against 118.9 MB at one worker. CPU a request did not
+ * rise (c50 at one worker 58.0 / 64.3 / 64.7 µs against 69.4 / 60.8 / 84.5; a new connection 127.4
+ * against 143.2, a MiB 1,425 against 1,414).
  */
-export const proxyNodeFlags: readonly string[] = ["--max-semi-space-size=2", "--max-old-space-size=1024"];
+export const proxyNodeFlags: readonly string[] = [
+  "--max-semi-space-size=2",
+  "--max-old-space-size=1024",
+  "--no-maglev",
+];
 
 /**
  * Environment the proxy gets unless the one starting it has its own: glibc reads its malloc settings at
