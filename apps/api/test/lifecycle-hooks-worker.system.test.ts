@@ -1,7 +1,6 @@
 // Lifecycle hooks acting on real instances: the SDK v3 Auto Scaling client against the api, a real
 // worker process (process driver) launching and stopping the example app, and GET /v1/events read with a
 // plain HTTP client. Fast mode: HeartbeatTimeout may be 1 s.
-import http from "node:http";
 import {
   CompleteLifecycleActionCommand,
   CreateAutoScalingGroupCommand,
@@ -20,6 +19,7 @@ import {
 import { eventually, tempDir } from "@scaleout/testing";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { openEvents as openEventsAt } from "./event-stream-client.ts";
+import { answers, answersWithin } from "./instance-answers.ts";
 import { startWorkerSystem, type WorkerSystem } from "./worker-system.ts";
 
 const openEvents = (query: string, headers: Record<string, string> = {}) =>
@@ -119,20 +119,6 @@ function portOf(instanceId: string): number {
   return system.services.groups.allInstances({ instanceIds: [instanceId] }).items[0]?.port ?? 0;
 }
 
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      { host: "127.0.0.1", port, path: "/health", agent: false, timeout: 2_000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(false));
-  });
-}
-
 describe("lifecycle hooks with a real worker (process driver)", () => {
   test("a launch hook holds the instance in Pending:Wait, running but out of its target group, until CONTINUE; the events stream carries the notification", async () => {
     const name = "hold";
@@ -153,9 +139,7 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
     const { autoScaling, elbv2 } = system.clients();
     const instanceId = await waitForState(name, "Pending:Wait");
     // The runtime runs it (its bootstrap could be running), but no traffic can reach it.
-    await eventually(async () => ((await answers(portOf(instanceId))) ? true : undefined), {
-      timeoutMs: 10_000,
-    });
+    expect(await answersWithin(portOf(instanceId), 10_000)).toBe(true);
     const health = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
     expect(health.TargetHealthDescriptions).toEqual([]);
     expect((await activities(name))[0]).toMatchObject({
@@ -321,10 +305,7 @@ describe("lifecycle hooks with a real worker (process driver)", () => {
     const instanceId = await waitForState(name, "InService");
     const port = portOf(instanceId);
     // Without a target group, InService does not wait for the app to listen: it answers once it has started.
-    await eventually(async () => ((await answers(port)) ? true : undefined), {
-      timeoutMs: 10_000,
-      message: "the instance answers",
-    });
+    expect(await answersWithin(port, 10_000)).toBe(true);
     await autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 0 }));
     await waitForState(name, "Terminating:Wait");
     expect(await answers(port)).toBe(true);

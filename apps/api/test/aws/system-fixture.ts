@@ -19,6 +19,8 @@ import {
   startSystem,
 } from "../../../../tests/e2e/system.ts";
 
+export { answers, answersWithin } from "../instance-answers.ts";
+
 /*
  * The whole system (api, worker, proxy as processes, fast mode, process driver), driven through the AWS
  * SDK v3 clients: what a user's integration test does. Only processes started here are ever signalled.
@@ -214,32 +216,6 @@ export async function addressOf(system: SdkSystem, instanceId: string) {
   const instance = Reservations?.[0]?.Instances?.[0];
   const port = Number(instance?.Tags?.find((t) => t.Key === "scaleout:port")?.Value);
   return { instance, address: instance?.PrivateIpAddress, port };
-}
-
-export async function answers(port: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Whether the instance on a port answers /health within `timeoutMs`. InService does not mean the app has started
- * to listen (a group without ELB checks does not wait for it), and under CI's load a start takes seconds; an
- * instance that was killed never answers, so waiting proves "it runs" as well as a single try would.
- */
-export async function answersWithin(port: number, timeoutMs = 15_000): Promise<boolean> {
-  try {
-    return await eventually(async () => ((await answers(port)) ? true : undefined), {
-      timeoutMs,
-      message: `an instance answers on port ${port}`,
-    });
-  } catch {
-    return false;
-  }
 }
 
 /** The body of the first 200 a listener's port answers `/` with (within 30 s), for "traffic reaches an instance". */
