@@ -11,6 +11,7 @@ import {
   ensureExampleImage,
   exampleAppPath,
   exampleImage,
+  type ProcessDriverOptions,
 } from "@scaleout/compute";
 import { readSettings, type Settings } from "@scaleout/config";
 import { createDb, type DbHandle, runMigrations } from "@scaleout/db";
@@ -102,10 +103,16 @@ export function settingsFor(kind: DriverKind, dataDir: string, redisUrl: string,
   });
 }
 
+/** The process driver a test's worker gets, as the worker's own would be made, with `options` on top. */
+export function processDriverFor(
+  settings: Settings,
+  options: Partial<ProcessDriverOptions> = {},
+): ComputeDriver {
+  return createProcessDriver({ stateDir: join(settings.dataDir, "instances"), graceSeconds: 1, ...options });
+}
+
 function driverFor(kind: DriverKind, settings: Settings): ComputeDriver {
-  return kind === "docker"
-    ? createDockerDriver({ graceSeconds: 1 })
-    : createProcessDriver({ stateDir: join(settings.dataDir, "instances"), graceSeconds: 1 });
+  return kind === "docker" ? createDockerDriver({ graceSeconds: 1 }) : processDriverFor(settings);
 }
 
 const quiet = process.env.WORKER_TEST_LOG === "1" ? createLogger("debug") : createLogger("error");

@@ -1,6 +1,5 @@
 import { Agent, request as httpRequest } from "node:http";
-import { join } from "node:path";
-import { createProcessDriver, dockerSocketPath } from "@scaleout/compute";
+import { dockerSocketPath } from "@scaleout/compute";
 import { freePort } from "@scaleout/queue";
 import { eventually } from "@scaleout/testing";
 import { describe, expect } from "vitest";
@@ -12,6 +11,7 @@ import {
   driverKinds,
   get,
   instancesOf,
+  processDriverFor,
   type System,
   systemTest,
   waitForInService,
@@ -214,13 +214,7 @@ describe.each(driverKinds)("reconcile-group, %s driver", (kind) => {
     }) => {
       await system.startWorker(
         "startupWindowMs" in bad
-          ? {
-              driver: createProcessDriver({
-                stateDir: join(system.settings.dataDir, "instances"),
-                graceSeconds: 1,
-                startupWindowMs: bad.startupWindowMs,
-              }),
-            }
+          ? { driver: processDriverFor(system.settings, { startupWindowMs: bad.startupWindowMs }) }
           : {},
       );
       const group = system.groupName();
