@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { recordSamples } from "@scaleout/db";
 import { groupMetricSamples } from "@scaleout/services";
-import { beforeAll, describe, expect } from "vitest";
+import { beforeAll, describe, expect, onTestFinished } from "vitest";
 import {
   buildTestApp,
   expectStatus,
@@ -60,11 +60,17 @@ describe("console", () => {
     expect(bogus.status).toBe(400);
   });
 
-  test("a group that publishes its capacity metrics charts them from the metric store", async ({ api }) => {
+  test("a group that publishes its capacity metrics charts them from the metric store", async ({
+    dataDir,
+  }) => {
+    // An api of its own whose console never ticks: the shared one samples every second, the groups of
+    // whichever test is using it (a group named app, too) into its in-memory history.
+    const api = await buildTestApp({ dataDir, console: { tickMs: 3_600_000 } });
+    onTestFinished(() => api.close());
     await seedGroup(api);
     const viewed = async () =>
       (await api.request("GET", "/console/api/view?view=group&name=app")).body.history as number[][];
-    // Without collection: this api's own samples (none yet in a test that runs no tick).
+    // Without collection: this api's own samples (none in an api that runs no tick).
     expect(await viewed()).toEqual([]);
     expectStatus(
       await api.request("PUT", "/v1/auto-scaling-groups/app/metrics-collection", {

@@ -82,6 +82,8 @@ interface AppOptions {
   now?: () => number;
   /** The host and origin checks' settings (the api's defaults when left out). */
   trust?: { bindHost: string; allowedHosts: readonly string[]; allowedOrigins: readonly string[] };
+  /** The console's settings (its tick, 1 s when left out). */
+  console?: { tickMs: number };
 }
 
 /** Real services over a fresh SQLite file in `dataDir`, recording their events. */
@@ -104,14 +106,15 @@ type ServerErrors = TestApp["serverErrors"];
 /** Builds the app and records every 5xx it answers, whichever route or hook produced it. */
 async function readyApp(
   services: Services,
-  options: Pick<AppOptions, "apiToken" | "trust">,
+  options: Pick<AppOptions, "apiToken" | "trust" | "console">,
   errors: () => ServerErrors,
 ): Promise<FastifyInstance> {
-  const { apiToken, trust } = options;
+  const { apiToken, trust, console } = options;
   const app = await buildApp({
     services,
     ...(apiToken !== undefined && { apiToken }),
     ...(trust !== undefined && { trust }),
+    ...(console !== undefined && { console }),
   });
   app.addHook("onResponse", async (request, reply) => {
     if (reply.statusCode >= 500)
@@ -167,12 +170,16 @@ export async function buildTestApp(options: AppOptions): Promise<TestApp> {
 /**
  * Compiling every route's schemas makes `app.ready()` cost ~0.4 s of CPU, most of the suite's time. The
  * fixtures therefore build one app per mode and test file and point it, test by test, at that test's own
- * services over its own SQLite file: the app holds no state of its own, so each test still starts empty.
+ * services over its own SQLite file, so each test still starts with an empty registry. The app does keep
+ * some state of its own (the proxy feed's lease, the console's capacity history), so a file's tests must
+ * leave it as they found it, and no app outlives its file: npm test runs the integration files one after
+ * another in one fork (`--no-isolate`), where this module is imported once for all of them.
  */
 const shared = new Map<
   string,
   { app: FastifyInstance; slot: { services?: Services; errors: ServerErrors } }
 >();
+let sharedFile: string | undefined;
 
 function switchable(current: () => Services): Services {
   // Routes keep `services.<resource>` from registration, so each resource is a proxy of its own.
@@ -186,6 +193,13 @@ function switchable(current: () => Services): Services {
 }
 
 async function sharedTestApp(options: AppOptions): Promise<TestApp> {
+  const file = expect.getState().testPath;
+  if (file !== sharedFile) {
+    // The last file's apps: no test uses them any more.
+    for (const { app } of shared.values()) await app.close();
+    shared.clear();
+    sharedFile = file;
+  }
   const key = `fast=${options.fast ?? false}`;
   const opened = openServices(options);
   let entry = shared.get(key);
