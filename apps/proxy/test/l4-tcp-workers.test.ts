@@ -48,7 +48,7 @@ test("TCP through the proxy process with two workers: flows echo and stay pinned
           "healthy"
             ? true
             : undefined,
-        { timeoutMs: 20_000, message: `target ${t.name} healthy; proxy said: ${proxy.output()}` },
+        { timeoutMs: 60_000, message: () => `target ${t.name} healthy; proxy said: ${proxy.output()}` },
       );
     // The owner's checks may pass before the workers have bound the listener.
     await eventually(
@@ -63,7 +63,7 @@ test("TCP through the proxy process with two workers: flows echo and stay pinned
           return undefined;
         }
       },
-      { timeoutMs: 20_000, message: `the listener serving; proxy said: ${proxy.output()}` },
+      { timeoutMs: 60_000, message: () => `the listener serving; proxy said: ${proxy.output()}` },
     );
     const flows = 16;
     const names = new Set<string | undefined>();

@@ -48,7 +48,7 @@ test("UDP through the proxy process with two workers: one flow socket per client
           "healthy"
             ? true
             : undefined,
-        { timeoutMs: 20_000, message: `target ${t.name} healthy; proxy said: ${proxy.output()}` },
+        { timeoutMs: 60_000, message: () => `target ${t.name} healthy; proxy said: ${proxy.output()}` },
       );
     const answeredBy = await Promise.all(
       clients.map(async (client, i) => {

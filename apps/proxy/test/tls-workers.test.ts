@@ -56,7 +56,10 @@ describe("proxy workers and TLS", () => {
             const pids = new Set(replies.map((r) => String(r?.headers["x-scaleout-worker"] ?? "-")));
             return replies.every((r) => r?.status === 200) && pids.size === 2 ? pids : undefined;
           },
-          { timeoutMs: 30_000, message: `two workers answering over TLS; proxy said: ${proxy.output()}` },
+          {
+            timeoutMs: 60_000,
+            message: () => `two workers answering over TLS; proxy said: ${proxy.output()}`,
+          },
         );
         expect(workers.size).toBe(2);
 

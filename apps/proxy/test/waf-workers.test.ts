@@ -63,7 +63,7 @@ test("with two workers, a key is blocked on its total over both workers", async 
           ? true
           : undefined;
       },
-      { timeoutMs: 30_000, message: "two workers answering" },
+      { timeoutMs: 60_000, message: "two workers answering" },
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}; the proxy said: ${proxy.output()}`);
     });

@@ -93,7 +93,7 @@ const workersTest = integrationTest.extend<{ running: Running }>({
             "healthy"
               ? true
               : undefined,
-          { timeoutMs: 20_000, message: `target ${t.name} healthy; proxy said: ${output()}` },
+          { timeoutMs: 60_000, message: () => `target ${t.name} healthy; proxy said: ${output()}` },
         );
       }
       // Both workers bound: every new connection is answered.
@@ -107,7 +107,7 @@ const workersTest = integrationTest.extend<{ running: Running }>({
             ? true
             : undefined;
         },
-        { timeoutMs: 20_000, message: `two workers answering; proxy said: ${output()}` },
+        { timeoutMs: 60_000, message: () => `two workers answering; proxy said: ${output()}` },
       );
       await use({
         services,
@@ -222,7 +222,7 @@ describe("proxy workers (SCALEOUT_PROXY_WORKERS=2)", () => {
               ? true
               : undefined;
           },
-          { timeoutMs: 15_000, message: `a replacement worker; proxy said: ${running.output()}` },
+          { timeoutMs: 15_000, message: () => `a replacement worker; proxy said: ${running.output()}` },
         );
         expect(running.output()).toContain(`proxy worker ${victim} exited (SIGKILL)`);
       } finally {

@@ -36,10 +36,17 @@ export function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Polls `probe` until it answers something other than undefined, or fails after `timeoutMs`. */
+/**
+ * Polls `probe` until it answers something other than undefined, or fails after `timeoutMs`. A message
+ * given as a function is read at the timeout (a process's output then, not when the wait began).
+ */
 export async function eventually<T>(
   probe: () => T | undefined | Promise<T | undefined>,
-  { timeoutMs = 10_000, intervalMs = 25, message = "condition" } = {},
+  {
+    timeoutMs = 10_000,
+    intervalMs = 25,
+    message = "condition",
+  }: { timeoutMs?: number; intervalMs?: number; message?: string | (() => string) } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -52,7 +59,7 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ""}`,
+        `Timed out after ${timeoutMs} ms waiting for ${typeof message === "function" ? message() : message}${last ? `: ${String(last)}` : ""}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
