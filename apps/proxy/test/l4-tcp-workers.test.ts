@@ -42,29 +42,26 @@ test("TCP through the proxy process with two workers: flows echo and stay pinned
   const proxy = spawnProxy(dataDir);
   try {
     for (const t of targets)
-      await eventually(
+      await proxy.until(
         () =>
           services.targetGroups.health("tcp-tg").find((d) => d.target.port === t.port)?.targetHealth.state ===
           "healthy"
             ? true
             : undefined,
-        { timeoutMs: 60_000, message: () => `target ${t.name} healthy; proxy said: ${proxy.output()}` },
+        `target ${t.name} healthy`,
       );
     // The owner's checks may pass before the workers have bound the listener.
-    await eventually(
-      async () => {
-        try {
-          const probe = await connectClient(port);
-          await probe.waitFor("\n");
-          probe.socket.end();
-          await probe.closed;
-          return true;
-        } catch {
-          return undefined;
-        }
-      },
-      { timeoutMs: 60_000, message: () => `the listener serving; proxy said: ${proxy.output()}` },
-    );
+    await proxy.until(async () => {
+      try {
+        const probe = await connectClient(port);
+        await probe.waitFor("\n");
+        probe.socket.end();
+        await probe.closed;
+        return true;
+      } catch {
+        return undefined;
+      }
+    }, "the listener serving");
     const flows = 16;
     const names = new Set<string | undefined>();
     for (let i = 0; i < flows; i++) {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createContext, createServices } from "@scaleout/services";
-import { eventually, integrationTest as test } from "@scaleout/testing";
+import { integrationTest as test } from "@scaleout/testing";
 import { expect } from "vitest";
 import { forward, freePort, loopback } from "./helpers.ts";
 import { askUntilAnswered, startUdpTarget, udpClient } from "./l4-udp-fixtures.ts";
@@ -57,23 +57,23 @@ test("with two workers: a UDP port the owner cannot bind impairs its load balanc
   const client = await udpClient(port);
   try {
     const state = () => services.loadBalancers.get("busy").state;
-    await eventually(() => (state()?.code === "active_impaired" ? true : undefined), {
-      timeoutMs: 60_000,
-      message: () => `busy impaired (state ${JSON.stringify(state())}); proxy said: ${proxy.output()}`,
-    });
+    await proxy.until(
+      () => (state()?.code === "active_impaired" ? true : undefined),
+      () => `busy impaired (state ${JSON.stringify(state())})`,
+    );
     expect(state()?.reason).toContain(`cannot bind ${loopback}:${taken}/udp: EADDRINUSE`);
     expect(services.loadBalancers.get("dns").state?.code).toBe("active");
 
-    await eventually(
+    await proxy.until(
       () => (services.targetGroups.health("dns-tg")[0]?.targetHealth.state === "healthy" ? true : undefined),
-      { timeoutMs: 60_000, message: () => `target healthy; proxy said: ${proxy.output()}` },
+      "target healthy",
     );
     await askUntilAnswered(client, 1);
     services.targetGroups.deregister("dns-tg", [{ id: loopback, port: target.port }]);
-    await eventually(() => (services.targetGroups.health("dns-tg").length === 0 ? true : undefined), {
-      timeoutMs: 60_000,
-      message: () => `the target left the group; proxy said: ${proxy.output()}`,
-    });
+    await proxy.until(
+      () => (services.targetGroups.health("dns-tg").length === 0 ? true : undefined),
+      "the target left the group",
+    );
     // Past the delay: the owner's flow still carries the client's queries, from the same flow socket.
     expect((await askUntilAnswered(client, 2)).address).toBe(target.address);
     expect(target.sources.size).toBe(1);

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { limitsFor } from "@scaleout/core";
 import { createDb, runMigrations } from "@scaleout/db";
 import { createContext, createServices } from "@scaleout/services";
-import { eventually, integrationTest as test } from "@scaleout/testing";
+import { integrationTest as test } from "@scaleout/testing";
 import { expect } from "vitest";
 import { forward, freePort, loopback } from "./helpers.ts";
 import { askUntilAnswered, startUdpTarget, udpClient } from "./l4-udp-fixtures.ts";
@@ -42,13 +42,13 @@ test("UDP through the proxy process with two workers: one flow socket per client
   const clients = await Promise.all(Array.from({ length: 8 }, () => udpClient(port)));
   try {
     for (const t of targets)
-      await eventually(
+      await proxy.until(
         () =>
           services.targetGroups.health("dns-tg").find((d) => d.target.port === t.port)?.targetHealth.state ===
           "healthy"
             ? true
             : undefined,
-        { timeoutMs: 60_000, message: () => `target ${t.name} healthy; proxy said: ${proxy.output()}` },
+        `target ${t.name} healthy`,
       );
     const answeredBy = await Promise.all(
       clients.map(async (client, i) => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { eventually } from "@scaleout/testing";
 
 const serverEntry = fileURLToPath(new URL("../src/server.ts", import.meta.url));
 // Node itself with tsx's loader (not the tsx CLI, whose own child would outlive a kill): cluster.fork
@@ -11,9 +12,24 @@ export interface ProxyProcess {
   /** Everything it printed so far, for failure messages. */
   output: () => string;
   exited: Promise<void>;
+  /**
+   * Polls `probe` until it answers, for as long as a proxy process may take to start (`startWaitMs`),
+   * failing with `what` (a function is read at the timeout) and everything the proxy printed by then.
+   */
+  until: <T>(
+    probe: () => T | undefined | Promise<T | undefined>,
+    what: string | (() => string),
+  ) => Promise<T>;
   /** SIGTERM, then SIGKILL if it has not exited within 15 s. */
   stop: () => Promise<void>;
 }
+
+/**
+ * How long a wait that includes a proxy process's start may take: an owner and two workers, each
+ * loading the sources through tsx, beside the system files of `npm test` took 9-18 s in CI, and once
+ * over 20 s.
+ */
+export const startWaitMs = 60_000;
 
 /**
  * The proxy as its own process, as `npm start` runs it: an owner with two workers on `dataDir` (no Redis,
@@ -44,5 +60,10 @@ export function spawnProxy(dataDir: string, env: Record<string, string> = {}): P
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
-  return { child, output: () => output, exited, stop };
+  const until = <T>(probe: () => T | undefined | Promise<T | undefined>, what: string | (() => string)) =>
+    eventually(probe, {
+      timeoutMs: startWaitMs,
+      message: () => `${typeof what === "function" ? what() : what}; proxy said: ${output}`,
+    });
+  return { child, output: () => output, exited, until, stop };
 }

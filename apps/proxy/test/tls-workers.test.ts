@@ -48,19 +48,11 @@ describe("proxy workers and TLS", () => {
       const proxy = spawnProxy(dataDir);
       try {
         const send = () => sendHttps(port, "/", { ca, servername: "workers.test" });
-        const workers = await eventually(
-          async () => {
-            const replies = await Promise.all(
-              Array.from({ length: 10 }, () => send().catch(() => undefined)),
-            );
-            const pids = new Set(replies.map((r) => String(r?.headers["x-scaleout-worker"] ?? "-")));
-            return replies.every((r) => r?.status === 200) && pids.size === 2 ? pids : undefined;
-          },
-          {
-            timeoutMs: 60_000,
-            message: () => `two workers answering over TLS; proxy said: ${proxy.output()}`,
-          },
-        );
+        const workers = await proxy.until(async () => {
+          const replies = await Promise.all(Array.from({ length: 10 }, () => send().catch(() => undefined)));
+          const pids = new Set(replies.map((r) => String(r?.headers["x-scaleout-worker"] ?? "-")));
+          return replies.every((r) => r?.status === 200) && pids.size === 2 ? pids : undefined;
+        }, "two workers answering over TLS");
         expect(workers.size).toBe(2);
 
         const replies: HttpsReply[] = [];

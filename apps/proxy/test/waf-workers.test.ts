@@ -52,21 +52,16 @@ test("with two workers, a key is blocked on its total over both workers", async 
     // requests count for it alone. From one address, a worker that binds a second late would see the
     // first worker's count for it pass the limit, and every later probe would be blocked.
     let attempt = 0;
-    await eventually(
-      async () => {
-        const localAddress = `127.0.4.${(attempt++ % 250) + 1}`;
-        const replies = await Promise.all(
-          Array.from({ length: 10 }, () => send(port, "/", { localAddress }).catch(() => undefined)),
-        );
-        return replies.every((r) => r?.status === 200) &&
-          new Set(replies.map((r) => r && workerOf(r))).size === 2
-          ? true
-          : undefined;
-      },
-      { timeoutMs: 60_000, message: "two workers answering" },
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}; the proxy said: ${proxy.output()}`);
-    });
+    await proxy.until(async () => {
+      const localAddress = `127.0.4.${(attempt++ % 250) + 1}`;
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, () => send(port, "/", { localAddress }).catch(() => undefined)),
+      );
+      return replies.every((r) => r?.status === 200) &&
+        new Set(replies.map((r) => r && workerOf(r))).size === 2
+        ? true
+        : undefined;
+    }, "two workers answering");
     // 70 requests on new connections from 127.0.0.2: over the limit in total, under it on either worker.
     const first: Reply[] = [];
     for (let i = 0; i < limit + 20; i++) first.push(await send(port, "/", { localAddress: "127.0.0.2" }));

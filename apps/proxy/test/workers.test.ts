@@ -87,28 +87,25 @@ const workersTest = integrationTest.extend<{ running: Running }>({
     const { child: owner, output } = proxy;
     try {
       for (const t of targets) {
-        await eventually(
+        await proxy.until(
           () =>
             services.targetGroups.health("tg").find((d) => d.target.port === t.port)?.targetHealth.state ===
             "healthy"
               ? true
               : undefined,
-          { timeoutMs: 60_000, message: () => `target ${t.name} healthy; proxy said: ${output()}` },
+          `target ${t.name} healthy`,
         );
       }
       // Both workers bound: every new connection is answered.
-      await eventually(
-        async () => {
-          const replies = await Promise.all(
-            Array.from({ length: 10 }, () => send(port).catch(() => undefined)),
-          );
-          return replies.every((r) => r?.status === 200) &&
-            new Set(replies.map((r) => r && workerOf(r))).size === 2
-            ? true
-            : undefined;
-        },
-        { timeoutMs: 60_000, message: () => `two workers answering; proxy said: ${output()}` },
-      );
+      await proxy.until(async () => {
+        const replies = await Promise.all(
+          Array.from({ length: 10 }, () => send(port).catch(() => undefined)),
+        );
+        return replies.every((r) => r?.status === 200) &&
+          new Set(replies.map((r) => r && workerOf(r))).size === 2
+          ? true
+          : undefined;
+      }, "two workers answering");
       await use({
         services,
         port,
