@@ -41,10 +41,11 @@ export async function answers(port: number): Promise<boolean> {
 }
 
 /**
- * Whether the instance on `port` answers its health check within `timeoutMs`. A parked (SIGSTOPped)
+ * Whether one request to the instance on `port` gets its health check answered within `timeoutMs` (one
+ * try, not a poll: apps/api/test/instance-answers.ts's answersWithin polls). A parked (SIGSTOPped)
  * process still accepts connections into its backlog, so "answers" needs a deadline, not a refusal.
  */
-export async function answersWithin(port: number, timeoutMs: number): Promise<boolean> {
+export async function answersOneTryWithin(port: number, timeoutMs: number): Promise<boolean> {
   try {
     const response = await request(`http://127.0.0.1:${port}/health`, {
       reset: true,

@@ -12,7 +12,7 @@ import {
   LaunchError,
   type LaunchSpec,
 } from "../src/index.ts";
-import { answers, answersWithin, freePort, get, waitUntilAnswering } from "./helpers.ts";
+import { answers, answersOneTryWithin, freePort, get, waitUntilAnswering } from "./helpers.ts";
 
 /** CPU seconds (user + system) the kernel has accounted to a process: /proc/<pid>/stat, 100 ticks a second. */
 function cpuSeconds(pid: number): number {
@@ -300,11 +300,11 @@ describe("process driver", () => {
     expect(await createProcessDriver({ stateDir: dataDir }).list("web")).toMatchObject([
       { state: "stopped" },
     ]);
-    expect(await answersWithin(spec.hostPort, 300)).toBe(false);
+    expect(await answersOneTryWithin(spec.hostPort, 300)).toBe(false);
 
     const resumed = await driver.resume(spec.instanceId);
     expect(resumed).toMatchObject({ state: "running", port: spec.hostPort, ref: instance.ref });
-    expect(await answersWithin(spec.hostPort, 10_000)).toBe(true);
+    expect(await answersOneTryWithin(spec.hostPort, 10_000)).toBe(true);
 
     // A parked instance terminates without waiting out the grace period: SIGCONT follows the SIGTERM.
     await driver.park(spec.instanceId);
