@@ -16,22 +16,16 @@ import {
   DescribeStackResourceCommand,
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
-import { eventually, integrationTest as test } from "@scaleout/testing";
-import { afterEach, expect } from "vitest";
+import { eventually } from "@scaleout/testing";
+import { expect } from "vitest";
 import { exampleApp } from "../../../../tests/e2e/system.ts";
-import { groupOf, type SdkSystem, startSdkSystem } from "./system-fixture.ts";
+import { groupOf, type SdkSystem, sdkTest as test } from "./system-fixture.ts";
 
 const awsCli = await promisify(execFile)("aws", ["--version"]).then(
   () => existsSync("/usr/bin/curl") || existsSync("/bin/curl"),
   () => false,
 );
 const sdkSignal = join(import.meta.dirname, "cfn-signal.mjs");
-
-let running: SdkSystem | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 /** The user data: signal the group as this instance, then serve. */
 function userData(stackName: string, signals: boolean): string {
@@ -85,12 +79,9 @@ async function settledStack(cfn: CloudFormationClient, name: string, system: Sdk
 }
 
 test("instances that signal from their user data complete the group; silent ones time out and roll back", async ({
-  redisUrl,
+  system,
   prefix,
-  dataDir,
 }) => {
-  const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-  running = system;
   const cfn = new CloudFormationClient({
     endpoint: system.sys.api,
     region: "eu-west-1",

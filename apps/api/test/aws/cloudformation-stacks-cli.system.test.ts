@@ -12,10 +12,10 @@ import {
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { freePort } from "@scaleout/queue";
-import { eventually, integrationTest as test } from "@scaleout/testing";
-import { afterEach, expect } from "vitest";
+import { eventually } from "@scaleout/testing";
+import { expect } from "vitest";
 import { exampleApp } from "../../../../tests/e2e/system.ts";
-import { type SdkSystem, startSdkSystem } from "./system-fixture.ts";
+import { sdkTest as test } from "./system-fixture.ts";
 
 const execFileAsync = promisify(execFile);
 const awsCli = await execFileAsync("aws", ["--version"]).then(
@@ -23,12 +23,6 @@ const awsCli = await execFileAsync("aws", ["--version"]).then(
   () => false,
 );
 const examples = join(import.meta.dirname, "..", "..", "..", "..", "examples", "cloudformation");
-
-let running: SdkSystem | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 function aws(endpoint: string, args: string[]) {
   return execFileAsync("aws", ["--endpoint-url", endpoint, "--output", "json", ...args], {
@@ -48,9 +42,7 @@ function aws(endpoint: string, args: string[]) {
 
 test.skipIf(!awsCli)(
   "aws cloudformation deploy creates the example stack, serves, and a repeated deploy has no changes",
-  async ({ redisUrl, prefix, dataDir }) => {
-    const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-    running = system;
+  async ({ system, prefix }) => {
     const port = await freePort();
     const name = `cli${prefix.replace(/[^a-zA-Z0-9]/g, "").slice(-8)}`;
     const deploy = () =>

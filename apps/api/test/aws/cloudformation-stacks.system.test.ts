@@ -20,8 +20,8 @@ import {
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { freePort } from "@scaleout/queue";
-import { eventually, integrationTest as test } from "@scaleout/testing";
-import { afterEach, expect } from "vitest";
+import { eventually } from "@scaleout/testing";
+import { expect } from "vitest";
 import { exampleApp } from "../../../../tests/e2e/system.ts";
 import {
   groupOf,
@@ -29,17 +29,11 @@ import {
   instancesWhen,
   type SdkSystem,
   servedThrough,
-  startSdkSystem,
+  sdkTest as test,
 } from "./system-fixture.ts";
 
 const examples = join(import.meta.dirname, "..", "..", "..", "..", "examples", "cloudformation");
 const template = readFileSync(join(examples, "web-service.yaml"), "utf8");
-
-let running: SdkSystem | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 function clientOf(system: SdkSystem) {
   return new CloudFormationClient({
@@ -78,12 +72,9 @@ async function causes(cfn: CloudFormationClient, name: string): Promise<string> 
 const settled = (status: string) => !status.endsWith("_IN_PROGRESS");
 
 test("the example template deploys, serves through its listener, updates its launch template, and deletes everything", async ({
-  redisUrl,
+  system,
   prefix,
-  dataDir,
 }) => {
-  const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-  running = system;
   const cfn = clientOf(system);
   const port = await freePort();
   const name = `web${prefix.replace(/[^a-zA-Z0-9]/g, "").slice(-8)}`;
@@ -219,12 +210,9 @@ Resources:
 `;
 
 test("a failing resource rolls the stack back, with the events naming the cause; an unknown type is refused", async ({
-  redisUrl,
+  system,
   prefix,
-  dataDir,
 }) => {
-  const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-  running = system;
   const cfn = clientOf(system);
   const name = `bad${prefix.replace(/[^a-zA-Z0-9]/g, "").slice(-8)}`;
   const unknown = await cfn

@@ -3,8 +3,8 @@
 // and no group's pass takes it for an orphan, also once it is attached to another group.
 
 import { AttachInstancesCommand, DetachInstancesCommand } from "@aws-sdk/client-auto-scaling";
-import { integrationTest as test } from "@scaleout/testing";
-import { afterEach, expect } from "vitest";
+
+import { expect } from "vitest";
 import {
   activities,
   addressOf,
@@ -12,24 +12,15 @@ import {
   groupOf,
   inService,
   instancesWhen,
-  type SdkSystem,
-  startSdkSystem,
   states,
+  sdkTest as test,
 } from "./system-fixture.ts";
-
-let running: SdkSystem | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 const caseTimeoutMs = 150_000;
 
 test(
   "a detached instance keeps running outside the group, and AttachInstances brings it into another",
-  async ({ redisUrl, prefix, dataDir }) => {
-    const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-    running = system;
+  async ({ system, prefix }) => {
     const from = `da-${prefix}`;
     const to = `db-${prefix}`;
     await system.addGroup(from, { minSize: 0, maxSize: 2, desiredCapacity: 2 });

@@ -15,24 +15,18 @@ import {
   ModifyTargetGroupAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { freePort } from "@scaleout/queue";
-import { eventually, integrationTest as test } from "@scaleout/testing";
-import { afterEach, expect } from "vitest";
+import { eventually } from "@scaleout/testing";
+import { expect } from "vitest";
 import {
   activities,
   addressOf,
   inService,
   instancesWhen,
   type SdkSystem,
-  startSdkSystem,
+  sdkTest as test,
 } from "./system-fixture.ts";
 
 const tcpInstance = join(import.meta.dirname, "nlb-tcp-instance.mjs");
-
-let running: SdkSystem | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 /** The pid of an instance's process (the process driver passes SCALEOUT_INSTANCE_ID in its environment). */
 function instancePid(instanceId: string): number | undefined {
@@ -79,12 +73,9 @@ async function targetHealth(system: SdkSystem, targetGroupArn: string) {
 }
 
 test("a group with a TCP target group: register, TCP health checks, ELB replacement, drain on scale-in", async ({
-  redisUrl,
+  system,
   prefix,
-  dataDir,
 }) => {
-  const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-  running = system;
   const name = `nlb-${prefix}`;
   const { elbv2, autoScaling } = system;
 

@@ -9,8 +9,8 @@ import {
   SetInstanceProtectionCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstanceStatusCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { eventually, integrationTest as test } from "@scaleout/testing";
-import { afterEach, expect } from "vitest";
+import { eventually } from "@scaleout/testing";
+import { expect } from "vitest";
 import {
   activities,
   addressOf,
@@ -19,24 +19,15 @@ import {
   inService,
   instancesWhen,
   registeredPorts,
-  type SdkSystem,
-  startSdkSystem,
   states,
+  sdkTest as test,
 } from "./system-fixture.ts";
-
-let running: SdkSystem | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 const caseTimeoutMs = 150_000;
 
 test(
   "a standby instance leaves its target group and returns; a protected instance survives scale-in; DescribeInstances finds addresses",
-  async ({ redisUrl, prefix, dataDir }) => {
-    const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-    running = system;
+  async ({ system, prefix }) => {
     const name = `sb-${prefix}`;
     const { targetGroupArn } = await system.addGroup(
       name,

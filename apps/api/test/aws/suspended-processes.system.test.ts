@@ -10,8 +10,8 @@ import {
   SuspendProcessesCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
-import { eventually, integrationTest as test } from "@scaleout/testing";
-import { afterEach, expect } from "vitest";
+import { eventually } from "@scaleout/testing";
+import { expect } from "vitest";
 import {
   addressOf,
   afterNextPass,
@@ -21,25 +21,16 @@ import {
   inService,
   instancesWhen,
   registeredPorts,
-  type SdkSystem,
-  startSdkSystem,
   states,
+  sdkTest as test,
   workerLogged,
 } from "./system-fixture.ts";
-
-let running: SdkSystem | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
 
 const caseTimeoutMs = 150_000;
 
 test(
   "a suspended Launch stops launches until resumed; suspended Terminate, ReplaceUnhealthy and AddToLoadBalancer hold too",
-  async ({ redisUrl, prefix, dataDir }) => {
-    const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-    running = system;
+  async ({ system, prefix }) => {
     const name = `sp-${prefix}`;
     const { targetGroupArn } = await system.addGroup(
       name,
@@ -130,9 +121,7 @@ test(
 
 test(
   "a suspended AlarmNotification ignores the alarm's scaling action; a suspended HealthCheck leaves a dead instance alone",
-  async ({ redisUrl, prefix, dataDir }) => {
-    const system = await startSdkSystem({ redisUrl, prefix, dataDir });
-    running = system;
+  async ({ system, prefix }) => {
     const name = `hc-${prefix}`;
     await system.addGroup(name, { minSize: 0, maxSize: 3, desiredCapacity: 1 });
     await instancesWhen(system, name, inService(1), "one InService instance");

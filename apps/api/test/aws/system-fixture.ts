@@ -11,7 +11,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { eventually } from "@scaleout/testing";
+import { eventually, integrationTest } from "@scaleout/testing";
 import {
   addLoadBalancedGroup,
   exampleApp,
@@ -115,6 +115,18 @@ export async function startSdkSystem(options: {
     },
   };
 }
+
+/**
+ * integrationTest with `system`: the whole system, started for the test that asks for it and stopped
+ * after it (its instance processes too), whether the test passed or not.
+ */
+export const sdkTest = integrationTest.extend<{ system: SdkSystem }>({
+  system: async ({ redisUrl, prefix, dataDir }, use) => {
+    const system = await startSdkSystem({ redisUrl, prefix, dataDir });
+    await use(system);
+    await system.stop();
+  },
+});
 
 // ---- What the tests ask the system, through the SDK ---------------------------------------------------
 
