@@ -1,6 +1,7 @@
 import { type NetConnectOpts, connect as netConnect, Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { InflightLink } from "../inflight-list.ts";
+import { bindReader, type OwnReader, ownReadAfter, ownReadsOnRead, readBufferSize } from "../own-reads.ts";
 import type { InflightEntry, TargetGroupRuntime, TargetState } from "../targets.ts";
 import type { FlowCount } from "./flow-counters.ts";
 
@@ -72,37 +73,6 @@ const flowOf = (socket: Socket): TcpFlow | undefined => (socket as FlowSocket)[f
 const attach = (socket: Socket, flow: TcpFlow): void => {
   (socket as FlowSocket)[flowKey] = flow;
 };
-
-/**
- * Target → client bytes of plain TCP targets are read into buffers the flow owns (node's `onread`)
- * rather than one new 64 KiB buffer a read, whose garbage collection cost as much CPU as the writes
- * (the bench's profile: 16 % each). A flow starts on one buffer every quiet flow of the process shares
- * (its reads are copied out at once, so an idle flow holds none of its own); a read of `ownReadAfter`
- * bytes or more makes it a streaming flow with a buffer of its own, reused while the client's socket
- * takes each write whole and replaced when a write is left queued (the queued write still refers to it).
- */
-const readBufferSize = 64 * 1024;
-const ownReadAfter = 16 * 1024;
-const sharedReadBuffer = Buffer.allocUnsafeSlow(readBufferSize);
-
-/**
- * The flow whose read was just handled: node asks for the next buffer right after the callback, and
- * (unlike the callback) not as a method of the socket. Anything else gets the shared buffer, which is
- * always safe.
- */
-let lastReader: TcpFlow | undefined;
-
-function nextReadBuffer(): Buffer {
-  const buffer = lastReader?.readBuffer ?? sharedReadBuffer;
-  lastReader = undefined;
-  return buffer;
-}
-
-function onTargetRead(this: Socket, nread: number, buf: Uint8Array): boolean {
-  const flow = flowOf(this);
-  lastReader = flow;
-  return flow?.fromTarget(nread, buf) ?? true;
-}
 
 function onClientData(this: Socket, chunk: Buffer): void {
   const flow = flowOf(this);
@@ -181,7 +151,7 @@ function onEnd(socket: Socket, listener: (this: Socket) => void): void {
  * who sent them. Activity is a flag the idle sweep reads, so a chunk costs no timer refresh; the
  * connect timeout is the same sweep's.
  */
-export class TcpFlow {
+export class TcpFlow implements OwnReader {
   /** Something moved since the idle sweep last looked. */
   moved = false;
   /** When the idle sweep last saw something move (ms). */
@@ -196,8 +166,8 @@ export class TcpFlow {
   private readonly runtime: TargetGroupRuntime;
   /** The TCP socket under a TLS target connection (resets go to it). */
   private readonly upstreamRaw: Socket;
-  /** This flow's own read buffer once it streams from its target (see `sharedReadBuffer`). */
-  readBuffer: Buffer | undefined;
+  /** The buffer its target's next read goes into: its own once it streams (own-reads.ts), else the shared one. */
+  nextReadBuffer: Buffer | undefined;
   private open = 2;
   private finished = false;
   /** Its place in the target's in-flight list (the deregistration delay cuts it off). */
@@ -233,7 +203,7 @@ export class TcpFlow {
       writableHighWaterMark: flowHighWaterMark,
       readableHighWaterMark: flowHighWaterMark,
       // node:tls reads the TCP socket under a TLS connection itself.
-      ...(!to.tls && { onread: { buffer: nextReadBuffer, callback: onTargetRead } }),
+      ...(!to.tls && { onread: ownReadsOnRead }),
     };
     const raw = netConnect(options);
     this.upstreamRaw = raw;
@@ -253,6 +223,7 @@ export class TcpFlow {
     if (proxyHeader) upstream.write(proxyHeader);
     client.on("data", onClientData);
     if (upstream === raw) {
+      bindReader(raw, this);
       // onread delivers the bytes; flowing mode lets the end of the stream be emitted.
       upstream.resume();
     } else {
@@ -268,18 +239,22 @@ export class TcpFlow {
     upstream.on("close", onSocketClose);
   }
 
-  /** A read from a plain TCP target (onread); false pauses the target's reads until the client drains. */
-  fromTarget(nread: number, buf: Uint8Array): boolean {
+  /**
+   * A read from a plain TCP target (onread, own-reads.ts); false pauses the target's reads until the
+   * client drains. A streaming flow's own buffer is reused while the client's socket takes each write
+   * whole, and replaced when a write is left queued (that write still refers to its bytes).
+   */
+  fromRead(nread: number, buf: Uint8Array): boolean {
     this.moved = true;
     this.counts.fromTarget(nread);
-    const own = buf === this.readBuffer;
+    const own = buf === this.nextReadBuffer;
     const view = Buffer.from(buf.buffer, buf.byteOffset, nread);
     // The shared buffer is every quiet flow's next read: what landed there is copied out.
     const chunk = own ? view : Buffer.from(view);
-    if (!own && nread >= ownReadAfter) this.readBuffer = Buffer.allocUnsafeSlow(readBufferSize);
+    if (!own && nread >= ownReadAfter) this.nextReadBuffer = Buffer.allocUnsafeSlow(readBufferSize);
     const ok = this.client.write(chunk);
     // A write the kernel did not take whole still refers to the buffer: the next read needs another.
-    if (own && this.client.writableLength > 0) this.readBuffer = Buffer.allocUnsafeSlow(readBufferSize);
+    if (own && this.client.writableLength > 0) this.nextReadBuffer = Buffer.allocUnsafeSlow(readBufferSize);
     if (!ok) this.awaitDrain(this.client, clientDrains, onClientDrain);
     return ok;
   }
@@ -370,7 +345,7 @@ export class TcpFlow {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.readBuffer = undefined;
+    this.nextReadBuffer = undefined;
     const { target, counts } = this;
     counts.close();
     target.outstanding--;

@@ -1,10 +1,11 @@
 import { connect, isIP, type Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { connect as connectTls, type TLSSocket } from "node:tls";
+import { bindReader, type OwnReader, ownReadsOnRead } from "../own-reads.ts";
 import { UpstreamError } from "./errors.ts";
 import { type ExecuteResult, type ParserCallbacks, type ResponseHead, ResponseParser } from "./parser.ts";
 import type { TargetConnections } from "./pool.ts";
-import { type BufferedReader, bindReader, ReadBuffers, upstreamOnRead } from "./read-buffers.ts";
+import { ReadBuffers } from "./read-buffers.ts";
 import { RequestBody } from "./request-body.ts";
 
 export interface ResponseSink {
@@ -97,7 +98,7 @@ export class Exchange {
 }
 
 /** A keep-alive connection to a target, with the parser of its current response. */
-export class Connection implements ParserCallbacks, BufferedReader {
+export class Connection implements ParserCallbacks, OwnReader {
   readonly socket: Socket;
   exchange: Exchange | undefined;
   connected = false;
@@ -128,7 +129,7 @@ export class Connection implements ParserCallbacks, BufferedReader {
       this.socket = connectToHttpsTarget(pool, host, port);
       this.readyEvent = "secureConnect";
     } else {
-      this.socket = connect({ host, port, noDelay: true, onread: upstreamOnRead });
+      this.socket = connect({ host, port, noDelay: true, onread: ownReadsOnRead });
       bindReader(this.socket, this);
       // onread delivers the bytes; flowing mode lets the end of the stream be emitted.
       this.socket.resume();
@@ -275,7 +276,11 @@ export class Connection implements ParserCallbacks, BufferedReader {
     return exchange.sink.onResponseData(chunk, last, this.reads.hold());
   }
 
-  /** A read from a plain TCP target (onread, read-buffers.ts). */
+  get nextReadBuffer(): Buffer | undefined {
+    return this.reads.next;
+  }
+
+  /** A read from a plain TCP target (onread, own-reads.ts). */
   fromRead(nread: number, buf: Uint8Array): boolean {
     this.relay(this.reads.begin(nread, buf));
     // Idle in the pool, it holds no buffer: the next large response takes one again.

@@ -1,57 +1,12 @@
-import type { OnReadOpts } from "node:net";
+import { ownReadAfter, readBufferSize } from "../own-reads.ts";
 
 /**
- * A plain-TCP target's bytes are read into buffers the proxy owns (node's `onread`) rather than into a
- * new 64 KiB buffer a read, which a large response leaves to the garbage collector, outside V8's heap,
- * 16 of them a MiB: V8 collects such external memory late, and glibc keeps much of what it frees, so a
- * proxy relaying 1 MiB bodies held 150-200 MB (bench/proxy-memory). As layer 4's TcpFlow does: every
- * connection starts on one buffer the whole process shares, whose bytes are copied out at once (a small
- * response costs the same copy node's own read makes); a read of `ownReadAfter` bytes or more gives the
- * connection buffers of its own, each read into again only once every chunk relayed from it has been
- * written out (the sink gives it back: `ResponseSink.onResponseData`'s `done`), so a write left queued
- * never sees its bytes overwritten.
+ * The upstream connection's policy for its own read buffers (own-reads.ts says why the proxy reads into
+ * buffers it owns): a read of `ownReadAfter` bytes or more into the shared buffer gives the connection
+ * buffers of its own, each read into again only once every chunk relayed from it has been written out
+ * (the sink gives it back: `ResponseSink.onResponseData`'s `done`), so a write left queued never sees its
+ * bytes overwritten.
  */
-export const readBufferSize = 64 * 1024;
-export const ownReadAfter = 16 * 1024;
-const sharedReadBuffer = Buffer.allocUnsafeSlow(readBufferSize);
-
-/** What reads into these buffers: the upstream connection (connection.ts). */
-export interface BufferedReader {
-  readonly reads: ReadBuffers;
-  /** A read of `nread` bytes into `buf`; false pauses the socket's reads. */
-  fromRead(nread: number, buf: Uint8Array): boolean;
-}
-
-const readerKey = Symbol("bufferedReader");
-interface ReaderSocket {
-  [readerKey]?: BufferedReader;
-}
-
-/**
- * The reader whose read was just handled: node asks for the next buffer right after the callback, and
- * (unlike the callback) not as a method of the socket. Anything else gets the shared buffer, which is
- * always safe.
- */
-let lastReader: BufferedReader | undefined;
-
-function nextReadBuffer(): Buffer {
-  const buffer = lastReader?.reads.next ?? sharedReadBuffer;
-  lastReader = undefined;
-  return buffer;
-}
-
-function onRead(this: ReaderSocket, nread: number, buf: Uint8Array): boolean {
-  const reader = this[readerKey];
-  lastReader = reader;
-  return reader?.fromRead(nread, buf) ?? true;
-}
-
-/** The `onread` option of a target's socket; `bindReader` then names the socket's reader. */
-export const upstreamOnRead: OnReadOpts = { buffer: nextReadBuffer, callback: onRead };
-
-export function bindReader(socket: object, reader: BufferedReader): void {
-  (socket as ReaderSocket)[readerKey] = reader;
-}
 
 /** One read's own buffer, lent to the chunks relayed from it until each is written out. */
 class Loan {
