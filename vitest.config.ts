@@ -7,8 +7,7 @@ import { defineConfig } from "vitest/config";
  * `*.system.test.ts`. Two of them side by side on a two-core machine starve each other's health checks
  * and CPU samples, so `npm test` (scripts/bootstrap.mjs) runs vitest twice at once, one file at a time
  * each: the system files in one run, the unit and integration files in the other (in one fork that
- * keeps its module graph from file to file: `--no-isolate`, bootstrap.mjs says why), followed in that
- * lane by the `system-waiting` files, which are light enough to run beside a system file.
+ * keeps its module graph from file to file: `--no-isolate`, bootstrap.mjs says why).
  *
  * SCALEOUT_TEST_WORKERS: how many forks a plain `vitest run` or `npm test -- <files>` uses (default 2).
  */
@@ -21,19 +20,6 @@ function testWorkers(setting: string | undefined): number {
 }
 
 const systemFiles = ["tests/**/*.test.ts", "**/*.system.test.ts"];
-
-/**
- * System files that spend most of their time waiting on a clock outside them (the AWS CLI's waiter
- * looks every 30 s, a lifecycle hook's heartbeat timeout, a deregistration delay) and measure no CPU.
- * `npm test` runs them in the lighter lane once its unit and integration files are done, beside the
- * other system files' last minutes, instead of leaving that lane idle while the system lane runs
- * alone: a pass ended when the system files did, 850-1,015 s, the other lane 280 s earlier.
- */
-const waitingSystemFiles = [
-  "apps/api/test/aws/cloudformation-stacks-cli.system.test.ts",
-  "apps/api/test/lifecycle-hooks-worker.system.test.ts",
-  "tests/e2e/schedules-metrics-traces.test.ts",
-];
 
 /** What the integration and system files share: a Redis for the run, slack for real processes, forks. */
 const realProcessTests = {
@@ -70,14 +56,7 @@ export default defineConfig({
         test: {
           name: "system",
           include: systemFiles,
-          exclude: ["**/node_modules/**", ...waitingSystemFiles],
-          ...realProcessTests,
-        },
-      },
-      {
-        test: {
-          name: "system-waiting",
-          include: waitingSystemFiles,
+          exclude: ["**/node_modules/**"],
           ...realProcessTests,
         },
       },

@@ -164,8 +164,7 @@ if (command === "start") {
   }
   // The whole suite (vitest.config.ts) as two vitest runs side by side, one file at a time each: the
   // system files (whole systems, CPU measurements) in one, the unit and integration files in the other.
-  // A system file thus runs beside a lighter one: a unit or integration file, or one of the few system
-  // files that mostly wait, which follow them in the lighter lane.
+  // A system file thus never runs beside another system file, only beside a lighter one.
   // The unit and integration files run in one fork that keeps its module graph (fastify, drizzle, the
   // AWS SDK clients) from file to file instead of importing it afresh for each (--no-isolate): alone
   // on this machine that run took 628 s, 256 s of it importing, and now takes 308 s with 20 s. A file
@@ -185,9 +184,6 @@ if (command === "start") {
             vitest,
             ["run", "--project", "unit", "--project", "integration", "--maxWorkers=1", "--no-isolate"],
           ],
-          // System files that mostly wait (vitest.config.ts names them), each in its own fork as the
-          // system lane's are, beside that lane's last files instead of leaving this lane idle.
-          ["waiting system tests (vitest)", vitest, ["run", "--project", "system-waiting", "--maxWorkers=1"]],
         ],
       ],
     ],
