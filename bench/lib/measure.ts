@@ -78,17 +78,29 @@ export function wrkAsync(
 
 /** utime + stime of a process and its children that are still alive, in µs. */
 export function cpuMicros(pids: number[]): number {
-  let ticks = 0;
+  const { user, kernel } = cpuSplitMicros(pids);
+  return user + kernel;
+}
+
+/**
+ * utime and stime apart, in µs: the time the processes ran their own code, and the time the kernel
+ * ran on their behalf (system calls: a write on loopback also runs the receiving side's TCP work).
+ */
+export function cpuSplitMicros(pids: number[]): { user: number; kernel: number } {
+  let user = 0;
+  let kernel = 0;
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
+      user += Number(fields[11]);
+      kernel += Number(fields[12]);
     } catch {
       // gone
     }
   }
-  return (ticks * 1_000_000) / 100;
+  // Clock ticks of 1/100 s (USER_HZ).
+  return { user: user * 10_000, kernel: kernel * 10_000 };
 }
 
 export function rssMb(pids: number[]): number {

@@ -2,7 +2,15 @@
 // run by alternating systems run by run: round r measures every system once before round r + 1 starts,
 // and each round starts one system further along, so a burst of load from elsewhere on the machine (or a
 // system's position after a heavy neighbour) lands on all systems alike instead of on one system's runs.
-import { cpuMicros, establishedTo, median, processTree, rssMb, rssMbEach, wrkAsync } from "../lib/measure.ts";
+import {
+  cpuSplitMicros,
+  establishedTo,
+  median,
+  processTree,
+  rssMb,
+  rssMbEach,
+  wrkAsync,
+} from "../lib/measure.ts";
 import type { System } from "./systems.ts";
 
 export interface Scenario {
@@ -53,6 +61,8 @@ export interface Run {
   p99: number;
   /** Proxy CPU (utime + stime of all its processes) per request, connection or MiB, in µs. */
   cpuPerUnit: number | undefined;
+  /** The part of it in the kernel (stime): the same unit. */
+  kernelPerUnit: number | undefined;
   /** Fraction of one core the proxy used over the run. */
   cores: number | undefined;
   rssSum: number | undefined;
@@ -90,17 +100,20 @@ async function measure(
         upstream = Math.max(upstream, held);
       }
     : undefined;
-  const cpuBefore = cpuMicros(pids);
+  const cpuBefore = cpuSplitMicros(pids);
   const startedAt = process.hrtime.bigint();
   const result = await wrkAsync(url, scenario.connections, seconds, scenario.wrkExtra, sample);
   const elapsedUs = Number(process.hrtime.bigint() - startedAt) / 1000;
-  const cpu = cpuMicros(pids) - cpuBefore;
+  const cpuAfter = cpuSplitMicros(pids);
+  const kernel = cpuAfter.kernel - cpuBefore.kernel;
+  const cpu = cpuAfter.user - cpuBefore.user + kernel;
   const each = rssMbEach(pids);
   return {
     rate: result.requestsPerSecond,
     p50: result.p50Ms,
     p99: result.p99Ms,
     cpuPerUnit: pids.length ? cpu / result.requests : undefined,
+    kernelPerUnit: pids.length ? kernel / result.requests : undefined,
     cores: pids.length ? cpu / elapsedUs : undefined,
     rssSum: pids.length ? rssMb(pids) : undefined,
     rssMaxProcess: each.length ? Math.max(...each) : undefined,
@@ -176,6 +189,7 @@ export function summarise(cell: Cell): Summary {
     p50: medianOf(runs, (r) => r.p50) ?? Number.NaN,
     p99: medianOf(runs, (r) => r.p99) ?? Number.NaN,
     cpuPerUnit: medianOf(runs, (r) => r.cpuPerUnit),
+    kernelPerUnit: medianOf(runs, (r) => r.kernelPerUnit),
     cores: medianOf(runs, (r) => r.cores),
     rssSum: maxOf(runs, (r) => r.rssSum),
     rssMaxProcess: maxOf(runs, (r) => r.rssMaxProcess),
