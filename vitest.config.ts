@@ -6,8 +6,8 @@ import { defineConfig } from "vitest/config";
  * proxy processes, instances under a compute driver) or measures CPU; it lives under tests/ or is named
  * `*.system.test.ts`. Two of them side by side on a two-core machine starve each other's health checks
  * and CPU samples, so `npm test` (scripts/bootstrap.mjs) runs vitest twice at once, one file at a time
- * each: the system files in one run, the unit and integration files in the other (in one fork that
- * keeps its module graph from file to file: `--no-isolate`, bootstrap.mjs says why).
+ * each: the system files in one run, the unit and integration files in the other (each run in one fork
+ * that keeps its module graph from file to file: `--no-isolate`, bootstrap.mjs says why).
  *
  * SCALEOUT_TEST_WORKERS: how many forks a plain `vitest run` or `npm test -- <files>` uses (default 2).
  */

@@ -165,16 +165,21 @@ if (command === "start") {
   // The whole suite (vitest.config.ts) as two vitest runs side by side, one file at a time each: the
   // system files (whole systems, CPU measurements) in one, the unit and integration files in the other.
   // A system file thus never runs beside another system file, only beside a lighter one.
-  // The unit and integration files run in one fork that keeps its module graph (fastify, drizzle, the
-  // AWS SDK clients) from file to file instead of importing it afresh for each (--no-isolate): alone
-  // on this machine that run took 628 s, 256 s of it importing, and now takes 308 s with 20 s. A file
-  // must therefore leave nothing behind that the next could see: it closes its servers, and state a
+  // Each run uses one fork that keeps its module graph (fastify, drizzle, the AWS SDK clients) from
+  // file to file instead of importing it afresh for each (--no-isolate): alone on this machine the
+  // unit and integration files took 628 s with isolation, 256 s of it importing, and take 308 s with
+  // 20 s without; the system files spent 57-72 s a pass importing in CI, and 16 s without isolation
+  // (754 s for all of them, alone). A file must therefore leave nothing behind that the next could see:
+  // it closes its servers and stops its processes, restores what it changes in process.env, and state a
   // helper module keeps (apps/api/test/helpers.ts's shared app) is switched to each test's own.
   // Lint and type check (~55 s, most of it tsc) go first in that lighter lane, not before both.
   log("tests: system files beside lint, type check, unit and integration files (two lanes)...");
   const failed = await runBeside(
     [
-      ["system", [["system tests (vitest)", vitest, ["run", "--project", "system", "--maxWorkers=1"]]]],
+      [
+        "system",
+        [["system tests (vitest)", vitest, ["run", "--project", "system", "--maxWorkers=1", "--no-isolate"]]],
+      ],
       [
         "tests",
         [
