@@ -86,14 +86,13 @@ export class Report {
       `proxy CPU µs per small request (${keepAlive.map((s) => `c${s.connections}`).join(" / ")})`,
       (sys) => keepAlive.map((s) => fmt(this.get(s.id, sys)?.cpuPerUnit)).join(" / "),
     ]);
-    // What the proxy's own code can move: a write on loopback also runs the reader's TCP receive in the
-    // writer's system call, so the kernel's part is much the same for every proxy making the same calls.
+    // The part the proxy's own code hardly moves: a write on loopback also runs the reader's TCP receive
+    // in the writer's system call, so the kernel's part is much the same for every proxy making the same
+    // calls.
+    const small = close ? [...keepAlive, close] : keepAlive;
     rows.push([
-      `of which in the kernel (stime; ${[...keepAlive.map((s) => `c${s.connections}`), ...(close ? ["new connection"] : [])].join(" / ")})`,
-      (sys) =>
-        [...keepAlive, ...(close ? [close] : [])]
-          .map((s) => fmt(this.get(s.id, sys)?.kernelPerUnit))
-          .join(" / "),
+      `of which in the kernel (stime; ${small.map((s) => (s === close ? "new connection" : `c${s.connections}`)).join(" / ")})`,
+      (sys) => small.map((s) => fmt(this.get(s.id, sys)?.kernelPerUnit)).join(" / "),
     ]);
     if (close || large)
       rows.push([
